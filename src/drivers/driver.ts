@@ -1,0 +1,94 @@
+import type { SecretValues } from "../plan/secrets.js";
+import type { BuildPlan, ParentSpec, PlannedCheck, PlannedLayer } from "../plan/types.js";
+import type { TargetSpec } from "../recipe/types.js";
+import type { Reporter } from "../run/events.js";
+
+/** What `prepare()` found wrong with a target's options. It has no side effects. */
+export interface PrepareResult {
+  warnings: string[];
+  errors: string[];
+}
+
+/** Shared by every driver call. */
+export interface DriverContext {
+  /** The directory commands run from; relative stores and paths resolve against it. */
+  cwd: string;
+  env: Readonly<Record<string, string | undefined>>;
+  signal: AbortSignal;
+  reporter: Reporter;
+}
+
+/** An exact, immutable image, as a driver names it. */
+export interface ResolvedImage {
+  /** The reference as written (`docker-archive:./base.tar`, `gce:projects/p/global/images/family/f`, ...). */
+  ref: string;
+  /** The exact immutable id the reference resolved to (a digest, a self link with numeric id, ...). */
+  id: string;
+  /** Driver-specific facts worth recording (numeric id, Packer version, builder type, ...). */
+  details?: Record<string, string>;
+  warnings?: string[];
+}
+
+/** An image a driver made. `id` is usable as the parent of the next layer or the image to verify. */
+export interface Artifact {
+  id: string;
+  driver: string;
+  details?: Record<string, string>;
+}
+
+export interface BakeLayerInput extends DriverContext {
+  plan: BuildPlan;
+  /** The image this layer starts from: the resolved parent or the previous layer's artifact. */
+  parent: ResolvedImage | Artifact;
+  layer: PlannedLayer;
+  layerIndex: number;
+  /** Labels resources so `bake gc` can find what a killed run left behind. */
+  runId: string;
+  secrets: SecretValues;
+}
+
+export interface VerifyInput extends DriverContext {
+  plan: BuildPlan;
+  image: Artifact;
+  checks: PlannedCheck[];
+  runId: string;
+  secrets: SecretValues;
+}
+
+export interface CheckResult {
+  name: string;
+  ok: boolean;
+  attempts: number;
+  durationMs: number;
+  message?: string;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  checks: CheckResult[];
+}
+
+/** A server and the image it runs, as the driver's platform reports it. */
+export interface ServerObservation {
+  server: string;
+  image: string;
+  details?: Record<string, string>;
+}
+
+/**
+ * The Packer-style driver contract. `prepare` validates only; `bake` launches a builder from the parent, runs the
+ * layer's steps, captures an image and cleans up in reverse order even on failure or abort.
+ * Drivers never see the manifest; lineage reaches them as typed fields of the plan.
+ */
+export interface Driver {
+  readonly id: string;
+  prepare(target: TargetSpec): PrepareResult;
+  /** Turns a floating external reference into an exact immutable id. */
+  resolve(parent: Extract<ParentSpec, { kind: "external" }>, ctx: DriverContext): Promise<ResolvedImage>;
+  /** Confirms an image recorded earlier (a lineage parent or a cached layer) still exists. */
+  inspect(artifactId: string, ctx: DriverContext): Promise<Artifact | undefined>;
+  bake(input: BakeLayerInput): Promise<Artifact>;
+  /** Boots a fresh instance from `image` alone and runs the checks. */
+  verify(input: VerifyInput): Promise<VerifyResult>;
+  servers?(ctx: DriverContext): AsyncIterable<ServerObservation>;
+}

@@ -1,0 +1,12 @@
+/**
+ * bake's programmatic API. The compiler is pure: `loadRecipe` and `validateRecipe` read and check,
+ * `compile` turns a recipe and its context into a deterministic `BuildPlan`.
+ */
+
+export type * from "./drivers/driver.js";
+export { BakeError, BuildFailedError, ExitCode, InterruptedError, type SourceLocation } from "./errors.js";
+export { layerCacheKey, layerCacheKeys } from "./plan/cache-key.js";
+export { revealEnv, revealPlanString, type SecretValues } from "./plan/secrets.js";
+export type * from "./plan/types.js";
+export type * from "./recipe/types.js";
+export type { BuildEvent, Reporter } from "./run/events.js";

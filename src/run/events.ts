@@ -1,0 +1,55 @@
+/**
+ * Everything a build reports, as plain data. The runner and drivers emit these; reporters (listr2 on a TTY,
+ * plain lines in CI, JSON lines with `--json`) render them. Nothing that emits events imports a renderer.
+ */
+export type BuildEvent =
+  | {
+      type: "build-started";
+      runId: string;
+      lineage: string;
+      version: string;
+      driver: string;
+      layers: string[];
+    }
+  | { type: "parent-resolved"; ref: string; id: string }
+  | { type: "layer-started"; layer: string; index: number; cacheKey: string; cached: boolean }
+  | {
+      type: "layer-finished";
+      layer: string;
+      index: number;
+      ok: boolean;
+      cached: boolean;
+      durationMs: number;
+      artifact?: string;
+    }
+  | { type: "step-started"; layer: string; step: number; title: string }
+  | { type: "step-finished"; layer: string; step: number; ok: boolean; durationMs: number; exitCode?: number }
+  | {
+      type: "output";
+      stream: "stdout" | "stderr";
+      line: string;
+      layer?: string;
+      step?: number;
+      check?: number;
+    }
+  | { type: "note"; message: string; layer?: string }
+  | { type: "verify-started"; image: string; checks: string[] }
+  | { type: "check-started"; check: number; name: string }
+  | { type: "check-attempt"; check: number; attempt: number; ok: boolean; message?: string }
+  | {
+      type: "check-finished";
+      check: number;
+      name: string;
+      ok: boolean;
+      attempts: number;
+      durationMs: number;
+      message?: string;
+    }
+  | { type: "registered"; recordId: string; lineage: string; version: string; build: number }
+  | { type: "build-finished"; ok: boolean; durationMs: number; recordId?: string; error?: string };
+
+/** Receives build events. `close()` flushes and restores the terminal. */
+export interface Reporter {
+  emit(event: BuildEvent): void;
+  close(): Promise<void>;
+}
