@@ -1,0 +1,19 @@
+import { BakeError } from "../errors.js";
+import type { Driver } from "./driver.js";
+
+/** The drivers bake ships. Each lives in `src/drivers/<id>/index.ts` and exports `createDriver(): Driver`. */
+export const DRIVER_IDS = ["local", "packer", "gce"] as const;
+export type DriverId = (typeof DRIVER_IDS)[number];
+
+/** Loads a driver lazily, so a command only pays for the driver it uses. */
+export async function loadDriver(id: string): Promise<Driver> {
+  if (!(DRIVER_IDS as readonly string[]).includes(id)) {
+    throw new BakeError({
+      code: "unknown-driver",
+      message: `unknown driver "${id}"`,
+      hint: `use one of: ${DRIVER_IDS.join(", ")}`,
+    });
+  }
+  const module = (await import(`./${id}/index.js`)) as { createDriver(): Driver };
+  return module.createDriver();
+}
