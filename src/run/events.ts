@@ -12,7 +12,15 @@ export type BuildEvent =
       layers: string[];
     }
   | { type: "parent-resolved"; ref: string; id: string }
-  | { type: "layer-started"; layer: string; index: number; cacheKey: string; cached: boolean }
+  | {
+      type: "layer-started";
+      layer: string;
+      index: number;
+      cacheKey: string;
+      cached: boolean;
+      /** The titles of the layer's steps, so a renderer can list them up front. */
+      steps?: string[];
+    }
   | {
       type: "layer-finished";
       layer: string;
@@ -46,6 +54,8 @@ export type BuildEvent =
       message?: string;
     }
   | { type: "registered"; recordId: string; lineage: string; version: string; build: number }
+  /** Every layer was cached and an identical verified image is already registered: nothing was launched. */
+  | { type: "up-to-date"; recordId: string; lineage: string; version: string; build: number }
   | { type: "build-finished"; ok: boolean; durationMs: number; recordId?: string; error?: string };
 
 /** Receives build events. `close()` flushes and restores the terminal. */

@@ -1,0 +1,72 @@
+import type { BuildEvent } from "../events.js";
+
+/** Formats a duration for people: `840ms`, `12.3s`, `2m05s`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const minutes = Math.floor(ms / 60_000);
+  const seconds = Math.floor((ms % 60_000) / 1000);
+  return `${minutes}m${String(seconds).padStart(2, "0")}s`;
+}
+
+/** Shortens `sha256:<hex>` ids to 12 hex digits for progress lines; other ids are kept whole. */
+export function shortId(id: string): string {
+  const match = /^sha256:([0-9a-f]{12})[0-9a-f]*$/.exec(id);
+  return match ? `sha256:${match[1]}` : id;
+}
+
+/** One human line per event, or undefined for events a line-based reporter does not print. */
+export function describeEvent(event: BuildEvent): string | undefined {
+  switch (event.type) {
+    case "build-started":
+      return `build ${event.lineage} ${event.version} with ${event.driver} (run ${event.runId}): ${event.layers.length} layer(s)`;
+    case "parent-resolved":
+      return event.ref === event.id ? `parent ${event.id}` : `parent ${event.ref} -> ${event.id}`;
+    case "layer-started":
+      return event.cached
+        ? `layer ${event.layer}: cached`
+        : `layer ${event.layer}: building (cache key ${shortId(event.cacheKey)})`;
+    case "layer-finished":
+      if (event.cached) return undefined;
+      return event.ok
+        ? `layer ${event.layer}: done in ${formatDuration(event.durationMs)}${event.artifact ? ` -> ${shortId(event.artifact)}` : ""}`
+        : `layer ${event.layer}: failed after ${formatDuration(event.durationMs)}`;
+    case "step-started":
+      return `layer ${event.layer} step ${event.step + 1}: ${event.title}`;
+    case "step-finished":
+      return event.ok
+        ? `layer ${event.layer} step ${event.step + 1}: ok in ${formatDuration(event.durationMs)}`
+        : `layer ${event.layer} step ${event.step + 1}: failed${event.exitCode === undefined ? "" : ` (exit ${event.exitCode})`} after ${formatDuration(event.durationMs)}`;
+    case "output":
+      return `${outputPrefix(event)}${event.line}`;
+    case "note":
+      return event.layer ? `layer ${event.layer}: ${event.message}` : event.message;
+    case "verify-started":
+      return `verify ${shortId(event.image)}: ${event.checks.length} check(s)`;
+    case "check-started":
+      return `check ${event.check + 1}: ${event.name}`;
+    case "check-attempt":
+      return event.ok
+        ? undefined
+        : `check ${event.check + 1}: attempt ${event.attempt} failed${event.message ? `: ${event.message}` : ""}`;
+    case "check-finished":
+      return event.ok
+        ? `check ${event.check + 1}: ${event.name}: ok in ${formatDuration(event.durationMs)}`
+        : `check ${event.check + 1}: ${event.name}: FAILED after ${event.attempts} attempt(s)${event.message ? `: ${event.message}` : ""}`;
+    case "up-to-date":
+      return `up to date: ${event.lineage} ${event.version} build ${event.build} (${event.recordId.slice(0, 12)}); nothing to do`;
+    case "registered":
+      return `registered ${event.lineage} ${event.version} build ${event.build} as ${event.recordId.slice(0, 12)}`;
+    case "build-finished":
+      return event.ok
+        ? `build finished in ${formatDuration(event.durationMs)}`
+        : `build failed after ${formatDuration(event.durationMs)}${event.error ? `: ${event.error}` : ""}`;
+  }
+}
+
+function outputPrefix(event: Extract<BuildEvent, { type: "output" }>): string {
+  if (event.check !== undefined) return `  check ${event.check + 1} | `;
+  if (event.layer !== undefined)
+    return `  ${event.layer}${event.step === undefined ? "" : `:${event.step + 1}`} | `;
+  return "  | ";
+}

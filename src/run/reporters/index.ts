@@ -1,0 +1,56 @@
+import type { TextOut } from "../../cli/io.js";
+import type { SecretValues } from "../../plan/secrets.js";
+import type { Reporter } from "../events.js";
+import { createRedactor } from "../redact.js";
+import { createJsonReporter } from "./json.js";
+import { createPlainReporter } from "./plain.js";
+
+/** How progress is shown: live tasks on a terminal, timestamped lines in CI, or JSON lines for tools. */
+export type ReporterMode = "tty" | "plain" | "json";
+
+/**
+ * Picks the mode a user expects: `json` when asked, live tasks only on a terminal outside CI, plain lines otherwise.
+ */
+export function reporterMode(options: {
+  json: boolean;
+  out: TextOut;
+  env: Readonly<Record<string, string | undefined>>;
+}): ReporterMode {
+  if (options.json) return "json";
+  const ci = (options.env.CI ?? "") !== "" && options.env.CI !== "false";
+  return options.out.isTTY && !ci && options.env.TERM !== "dumb" ? "tty" : "plain";
+}
+
+/**
+ * Creates a reporter that hides every secret value (as `***`) in everything it prints.
+ * The listr2 renderer is imported only for `tty`, so plain and JSON runs never load it.
+ */
+export async function createReporter(options: {
+  mode: ReporterMode;
+  out: TextOut;
+  secrets: SecretValues;
+}): Promise<Reporter> {
+  const redact = createRedactor(options.secrets);
+  switch (options.mode) {
+    case "json":
+      return createJsonReporter({ out: options.out, redact });
+    case "plain":
+      return createPlainReporter({ out: options.out, redact });
+    case "tty": {
+      const { createListrReporter } = await import("./listr.js");
+      return createListrReporter({ redact });
+    }
+  }
+}
+
+/** Sends each event to several reporters (a test probe beside a renderer, for example). */
+export function fanOut(...reporters: Reporter[]): Reporter {
+  return {
+    emit: (event) => {
+      for (const reporter of reporters) reporter.emit(event);
+    },
+    close: async () => {
+      await Promise.all(reporters.map((reporter) => reporter.close()));
+    },
+  };
+}

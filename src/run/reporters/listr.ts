@@ -1,0 +1,241 @@
+import type { ListrTaskWrapper } from "listr2";
+import type { BuildEvent, Reporter } from "../events.js";
+import type { Redactor } from "../redact.js";
+import { shortId } from "./format.js";
+
+/** A promise settled from outside, by the events that end a task. */
+interface Gate<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: Error): void;
+  settled: boolean;
+}
+
+function gate<T>(): Gate<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Gates that no task awaits (a layer after a failure) must not become unhandled rejections.
+  promise.catch(() => {});
+  const result: Gate<T> = {
+    promise,
+    settled: false,
+    resolve: (value) => {
+      result.settled = true;
+      resolve(value);
+    },
+    reject: (error) => {
+      result.settled = true;
+      reject(error);
+    },
+  };
+  return result;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: listr2's wrapper type is generic over its renderers.
+type Task = ListrTaskWrapper<any, any, any>;
+
+interface ChildSlot {
+  task?: Task;
+  done: Gate<void>;
+}
+
+/**
+ * The terminal renderer: a listr2 task per layer, nested tasks per step and per check, elapsed times, and each
+ * step's latest output lines under it. listr2 is loaded here only, and only when a terminal asks for it.
+ */
+export async function createListrReporter(options: { redact: Redactor }): Promise<Reporter> {
+  const { Listr, PRESET_TIMER } = await import("listr2");
+  const redact = options.redact;
+  let running: Promise<unknown> | undefined;
+  let parent = gate<string>();
+  let layerStarts: Gate<Extract<BuildEvent, { type: "layer-started" }>>[] = [];
+  let layerDone: Gate<string>[] = [];
+  let steps: ChildSlot[][] = [];
+  let verifyStart = gate<string[] | undefined>();
+  let checks: ChildSlot[] = [];
+  let result = gate<string>();
+  let layerIndex = new Map<string, number>();
+  const gates = (): Gate<unknown>[] => [
+    parent,
+    ...layerStarts,
+    ...layerDone,
+    ...steps.flat().map((slot) => slot.done),
+    verifyStart,
+    ...checks.map((slot) => slot.done),
+    result,
+  ];
+  const childTasks = (titles: string[], slots: ChildSlot[]) =>
+    titles.map((title, index) => ({
+      title: redact(title),
+      task: async (_ctx: unknown, task: Task) => {
+        const slot = slots[index];
+        if (!slot) return;
+        slot.task = task;
+        await slot.done.promise;
+      },
+    }));
+
+  const start = (event: Extract<BuildEvent, { type: "build-started" }>) => {
+    parent = gate();
+    layerIndex = new Map(event.layers.map((name, index) => [name, index]));
+    layerStarts = event.layers.map(() => gate());
+    layerDone = event.layers.map(() => gate());
+    steps = event.layers.map(() => []);
+    verifyStart = gate();
+    checks = [];
+    result = gate();
+    const list = new Listr(
+      [
+        {
+          title: "resolve parent",
+          task: async (_ctx: unknown, task: Task) => {
+            task.title = redact(await parent.promise);
+          },
+        },
+        ...event.layers.map((name, index) => ({
+          title: `layer ${name}`,
+          task: async (_ctx: unknown, task: Task) => {
+            const started = await layerStarts[index]?.promise;
+            if (started?.cached) {
+              task.skip(`layer ${name}: cached`);
+              return;
+            }
+            const slots = steps[index] ?? [];
+            const list = task.newListr(childTasks(started?.steps ?? [], slots), {
+              exitOnError: true,
+              rendererOptions: { collapseSubtasks: true },
+            });
+            await list.run();
+            task.title = redact(`layer ${name} ${await layerDone[index]?.promise}`);
+          },
+        })),
+        {
+          title: "verify on a fresh instance",
+          task: async (_ctx: unknown, task: Task) => {
+            const names = await verifyStart.promise;
+            if (names === undefined) {
+              task.skip("verify: image up to date");
+              return;
+            }
+            return task.newListr(childTasks(names, checks), {
+              concurrent: false,
+              exitOnError: true,
+              rendererOptions: { collapseSubtasks: false },
+            });
+          },
+        },
+        {
+          title: "register",
+          task: async (_ctx: unknown, task: Task) => {
+            task.title = redact(await result.promise);
+          },
+        },
+      ],
+      {
+        exitOnError: true,
+        registerSignalListeners: false,
+        rendererOptions: { timer: PRESET_TIMER, collapseSubtasks: false, showErrorMessage: true },
+      },
+    );
+    running = list.run().catch(() => {});
+  };
+
+  const settleAll = (error?: Error) => {
+    for (const entry of gates()) {
+      if (entry.settled) continue;
+      if (error) entry.reject(error);
+      else entry.resolve(undefined);
+    }
+  };
+
+  return {
+    emit(event: BuildEvent) {
+      switch (event.type) {
+        case "build-started":
+          start(event);
+          return;
+        case "parent-resolved":
+          parent.resolve(
+            event.ref === event.id ? `parent ${event.id}` : `parent ${event.ref} -> ${event.id}`,
+          );
+          return;
+        case "layer-started": {
+          steps[event.index] = (event.steps ?? []).map(() => ({ done: gate<void>() }));
+          layerStarts[event.index]?.resolve(event);
+          return;
+        }
+        case "step-finished": {
+          const slot = findLayerSlot(event.layer, event.step);
+          if (!slot) return;
+          if (event.ok) slot.done.resolve();
+          else
+            slot.done.reject(
+              new Error(`failed${event.exitCode === undefined ? "" : ` (exit ${event.exitCode})`}`),
+            );
+          return;
+        }
+        case "layer-finished":
+          if (event.ok)
+            layerDone[event.index]?.resolve(`-> ${event.artifact ? shortId(event.artifact) : "done"}`);
+          else layerDone[event.index]?.reject(new Error(`layer ${event.layer} failed`));
+          return;
+        case "output": {
+          const slot =
+            event.check !== undefined
+              ? checks[event.check]
+              : event.layer !== undefined && event.step !== undefined
+                ? findLayerSlot(event.layer, event.step)
+                : undefined;
+          if (slot?.task) slot.task.output = redact(event.line);
+          return;
+        }
+        case "verify-started":
+          checks = event.checks.map(() => ({ done: gate<void>() }));
+          verifyStart.resolve(event.checks);
+          return;
+        case "check-attempt": {
+          const slot = checks[event.check];
+          if (slot?.task && !event.ok && event.message) {
+            slot.task.output = redact(`attempt ${event.attempt}: ${event.message}`);
+          }
+          return;
+        }
+        case "check-finished": {
+          const slot = checks[event.check];
+          if (!slot) return;
+          if (event.ok) slot.done.resolve();
+          else slot.done.reject(new Error(redact(`${event.name}: ${event.message ?? "failed"}`)));
+          return;
+        }
+        case "up-to-date":
+          if (!verifyStart.settled) verifyStart.resolve(undefined);
+          result.resolve(`up to date: ${event.lineage} ${event.version} build ${event.build}`);
+          return;
+        case "registered":
+          result.resolve(
+            `registered ${event.lineage} ${event.version} build ${event.build} (${event.recordId.slice(0, 12)})`,
+          );
+          return;
+        case "build-finished":
+          settleAll(event.ok ? undefined : new Error(redact(event.error ?? "build failed")));
+          return;
+        default:
+          return;
+      }
+    },
+    async close() {
+      settleAll(new Error("build ended"));
+      await running;
+    },
+  };
+
+  function findLayerSlot(layer: string, step: number): ChildSlot | undefined {
+    // Layer names are unique in a recipe, so the first layer with this name is the one.
+    const index = layerIndex.get(layer);
+    return index === undefined ? undefined : steps[index]?.[step];
+  }
+}

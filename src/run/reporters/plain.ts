@@ -1,0 +1,20 @@
+import type { TextOut } from "../../cli/io.js";
+import type { BuildEvent, Reporter } from "../events.js";
+import type { Redactor } from "../redact.js";
+import { describeEvent } from "./format.js";
+
+/**
+ * Plain lines with a UTC timestamp, for CI logs and pipes: no cursor movement, no colour, one line per event.
+ */
+export function createPlainReporter(options: { out: TextOut; redact: Redactor; now?: () => Date }): Reporter {
+  const now = options.now ?? (() => new Date());
+  return {
+    emit(event: BuildEvent) {
+      const text = describeEvent(event);
+      if (text === undefined) return;
+      const stamp = now().toISOString().slice(11, 23);
+      for (const line of text.split("\n")) options.out.write(`${stamp} ${options.redact(line)}\n`);
+    },
+    async close() {},
+  };
+}
