@@ -5,6 +5,9 @@
 
 export type * from "./drivers/driver.js";
 export { BakeError, BuildFailedError, ExitCode, InterruptedError, type SourceLocation } from "./errors.js";
+export { DEFAULT_MANIFEST_FILE, manifestPath } from "./manifest/location.js";
+export { type Ancestry, type Manifest, type OpenOptions, openManifest } from "./manifest/manifest.js";
+export type * from "./manifest/types.js";
 export { layerCacheKey, layerCacheKeys } from "./plan/cache-key.js";
 export { revealEnv, revealPlanString, type SecretValues } from "./plan/secrets.js";
 export type * from "./plan/types.js";
