@@ -1,0 +1,44 @@
+/**
+ * Serialises a JSON value with object keys sorted at every level and no whitespace, so the same value always
+ * gives the same bytes (plans, digests). `undefined` properties are left out, as `JSON.stringify` does.
+ * Throws a `TypeError` for values JSON cannot represent (non-finite numbers, bigints, functions, symbols).
+ */
+export function canonicalJson(value: unknown): string {
+  const out = write(value);
+  if (out === undefined) throw new TypeError("canonicalJson: the value has no JSON representation");
+  return out;
+}
+
+// Returns undefined for values an object property should omit.
+function write(value: unknown): string | undefined {
+  if (value === null) return "null";
+  switch (typeof value) {
+    case "string":
+      return JSON.stringify(value);
+    case "boolean":
+      return value ? "true" : "false";
+    case "number":
+      if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: ${value} is not a JSON number`);
+      return JSON.stringify(value);
+    case "undefined":
+      return undefined;
+    case "object":
+      return Array.isArray(value) ? writeArray(value) : writeObject(value as Record<string, unknown>);
+    default:
+      throw new TypeError(`canonicalJson: a ${typeof value} is not a JSON value`);
+  }
+}
+
+function writeArray(items: readonly unknown[]): string {
+  // Arrays keep every slot; a missing item is null, as in JSON.stringify.
+  return `[${items.map((item) => write(item) ?? "null").join(",")}]`;
+}
+
+function writeObject(object: Record<string, unknown>): string {
+  const parts: string[] = [];
+  for (const key of Object.keys(object).sort()) {
+    const text = write(object[key]);
+    if (text !== undefined) parts.push(`${JSON.stringify(key)}:${text}`);
+  }
+  return `{${parts.join(",")}}`;
+}

@@ -1,0 +1,134 @@
+import { createHash } from "node:crypto";
+import { createReadStream, type Stats } from "node:fs";
+import { lstat, readdir, readFile, readlink, realpath, stat } from "node:fs/promises";
+import path from "node:path";
+import { BakeError } from "../errors.js";
+import type { Recipe } from "../recipe/types.js";
+import type { CopyEntry } from "./types.js";
+
+/**
+ * Everything the compiler needs from disk, gathered before it runs so that `compile()` stays pure:
+ * the entries of every copy source and the digest of the recipe file.
+ */
+export interface RecipeInputs {
+  /** Keyed by the copy step's `from` exactly as written in the recipe; entries sorted by path. */
+  copies: Record<string, CopyEntry[]>;
+  /** sha256 of the recipe file's bytes, `sha256:<hex>`. */
+  recipeDigest: string;
+}
+
+// Files up to this size are read whole; larger ones are streamed through the hash.
+const READ_WHOLE_LIMIT = 8 * 1024 * 1024;
+
+/**
+ * Walks every copy source of a recipe (relative to `recipe.source.root`) and hashes the recipe file.
+ * Directory sources are walked in sorted order; symlinks inside them are recorded, not followed.
+ * This is the only I/O the compiler pipeline does before `compile()`.
+ * @throws BakeError (exit 2) when a source is missing, escapes the recipe root, or is a special file.
+ */
+export async function gatherInputs(recipe: Recipe): Promise<RecipeInputs> {
+  const copies: Record<string, CopyEntry[]> = {};
+  for (const layer of recipe.layers) {
+    for (const step of layer.steps) {
+      if (step.kind !== "copy" || Object.hasOwn(copies, step.from)) continue;
+      copies[step.from] = await gatherCopySource(recipe.source.root, step.from);
+    }
+  }
+  return { copies, recipeDigest: `sha256:${await hashFile(recipe.source.file)}` };
+}
+
+async function gatherCopySource(root: string, from: string): Promise<CopyEntry[]> {
+  const absolute = path.resolve(root, from);
+  let real: string;
+  let info: Stats;
+  try {
+    real = await realpath(absolute);
+    info = await stat(real);
+  } catch {
+    throw new BakeError({
+      code: "copy-source-missing",
+      message: `copy source "${from}" does not exist`,
+      hint: `copy sources are relative to the recipe's directory (${root})`,
+    });
+  }
+  const realRoot = await realpath(root);
+  if (!isInside(realRoot, real)) {
+    throw new BakeError({
+      code: "copy-source-outside",
+      message: `copy source "${from}" resolves outside the recipe's directory`,
+      hint: "copy only files that live under the recipe's directory",
+    });
+  }
+  if (info.isFile()) return [await fileEntry(real, "", info)];
+  if (!info.isDirectory()) throw specialFile(from, "");
+  const entries: CopyEntry[] = [];
+  await walk({ dir: real, prefix: "", from, entries });
+  return entries;
+}
+
+// Depth-first in sorted order, so a parent directory always precedes its contents.
+async function walk(options: { dir: string; prefix: string; from: string; entries: CopyEntry[] }) {
+  const names = (await readdir(options.dir)).sort();
+  for (const name of names) {
+    const full = path.join(options.dir, name);
+    const relative = options.prefix === "" ? name : `${options.prefix}/${name}`;
+    const info = await lstat(full);
+    if (info.isSymbolicLink()) {
+      options.entries.push({
+        path: relative,
+        type: "symlink",
+        mode: info.mode & 0o7777,
+        target: await readlink(full),
+      });
+    } else if (info.isFile()) {
+      options.entries.push(await fileEntry(full, relative, info));
+    } else if (info.isDirectory()) {
+      options.entries.push({ path: relative, type: "dir", mode: info.mode & 0o7777 });
+      await walk({ ...options, dir: full, prefix: relative });
+    } else {
+      throw specialFile(options.from, relative);
+    }
+  }
+}
+
+async function fileEntry(file: string, relative: string, info: Stats): Promise<CopyEntry> {
+  return {
+    path: relative,
+    type: "file",
+    mode: info.mode & 0o7777,
+    size: info.size,
+    digest: `sha256:${info.size <= READ_WHOLE_LIMIT ? sha256(await readFile(file)) : await hashStream(file)}`,
+  };
+}
+
+function specialFile(from: string, relative: string): BakeError {
+  const where = relative === "" ? `"${from}"` : `"${relative}" in "${from}"`;
+  return new BakeError({
+    code: "copy-source-unsupported",
+    message: `copy source ${where} is not a regular file, directory or symlink`,
+    hint: "sockets, pipes and device files cannot be copied into an image",
+  });
+}
+
+function isInside(root: string, candidate: string): boolean {
+  const relative = path.relative(root, candidate);
+  return relative === "" || (relative.split(path.sep)[0] !== ".." && !path.isAbsolute(relative));
+}
+
+async function hashFile(file: string): Promise<string> {
+  try {
+    return sha256(await readFile(file));
+  } catch (error) {
+    throw new BakeError({ code: "recipe-unreadable", message: `cannot read recipe "${file}"`, cause: error });
+  }
+}
+
+function sha256(data: Buffer): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+async function hashStream(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}

@@ -1,0 +1,105 @@
+import { BakeError } from "../errors.js";
+import type { VarValue } from "../recipe/types.js";
+import type { PlanString } from "./types.js";
+
+const VAR_REFERENCE = /\$\{vars\.([A-Za-z_][A-Za-z0-9_]*)\}/g;
+const VAR_REFERENCE_TEST = /\$\{vars\.[A-Za-z_][A-Za-z0-9_]*\}/;
+// Anything that looks like an attempt at interpolation, including malformed ones such as `${vars.}`.
+const ANY_REFERENCE = /\$\{\s*vars\b/;
+
+/** Fills `${vars.NAME}` references in plan strings; tracks which secret variables were referenced. */
+export class Interpolator {
+  readonly #vars: Readonly<Record<string, VarValue>>;
+  readonly #secretNames: ReadonlySet<string>;
+  readonly #usedSecrets = new Set<string>();
+
+  constructor(options: { vars: Readonly<Record<string, VarValue>>; secretNames: readonly string[] }) {
+    this.#vars = options.vars;
+    this.#secretNames = new Set(options.secretNames);
+  }
+
+  /** The secret variable names referenced so far, sorted. */
+  usedSecrets(): string[] {
+    return [...this.#usedSecrets].sort();
+  }
+
+  /**
+   * A field that may carry secrets (env values, file content): secret references stay as a template,
+   * every other reference is filled in.
+   */
+  secretable(value: string, field: string): PlanString {
+    if (!value.includes("${")) return value;
+    const secrets: string[] = [];
+    const filled: string[] = [];
+    const text = value.replace(VAR_REFERENCE, (match, name: string) => {
+      if (this.#secretNames.has(name)) {
+        secrets.push(name);
+        this.#usedSecrets.add(name);
+        return match;
+      }
+      const part = this.#valueOf(name, field);
+      filled.push(part);
+      return part;
+    });
+    if (secrets.length === 0) return text;
+    if (filled.some((part) => VAR_REFERENCE_TEST.test(part))) {
+      // A filled-in value that itself looks like a reference would be expanded again when the secret is revealed.
+      throw new BakeError({
+        code: "ambiguous-reference",
+        message: `${field} mixes a secret with a variable whose value contains a \${vars...} reference`,
+        hint: 'remove the "${" reference text from that variable\'s value',
+      });
+    }
+    return { secret: text };
+  }
+
+  /** A plain field: every reference is filled in, and a secret reference is an error. */
+  plain(value: string, field: string): string {
+    if (!value.includes("${")) return value;
+    return value.replace(VAR_REFERENCE, (_match, name: string) => {
+      if (this.#secretNames.has(name)) {
+        throw new BakeError({
+          code: "secret-not-allowed",
+          message: `${field} refers to the secret variable "${name}"`,
+          hint: "secrets may only be used in env values and file content, so they never reach a plan or a record",
+        });
+      }
+      return this.#valueOf(name, field);
+    });
+  }
+
+  /** Plain interpolation through every string of a JSON-like value (target options). */
+  deep(value: unknown, field: string): unknown {
+    if (typeof value === "string") return this.plain(value, field);
+    if (Array.isArray(value)) return value.map((item, index) => this.deep(item, `${field}[${index}]`));
+    if (value !== null && typeof value === "object") {
+      const out: Record<string, unknown> = {};
+      for (const [key, item] of Object.entries(value)) out[key] = this.deep(item, `${field}.${key}`);
+      return out;
+    }
+    return value;
+  }
+
+  #valueOf(name: string, field: string): string {
+    const value = this.#vars[name];
+    if (value === undefined) {
+      throw new BakeError({
+        code: "unknown-variable",
+        message: `${field} refers to the variable "${name}", which has no value`,
+        hint: `declare it under vars: and give it a default, or pass --var ${name}=...`,
+      });
+    }
+    return String(value);
+  }
+}
+
+/** Refuses interpolation inside a shell script, where a value could be spliced into code. */
+export function assertNoInterpolation(script: string, field: string): void {
+  if (ANY_REFERENCE.test(script)) {
+    throw new BakeError({
+      code: "interpolation-in-script",
+      message: `${field} contains \${vars...}, which bake never splices into a shell script`,
+      hint: "use $X: variables reach scripts as environment variables (set them under env:)",
+    });
+  }
+}

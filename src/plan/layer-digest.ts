@@ -1,0 +1,23 @@
+import { createHash } from "node:crypto";
+import { canonicalJson } from "./canonical-json.js";
+import type { PlannedStep } from "./types.js";
+
+// Bumped whenever what a digest covers changes, so old cache entries stop matching.
+const DIGEST_DOMAIN = "bake/layer-inputs/v1\n";
+
+/**
+ * A layer's inputs digest: sha256 over the canonical JSON of its steps, with copy steps carrying the content
+ * digest and mode of every copied entry. Titles (display only) and copy source paths (the content is what
+ * counts) are left out. Secret templates are hashed as templates, never as values.
+ */
+export function layerInputsDigest(steps: readonly PlannedStep[]): string {
+  const material = steps.map((step) => {
+    const { title: _title, ...rest } = step;
+    if (rest.kind !== "copy") return rest;
+    const { from: _from, ...copy } = rest;
+    return copy;
+  });
+  return `sha256:${createHash("sha256")
+    .update(DIGEST_DOMAIN + canonicalJson(material))
+    .digest("hex")}`;
+}

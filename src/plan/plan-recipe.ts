@@ -1,0 +1,67 @@
+import { BakeError } from "../errors.js";
+import type { Diagnostic } from "../recipe/diagnostics.js";
+import { loadRecipeOrThrow } from "../recipe/load.js";
+import { resolveVars } from "../recipe/vars.js";
+import { compile } from "./compile.js";
+import { gatherInputs } from "./inputs.js";
+import type { SecretValues } from "./secrets.js";
+import type { BuildPlan } from "./types.js";
+
+/** Where a recipe is planned from: the same sources `bake plan` and `bake build` read. */
+export interface PlanRecipeOptions {
+  /** The directory relative paths (the recipe, `--var-file`) resolve against. */
+  cwd: string;
+  /** The environment `BAKE_VAR_<NAME>` variables are read from. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** `NAME=VALUE` pairs from `--var`. @default [] */
+  cliVars?: string[];
+  /** Files from `--var-file`. @default [] */
+  varFiles?: string[];
+  /** A `--target` driver override. */
+  target?: string;
+  /** Fail (exit 2) when a secret the plan refers to has no value, as a build must. @default false */
+  requireSecrets?: boolean;
+}
+
+/** A compiled plan, the secret values it needs at execution (never written anywhere), and the recipe's warnings. */
+export interface PlannedRecipe {
+  plan: BuildPlan;
+  secrets: SecretValues;
+  warnings: Diagnostic[];
+}
+
+/**
+ * Loads, validates and compiles a recipe file: `loadRecipeOrThrow`, `resolveVars`, `gatherInputs`, `compile`.
+ * @throws BakeError (exit 2) for an invalid recipe, a bad variable, or a missing copy source.
+ */
+export async function planRecipe(file: string, options: PlanRecipeOptions): Promise<PlannedRecipe> {
+  const { recipe, warnings } = await loadRecipeOrThrow(file, { cwd: options.cwd });
+  const resolved = await resolveVars(recipe, {
+    cliVars: options.cliVars ?? [],
+    varFiles: options.varFiles ?? [],
+    env: options.env,
+    cwd: options.cwd,
+  });
+  const inputs = await gatherInputs(recipe);
+  const secretNames = Object.keys(recipe.vars).filter((name) => recipe.vars[name]?.secret === true);
+  const plan = compile(recipe, {
+    vars: resolved.values,
+    secretNames,
+    inputs,
+    ...(options.target === undefined ? {} : { target: options.target }),
+  });
+  // Only the secrets the plan refers to travel on to the runner.
+  const secrets: Record<string, string> = {};
+  for (const name of plan.secrets) {
+    const value = resolved.secrets[name];
+    if (value !== undefined) secrets[name] = value;
+    else if (options.requireSecrets) {
+      throw new BakeError({
+        code: "secret-missing",
+        message: `secret variable "${name}" has no value`,
+        hint: `pass it with --var ${name}=..., --var-file, or the BAKE_VAR_${name} environment variable`,
+      });
+    }
+  }
+  return { plan, secrets, warnings };
+}
