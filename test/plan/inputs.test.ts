@@ -1,0 +1,82 @@
+import { createHash } from "node:crypto";
+import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { gatherInputs } from "../../src/plan/inputs.js";
+import type { Recipe } from "../../src/recipe/types.js";
+import { makeRecipe } from "./make-recipe.js";
+
+let root: string;
+
+beforeEach(async () => {
+  root = await mkdtemp(path.join(tmpdir(), "bake-inputs-"));
+  await writeFile(path.join(root, "recipe.yaml"), "apiVersion: bake/v1\n");
+});
+
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+function copying(...sources: string[]): Recipe {
+  return makeRecipe(root, {
+    layers: [{ name: "files", steps: sources.map((from) => ({ kind: "copy" as const, from, to: "/opt/" })) }],
+  });
+}
+
+const sha = (text: string) => `sha256:${createHash("sha256").update(text).digest("hex")}`;
+
+describe("gatherInputs", () => {
+  it("digests the recipe file's bytes", async () => {
+    const inputs = await gatherInputs(copying());
+    expect(inputs.recipeDigest).toBe(sha("apiVersion: bake/v1\n"));
+    expect(inputs.copies).toEqual({});
+  });
+
+  it("records a single file source under the empty path", async () => {
+    await writeFile(path.join(root, "motd"), "hello\n");
+    await chmod(path.join(root, "motd"), 0o640);
+    const inputs = await gatherInputs(copying("motd"));
+    expect(inputs.copies.motd).toEqual([
+      { path: "", type: "file", mode: 0o640, size: 6, digest: sha("hello\n") },
+    ]);
+  });
+
+  it("walks a directory in sorted order with types, modes and symlink targets", async () => {
+    await mkdir(path.join(root, "app/b"), { recursive: true });
+    await writeFile(path.join(root, "app/z.txt"), "z");
+    await writeFile(path.join(root, "app/b/a.sh"), "#!/bin/sh\n");
+    await chmod(path.join(root, "app/b/a.sh"), 0o755);
+    await chmod(path.join(root, "app/b"), 0o750);
+    await symlink("b/a.sh", path.join(root, "app/link"));
+    const inputs = await gatherInputs(copying("app/"));
+    expect(inputs.copies["app/"]).toEqual([
+      { path: "b", type: "dir", mode: 0o750 },
+      { path: "b/a.sh", type: "file", mode: 0o755, size: 10, digest: sha("#!/bin/sh\n") },
+      { path: "link", type: "symlink", mode: expect.any(Number), target: "b/a.sh" },
+      { path: "z.txt", type: "file", mode: expect.any(Number), size: 1, digest: sha("z") },
+    ]);
+  });
+
+  it("keys each source as written and gathers a repeated source once", async () => {
+    await writeFile(path.join(root, "a"), "a");
+    const recipe = copying("a", "./a", "a");
+    const inputs = await gatherInputs(recipe);
+    expect(Object.keys(inputs.copies).sort()).toEqual(["./a", "a"]);
+  });
+
+  it("refuses a missing source", async () => {
+    await expect(gatherInputs(copying("nope"))).rejects.toMatchObject({ code: "copy-source-missing" });
+  });
+
+  it("refuses a source that escapes the recipe root through a symlink", async () => {
+    const outside = await mkdtemp(path.join(tmpdir(), "bake-outside-"));
+    try {
+      await symlink(outside, path.join(root, "escape"));
+      await expect(gatherInputs(copying("escape"))).rejects.toMatchObject({ code: "copy-source-outside" });
+      await expect(gatherInputs(copying("../"))).rejects.toMatchObject({ code: "copy-source-outside" });
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+});
