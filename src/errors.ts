@@ -47,7 +47,7 @@ export const ExitCode = {
 
 /** A build, step or verify check failed: exit 1. */
 export class BuildFailedError extends BakeError {
-  constructor(options: { code: string; message: string; hint?: string; cause?: unknown }) {
+  constructor(options: { code: string; message: string; hint?: string; detail?: string; cause?: unknown }) {
     super({ ...options, exitCode: ExitCode.Failed });
     this.name = "BuildFailedError";
   }

@@ -1,0 +1,15 @@
+import type { ImageRecord, ImageStatus, NewRecord } from "../manifest/types.js";
+
+/**
+ * The part of the lineage manifest the runner uses. The real `Manifest` satisfies it; tests may pass a small
+ * in-memory one. Drivers never see it.
+ */
+export interface RunnerManifest {
+  records(): readonly ImageRecord[];
+  /** Resolves `name`, `name@channel`, `name@version`, `name#build` or an id; throws a BakeError otherwise. */
+  resolve(ref: string): ImageRecord;
+  /** The newest layer record with this cache key made by this driver. */
+  findLayer(cacheKey: string, driver: string): ImageRecord | undefined;
+  register(input: NewRecord): Promise<ImageRecord>;
+  status(id: string): Pick<ImageStatus, "status" | "reason">;
+}
