@@ -1,0 +1,115 @@
+import { loadDriver } from "../../drivers/index.js";
+import { BakeError, ExitCode } from "../../errors.js";
+import { manifestPath } from "../../manifest/location.js";
+import { openManifest } from "../../manifest/manifest.js";
+import type { ImageRecord } from "../../manifest/types.js";
+import { planRecipe } from "../../plan/plan-recipe.js";
+import { renderDiagnostics } from "../../recipe/diagnostics.js";
+import { type ExecuteResult, execute } from "../../run/execute.js";
+import { createRedactor } from "../../run/redact.js";
+import { createReporter, reporterMode } from "../../run/reporters/index.js";
+import type { CommandIO, CommandRun, OptionValues } from "../io.js";
+import { styleFor } from "../style.js";
+
+/**
+ * `bake build RECIPE`: plan the recipe, prepare its driver, then resolve, bake, verify and register.
+ * Exit 0 when built (or up to date), 1 when a step or a check failed, 2 for bad input, 130 when interrupted.
+ */
+export const run: CommandRun = async ({ positionals, values }, io) => {
+  const file = positionals[0] as string;
+  const json = values.json === true;
+  const { plan, secrets, warnings } = await planRecipe(file, {
+    cwd: io.cwd,
+    env: io.env,
+    cliVars: strings(values.var),
+    varFiles: strings(values["var-file"]),
+    ...(typeof values.target === "string" ? { target: values.target } : {}),
+    requireSecrets: true,
+  });
+  const color = Boolean(io.stderr.isTTY) && (io.env.NO_COLOR ?? "") === "" && values["no-color"] !== true;
+  if (warnings.length > 0) io.stderr.write(renderDiagnostics(warnings, { color, severity: "warning" }));
+
+  const driver = await loadDriver(plan.target.driver);
+  const prepared = driver.prepare(plan.target);
+  for (const warning of prepared.warnings) io.stderr.write(`warning: ${warning}\n`);
+  if (prepared.errors.length > 0) {
+    throw new BakeError({
+      code: "target-invalid",
+      message: `the ${driver.id} target cannot build this recipe`,
+      detail: prepared.errors.map((error) => `  - ${error}`).join("\n"),
+      hint: `fix "target:" in ${file}, or choose another driver with --target`,
+    });
+  }
+
+  const manifest = await openManifest(
+    manifestPath({
+      ...(typeof values.manifest === "string" ? { flag: values.manifest } : {}),
+      env: io.env,
+      cwd: io.cwd,
+    }),
+    { create: true, env: io.env },
+  );
+  const reporter = await createReporter({
+    mode: reporterMode({ json, out: io.stdout, env: io.env }),
+    out: io.stdout,
+    secrets,
+  });
+  let result: ExecuteResult;
+  try {
+    result = await execute(plan, {
+      driver,
+      manifest,
+      reporter,
+      signal: io.signal,
+      secrets,
+      cwd: io.cwd,
+      env: io.env,
+      noCache: values["no-cache"] === true,
+    });
+  } finally {
+    await reporter.close();
+  }
+  const redact = createRedactor(secrets);
+  io.stdout.write(redact(json ? resultJson(result) : resultText(result.record, result, io)));
+  return ExitCode.Ok;
+};
+
+function strings(value: OptionValues[string]): string[] {
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : [value]).filter((item): item is string => typeof item === "string");
+}
+
+function resultJson(result: ExecuteResult): string {
+  return `${JSON.stringify({
+    type: "result",
+    upToDate: result.upToDate,
+    bakedLayers: result.bakedLayers,
+    cachedLayers: result.cachedLayers,
+    runId: result.runId,
+    record: result.record,
+  })}\n`;
+}
+
+// The closing summary: what was registered (or found up to date) and where it sits in its lineage.
+function resultText(record: ImageRecord, result: ExecuteResult, io: CommandIO): string {
+  const style = styleFor(io.stdout, io.env);
+  const headline = result.upToDate
+    ? `${style.green("up to date")}: ${record.lineage} ${record.version} build ${record.build ?? "?"} (nothing rebuilt)`
+    : `${style.green("registered")} ${record.lineage} ${record.version} build ${record.build ?? "?"}`;
+  const parent =
+    "record" in record.parent
+      ? `${record.details?.parentRef ?? "lineage parent"} -> ${record.parent.record}`
+      : `${record.parent.external.ref} -> ${record.parent.external.id}`;
+  const lines = [
+    headline,
+    `  id        ${record.id}`,
+    `  lineage   ${record.lineage}`,
+    `  version   ${record.version}`,
+    `  build     ${record.build ?? "?"}`,
+    `  parent    ${parent}`,
+    `  artifact  ${record.artifact} (${record.driver})`,
+    `  layers    ${(record.layers ?? []).map((layer) => layer.name).join(", ") || "(none)"}${result.upToDate ? "" : ` (baked: ${result.bakedLayers.join(", ") || "none"}; cached: ${result.cachedLayers.join(", ") || "none"})`}`,
+    `  verify    ${record.verify ? `${record.verify.checks.filter((check) => check.ok).length}/${record.verify.checks.length} checks passed` : "not run"}`,
+  ];
+  return `${lines.join("\n")}\n`;
+}
