@@ -1,0 +1,154 @@
+import type { Stats } from "node:fs";
+import { lstat, readFile, readlink } from "node:fs/promises";
+import { join } from "node:path";
+import { BakeError } from "../../errors.js";
+
+/** An entry of an image's file tree as the overlay would show it. */
+export interface ImageEntry {
+  /** The canonical path in the image, with every symlink before the last component resolved. */
+  path: string;
+  /** The layer directory the entry comes from (index into the directories given, top first). */
+  layer: number;
+  hostPath: string;
+  stats: Stats;
+}
+
+const MAX_SYMLINKS = 40;
+
+function isWhiteout(stats: Stats): boolean {
+  return stats.isCharacterDevice() && stats.rdev === 0;
+}
+
+/** The top-most entry at an exact path (no symlink resolution), or undefined when absent or whited out. */
+async function entryAt(dirs: readonly string[], path: string): Promise<Omit<ImageEntry, "path"> | undefined> {
+  for (const [layer, dir] of dirs.entries()) {
+    const hostPath = join(dir, path);
+    try {
+      const stats = await lstat(hostPath);
+      if (isWhiteout(stats)) return undefined;
+      return { layer, hostPath, stats };
+    } catch {
+      // Absent in this layer (or a parent is not a directory here): look below.
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Looks a path up in an image made of layer directories (top first), following symlinks inside the image,
+ * never on the host. `followLast` also resolves a symlink in the last component.
+ */
+export async function lookupImagePath(
+  dirs: readonly string[],
+  path: string,
+  options: { followLast: boolean },
+): Promise<{ path: string; entry?: ImageEntry }> {
+  let pending = splitPath(path);
+  let resolved: string[] = [];
+  let links = 0;
+  while (pending.length > 0) {
+    const [name, ...rest] = pending as [string, ...string[]];
+    pending = rest;
+    if (name === "..") {
+      resolved.pop();
+      continue;
+    }
+    const candidate = `/${[...resolved, name].join("/")}`;
+    const found = await entryAt(dirs, candidate);
+    if (!found) return { path: `/${[...resolved, name, ...pending].join("/")}` };
+    if (found.stats.isSymbolicLink() && (pending.length > 0 || options.followLast)) {
+      links += 1;
+      if (links > MAX_SYMLINKS) {
+        throw new BakeError({
+          code: "image-path",
+          message: `too many symlinks resolving ${path} in the image`,
+        });
+      }
+      const target = await readlink(found.hostPath);
+      if (target.startsWith("/")) resolved = [];
+      pending = [...splitPath(target), ...pending];
+      continue;
+    }
+    resolved.push(name);
+    if (pending.length === 0) return { path: candidate, entry: { path: candidate, ...found } };
+  }
+  return { path: "/", entry: await rootEntry(dirs) };
+}
+
+async function rootEntry(dirs: readonly string[]): Promise<ImageEntry | undefined> {
+  const found = await entryAt(dirs, "/");
+  return found ? { path: "/", ...found } : undefined;
+}
+
+/** Splits an image path into components, dropping empty and `.` parts. */
+export function splitPath(path: string): string[] {
+  return path.split("/").filter((part) => part !== "" && part !== ".");
+}
+
+/** Reads a file of the image, or undefined when it does not exist. */
+export async function readImageFile(dirs: readonly string[], path: string): Promise<Buffer | undefined> {
+  const { entry } = await lookupImagePath(dirs, path, { followLast: true });
+  if (!entry?.stats.isFile()) return undefined;
+  return readFile(entry.hostPath);
+}
+
+/** A user as a step runs it: numeric ids inside the image. */
+export interface ImageUser {
+  uid: number;
+  gid: number;
+  home: string;
+}
+
+/**
+ * Resolves `user`, `user:group`, `uid` or `uid:gid` against the image's `/etc/passwd` and `/etc/group`.
+ */
+export async function resolveImageUser(dirs: readonly string[], spec: string): Promise<ImageUser> {
+  const [userPart = "", groupPart] = spec.split(":", 2);
+  const passwd = parseColonFile((await readImageFile(dirs, "/etc/passwd"))?.toString("utf8") ?? "");
+  let uid: number;
+  let gid: number | undefined;
+  let home = "/";
+  if (/^\d+$/.test(userPart)) {
+    uid = Number(userPart);
+    const row = passwd.find((fields) => fields[2] === userPart);
+    if (row) {
+      gid = Number(row[3]);
+      home = row[5] || "/";
+    }
+  } else {
+    const row = passwd.find((fields) => fields[0] === userPart);
+    if (!row) {
+      throw new BakeError({
+        code: "unknown-user",
+        message: `user "${userPart}" does not exist in the image's /etc/passwd`,
+        hint: "create it in an earlier step, or use a numeric uid[:gid]",
+      });
+    }
+    uid = Number(row[2]);
+    gid = Number(row[3]);
+    home = row[5] || "/";
+  }
+  if (groupPart !== undefined && groupPart !== "") {
+    if (/^\d+$/.test(groupPart)) gid = Number(groupPart);
+    else {
+      const groups = parseColonFile((await readImageFile(dirs, "/etc/group"))?.toString("utf8") ?? "");
+      const row = groups.find((fields) => fields[0] === groupPart);
+      if (!row) {
+        throw new BakeError({
+          code: "unknown-group",
+          message: `group "${groupPart}" does not exist in the image's /etc/group`,
+          hint: "create it in an earlier step, or use a numeric gid",
+        });
+      }
+      gid = Number(row[2]);
+    }
+  }
+  return { uid, gid: gid ?? uid, home: uid === 0 && home === "/" ? "/root" : home };
+}
+
+function parseColonFile(text: string): string[][] {
+  return text
+    .split("\n")
+    .filter((line) => line.trim() !== "" && !line.startsWith("#"))
+    .map((line) => line.split(":"));
+}

@@ -1,0 +1,177 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import type { Readable, Writable } from "node:stream";
+import { promisify } from "node:util";
+import { BakeError } from "../../errors.js";
+import type { IdMapping, IdRange } from "./idmap.js";
+
+const execFileAsync = promisify(execFile);
+
+/** PATH for host tools run while setting a sandbox up (never the step's PATH). */
+export const HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+// The first program in the new namespaces: it says "ready" on fd 4, waits for "go" on fd 3 (sent once the
+// parent has written the id maps), closes both and execs the real program. Nothing here is user-controlled.
+const HANDSHAKE = 'printf r >&4; read -r go <&3; exec 3<&- 4>&-; [ "$go" = go ] || exit 125; exec "$@"';
+
+export interface NamespacedProcess {
+  child: ChildProcess;
+  stdout: Readable;
+  stderr: Readable;
+  /** Resolves with the exit code (128+n for a signal) once the whole namespace is gone. */
+  exited: Promise<number>;
+  /** SIGKILLs the namespace: with `--kill-child`, the init of the new pid namespace dies and takes every process with it. */
+  kill(): void;
+}
+
+/** Options for {@link spawnNamespaced}. */
+export interface SpawnNamespacedOptions {
+  argv: string[];
+  mapping: IdMapping;
+  /** New mount and pid namespaces (a sandbox) or just a user namespace (a file operation as the sandbox's root). */
+  sandbox: boolean;
+  /** A new, empty network namespace. */
+  isolateNetwork?: boolean;
+  env?: Record<string, string>;
+  stdin?: "ignore" | "pipe";
+}
+
+/**
+ * Starts `argv` in new namespaces with one `unshare` exec. The parent writes the id maps itself (directly as root,
+ * through `newuidmap` with subordinate ids), which `unshare --map-*` cannot do for every case.
+ */
+export async function spawnNamespaced(options: SpawnNamespacedOptions): Promise<NamespacedProcess> {
+  const flags = ["--user", "--kill-child", "--keep-caps"];
+  if (options.sandbox) flags.push("--mount", "--pid", "--fork", "--propagation", "private");
+  else flags.push("--fork");
+  if (options.isolateNetwork) flags.push("--net");
+  const child = spawn("unshare", [...flags, "--", "/bin/sh", "-c", HANDSHAKE, "sh", ...options.argv], {
+    stdio: [options.stdin ?? "ignore", "pipe", "pipe", "pipe", "pipe"],
+    env: options.env ?? { PATH: HOST_PATH },
+  });
+  const exited = new Promise<number>((resolve) => {
+    child.once("error", () => resolve(127));
+    child.once("close", (code, signal) => resolve(code ?? 128 + signalNumber(signal)));
+  });
+  const stderrHead: string[] = [];
+  const collect = (chunk: Buffer) => {
+    if (stderrHead.length < 20) stderrHead.push(chunk.toString("utf8"));
+  };
+  child.stderr?.on("data", collect);
+  const ready = await new Promise<boolean>((resolve) => {
+    child.stdio[4]?.once("data", () => resolve(true));
+    void exited.then(() => resolve(false));
+  });
+  if (!ready) {
+    const code = await exited;
+    throw new BakeError({
+      code: "sandbox-unavailable",
+      message: `cannot create a sandbox (user namespaces): unshare exited with ${code}`,
+      detail: stderrHead.join("").trim() || undefined,
+      hint: "the local driver needs unprivileged user namespaces and overlayfs (Linux 5.11+); use --target packer otherwise",
+    });
+  }
+  child.stderr?.off("data", collect);
+  try {
+    await writeIdMaps(child.pid as number, options.mapping);
+  } catch (error) {
+    child.kill("SIGKILL");
+    await exited;
+    throw new BakeError({
+      code: "sandbox-unavailable",
+      message: `cannot map user ids into the sandbox: ${error instanceof Error ? error.message : String(error)}`,
+      hint: "check /etc/subuid and /etc/subgid and that newuidmap/newgidmap (package uidmap) are installed, or use --target packer",
+      cause: error,
+    });
+  }
+  (child.stdio[3] as Writable).end("go\n");
+  return {
+    child,
+    stdout: child.stdout as Readable,
+    stderr: child.stderr as Readable,
+    exited,
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    },
+  };
+}
+
+async function writeIdMaps(pid: number, mapping: IdMapping): Promise<void> {
+  if (mapping.kind === "subordinate") {
+    await execFileAsync("newuidmap", [String(pid), ...rangeArgs(mapping.uids)], { env: { PATH: HOST_PATH } });
+    await execFileAsync("newgidmap", [String(pid), ...rangeArgs(mapping.gids)], { env: { PATH: HOST_PATH } });
+    return;
+  }
+  if (mapping.kind === "single") await writeFile(`/proc/${pid}/setgroups`, "deny");
+  await writeFile(`/proc/${pid}/uid_map`, rangeLines(mapping.uids));
+  await writeFile(`/proc/${pid}/gid_map`, rangeLines(mapping.gids));
+}
+
+function rangeArgs(ranges: readonly IdRange[]): string[] {
+  return ranges.flatMap((r) => [String(r.inner), String(r.outer), String(r.count)]);
+}
+
+function rangeLines(ranges: readonly IdRange[]): string {
+  return ranges.map((r) => `${r.inner} ${r.outer} ${r.count}\n`).join("");
+}
+
+function signalNumber(signal: NodeJS.Signals | null): number {
+  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGKILL: 9, SIGTERM: 15, SIGINT: 2 };
+  return (signal && numbers[signal]) ?? 1;
+}
+
+/**
+ * Runs a host tool (tar, rm, chown) as the sandbox's root, so it sees and writes the ownership images carry.
+ * As host root with the identity map no namespace is needed.
+ */
+export async function runAsSandboxRoot(options: {
+  argv: string[];
+  mapping: IdMapping;
+  input?: Readable;
+  output?: Writable;
+}): Promise<void> {
+  const proc =
+    options.mapping.kind === "identity"
+      ? directProcess(options.argv, options.input !== undefined)
+      : await spawnNamespaced({
+          argv: options.argv,
+          mapping: options.mapping,
+          sandbox: false,
+          stdin: options.input ? "pipe" : "ignore",
+        });
+  const errors: string[] = [];
+  proc.stderr.on("data", (chunk: Buffer) => {
+    if (errors.length < 20) errors.push(chunk.toString("utf8"));
+  });
+  if (options.input && proc.child.stdin) options.input.pipe(proc.child.stdin);
+  proc.child.stdin?.on("error", () => {});
+  if (options.output) proc.stdout.pipe(options.output, { end: false });
+  else proc.stdout.resume();
+  const code = await proc.exited;
+  if (code !== 0) {
+    throw new BakeError({
+      code: "store-io",
+      message: `${options.argv[0]} failed with exit code ${code}`,
+      detail: errors.join("").trim() || undefined,
+      exitCode: 1,
+    });
+  }
+}
+
+function directProcess(argv: string[], withStdin: boolean): NamespacedProcess {
+  const child = spawn(argv[0] as string, argv.slice(1), {
+    stdio: [withStdin ? "pipe" : "ignore", "pipe", "pipe"],
+    env: { PATH: HOST_PATH },
+  });
+  const exited = new Promise<number>((resolve) => {
+    child.once("error", () => resolve(127));
+    child.once("close", (code, signal) => resolve(code ?? 128 + signalNumber(signal)));
+  });
+  return {
+    child,
+    stdout: child.stdout as Readable,
+    stderr: child.stderr as Readable,
+    exited,
+    kill: () => child.kill("SIGKILL"),
+  };
+}

@@ -1,0 +1,283 @@
+import { existsSync, statSync } from "node:fs";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { BakeError, InterruptedError } from "../../errors.js";
+import { currentIdMapping, type IdMapping } from "./idmap.js";
+import { resolveImageUser } from "./image-fs.js";
+import { spawnNamespaced } from "./namespace.js";
+import { removeTree } from "./remove.js";
+
+/** A host path made visible inside the sandbox. */
+export interface SandboxBind {
+  source: string;
+  /** Absolute path inside the sandbox. */
+  target: string;
+  readonly: boolean;
+}
+
+/** Options for {@link runInSandbox}. */
+export interface SandboxOptions {
+  /** The image's unpacked layer directories, top first. */
+  lowerDirs: string[];
+  /** Where the sandbox's writes land (the new layer). @default a throwaway directory, removed afterwards */
+  upperDir?: string;
+  /** The program and its arguments, run inside the image (`["/bin/sh", "-c", script]` for a script). */
+  argv: string[];
+  /** The whole environment of the program; only these variables reach it. `PATH` and `HOME` get defaults. */
+  env: Record<string, string>;
+  network: "host" | "none";
+  binds?: SandboxBind[];
+  signal: AbortSignal;
+  onOutput?: (stream: "stdout" | "stderr", line: string) => void;
+  /** Kills the whole sandbox after this long and throws `step-timeout`. */
+  timeoutMs?: number;
+  /** `user`, `user:group`, `uid` or `uid:gid`, resolved in the image. @default root */
+  user?: string;
+  /** The working directory inside the image. @default / */
+  workdir?: string;
+  /** Where scratch directories go; must be on the same filesystem as `upperDir`. @default next to `upperDir`, else the OS temp dir */
+  scratchDir?: string;
+}
+
+/** What a sandboxed program did. */
+export interface SandboxResult {
+  exitCode: number;
+}
+
+const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const SETUP_FAILED = 125;
+const SETUP_MARK = "bake-sandbox: ";
+
+// Runs on the host's /bin/sh inside the new namespaces, before the step. Every value arrives as a positional
+// parameter; the step's environment reaches it only through `env -i NAME=VALUE...` arguments.
+const SETUP = `
+fail() { echo "${SETUP_MARK}$*" >&2; exit ${SETUP_FAILED}; }
+root=$1 lowers=$2 upper=$3 work=$4 net=$5 nbinds=$6; shift 6
+mount -t overlay overlay -o "lowerdir=$lowers,upperdir=$upper,workdir=$work,userxattr" "$root" 2>/dev/null ||
+  fail "cannot mount overlayfs (rootless overlay needs Linux 5.11+ with userxattr)"
+mount -t proc -o nosuid,nodev,noexec proc "$root/proc" || fail "cannot mount /proc"
+mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$root/tmp" || fail "cannot mount /tmp"
+mount -t tmpfs -o mode=755,nosuid tmpfs "$root/dev" || fail "cannot mount /dev"
+for node in null zero full random urandom tty; do
+  : > "$root/dev/$node" && mount --bind "/dev/$node" "$root/dev/$node" || fail "cannot bind /dev/$node"
+done
+mkdir "$root/dev/shm" "$root/dev/pts" && mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$root/dev/shm"
+ln -s /proc/self/fd "$root/dev/fd"; ln -s /proc/self/fd/0 "$root/dev/stdin"
+ln -s /proc/self/fd/1 "$root/dev/stdout"; ln -s /proc/self/fd/2 "$root/dev/stderr"
+while [ "$nbinds" -gt 0 ]; do
+  mount --rbind "$1" "$root$2" || fail "cannot bind $1 at $2"
+  if [ "$3" = ro ]; then mount -o remount,bind,ro "$root$2" || fail "cannot make $2 read-only"; fi
+  shift 3; nbinds=$((nbinds - 1))
+done
+if [ "$net" = host ] && [ -f /etc/resolv.conf ] && [ -f "$root/etc/resolv.conf" ] && [ ! -L "$root/etc/resolv.conf" ]; then
+  mount --bind /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null && mount -o remount,bind,ro "$root/etc/resolv.conf" 2>/dev/null
+fi
+exec env -i "$@"
+`;
+
+/**
+ * Runs one program in a rootless sandbox: new user, mount and pid namespaces (one `unshare` exec), an overlay of
+ * `lowerDirs` with `upperDir` on top, a private /proc, a minimal /dev and a tmpfs /tmp, chrooted into the overlay.
+ * Output streams to `onOutput` line by line. On abort or timeout the whole namespace is killed; mounts vanish with
+ * it and scratch directories are removed, always.
+ */
+export async function runInSandbox(options: SandboxOptions): Promise<SandboxResult> {
+  if (options.signal.aborted) throw abortReason(options.signal);
+  const mapping = currentIdMapping();
+  const scratchParent = options.scratchDir ?? (options.upperDir ? dirname(options.upperDir) : tmpdir());
+  await mkdir(scratchParent, { recursive: true });
+  const scratch = await mkdtemp(join(scratchParent, "sandbox-"));
+  try {
+    return await runWithScratch(options, scratch, mapping);
+  } finally {
+    await removeTree(scratch, mapping);
+  }
+}
+
+async function runWithScratch(
+  options: SandboxOptions,
+  scratch: string,
+  mapping: IdMapping,
+): Promise<SandboxResult> {
+  const upper = options.upperDir ?? join(scratch, "upper");
+  const work = join(scratch, "work");
+  const root = join(scratch, "root");
+  const init = join(scratch, "init");
+  await Promise.all([mkdir(upper, { recursive: true }), mkdir(work), mkdir(root)]);
+  const binds = options.binds ?? [];
+  await makeInitLayer(init, binds);
+  const lowers = [init, ...options.lowerDirs];
+  const user = await userIds(options.user, [upper, ...options.lowerDirs], mapping);
+  const env = stepEnv(options.env, user.home);
+  const unshareBin = hostUnshare();
+  const argv = [
+    root,
+    lowerSpec(lowers),
+    upper,
+    work,
+    options.network,
+    String(binds.length),
+    ...binds.flatMap((bind) => [bind.source, bind.target, bind.readonly ? "ro" : "rw"]),
+    ...Object.entries(env).map(([name, value]) => `${name}=${value}`),
+    unshareBin,
+    `--root=${root}`,
+    `--wd=${options.workdir ?? "/"}`,
+    ...(user.uid === 0 && user.gid === 0 ? [] : [`--setgid=${user.gid}`, `--setuid=${user.uid}`]),
+    "--",
+    ...options.argv,
+  ];
+  const proc = await spawnNamespaced({
+    argv: ["/bin/sh", "-c", SETUP, "sh", ...argv],
+    mapping,
+    sandbox: true,
+    isolateNetwork: options.network === "none",
+  });
+  let timedOut = false;
+  const onAbort = () => proc.kill();
+  options.signal.addEventListener("abort", onAbort, { once: true });
+  const timer =
+    options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          proc.kill();
+        }, options.timeoutMs);
+  const setupErrors: string[] = [];
+  const lines = (stream: "stdout" | "stderr") =>
+    new Promise<void>((resolve) => {
+      const reader = createInterface({
+        input: stream === "stdout" ? proc.stdout : proc.stderr,
+        crlfDelay: Infinity,
+      });
+      reader.on("line", (line) => {
+        if (stream === "stderr" && line.startsWith(SETUP_MARK))
+          setupErrors.push(line.slice(SETUP_MARK.length));
+        else options.onOutput?.(stream, line);
+      });
+      reader.once("close", resolve);
+    });
+  try {
+    const [exitCode] = await Promise.all([proc.exited, lines("stdout"), lines("stderr")]);
+    if (options.signal.aborted) throw abortReason(options.signal);
+    if (timedOut) {
+      throw new BakeError({
+        code: "step-timeout",
+        message: `timed out after ${formatMs(options.timeoutMs ?? 0)}`,
+        exitCode: 1,
+      });
+    }
+    if (exitCode === SETUP_FAILED && setupErrors.length > 0) {
+      throw new BakeError({
+        code: "sandbox-unavailable",
+        message: `cannot set up the sandbox: ${setupErrors.join("; ")}`,
+        hint: "the local driver needs user namespaces and overlayfs; use --target packer where they are unavailable",
+      });
+    }
+    return { exitCode };
+  } finally {
+    clearTimeout(timer);
+    options.signal.removeEventListener("abort", onAbort);
+    proc.kill();
+  }
+}
+
+// The top-most lower: mount points for /proc, /dev, /tmp and every bind, so mounting never writes to the upper dir.
+async function makeInitLayer(init: string, binds: readonly SandboxBind[]): Promise<void> {
+  await Promise.all(["proc", "dev", "tmp"].map((name) => mkdir(join(init, name), { recursive: true })));
+  for (const bind of binds) {
+    if (!bind.target.startsWith("/") || bind.target.split("/").includes("..")) {
+      throw new BakeError({
+        code: "sandbox-bind",
+        message: `bind target must be an absolute path: ${bind.target}`,
+      });
+    }
+    const target = join(init, bind.target);
+    if (statSync(bind.source).isDirectory()) await mkdir(target, { recursive: true });
+    else {
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, "");
+    }
+  }
+}
+
+// Overlay options cannot hold commas or colons in paths, and the whole option string must fit in a page.
+function lowerSpec(lowers: readonly string[]): string {
+  for (const dir of lowers) {
+    if (/[,:\\]/.test(dir)) {
+      throw new BakeError({
+        code: "sandbox-path",
+        message: `layer directory ${dir} contains a comma, colon or backslash, which overlayfs cannot take`,
+        hint: "move the store (BAKE_STORE) to a plain path",
+      });
+    }
+  }
+  const spec = lowers.join(":");
+  if (spec.length > 3800) {
+    throw new BakeError({
+      code: "sandbox-layers",
+      message: `too many layers for one overlay mount (${lowers.length})`,
+      hint: "squash layers: fewer layers per recipe, or a shorter store path (BAKE_STORE)",
+    });
+  }
+  return spec;
+}
+
+async function userIds(
+  spec: string | undefined,
+  dirs: readonly string[],
+  mapping: IdMapping,
+): Promise<{ uid: number; gid: number; home: string }> {
+  if (spec === undefined || spec === "root" || spec === "0" || spec === "0:0")
+    return { uid: 0, gid: 0, home: "/root" };
+  const user = await resolveImageUser(dirs, spec);
+  if (mapping.kind === "single" && (user.uid !== 0 || user.gid !== 0)) {
+    throw new BakeError({
+      code: "sandbox-user",
+      message: `cannot run as "${spec}" (uid ${user.uid}): this unprivileged user has no subordinate ids`,
+      hint: "add a range for this user to /etc/subuid and /etc/subgid (and install uidmap), or run the step as root",
+    });
+  }
+  return user;
+}
+
+function stepEnv(env: Readonly<Record<string, string>>, home: string): Record<string, string> {
+  const out: Record<string, string> = { PATH: DEFAULT_PATH, HOME: home };
+  for (const [name, value] of Object.entries(env)) {
+    if (!ENV_NAME.test(name)) {
+      throw new BakeError({ code: "sandbox-env", message: `invalid environment variable name "${name}"` });
+    }
+    if (value.includes("\0")) {
+      throw new BakeError({
+        code: "sandbox-env",
+        message: `environment variable ${name} contains a NUL byte`,
+      });
+    }
+    out[name] = value;
+  }
+  return out;
+}
+
+let unsharePath: string | undefined;
+
+function hostUnshare(): string {
+  unsharePath ??= ["/usr/bin/unshare", "/bin/unshare", "/usr/local/bin/unshare"].find((p) => existsSync(p));
+  if (!unsharePath) {
+    throw new BakeError({
+      code: "sandbox-unavailable",
+      message: "unshare (util-linux) is not installed",
+      hint: "install util-linux 2.38 or later, or use --target packer",
+    });
+  }
+  return unsharePath;
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new InterruptedError();
+}
+
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
