@@ -76,7 +76,9 @@ async function dispatch(argv: string[], io: CommandIO): Promise<number> {
     return ExitCode.Ok;
   }
   const parsed = parseCommandArgs(command, rest);
-  const module = (await import(`./commands/${command.module}.js`)) as { run: CommandRun };
+  // Kept opaque to bundlers: vite (vitest) would glob `./commands/*.js` and miss the `.ts` sources under test.
+  const modulePath = `./commands/${command.module}.js`;
+  const module = (await import(/* @vite-ignore */ modulePath)) as { run: CommandRun };
   return module.run(parsed, io);
 }
 
