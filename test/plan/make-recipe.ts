@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: recipes spell ${vars.NAME} literally.
 import type { Recipe } from "../../src/recipe/types.js";
 
 /** A small valid normalised recipe rooted at `root`, for compiler tests; override any field. */

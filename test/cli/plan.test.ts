@@ -1,0 +1,116 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: recipes spell ${vars.NAME} literally.
+import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { CommandIO } from "../../src/cli/io.js";
+import { main } from "../../src/cli/main.js";
+import type { BuildPlan } from "../../src/plan/types.js";
+
+const FIXTURE = fileURLToPath(new URL("../fixtures/plan-web", import.meta.url));
+const SECRET = "hunter2-very-secret";
+let dir: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "bake-plan-"));
+  await cp(FIXTURE, dir, { recursive: true });
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function capture(env: Record<string, string> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CommandIO = {
+    cwd: dir,
+    env,
+    stdout: { write: (text: string) => out.push(text) },
+    stderr: { write: (text: string) => err.push(text) },
+    signal: new AbortController().signal,
+  };
+  return { io, stdout: () => out.join(""), stderr: () => err.join("") };
+}
+
+async function planJson(args: string[] = [], env: Record<string, string> = {}) {
+  const run = capture(env);
+  const code = await main(["plan", "recipe.yaml", "--json", ...args], run.io);
+  expect(run.stderr()).toBe("");
+  expect(code).toBe(0);
+  return run.stdout();
+}
+
+describe("bake plan", () => {
+  it("prints byte-identical JSON on every run", async () => {
+    const first = await planJson();
+    const second = await planJson();
+    expect(second).toBe(first);
+    expect(first.endsWith("}\n")).toBe(true);
+    const plan = JSON.parse(first) as BuildPlan;
+    expect(plan.lineage).toBe("web");
+    expect(plan.version).toBe("2.4.0");
+    expect(plan.parent).toEqual({ kind: "lineage", ref: "base@stable", lineage: "base" });
+    expect(plan.layers.map((layer) => layer.name)).toEqual(["runtime", "app"]);
+  });
+
+  it("never prints a secret's value, only its name and template", async () => {
+    for (const args of [["--var", `api_token=${SECRET}`], []]) {
+      const out = await planJson(args, { BAKE_VAR_api_token: SECRET });
+      expect(out).not.toContain(SECRET);
+      const plan = JSON.parse(out) as BuildPlan;
+      expect(plan.secrets).toEqual(["api_token"]);
+      expect(plan.layers[1]?.steps[2]).toMatchObject({ content: { secret: "token=${vars.api_token}\n" } });
+    }
+    const human = capture({ BAKE_VAR_api_token: SECRET });
+    expect(await main(["plan", "recipe.yaml"], human.io)).toBe(0);
+    expect(human.stdout() + human.stderr()).not.toContain(SECRET);
+  });
+
+  it("changes only the copying layer's digest when a copied file changes", async () => {
+    const before = JSON.parse(await planJson()) as BuildPlan;
+    await writeFile(path.join(dir, "dist", "index.txt"), "changed\n");
+    const after = JSON.parse(await planJson()) as BuildPlan;
+    expect(after.layers[0]?.inputsDigest).toBe(before.layers[0]?.inputsDigest);
+    expect(after.layers[1]?.inputsDigest).not.toBe(before.layers[1]?.inputsDigest);
+    expect(after.recipe.digest).toBe(before.recipe.digest);
+  });
+
+  it("applies --var and --target", async () => {
+    const plan = JSON.parse(
+      await planJson(["--var", "app_version=3.0.0", "--target", "packer"]),
+    ) as BuildPlan;
+    expect(plan.version).toBe("3.0.0");
+    expect(plan.target).toEqual({ driver: "packer", options: {} });
+  });
+
+  it("shows layers, steps, digests and checks to people", async () => {
+    const run = capture();
+    expect(await main(["plan", "recipe.yaml"], run.io)).toBe(0);
+    const out = run.stdout();
+    const plan = JSON.parse(await planJson()) as BuildPlan;
+    expect(out).toContain("web 2.4.0");
+    expect(out).toContain("base@stable (lineage base in the manifest)");
+    expect(out).toContain("layer 1/2 runtime");
+    expect(out).toContain("layer 2/2 app");
+    expect(out).toContain(`inputs ${plan.layers[1]?.inputsDigest}`);
+    expect(out).toContain("1. copy dist/ -> /opt/app/");
+    expect(out).toContain("TOKEN=<secret template>");
+    expect(out).toContain("- health: GET http://127.0.0.1:8080/health -> 200");
+    expect(out).not.toContain("\u001b[");
+  });
+
+  it("reports a missing recipe as bad input without a stack trace", async () => {
+    const run = capture();
+    expect(await main(["plan", "nope.yaml"], run.io)).toBe(2);
+    expect(run.stderr()).toContain("nope.yaml");
+    expect(run.stderr()).not.toContain("    at ");
+  });
+
+  it("reports an unknown --target driver", async () => {
+    const run = capture();
+    expect(await main(["plan", "recipe.yaml", "--target", "gcp"], run.io)).toBe(2);
+    expect(run.stderr()).toContain('unknown target driver "gcp"');
+  });
+});
