@@ -1,0 +1,56 @@
+import { createRequire } from "node:module";
+import type {
+  DisksClient,
+  GlobalOperationsClient,
+  ImagesClient,
+  InstancesClient,
+  ZoneOperationsClient,
+} from "@google-cloud/compute";
+
+/** The Compute Engine clients the driver uses, all on one endpoint and one credential. */
+export interface Compute {
+  instances: InstancesClient;
+  disks: DisksClient;
+  images: ImagesClient;
+  zoneOperations: ZoneOperationsClient;
+  globalOperations: GlobalOperationsClient;
+  close(): Promise<void>;
+}
+
+const require = createRequire(import.meta.url);
+const V1 = "@google-cloud/compute/build/src/v1";
+
+/**
+ * Creates the clients, loading `@google-cloud/compute` only now: the package index loads every client and
+ * gRPC (seconds), so each client is required on its own with google-gax's REST-only build.
+ * Production uses Application Default Credentials; an endpoint override (a local server) uses no credentials.
+ */
+export function openCompute(options: { endpoint?: string }): Compute {
+  const gax = require("google-gax/fallback");
+  const settings: Record<string, unknown> = { fallback: true };
+  if (options.endpoint !== undefined) {
+    const url = new URL(options.endpoint);
+    const { PassThroughClient } = require("google-auth-library") as typeof import("google-auth-library");
+    settings.apiEndpoint = url.hostname;
+    settings.port = Number(url.port || (url.protocol === "http:" ? 80 : 443));
+    settings.protocol = url.protocol.replace(":", "");
+    settings.authClient = new PassThroughClient();
+  }
+  const load = <T>(file: string, name: string): T => {
+    const Client = require(`${V1}/${file}`)[name];
+    return new Client({ ...settings }, gax) as T;
+  };
+  const compute = {
+    instances: load<InstancesClient>("instances_client.js", "InstancesClient"),
+    disks: load<DisksClient>("disks_client.js", "DisksClient"),
+    images: load<ImagesClient>("images_client.js", "ImagesClient"),
+    zoneOperations: load<ZoneOperationsClient>("zone_operations_client.js", "ZoneOperationsClient"),
+    globalOperations: load<GlobalOperationsClient>("global_operations_client.js", "GlobalOperationsClient"),
+  };
+  return {
+    ...compute,
+    async close() {
+      await Promise.all(Object.values(compute).map((client) => client.close()));
+    },
+  };
+}
