@@ -1,10 +1,16 @@
 import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { BakeError } from "../errors.js";
 import { type Diagnostic, renderDiagnostics } from "./diagnostics.js";
+import { normalizeRecipe } from "./normalize.js";
+import { MAX_RECIPE_BYTES, parseRecipeText } from "./parse.js";
+import { RULES, type RuleContext } from "./rules/index.js";
+import { schemaDiagnostics } from "./schema/errors.js";
+import { schemaErrors } from "./schema/validate.js";
 import type { Recipe } from "./types.js";
+import type { WrittenRecipe } from "./written.js";
 
-/** The outcome of loading a recipe: a `recipe` only when there are no errors. */
+/** The outcome of loading a recipe: `recipe` is set exactly when `errors` is empty. */
 export interface RecipeResult {
   recipe?: Recipe;
   errors: Diagnostic[];
@@ -13,54 +19,105 @@ export interface RecipeResult {
 
 /**
  * Read a recipe file and validate it: YAML, then the JSON Schema, then bake's semantic rules.
- * Never throws for a bad recipe; every problem is a {@link Diagnostic} with `file:line:col`.
+ * Never throws for a bad recipe; every problem is a {@link Diagnostic} pointing at `file:line:col`.
+ *
+ * @param file - the recipe, absolute or relative to `cwd`; diagnostics name it as given.
+ * @param options.cwd - directory `file` is relative to. @default process.cwd()
  */
 export async function loadRecipe(file: string, options: { cwd?: string } = {}): Promise<RecipeResult> {
-  const path = resolve(options.cwd ?? process.cwd(), file);
+  const cwd = options.cwd ?? process.cwd();
+  const path = resolve(cwd, file);
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    const bytes = await readFile(path);
+    if (bytes.length > MAX_RECIPE_BYTES) text = " ".repeat(MAX_RECIPE_BYTES + 1);
+    else text = bytes.toString("utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return {
       errors: [
         {
           code: "recipe-unreadable",
-          message: code === "ENOENT" ? `no recipe at ${path}` : `cannot read ${path} (${code ?? "error"})`,
-          hint: "pass the path of a recipe.yaml; `bake init` writes one",
+          message:
+            code === "ENOENT"
+              ? `no recipe at ${file}`
+              : code === "EISDIR"
+                ? `${file} is a directory`
+                : `cannot read ${file} (${code ?? "unknown error"})`,
+          hint:
+            code === "EISDIR"
+              ? `pass the recipe file itself, such as ${file.replace(/\/?$/, "/recipe.yaml")}`
+              : "pass the path of a recipe file; `bake init` writes one",
         },
       ],
       warnings: [],
     };
   }
-  return validateRecipe(text, { file: path });
+  return validateRecipe(text, { file, cwd });
 }
 
 /**
- * Validate recipe text. `file` names the recipe (absolute, or relative to the current directory); its directory
- * is the root that `copy` sources are checked against.
+ * Validate recipe text without reading it from disk (the `copy` rules still look at the files beside it).
+ *
+ * @param options.file - the recipe's path, used in diagnostics and as the root for `copy` sources.
+ * @param options.cwd - directory a relative `file` is resolved against. @default process.cwd()
  */
-export function validateRecipe(_text: string, options: { file: string }): RecipeResult {
-  // Placeholder until the loader lands: it rejects everything with a clear message.
-  return {
-    errors: [{ code: "not-implemented", message: `cannot validate ${options.file} yet` }],
-    warnings: [],
+export function validateRecipe(text: string, options: { file: string; cwd?: string }): RecipeResult {
+  const absolute = resolve(options.cwd ?? process.cwd(), options.file);
+  const parsed = parseRecipeText(text.replace(/^\uFEFF/, ""), options.file);
+  const warnings = [...parsed.warnings];
+  if (parsed.errors.length > 0 || parsed.source === undefined) return { errors: parsed.errors, warnings };
+  const { source, value } = parsed;
+  if (value === null || value === undefined) {
+    return {
+      errors: [
+        {
+          code: "recipe-empty",
+          message: "the recipe is empty",
+          location: { file: options.file, line: 1, col: 1 },
+          hint: "start from a template: `bake init`",
+        },
+      ],
+      warnings,
+    };
+  }
+  const structural = schemaErrors(value);
+  if (structural.length > 0) return { errors: schemaDiagnostics(source, value, structural), warnings };
+  const ctx: RuleContext = {
+    source,
+    recipe: value as WrittenRecipe,
+    root: dirname(absolute),
+    errors: [],
+    warnings,
   };
+  for (const rule of RULES) rule(ctx);
+  if (ctx.errors.length > 0) return { errors: ctx.errors, warnings };
+  const recipe = normalizeRecipe(ctx.recipe, { source, file: absolute, root: ctx.root });
+  return { recipe, errors: [], warnings };
 }
 
-/** {@link loadRecipe}, throwing a `BakeError` (code `recipe-invalid`, exit 2) that renders every error. */
+/**
+ * {@link loadRecipe}, throwing when the recipe has errors.
+ *
+ * @throws BakeError with code `recipe-invalid` (exit 2) whose `detail` renders every error.
+ */
 export async function loadRecipeOrThrow(
   file: string,
   options: { cwd?: string } = {},
 ): Promise<{ recipe: Recipe; warnings: Diagnostic[] }> {
   const result = await loadRecipe(file, options);
   if (result.recipe === undefined || result.errors.length > 0) {
-    const count = result.errors.length;
-    throw new BakeError({
-      code: "recipe-invalid",
-      message: `${file}: ${count} ${count === 1 ? "error" : "errors"} in the recipe`,
-      detail: renderDiagnostics(result.errors, { color: false }),
-    });
+    throw recipeInvalid(file, result.errors);
   }
   return { recipe: result.recipe, warnings: result.warnings };
+}
+
+/** The error thrown for a recipe with errors: one summary line, every diagnostic in `detail`. */
+export function recipeInvalid(file: string, errors: Diagnostic[]): BakeError {
+  const count = errors.length;
+  return new BakeError({
+    code: "recipe-invalid",
+    message: `${file}: ${count === 1 ? "1 error" : `${count} errors`} in the recipe`,
+    detail: renderDiagnostics(errors, { color: false }),
+  });
 }

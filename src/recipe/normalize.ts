@@ -1,0 +1,161 @@
+import { parseDuration } from "./duration.js";
+import { sourceText } from "./rules/values.js";
+import type { RecipePath, RecipeSource } from "./source.js";
+import type { CheckSpec, CheckTiming, LayerSpec, Recipe, StepSpec, TargetSpec, VarSpec } from "./types.js";
+import type { WrittenCheck, WrittenMode, WrittenRecipe, WrittenScalar, WrittenStep } from "./written.js";
+
+/** Defaults a check gets when the recipe leaves them out. */
+export const CHECK_DEFAULTS: CheckTiming = { retries: 0, intervalMs: 1000, timeoutMs: 30_000 };
+
+/** Turn a valid written recipe into the normalised `Recipe`: defaults applied, steps tagged by kind. */
+export function normalizeRecipe(
+  written: WrittenRecipe,
+  options: { source: RecipeSource; file: string; root: string },
+): Recipe {
+  const mode = (path: RecipePath, value: WrittenMode | undefined) => modeOf(options.source, path, value);
+  const { driver, ...targetOptions } = written.target ?? { driver: "local" };
+  const target: TargetSpec = { driver, options: targetOptions };
+  const layers: LayerSpec[] = written.layers.map((layer, l) => ({
+    name: layer.name,
+    steps: layer.steps.map((step, s) =>
+      normalizeStep(step, (key, value) => mode(["layers", l, "steps", s, key, "mode"], value)),
+    ),
+  }));
+  const verify: CheckSpec[] = (written.verify ?? []).map((check, c) =>
+    normalizeCheck(check, (value) => mode(["verify", c, "file", "mode"], value)),
+  );
+  const vars: Record<string, VarSpec> = {};
+  for (const [name, spec] of Object.entries(written.vars ?? {})) {
+    vars[name] = {
+      type: spec.type ?? "string",
+      secret: spec.secret ?? false,
+      ...(spec.description !== undefined ? { description: spec.description } : {}),
+      ...(spec.default !== undefined ? { default: spec.default } : {}),
+      ...(spec.enum !== undefined ? { enum: spec.enum } : {}),
+      ...(spec.pattern !== undefined ? { pattern: spec.pattern } : {}),
+    };
+  }
+  return {
+    apiVersion: "bake/v1",
+    name: written.name,
+    version: written.version ?? "0.0.0",
+    ...(written.description !== undefined ? { description: written.description } : {}),
+    from: written.from,
+    target,
+    vars,
+    layers,
+    verify,
+    labels: { ...(written.labels ?? {}) },
+    ...(written.retain !== undefined ? { retain: { keep: written.retain.keep } } : {}),
+    source: { file: options.file, root: options.root },
+  };
+}
+
+function normalizeStep(
+  step: WrittenStep,
+  mode: (key: "copy" | "file", value: WrittenMode | undefined) => number | undefined,
+): StepSpec {
+  if ("copy" in step) {
+    const m = mode("copy", step.copy.mode);
+    return {
+      kind: "copy",
+      from: step.copy.from,
+      to: step.copy.to,
+      ...(m !== undefined ? { mode: m } : {}),
+      ...(step.copy.owner !== undefined ? { owner: step.copy.owner } : {}),
+    };
+  }
+  if ("file" in step) {
+    const m = mode("file", step.file.mode);
+    return {
+      kind: "file",
+      path: step.file.path,
+      content: step.file.content,
+      ...(m !== undefined ? { mode: m } : {}),
+      ...(step.file.owner !== undefined ? { owner: step.file.owner } : {}),
+    };
+  }
+  const timeoutMs = step.timeout === undefined ? undefined : parseDuration(step.timeout);
+  return {
+    kind: "run",
+    ...(typeof step.run === "string" ? { script: step.run } : { argv: [...step.run] }),
+    env: stringEnv(step.env),
+    ...(step.workdir !== undefined ? { workdir: step.workdir } : {}),
+    ...(step.user !== undefined ? { user: step.user } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+  };
+}
+
+function normalizeCheck(
+  check: WrittenCheck,
+  mode: (value: WrittenMode | undefined) => number | undefined,
+): CheckSpec {
+  const timing: CheckTiming = {
+    retries: check.retries ?? CHECK_DEFAULTS.retries,
+    intervalMs:
+      check.interval === undefined
+        ? CHECK_DEFAULTS.intervalMs
+        : (parseDuration(check.interval) ?? CHECK_DEFAULTS.intervalMs),
+    timeoutMs:
+      check.timeout === undefined
+        ? CHECK_DEFAULTS.timeoutMs
+        : (parseDuration(check.timeout) ?? CHECK_DEFAULTS.timeoutMs),
+  };
+  if ("http" in check) {
+    return {
+      kind: "http",
+      url: check.http.url,
+      status: check.http.status ?? 200,
+      ...(check.http.bodyContains !== undefined ? { bodyContains: check.http.bodyContains } : {}),
+      ...timing,
+      name: check.name ?? `http: ${check.http.url}`,
+    };
+  }
+  if ("file" in check) {
+    const m = mode(check.file.mode);
+    const exists = check.file.exists ?? true;
+    return {
+      kind: "file",
+      path: check.file.path,
+      exists,
+      ...(check.file.contains !== undefined ? { contains: check.file.contains } : {}),
+      ...(m !== undefined ? { mode: m } : {}),
+      ...timing,
+      name: check.name ?? `file: ${check.file.path}${exists ? "" : " is absent"}`,
+    };
+  }
+  return {
+    kind: "run",
+    ...(typeof check.run === "string" ? { script: check.run } : { argv: [...check.run] }),
+    env: stringEnv(check.env),
+    ...(check.user !== undefined ? { user: check.user } : {}),
+    ...(check.workdir !== undefined ? { workdir: check.workdir } : {}),
+    ...timing,
+    name: check.name ?? `run: ${shorten(typeof check.run === "string" ? check.run : check.run.join(" "))}`,
+  };
+}
+
+// Env values may be written as numbers or booleans in YAML; processes only see strings.
+function stringEnv(env: Record<string, WrittenScalar> | undefined): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env ?? {})) result[key] = String(value);
+  return result;
+}
+
+function shorten(script: string): string {
+  const line = script.trim().split("\n")[0] ?? "";
+  const more = script.trim().includes("\n") ? " ..." : "";
+  return line.length > 60 ? `${line.slice(0, 57)}...` : `${line}${more}`;
+}
+
+/** Permission bits: octal strings are octal; a number written with a leading 0 (`0755`) is octal too. */
+export function modeOf(
+  source: RecipeSource,
+  path: RecipePath,
+  value: WrittenMode | undefined,
+): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === "string") return Number.parseInt(value, 8);
+  const written = sourceText({ source }, path);
+  return /^0[0-7]+$/.test(written) ? Number.parseInt(written, 8) : value;
+}

@@ -1,0 +1,106 @@
+import { LineCounter, parseDocument } from "yaml";
+import type { Diagnostic } from "./diagnostics.js";
+import { diagnosticAt, type RecipeSource } from "./source.js";
+
+/** Recipes larger than this are refused before parsing. */
+export const MAX_RECIPE_BYTES = 1024 * 1024;
+/** Alias expansions allowed while converting YAML to values (guards against "billion laughs"). */
+export const MAX_ALIAS_COUNT = 100;
+
+export interface ParseResult {
+  source?: RecipeSource;
+  /** The plain value of the document, when it parsed. */
+  value?: unknown;
+  errors: Diagnostic[];
+  warnings: Diagnostic[];
+}
+
+/** Parse recipe text as one YAML document, keeping positions; every problem becomes a diagnostic. */
+export function parseRecipeText(text: string, file: string): ParseResult {
+  const size = Buffer.byteLength(text, "utf8");
+  if (size > MAX_RECIPE_BYTES) {
+    return {
+      errors: [
+        {
+          code: "recipe-too-large",
+          message: `the recipe is ${size} bytes, more than the ${MAX_RECIPE_BYTES}-byte limit`,
+          location: { file, line: 1, col: 1 },
+          hint: "move large content into files next to the recipe and use `copy`",
+        },
+      ],
+      warnings: [],
+    };
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, merge: true, prettyErrors: false });
+  const source: RecipeSource = { file, text, lines, doc };
+  const errors = doc.errors.map((error) => yamlDiagnostic(source, error));
+  const warnings = doc.warnings.map((warning) => yamlDiagnostic(source, warning));
+  if (errors.length > 0) return { source, errors, warnings };
+  try {
+    const value: unknown = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    return { source, value, errors, warnings };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const aliases = /alias/i.test(message);
+    return {
+      source,
+      errors: [
+        diagnosticAt(source, 0, {
+          code: aliases ? "yaml-alias-limit" : "yaml-invalid",
+          message: aliases
+            ? `the recipe expands YAML aliases too many times (the limit is ${MAX_ALIAS_COUNT})`
+            : `the YAML cannot be read: ${firstLine(message)}`,
+          hint: aliases ? "write the repeated parts out, or use fewer nested aliases" : undefined,
+        }),
+      ],
+      warnings,
+    };
+  }
+}
+
+interface YamlProblem {
+  code: string;
+  message: string;
+  pos: [number, number];
+}
+
+const YAML_HINTS: Record<string, string> = {
+  DUPLICATE_KEY: "a key may appear once in a mapping: remove or merge the repeated one",
+  BAD_INDENT: "indent nested keys with spaces, consistently (YAML does not allow tabs for indentation)",
+  TAB_AS_INDENT: "indent with spaces: YAML does not allow tabs for indentation",
+  MISSING_CHAR: "check for an unclosed quote or bracket",
+  BLOCK_AS_IMPLICIT_KEY: "a key must fit on one line; check the indentation of the line above",
+  MULTILINE_IMPLICIT_KEY: "a key must fit on one line; check for a missing `:` or quote",
+  UNEXPECTED_TOKEN: "check the indentation and the quoting of this line",
+  ALIAS_PROPS: "an alias (*name) cannot carry a tag or anchor",
+  BAD_ALIAS: "define the anchor (&name) before using it as *name",
+  MULTIPLE_DOCS: "a recipe is a single YAML document: remove the `---` separator and what follows",
+};
+
+// yaml reports problems with a code and character range; turn each into bake's diagnostic.
+function yamlDiagnostic(source: RecipeSource, problem: YamlProblem): Diagnostic {
+  const offset = problem.pos[0];
+  let message = firstLine(problem.message).replace(/ at line \d+, column \d+:?$/, "");
+  if (problem.code === "DUPLICATE_KEY") {
+    const key = /^[^\s:]+/.exec(
+      source.text.slice(offset, problem.pos[1] > offset ? problem.pos[1] : undefined),
+    );
+    message = key ? `duplicate key \`${key[0]}\`` : "duplicate key";
+  } else if (/multiple documents/i.test(message)) {
+    return diagnosticAt(source, offset, {
+      code: "yaml-multiple-docs",
+      message: "the file holds more than one YAML document",
+      hint: YAML_HINTS.MULTIPLE_DOCS,
+    });
+  }
+  return diagnosticAt(source, offset, {
+    code: `yaml-${problem.code.toLowerCase().replaceAll("_", "-")}`,
+    message: message.charAt(0).toLowerCase() + message.slice(1),
+    hint: YAML_HINTS[problem.code],
+  });
+}
+
+function firstLine(text: string): string {
+  return text.split("\n")[0] ?? text;
+}

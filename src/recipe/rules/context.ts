@@ -1,0 +1,36 @@
+import type { Diagnostic } from "../diagnostics.js";
+import { diagnosticAt, offsetOf, offsetWithin, type RecipePath, type RecipeSource } from "../source.js";
+import type { WrittenRecipe } from "../written.js";
+
+/** What a semantic rule sees: the schema-valid recipe, its source for positions, and where to report. */
+export interface RuleContext {
+  source: RecipeSource;
+  recipe: WrittenRecipe;
+  /** Absolute directory of the recipe; `copy` sources stay inside it. */
+  root: string;
+  errors: Diagnostic[];
+  warnings: Diagnostic[];
+}
+
+/** Where a finding points: the value at `path`, its key, or a piece of text inside the value. */
+export interface Target {
+  path: RecipePath;
+  key?: boolean;
+  needle?: string;
+}
+
+/** A semantic rule: reads the context, pushes errors or warnings. */
+export type Rule = (ctx: RuleContext) => void;
+
+export function report(
+  ctx: RuleContext,
+  severity: "error" | "warning",
+  target: Target,
+  diag: Omit<Diagnostic, "location" | "excerpt">,
+): void {
+  const offset =
+    target.needle !== undefined
+      ? offsetWithin(ctx.source, target.path, target.needle)
+      : offsetOf(ctx.source, target.path, { key: target.key ?? false });
+  (severity === "error" ? ctx.errors : ctx.warnings).push(diagnosticAt(ctx.source, offset, diag));
+}

@@ -1,0 +1,222 @@
+import { nearest } from "../../util/nearest.js";
+import type { Diagnostic } from "../diagnostics.js";
+import { diagnosticAt, offsetOf, type RecipePath, type RecipeSource } from "../source.js";
+import { describeExpected, describeValue, type SchemaNode, schemaAt } from "./describe.js";
+import type { SchemaError } from "./validate.js";
+
+/** Turn raw schema errors into one diagnostic per problem, each pointing at the offending key or value. */
+export function schemaDiagnostics(source: RecipeSource, value: unknown, errors: SchemaError[]): Diagnostic[] {
+  // A failed anyOf/oneOf/propertyNames reports its branches too; keep only the summary.
+  const summaries = errors.filter((e) => ["anyOf", "oneOf", "propertyNames"].includes(e.keyword));
+  const kept = errors.filter(
+    (e) =>
+      e.keyword !== "if" && !summaries.some((s) => s !== e && e.schemaPath.startsWith(`${s.schemaPath}/`)),
+  );
+  const seen = new Set<string>();
+  const diagnostics: { offset: number; diagnostic: Diagnostic }[] = [];
+  for (const error of kept) {
+    const path = toPath(value, error.instancePath);
+    const found = describeError(source, value, path, error);
+    const key = `${found.offset}:${found.diagnostic.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    diagnostics.push(found);
+  }
+  return diagnostics.sort((a, b) => a.offset - b.offset).map((entry) => entry.diagnostic);
+}
+
+interface Described {
+  offset: number;
+  diagnostic: Diagnostic;
+}
+
+function describeError(
+  source: RecipeSource,
+  value: unknown,
+  path: RecipePath,
+  error: SchemaError,
+): Described {
+  const at = (offset: number, code: string, message: string, hint?: string): Described => ({
+    offset,
+    diagnostic: diagnosticAt(source, offset, { code, message, ...(hint ? { hint } : {}) }),
+  });
+  const here = offsetOf(source, path);
+  const field = fieldName(path);
+  const node = schemaAt(error.schemaPath.replace(/\/[^/]+$/, "")) ?? {};
+  const data = valueAt(value, path);
+  switch (error.keyword) {
+    case "additionalProperties":
+    case "unevaluatedProperties": {
+      const key = String(error.params.additionalProperty ?? error.params.unevaluatedProperty);
+      const known = knownKeys(node, data);
+      const guess = nearest(key, known);
+      const where = path.length === 0 ? "the recipe" : field;
+      return at(
+        offsetOf(source, [...path, key], { key: true }),
+        "unknown-key",
+        `unknown key \`${key}\` in ${where}`,
+        guess ? `did you mean \`${guess}\`?` : `known keys: ${known.map((k) => `\`${k}\``).join(", ")}`,
+      );
+    }
+    case "required": {
+      const missing = String(error.params.missingProperty);
+      const where = path.length === 0 ? "the recipe" : field;
+      const description = node.properties?.[missing]?.description;
+      return at(
+        path.length === 0 ? 0 : offsetOf(source, path, { key: true }),
+        "missing-key",
+        `${where} is missing \`${missing}\``,
+        description ? `\`${missing}\`: ${description}` : undefined,
+      );
+    }
+    case "type":
+    case "anyOf":
+      return at(
+        here,
+        "wrong-type",
+        `${field} must be ${describeExpected(node)}, not ${describeValue(data)}`,
+        node.description,
+      );
+    case "pattern":
+    case "const":
+    case "enum": {
+      const guess =
+        error.keyword === "enum" && typeof data === "string" && node.enum
+          ? nearest(data, node.enum.map(String))
+          : undefined;
+      const shown = typeof data === "string" ? `"${data}"` : JSON.stringify(data);
+      return at(
+        here,
+        error.keyword === "pattern" ? "bad-format" : "bad-value",
+        `${field} ${shown} is not valid: it must be ${describeExpected(node)}`,
+        guess ? `did you mean \`${guess}\`?` : node.description,
+      );
+    }
+    case "propertyNames": {
+      const name = String(error.params.propertyName);
+      return at(
+        offsetOf(source, [...path, name], { key: true }),
+        "bad-key",
+        `\`${name}\` is not a valid key in ${field}`,
+        KEY_RULES[String(path.at(-1))] ??
+          `keys must match ${String(schemaAt(`${error.schemaPath}/pattern`) ?? "")}`,
+      );
+    }
+    case "oneOf": {
+      const kinds = (node.oneOf ?? []).flatMap((branch) => (branch.required as string[] | undefined) ?? []);
+      const present = kinds.filter((kind) => data !== null && typeof data === "object" && kind in data);
+      const list = kinds.map((k) => `\`${k}\``).join(", ");
+      if (present.length === 0)
+        return at(here, "missing-kind", `${field} needs one of ${list}`, node.description);
+      return at(
+        offsetOf(source, [...path, present[1] ?? ""], { key: true }),
+        "several-kinds",
+        `${field} has ${present.map((k) => `\`${k}\``).join(" and ")}; it must have exactly one of ${list}`,
+        "each step or check does one thing: split it in two",
+      );
+    }
+    case "dependentRequired": {
+      const property = String(error.params.property);
+      const needed = String(error.params.missingProperty);
+      return at(
+        offsetOf(source, [...path, property], { key: true }),
+        "misplaced-key",
+        `\`${property}\` applies only to a \`${needed}\` ${path.includes("verify") ? "check" : "step"}`,
+        `remove \`${property}\`, or move it to a \`${needed}\``,
+      );
+    }
+    case "minItems":
+      return at(here, "empty-list", emptyListMessage(path, value), emptyListHint(path));
+    case "minLength":
+      return at(here, "empty-value", `${field} is empty`, node.description);
+    default:
+      return at(
+        here,
+        `schema-${error.keyword}`,
+        `${field} ${error.message ?? "is not valid"}`,
+        node.description,
+      );
+  }
+}
+
+const KEY_RULES: Record<string, string> = {
+  labels:
+    "label keys use lowercase letters, digits, `_` and `-`, start with a letter, and have at most 63 characters",
+  vars: "variable names use letters, digits and `_`, and do not start with a digit",
+  env: "environment variable names use letters, digits and `_`, and do not start with a digit",
+};
+
+function emptyListMessage(path: RecipePath, value: unknown): string {
+  const last = path.at(-1);
+  if (path.length === 1 && last === "layers") return "the recipe has no layers";
+  if (last === "steps") {
+    const layer = valueAt(value, path.slice(0, -1)) as { name?: unknown } | undefined;
+    const name = typeof layer?.name === "string" ? `layer \`${layer.name}\`` : fieldName(path.slice(0, -1));
+    return `${name} has no steps`;
+  }
+  return `${fieldName(path)} is an empty list`;
+}
+
+function emptyListHint(path: RecipePath): string | undefined {
+  const last = path.at(-1);
+  if (last === "layers") return "add a layer: `- name: app` with `steps:` under it";
+  if (last === "steps") return "add a step (`run`, `copy` or `file`), or remove the layer";
+  return undefined;
+}
+
+// The keys a mapping accepts; for `target`, those of the driver it names.
+function knownKeys(node: SchemaNode, data: unknown): string[] {
+  const keys = new Set(Object.keys(node.properties ?? {}));
+  const driver =
+    data !== null && typeof data === "object" ? (data as { driver?: unknown }).driver : undefined;
+  for (const branch of node.allOf ?? []) {
+    if (branch.if?.properties?.driver?.const === driver) {
+      for (const key of Object.keys(branch.then?.properties ?? {})) keys.add(key);
+    }
+  }
+  return [...keys];
+}
+
+/** A readable name for a path: `layers[1].steps[0].copy.to` reads as "`copy.to`", an item as "step 1". */
+export function fieldName(path: RecipePath): string {
+  if (path.length === 0) return "the recipe";
+  const last = path.at(-1);
+  if (typeof last === "number") {
+    const list = String(path.at(-2) ?? "item");
+    const noun =
+      list === "verify" ? "check" : list === "layers" ? "layer" : list === "steps" ? "step" : "item";
+    return `${noun} ${last + 1}`;
+  }
+  let start = path.length - 1;
+  while (start > 0 && typeof path[start - 1] === "string" && path.length - start < 2) start--;
+  return `\`${path.slice(start).join(".")}\``;
+}
+
+function toPath(value: unknown, pointer: string): RecipePath {
+  const path: RecipePath = [];
+  let current = value;
+  for (const raw of pointer.split("/").slice(1)) {
+    const segment = raw.replaceAll("~1", "/").replaceAll("~0", "~");
+    if (Array.isArray(current)) {
+      const index = Number(segment);
+      path.push(index);
+      current = current[index];
+    } else {
+      path.push(segment);
+      current =
+        current !== null && typeof current === "object"
+          ? (current as Record<string, unknown>)[segment]
+          : undefined;
+    }
+  }
+  return path;
+}
+
+function valueAt(value: unknown, path: RecipePath): unknown {
+  let current = value;
+  for (const segment of path) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<string | number, unknown>)[segment];
+  }
+  return current;
+}

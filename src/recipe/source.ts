@@ -1,0 +1,91 @@
+import { type Document, isMap, isPair, isScalar, isSeq, type LineCounter, type Node } from "yaml";
+import type { SourceLocation } from "../errors.js";
+import type { Diagnostic } from "./diagnostics.js";
+
+/** A parsed recipe with what is needed to point at any of its parts. */
+export interface RecipeSource {
+  file: string;
+  text: string;
+  lines: LineCounter;
+  doc: Document.Parsed;
+}
+
+/** A path into the parsed recipe, as JSON pointer segments (`["layers", 0, "name"]`). */
+export type RecipePath = (string | number)[];
+
+/** 1-based line and column of a character offset. */
+export function locationAt(source: Pick<RecipeSource, "file" | "lines">, offset: number): SourceLocation {
+  const { line, col } = source.lines.linePos(offset);
+  return { file: source.file, line, col };
+}
+
+/** The source line holding `offset`, numbered, with a caret under its column. */
+export function excerptAt(source: Pick<RecipeSource, "text" | "lines">, offset: number): string {
+  const { line, col } = source.lines.linePos(offset);
+  const start = source.lines.lineStarts[line - 1] ?? 0;
+  const end = source.text.indexOf("\n", start);
+  const text = source.text.slice(start, end === -1 ? undefined : end).replace(/\r$/, "");
+  const gutter = String(line);
+  const pad = " ".repeat(gutter.length);
+  // Keep tabs under tabs so the caret lines up in a terminal.
+  const lead = text.slice(0, col - 1).replace(/[^\t]/g, " ");
+  return ` ${gutter} | ${text}\n ${pad} | ${lead}^`;
+}
+
+/** A diagnostic pointing at `offset`, with its excerpt. */
+export function diagnosticAt(
+  source: Pick<RecipeSource, "file" | "text" | "lines">,
+  offset: number,
+  diag: Omit<Diagnostic, "location" | "excerpt">,
+): Diagnostic {
+  const clamped = Math.max(0, Math.min(offset, source.text.length));
+  return { ...diag, location: locationAt(source, clamped), excerpt: excerptAt(source, clamped) };
+}
+
+/** The YAML node at `path` (or the deepest one found on the way) and the key node that introduced it. */
+export function nodeAt(
+  doc: Document.Parsed,
+  path: RecipePath,
+): { node: Node | undefined; key: Node | undefined; found: boolean } {
+  let node: Node | undefined = (doc.contents ?? undefined) as Node | undefined;
+  let key: Node | undefined;
+  for (const segment of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isPair(item) && keyText(item.key) === String(segment));
+      if (!pair) return { node, key, found: false };
+      key = pair.key as Node;
+      node = (pair.value ?? undefined) as Node | undefined;
+      // A key with no value (`name:`) has no node: point at the key.
+      if (node === undefined || node.range === undefined) return { node: key, key, found: true };
+    } else if (isSeq(node) && typeof segment === "number") {
+      const item = node.items[segment] as Node | undefined;
+      if (!item) return { node, key, found: false };
+      node = item;
+      key = undefined;
+    } else {
+      return { node, key, found: false };
+    }
+  }
+  return { node, key, found: true };
+}
+
+function keyText(key: unknown): string | undefined {
+  if (isScalar(key)) return String(key.value);
+  return undefined;
+}
+
+/** Offset of the value at `path` (or of its key, with `key: true`), falling back to the nearest parent. */
+export function offsetOf(source: RecipeSource, path: RecipePath, options: { key?: boolean } = {}): number {
+  const { node, key } = nodeAt(source.doc, path);
+  const target = options.key && key ? key : node;
+  return target?.range?.[0] ?? 0;
+}
+
+/** Offset of `needle` inside the source text of the value at `path`, or of the value itself. */
+export function offsetWithin(source: RecipeSource, path: RecipePath, needle: string): number {
+  const { node, found } = nodeAt(source.doc, path);
+  const range = node?.range;
+  if (!found || !range) return offsetOf(source, path);
+  const index = source.text.slice(range[0], range[1]).indexOf(needle);
+  return index === -1 ? range[0] : range[0] + index;
+}

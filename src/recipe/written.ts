@@ -1,0 +1,120 @@
+/**
+ * The recipe as written on disk (`bake/v1`), before defaults and normalisation. It mirrors
+ * `schemas/recipe.schema.json` field for field; `test/recipe/written.test.ts` fails when the two drift.
+ */
+export interface WrittenRecipe {
+  apiVersion: "bake/v1";
+  name: string;
+  /** @default "0.0.0" */
+  version?: string;
+  description?: string;
+  from: string;
+  /** @default { driver: "local" } */
+  target?: WrittenTarget;
+  vars?: Record<string, WrittenVar>;
+  layers: WrittenLayer[];
+  verify?: WrittenCheck[];
+  labels?: Record<string, string>;
+  retain?: { keep: number };
+}
+
+/** Permission bits: an octal string such as `"0755"` or a number. */
+export type WrittenMode = string | number;
+/** A duration such as `"500ms"`, `"2s"`, `"1m30s"` or `"1h"`. */
+export type WrittenDuration = string;
+export type WrittenScalar = string | number | boolean;
+
+export type WrittenTarget = WrittenLocalTarget | WrittenPackerTarget | WrittenGceTarget;
+
+export interface WrittenLocalTarget {
+  driver: "local";
+  /** @default "host" */
+  network?: "host" | "none";
+}
+
+export interface WrittenPackerTarget {
+  driver: "packer";
+  builder: string;
+  /** Packer source options, passed through. */
+  source?: Record<string, unknown>;
+  /** The source option carrying the parent image, for builders bake does not know. */
+  parentField?: string;
+}
+
+export interface WrittenGceTarget {
+  driver: "gce";
+  project: string;
+  zone: string;
+  machineType?: string;
+  network?: string;
+  subnetwork?: string;
+  serviceAccount?: string;
+  diskSizeGb?: number;
+  diskType?: string;
+  imageFamily?: string;
+  storageLocations?: string[];
+  labels?: Record<string, string>;
+  endpoint?: string;
+}
+
+export interface WrittenVar {
+  /** @default "string" */
+  type?: "string" | "number" | "boolean";
+  default?: WrittenScalar;
+  enum?: WrittenScalar[];
+  pattern?: string;
+  /** @default false */
+  secret?: boolean;
+  description?: string;
+}
+
+export interface WrittenLayer {
+  name: string;
+  steps: WrittenStep[];
+}
+
+export type WrittenStep = WrittenRunStep | WrittenCopyStep | WrittenFileStep;
+
+export interface WrittenRunStep {
+  run: string | string[];
+  env?: Record<string, WrittenScalar>;
+  workdir?: string;
+  user?: string;
+  timeout?: WrittenDuration;
+}
+
+export interface WrittenCopyStep {
+  copy: { from: string; to: string; mode?: WrittenMode; owner?: string };
+}
+
+export interface WrittenFileStep {
+  file: { path: string; content: string; mode?: WrittenMode; owner?: string };
+}
+
+/** Fields every check may have. */
+export interface WrittenCheckTiming {
+  name?: string;
+  /** @default 0 */
+  retries?: number;
+  /** @default "1s" */
+  interval?: WrittenDuration;
+  /** @default "30s" */
+  timeout?: WrittenDuration;
+}
+
+export type WrittenCheck = WrittenRunCheck | WrittenFileCheck | WrittenHttpCheck;
+
+export interface WrittenRunCheck extends WrittenCheckTiming {
+  run: string | string[];
+  env?: Record<string, WrittenScalar>;
+  user?: string;
+  workdir?: string;
+}
+
+export interface WrittenFileCheck extends WrittenCheckTiming {
+  file: { path: string; exists?: boolean; contains?: string; mode?: WrittenMode };
+}
+
+export interface WrittenHttpCheck extends WrittenCheckTiming {
+  http: { url: string; status?: number; bodyContains?: string };
+}
