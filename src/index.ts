@@ -15,5 +15,14 @@ export { gatherInputs, type RecipeInputs } from "./plan/inputs.js";
 export { type PlannedRecipe, type PlanRecipeOptions, planRecipe } from "./plan/plan-recipe.js";
 export { revealEnv, revealPlanString, type SecretValues } from "./plan/secrets.js";
 export type * from "./plan/types.js";
+export { type Diagnostic, renderDiagnostics } from "./recipe/diagnostics.js";
+export {
+  loadRecipe,
+  loadRecipeOrThrow,
+  type RecipeResult,
+  validateRecipe,
+} from "./recipe/load.js";
 export type * from "./recipe/types.js";
+export { type ResolvedVars, resolveVars, type VarSources } from "./recipe/vars.js";
+export type * from "./recipe/written.js";
 export type { BuildEvent, Reporter } from "./run/events.js";
