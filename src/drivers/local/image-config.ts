@@ -1,0 +1,72 @@
+import type { BuildPlan, PlannedLayer } from "../../plan/types.js";
+import type { CapturedLayer } from "./layer-tar.js";
+import { type ImageConfig, type ImageManifest, LABELS, MEDIA } from "./oci.js";
+import type { StoredImage } from "./store.js";
+
+/** The PATH an image gets when its base says nothing. */
+export const DEFAULT_ENV = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"];
+
+/** `created` for reproducible configs: SOURCE_DATE_EPOCH, else the epoch. */
+export function isoTime(epochSeconds: number): string {
+  return new Date(epochSeconds * 1000).toISOString().replace(/\.000Z$/, "Z");
+}
+
+/**
+ * The config of a parent image plus one layer: diff id and history entry appended, labels of the plan (lineage,
+ * version, layer name, recipe labels) over the parent's. Deterministic for the same inputs.
+ */
+export function childConfig(input: {
+  parent: StoredImage;
+  plan: BuildPlan;
+  layer: PlannedLayer;
+  captured: CapturedLayer;
+  epoch: number;
+}): ImageConfig {
+  const { parent, plan, layer, captured } = input;
+  const created = isoTime(input.epoch);
+  const parentLabels = parent.config.config?.Labels ?? {};
+  return {
+    created,
+    architecture: parent.config.architecture,
+    os: parent.config.os,
+    config: {
+      ...parent.config.config,
+      Env: parent.config.config?.Env ?? DEFAULT_ENV,
+      Labels: {
+        ...parentLabels,
+        ...plan.labels,
+        [LABELS.lineage]: plan.lineage,
+        [LABELS.version]: plan.version,
+        [LABELS.layer]: layer.name,
+      },
+    },
+    rootfs: { type: "layers", diff_ids: [...parent.config.rootfs.diff_ids, captured.diffId] },
+    history: [
+      ...(parent.config.history ?? []),
+      {
+        created,
+        created_by: `bake ${plan.lineage} ${plan.version} layer ${layer.name}: ${layer.steps.map((step) => step.title).join("; ")}`,
+        comment: `bake layer ${layer.name} (inputs ${layer.inputsDigest})`,
+      },
+    ],
+  };
+}
+
+/** The manifest of a parent image plus one layer. */
+export function childManifest(input: {
+  parent: StoredImage;
+  config: { digest: string; size: number };
+  captured: CapturedLayer;
+}): ImageManifest {
+  const annotations = input.parent.manifest.annotations;
+  return {
+    schemaVersion: 2,
+    mediaType: MEDIA.manifest,
+    config: { mediaType: MEDIA.config, digest: input.config.digest, size: input.config.size },
+    layers: [
+      ...input.parent.manifest.layers,
+      { mediaType: MEDIA.layerGzip, digest: input.captured.digest, size: input.captured.size },
+    ],
+    ...(annotations ? { annotations } : {}),
+  };
+}

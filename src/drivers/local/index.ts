@@ -1,0 +1,59 @@
+import type { TargetSpec } from "../../recipe/types.js";
+import type { Artifact, Driver, DriverContext } from "../driver.js";
+import { bakeLayer, sourceDateEpoch } from "./bake-layer.js";
+import { resolveBase } from "./bases.js";
+import { isDigest } from "./oci.js";
+import { checkOptions, type LocalOptions, readOptions, storePath } from "./options.js";
+import { Store } from "./store.js";
+import { verifyImage } from "./verify.js";
+
+export { runInSandbox, type SandboxBind, type SandboxOptions, type SandboxResult } from "./sandbox.js";
+
+/**
+ * The embedded default driver: OCI images in a local store, layers baked in rootless sandboxes (user, mount and
+ * pid namespaces with overlayfs), verified in fresh sandboxes from the new image alone.
+ */
+export function createDriver(): Driver {
+  // prepare() sees the target options; resolve() and inspect() only get a context, so remember the store option.
+  let prepared: LocalOptions = { network: "host" };
+  const openStore = (options: LocalOptions, ctx: Pick<DriverContext, "cwd" | "env">) =>
+    Store.open(storePath({ option: options.store, env: ctx.env, cwd: ctx.cwd }));
+  return {
+    id: "local",
+    prepare(target: TargetSpec) {
+      const result = checkOptions(target.options);
+      if (result.errors.length === 0) prepared = readOptions(target.options);
+      return result;
+    },
+    async resolve(parent, ctx) {
+      const store = await openStore(prepared, ctx);
+      return resolveBase({
+        parent,
+        store,
+        mapping: store.mapping,
+        runId: runIdOf(ctx),
+        epoch: sourceDateEpoch(ctx.env),
+      });
+    },
+    async inspect(artifactId, ctx): Promise<Artifact | undefined> {
+      if (!isDigest(artifactId)) return undefined;
+      const store = await openStore(prepared, ctx);
+      const image = await store.image(artifactId);
+      return image ? { id: artifactId, driver: "local", details: { store: store.root } } : undefined;
+    },
+    async bake(input) {
+      const options = readOptions(input.plan.target.options);
+      const store = await openStore(options, input);
+      return bakeLayer({ ...input, store, network: options.network });
+    },
+    async verify(input) {
+      const options = readOptions(input.plan.target.options);
+      const store = await openStore(options, input);
+      return verifyImage({ ...input, store, network: options.network });
+    },
+  };
+}
+
+function runIdOf(ctx: DriverContext): string {
+  return ctx.env.BAKE_RUN_ID ?? `resolve-${process.pid}`;
+}

@@ -1,0 +1,342 @@
+import { createHash, randomBytes } from "node:crypto";
+import { createWriteStream, readFileSync } from "node:fs";
+import { access, mkdir, open, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { BakeError } from "../../errors.js";
+import { currentIdMapping, type IdMapping } from "./idmap.js";
+import {
+  type Descriptor,
+  digestHex,
+  type ImageConfig,
+  type ImageIndex,
+  type ImageManifest,
+  MEDIA,
+} from "./oci.js";
+import { removeTree } from "./remove.js";
+import { unpackLayer } from "./unpack.js";
+
+/** A manifest and its config, read from the store. */
+export interface StoredImage {
+  id: string;
+  manifest: ImageManifest;
+  config: ImageConfig;
+}
+
+/** A blob being written: bytes go to `stream`, then `commit()` names the file by its digest. */
+export interface BlobWriter {
+  stream: Writable;
+  commit(): Promise<{ digest: string; size: number }>;
+  abort(): Promise<void>;
+}
+
+/** What an index entry says about who added it, for `bake gc`. */
+export const INDEX_ANNOTATIONS = {
+  run: "dev.bake.run",
+  kind: "dev.bake.kind",
+  ref: "dev.bake.ref",
+} as const;
+
+/**
+ * The local image store: an OCI image layout (`oci-layout`, `index.json`, `blobs/sha256/`) plus unpacked layer
+ * directories used as overlay lowers, cached per id mapping. Every write is a temp file renamed into place.
+ */
+export class Store {
+  readonly root: string;
+  readonly mapping: IdMapping;
+
+  private constructor(root: string) {
+    this.root = root;
+    this.mapping = currentIdMapping();
+  }
+
+  /** Opens (and creates) a store directory. */
+  static async open(root: string): Promise<Store> {
+    const store = new Store(root);
+    await mkdir(join(root, "blobs", "sha256"), { recursive: true });
+    await mkdir(join(root, "tmp"), { recursive: true });
+    const layout = join(root, "oci-layout");
+    if (!(await exists(layout))) await atomicWrite(store, layout, '{"imageLayoutVersion":"1.0.0"}');
+    return store;
+  }
+
+  blobPath(digest: string): string {
+    return join(this.root, "blobs", "sha256", digestHex(digest));
+  }
+
+  async hasBlob(digest: string): Promise<boolean> {
+    return exists(this.blobPath(digest));
+  }
+
+  /** Stores bytes under their digest. */
+  async writeBlob(bytes: Buffer | string): Promise<{ digest: string; size: number }> {
+    const data = typeof bytes === "string" ? Buffer.from(bytes, "utf8") : bytes;
+    const digest = `sha256:${createHash("sha256").update(data).digest("hex")}`;
+    const path = this.blobPath(digest);
+    if (!(await exists(path))) await atomicWrite(this, path, data);
+    return { digest, size: data.length };
+  }
+
+  /** Stores a JSON document as a blob (keys in the order the object has them). */
+  async writeJsonBlob(value: unknown, mediaType: string): Promise<Descriptor> {
+    const { digest, size } = await this.writeBlob(JSON.stringify(value));
+    return { mediaType, digest, size };
+  }
+
+  /** Streams a blob into the store. */
+  blobWriter(): BlobWriter {
+    const temp = this.tempPath("blob");
+    const file = createWriteStream(temp);
+    const hash = createHash("sha256");
+    let size = 0;
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        hash.update(chunk);
+        size += chunk.length;
+        file.write(chunk, callback);
+      },
+      final(callback) {
+        file.end(callback);
+      },
+    });
+    return {
+      stream,
+      commit: async () => {
+        const digest = `sha256:${hash.digest("hex")}`;
+        await rename(temp, this.blobPath(digest));
+        return { digest, size };
+      },
+      abort: async () => {
+        file.destroy();
+        await rm(temp, { force: true });
+      },
+    };
+  }
+
+  async readBlob(digest: string): Promise<Buffer> {
+    return readFile(this.blobPath(digest));
+  }
+
+  /** The first bytes of a blob (to sniff compression). */
+  async readBlobHead(digest: string, bytes: number): Promise<Buffer> {
+    const handle = await open(this.blobPath(digest), "r");
+    try {
+      const head = Buffer.alloc(bytes);
+      const { bytesRead } = await handle.read(head, 0, bytes, 0);
+      return head.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** A manifest and config, or undefined when the manifest is not in the store. */
+  async image(id: string): Promise<StoredImage | undefined> {
+    let manifest: ImageManifest;
+    try {
+      manifest = JSON.parse((await this.readBlob(id)).toString("utf8")) as ImageManifest;
+    } catch {
+      return undefined;
+    }
+    if (!manifest.config || !Array.isArray(manifest.layers)) return undefined;
+    let config: ImageConfig;
+    try {
+      config = JSON.parse((await this.readBlob(manifest.config.digest)).toString("utf8")) as ImageConfig;
+    } catch {
+      return undefined;
+    }
+    for (const layer of manifest.layers) if (!(await this.hasBlob(layer.digest))) return undefined;
+    return { id, manifest, config };
+  }
+
+  /** Like {@link image}, but a missing image is a clear error. */
+  async requireImage(id: string): Promise<StoredImage> {
+    const image = await this.image(id);
+    if (!image) {
+      throw new BakeError({
+        code: "image-missing",
+        message: `image ${id} is not in the local store ${this.root}`,
+        hint: "build it again (bake build --no-cache), or point BAKE_STORE at the store that holds it",
+      });
+    }
+    return image;
+  }
+
+  /** Writes an image manifest and adds it to `index.json`. */
+  async addImage(input: {
+    manifest: ImageManifest;
+    runId: string;
+    kind: "base" | "layer";
+    ref?: string;
+  }): Promise<string> {
+    const descriptor = await this.writeJsonBlob(input.manifest, MEDIA.manifest);
+    const annotations: Record<string, string> = {
+      [INDEX_ANNOTATIONS.run]: input.runId,
+      [INDEX_ANNOTATIONS.kind]: input.kind,
+      ...(input.ref ? { [INDEX_ANNOTATIONS.ref]: input.ref } : {}),
+    };
+    await this.updateIndex((index) => {
+      if (index.manifests.some((entry) => entry.digest === descriptor.digest)) return index;
+      return { ...index, manifests: [...index.manifests, { ...descriptor, annotations }] };
+    });
+    return descriptor.digest;
+  }
+
+  async readIndex(): Promise<ImageIndex> {
+    try {
+      return JSON.parse(await readFile(join(this.root, "index.json"), "utf8")) as ImageIndex;
+    } catch {
+      return { schemaVersion: 2, mediaType: MEDIA.index, manifests: [] };
+    }
+  }
+
+  /** Changes `index.json` under the store lock. */
+  async updateIndex(change: (index: ImageIndex) => ImageIndex): Promise<void> {
+    await this.withLock(async () => {
+      const before = await this.readIndex();
+      const after = change(before);
+      if (after !== before)
+        await atomicWrite(this, join(this.root, "index.json"), `${JSON.stringify(after, null, 2)}\n`);
+    });
+  }
+
+  /** Runs `action` holding the store's lock file (stale locks of dead processes are taken over). */
+  async withLock<T>(action: () => Promise<T>): Promise<T> {
+    const lock = join(this.root, "store.lock");
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        const handle = await open(lock, "wx");
+        await handle.writeFile(String(process.pid));
+        await handle.close();
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+        const owner = Number(await readFile(lock, "utf8").catch(() => "0"));
+        if (owner > 0 && !processAlive(owner)) {
+          await unlink(lock).catch(() => {});
+          continue;
+        }
+        if (Date.now() > deadline) {
+          throw new BakeError({
+            code: "store-locked",
+            message: `the store ${this.root} is locked by process ${owner}`,
+            hint: `wait for it, or remove ${lock} if that process is gone`,
+          });
+        }
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    }
+    try {
+      return await action();
+    } finally {
+      await unlink(lock).catch(() => {});
+    }
+  }
+
+  /** Where the unpacked layer with this diff id lives for the current id mapping. */
+  layerDir(diffId: string): string {
+    return join(this.root, "layers", this.mapping.key, digestHex(diffId));
+  }
+
+  /** The unpacked layer directories of an image, top first, unpacking any not cached yet. */
+  async unpackedLayers(image: StoredImage): Promise<string[]> {
+    const dirs: string[] = [];
+    for (const [index, layer] of image.manifest.layers.entries()) {
+      const diffId = image.config.rootfs.diff_ids[index];
+      if (!diffId)
+        throw new BakeError({ code: "image-corrupt", message: `image ${image.id} lacks diff id ${index}` });
+      const dir = this.layerDir(diffId);
+      if (!(await exists(dir))) {
+        const temp = this.tempPath("unpack");
+        try {
+          await unpackLayer({ blob: this.blobPath(layer.digest), dir: temp, mapping: this.mapping });
+          await this.adoptLayerDir(diffId, temp);
+        } finally {
+          await removeTree(temp, this.mapping);
+        }
+      }
+      dirs.push(dir);
+    }
+    return dirs.reverse();
+  }
+
+  /** Moves a finished layer directory (a sandbox's upper dir) into the cache; a concurrent twin wins quietly. */
+  async adoptLayerDir(diffId: string, dir: string): Promise<void> {
+    const target = this.layerDir(diffId);
+    await mkdir(join(this.root, "layers", this.mapping.key), { recursive: true });
+    if (await exists(target)) return;
+    try {
+      await rename(dir, target);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "ENOTEMPTY" && code !== "EEXIST") throw error;
+    }
+  }
+
+  /** A fresh path under the store's temp dir (same filesystem as blobs and layers). */
+  tempPath(kind: string): string {
+    return join(this.root, "tmp", `${kind}-${process.pid}-${randomBytes(6).toString("hex")}`);
+  }
+
+  /** The scratch directory of one run; it holds a pid file so `bake gc` can tell live runs from dead ones. */
+  async runDir(runId: string): Promise<string> {
+    const dir = join(this.root, "runs", safeName(runId));
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, "pid"), `${process.pid} ${processStartTime(process.pid) ?? ""}\n`);
+    return dir;
+  }
+}
+
+/** Whether a process with this pid exists. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** The start time of a process in clock ticks since boot (guards against pid reuse), or undefined. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+function safeName(runId: string): string {
+  return runId.replace(/[^A-Za-z0-9_.-]/g, "_").slice(0, 100) || "run";
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function atomicWrite(store: Store, path: string, data: Buffer | string): Promise<void> {
+  const temp = store.tempPath("write");
+  const handle = await open(temp, "w");
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, path);
+}
+
+/** Size of a file, or undefined. */
+export async function fileSize(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return undefined;
+  }
+}
