@@ -83,10 +83,15 @@ function yamlDiagnostic(source: RecipeSource, problem: YamlProblem): Diagnostic 
   const offset = problem.pos[0];
   let message = firstLine(problem.message).replace(/ at line \d+, column \d+:?$/, "");
   if (problem.code === "DUPLICATE_KEY") {
-    const key = /^[^\s:]+/.exec(
-      source.text.slice(offset, problem.pos[1] > offset ? problem.pos[1] : undefined),
-    );
+    const key = /^("[^"\n]*"|'[^'\n]*'|[^\s:,{}[\]]+)/.exec(source.text.slice(offset));
     message = key ? `duplicate key \`${key[0]}\`` : "duplicate key";
+  } else if (problem.code === "MISSING_CHAR" && /closing ["']?quote/.test(message)) {
+    const quote = message.includes("'") ? "'" : '"';
+    return diagnosticAt(source, openingQuote(source, offset, quote), {
+      code: "yaml-missing-char",
+      message: "this quoted string is never closed",
+      hint: `add the closing ${quote} at the end of the value`,
+    });
   } else if (/multiple documents/i.test(message)) {
     return diagnosticAt(source, offset, {
       code: "yaml-multiple-docs",
@@ -99,6 +104,12 @@ function yamlDiagnostic(source: RecipeSource, problem: YamlProblem): Diagnostic 
     message: message.charAt(0).toLowerCase() + message.slice(1),
     hint: YAML_HINTS[problem.code],
   });
+}
+
+// yaml reports an unclosed quote where the text ends; point at the quote that opened it instead.
+function openingQuote(source: RecipeSource, offset: number, quote: string): number {
+  const index = source.text.lastIndexOf(quote, Math.max(0, offset - 1));
+  return index === -1 ? offset : index;
 }
 
 function firstLine(text: string): string {

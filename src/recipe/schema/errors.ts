@@ -12,9 +12,19 @@ export function schemaDiagnostics(source: RecipeSource, value: unknown, errors: 
     (e) =>
       e.keyword !== "if" && !summaries.some((s) => s !== e && e.schemaPath.startsWith(`${s.schemaPath}/`)),
   );
+  // "missing `layers`" says nothing new next to "unknown key `layer`, did you mean `layers`?".
+  const unknown = kept.filter((e) => e.keyword === "additionalProperties");
+  const typoOf = (e: SchemaError) =>
+    e.keyword === "required" &&
+    unknown.some(
+      (u) =>
+        u.instancePath === e.instancePath &&
+        nearest(String(u.params.additionalProperty), [String(e.params.missingProperty)]) !== undefined,
+    );
   const seen = new Set<string>();
   const diagnostics: { offset: number; diagnostic: Diagnostic }[] = [];
   for (const error of kept) {
+    if (typoOf(error)) continue;
     const path = toPath(value, error.instancePath);
     const found = describeError(source, value, path, error);
     const key = `${found.offset}:${found.diagnostic.message}`;
@@ -77,17 +87,29 @@ function describeError(
         `${field} must be ${describeExpected(node)}, not ${describeValue(data)}`,
         node.description,
       );
+    case "const": {
+      const newer = typeof data === "string" && data.startsWith("bake/");
+      return at(
+        here,
+        "bad-value",
+        `${field} ${JSON.stringify(data)} is not supported: this bake reads \`${String(node.const)}\``,
+        newer
+          ? "this recipe may need a newer bake"
+          : `write \`${String(path.at(-1))}: ${String(node.const)}\``,
+      );
+    }
     case "pattern":
-    case "const":
     case "enum": {
       const guess =
         error.keyword === "enum" && typeof data === "string" && node.enum
           ? nearest(data, node.enum.map(String))
           : undefined;
       const shown = typeof data === "string" ? `"${data}"` : JSON.stringify(data);
+      if (error.keyword === "pattern")
+        return at(here, "bad-format", `${field} ${shown} is not valid`, node.description);
       return at(
         here,
-        error.keyword === "pattern" ? "bad-format" : "bad-value",
+        "bad-value",
         `${field} ${shown} is not valid: it must be ${describeExpected(node)}`,
         guess ? `did you mean \`${guess}\`?` : node.description,
       );
