@@ -1,4 +1,4 @@
-import { BakeError } from "../errors.js";
+import { ManifestFile } from "./manifest-file.js";
 import type {
   ExternalBase,
   HistoryOptions,
@@ -23,6 +23,8 @@ export interface OpenOptions {
   lockTimeoutMs?: number;
   /** The clock, for tests. @default () => new Date() */
   now?: () => Date;
+  /** Told about things worth a line on stderr, such as a torn last line moved aside before a write. */
+  onWarning?: (message: string) => void;
 }
 
 /** The chain of an image down to its external base. */
@@ -78,7 +80,5 @@ export interface Manifest {
 
 /** Opens the manifest at `path`. Throws a BakeError for a newer format or an unreadable header. */
 export async function openManifest(path: string, options: OpenOptions = {}): Promise<Manifest> {
-  void path;
-  void options;
-  throw new BakeError({ code: "not-implemented", message: "openManifest: landing shortly" });
+  return ManifestFile.open(path, options);
 }

@@ -151,6 +151,8 @@ export interface HistoryOptions {
 export interface HistoryEntry {
   id: string;
   kind: RecordKind;
+  /** Layer records: the layer's name. */
+  layer?: string;
   version: string;
   build?: number;
   createdAt: string;

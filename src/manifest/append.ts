@@ -1,0 +1,132 @@
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
+import { dirname } from "node:path";
+import { BakeError } from "../errors.js";
+import { headerLine } from "./format.js";
+import { digest } from "./hash.js";
+import { withLock } from "./lock.js";
+import { readRange, readTail } from "./tail.js";
+
+/** What a writer sees once it holds the lock: the file, where complete lines end, and the hash to chain on. */
+export interface WriteContext {
+  fd: number;
+  /** Bytes of complete lines (after any torn tail was moved aside). */
+  end: number;
+  /** Digest of the last line: the `prev` of the line being written. */
+  prev: string;
+}
+
+/** A torn tail found and moved aside before writing. */
+export interface TornRepair {
+  /** Where the torn bytes went. */
+  file: string;
+  bytes: number;
+}
+
+/** Options for {@link appendLine}. */
+export interface AppendOptions {
+  lockTimeoutMs?: number;
+  /** Header fields, if the file has to be created. */
+  createdAt: string;
+  bakeVersion: string;
+}
+
+/**
+ * Appends one line under the manifest lock, as a single write of the whole line followed by fsync.
+ * `compose` sees the locked file and returns the line (without its newline) plus a value to hand back.
+ *
+ * A torn last line (a writer killed mid-write) is never dropped silently and never kept under good records:
+ * its bytes are appended to `<manifest>.torn` (fsync'd) before the manifest is cut back to its last newline.
+ */
+export async function appendLine<T>(
+  path: string,
+  options: AppendOptions,
+  compose: (context: WriteContext) => { line: string; value: T },
+): Promise<{ value: T; repaired?: TornRepair; end: number }> {
+  mkdirSync(dirname(path), { recursive: true });
+  return withLock(path, { timeoutMs: options.lockTimeoutMs }, () => {
+    createIfMissing(path, options);
+    const fd = openSync(path, "r+");
+    try {
+      let size = fstatSync(fd).size;
+      if (size === 0) {
+        // An empty file (created by hand, say) gets its header first.
+        const header = Buffer.from(`${headerLine(options)}\n`);
+        writeWhole(fd, header, 0);
+        size = header.length;
+      }
+      const tail = readTail(fd, size);
+      if (tail.completeEnd === 0) {
+        throw new BakeError({
+          code: "manifest-invalid",
+          message: `${path} has no complete header line; bake will not write to it`,
+          hint: "move the file aside or point --manifest somewhere else",
+        });
+      }
+      const repaired = tail.tornBytes > 0 ? moveTornAside(path, fd, tail.completeEnd, size) : undefined;
+      const { line, value } = compose({ fd, end: tail.completeEnd, prev: digest(tail.lastLine) });
+      writeWhole(fd, Buffer.from(`${line}\n`, "utf8"), tail.completeEnd);
+      fsyncSync(fd);
+      const end = tail.completeEnd + Buffer.byteLength(line) + 1;
+      return repaired ? { value, repaired, end } : { value, end };
+    } finally {
+      closeSync(fd);
+    }
+  });
+}
+
+/** Creates the manifest with its header if it does not exist: written aside, then linked in, so no reader sees half a header. */
+export function createIfMissing(path: string, options: AppendOptions): boolean {
+  if (existsSync(path)) return false;
+  const temp = `${path}.new-${process.pid}`;
+  writeFileSync(temp, `${headerLine(options)}\n`, { flush: true });
+  try {
+    linkSync(temp, path);
+    syncDirectory(dirname(path));
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw error;
+  } finally {
+    unlinkSync(temp);
+  }
+}
+
+function moveTornAside(path: string, fd: number, completeEnd: number, size: number): TornRepair {
+  const torn = readRange(fd, completeEnd, size);
+  const file = `${path}.torn`;
+  appendFileSync(file, Buffer.concat([torn, Buffer.from("\n")]), { flush: true });
+  ftruncateSync(fd, completeEnd);
+  fsyncSync(fd);
+  return { file, bytes: torn.length };
+}
+
+function writeWhole(fd: number, buffer: Buffer, position: number): void {
+  let done = 0;
+  while (done < buffer.length) done += writeSync(fd, buffer, done, buffer.length - done, position + done);
+}
+
+function syncDirectory(dir: string): void {
+  try {
+    const fd = openSync(dir, "r");
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Some filesystems refuse fsync on directories; the file itself is already durable.
+  }
+}

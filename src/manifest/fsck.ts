@@ -1,0 +1,188 @@
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { BakeError } from "../errors.js";
+import { canonicalJson } from "../plan/canonical-json.js";
+import { parseHeader } from "./format.js";
+import { digest, entryId, shortId } from "./hash.js";
+import { withLock } from "./lock.js";
+import { migrateEntry } from "./migrate.js";
+import { schemaProblems } from "./schema.js";
+import type { ManifestEntry, TornTail } from "./types.js";
+
+/** One thing wrong with one line. */
+export interface FsckProblem {
+  /** 1-based line number. */
+  line: number;
+  /** The id the line claims, when it has one. */
+  id?: string;
+  /** `not-json`, `unknown-line`, `schema`, `id-mismatch`, `not-canonical`, `chain-broken`, `duplicate-id`, `missing-parent`, `missing-layer`, `build-order`, `missing-target`, `torn-tail`. */
+  code: string;
+  message: string;
+}
+
+/** What `bake fsck` found. */
+export interface FsckReport {
+  path: string;
+  ok: boolean;
+  format?: string;
+  lines: number;
+  images: number;
+  layers: number;
+  events: number;
+  lineages: number;
+  problems: FsckProblem[];
+  torn?: TornTail;
+  /** Torn bytes an earlier write moved aside (not a problem: nothing acknowledged is in it). */
+  tornFile?: { path: string; bytes: number };
+}
+
+/**
+ * Re-reads the manifest and checks every line: JSON, schema, id against content, canonical bytes, the chain of
+ * `prev` hashes, parent and layer links, build order and event targets. Holds the lock while reading, so it never
+ * mistakes a write in progress for a torn line.
+ */
+export async function checkManifest(
+  path: string,
+  options: { lockTimeoutMs?: number } = {},
+): Promise<FsckReport> {
+  if (!existsSync(path)) {
+    throw new BakeError({
+      code: "manifest-missing",
+      message: `there is no manifest at ${path}`,
+      hint: "give --manifest PATH or set BAKE_MANIFEST; `bake build` creates the manifest with its first image",
+    });
+  }
+  try {
+    return await withLock(path, { timeoutMs: options.lockTimeoutMs ?? 15_000 }, () => checkBytes(path));
+  } catch (error) {
+    // A read-only checkout cannot take the lock; reading without it is still useful.
+    if (error instanceof BakeError && error.code === "manifest-lock-failed") return checkBytes(path);
+    throw error;
+  }
+}
+
+function checkBytes(path: string): FsckReport {
+  const bytes = readFileSync(path);
+  const report: FsckReport = {
+    path,
+    ok: true,
+    lines: 0,
+    images: 0,
+    layers: 0,
+    events: 0,
+    lineages: 0,
+    problems: [],
+  };
+  const seen = new Map<string, { line: number; entry: ManifestEntry }>();
+  const lastBuild = new Map<string, number>();
+  let previousHash: string | undefined;
+  let start = 0;
+  let line = 0;
+  while (start < bytes.length) {
+    const end = bytes.indexOf(0x0a, start);
+    line += 1;
+    if (end < 0) {
+      report.torn = { line, offset: start, bytes: bytes.length - start };
+      report.problems.push({
+        line,
+        code: "torn-tail",
+        message: `line ${line} is torn: ${bytes.length - start} bytes without a newline (a write cut short by a crash); the next write moves them to ${path}.torn`,
+      });
+      break;
+    }
+    const raw = bytes.subarray(start, end);
+    const text = raw.toString("utf8");
+    if (line === 1) {
+      const header = parseHeader(text, path);
+      report.format = header.format;
+      for (const message of schemaProblems(header, "header"))
+        report.problems.push({ line, code: "schema", message });
+    } else {
+      checkLine({ report, text, line, previousHash, seen, lastBuild });
+    }
+    previousHash = digest(raw);
+    start = end + 1;
+  }
+  report.lines = line;
+  report.lineages = new Set([...seen.values()].map(({ entry }) => entry.lineage)).size;
+  const tornFile = `${path}.torn`;
+  if (existsSync(tornFile)) report.tornFile = { path: tornFile, bytes: statSync(tornFile).size };
+  report.ok = report.problems.length === 0;
+  return report;
+}
+
+function checkLine(input: {
+  report: FsckReport;
+  text: string;
+  line: number;
+  previousHash: string | undefined;
+  seen: Map<string, { line: number; entry: ManifestEntry }>;
+  lastBuild: Map<string, number>;
+}): void {
+  const { report, text, line, seen } = input;
+  const problem = (code: string, message: string, id?: string) =>
+    report.problems.push({ line, code, message, ...(id ? { id } : {}) });
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(text) as Record<string, unknown>;
+  } catch (error) {
+    problem("not-json", `line ${line} is not JSON (${(error as Error).message})`);
+    return;
+  }
+  const entry = typeof raw === "object" && raw !== null ? migrateEntry(raw) : undefined;
+  if (!entry || typeof entry.id !== "string") {
+    problem("unknown-line", `line ${line} is neither a record nor an event`);
+    return;
+  }
+  const id = entry.id;
+  const name = `${entry.type} ${shortId(id)} (line ${line})`;
+  if (raw.type !== undefined) {
+    for (const message of schemaProblems(raw, entry.type)) problem("schema", `${name}: ${message}`, id);
+  }
+  const actual = entryId(raw);
+  if (actual !== id) {
+    problem("id-mismatch", `${name} was edited: its content hashes to ${shortId(actual)}, not to its id`, id);
+  } else if (canonicalJson(raw) !== text) {
+    problem("not-canonical", `${name} was edited: its bytes are not the canonical JSON bake wrote`, id);
+  }
+  if (input.previousHash !== undefined && entry.prev !== input.previousHash) {
+    problem(
+      "chain-broken",
+      `${name}: the chain is broken before it (its prev does not match line ${line - 1}); a line was edited, removed or reordered`,
+      id,
+    );
+  }
+  if (seen.has(id)) problem("duplicate-id", `${name} repeats line ${seen.get(id)?.line}`, id);
+  seen.set(id, { line, entry });
+  if (entry.type === "record") {
+    entry.kind === "image" ? report.images++ : report.layers++;
+    if ("record" in entry.parent && !seen.has(entry.parent.record)) {
+      problem(
+        "missing-parent",
+        `${name}: its parent ${shortId(entry.parent.record)} is not an earlier record`,
+        id,
+      );
+    }
+    for (const layer of entry.layers ?? []) {
+      if (!seen.has(layer.record)) {
+        problem(
+          "missing-layer",
+          `${name}: its layer ${layer.name} (${shortId(layer.record)}) is not an earlier record`,
+          id,
+        );
+      }
+    }
+    if (entry.kind === "image" && entry.build !== undefined) {
+      const last = input.lastBuild.get(entry.lineage) ?? 0;
+      if (entry.build <= last) {
+        problem("build-order", `${name}: ${entry.lineage}#${entry.build} comes after #${last}`, id);
+      }
+      input.lastBuild.set(entry.lineage, Math.max(last, entry.build));
+    }
+  } else {
+    report.events++;
+    const target = seen.get(entry.target)?.entry;
+    if (!target || target.type !== "record") {
+      problem("missing-target", `${name}: its target ${shortId(entry.target)} is not an earlier record`, id);
+    }
+  }
+}

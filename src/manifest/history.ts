@@ -1,0 +1,49 @@
+import type { ManifestState } from "./state.js";
+import type { HistoryEntry, HistoryOptions, ImageRecord, LineageHistory } from "./types.js";
+
+/** Lineages in order of first appearance, each with its records newest first. */
+export function buildHistory(state: ManifestState, options: HistoryOptions = {}): LineageHistory[] {
+  const byLineage = new Map<string, LineageHistory>();
+  for (const record of state.records) {
+    if (options.lineage !== undefined && record.lineage !== options.lineage) continue;
+    if (record.kind === "layer" && !options.includeLayers) continue;
+    let lineage = byLineage.get(record.lineage);
+    if (!lineage) {
+      lineage = { lineage: record.lineage, parents: [], bases: [], entries: [] };
+      byLineage.set(record.lineage, lineage);
+    }
+    if (record.kind === "image") noteParent(state, lineage, record);
+    lineage.entries.push(entryOf(state, record));
+  }
+  for (const lineage of byLineage.values()) lineage.entries.reverse();
+  return [...byLineage.values()];
+}
+
+function noteParent(state: ManifestState, lineage: LineageHistory, record: ImageRecord): void {
+  if ("external" in record.parent) {
+    if (!lineage.bases.includes(record.parent.external.ref)) lineage.bases.push(record.parent.external.ref);
+    return;
+  }
+  const parentLineage = state.byId.get(record.parent.record)?.lineage;
+  if (parentLineage && parentLineage !== record.lineage && !lineage.parents.includes(parentLineage)) {
+    lineage.parents.push(parentLineage);
+  }
+}
+
+function entryOf(state: ManifestState, record: ImageRecord): HistoryEntry {
+  const status = state.status(record.id);
+  return {
+    id: record.id,
+    kind: record.kind,
+    ...(record.layer ? { layer: record.layer.name } : {}),
+    version: record.version,
+    ...(record.build !== undefined ? { build: record.build } : {}),
+    createdAt: record.createdAt,
+    status: status.status,
+    ...(status.reason !== undefined ? { reason: status.reason } : {}),
+    channels: status.channels,
+    parent: record.parent,
+    artifact: record.artifact,
+    driver: record.driver,
+  };
+}

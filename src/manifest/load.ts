@@ -1,0 +1,87 @@
+import { readFileSync } from "node:fs";
+import { BakeError } from "../errors.js";
+import { parseHeader } from "./format.js";
+import { digest } from "./hash.js";
+import { migrateEntry } from "./migrate.js";
+import { ManifestState } from "./state.js";
+import type { ManifestEntry, ManifestHeader, TornTail } from "./types.js";
+
+/** A manifest read into memory, and where its complete lines end (appends from other processes start there). */
+export interface Loaded {
+  header?: ManifestHeader;
+  state: ManifestState;
+  /** Bytes of complete lines. */
+  completeEnd: number;
+  /** Digest of the last complete line: the `prev` of the next line. */
+  lastLineHash?: string;
+  /** Complete lines read, header included. */
+  lineCount: number;
+  torn?: TornTail;
+}
+
+/** Reads the whole manifest. A missing or empty file reads as a manifest with no header and no records. */
+export function loadManifestFile(path: string): Loaded {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT")
+      return { state: new ManifestState(), completeEnd: 0, lineCount: 0 };
+    throw new BakeError({
+      code: "manifest-unreadable",
+      message: `cannot read the manifest ${path}: ${(error as Error).message}`,
+    });
+  }
+  const loaded: Loaded = { state: new ManifestState(), completeEnd: 0, lineCount: 0 };
+  appendLines(loaded, bytes, path);
+  return loaded;
+}
+
+/** Parses the bytes that follow `loaded.completeEnd` into `loaded`, so a writer can catch up without re-reading. */
+export function appendLines(loaded: Loaded, bytes: Buffer, path: string): void {
+  const lastNewline = bytes.lastIndexOf(0x0a);
+  const completeBytes = lastNewline + 1;
+  let line = loaded.lineCount;
+  const text = bytes.toString("utf8", 0, completeBytes);
+  let start = 0;
+  while (start < text.length) {
+    const end = text.indexOf("\n", start);
+    line += 1;
+    const lineText = text.slice(start, end);
+    if (line === 1) loaded.header = parseHeader(lineText, path);
+    else parseEntryLine(loaded, lineText, line);
+    start = end + 1;
+  }
+  if (lastNewline >= 0) {
+    const lineStart = bytes.lastIndexOf(0x0a, lastNewline - 1) + 1;
+    loaded.lastLineHash = digest(bytes.subarray(lineStart, lastNewline));
+  }
+  const tornBytes = bytes.length - completeBytes;
+  loaded.torn =
+    tornBytes > 0
+      ? { line: line + 1, offset: loaded.completeEnd + completeBytes, bytes: tornBytes }
+      : undefined;
+  if (line === 0 && tornBytes > 0) {
+    // Even the header is incomplete: read it as far as it goes, so a foreign file is still refused.
+    loaded.header = parseHeader(bytes.toString("utf8"), path);
+  }
+  loaded.completeEnd += completeBytes;
+  loaded.lineCount = line;
+}
+
+function parseEntryLine(loaded: Loaded, text: string, line: number): void {
+  let entry: ManifestEntry | undefined;
+  try {
+    const raw = JSON.parse(text) as unknown;
+    entry =
+      typeof raw === "object" && raw !== null ? migrateEntry(raw as Record<string, unknown>) : undefined;
+  } catch (error) {
+    loaded.state.unreadable.push({ line, message: `not JSON (${(error as Error).message})` });
+    return;
+  }
+  if (entry === undefined || typeof entry.id !== "string") {
+    loaded.state.unreadable.push({ line, message: "not a record or event" });
+    return;
+  }
+  loaded.state.add(entry, line);
+}

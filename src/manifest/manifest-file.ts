@@ -1,0 +1,318 @@
+import { closeSync, mkdirSync, openSync } from "node:fs";
+import { dirname } from "node:path";
+import { BakeError } from "../errors.js";
+import { bakeVersion } from "../version.js";
+import { appendLine, createIfMissing, type WriteContext } from "./append.js";
+import { ciInfo } from "./ci.js";
+import { parseHeader } from "./format.js";
+import { digest, serializeEntry } from "./hash.js";
+import { buildHistory } from "./history.js";
+import { appendLines, type Loaded, loadManifestFile } from "./load.js";
+import type { Ancestry, Manifest, OpenOptions } from "./manifest.js";
+import { migrateEntry } from "./migrate.js";
+import { resolveRef } from "./resolve.js";
+import { checkEvent, checkNewRecord } from "./rules.js";
+import { schemaProblems } from "./schema.js";
+import type { ManifestState } from "./state.js";
+import { lastNewlineBefore, readRange, scanBackward } from "./tail.js";
+import type {
+  HistoryOptions,
+  ImageRecord,
+  ImageStatus,
+  LineageHistory,
+  ManifestEvent,
+  ManifestHeader,
+  NewEvent,
+  NewRecord,
+  Observation,
+  TornTail,
+} from "./types.js";
+
+/**
+ * The file-backed manifest. Opening reads only the header; the index is built on the first read. A writer holding
+ * the lock reads just the file's tail (and, when the index is loaded, the lines others appended since), never the
+ * whole file again.
+ */
+export class ManifestFile implements Manifest {
+  private loaded: Loaded | undefined;
+
+  private constructor(
+    readonly path: string,
+    private readonly options: OpenOptions,
+    private headerSeen: ManifestHeader | undefined,
+  ) {}
+
+  static async open(path: string, options: OpenOptions): Promise<ManifestFile> {
+    const file = new ManifestFile(path, options, undefined);
+    if (options.create) {
+      mkdirSync(dirname(path), { recursive: true });
+      createIfMissing(path, file.headerFields());
+    }
+    file.headerSeen = readHeader(path);
+    return file;
+  }
+
+  header(): ManifestHeader | undefined {
+    return this.loaded?.header ?? this.headerSeen;
+  }
+
+  records(): readonly ImageRecord[] {
+    return this.state().records;
+  }
+
+  events(): readonly ManifestEvent[] {
+    return this.state().events;
+  }
+
+  get(id: string): ImageRecord | undefined {
+    return this.state().byId.get(id);
+  }
+
+  lineOf(id: string): number | undefined {
+    return this.state().lines.get(id);
+  }
+
+  resolve(ref: string): ImageRecord {
+    return resolveRef(this.state(), this.path, ref);
+  }
+
+  findLayer(cacheKey: string, driver: string): ImageRecord | undefined {
+    return this.state().findLayer(cacheKey, driver);
+  }
+
+  ancestry(id: string): Ancestry {
+    const chain = this.state().chain(this.known(id).id);
+    const bottom = chain[chain.length - 1] as ImageRecord;
+    return "external" in bottom.parent ? { chain, base: bottom.parent.external } : { chain };
+  }
+
+  descendants(id: string): ImageRecord[] {
+    return this.state().descendants(this.known(id).id);
+  }
+
+  status(id: string): ImageStatus {
+    return this.state().status(this.known(id).id);
+  }
+
+  history(options?: HistoryOptions): LineageHistory[] {
+    return buildHistory(this.state(), options);
+  }
+
+  observations(id: string): Observation[] {
+    return [...(this.state().observed.get(id)?.values() ?? [])];
+  }
+
+  /** The newest observation of a server, if the manifest has one. */
+  server(name: string): Observation | undefined {
+    return this.state().servers.get(name);
+  }
+
+  tornTail(): TornTail | undefined {
+    this.state();
+    return this.loaded?.torn;
+  }
+
+  async reload(): Promise<void> {
+    this.loaded = loadManifestFile(this.path);
+    this.headerSeen = this.loaded.header;
+  }
+
+  async register(input: NewRecord): Promise<ImageRecord> {
+    checkNewRecord(input);
+    const createdAt = this.now();
+    const outcome = await this.append((context) => {
+      const parent = "record" in input.parent ? input.parent.record : undefined;
+      if (parent !== undefined && !this.hasRecord(context, parent)) {
+        throw new BakeError({
+          code: "record-invalid",
+          message: `cannot register ${input.lineage}: its parent ${parent} is not in ${this.path}`,
+        });
+      }
+      const body = compact({
+        type: "record",
+        ...input,
+        ...(input.kind === "image"
+          ? { build: this.lastBuild(context, input.lineage) + 1, layers: input.layers ?? [] }
+          : {}),
+        createdAt,
+        bakeVersion: bakeVersion(),
+        ci: ciInfo(this.options.env ?? process.env),
+        prev: context.prev,
+      });
+      return this.serialize(body, "record") as { line: string; value: ImageRecord };
+    });
+    return outcome as ImageRecord;
+  }
+
+  async appendEvent(input: NewEvent): Promise<ManifestEvent> {
+    checkEvent(this.state(), input);
+    const at = this.now();
+    return (await this.append((context) => {
+      const target = checkEvent(this.state(), input);
+      const body = compact({
+        type: "event",
+        ...input,
+        lineage: target.lineage,
+        at,
+        bakeVersion: bakeVersion(),
+        ci: ciInfo(this.options.env ?? process.env),
+        prev: context.prev,
+      });
+      return this.serialize(body, "event");
+    })) as ManifestEvent;
+  }
+
+  // Appends under the lock, after catching the index up with what others wrote; then adds the line to the index.
+  private async append(
+    compose: (context: WriteContext) => { line: string; value: ImageRecord | ManifestEvent },
+  ): Promise<ImageRecord | ManifestEvent> {
+    const result = await appendLine(
+      this.path,
+      { ...this.headerFields(), lockTimeoutMs: this.options.lockTimeoutMs },
+      (context) => {
+        this.catchUp(context);
+        const unreadable = this.loaded?.state.unreadable[0];
+        if (unreadable) {
+          throw new BakeError({
+            code: "manifest-damaged",
+            message: `${this.path} line ${unreadable.line} cannot be read (${unreadable.message}); bake will not write to a damaged manifest`,
+            hint: "run `bake fsck` to see every problem, and restore the file (from git, say) before building again",
+          });
+        }
+        const composed = compose(context);
+        return { line: composed.line, value: composed };
+      },
+    );
+    if (result.repaired) {
+      this.options.onWarning?.(
+        `${this.path}: a torn last line (${result.repaired.bytes} bytes, from a process killed mid-write) was moved to ${result.repaired.file}`,
+      );
+    }
+    const { line, value } = result.value;
+    if (this.loaded) {
+      this.loaded.state.add(value, ++this.loaded.lineCount);
+      this.loaded.completeEnd = result.end;
+      this.loaded.lastLineHash = digest(line);
+      this.loaded.torn = undefined;
+    }
+    this.headerSeen ??= readHeader(this.path);
+    return value;
+  }
+
+  private serialize(body: Record<string, unknown>, kind: "record" | "event") {
+    const { id, text } = serializeEntry(body);
+    const value = { ...body, id } as unknown as ImageRecord | ManifestEvent;
+    const problems = schemaProblems(value, kind);
+    if (problems.length > 0) {
+      throw new BakeError({
+        code: `${kind}-invalid`,
+        message: `cannot write this ${kind}: it does not match schemas/manifest.schema.json`,
+        detail: problems.map((problem) => `  ${problem}`).join("\n"),
+      });
+    }
+    return { line: text, value };
+  }
+
+  // Brings a loaded index up to the locked file: reads only the bytes appended since, or everything if the
+  // file changed under us (replaced, rewritten by git).
+  private catchUp(context: WriteContext): void {
+    const loaded = this.loaded;
+    if (!loaded) return;
+    if (loaded.completeEnd > context.end || !this.endsWith(context.fd, loaded)) {
+      this.loaded = loadManifestFile(this.path);
+      return;
+    }
+    if (loaded.completeEnd < context.end) {
+      appendLines(loaded, readRange(context.fd, loaded.completeEnd, context.end), this.path);
+    }
+    loaded.torn = undefined;
+  }
+
+  private endsWith(fd: number, loaded: Loaded): boolean {
+    if (loaded.completeEnd === 0) return true;
+    const start = lastNewlineBefore(fd, loaded.completeEnd - 1) + 1;
+    return digest(readRange(fd, start, loaded.completeEnd - 1)) === loaded.lastLineHash;
+  }
+
+  private hasRecord(context: WriteContext, id: string): boolean {
+    if (this.loaded) return this.loaded.state.byId.has(id);
+    const needle = `"id":${JSON.stringify(id)}`;
+    return scanBackward(
+      context.fd,
+      context.end,
+      (line) => line.includes(needle) && parseLine(line)?.id === id,
+    );
+  }
+
+  private lastBuild(context: WriteContext, lineage: string): number {
+    if (this.loaded) {
+      const images = this.loaded.state.imagesByLineage.get(lineage) ?? [];
+      return Math.max(0, ...images.map((image) => image.build ?? 0));
+    }
+    // Builds only grow, so the last image line of the lineage holds the highest number.
+    const needle = `"lineage":${JSON.stringify(lineage)}`;
+    let build = 0;
+    scanBackward(context.fd, context.end, (line) => {
+      if (!line.includes(needle) || !line.includes('"kind":"image"')) return false;
+      const entry = parseLine(line);
+      if (entry?.type !== "record" || entry.kind !== "image" || entry.lineage !== lineage) return false;
+      build = entry.build ?? 0;
+      return true;
+    });
+    return build;
+  }
+
+  private state(): ManifestState {
+    this.loaded ??= loadManifestFile(this.path);
+    return this.loaded.state;
+  }
+
+  private known(id: string): ImageRecord {
+    const record = this.state().byId.get(id);
+    if (!record) throw new BakeError({ code: "ref-not-found", message: `no record has the id ${id}` });
+    return record;
+  }
+
+  private now(): string {
+    return (this.options.now?.() ?? new Date()).toISOString();
+  }
+
+  private headerFields() {
+    return { createdAt: this.now(), bakeVersion: bakeVersion() };
+  }
+}
+
+function parseLine(line: string) {
+  try {
+    return migrateEntry(JSON.parse(line) as Record<string, unknown>);
+  } catch {
+    return undefined;
+  }
+}
+
+// Reads just the first line: enough to refuse a foreign file or a newer format before anything else happens.
+function readHeader(path: string): ManifestHeader | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new BakeError({
+      code: "manifest-unreadable",
+      message: `cannot read the manifest ${path}: ${(error as Error).message}`,
+    });
+  }
+  try {
+    const head = readRange(fd, 0, 64 * 1024);
+    if (head.length === 0) return undefined;
+    const newline = head.indexOf(0x0a);
+    return parseHeader(head.toString("utf8", 0, newline < 0 ? head.length : newline), path);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+// Leaves out undefined fields, so ids never depend on how absent values are spelled.
+function compact(body: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
+}

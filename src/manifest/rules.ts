@@ -1,0 +1,100 @@
+import { BakeError } from "../errors.js";
+import { describeRecord, describeWithId } from "./describe.js";
+import type { ManifestState } from "./state.js";
+import type { ImageRecord, NewEvent, NewRecord } from "./types.js";
+
+const NAME = /^[a-z0-9][a-z0-9._-]*$/;
+const CHANNEL = /^[a-z][a-z0-9._-]*$/;
+
+/** Checks what a caller asks to register before anything is written. */
+export function checkNewRecord(input: NewRecord): void {
+  const fail = (message: string) => {
+    throw new BakeError({ code: "record-invalid", message: `cannot register: ${message}` });
+  };
+  if (input.kind !== "image" && input.kind !== "layer") fail(`kind must be "image" or "layer"`);
+  if (!NAME.test(input.lineage) || input.lineage.length > 63)
+    fail(`"${input.lineage}" is not a lineage name`);
+  if (input.kind === "layer" && !input.layer)
+    fail("a layer record needs its layer (name, inputsDigest, cacheKey)");
+  if (input.kind === "image" && input.layer)
+    fail("an image record lists its layers in `layers`, not `layer`");
+  if (input.kind === "layer" && input.layers) fail("a layer record has no `layers`");
+}
+
+/**
+ * Checks an event against the manifest as it is: the target exists, promotions are of usable images, and
+ * revocations happen where they mean something. Returns the target record.
+ */
+export function checkEvent(state: ManifestState, input: NewEvent): ImageRecord {
+  const target = state.byId.get(input.target);
+  if (!target) {
+    throw new BakeError({ code: "event-invalid", message: `no record has the id ${input.target}` });
+  }
+  switch (input.event) {
+    case "promote":
+      checkPromote(state, target, input.channel);
+      break;
+    case "revoke":
+      checkRevoke(state, target, input.cascade);
+      break;
+    case "deprecate":
+      if (state.statusName(target.id) !== "active") {
+        throw refused(`${describeWithId(target)} is already ${state.statusName(target.id)}`);
+      }
+      break;
+    case "observe":
+      break;
+  }
+  if ((input.event === "revoke" || input.event === "deprecate") && input.reason.trim() === "") {
+    throw refused(`a ${input.event} needs a reason`);
+  }
+  return target;
+}
+
+function checkPromote(state: ManifestState, target: ImageRecord, channel: string): void {
+  if (!CHANNEL.test(channel) || channel.length > 63) {
+    throw new BakeError({
+      code: "event-invalid",
+      message: `"${channel}" is not a channel name`,
+      hint: "a channel name starts with a lowercase letter, then letters, digits, '.', '_' or '-' (stable, canary, prod-eu)",
+    });
+  }
+  if (target.kind !== "image") throw refused(`${describeRecord(target)} is a layer record; promote an image`);
+  const status = state.status(target.id);
+  if (status.status === "revoked") {
+    throw refused(
+      `${describeWithId(target)} is revoked (${status.reason}); a revoked image cannot be promoted`,
+    );
+  }
+}
+
+function checkRevoke(state: ManifestState, target: ImageRecord, cascade: boolean): void {
+  const own = state.revocations.get(target.id) ?? [];
+  if (own.length > 0 && (!cascade || own.some((event) => event.cascade))) {
+    throw refused(
+      `${describeWithId(target)} is already revoked (${own[0]?.reason})`,
+      cascade ? undefined : "add --cascade to revoke everything built on it too",
+    );
+  }
+  const revokedAncestor = state
+    .chain(target.id)
+    .slice(1)
+    .find((ancestor) => (state.revocations.get(ancestor.id)?.length ?? 0) > 0);
+  if (revokedAncestor) {
+    const event = state.revocations.get(revokedAncestor.id)?.[0];
+    const covered = state.revocations.get(revokedAncestor.id)?.some((e) => e.cascade);
+    throw refused(
+      `${describeWithId(target)} is built on ${describeWithId(revokedAncestor)}, which is already revoked (${event?.reason}); ` +
+        (covered
+          ? "that revocation cascades, so this image is revoked already"
+          : "revoke the ancestor with --cascade so everything built on it is revoked for the same reason"),
+      covered
+        ? `see \`bake show ${describeRecord(target)}\``
+        : `bake revoke ${describeRecord(revokedAncestor)} --cascade --reason "..."`,
+    );
+  }
+}
+
+function refused(message: string, hint?: string): BakeError {
+  return new BakeError({ code: "event-refused", message, ...(hint ? { hint } : {}) });
+}
