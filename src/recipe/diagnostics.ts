@@ -1,3 +1,4 @@
+import type { Style } from "../cli/style.js";
 import type { SourceLocation } from "../errors.js";
 
 /** One finding about a recipe: an error (the recipe is rejected) or a warning (it is accepted). */
@@ -14,20 +15,36 @@ export interface Diagnostic {
   excerpt?: string;
 }
 
-/** Render diagnostics as `file:line:col: error: message`, the excerpt and the hint, one block each. */
+const ANSI = (open: number, close: number) => (text: string) => `\u001b[${open}m${text}\u001b[${close}m`;
+
+/**
+ * Render diagnostics as `file:line:col: error: message`, the excerpt and the hint, one block each.
+ *
+ * @param opts.color - colour with ANSI escapes (ignored when `style` is given).
+ * @param opts.severity - the label each block gets. @default "error"
+ * @param opts.style - a terminal style from the CLI, which already honours NO_COLOR and non-TTY output.
+ */
 export function renderDiagnostics(
   diags: Diagnostic[],
-  opts: { color: boolean; severity?: "error" | "warning" },
+  opts: { color: boolean; severity?: "error" | "warning"; style?: Style },
 ): string {
   const severity = opts.severity ?? "error";
-  const paint = (code: number, text: string) => (opts.color ? `\u001b[${code}m${text}\u001b[39m` : text);
+  const plain = (text: string) => text;
+  const style = opts.style ?? {
+    bold: opts.color ? ANSI(1, 22) : plain,
+    red: opts.color ? ANSI(31, 39) : plain,
+    yellow: opts.color ? ANSI(33, 39) : plain,
+    cyan: opts.color ? ANSI(36, 39) : plain,
+    dim: opts.color ? ANSI(2, 22) : plain,
+  };
   return diags
     .map((diag) => {
       const where = diag.location ? `${diag.location.file}:${diag.location.line}:${diag.location.col}: ` : "";
-      const label = severity === "error" ? paint(31, "error") : paint(33, "warning");
-      const lines = [`${where}${label}: ${diag.message}`];
-      if (diag.excerpt) lines.push(diag.excerpt);
-      if (diag.hint) lines.push(`  ${paint(36, "hint")}: ${diag.hint}`);
+      const label =
+        severity === "error" ? style.red(style.bold("error")) : style.yellow(style.bold("warning"));
+      const lines = [`${style.bold(where)}${label}: ${diag.message}`];
+      if (diag.excerpt) lines.push(style.dim(diag.excerpt));
+      if (diag.hint) lines.push(`  ${style.cyan("hint")}: ${diag.hint}`);
       return `${lines.join("\n")}\n`;
     })
     .join("");

@@ -1,0 +1,62 @@
+import { relative } from "node:path";
+import { type Diagnostic, renderDiagnostics } from "../../recipe/diagnostics.js";
+import { loadRecipe } from "../../recipe/load.js";
+import { collectVars } from "../../recipe/vars.js";
+import type { CommandRun } from "../io.js";
+import { styleFor } from "../style.js";
+
+/**
+ * `bake validate RECIPE [--var NAME=VALUE]... [--var-file FILE]... [--json]`: schema and semantic checks,
+ * plus the variable values when any are given. Exit 0 when valid, 2 otherwise.
+ */
+export const run: CommandRun = async ({ positionals, values }, io) => {
+  const file = positionals[0] ?? "recipe.yaml";
+  const result = await loadRecipe(file, { cwd: io.cwd });
+  const errors = [...result.errors];
+  const warnings = [...result.warnings];
+  const cliVars = strings(values.var);
+  const varFiles = strings(values["var-file"]);
+  if (result.recipe) {
+    const hasEnvVars = Object.keys(io.env).some((key) => key.startsWith("BAKE_VAR_"));
+    if (cliVars.length > 0 || varFiles.length > 0 || hasEnvVars) {
+      const { problems } = await collectVars(result.recipe, { cliVars, varFiles, env: io.env, cwd: io.cwd });
+      for (const problem of problems) {
+        // Secrets and other build-time values may be absent while editing: a warning, not an error.
+        const diag: Diagnostic = {
+          code: problem.missing ? "var-missing" : "var-invalid",
+          message: problem.message,
+          ...(problem.hint ? { hint: problem.hint } : {}),
+        };
+        (problem.missing ? warnings : errors).push(diag);
+      }
+    }
+  }
+  const ok = errors.length === 0;
+  if (values.json === true) {
+    io.stdout.write(`${JSON.stringify({ ok, file, errors, warnings }, null, 2)}\n`);
+    return ok ? 0 : 2;
+  }
+  const style = styleFor(io.stderr, io.env, values["no-color"] === true);
+  io.stderr.write(renderDiagnostics(warnings, { color: false, severity: "warning", style }));
+  io.stderr.write(renderDiagnostics(errors, { color: false, style }));
+  if (!ok || !result.recipe) {
+    const count = errors.length;
+    io.stderr.write(
+      `${style.red(style.bold("invalid"))}: ${file} (${count} ${count === 1 ? "error" : "errors"})\n`,
+    );
+    return 2;
+  }
+  const layers = result.recipe.layers.length;
+  const checks = result.recipe.verify.length;
+  const out = styleFor(io.stdout, io.env, values["no-color"] === true);
+  const shown = file.startsWith("/") ? relative(io.cwd, file) || file : file;
+  io.stdout.write(
+    `${out.green("ok")}: ${shown} (${layers} ${layers === 1 ? "layer" : "layers"}, ${checks} ${checks === 1 ? "check" : "checks"})\n`,
+  );
+  return 0;
+};
+
+function strings(value: unknown): string[] {
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : [value]).filter((item): item is string => typeof item === "string");
+}
