@@ -21,7 +21,8 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function capture(env: Record<string, string> = {}) {
+// resolveVars requires a value for every secret; each run gets one, and no output may show it.
+function capture(env: Record<string, string> = { BAKE_VAR_api_token: SECRET }) {
   const out: string[] = [];
   const err: string[] = [];
   const io: CommandIO = {
@@ -34,11 +35,12 @@ function capture(env: Record<string, string> = {}) {
   return { io, stdout: () => out.join(""), stderr: () => err.join("") };
 }
 
-async function planJson(args: string[] = [], env: Record<string, string> = {}) {
+async function planJson(args: string[] = [], env?: Record<string, string>) {
   const run = capture(env);
   const code = await main(["plan", "recipe.yaml", "--json", ...args], run.io);
   expect(run.stderr()).toBe("");
   expect(code).toBe(0);
+  expect(run.stdout()).not.toContain(SECRET);
   return run.stdout();
 }
 
@@ -56,8 +58,11 @@ describe("bake plan", () => {
   });
 
   it("never prints a secret's value, only its name and template", async () => {
-    for (const args of [["--var", `api_token=${SECRET}`], []]) {
-      const out = await planJson(args, { BAKE_VAR_api_token: SECRET });
+    for (const [args, env] of [
+      [["--var", `api_token=${SECRET}`], {}],
+      [[], { BAKE_VAR_api_token: SECRET }],
+    ] as const) {
+      const out = await planJson([...args], env);
       expect(out).not.toContain(SECRET);
       const plan = JSON.parse(out) as BuildPlan;
       expect(plan.secrets).toEqual(["api_token"]);
