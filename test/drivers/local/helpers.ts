@@ -24,3 +24,51 @@ export function makeBusyboxRootfs(dir: string = mkdtempSync(join(tmpdir(), "bake
   writeFileSync(join(dir, "etc/base-release"), "busybox fixture\n");
   return dir;
 }
+
+import type { BuildPlan, PlannedCheck, PlannedLayer, PlannedStep } from "../../../src/plan/types.js";
+import type { BuildEvent, Reporter } from "../../../src/run/events.js";
+
+/** A reporter that keeps every event. */
+export function recordingReporter(): Reporter & { events: BuildEvent[] } {
+  const events: BuildEvent[] = [];
+  return { events, emit: (event) => events.push(event), close: async () => {} };
+}
+
+/** A run step with a script. */
+export function run(script: string, env: Record<string, string> = {}): PlannedStep {
+  return { kind: "run", title: script.slice(0, 40), script, env };
+}
+
+/** A layer with a digest derived from its steps. */
+export function layer(name: string, steps: PlannedStep[]): PlannedLayer {
+  return { name, inputsDigest: `sha256:${"0".repeat(63)}${steps.length}`, steps };
+}
+
+/** A check with default timing. */
+export function check(
+  spec: Omit<PlannedCheck, "retries" | "intervalMs" | "timeoutMs" | "name"> & Partial<PlannedCheck>,
+): PlannedCheck {
+  return { retries: 0, intervalMs: 100, timeoutMs: 20_000, name: spec.kind, ...spec } as PlannedCheck;
+}
+
+/** A minimal plan for driver tests. */
+export function plan(input: {
+  root: string;
+  layers: PlannedLayer[];
+  verify?: PlannedCheck[];
+  options?: Record<string, unknown>;
+}): BuildPlan {
+  return {
+    apiVersion: "bake/plan/v1",
+    lineage: "demo",
+    version: "1.0.0",
+    recipe: { file: join(input.root, "recipe.yaml"), root: input.root, digest: `sha256:${"a".repeat(64)}` },
+    parent: { kind: "external", ref: "scratch", scheme: "scratch", location: "" },
+    target: { driver: "local", options: input.options ?? {} },
+    layers: input.layers,
+    verify: input.verify ?? [],
+    labels: { team: "tests" },
+    vars: {},
+    secrets: [],
+  };
+}
