@@ -54,9 +54,9 @@ export function describeEvent(event: BuildEvent): string | undefined {
         ? `check ${event.check + 1}: ${event.name}: ok in ${formatDuration(event.durationMs)}`
         : `check ${event.check + 1}: ${event.name}: FAILED after ${event.attempts} attempt(s)${event.message ? `: ${event.message}` : ""}`;
     case "up-to-date":
-      return `up to date: ${event.lineage} ${event.version} build ${event.build} (${event.recordId.slice(0, 12)}); nothing to do`;
+      return `up to date: ${event.lineage} ${event.version} build ${event.build} (${shortId(event.recordId)}); nothing to do`;
     case "registered":
-      return `registered ${event.lineage} ${event.version} build ${event.build} as ${event.recordId.slice(0, 12)}`;
+      return `registered ${event.lineage} ${event.version} build ${event.build} as ${shortId(event.recordId)}`;
     case "build-finished":
       return event.ok
         ? `build finished in ${formatDuration(event.durationMs)}`

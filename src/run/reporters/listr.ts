@@ -39,6 +39,7 @@ function gate<T>(): Gate<T> {
 type Task = ListrTaskWrapper<any, any, any>;
 
 interface ChildSlot {
+  title: string;
   task?: Task;
   done: Gate<void>;
 }
@@ -47,13 +48,17 @@ interface ChildSlot {
  * The terminal renderer: a listr2 task per layer, nested tasks per step and per check, elapsed times, and each
  * step's latest output lines under it. listr2 is loaded here only, and only when a terminal asks for it.
  */
-export async function createListrReporter(options: { redact: Redactor }): Promise<Reporter> {
+export async function createListrReporter(options: {
+  redact: Redactor;
+  /** Render as on a terminal even when stdout is not one (tests). @default false */
+  forceTTY?: boolean;
+}): Promise<Reporter> {
   const { Listr, PRESET_TIMER } = await import("listr2");
   const redact = options.redact;
   let running: Promise<unknown> | undefined;
   let parent = gate<string>();
   let layerStarts: Gate<Extract<BuildEvent, { type: "layer-started" }>>[] = [];
-  let layerDone: Gate<string>[] = [];
+  let layerTasks: (Task | undefined)[] = [];
   let steps: ChildSlot[][] = [];
   let verifyStart = gate<string[] | undefined>();
   let checks: ChildSlot[] = [];
@@ -62,7 +67,6 @@ export async function createListrReporter(options: { redact: Redactor }): Promis
   const gates = (): Gate<unknown>[] => [
     parent,
     ...layerStarts,
-    ...layerDone,
     ...steps.flat().map((slot) => slot.done),
     verifyStart,
     ...checks.map((slot) => slot.done),
@@ -83,7 +87,7 @@ export async function createListrReporter(options: { redact: Redactor }): Promis
     parent = gate();
     layerIndex = new Map(event.layers.map((name, index) => [name, index]));
     layerStarts = event.layers.map(() => gate());
-    layerDone = event.layers.map(() => gate());
+    layerTasks = event.layers.map(() => undefined);
     steps = event.layers.map(() => []);
     verifyStart = gate();
     checks = [];
@@ -99,18 +103,16 @@ export async function createListrReporter(options: { redact: Redactor }): Promis
         ...event.layers.map((name, index) => ({
           title: `layer ${name}`,
           task: async (_ctx: unknown, task: Task) => {
+            layerTasks[index] = task;
             const started = await layerStarts[index]?.promise;
             if (started?.cached) {
               task.skip(`layer ${name}: cached`);
               return;
             }
-            const slots = steps[index] ?? [];
-            const list = task.newListr(childTasks(started?.steps ?? [], slots), {
+            return task.newListr(childTasks(started?.steps ?? [], steps[index] ?? []), {
               exitOnError: true,
               rendererOptions: { collapseSubtasks: true },
             });
-            await list.run();
-            task.title = redact(`layer ${name} ${await layerDone[index]?.promise}`);
           },
         })),
         {
@@ -138,6 +140,7 @@ export async function createListrReporter(options: { redact: Redactor }): Promis
       {
         exitOnError: true,
         registerSignalListeners: false,
+        forceTTY: options.forceTTY ?? false,
         rendererOptions: { timer: PRESET_TIMER, collapseSubtasks: false, showErrorMessage: true },
       },
     );
@@ -164,7 +167,7 @@ export async function createListrReporter(options: { redact: Redactor }): Promis
           );
           return;
         case "layer-started": {
-          steps[event.index] = (event.steps ?? []).map(() => ({ done: gate<void>() }));
+          steps[event.index] = (event.steps ?? []).map((title) => ({ title, done: gate<void>() }));
           layerStarts[event.index]?.resolve(event);
           return;
         }
@@ -174,15 +177,21 @@ export async function createListrReporter(options: { redact: Redactor }): Promis
           if (event.ok) slot.done.resolve();
           else
             slot.done.reject(
-              new Error(`failed${event.exitCode === undefined ? "" : ` (exit ${event.exitCode})`}`),
+              new Error(
+                redact(
+                  `${slot.title}: failed${event.exitCode === undefined ? "" : ` (exit ${event.exitCode})`}`,
+                ),
+              ),
             );
           return;
         }
-        case "layer-finished":
-          if (event.ok)
-            layerDone[event.index]?.resolve(`-> ${event.artifact ? shortId(event.artifact) : "done"}`);
-          else layerDone[event.index]?.reject(new Error(`layer ${event.layer} failed`));
+        case "layer-finished": {
+          const task = layerTasks[event.index];
+          if (task && event.ok && !event.cached && event.artifact) {
+            task.title = `layer ${event.layer} -> ${shortId(event.artifact)}`;
+          }
           return;
+        }
         case "output": {
           const slot =
             event.check !== undefined
@@ -194,7 +203,7 @@ export async function createListrReporter(options: { redact: Redactor }): Promis
           return;
         }
         case "verify-started":
-          checks = event.checks.map(() => ({ done: gate<void>() }));
+          checks = event.checks.map((title) => ({ title, done: gate<void>() }));
           verifyStart.resolve(event.checks);
           return;
         case "check-attempt": {
@@ -217,7 +226,7 @@ export async function createListrReporter(options: { redact: Redactor }): Promis
           return;
         case "registered":
           result.resolve(
-            `registered ${event.lineage} ${event.version} build ${event.build} (${event.recordId.slice(0, 12)})`,
+            `registered ${event.lineage} ${event.version} build ${event.build} (${shortId(event.recordId)})`,
           );
           return;
         case "build-finished":

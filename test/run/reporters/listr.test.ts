@@ -1,0 +1,91 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { BuildEvent } from "../../../src/run/events.js";
+import { createRedactor } from "../../../src/run/redact.js";
+import { createListrReporter } from "../../../src/run/reporters/listr.js";
+
+const start: BuildEvent[] = [
+  {
+    type: "build-started",
+    runId: "bake-1",
+    lineage: "web",
+    version: "1.0.0",
+    driver: "local",
+    layers: ["runtime", "app"],
+  },
+  { type: "parent-resolved", ref: "dir:/rootfs", id: "sha256:0123456789abcdef0123" },
+  { type: "layer-started", layer: "runtime", index: 0, cacheKey: "sha256:aa", cached: true },
+  { type: "layer-finished", layer: "runtime", index: 0, cached: true, ok: true, durationMs: 0 },
+  {
+    type: "layer-started",
+    layer: "app",
+    index: 1,
+    cacheKey: "sha256:bb",
+    cached: false,
+    steps: ["run: deploy"],
+  },
+  { type: "step-started", layer: "app", step: 0, title: "run: deploy" },
+  { type: "output", stream: "stdout", line: "token s3cr3t accepted", layer: "app", step: 0 },
+];
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 60));
+
+async function render(events: BuildEvent[]): Promise<string> {
+  const written: string[] = [];
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  });
+  const reporter = await createListrReporter({ redact: createRedactor({ t: "s3cr3t" }), forceTTY: true });
+  for (const event of events) {
+    reporter.emit(event);
+    await tick();
+  }
+  await reporter.close();
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips terminal escapes to read the text.
+  return written.join("").replace(/\u001b\[[0-9;?]*[A-Za-z]/g, "");
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("listr reporter", () => {
+  it("shows a task per layer and per step, cached layers, streamed output and the result, without secrets", async () => {
+    const text = await render([
+      ...start,
+      { type: "step-finished", layer: "app", step: 0, ok: true, durationMs: 10, exitCode: 0 },
+      {
+        type: "layer-finished",
+        layer: "app",
+        index: 1,
+        cached: false,
+        ok: true,
+        durationMs: 20,
+        artifact: "sha256:cafe0000cafe0000cafe",
+      },
+      { type: "verify-started", image: "sha256:cafe", checks: ["health"] },
+      { type: "check-started", check: 0, name: "health" },
+      { type: "check-finished", check: 0, name: "health", ok: true, attempts: 1, durationMs: 5 },
+      { type: "registered", recordId: "sha256:1234567890abcdef", lineage: "web", version: "1.0.0", build: 4 },
+      { type: "build-finished", ok: true, durationMs: 100 },
+    ]);
+    expect(text).toContain("layer runtime: cached");
+    expect(text).toContain("layer app -> sha256:cafe0000cafe");
+    expect(text).toContain("run: deploy");
+    expect(text).toContain("token *** accepted");
+    expect(text).toContain("health");
+    expect(text).toContain("registered web 1.0.0 build 4");
+    expect(text).not.toContain("s3cr3t");
+  });
+
+  it("marks the failed step and ends when the build fails", async () => {
+    const text = await render([
+      ...start,
+      { type: "step-finished", layer: "app", step: 0, ok: false, durationMs: 10, exitCode: 7 },
+      { type: "layer-finished", layer: "app", index: 1, cached: false, ok: false, durationMs: 20 },
+      { type: "build-finished", ok: false, durationMs: 100, error: "layer app failed" },
+    ]);
+    expect(text).toContain("run: deploy: failed (exit 7)");
+    expect(text).not.toContain("registered");
+  });
+});

@@ -1,0 +1,102 @@
+import { describe, expect, it } from "vitest";
+import type { BuildEvent } from "../../../src/run/events.js";
+import { createRedactor } from "../../../src/run/redact.js";
+import { createReporter, reporterMode } from "../../../src/run/reporters/index.js";
+
+function sink(isTTY = false) {
+  const chunks: string[] = [];
+  return { out: { write: (text: string) => chunks.push(text), isTTY }, text: () => chunks.join("") };
+}
+
+const secrets = { token: "s3cr3t-value", other: 'with "quotes" and \\' };
+
+const events: BuildEvent[] = [
+  {
+    type: "build-started",
+    runId: "bake-1-abc",
+    lineage: "web",
+    version: "1.0.0",
+    driver: "local",
+    layers: ["app"],
+  },
+  { type: "parent-resolved", ref: "dir:/rootfs", id: "sha256:0123456789abcdef0123" },
+  {
+    type: "layer-started",
+    layer: "app",
+    index: 0,
+    cacheKey: "sha256:aaaaaaaaaaaaaaaaaaaa",
+    cached: false,
+    steps: ["run: deploy"],
+  },
+  { type: "step-started", layer: "app", step: 0, title: "run: deploy" },
+  { type: "output", stream: "stdout", line: "using token s3cr3t-value now", layer: "app", step: 0 },
+  { type: "output", stream: "stderr", line: 'other is with "quotes" and \\', layer: "app", step: 0 },
+  { type: "step-finished", layer: "app", step: 0, ok: true, durationMs: 1200, exitCode: 0 },
+  {
+    type: "layer-finished",
+    layer: "app",
+    index: 0,
+    ok: true,
+    cached: false,
+    durationMs: 1300,
+    artifact: "sha256:bbbbbbbbbbbbbbbbbbbbbb",
+  },
+  { type: "verify-started", image: "sha256:bbbbbbbbbbbbbbbbbbbbbb", checks: ["health"] },
+  { type: "check-started", check: 0, name: "health" },
+  { type: "check-finished", check: 0, name: "health", ok: true, attempts: 1, durationMs: 20 },
+  {
+    type: "registered",
+    recordId: "sha256:cccccccccccccccccccccc",
+    lineage: "web",
+    version: "1.0.0",
+    build: 3,
+  },
+  { type: "build-finished", ok: true, durationMs: 1500, recordId: "sha256:cccccccccccccccccccccc" },
+];
+
+describe("reporters", () => {
+  it("redacts every secret value, longest first", () => {
+    const redact = createRedactor({ a: "abc", b: "abcdef", empty: "" });
+    expect(redact("x abcdef y abc z")).toBe("x *** y *** z");
+    expect(redact("nothing here")).toBe("nothing here");
+  });
+
+  it("prints plain timestamped lines with secrets hidden", async () => {
+    const { out, text } = sink();
+    const reporter = await createReporter({ mode: "plain", out, secrets });
+    for (const event of events) reporter.emit(event);
+    await reporter.close();
+    const lines = text().trimEnd().split("\n");
+    expect(lines.every((line) => /^\d\d:\d\d:\d\d\.\d{3} /.test(line))).toBe(true);
+    expect(text()).toContain("app:1 | using token *** now");
+    expect(text()).toContain("other is ***\n");
+    expect(text()).not.toContain("s3cr3t");
+    expect(text()).toContain("registered web 1.0.0 build 3");
+    expect(text()).toContain("layer app step 1: ok in 1.2s");
+  });
+
+  it("prints one JSON event per line with a timestamp, secrets hidden and JSON intact", async () => {
+    const { out, text } = sink();
+    const reporter = await createReporter({ mode: "json", out, secrets });
+    for (const event of events) reporter.emit(event);
+    await reporter.close();
+    const parsed = text()
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { time: string; type: string; line?: string });
+    expect(parsed.map((event) => event.type)).toEqual(events.map((event) => event.type));
+    expect(parsed.every((event) => !Number.isNaN(Date.parse(event.time)))).toBe(true);
+    expect(parsed[4]?.line).toBe("using token *** now");
+    expect(parsed[5]?.line).toBe("other is ***");
+    expect(text()).not.toContain("s3cr3t");
+  });
+
+  it("chooses live tasks only on a terminal outside CI", () => {
+    const tty = { write: () => true, isTTY: true };
+    const pipe = { write: () => true, isTTY: false };
+    expect(reporterMode({ json: false, out: tty, env: {} })).toBe("tty");
+    expect(reporterMode({ json: false, out: tty, env: { CI: "true" } })).toBe("plain");
+    expect(reporterMode({ json: false, out: pipe, env: {} })).toBe("plain");
+    expect(reporterMode({ json: true, out: tty, env: {} })).toBe("json");
+  });
+});
