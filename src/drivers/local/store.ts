@@ -199,6 +199,11 @@ export class Store {
     });
   }
 
+  /** Replaces `index.json`; the caller holds the lock ({@link withLock}). */
+  async writeIndexUnlocked(index: ImageIndex): Promise<void> {
+    await atomicWrite(this, join(this.root, "index.json"), `${JSON.stringify(index, null, 2)}\n`);
+  }
+
   /** Runs `action` holding the store's lock file (stale locks of dead processes are taken over). */
   async withLock<T>(action: () => Promise<T>): Promise<T> {
     const lock = join(this.root, "store.lock");
