@@ -14,6 +14,8 @@ export async function loadDriver(id: string): Promise<Driver> {
       hint: `use one of: ${DRIVER_IDS.join(", ")}`,
     });
   }
-  const module = (await import(`./${id}/index.js`)) as { createDriver(): Driver };
+  // Kept opaque to bundlers: vite (vitest) would glob `./*/index.js` and miss the `.ts` sources under test.
+  const modulePath = `./${id}/index.js`;
+  const module = (await import(/* @vite-ignore */ modulePath)) as { createDriver(): Driver };
   return module.createDriver();
 }
