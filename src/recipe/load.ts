@@ -7,6 +7,7 @@ import { MAX_RECIPE_BYTES, parseRecipeText } from "./parse.js";
 import { RULES, type RuleContext } from "./rules/index.js";
 import { schemaDiagnostics } from "./schema/errors.js";
 import { schemaErrors } from "./schema/validate.js";
+import { diagnosticAt } from "./source.js";
 import type { Recipe } from "./types.js";
 import type { WrittenRecipe } from "./written.js";
 
@@ -69,17 +70,14 @@ export function validateRecipe(text: string, options: { file: string; cwd?: stri
   if (parsed.errors.length > 0 || parsed.source === undefined) return { errors: parsed.errors, warnings };
   const { source, value } = parsed;
   if (value === null || value === undefined) {
-    return {
-      errors: [
-        {
-          code: "recipe-empty",
-          message: "the recipe is empty",
-          location: { file: options.file, line: 1, col: 1 },
-          hint: "start from a template: `bake init`",
-        },
-      ],
-      warnings,
-    };
+    const errors = [
+      diagnosticAt(source, 0, {
+        code: "recipe-empty",
+        message: "the recipe is empty",
+        hint: "start from a template: `bake init`",
+      }),
+    ];
+    return { errors, warnings };
   }
   const structural = schemaErrors(value);
   if (structural.length > 0) return { errors: schemaDiagnostics(source, value, structural), warnings };
