@@ -1,0 +1,79 @@
+import path from "node:path";
+import { BakeError } from "../../errors.js";
+import type { BuildPlan } from "../../plan/types.js";
+import { inspectImage } from "./docker.js";
+import { readOptions } from "./options.js";
+import { compileLayerTemplate, compileVerifyTemplate, type TemplateOptions } from "./template.js";
+import { writeTemplate } from "./write-template.js";
+
+/**
+ * Writes one Packer template per layer (`01-<layer>.pkr.json`, ...) and `verify.pkr.json` into `outDir`, with
+ * their scripts beside them. Copy sources are referred to relative to the templates (`${path.root}/...`).
+ * The first template's parent is `parentId`, else the docker image the plan's `docker://` parent names right
+ * now; later layers take `-var bake_parent=ID` with the image the previous template built.
+ * Returns the files written, templates first in build order.
+ */
+export async function emitPackerTemplates(input: {
+  plan: BuildPlan;
+  outDir: string;
+  parentId?: string;
+  /** For `docker image inspect`. @default process.env */
+  env?: Readonly<Record<string, string | undefined>>;
+}): Promise<string[]> {
+  const { plan } = input;
+  const read = readOptions(plan.target);
+  if (!read.options || plan.target.driver !== "packer") {
+    throw new BakeError({
+      code: "packer-target-invalid",
+      message:
+        plan.target.driver !== "packer"
+          ? `--emit packer needs a packer target, but the recipe's target is "${plan.target.driver}"`
+          : `the recipe's packer target is not valid: ${read.errors.join("; ")}`,
+      hint: "set target: { driver: packer, builder: docker } (or another builder) in the recipe",
+    });
+  }
+  const outDir = path.resolve(input.outDir);
+  const parent =
+    input.parentId ??
+    (await dockerParent(plan, { builder: read.options.builder, env: input.env ?? process.env }));
+  const common: TemplateOptions = {
+    builder: read.options.builder,
+    profile: read.options.profile,
+    source: read.options.source,
+    recipeRoot: path.relative(outDir, plan.recipe.root).split(path.sep).join("/") || ".",
+  };
+  const templates: string[] = [];
+  const others: string[] = [];
+  for (let index = 0; index < plan.layers.length; index++) {
+    const compiled = compileLayerTemplate(plan, index, {
+      ...common,
+      ...(index === 0 && parent !== undefined ? { parent } : {}),
+    });
+    const [template, ...rest] = await writeTemplate(compiled, outDir);
+    templates.push(template as string);
+    others.push(...rest);
+  }
+  if (plan.verify.length > 0) {
+    const [template, ...rest] = await writeTemplate(
+      compileVerifyTemplate(plan, { ...common, nonce: "manual" }),
+      outDir,
+    );
+    templates.push(template as string);
+    others.push(...rest);
+  }
+  return [...templates, ...others];
+}
+
+// Pins a docker:// parent to the image id it names on this machine, when there is one.
+async function dockerParent(
+  plan: BuildPlan,
+  options: { builder: string; env: Readonly<Record<string, string | undefined>> },
+): Promise<string | undefined> {
+  if (options.builder !== "docker" || plan.parent.kind !== "external" || plan.parent.scheme !== "docker")
+    return undefined;
+  try {
+    return (await inspectImage(plan.parent.location, { env: options.env, cwd: plan.recipe.root }))?.id;
+  } catch {
+    return undefined;
+  }
+}

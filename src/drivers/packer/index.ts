@@ -1,0 +1,280 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { BakeError, BuildFailedError } from "../../errors.js";
+import type { SecretValues } from "../../plan/secrets.js";
+import type { BuildPlan, ParentSpec } from "../../plan/types.js";
+import type { TargetSpec } from "../../recipe/types.js";
+import type {
+  Artifact,
+  BakeLayerInput,
+  Driver,
+  DriverContext,
+  PrepareResult,
+  ResolvedImage,
+  VerifyInput,
+  VerifyResult,
+} from "../driver.js";
+import { inspectImage, removeContainers } from "./docker.js";
+import type { MachineLine } from "./machine-readable.js";
+import { type PackerOptions, readOptions } from "./options.js";
+import { packerVersion } from "./packer-version.js";
+import { LayerProgress } from "./progress.js";
+import { runPackerBuild } from "./run-packer.js";
+import { type CompiledTemplate, compileLayerTemplate, compileVerifyTemplate } from "./template.js";
+import { VerifyProgress } from "./verify-progress.js";
+import { writeTemplate } from "./write-template.js";
+
+export { emitPackerTemplates } from "./emit.js";
+
+/** The packer driver: each layer is one `packer build` of a generated HCL2 JSON template. */
+export function createDriver(): Driver {
+  return new PackerDriver();
+}
+
+class PackerDriver implements Driver {
+  readonly id = "packer";
+  private readonly versions = new Map<string, Promise<string>>();
+
+  prepare(target: TargetSpec): PrepareResult {
+    const { warnings, errors } = readOptions(target);
+    return { warnings, errors };
+  }
+
+  async resolve(
+    parent: Extract<ParentSpec, { kind: "external" }>,
+    ctx: DriverContext,
+  ): Promise<ResolvedImage> {
+    if (parent.scheme === "docker") {
+      const image = await inspectImage(parent.location, ctx);
+      if (!image) {
+        throw new BakeError({
+          code: "parent-missing",
+          message: `parent image "${parent.location}" is not in the local docker daemon`,
+          hint: "bake never pulls: `docker pull` or `docker import` it first (see .ci/make-docker-base for an offline busybox base)",
+        });
+      }
+      return {
+        ref: parent.ref,
+        id: image.id,
+        details: { builder: "docker", ...(await this.versionDetail(ctx)) },
+      };
+    }
+    if (parent.scheme === "gce") {
+      const floating = parent.location.includes("/family/");
+      return {
+        ref: parent.ref,
+        id: parent.location,
+        details: { builder: "googlecompute", ...(await this.versionDetail(ctx)) },
+        ...(floating
+          ? {
+              warnings: [
+                `parent ${parent.ref} is an image family; Packer resolves it, so the exact image is not pinned`,
+              ],
+            }
+          : {}),
+      };
+    }
+    throw new BakeError({
+      code: "parent-unsupported",
+      message: `the packer driver cannot build from "${parent.ref}"`,
+      hint: "use docker://IMAGE[:TAG] or a docker image id (docker builder), gce:IMAGE (googlecompute), or a lineage",
+    });
+  }
+
+  async inspect(artifactId: string, ctx: DriverContext): Promise<Artifact | undefined> {
+    if (!artifactId.startsWith("sha256:")) return { id: artifactId, driver: this.id };
+    const image = await inspectImage(artifactId, ctx);
+    return image ? { id: image.id, driver: this.id, details: { builder: "docker" } } : undefined;
+  }
+
+  async bake(input: BakeLayerInput): Promise<Artifact> {
+    const options = targetOptions(input.plan);
+    const packerPath = this.packerPath(options, input);
+    const version = await this.version(packerPath, input);
+    const preserve = options.builder === "docker" ? await dockerConfig(input.parent.id, input) : undefined;
+    const compiled = compileLayerTemplate(input.plan, input.layerIndex, {
+      builder: options.builder,
+      profile: options.profile,
+      source: options.source,
+      parent: input.parent.id,
+      runId: input.runId,
+      recipeRoot: input.plan.recipe.root,
+      ...(preserve ? { preserve } : {}),
+    });
+    const progress = new LayerProgress({
+      layer: input.layer.name,
+      titles: input.layer.steps.map((step) => step.title),
+      markers: compiled.markers,
+      reporter: input.reporter,
+      redact: redactor(input.secrets),
+    });
+    let ok = false;
+    try {
+      const run = await this.runTemplate(compiled, {
+        input,
+        packerPath,
+        onLine: (line) => progress.line(line),
+      });
+      const artifact = run.artifacts.find((candidate) => candidate.id !== undefined);
+      if (!artifact?.id) {
+        throw new BuildFailedError({
+          code: "packer-no-artifact",
+          message: "Packer finished but reported no artifact",
+          hint: "the builder's source options may discard the image (docker: commit must stay true)",
+        });
+      }
+      ok = true;
+      return {
+        id: artifact.id,
+        driver: this.id,
+        details: { builder: options.builder, packerVersion: version, parent: input.parent.id },
+      };
+    } finally {
+      progress.finish(ok);
+      if (options.builder === "docker") await removeContainers(`bake-${input.runId}-`, input);
+    }
+  }
+
+  async verify(input: VerifyInput): Promise<VerifyResult> {
+    if (input.checks.length === 0) return { ok: true, checks: [] };
+    const options = targetOptions(input.plan);
+    const packerPath = this.packerPath(options, input);
+    await this.version(packerPath, input);
+    const nonce = randomBytes(8).toString("hex");
+    const plan: BuildPlan = { ...input.plan, verify: input.checks };
+    const compiled = compileVerifyTemplate(plan, {
+      builder: options.builder,
+      profile: options.profile,
+      source: options.source,
+      parent: input.image.id,
+      runId: input.runId,
+      recipeRoot: input.plan.recipe.root,
+      nonce,
+    });
+    input.reporter.emit({
+      type: "verify-started",
+      image: input.image.id,
+      checks: input.checks.map((c) => c.name),
+    });
+    const progress = new VerifyProgress({
+      nonce,
+      checks: input.checks,
+      reporter: input.reporter,
+      redact: redactor(input.secrets),
+    });
+    try {
+      await this.runTemplate(compiled, { input, packerPath, onLine: (line) => progress.line(line) });
+    } finally {
+      if (options.builder === "docker") await removeContainers(`bake-${input.runId}-`, input);
+    }
+    const checks = progress.checkResults();
+    return { ok: checks.every((check) => check.ok), checks };
+  }
+
+  // Writes the template to a private temporary directory, runs it, and removes the directory.
+  private async runTemplate(
+    compiled: CompiledTemplate,
+    context: {
+      input: DriverContext & { secrets: SecretValues };
+      packerPath: string;
+      onLine: (line: MachineLine) => void;
+    },
+  ) {
+    const { input } = context;
+    const dir = await mkdtemp(path.join(tmpdir(), "bake-packer-"));
+    try {
+      await writeTemplate(compiled, dir);
+      return await runPackerBuild({
+        packerPath: context.packerPath,
+        template: path.join(dir, compiled.name),
+        cwd: input.cwd,
+        env: packerEnv(compiled, input),
+        signal: input.signal,
+        onLine: context.onLine,
+        onStray: (line) =>
+          input.reporter.emit({ type: "output", stream: "stderr", line: redactor(input.secrets)(line) }),
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  private packerPath(options: PackerOptions, ctx: DriverContext): string {
+    return options.packerPath ?? ctx.env.BAKE_PACKER ?? "packer";
+  }
+
+  private version(packerPath: string, ctx: DriverContext): Promise<string> {
+    let version = this.versions.get(packerPath);
+    if (!version) {
+      version = packerVersion({ packerPath, env: ctx.env, cwd: ctx.cwd });
+      this.versions.set(packerPath, version);
+      version.catch(() => this.versions.delete(packerPath));
+    }
+    return version;
+  }
+
+  private async versionDetail(ctx: DriverContext): Promise<Record<string, string>> {
+    const packerPath = ctx.env.BAKE_PACKER ?? "packer";
+    return { packerVersion: await this.version(packerPath, ctx) };
+  }
+}
+
+function targetOptions(plan: BuildPlan): PackerOptions {
+  const read = readOptions(plan.target);
+  if (!read.options) {
+    throw new BakeError({
+      code: "packer-target-invalid",
+      message: `the packer target's options are not valid: ${read.errors.join("; ")}`,
+      hint: "set target: { driver: packer, builder: docker, source: { ... } } in the recipe",
+    });
+  }
+  return read.options;
+}
+
+async function dockerConfig(imageId: string, ctx: DriverContext) {
+  const image = await inspectImage(imageId, ctx);
+  if (!image) {
+    throw new BakeError({
+      code: "parent-missing",
+      message: `docker image ${imageId} no longer exists`,
+      hint: "rebuild or re-import the parent image; bake never pulls",
+    });
+  }
+  return { entrypoint: image.entrypoint, cmd: image.cmd };
+}
+
+// Packer gets the caller's environment, the sensitive variables it declares, and no update checks (offline CI).
+function packerEnv(
+  compiled: CompiledTemplate,
+  input: { env: Readonly<Record<string, string | undefined>>; secrets: SecretValues },
+): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = { ...input.env, CHECKPOINT_DISABLE: "1" };
+  for (const name of compiled.secrets) {
+    const value = input.secrets[name];
+    if (value === undefined) {
+      throw new BakeError({
+        code: "secret-missing",
+        message: `secret variable "${name}" has no value`,
+        hint: `pass it with --var ${name}=..., --var-file, or the BAKE_VAR_${name} environment variable`,
+      });
+    }
+    env[`PKR_VAR_${name}`] = value;
+  }
+  return env;
+}
+
+// Hides secrets, and their base64 form (how they travel to the instance), from anything bake reports.
+function redactor(secrets: SecretValues): (text: string) => string {
+  const values = Object.values(secrets)
+    .filter((value) => value.length > 0)
+    .flatMap((value) => [value, Buffer.from(value).toString("base64")])
+    .sort((a, b) => b.length - a.length);
+  if (values.length === 0) return (text) => text;
+  const pattern = new RegExp(
+    values.map((value) => value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"),
+    "g",
+  );
+  return (text) => text.replace(pattern, "***");
+}

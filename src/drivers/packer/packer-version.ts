@@ -1,0 +1,69 @@
+import { execa } from "execa";
+import { BakeError } from "../../errors.js";
+
+/** The oldest Packer that reads HCL2 JSON templates with `source` and `build` blocks. */
+export const MINIMUM_PACKER = { major: 1, minor: 6, patch: 0 };
+
+const INSTALL_HINT =
+  "install Packer 1.6 or later: `apt-get install packer` on Debian and Ubuntu, or a release from " +
+  "https://releases.hashicorp.com/packer/ ; set target.packerPath or BAKE_PACKER if it is not on PATH";
+
+/** Runs `packer version` and checks it is new enough; the version string, such as `1.6.6`. */
+export async function packerVersion(options: {
+  packerPath: string;
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+}): Promise<string> {
+  let stdout: string;
+  try {
+    const result = await execa(options.packerPath, ["version"], {
+      env: options.env,
+      extendEnv: false,
+      cwd: options.cwd,
+      reject: false,
+      timeout: 30_000,
+    });
+    if ((result as { code?: string }).code === "ENOENT" || /ENOENT/.test(String(result.message ?? ""))) {
+      throw missing(options.packerPath);
+    }
+    stdout = `${result.stdout}`;
+  } catch (error) {
+    if (error instanceof BakeError) throw error;
+    throw missing(options.packerPath, error);
+  }
+  const match = /Packer v?(\d+)\.(\d+)\.(\d+)/.exec(stdout);
+  if (!match) {
+    throw new BakeError({
+      code: "packer-version-unknown",
+      message: `"${options.packerPath} version" did not print a Packer version`,
+      hint: INSTALL_HINT,
+    });
+  }
+  const [major, minor, patch] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  if (!atLeast({ major, minor, patch }, MINIMUM_PACKER)) {
+    throw new BakeError({
+      code: "packer-too-old",
+      message: `Packer ${major}.${minor}.${patch} is too old: bake's templates need Packer ${MINIMUM_PACKER.major}.${MINIMUM_PACKER.minor} or later`,
+      hint: INSTALL_HINT,
+    });
+  }
+  return `${major}.${minor}.${patch}`;
+}
+
+function atLeast(
+  version: { major: number; minor: number; patch: number },
+  minimum: { major: number; minor: number; patch: number },
+): boolean {
+  if (version.major !== minimum.major) return version.major > minimum.major;
+  if (version.minor !== minimum.minor) return version.minor > minimum.minor;
+  return version.patch >= minimum.patch;
+}
+
+function missing(packerPath: string, cause?: unknown): BakeError {
+  return new BakeError({
+    code: "packer-missing",
+    message: `cannot run Packer: "${packerPath}" was not found`,
+    hint: INSTALL_HINT,
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
