@@ -1,0 +1,63 @@
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect, test } from "vitest";
+import { createDriver } from "../../../src/drivers/local/index.js";
+import { InterruptedError } from "../../../src/errors.js";
+import { layer, makeBusyboxRootfs, plan, recordingReporter, run } from "./helpers.js";
+
+function processesWith(marker: string): number[] {
+  const found: number[] = [];
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(marker)) found.push(Number(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+test("aborting mid-step kills every process of the sandbox and leaves no mounts or directories", async () => {
+  const work = mkdtempSync(join(tmpdir(), "bake-abort-"));
+  const rootfs = makeBusyboxRootfs(join(work, "rootfs"));
+  const storeDir = join(work, "store");
+  const marker = `${(process.pid % 90) + 10}.${Date.now() % 100000}`;
+  const controller = new AbortController();
+  const reporter = recordingReporter();
+  const ctx = { cwd: work, env: { BAKE_STORE: storeDir }, signal: controller.signal, reporter };
+  const driver = createDriver();
+  const base = await driver.resolve(
+    { kind: "external", ref: "dir:./rootfs", scheme: "dir", location: rootfs },
+    ctx,
+  );
+  const p = plan({
+    root: work,
+    layers: [layer("slow", [run(`sleep ${marker} & sleep ${marker}; echo never`)])],
+  });
+  const baking = driver.bake({
+    ...ctx,
+    plan: p,
+    parent: base,
+    layer: p.layers[0]!,
+    layerIndex: 0,
+    runId: "abort",
+    secrets: {},
+  });
+  const outcome = baking.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  for (let i = 0; i < 200 && processesWith(`sleep ${marker}`).length < 2; i += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  expect(processesWith(`sleep ${marker}`).length).toBe(2);
+  controller.abort(new InterruptedError("interrupted by SIGINT"));
+  const error = await outcome;
+  expect(error).toBeInstanceOf(InterruptedError);
+  expect(processesWith(`sleep ${marker}`)).toEqual([]);
+  expect(readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(storeDir);
+  expect(readdirSync(join(storeDir, "runs"))).toEqual([]);
+  expect(readdirSync(join(storeDir, "tmp"))).toEqual([]);
+  expect(reporter.events.some((event) => event.type === "output" && event.line === "never")).toBe(false);
+});

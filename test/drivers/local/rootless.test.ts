@@ -1,0 +1,161 @@
+import { execFileSync } from "node:child_process";
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
+import ts from "typescript";
+import { beforeAll, describe, expect, test } from "vitest";
+
+const isRoot = process.getuid?.() === 0;
+const reason = isRoot ? undefined : "rootless tests create throwaway users, which needs root";
+if (reason) console.warn(`skipping rootless sandbox tests: ${reason}`);
+
+const SRC = join(import.meta.dirname, "../../../src");
+
+// Plain JavaScript of src/ (no type checking), so an unprivileged user can run the driver with bare node.
+function transpileSources(out: string): void {
+  const walk = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+      entry.isDirectory()
+        ? walk(join(dir, entry.name))
+        : entry.name.endsWith(".ts")
+          ? [join(dir, entry.name)]
+          : [],
+    );
+  for (const file of walk(SRC)) {
+    const { outputText } = ts.transpileModule(readFileSync(file, "utf8"), {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    });
+    const target = join(out, relative(SRC, file)).replace(/\.ts$/, ".js");
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, outputText);
+  }
+  writeFileSync(join(out, "package.json"), '{"type":"module"}');
+}
+
+function ensureUser(name: string, subordinate: boolean): { uid: number; gid: number } {
+  try {
+    execFileSync("id", ["-u", name], { stdio: "ignore" });
+  } catch {
+    execFileSync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name]);
+  }
+  const uid = Number(execFileSync("id", ["-u", name], { encoding: "utf8" }).trim());
+  const gid = Number(execFileSync("id", ["-g", name], { encoding: "utf8" }).trim());
+  for (const file of ["/etc/subuid", "/etc/subgid"]) {
+    const lines = readFileSync(file, "utf8")
+      .split("\n")
+      .filter((line) => line !== "");
+    const others = lines.filter((line) => !line.startsWith(`${name}:`));
+    // A range far from the ones useradd hands out, so tests never collide with real users.
+    const wanted = subordinate
+      ? [...others, `${name}:${3_000_000_000 + (uid % 1000) * 65536}:65536`]
+      : others;
+    writeFileSync(file, wanted.length > 0 ? `${wanted.join("\n")}\n` : "");
+  }
+  return { uid, gid };
+}
+
+// Runs as the unprivileged user: builds a rootfs, bakes two layers on it, verifies, prints a JSON summary.
+const INNER = `
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, symlinkSync, writeFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+const [lib, work, kind] = process.argv.slice(2);
+const { createDriver } = await import(join(lib, "drivers/local/index.js"));
+const { currentIdMapping } = await import(join(lib, "drivers/local/idmap.js"));
+const rootfs = join(work, "rootfs");
+for (const d of ["bin", "etc", "root", "tmp", "home"]) mkdirSync(join(rootfs, d), { recursive: true });
+copyFileSync("/bin/busybox", join(rootfs, "bin/busybox"));
+execFileSync("chmod", ["755", join(rootfs, "bin/busybox")]);
+for (const a of execFileSync("/bin/busybox", ["--list"], { encoding: "utf8" }).split("\\n")) if (a && a !== "busybox") symlinkSync("busybox", join(rootfs, "bin", a));
+writeFileSync(join(rootfs, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\\napp:x:1000:1000:app:/home/app:/bin/sh\\n");
+writeFileSync(join(rootfs, "etc/group"), "root:x:0:\\napp:x:1000:\\n");
+const reporter = { emit() {}, close: async () => {} };
+const ctx = { cwd: work, env: { BAKE_STORE: join(work, "store") }, signal: new AbortController().signal, reporter };
+const step = (script, user) => ({ kind: "run", title: script, script, env: {}, ...(user ? { user } : {}) });
+const layers = kind === "subordinate"
+  ? [{ name: "users", inputsDigest: "sha256:1", steps: [step("mkdir -p /home/app && chown 1000:1000 /home/app && echo one > /one")] },
+     { name: "app", inputsDigest: "sha256:2", steps: [step("id -u > /home/app/whoami", "app"), step("rm /one")] }]
+  : [{ name: "one", inputsDigest: "sha256:1", steps: [step("echo one > /one && echo keep > /keep")] },
+     { name: "two", inputsDigest: "sha256:2", steps: [step("rm /one && echo two > /two")] }];
+const plan = { apiVersion: "bake/plan/v1", lineage: "rootless", version: "1", recipe: { file: join(work, "r.yaml"), root: work, digest: "sha256:0" },
+  parent: { kind: "external", ref: "dir:./rootfs", scheme: "dir", location: rootfs }, target: { driver: "local", options: { network: "none" } },
+  layers, verify: [], labels: {}, vars: {}, secrets: [] };
+const driver = createDriver();
+driver.prepare(plan.target);
+let parent = await driver.resolve(plan.parent, ctx);
+for (const [i, layer] of layers.entries()) parent = await driver.bake({ ...ctx, plan, parent, layer, layerIndex: i, runId: "rootless", secrets: {} });
+const checks = kind === "subordinate"
+  ? [{ kind: "run", name: "whoami", script: 'test "$(cat /home/app/whoami)" = 1000 && test "$(stat -c %u:%g /home/app/whoami)" = 1000:1000 && test ! -e /one', env: {}, retries: 0, intervalMs: 10, timeoutMs: 20000 }]
+  : [{ kind: "run", name: "files", script: 'test ! -e /one && test "$(cat /two)" = two && test "$(cat /keep)" = keep', env: {}, retries: 0, intervalMs: 10, timeoutMs: 20000 }];
+const verify = await driver.verify({ ...ctx, plan, image: parent, checks, runId: "rootless", secrets: {} });
+console.log(JSON.stringify({ uid: process.getuid(), mapping: currentIdMapping().kind, image: parent.id, verify, runs: readdirSync(join(work, "store", "runs")) }));
+`;
+
+describe.skipIf(!isRoot)("rootless sandboxes (an unprivileged user)", () => {
+  let lib: string;
+  beforeAll(() => {
+    const out = mkdtempSync(join(tmpdir(), "bake-rootless-lib-"));
+    transpileSources(out);
+    writeFileSync(join(out, "inner.mjs"), INNER);
+    chmodSync(out, 0o755);
+    lib = out;
+  });
+
+  function runAs(user: string, { uid, gid }: { uid: number; gid: number }, kind: string) {
+    const work = mkdtempSync(join(tmpdir(), `bake-${kind}-`));
+    chownSync(work, uid, gid);
+    let stdout: string;
+    try {
+      stdout = execFileSync(
+        "setpriv",
+        [
+          "--reuid",
+          String(uid),
+          "--regid",
+          String(gid),
+          "--clear-groups",
+          "--reset-env",
+          process.execPath,
+          join(lib, "inner.mjs"),
+          lib,
+          work,
+          kind,
+        ],
+        {
+          encoding: "utf8",
+          timeout: 120_000,
+          env: { PATH: process.env.PATH, HOME: work, USER: user, LOGNAME: user },
+        },
+      );
+    } catch (error) {
+      throw new Error(
+        `the build as ${user} failed:\n${(error as { stderr?: string }).stderr ?? String(error)}`,
+      );
+    }
+    return { work, result: JSON.parse(stdout.trim().split("\n").at(-1) as string) };
+  }
+
+  test("builds and verifies a two-layer image as a user without subordinate ids (everything owned by root)", () => {
+    const ids = ensureUser("bake-single", false);
+    const { uid } = ids;
+    const { work, result } = runAs("bake-single", ids, "single");
+    expect(result).toMatchObject({ uid, mapping: "single", verify: { ok: true }, runs: [] });
+    expect(statSync(join(work, "store", "blobs")).uid).toBe(uid);
+  });
+
+  test("builds a two-layer image with several owners as a user with subordinate ids, as podman maps them", () => {
+    const ids = ensureUser("bake-subids", true);
+    const { uid } = ids;
+    const { result } = runAs("bake-subids", ids, "subordinate");
+    expect(result).toMatchObject({ uid, mapping: "subordinate", verify: { ok: true }, runs: [] });
+  });
+});
