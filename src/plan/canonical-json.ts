@@ -31,14 +31,23 @@ function write(value: unknown): string | undefined {
 
 function writeArray(items: readonly unknown[]): string {
   // Arrays keep every slot; a missing item is null, as in JSON.stringify.
-  return `[${items.map((item) => write(item) ?? "null").join(",")}]`;
+  let out = "[";
+  for (let index = 0; index < items.length; index++) {
+    if (index > 0) out += ",";
+    out += write(items[index]) ?? "null";
+  }
+  return `${out}]`;
 }
 
 function writeObject(object: Record<string, unknown>): string {
-  const parts: string[] = [];
-  for (const key of Object.keys(object).sort()) {
+  const keys = Object.keys(object).sort();
+  let out = "{";
+  let first = true;
+  for (const key of keys) {
     const text = write(object[key]);
-    if (text !== undefined) parts.push(`${JSON.stringify(key)}:${text}`);
+    if (text === undefined) continue;
+    out += `${first ? "" : ","}${JSON.stringify(key)}:${text}`;
+    first = false;
   }
-  return `{${parts.join(",")}}`;
+  return `${out}}`;
 }

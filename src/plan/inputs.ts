@@ -28,16 +28,23 @@ const READ_WHOLE_LIMIT = 8 * 1024 * 1024;
  */
 export async function gatherInputs(recipe: Recipe): Promise<RecipeInputs> {
   const copies: Record<string, CopyEntry[]> = {};
+  let realRoot: string | undefined;
   for (const layer of recipe.layers) {
     for (const step of layer.steps) {
       if (step.kind !== "copy" || Object.hasOwn(copies, step.from)) continue;
-      copies[step.from] = await gatherCopySource(recipe.source.root, step.from);
+      realRoot ??= await realpath(recipe.source.root);
+      copies[step.from] = await gatherCopySource({ root: recipe.source.root, realRoot, from: step.from });
     }
   }
   return { copies, recipeDigest: `sha256:${await hashFile(recipe.source.file)}` };
 }
 
-async function gatherCopySource(root: string, from: string): Promise<CopyEntry[]> {
+async function gatherCopySource(options: {
+  root: string;
+  realRoot: string;
+  from: string;
+}): Promise<CopyEntry[]> {
+  const { root, realRoot, from } = options;
   const absolute = path.resolve(root, from);
   let real: string;
   let info: Stats;
@@ -51,7 +58,6 @@ async function gatherCopySource(root: string, from: string): Promise<CopyEntry[]
       hint: `copy sources are relative to the recipe's directory (${root})`,
     });
   }
-  const realRoot = await realpath(root);
   if (!isInside(realRoot, real)) {
     throw new BakeError({
       code: "copy-source-outside",
