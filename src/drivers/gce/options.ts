@@ -36,6 +36,8 @@ export interface GceOptions {
   maxRunDurationS: number;
   /** Pause between serial port reads. @default 2 seconds */
   pollIntervalMs: number;
+  /** Give temporary instances an external IP (steps that download need one, or Cloud NAT). @default true */
+  externalIp: boolean;
   /** Attempts for a call that failed with 429 or 5xx. @default 4 */
   retries: number;
   /** First pause before a retry, doubled each time. @default 1 second */
@@ -61,6 +63,7 @@ const KNOWN = [
   "pollInterval",
   "retries",
   "retryDelay",
+  "externalIp",
 ];
 
 const PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
@@ -156,6 +159,9 @@ export function parseGceOptions(
   if (typeof retries !== "number" || !Number.isInteger(retries) || retries < 1) {
     errors.push('gce option "retries" must be a whole number of at least 1');
   }
+  if (raw.externalIp !== undefined && typeof raw.externalIp !== "boolean") {
+    errors.push('gce option "externalIp" must be true or false');
+  }
   const buildTimeoutMs = duration("buildTimeout", 30 * 60_000);
   const verifyTimeoutMs = duration("verifyTimeout", 15 * 60_000);
   const maxRunMs = duration("maxRunDuration", Math.max(buildTimeoutMs, verifyTimeoutMs) + 10 * 60_000);
@@ -176,6 +182,7 @@ export function parseGceOptions(
     maxRunDurationS: Math.ceil(maxRunMs / 1000),
     pollIntervalMs: duration("pollInterval", 2000),
     retries: retries as number,
+    externalIp: raw.externalIp !== false,
     retryDelayMs: duration("retryDelay", 1000),
   };
   const optional = { network: text("network"), subnetwork: text("subnetwork"), serviceAccount, imageFamily };

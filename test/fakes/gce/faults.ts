@@ -24,6 +24,10 @@ export class FaultBook {
     this.pending.push({ call: fault.call, kind: fault.kind, left: fault.times ?? 1 });
   }
 
+  clear(): void {
+    this.pending.length = 0;
+  }
+
   /** The fault for this call, if one is pending; uses it up. */
   take(call: string): FaultKind | undefined {
     const fault = this.pending.find((f) => f.call === call && f.left > 0);

@@ -130,6 +130,11 @@ export class FakeCompute {
     this.faults.add(fault);
   }
 
+  /** Drops every fault not yet used. */
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
   /** While on, instances boot but never run their startup script: it never signals. */
   silenceGuests(on = true): void {
     this.silent = on;
