@@ -181,7 +181,7 @@ function checkLine(input: {
   } else {
     report.events++;
     const target = seen.get(entry.target)?.entry;
-    if (!target || target.type !== "record") {
+    if (target?.type !== "record") {
       problem("missing-target", `${name}: its target ${shortId(entry.target)} is not an earlier record`, id);
     }
   }

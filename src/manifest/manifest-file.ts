@@ -102,7 +102,6 @@ export class ManifestFile implements Manifest {
     return [...(this.state().observed.get(id)?.values() ?? [])];
   }
 
-  /** The newest observation of a server, if the manifest has one. */
   server(name: string): Observation | undefined {
     return this.state().servers.get(name);
   }

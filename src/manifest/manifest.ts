@@ -72,6 +72,8 @@ export interface Manifest {
   history(options?: HistoryOptions): LineageHistory[];
   /** The newest observation of each server running this record. */
   observations(id: string): Observation[];
+  /** The newest observation of a server, if any event names it. */
+  server(name: string): Observation | undefined;
   /** A last line without its newline, if the file ends in one (a crash mid-write). */
   tornTail(): TornTail | undefined;
   /** Re-reads the file from disk. */

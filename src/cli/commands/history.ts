@@ -1,0 +1,98 @@
+import { BakeError } from "../../errors.js";
+import { age, openForCommand, statusText, stdoutStyle, writeJson } from "../../manifest/cli-support.js";
+import { shortId } from "../../manifest/hash.js";
+import type { HistoryEntry, LineageHistory } from "../../manifest/types.js";
+import { nearest } from "../../util/nearest.js";
+import type { CommandRun } from "../io.js";
+import type { Style } from "../style.js";
+
+/** `bake history [LINEAGE] [--all] [--json]`: the lineage tree, newest images first. */
+export const run: CommandRun = async ({ positionals, values }, io) => {
+  const manifest = await openForCommand(values, io);
+  const lineage = positionals[0];
+  const lineages = manifest.history({
+    ...(lineage !== undefined ? { lineage } : {}),
+    includeLayers: values.all === true,
+  });
+  if (lineage !== undefined && lineages.length === 0 && manifest.header() !== undefined) {
+    const guess = nearest(
+      lineage,
+      manifest.history().map((entry) => entry.lineage),
+    );
+    throw new BakeError({
+      code: "lineage-not-found",
+      message: `there is no lineage "${lineage}" in ${manifest.path}`,
+      hint: guess ? `did you mean "${guess}"?` : "run `bake history` to see every lineage",
+    });
+  }
+  if (values.json === true) {
+    writeJson(io, { manifest: manifest.path, lineages });
+    return 0;
+  }
+  if (manifest.header() === undefined) {
+    io.stdout.write(`no manifest at ${manifest.path} yet; \`bake build\` creates it with its first image\n`);
+    return 0;
+  }
+  if (lineages.length === 0) {
+    io.stdout.write(`${manifest.path} has no images yet\n`);
+    return 0;
+  }
+  io.stdout.write(renderTree(lineages, stdoutStyle(io, values), new Date()));
+  return 0;
+};
+
+// Lineages nest under the lineage their newest image was built on; the others are roots.
+function renderTree(lineages: LineageHistory[], style: Style, now: Date): string {
+  const byName = new Map(lineages.map((lineage) => [lineage.lineage, lineage]));
+  const children = new Map<string, LineageHistory[]>();
+  const roots: LineageHistory[] = [];
+  for (const lineage of lineages) {
+    const parent = treeParent(lineage, byName);
+    if (parent) children.set(parent, [...(children.get(parent) ?? []), lineage]);
+    else roots.push(lineage);
+  }
+  const out: string[] = [];
+  const visit = (lineage: LineageHistory, indent: string, seen: Set<string>) => {
+    if (seen.has(lineage.lineage)) return;
+    seen.add(lineage.lineage);
+    const from = [...lineage.parents, ...lineage.bases].join(", ");
+    out.push(`${indent}${style.bold(lineage.lineage)}${from ? style.dim(`  <- ${from}`) : ""}`);
+    for (const entry of lineage.entries) out.push(`${indent}  ${entryLine(entry, style, now)}`);
+    for (const child of children.get(lineage.lineage) ?? []) visit(child, `${indent}  `, seen);
+  };
+  const seen = new Set<string>();
+  for (const root of roots) visit(root, "", seen);
+  // A cycle of lineages (each built on the other) has no root; show it anyway.
+  for (const lineage of lineages) visit(lineage, "", seen);
+  return `${out.join("\n")}\n`;
+}
+
+function treeParent(lineage: LineageHistory, byName: Map<string, LineageHistory>): string | undefined {
+  const newest = lineage.entries.find((entry) => entry.kind === "image");
+  if (!newest || !("record" in newest.parent)) return undefined;
+  const parentId = newest.parent.record;
+  for (const candidate of lineage.parents) {
+    if (byName.get(candidate)?.entries.some((entry) => entry.id === parentId)) return candidate;
+  }
+  return lineage.parents[0];
+}
+
+function entryLine(entry: HistoryEntry, style: Style, now: Date): string {
+  const status = statusText(entry, style);
+  const channels = entry.channels.length > 0 ? style.green(`[${entry.channels.join(", ")}]`) : "";
+  if (entry.kind === "layer") {
+    return (
+      style.dim(`  layer ${entry.layer ?? "?"}  ${shortId(entry.id)}  ${age(entry.createdAt, now)}`) +
+      (status ? `  ${status}` : "")
+    );
+  }
+  const parts = [
+    `#${entry.build ?? "?"}`.padEnd(5),
+    entry.version.padEnd(10),
+    style.cyan(shortId(entry.id)),
+    age(entry.createdAt, now).padEnd(9),
+    channels,
+    status,
+  ];
+  return parts.filter((part) => part !== "").join("  ");
+}

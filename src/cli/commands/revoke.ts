@@ -1,0 +1,63 @@
+import { BakeError } from "../../errors.js";
+import { openForCommand, writeJson } from "../../manifest/cli-support.js";
+import { describeRecord, describeWithId } from "../../manifest/describe.js";
+import type { Manifest } from "../../manifest/manifest.js";
+import type { ImageRecord, ManifestEvent } from "../../manifest/types.js";
+import type { CommandRun } from "../io.js";
+
+/** What a revoke did: the event, and every record whose status it turned to revoked. */
+export interface RevokeOutcome {
+  event: ManifestEvent;
+  revoked: ImageRecord[];
+}
+
+/** `bake revoke REF --reason TEXT [--cascade]`: marks an image (and with --cascade, everything built on it) revoked. */
+export const run: CommandRun = async ({ positionals, values }, io) => {
+  const reason = typeof values.reason === "string" ? values.reason.trim() : "";
+  if (reason === "") {
+    throw new BakeError({
+      code: "usage",
+      message: "revoke: --reason is required",
+      hint: 'say why, for the record: bake revoke REF --reason "CVE-2026-1234 in openssl"',
+    });
+  }
+  const manifest = await openForCommand(values, io, { mustExist: true });
+  const record = manifest.resolve(positionals[0] as string);
+  const outcome = await revoke(manifest, record, { reason, cascade: values.cascade === true });
+  if (values.json === true) {
+    writeJson(io, {
+      manifest: manifest.path,
+      event: outcome.event,
+      revoked: outcome.revoked.map((r) => r.id),
+    });
+    return 0;
+  }
+  io.stdout.write(`revoked ${describeWithId(record)}: ${reason}\n`);
+  const others = outcome.revoked.filter((r) => r.id !== record.id && r.kind === "image");
+  if (others.length > 0) {
+    io.stdout.write(
+      `  and, with --cascade, ${others.length} image${others.length === 1 ? "" : "s"} built on it: ${others.map(describeRecord).join(", ")}\n`,
+    );
+  }
+  return 0;
+};
+
+/** Appends the revoke event and reports which records it turned revoked. */
+export async function revoke(
+  manifest: Manifest,
+  record: ImageRecord,
+  options: { reason: string; cascade: boolean },
+): Promise<RevokeOutcome> {
+  const candidates = [record, ...(options.cascade ? manifest.descendants(record.id) : [])];
+  const before = new Map(candidates.map((r) => [r.id, manifest.status(r.id).status]));
+  const event = await manifest.appendEvent({
+    event: "revoke",
+    target: record.id,
+    reason: options.reason,
+    cascade: options.cascade,
+  });
+  const revoked = candidates.filter(
+    (r) => before.get(r.id) !== "revoked" && manifest.status(r.id).status === "revoked",
+  );
+  return { event, revoked };
+}

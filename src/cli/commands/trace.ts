@@ -1,0 +1,88 @@
+import { BakeError } from "../../errors.js";
+import { age, openForCommand, statusText, stdoutStyle, writeJson } from "../../manifest/cli-support.js";
+import { describeRecord } from "../../manifest/describe.js";
+import { shortId } from "../../manifest/hash.js";
+import type { Manifest } from "../../manifest/manifest.js";
+import type { ImageRecord, ImageStatus, Observation } from "../../manifest/types.js";
+import type { CommandRun } from "../io.js";
+
+/** One link of a trace: a record and its status. */
+export interface TraceLink {
+  record: ImageRecord;
+  status: ImageStatus;
+}
+
+/** `bake trace REF|SERVER [--json]`: the chain from an image (or the image a server runs) down to its external base. */
+export const run: CommandRun = async ({ positionals, values }, io) => {
+  const manifest = await openForCommand(values, io, { mustExist: true });
+  const start = findStart(manifest, positionals[0] as string);
+  const ancestry = manifest.ancestry(start.record.id);
+  const chain: TraceLink[] = ancestry.chain.map((record) => ({ record, status: manifest.status(record.id) }));
+  if (values.json === true) {
+    writeJson(io, {
+      manifest: manifest.path,
+      ...(start.server ? { server: start.server } : {}),
+      chain: chain.map(({ record, status }) => ({ ...record, status })),
+      ...(ancestry.base ? { base: ancestry.base } : {}),
+    });
+    return 0;
+  }
+  const style = stdoutStyle(io, values);
+  const out: string[] = [];
+  if (start.server) {
+    out.push(
+      `server ${style.bold(start.server.server)} runs ${describeRecord(start.record)} (seen ${age(start.server.at)})`,
+    );
+  }
+  chain.forEach(({ record, status }, depth) => {
+    const indent = "   ".repeat(depth);
+    const channels = status.channels.length > 0 ? style.green(` [${status.channels.join(", ")}]`) : "";
+    const state = statusText(status, style);
+    out.push(
+      `${indent}${depth > 0 ? "└─ " : ""}${style.bold(describeRecord(record))}  ${record.version}  ${style.cyan(shortId(record.id))}  ${record.driver} ${record.artifact}${channels}${state ? `  ${state}` : ""}`,
+    );
+    const layers = record.layers ?? [];
+    if (layers.length > 0) {
+      out.push(
+        `${indent}${depth > 0 ? "   " : ""}   layers: ${layers.map((l) => `${l.name} ${shortId(l.record)}`).join(", ")}`,
+      );
+    }
+  });
+  const bottom = "   ".repeat(chain.length);
+  if (ancestry.base) {
+    out.push(`${bottom}└─ external base ${style.bold(ancestry.base.ref)}`);
+    out.push(`${bottom}     resolved to ${ancestry.base.id}`);
+  } else {
+    const last = chain[chain.length - 1]?.record;
+    const missing = last && "record" in last.parent ? last.parent.record : "?";
+    out.push(`${bottom}└─ ${style.red(`parent ${missing} is missing from this manifest`)}`);
+  }
+  io.stdout.write(`${out.join("\n")}\n`);
+  return 0;
+};
+
+/** Where a trace starts: an image reference, or else a server the manifest has seen running an image. */
+export function findStart(manifest: Manifest, ref: string): { record: ImageRecord; server?: Observation } {
+  try {
+    return { record: manifest.resolve(ref) };
+  } catch (error) {
+    const seen = manifest.server(ref);
+    if (!seen) {
+      if (error instanceof BakeError && error.code === "ref-not-found") {
+        throw new BakeError({
+          code: "ref-not-found",
+          message: `${error.message}, and no server of that name has been observed`,
+          hint: error.hint,
+        });
+      }
+      throw error;
+    }
+    const record = manifest.get(seen.target);
+    if (!record)
+      throw new BakeError({
+        code: "ref-not-found",
+        message: `server ${ref} runs ${seen.target}, which is not in ${manifest.path}`,
+      });
+    return { record, server: seen };
+  }
+}

@@ -1,0 +1,62 @@
+import type { CommandIO, OptionValues } from "../cli/io.js";
+import { type Style, styleFor } from "../cli/style.js";
+import { BakeError } from "../errors.js";
+import { describeWithId } from "./describe.js";
+import { manifestPath } from "./location.js";
+import { type Manifest, openManifest } from "./manifest.js";
+import type { ImageStatus, ParentLink } from "./types.js";
+
+/** Opens the manifest a command names (`--manifest`, `BAKE_MANIFEST`, or the default file in the current directory). */
+export async function openForCommand(
+  values: OptionValues,
+  io: CommandIO,
+  options: { mustExist?: boolean } = {},
+): Promise<Manifest> {
+  const flag = typeof values.manifest === "string" ? values.manifest : undefined;
+  const path = manifestPath({ flag, env: io.env, cwd: io.cwd });
+  const manifest = await openManifest(path, {
+    env: io.env,
+    onWarning: (message) => io.stderr.write(`warning: ${message}\n`),
+  });
+  if (options.mustExist && manifest.header() === undefined) {
+    throw new BakeError({
+      code: "manifest-missing",
+      message: `there is no manifest at ${path}`,
+      hint: "give --manifest PATH or set BAKE_MANIFEST; `bake build` creates the manifest with its first image",
+    });
+  }
+  return manifest;
+}
+
+/** Prints a value as pretty JSON on stdout. */
+export function writeJson(io: CommandIO, value: unknown): void {
+  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** The style for stdout, honouring NO_COLOR and `--no-color`. */
+export function stdoutStyle(io: CommandIO, values: OptionValues): Style {
+  return styleFor(io.stdout, io.env, values["no-color"] === true);
+}
+
+/** "just now", "5m ago", "3h ago", "2d ago". */
+export function age(iso: string, now: Date = new Date()): string {
+  const seconds = Math.max(0, Math.round((now.getTime() - Date.parse(iso)) / 1000));
+  if (seconds < 60) return "just now";
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ago`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h ago`;
+  return `${Math.floor(seconds / 86_400)}d ago`;
+}
+
+/** `revoked: CVE-2026-1234`, `deprecated: superseded`, or "" for active images. */
+export function statusText(status: ImageStatus | { status: string; reason?: string }, style: Style): string {
+  if (status.status === "active") return "";
+  const text = `${status.status}${status.reason ? `: ${status.reason}` : ""}`;
+  return status.status === "revoked" ? style.red(text) : style.yellow(text);
+}
+
+/** `base#3 (3f2a9c1b7e4d)` for a record parent, `docker-archive:./base.tar = sha256:...` for an external base. */
+export function parentText(manifest: Manifest, parent: ParentLink): string {
+  if ("external" in parent) return `${parent.external.ref} = ${parent.external.id}`;
+  const record = manifest.get(parent.record);
+  return record ? describeWithId(record) : `${parent.record} (not in this manifest)`;
+}
