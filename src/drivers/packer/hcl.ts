@@ -3,7 +3,7 @@
  * `${` and `%{` stay literal instead of starting an interpolation or a directive.
  */
 export function hclLiteral(text: string): string {
-  return text.replace(/\$\{/g, "$${").replace(/%\{/g, "%%{");
+  return text.replace(/([$%])\{/g, (_match, sign: string) => `${sign}${sign}{`);
 }
 
 /** An HCL2 reference to a Packer variable, as a template string. */
