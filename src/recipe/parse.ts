@@ -1,4 +1,4 @@
-import { LineCounter, parseDocument } from "yaml";
+import { isCollection, LineCounter, parseDocument, visit } from "yaml";
 import type { Diagnostic } from "./diagnostics.js";
 import { diagnosticAt, type RecipeSource } from "./source.js";
 
@@ -32,10 +32,31 @@ export function parseRecipeText(text: string, file: string): ParseResult {
     };
   }
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, merge: true, prettyErrors: false });
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    uniqueKeys: true,
+    merge: true,
+    prettyErrors: false,
+    logLevel: "error",
+  });
   const source: RecipeSource = { file, text, lines, doc };
   const errors = doc.errors.map((error) => yamlDiagnostic(source, error));
   const warnings = doc.warnings.map((warning) => yamlDiagnostic(source, warning));
+  if (errors.length > 0) return { source, errors, warnings };
+  // A list or mapping used as a key (`? [a]: b`) has no place in a recipe; yaml would stringify it.
+  visit(doc, {
+    Pair(_, pair) {
+      if (isCollection(pair.key)) {
+        errors.push(
+          diagnosticAt(source, pair.key.range?.[0] ?? 0, {
+            code: "yaml-complex-key",
+            message: "a key must be a plain word, not a list or mapping",
+            hint: "write the key as text, such as `name:`",
+          }),
+        );
+      }
+    },
+  });
   if (errors.length > 0) return { source, errors, warnings };
   try {
     const value: unknown = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });

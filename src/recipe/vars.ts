@@ -212,7 +212,7 @@ async function readVarFile(path: string, shown: string): Promise<Record<string, 
     });
   }
   const { parseDocument } = await import("yaml");
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true, logLevel: "error" });
   const [problem] = doc.errors;
   if (problem) {
     throw new BakeError({

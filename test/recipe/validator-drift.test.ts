@@ -10,7 +10,9 @@ describe("the precompiled recipe validator", () => {
   });
 
   test("changes when the schema changes", () => {
-    const schema = JSON.parse(readFileSync(new URL("../../schemas/recipe.schema.json", import.meta.url), "utf8"));
+    const schema = JSON.parse(
+      readFileSync(new URL("../../schemas/recipe.schema.json", import.meta.url), "utf8"),
+    );
     schema.properties.name.pattern = "^[a-z]+$";
     const altered = (generateValidatorSource as (text: string) => string)(JSON.stringify(schema));
     expect(altered).not.toBe(readFileSync(outputPath as string, "utf8"));

@@ -80,13 +80,20 @@ function describeError(
       );
     }
     case "type":
-    case "anyOf":
+    case "anyOf": {
+      const expected = describeExpected(node);
+      // YAML reads `true`, `1.10` or `0755` as a boolean or number; quoting keeps it text.
+      const quote =
+        (typeof data === "number" || typeof data === "boolean") && expected.includes("a string")
+          ? `quote it: \`${String(path.at(-1))}: "${String(data)}"\``
+          : undefined;
       return at(
         here,
         "wrong-type",
-        `${field} must be ${describeExpected(node)}, not ${describeValue(data)}`,
-        node.description,
+        `${field} must be ${expected}, not ${describeValue(data)}`,
+        quote ?? node.description,
       );
+    }
     case "const": {
       const newer = typeof data === "string" && data.startsWith("bake/");
       return at(

@@ -1,0 +1,140 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { BakeError } from "../../src/errors.js";
+import { validateRecipe } from "../../src/recipe/load.js";
+import type { Recipe } from "../../src/recipe/types.js";
+import { resolveVars, type VarSources } from "../../src/recipe/vars.js";
+
+const dir = mkdtempSync(join(tmpdir(), "bake-vars-"));
+
+function recipeWith(vars: string): Recipe {
+  const text = `apiVersion: bake/v1\nname: web\nfrom: scratch\nvars:\n${vars}\nlayers:\n  - name: app\n    steps:\n      - run: echo hi\n`;
+  const result = validateRecipe(text, { file: join(dir, "recipe.yaml") });
+  if (!result.recipe) throw new Error(JSON.stringify(result.errors));
+  return result.recipe;
+}
+
+function sources(partial: Partial<VarSources>): VarSources {
+  return { cliVars: [], varFiles: [], env: {}, cwd: dir, ...partial };
+}
+
+async function failure(promise: Promise<unknown>): Promise<BakeError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(BakeError);
+  return error as BakeError;
+}
+
+const recipe = recipeWith(
+  [
+    '  app_version: { type: string, default: "1.0.0", pattern: "[0-9]+\\\\.[0-9]+\\\\.[0-9]+" }',
+    "  workers: { type: number, default: 2 }",
+    "  debug: { type: boolean, default: false }",
+    "  stage: { enum: [staging, production], default: staging }",
+    "  api_token: { secret: true }",
+  ].join("\n"),
+);
+
+describe("resolveVars", () => {
+  test("prefers --var over --var-file over BAKE_VAR_* over the default", async () => {
+    writeFileSync(join(dir, "a.yaml"), "workers: 5\nstage: production\napp_version: 3.0.0\n");
+    writeFileSync(join(dir, "b.json"), '{ "workers": 6 }');
+    const resolved = await resolveVars(
+      recipe,
+      sources({
+        cliVars: ["workers=7"],
+        varFiles: ["a.yaml", "b.json"],
+        env: {
+          BAKE_VAR_WORKERS: "8",
+          BAKE_VAR_DEBUG: "true",
+          BAKE_VAR_APP_VERSION: "9.9.9",
+          BAKE_VAR_API_TOKEN: "s3cret",
+        },
+      }),
+    );
+    expect(resolved.values).toEqual({ app_version: "3.0.0", workers: 7, debug: true, stage: "production" });
+    expect(resolved.secrets).toEqual({ api_token: "s3cret" });
+  });
+
+  test("lets a later var file win over an earlier one, and BAKE_VAR_* over the default", async () => {
+    writeFileSync(join(dir, "c.yaml"), "workers: 5\n");
+    writeFileSync(join(dir, "d.yaml"), "workers: 6\n");
+    const resolved = await resolveVars(
+      recipe,
+      sources({
+        varFiles: ["c.yaml", "d.yaml"],
+        env: { BAKE_VAR_STAGE: "production", BAKE_VAR_API_TOKEN: "t" },
+      }),
+    );
+    expect(resolved.values.workers).toBe(6);
+    expect(resolved.values.stage).toBe("production");
+    expect(resolved.values.app_version).toBe("1.0.0");
+  });
+
+  test("parses numbers and booleans and rejects values of the wrong type", async () => {
+    const env = { BAKE_VAR_API_TOKEN: "t" };
+    const ok = await resolveVars(recipe, sources({ cliVars: ["workers=2.5", "debug=false"], env }));
+    expect(ok.values.workers).toBe(2.5);
+    expect(ok.values.debug).toBe(false);
+    const notNumber = await failure(resolveVars(recipe, sources({ cliVars: ["workers=many"], env })));
+    expect(notNumber.message).toBe('--var: "many" for `workers` is not a number');
+    expect(notNumber.exitCode).toBe(2);
+    const notBoolean = await failure(resolveVars(recipe, sources({ cliVars: ["debug=yes"], env })));
+    expect(notBoolean.message).toContain("is not a boolean");
+    expect(notBoolean.hint).toBe("write true or false");
+  });
+
+  test("checks enum and pattern", async () => {
+    const env = { BAKE_VAR_API_TOKEN: "t" };
+    const badEnum = await failure(resolveVars(recipe, sources({ cliVars: ["stage=prod"], env })));
+    expect(badEnum.message).toContain("is not one of the allowed values");
+    expect(badEnum.hint).toBe('allowed: "staging", "production"');
+    const badPattern = await failure(resolveVars(recipe, sources({ cliVars: ["app_version=1.0"], env })));
+    expect(badPattern.message).toContain("does not match the pattern");
+  });
+
+  test("names how to supply a missing required variable", async () => {
+    const error = await failure(resolveVars(recipe, sources({})));
+    expect(error.message).toBe("variable `api_token` has no value");
+    expect(error.hint).toContain("--var api_token=VALUE");
+    expect(error.hint).toContain("BAKE_VAR_API_TOKEN=VALUE");
+  });
+
+  test("never shows a secret value in an error", async () => {
+    const strict = recipeWith('  api_token: { secret: true, pattern: "tok-[a-z]+" }');
+    const error = await failure(resolveVars(strict, sources({ cliVars: ["api_token=hunter2-XYZ"] })));
+    const text = `${error.message}\n${error.hint ?? ""}\n${error.detail ?? ""}`;
+    expect(text).not.toContain("hunter2");
+    expect(error.message).toContain("the value given for api_token");
+  });
+
+  test("rejects an undeclared variable with the nearest name, and a --var without =", async () => {
+    const env = { BAKE_VAR_API_TOKEN: "t" };
+    const unknown = await failure(resolveVars(recipe, sources({ cliVars: ["worker=3"], env })));
+    expect(unknown.message).toContain("`worker`");
+    expect(unknown.hint).toBe("did you mean `workers`?");
+    const malformed = await failure(resolveVars(recipe, sources({ cliVars: ["workers"], env })));
+    expect(malformed.code).toBe("usage");
+  });
+
+  test("reports several problems at once", async () => {
+    const error = await failure(resolveVars(recipe, sources({ cliVars: ["workers=x", "debug=2"] })));
+    expect(error.message).toBe("3 problems with variables");
+    expect(error.detail).toContain("`workers`");
+    expect(error.detail).toContain("api_token");
+  });
+
+  test("refuses a var file that is missing or not a mapping", async () => {
+    expect((await failure(resolveVars(recipe, sources({ varFiles: ["nope.yaml"] })))).code).toBe(
+      "var-file-unreadable",
+    );
+    writeFileSync(join(dir, "list.yaml"), "- a\n- b\n");
+    expect((await failure(resolveVars(recipe, sources({ varFiles: ["list.yaml"] })))).code).toBe(
+      "var-file-invalid",
+    );
+  });
+});
