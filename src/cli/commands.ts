@@ -67,8 +67,12 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: "validate",
     summary: "check a recipe against the schema and bake's rules",
-    usage: "bake validate RECIPE [--var NAME=VALUE]...",
-    examples: ["bake validate recipe.yaml", "bake validate recipe.yaml --json"],
+    usage: "bake validate RECIPE [--json] [--var NAME=VALUE]... [--var-file FILE]...",
+    examples: [
+      "bake validate recipe.yaml",
+      "bake validate recipe.yaml --json",
+      "bake validate recipe.yaml --var-file ci/vars.yaml --var app_version=2.5.0",
+    ],
     options: { ...varOptions, json: jsonOption },
     positionals: { min: 1, max: 1 },
     module: "validate",
