@@ -1,0 +1,82 @@
+import { mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { main } from "../../src/cli/main.js";
+import { createDriver } from "../../src/drivers/local/index.js";
+import { Store } from "../../src/drivers/local/store.js";
+import { openManifest } from "../../src/manifest/manifest.js";
+import { layer, makeBusyboxRootfs, plan, recordingReporter, run } from "../drivers/local/helpers.js";
+
+async function bake(args: string[], io: { cwd: string; env: Record<string, string> }) {
+  const out: string[] = [];
+  const code = await main(args, {
+    ...io,
+    stdout: { write: (text: string) => out.push(text) },
+    stderr: { write: () => true },
+  });
+  return { code, stdout: out.join("") };
+}
+
+describe("bake gc", () => {
+  test("keeps what the manifest records, removes the rest, and --dry-run only lists", async () => {
+    const work = mkdtempSync(join(tmpdir(), "bake-gc-cli-"));
+    const rootfs = makeBusyboxRootfs(join(work, "rootfs"));
+    const env = { BAKE_STORE: join(work, "store"), BAKE_MANIFEST: join(work, "bake.lineage.jsonl") };
+    const ctx = { cwd: work, env, signal: new AbortController().signal, reporter: recordingReporter() };
+    const driver = createDriver();
+    const base = await driver.resolve(
+      { kind: "external", ref: "dir:./rootfs", scheme: "dir", location: rootfs },
+      ctx,
+    );
+    const build = async (script: string) => {
+      const p = plan({ root: work, layers: [layer("l", [run(script)])] });
+      return driver.bake({
+        ...ctx,
+        plan: p,
+        parent: base,
+        layer: p.layers[0]!,
+        layerIndex: 0,
+        runId: "gc",
+        secrets: {},
+      });
+    };
+    const recorded = await build("echo recorded > /r");
+    const orphan = await build("echo orphan > /o");
+    const manifest = await openManifest(env.BAKE_MANIFEST, { create: true, env: {} });
+    await manifest.register({
+      kind: "image",
+      lineage: "demo",
+      version: "1",
+      parent: { external: { ref: "dir:./rootfs", id: base.id } },
+      driver: "local",
+      artifact: recorded.id,
+      recipeDigest: `sha256:${"a".repeat(64)}`,
+      layers: [],
+    });
+    const store = await Store.open(env.BAKE_STORE);
+
+    const dry = await bake(["gc", "--dry-run"], { cwd: work, env });
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/would remove .*1 unreferenced image/);
+    expect(await store.image(orphan.id)).toBeDefined();
+
+    const real = await bake(["gc"], { cwd: work, env });
+    expect(real.stdout).toMatch(/^removed .*1 unreferenced image/m);
+    expect(await store.image(orphan.id)).toBeUndefined();
+    expect(await store.image(recorded.id)).toBeDefined();
+    expect(await store.image(base.id)).toBeDefined();
+    expect(readdirSync(join(env.BAKE_STORE, "runs"))).toEqual([]);
+  });
+
+  test("rejects a bad --older-than duration", async () => {
+    const work = mkdtempSync(join(tmpdir(), "bake-gc-cli-"));
+    const result = await main(["gc", "--older-than", "soon"], {
+      cwd: work,
+      env: { BAKE_STORE: join(work, "store") },
+      stdout: { write: () => true },
+      stderr: { write: () => true },
+    });
+    expect(result).toBe(2);
+  });
+});
