@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { BakeError } from "../../errors.js";
 import { canonicalJson } from "../../plan/canonical-json.js";
 import { planRecipe } from "../../plan/plan-recipe.js";
@@ -9,10 +10,8 @@ import { styleFor } from "../style.js";
 /** `bake plan RECIPE [--json]`: compiles a recipe and prints the plan, for people or as canonical JSON. */
 export const run: CommandRun = async ({ positionals, values }, io) => {
   const [file, extra] = positionals as [string, string | undefined];
-  if (values.emit !== undefined) {
-    throw new BakeError({ code: "usage", message: "plan: --emit is not available in this build of bake" });
-  }
-  if (extra !== undefined) {
+  const emitDir = emitDirectory(values, extra);
+  if (extra !== undefined && emitDir === undefined) {
     throw new BakeError({
       code: "usage",
       message: `plan: unexpected argument "${extra}"`,
@@ -28,21 +27,44 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
     ...(typeof values.target === "string" ? { target: values.target } : {}),
   });
   if (result.warnings.length > 0) {
-    const color = isColor(io.stderr, io.env, noColor);
-    io.stderr.write(renderDiagnostics(result.warnings, { color, severity: "warning" }));
+    const style = styleFor(io.stderr, io.env, noColor);
+    io.stderr.write(renderDiagnostics(result.warnings, { color: false, severity: "warning", style }));
+  }
+  if (emitDir !== undefined) {
+    const { describeEmitted, emitPackerTemplates } = await import("../../drivers/packer/emit.js");
+    const outDir = resolve(io.cwd, emitDir);
+    const files = await emitPackerTemplates({ plan: result.plan, outDir, env: io.env });
+    io.stdout.write(describeEmitted({ files, plan: result.plan, cwd: io.cwd }));
+    return 0;
   }
   if (values.json === true) io.stdout.write(`${canonicalJson(result.plan)}\n`);
   else io.stdout.write(renderPlan(result.plan, styleFor(io.stdout, io.env, noColor)));
   return 0;
 };
 
+// `--emit packer DIR` (or `--emit packer --out DIR`): the directory to write templates to.
+function emitDirectory(values: OptionValues, extra: string | undefined): string | undefined {
+  if (values.emit === undefined) return undefined;
+  if (values.emit !== "packer") {
+    throw new BakeError({
+      code: "usage",
+      message: `plan: cannot emit "${String(values.emit)}" templates`,
+      hint: "use --emit packer DIR",
+    });
+  }
+  const dir = extra ?? (typeof values.out === "string" ? values.out : undefined);
+  if (dir === undefined) {
+    throw new BakeError({
+      code: "usage",
+      message: "plan: --emit packer needs a directory",
+      hint: "usage: bake plan RECIPE --emit packer DIR",
+    });
+  }
+  return dir;
+}
+
 function strings(values: OptionValues, name: string): string[] {
   const value = values[name];
   if (value === undefined) return [];
   return (Array.isArray(value) ? value : [value]).filter((item): item is string => typeof item === "string");
-}
-
-// styleFor hides whether colour is on; ask it with a probe string.
-function isColor(out: Parameters<typeof styleFor>[0], env: Parameters<typeof styleFor>[1], noColor: boolean) {
-  return styleFor(out, env, noColor).bold("x") !== "x";
 }

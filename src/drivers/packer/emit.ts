@@ -77,3 +77,28 @@ async function dockerParent(
     return undefined;
   }
 }
+
+/** What `bake plan --emit packer DIR` prints: the templates written and how to build them with Packer alone. */
+export function describeEmitted(input: { files: readonly string[]; plan: BuildPlan; cwd: string }): string {
+  const shown = (file: string) => {
+    const relative = path.relative(input.cwd, file);
+    return relative.startsWith("..") || relative === "" ? file : relative;
+  };
+  const templates = input.files.filter((file) => file.endsWith(".pkr.json"));
+  const lines = [
+    `wrote ${templates.length} Packer template(s) and ${input.files.length - templates.length} file(s) beside them:`,
+    ...templates.map((file) => `  ${shown(file)}`),
+    "build them in order with Packer alone (each layer starts from the image the one before it made):",
+    ...templates.map((file, index) =>
+      index === 0
+        ? `  packer build ${shown(file)}`
+        : `  packer build -var bake_parent=IMAGE_ID ${shown(file)}`,
+    ),
+  ];
+  if (input.plan.secrets.length > 0) {
+    lines.push(
+      `secret variables come from the environment: ${input.plan.secrets.map((name) => `PKR_VAR_${name}`).join(", ")}`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}

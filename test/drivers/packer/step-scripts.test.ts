@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: shell, HCL and recipe strings spell ${...} literally.
 import { lstat, mkdir, mkdtemp, readFile, readlink, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -125,7 +126,7 @@ describe("copy placement scripts", () => {
       kind: "copy",
       title: "copy",
       from: "conf/app.conf",
-      to: path.join(work, "etc") + "/",
+      to: `${path.join(work, "etc")}/`,
       mode: 0o600,
       entries: [{ path: "", type: "file", mode: 0o644 }],
     };
