@@ -1,0 +1,125 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Project } from "./project.js";
+
+const repo = resolve(import.meta.dirname, "../..");
+// A sleep length no other process on the machine uses, to find the step's processes in /proc.
+const MARKER = "47.31";
+
+let project: Project;
+
+beforeAll(async () => {
+  // The signal must reach a real `bake` process, so this file runs the compiled CLI (built when stale).
+  if (await distIsStale()) {
+    await promisify(execFile)("npm", ["run", "build"], { cwd: repo }).catch(() => undefined);
+  }
+  expect(await distIsStale()).toBe(false);
+  project = await Project.create();
+  await project.write(
+    "slow/recipe.yaml",
+    `apiVersion: bake/v1
+name: e2e-slow
+from: host
+layers:
+  - name: fast
+    steps:
+      - run: mkdir -p /opt/fast
+  - name: slow
+    steps:
+      - run: echo step-running; sleep ${MARKER}; echo never
+verify:
+  - run: "true"
+`,
+  );
+}, 300_000);
+
+async function newestMtime(dir: string): Promise<number> {
+  let newest = 0;
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) newest = Math.max(newest, (await stat(join(entry.parentPath, entry.name))).mtimeMs);
+  }
+  return newest;
+}
+
+async function distIsStale(): Promise<boolean> {
+  const built = await stat(join(repo, "dist/cli/main.js")).catch(() => undefined);
+  return built === undefined || built.mtimeMs < (await newestMtime(join(repo, "src")));
+}
+
+afterAll(async () => {
+  await project?.remove();
+});
+
+function spawnBuild(): ChildProcess {
+  return spawn(process.execPath, [join(repo, "bin/bake.js"), "build", "slow/recipe.yaml"], {
+    cwd: project.dir,
+    env: { PATH: process.env.PATH, CI: "true" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
+
+async function waitForOutput(child: ChildProcess, text: string): Promise<void> {
+  let seen = "";
+  await new Promise<void>((done, fail) => {
+    const timer = setTimeout(() => fail(new Error(`no "${text}" in: ${seen}`)), 60_000);
+    child.stdout?.on("data", (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes(text)) {
+        clearTimeout(timer);
+        done();
+      }
+    });
+  });
+}
+
+async function processesRunning(marker: string): Promise<number> {
+  let count = 0;
+  for (const pid of await readdir("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+    if (cmdline.split("\0").includes(marker)) count++;
+  }
+  return count;
+}
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return true;
+    await new Promise((done) => setTimeout(done, 50));
+  }
+  return false;
+}
+
+describe("interrupting bake build", () => {
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    it(`exits 130 on ${signal} mid-step, registers nothing and leaves nothing behind`, async () => {
+      const child = spawnBuild();
+      let stderr = "";
+      child.stderr?.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
+      let code: number | null;
+      try {
+        await waitForOutput(child, "step-running");
+        expect(await waitFor(async () => (await processesRunning(MARKER)) > 0)).toBe(true);
+      } finally {
+        child.kill(signal);
+      }
+      const sentAt = Date.now();
+      code = await exited;
+
+      expect(code).toBe(130);
+      expect(Date.now() - sentAt).toBeLessThan(10_000);
+      expect(stderr).toContain(`interrupted by ${signal}`);
+      expect(stderr).not.toContain("    at ");
+      expect(await project.images("e2e-slow")).toEqual([]);
+      expect(await processesRunning(MARKER)).toBe(0);
+      expect(await project.leftovers()).toEqual({ temps: [], runs: [], mounts: [] });
+    });
+  }
+});
