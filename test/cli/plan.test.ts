@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: recipes spell ${vars.NAME} literally.
-import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -104,6 +104,22 @@ describe("bake plan", () => {
     expect(out).toContain("TOKEN=<secret template>");
     expect(out).toContain("- health: GET http://127.0.0.1:8080/health -> 200");
     expect(out).not.toContain("\u001b[");
+  });
+
+  it("prints recipe warnings to stderr and keeps stdout pure JSON", async () => {
+    const recipe = await readFile(path.join(dir, "recipe.yaml"), "utf8");
+    const withDefault = recipe.replace(
+      "    secret: true\n",
+      "    secret: true\n    default: committed-s3cret\n",
+    );
+    expect(withDefault).not.toBe(recipe);
+    await writeFile(path.join(dir, "recipe.yaml"), withDefault);
+    const run = capture({});
+    expect(await main(["plan", "recipe.yaml", "--json"], run.io)).toBe(0);
+    expect(run.stderr()).toContain("warning");
+    expect(run.stderr()).toContain("api_token");
+    expect((JSON.parse(run.stdout()) as BuildPlan).secrets).toEqual(["api_token"]);
+    expect(run.stdout()).not.toContain("committed-s3cret");
   });
 
   it("reports a missing recipe as bad input without a stack trace", async () => {
