@@ -1,5 +1,5 @@
 import { existsSync, statSync } from "node:fs";
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
@@ -49,29 +49,29 @@ export interface SandboxResult {
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SETUP_FAILED = 125;
+const DEVICES = ["null", "zero", "full", "random", "urandom", "tty"];
 const SETUP_MARK = "bake-sandbox: ";
 
 // Runs on the host's /bin/sh inside the new namespaces, before the step. Every value arrives as a positional
 // parameter; the step's environment reaches it only through `env -i NAME=VALUE...` arguments.
 const SETUP = `
 fail() { echo "${SETUP_MARK}$*" >&2; exit ${SETUP_FAILED}; }
-root=$1 lowers=$2 upper=$3 work=$4 net=$5 nbinds=$6; shift 6
+root=$1 lowers=$2 upper=$3 work=$4 dev=$5 net=$6 nbinds=$7; shift 7
 mount -t overlay overlay -o "lowerdir=$lowers,upperdir=$upper,workdir=$work,userxattr" "$root" 2>/dev/null ||
   fail "cannot mount overlayfs (rootless overlay needs Linux 5.11+ with userxattr)"
 mount -t proc -o nosuid,nodev,noexec proc "$root/proc" || fail "cannot mount /proc"
 mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$root/tmp" || fail "cannot mount /tmp"
-mount -t tmpfs -o mode=755,nosuid tmpfs "$root/dev" || fail "cannot mount /dev"
+mount --bind "$dev" "$root/dev" || fail "cannot mount /dev"
 for node in null zero full random urandom tty; do
-  : > "$root/dev/$node" && mount --bind "/dev/$node" "$root/dev/$node" || fail "cannot bind /dev/$node"
+  mount --bind "/dev/$node" "$root/dev/$node" || fail "cannot bind /dev/$node"
 done
-mkdir "$root/dev/shm" "$root/dev/pts" && mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$root/dev/shm"
-ln -s /proc/self/fd "$root/dev/fd"; ln -s /proc/self/fd/0 "$root/dev/stdin"
-ln -s /proc/self/fd/1 "$root/dev/stdout"; ln -s /proc/self/fd/2 "$root/dev/stderr"
+mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$root/dev/shm" || fail "cannot mount /dev/shm"
 while [ "$nbinds" -gt 0 ]; do
   mount --rbind "$1" "$root$2" || fail "cannot bind $1 at $2"
   if [ "$3" = ro ]; then mount -o remount,bind,ro "$root$2" || fail "cannot make $2 read-only"; fi
   shift 3; nbinds=$((nbinds - 1))
 done
+if [ "$net" = none ]; then ip link set lo up 2>/dev/null || true; fi
 if [ "$net" = host ] && [ -f /etc/resolv.conf ] && [ -f "$root/etc/resolv.conf" ] && [ ! -L "$root/etc/resolv.conf" ]; then
   mount --bind /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null && mount -o remount,bind,ro "$root/etc/resolv.conf" 2>/dev/null
 fi
@@ -106,9 +106,10 @@ async function runWithScratch(
   const work = join(scratch, "work");
   const root = join(scratch, "root");
   const init = join(scratch, "init");
+  const dev = join(scratch, "dev");
   await Promise.all([mkdir(upper, { recursive: true }), mkdir(work), mkdir(root)]);
   const binds = options.binds ?? [];
-  await makeInitLayer(init, binds);
+  await Promise.all([makeInitLayer(init, binds), makeDevDir(dev)]);
   const lowers = [init, ...options.lowerDirs];
   const user = await userIds(options.user, [upper, ...options.lowerDirs], mapping);
   const env = stepEnv(options.env, user.home);
@@ -118,6 +119,7 @@ async function runWithScratch(
     lowerSpec(lowers),
     upper,
     work,
+    dev,
     options.network,
     String(binds.length),
     ...binds.flatMap((bind) => [bind.source, bind.target, bind.readonly ? "ro" : "rw"]),
@@ -201,6 +203,20 @@ async function makeInitLayer(init: string, binds: readonly SandboxBind[]): Promi
       await writeFile(target, "");
     }
   }
+}
+
+// The sandbox's /dev: mount points for the host's harmless devices and the usual symlinks. It is bind-mounted,
+// so writes to /dev land here and are thrown away, never in the layer.
+async function makeDevDir(dev: string): Promise<void> {
+  await mkdir(join(dev, "shm"), { recursive: true });
+  await mkdir(join(dev, "pts"));
+  await Promise.all([
+    ...DEVICES.map((name) => writeFile(join(dev, name), "")),
+    symlink("/proc/self/fd", join(dev, "fd")),
+    symlink("/proc/self/fd/0", join(dev, "stdin")),
+    symlink("/proc/self/fd/1", join(dev, "stdout")),
+    symlink("/proc/self/fd/2", join(dev, "stderr")),
+  ]);
 }
 
 // Overlay options cannot hold commas or colons in paths, and the whole option string must fit in a page.

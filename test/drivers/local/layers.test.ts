@@ -1,4 +1,4 @@
-import { createReadStream, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createGunzip } from "node:zlib";
@@ -33,7 +33,7 @@ async function bakeOne(
   const base =
     options.parent ??
     (await driver.resolve({ kind: "external", ref: "dir:./rootfs", scheme: "dir", location: rootfs }, ctx()));
-  const p = plan({ root: work, layers: [layer("only", steps)] });
+  const p = plan({ root: work, layers: [layer("only", steps)], options: options.target });
   const reporter = recordingReporter();
   const artifact = await driver.bake({
     ...ctx(options.env),
@@ -188,5 +188,14 @@ describe("layers", () => {
       runId: "slow",
     });
     await expect(attempt).rejects.toMatchObject({ code: "step-timeout", exitCode: 1 });
+  });
+
+  test("gives network: none sandboxes only a loopback interface (up when the host has iproute2)", async () => {
+    const loUp = existsSync("/usr/sbin/ip") || existsSync("/sbin/ip") || existsSync("/usr/bin/ip");
+    const script = `${loUp ? 'ip -o link | grep -q " lo:.*UP" && ' : ""}test "$(ip -o link | grep -vc " lo:")" = 0`;
+    const { reporter } = await bakeOne([run(script)], { target: { network: "none" }, runId: "net" });
+    expect(reporter.events.some((event) => event.type === "step-finished" && event.ok)).toBe(true);
+    const host = bakeOne([run(script)], { runId: "net-host" });
+    await expect(host).rejects.toMatchObject({ code: "step-failed" });
   });
 });
