@@ -103,7 +103,6 @@ describe("interrupting bake build", () => {
         stderr += chunk.toString();
       });
       const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
-      let code: number | null;
       try {
         await waitForOutput(child, "step-running");
         expect(await waitFor(async () => (await processesRunning(MARKER)) > 0)).toBe(true);
@@ -111,7 +110,7 @@ describe("interrupting bake build", () => {
         child.kill(signal);
       }
       const sentAt = Date.now();
-      code = await exited;
+      const code = await exited;
 
       expect(code).toBe(130);
       expect(Date.now() - sentAt).toBeLessThan(10_000);

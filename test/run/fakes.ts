@@ -178,6 +178,7 @@ export function twoLayerPlan(
             kind: "run",
             title: "run: token",
             script: 'echo "$TOKEN"',
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: a plan's secret template, not JS interpolation.
             env: { TOKEN: { secret: "${vars.token}" } },
           },
         ],
