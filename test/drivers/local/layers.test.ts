@@ -27,7 +27,12 @@ function ctx(env: Record<string, string> = {}) {
 
 async function bakeOne(
   steps: PlannedStep[],
-  options: { runId?: string; env?: Record<string, string>; parent?: Artifact } = {},
+  options: {
+    runId?: string;
+    env?: Record<string, string>;
+    parent?: Artifact;
+    target?: Record<string, unknown>;
+  } = {},
 ) {
   const driver = createDriver();
   const base =
