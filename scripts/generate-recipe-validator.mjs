@@ -21,7 +21,7 @@ export function generateValidatorSource(schemaText = readFileSync(schemaPath, "u
     allowUnionTypes: true,
     code: { source: true, esm: true, lines: true },
   });
-  const code = standalone(ajv, ajv.compile(JSON.parse(schemaText)));
+  const code = standalone(ajv, ajv.compile(withoutAnnotations(JSON.parse(schemaText))));
   // ajv's ESM output still requires its string-length helper; inline an equivalent (code points) instead.
   const inlined = code.replace(
     /const (\w+) = require\("ajv\/dist\/runtime\/ucs2length"\)\.default;/,
@@ -36,6 +36,23 @@ export function generateValidatorSource(schemaText = readFileSync(schemaPath, "u
     inlined.replace(/^"use strict";\n?/, ""),
     "",
   ].join("\n");
+}
+
+const ANNOTATIONS = new Set(["title", "description", "examples", "default", "$comment"]);
+const SCHEMA_MAPS = new Set(["properties", "$defs", "dependentSchemas", "patternProperties"]);
+
+// Documentation keywords do not change what validates; dropping them keeps the generated module small.
+function withoutAnnotations(node) {
+  if (Array.isArray(node)) return node.map(withoutAnnotations);
+  if (node === null || typeof node !== "object") return node;
+  const result = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (ANNOTATIONS.has(key)) continue;
+    result[key] = SCHEMA_MAPS.has(key)
+      ? Object.fromEntries(Object.entries(value).map(([name, schema]) => [name, withoutAnnotations(schema)]))
+      : withoutAnnotations(value);
+  }
+  return result;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

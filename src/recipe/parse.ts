@@ -1,6 +1,6 @@
-import { isCollection, LineCounter, parseDocument, visit } from "yaml";
 import type { Diagnostic } from "./diagnostics.js";
 import { diagnosticAt, type RecipeSource } from "./source.js";
+import { isCollection, LineCounter, parseDocument, visit } from "./yaml.js";
 
 /** Recipes larger than this are refused before parsing. */
 export const MAX_RECIPE_BYTES = 1024 * 1024;

@@ -1,6 +1,6 @@
-import { type Document, isMap, isPair, isScalar, isSeq, type LineCounter, type Node } from "yaml";
 import type { SourceLocation } from "../errors.js";
 import type { Diagnostic } from "./diagnostics.js";
+import { type Document, isMap, isPair, isScalar, isSeq, type LineCounter, type Node } from "./yaml.js";
 
 /** A parsed recipe with what is needed to point at any of its parts. */
 export interface RecipeSource {

@@ -211,7 +211,7 @@ async function readVarFile(path: string, shown: string): Promise<Record<string, 
       hint: "--var-file takes a YAML or JSON file of NAME: VALUE lines",
     });
   }
-  const { parseDocument } = await import("yaml");
+  const { parseDocument } = await import("./yaml.js");
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true, logLevel: "error" });
   const [problem] = doc.errors;
   if (problem) {
