@@ -18,7 +18,7 @@ const bundle = await rolldown.rolldown({ input: target, platform: "node", logLev
 const { output } = await bundle.generate({ format: "esm" });
 await bundle.close();
 const [chunk] = output;
-if (!chunk || chunk.type !== "chunk" || output.length !== 1)
+if (chunk?.type !== "chunk" || output.length !== 1)
   throw new Error("bundle-yaml: expected exactly one chunk");
 await writeFile(
   `${target}.tmp`,
