@@ -65,7 +65,7 @@ async function acquire(lockPath: string, timeoutMs: number): Promise<LockOwner> 
     }
     if (Date.now() >= deadline) throw lockedError(lockPath, seen?.owner, timeoutMs);
     await sleep(delay + Math.random() * delay);
-    delay = Math.min(delay * 2, 50);
+    delay = Math.min(delay * 2, 16);
   }
 }
 

@@ -1,10 +1,18 @@
 import { readFileSync } from "node:fs";
-import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import * as generated from "./generated/line-validators.js";
 
 type LineKind = "header" | "record" | "event";
 
-// Compiled once, on first use: reading a history needs no schema, writing and fsck do.
-let validators: Record<LineKind, ValidateFunction> | undefined;
+interface LineError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+type Validator = ((line: unknown) => boolean) & { errors?: LineError[] | null };
+
+// Precompiled from the schema by ajv (see the drift test): compiling at run time would cost more than a register.
+const validators = generated as unknown as Record<LineKind, Validator>;
 
 /** The published JSON Schema of one manifest line. */
 export function manifestSchema(): { $id: string; $defs: Record<string, unknown> } {
@@ -17,21 +25,12 @@ export function manifestSchema(): { $id: string; $defs: Record<string, unknown> 
  * Records and events are checked against their own definition, so messages name the right fields.
  */
 export function schemaProblems(line: unknown, kind: LineKind): string[] {
-  validators ??= compile();
   const validate = validators[kind];
   if (validate(line)) return [];
   return (validate.errors ?? []).filter((error) => error.keyword !== "if").map(describeError);
 }
 
-function compile(): Record<LineKind, ValidateFunction> {
-  const schema = manifestSchema();
-  const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, validateFormats: false });
-  ajv.addSchema(schema);
-  const get = (name: LineKind) => ajv.getSchema(`${schema.$id}#/$defs/${name}`) as ValidateFunction;
-  return { header: get("header"), record: get("record"), event: get("event") };
-}
-
-function describeError(error: ErrorObject): string {
+function describeError(error: LineError): string {
   const where = error.instancePath === "" ? "line" : error.instancePath.slice(1).replaceAll("/", ".");
   if (error.keyword === "additionalProperties") {
     return `${where}: unexpected field "${String(error.params.additionalProperty)}"`;

@@ -1,7 +1,7 @@
 import { readSync } from "node:fs";
 
 const NEWLINE = 0x0a;
-const CHUNK = 1 << 20;
+const MAX_CHUNK = 4 << 20;
 
 /** The bytes `[start, end)` of an open file. */
 export function readRange(fd: number, start: number, end: number): Buffer {
@@ -52,8 +52,11 @@ export function readTail(fd: number, size: number): Tail {
 export function scanBackward(fd: number, end: number, visit: (line: string) => boolean): boolean {
   let chunkEnd = end;
   let carry: Buffer = Buffer.alloc(0);
+  // Small first reads (the answer is usually in the last few lines), growing on big files.
+  let chunk = 64 * 1024;
   while (chunkEnd > 0) {
-    const start = Math.max(0, chunkEnd - CHUNK);
+    const start = Math.max(0, chunkEnd - chunk);
+    chunk = Math.min(chunk * 2, MAX_CHUNK);
     const block = Buffer.concat([readRange(fd, start, chunkEnd), carry]);
     let lineEnd = block.length;
     // Drop the newline that ends the region.
