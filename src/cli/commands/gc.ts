@@ -12,6 +12,17 @@ import type { CommandRun } from "../io.js";
  */
 export const run: CommandRun = async ({ values }, io) => {
   const target = typeof values.target === "string" ? values.target : "local";
+  if (target === "gce") {
+    // Cloud leftovers: instances and disks labelled by runs older than --older-than (default 1h).
+    const gce = await import("../../drivers/gce/commands.js");
+    const olderThan = values["older-than"];
+    const report = await gce.gcGce(io, {
+      olderThanMs: typeof olderThan === "string" ? parseDuration(olderThan) : 3_600_000,
+      dryRun: values["dry-run"] === true,
+    });
+    io.stdout.write(values.json === true ? `${JSON.stringify(report)}\n` : gce.gcSummary(report));
+    return report.failed.length > 0 ? ExitCode.Failed : ExitCode.Ok;
+  }
   if (target !== "local") {
     throw new BakeError({
       code: "usage",

@@ -24,13 +24,21 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
   const manifest = await openForCommand(values, io, { mustExist: true });
   const record = manifest.resolve(positionals[0] as string);
   const outcome = await revoke(manifest, record, { reason, cascade: values.cascade === true });
+  // Images built on Compute Engine are also marked DEPRECATED there, so their family stops serving them.
+  const gceRecords = outcome.revoked.filter((r) => r.driver === "gce");
+  const gceImages =
+    gceRecords.length > 0
+      ? await (await import("../../drivers/gce/commands.js")).deprecateRevoked(io, gceRecords)
+      : [];
+  const gceFailed = gceImages.filter((image) => !image.ok);
   if (values.json === true) {
     writeJson(io, {
       manifest: manifest.path,
       event: outcome.event,
       revoked: outcome.revoked.map((r) => r.id),
+      ...(gceImages.length > 0 ? { gce: gceImages } : {}),
     });
-    return 0;
+    return gceFailed.length > 0 ? 1 : 0;
   }
   io.stdout.write(`revoked ${describeWithId(record)}: ${reason}\n`);
   const others = outcome.revoked.filter((r) => r.id !== record.id && r.kind === "image");
@@ -39,7 +47,12 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
       `  and, with --cascade, ${others.length} image${others.length === 1 ? "" : "s"} built on it: ${others.map(describeRecord).join(", ")}\n`,
     );
   }
-  return 0;
+  for (const image of gceImages) {
+    if (image.ok) io.stdout.write(`deprecated Compute Engine image ${image.image}\n`);
+    else
+      io.stderr.write(`warning: could not deprecate Compute Engine image ${image.image}: ${image.error}\n`);
+  }
+  return gceFailed.length > 0 ? 1 : 0;
 };
 
 /** Appends the revoke event and reports which records it turned revoked. */

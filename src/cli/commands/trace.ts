@@ -15,6 +15,11 @@ export interface TraceLink {
 /** `bake trace REF|SERVER [--json]`: the chain from an image (or the image a server runs) down to its external base. */
 export const run: CommandRun = async ({ positionals, values }, io) => {
   const manifest = await openForCommand(values, io, { mustExist: true });
+  if (values.target === "gce") {
+    // A live lookup: record what the instance runs now, then trace from that observation.
+    const gce = await import("../../drivers/gce/commands.js");
+    await gce.observeServer(manifest, positionals[0] as string, io);
+  }
   const start = findStart(manifest, positionals[0] as string);
   const ancestry = manifest.ancestry(start.record.id);
   const chain: TraceLink[] = ancestry.chain.map((record) => ({ record, status: manifest.status(record.id) }));

@@ -7,6 +7,7 @@ import { guestSteps } from "./guest-steps.js";
 import { formatImageId, parseImageId } from "./image-ref.js";
 import { assertScriptFits, temporaryInstance } from "./instance.js";
 import { LABEL, labelValue, resourceName } from "./labels.js";
+import { retainAfterBuild } from "./retain.js";
 import { followSerial } from "./serial.js";
 import type { GceSession } from "./session.js";
 import { layerStartupScript } from "./startup-script.js";
@@ -39,7 +40,7 @@ export async function bakeLayer(input: BakeLayerInput, session: GceSession): Pro
   const instanceName = resourceName(["bake", plan.lineage.slice(0, 24), `l${layerIndex}`, runTail]);
   const imageName = uniqueName([plan.lineage, plan.version, layer.name], `${runTail}-${layerIndex}`);
   const last = layerIndex === plan.layers.length - 1;
-  const family = last ? (options.imageFamily ?? resourceName([plan.lineage])) : undefined;
+  const family = last ? familyOf(plan.lineage, options) : undefined;
   const runLabels = {
     [LABEL.run]: labelValue(input.runId),
     [LABEL.lineage]: labelValue(plan.lineage),
@@ -126,6 +127,15 @@ export async function bakeLayer(input: BakeLayerInput, session: GceSession): Pro
     const image = await session.getImage({ project: options.project, name: imageName });
     const numericId = String(image.id ?? "");
     keepImage();
+    if (last && family !== undefined && plan.verify.length === 0) {
+      await retainAfterBuild({
+        session,
+        plan,
+        imageName,
+        family,
+        report: (message) => reporter.emit({ type: "note", layer: layer.name, message }),
+      });
+    }
     return {
       id: formatImageId({ project: options.project, name: imageName, numericId }),
       driver: "gce",
@@ -179,6 +189,11 @@ function description(
   ];
   const text = lines.join("\n");
   return text.length <= DESCRIPTION_LIMIT ? text : `${text.slice(0, DESCRIPTION_LIMIT - 3)}...`;
+}
+
+/** The family of a lineage's final images: the `imageFamily` option, else the lineage. */
+export function familyOf(lineage: string, options: { imageFamily?: string }): string {
+  return options.imageFamily ?? resourceName([lineage]);
 }
 
 // A valid resource name that always keeps its unique suffix, however long the lineage, version and layer are.

@@ -13,7 +13,7 @@ import type {
 } from "../driver.js";
 import { bakeLayer } from "./bake.js";
 import { type Compute, openCompute } from "./client.js";
-import { type GceOptions, parseGceOptions } from "./options.js";
+import { type GceOptions, PROJECT_ENVS, parseGceOptions, ZONE_ENV } from "./options.js";
 import { inspectImage, resolveImage } from "./resolve.js";
 import { listServers } from "./servers.js";
 import { GceSession } from "./session.js";
@@ -28,6 +28,10 @@ export function createDriver(): Driver {
   return new GceDriver();
 }
 
+// Placeholders for calls whose resources name their own project and zone.
+const ANY_SCOPE = { project: "bake-any-project", zone: "us-central1-a" };
+const ANY_ZONE = { zone: "us-central1-a" };
+
 export class GceDriver implements Driver {
   readonly id = "gce";
   private target: Record<string, unknown> = {};
@@ -40,11 +44,11 @@ export class GceDriver implements Driver {
   }
 
   resolve(parent: Parameters<Driver["resolve"]>[0], ctx: DriverContext): Promise<ResolvedImage> {
-    return resolveImage(parent, this.session(ctx, { lenient: true }));
+    return resolveImage(parent, this.session(ctx, { defaults: ANY_SCOPE }));
   }
 
   inspect(artifactId: string, ctx: DriverContext): Promise<Artifact | undefined> {
-    return inspectImage(artifactId, this.session(ctx, { lenient: true }));
+    return inspectImage(artifactId, this.session(ctx, { defaults: ANY_SCOPE }));
   }
 
   bake(input: BakeLayerInput): Promise<Artifact> {
@@ -56,15 +60,30 @@ export class GceDriver implements Driver {
   }
 
   servers(ctx: DriverContext): AsyncIterable<ServerObservation> {
-    return listServers(this.session(ctx, {}));
+    return listServers(this.session(ctx, { defaults: ANY_ZONE }));
   }
 
-  /** A session for a target's options; `lenient` calls (resolve, inspect) need no project or zone of their own. */
-  session(ctx: DriverContext, how: { options?: Record<string, unknown>; lenient?: boolean }): GceSession {
+  /**
+   * A session for a target's options (the recipe's, else those given to `prepare`, else the environment's).
+   * `defaults` fill what a call does not need: resolve names its own project, gc and fleet span every zone.
+   */
+  session(
+    ctx: DriverContext,
+    how: { options?: Record<string, unknown>; defaults?: Record<string, string> },
+  ): GceSession {
     const raw = how.options ?? this.target;
     let parsed = parseGceOptions(raw, ctx.env);
-    if (!parsed.options && how.lenient) {
-      parsed = parseGceOptions({ project: "bake-resolve", zone: "us-central1-a", ...raw }, ctx.env);
+    if (!parsed.options && how.defaults) {
+      const filled = { ...raw };
+      for (const [key, value] of Object.entries(how.defaults)) {
+        if (
+          filled[key] === undefined &&
+          !(key === "project" ? PROJECT_ENVS.some((name) => ctx.env[name]) : ctx.env[ZONE_ENV])
+        ) {
+          filled[key] = value;
+        }
+      }
+      parsed = parseGceOptions(filled, ctx.env);
     }
     if (!parsed.options) {
       throw new BakeError({

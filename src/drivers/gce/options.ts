@@ -8,12 +8,19 @@ export const ENDPOINT_ENV = "BAKE_GCE_ENDPOINT";
 export const PROJECT_ENVS = ["BAKE_GCE_PROJECT", "GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT"] as const;
 /** Environment variable consulted for the zone when no recipe names one. */
 export const ZONE_ENV = "BAKE_GCE_ZONE";
+/** Environment variables that override tuning options (CI and tests), whatever the recipe says. */
+export const TUNING_ENVS: Record<string, string> = {
+  BAKE_GCE_POLL_INTERVAL: "pollInterval",
+  BAKE_GCE_RETRY_DELAY: "retryDelay",
+  BAKE_GCE_BUILD_TIMEOUT: "buildTimeout",
+  BAKE_GCE_VERIFY_TIMEOUT: "verifyTimeout",
+};
 
 /** The gce target's options after validation, with defaults applied. */
 export interface GceOptions {
   project: string;
   zone: string;
-  /** @default "e2-small" */
+  /** @default "e2-standard-2" */
   machineType: string;
   network?: string;
   subnetwork?: string;
@@ -82,11 +89,14 @@ export interface ParsedGceOptions {
  * commands that have no recipe, the project and zone.
  */
 export function parseGceOptions(
-  raw: Record<string, unknown>,
+  given: Record<string, unknown>,
   env: Readonly<Record<string, string | undefined>> = {},
 ): ParsedGceOptions {
   const errors: string[] = [];
   const warnings: string[] = [];
+  const tuned: Record<string, unknown> = {};
+  for (const [name, key] of Object.entries(TUNING_ENVS)) if (env[name]) tuned[key] = env[name];
+  const raw = { ...given, ...tuned };
   for (const key of Object.keys(raw)) {
     if (KNOWN.includes(key)) continue;
     const guess = nearest(key, KNOWN);
@@ -174,7 +184,7 @@ export function parseGceOptions(
   const options: GceOptions = {
     project,
     zone,
-    machineType: text("machineType") ?? "e2-small",
+    machineType: text("machineType") ?? "e2-standard-2",
     diskType: text("diskType") ?? "pd-balanced",
     labels,
     buildTimeoutMs,

@@ -1,12 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { BakeError } from "../../errors.js";
 import type { CheckResult, VerifyInput, VerifyResult } from "../driver.js";
+import { familyOf } from "./bake.js";
 import { Cleanup } from "./cleanup.js";
 import { cleanupReport } from "./cleanup-report.js";
 import { guestChecks } from "./guest-steps.js";
 import { parseImageId } from "./image-ref.js";
 import { assertScriptFits, temporaryInstance } from "./instance.js";
 import { LABEL, labelValue, resourceName } from "./labels.js";
+import { retainAfterBuild } from "./retain.js";
 import { followSerial } from "./serial.js";
 import type { GceSession } from "./session.js";
 import { verifyStartupScript } from "./startup-script.js";
@@ -109,7 +111,15 @@ export async function verifyImage(input: VerifyInput, session: GceSession): Prom
         },
     );
     const ok = outcome.kind === "success" && all.every((check) => check.ok);
-    if (!ok) {
+    if (ok) {
+      await retainAfterBuild({
+        session,
+        plan: input.plan,
+        imageName: image.name,
+        family: familyOf(input.plan.lineage, session.options),
+        report: (message) => reporter.emit({ type: "note", message }),
+      });
+    } else {
       await session
         .deprecateImage({ project: image.project, name: image.name, state: "DEPRECATED" })
         .catch((error: unknown) =>

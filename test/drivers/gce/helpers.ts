@@ -77,7 +77,7 @@ export function recorder(): Reporter & { events: BuildEvent[] } {
 
 export function context(
   fake: FakeCompute,
-  signal = new AbortController().signal,
+  signal: AbortSignal = new AbortController().signal,
 ): DriverContext & { reporter: ReturnType<typeof recorder> } {
   return { cwd: "/", env: { BAKE_GCE_ENDPOINT: fake.endpoint }, signal, reporter: recorder() };
 }

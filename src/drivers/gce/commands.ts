@@ -1,0 +1,143 @@
+import type { CommandIO } from "../../cli/io.js";
+import type { Manifest } from "../../manifest/manifest.js";
+import type { ImageRecord } from "../../manifest/types.js";
+import type { Reporter } from "../../run/events.js";
+import type { DriverContext, ServerObservation } from "../driver.js";
+import { collectGce, type GceGcReport } from "./gc.js";
+import { parseImageId } from "./image-ref.js";
+import { GceDriver } from "./index.js";
+import { LABEL } from "./labels.js";
+import { listServers } from "./servers.js";
+import type { GceSession } from "./session.js";
+
+/**
+ * What the gce parts of `bake gc`, `bake revoke`, `bake trace` and `bake fleet` call. Commands import this
+ * module lazily, so the Google client loads only when a gce command runs.
+ */
+
+const quiet: Reporter = { emit: () => {}, close: async () => {} };
+
+function context(io: CommandIO): DriverContext {
+  return { cwd: io.cwd, env: io.env, signal: io.signal, reporter: quiet };
+}
+
+/** A session from a recipe's gce options, or from `BAKE_GCE_PROJECT` (and friends) when there is none. */
+export function commandSession(
+  io: CommandIO,
+  options: { target?: Record<string, unknown>; anyZone?: boolean } = {},
+): { session: GceSession; close: () => Promise<void> } {
+  const driver = new GceDriver();
+  const session = driver.session(context(io), {
+    options: options.target ?? {},
+    ...(options.anyZone === false ? {} : { defaults: { zone: "us-central1-a" } }),
+  });
+  return { session, close: () => driver.close() };
+}
+
+/** `bake gc --target gce`: deletes instances and disks that runs older than `olderThanMs` left behind. */
+export async function gcGce(
+  io: CommandIO,
+  options: { olderThanMs: number; dryRun: boolean },
+): Promise<GceGcReport> {
+  const { session, close } = commandSession(io);
+  try {
+    return await collectGce(session, options);
+  } finally {
+    await close();
+  }
+}
+
+/** The human summary of a gce gc report. */
+export function gcSummary(report: GceGcReport): string {
+  const verb = report.dryRun ? "would remove" : "removed";
+  const lines = report.removed.map(
+    (r) => `  ${r.kind} ${r.name} (${r.zone}, run ${r.runId}, created ${r.createdAt})\n`,
+  );
+  const failed = report.failed.map(
+    (f) => `  could not remove ${f.resource.kind} ${f.resource.name}: ${f.error}\n`,
+  );
+  const instances = report.removed.filter((r) => r.kind === "instance").length;
+  const disks = report.removed.length - instances;
+  return `${lines.join("")}${failed.join("")}${verb} ${instances} instance${instances === 1 ? "" : "s"} and ${disks} disk${disks === 1 ? "" : "s"} left by bake runs in project ${report.project}\n`;
+}
+
+/** One image the revoke hook touched on Compute Engine. */
+export interface DeprecatedImage {
+  record: string;
+  image: string;
+  ok: boolean;
+  error?: string;
+}
+
+/**
+ * The gce side of `bake revoke`: every revoked gce image becomes DEPRECATED on Compute Engine (its family stops
+ * serving it) and gets the `bake-revoked` label. Failures are returned, not thrown: the manifest is the truth.
+ */
+export async function deprecateRevoked(io: CommandIO, records: ImageRecord[]): Promise<DeprecatedImage[]> {
+  const images = records.filter((record) => record.driver === "gce" && parseImageId(record.artifact));
+  if (images.length === 0) return [];
+  const { session, close } = commandSession(io, { target: { project: "bake-any-project" } });
+  const results: DeprecatedImage[] = [];
+  try {
+    for (const record of images) {
+      const id = parseImageId(record.artifact);
+      if (!id) continue;
+      try {
+        await session.deprecateImage({ project: id.project, name: id.name, state: "DEPRECATED" });
+        await session.mergeImageLabels(id.project, id.name, { [LABEL.revoked]: "true" });
+        results.push({ record: record.id, image: id.name, ok: true });
+      } catch (error) {
+        results.push({
+          record: record.id,
+          image: id.name,
+          ok: false,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }
+  } finally {
+    await close();
+  }
+  return results;
+}
+
+/** Every server of the project and its exact image, for `bake fleet`. */
+export async function gceServers(
+  io: CommandIO,
+  target?: Record<string, unknown>,
+): Promise<ServerObservation[]> {
+  const { session, close } = commandSession(io, target ? { target } : {});
+  try {
+    const servers: ServerObservation[] = [];
+    for await (const server of listServers(session)) servers.push(server);
+    return servers;
+  } finally {
+    await close();
+  }
+}
+
+/**
+ * For `bake trace SERVER --target gce`: finds the instance, records an `observe` event for the image record its
+ * boot disk came from, and returns whether it did (the trace then starts from that observation).
+ */
+export async function observeServer(manifest: Manifest, name: string, io: CommandIO): Promise<boolean> {
+  const servers = await gceServers(io);
+  const server = servers.find((s) => s.server === name);
+  if (!server) return false;
+  const record = recordForArtifact(manifest, server.image);
+  if (!record) return false;
+  await manifest.appendEvent({
+    event: "observe",
+    target: record.id,
+    server: name,
+    details: { driver: "gce", ...(server.details ?? {}) },
+  });
+  return true;
+}
+
+/** The record whose artifact a server's image is: an image record first, else a layer record. */
+export function recordForArtifact(manifest: Manifest, artifact: string): ImageRecord | undefined {
+  if (!artifact) return undefined;
+  const matches = manifest.records().filter((record) => record.artifact === artifact);
+  return matches.find((record) => record.kind === "image") ?? matches[matches.length - 1];
+}
