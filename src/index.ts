@@ -26,3 +26,6 @@ export type * from "./recipe/types.js";
 export { type ResolvedVars, resolveVars, type VarSources } from "./recipe/vars.js";
 export type * from "./recipe/written.js";
 export type { BuildEvent, Reporter } from "./run/events.js";
+export { type ExecuteOptions, type ExecuteResult, execute } from "./run/execute.js";
+export type { RunnerManifest } from "./run/manifest-port.js";
+export { createReporter, type ReporterMode, reporterMode } from "./run/reporters/index.js";
