@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { NewRecord } from "../../src/manifest/types.js";
+import type { Manifest } from "../../src/manifest/manifest.js";
+import type { LayerEntry, NewRecord } from "../../src/manifest/types.js";
 
 /** A fresh directory and a manifest path inside it. */
 export function tempManifest(): { dir: string; path: string } {
@@ -65,3 +66,37 @@ export function imageInput(options: {
 export const debianBase = {
   external: { ref: "docker-archive:./debian.tar", id: fakeDigest("debian 12 base") },
 } as const;
+
+/** A small fleet: base#1..3 on an external base (base#3 with a layer record), web#1 on base#2, web#2..3 on base#3. */
+export async function buildFleet(manifest: Manifest) {
+  const base1 = await manifest.register(
+    imageInput({ lineage: "base", parent: debianBase, version: "1.0.0" }),
+  );
+  const base2 = await manifest.register(
+    imageInput({ lineage: "base", parent: debianBase, version: "1.1.0" }),
+  );
+  const runtime = await manifest.register(
+    layerInput({ lineage: "base", name: "runtime", parent: debianBase, seed: "3" }),
+  );
+  const base3 = await manifest.register({
+    ...imageInput({ lineage: "base", parent: debianBase, version: "1.2.0" }),
+    layers: [{ ...(runtime.layer as LayerEntry), record: runtime.id, artifact: runtime.artifact }],
+  });
+  const web1 = await manifest.register(
+    imageInput({ lineage: "web", parent: { record: base2.id }, version: "2.0.0" }),
+  );
+  const app = await manifest.register(
+    layerInput({ lineage: "web", name: "app", parent: { record: base3.id } }),
+  );
+  const web2 = await manifest.register({
+    ...imageInput({ lineage: "web", parent: { record: base3.id }, version: "2.1.0", seed: "2" }),
+    layers: [{ ...(app.layer as LayerEntry), record: app.id, artifact: app.artifact }],
+  });
+  const web3 = await manifest.register(
+    imageInput({ lineage: "web", parent: { record: base3.id }, version: "2.1.0", seed: "3" }),
+  );
+  await manifest.appendEvent({ event: "promote", target: base3.id, channel: "stable" });
+  await manifest.appendEvent({ event: "promote", target: web2.id, channel: "stable" });
+  await manifest.appendEvent({ event: "promote", target: web3.id, channel: "canary" });
+  return { base1, base2, runtime, base3, web1, app, web2, web3 };
+}
