@@ -1,6 +1,6 @@
 import type { Diagnostic } from "./diagnostics.js";
 import { diagnosticAt, type RecipeSource } from "./source.js";
-import { isCollection, LineCounter, parseDocument, visit } from "./yaml.js";
+import { isCollection, isMap, isPair, isSeq, LineCounter, type Node, parseDocument } from "./yaml.js";
 
 /** Recipes larger than this are refused before parsing. */
 export const MAX_RECIPE_BYTES = 1024 * 1024;
@@ -44,19 +44,15 @@ export function parseRecipeText(text: string, file: string): ParseResult {
   const warnings = doc.warnings.map((warning) => yamlDiagnostic(source, warning));
   if (errors.length > 0) return { source, errors, warnings };
   // A list or mapping used as a key (`? [a]: b`) has no place in a recipe; yaml would stringify it.
-  visit(doc, {
-    Pair(_, pair) {
-      if (isCollection(pair.key)) {
-        errors.push(
-          diagnosticAt(source, pair.key.range?.[0] ?? 0, {
-            code: "yaml-complex-key",
-            message: "a key must be a plain word, not a list or mapping",
-            hint: "write the key as text, such as `name:`",
-          }),
-        );
-      }
-    },
-  });
+  for (const key of collectionKeys(doc.contents)) {
+    errors.push(
+      diagnosticAt(source, key.range?.[0] ?? 0, {
+        code: "yaml-complex-key",
+        message: "a key must be a plain word, not a list or mapping",
+        hint: "write the key as text, such as `name:`",
+      }),
+    );
+  }
   if (errors.length > 0) return { source, errors, warnings };
   try {
     const value: unknown = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -131,6 +127,19 @@ function yamlDiagnostic(source: RecipeSource, problem: YamlProblem): Diagnostic 
 function openingQuote(source: RecipeSource, offset: number, quote: string): number {
   const index = source.text.lastIndexOf(quote, Math.max(0, offset - 1));
   return index === -1 ? offset : index;
+}
+
+// Keys that are collections, anywhere in the tree (a plain walk: cheaper than yaml's generic visitor).
+function collectionKeys(node: unknown, found: Node[] = []): Node[] {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      if (isPair(pair) && isCollection(pair.key)) found.push(pair.key);
+      collectionKeys(pair.value, found);
+    }
+  } else if (isSeq(node)) {
+    for (const item of node.items) collectionKeys(item, found);
+  }
+  return found;
 }
 
 function firstLine(text: string): string {

@@ -10,5 +10,4 @@ export {
   LineCounter,
   type Node,
   parseDocument,
-  visit,
 } from "yaml";

@@ -1,9 +1,10 @@
-import { existsSync, realpathSync } from "node:fs";
+import { realpathSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
 import { type Rule, report } from "./context.js";
 
 /** A `copy` source exists and stays inside the recipe's directory, also after following symlinks. */
 export const copySourcesInsideRoot: Rule = (ctx) => {
+  let realRoot: string | undefined;
   ctx.recipe.layers.forEach((layer, layerIndex) => {
     layer.steps.forEach((step, stepIndex) => {
       if (!("copy" in step)) return;
@@ -34,7 +35,9 @@ export const copySourcesInsideRoot: Rule = (ctx) => {
         });
         return;
       }
-      if (!existsSync(path)) {
+      // One realpath call both proves the source exists and resolves every symlink on the way.
+      const real = realPath(path);
+      if (real === undefined) {
         report(ctx, "error", target, {
           code: "copy-missing",
           message: `copy source \`${from}\` does not exist`,
@@ -42,7 +45,8 @@ export const copySourcesInsideRoot: Rule = (ctx) => {
         });
         return;
       }
-      if (outside(realpathSync(ctx.root), realpathSync(path))) {
+      realRoot ??= realPath(ctx.root) ?? ctx.root;
+      if (outside(realRoot, real)) {
         report(ctx, "error", target, {
           code: "copy-symlink-escape",
           message: `copy source \`${from}\` leads outside the recipe's directory through a symlink`,
@@ -52,6 +56,14 @@ export const copySourcesInsideRoot: Rule = (ctx) => {
     });
   });
 };
+
+function realPath(path: string): string | undefined {
+  try {
+    return realpathSync.native(path);
+  } catch {
+    return undefined;
+  }
+}
 
 function outside(root: string, path: string): boolean {
   const rel = relative(root, path);
