@@ -64,6 +64,8 @@ export async function createListrReporter(options: {
   let checks: ChildSlot[] = [];
   let result = gate<string>();
   let layerIndex = new Map<string, number>();
+  // Notes (warnings) would be redrawn away by the task list; they are printed under it at the end.
+  const notes: string[] = [];
   const gates = (): Gate<unknown>[] => [
     parent,
     ...layerStarts,
@@ -232,6 +234,9 @@ export async function createListrReporter(options: {
         case "build-finished":
           settleAll(event.ok ? undefined : new Error(redact(event.error ?? "build failed")));
           return;
+        case "note":
+          notes.push(redact(event.layer ? `layer ${event.layer}: ${event.message}` : event.message));
+          return;
         default:
           return;
       }
@@ -239,6 +244,7 @@ export async function createListrReporter(options: {
     async close() {
       settleAll(new Error("build ended"));
       await running;
+      for (const note of notes) process.stdout.write(`${note}\n`);
     },
   };
 

@@ -13,6 +13,7 @@ const start: BuildEvent[] = [
     layers: ["runtime", "app"],
   },
   { type: "parent-resolved", ref: "dir:/rootfs", id: "sha256:0123456789abcdef0123" },
+  { type: "note", message: "warning: the base is not portable (s3cr3t)" },
   { type: "layer-started", layer: "runtime", index: 0, cacheKey: "sha256:aa", cached: true },
   { type: "layer-finished", layer: "runtime", index: 0, cached: true, ok: true, durationMs: 0 },
   {
@@ -75,6 +76,7 @@ describe("listr reporter", () => {
     expect(text).toContain("token *** accepted");
     expect(text).toContain("health");
     expect(text).toContain("registered web 1.0.0 build 4");
+    expect(text).toContain("warning: the base is not portable (***)");
     expect(text).not.toContain("s3cr3t");
   });
 
