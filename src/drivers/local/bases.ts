@@ -118,6 +118,7 @@ async function dirImage(input: {
     });
   }
   const captured = await captureLayer({
+    readAs: "host",
     dir: input.path,
     store: input.store,
     mapping: input.mapping,

@@ -5,7 +5,7 @@ import { PassThrough, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { constants, createGzip } from "node:zlib";
 import { BakeError } from "../../errors.js";
-import type { IdMapping } from "./idmap.js";
+import { type IdMapping, toSandboxId } from "./idmap.js";
 import { HOST_PATH, spawnNamespaced } from "./namespace.js";
 import type { Store } from "./store.js";
 import { readTar } from "./tar-reader.js";
@@ -33,6 +33,11 @@ export async function captureLayer(input: {
   mapping: IdMapping;
   /** Seconds since the epoch that every mtime is clamped to (SOURCE_DATE_EPOCH, else 0). */
   epoch: number;
+  /**
+   * `sandbox` reads as the sandbox's root (an upper dir a sandbox wrote); `host` reads as the caller, mapping host
+   * owners into the sandbox's ids, unmapped ones to root (a rootfs directory imported as a base). @default "sandbox"
+   */
+  readAs?: "sandbox" | "host";
 }): Promise<CapturedLayer> {
   const argv = [
     "tar",
@@ -49,7 +54,16 @@ export async function captureLayer(input: {
     "--xattrs-include=trusted.overlay.opaque",
     ".",
   ];
-  const tar = await startTar(argv, input.mapping);
+  const asHost = input.readAs === "host" || input.mapping.kind === "identity";
+  const tar = await startTar(argv, asHost ? undefined : input.mapping);
+  const mapping = input.mapping;
+  const owner =
+    asHost && mapping.kind !== "identity"
+      ? (uid: number, gid: number) => ({
+          uid: toSandboxId(mapping.uids, uid) ?? 0,
+          gid: toSandboxId(mapping.gids, gid) ?? 0,
+        })
+      : (uid: number, gid: number) => ({ uid, gid });
   const blob = input.store.blobWriter();
   const diffHash = createHash("sha256");
   const tee = new Transform({
@@ -61,7 +75,7 @@ export async function captureLayer(input: {
   const normalized = new PassThrough();
   const writing = pipeline(normalized, tee, createGzip({ level: constants.Z_BEST_SPEED }), blob.stream);
   try {
-    await Promise.all([normalize(tar.stdout, normalized, input.epoch), writing, tar.done]);
+    await Promise.all([normalize(tar.stdout, normalized, input.epoch, owner), writing, tar.done]);
   } catch (error) {
     normalized.destroy();
     await blob.abort();
@@ -71,14 +85,15 @@ export async function captureLayer(input: {
   return { digest, size, diffId: `sha256:${diffHash.digest("hex")}` };
 }
 
+// Without a mapping, tar runs directly as the caller.
 async function startTar(
   argv: string[],
-  mapping: IdMapping,
+  mapping: IdMapping | undefined,
 ): Promise<{ stdout: Readable; done: Promise<void> }> {
   const errors: string[] = [];
   let stdout: Readable;
   let exited: Promise<number>;
-  if (mapping.kind === "identity") {
+  if (mapping === undefined) {
     const child = spawn(argv[0] as string, argv.slice(1), {
       stdio: ["ignore", "pipe", "pipe"],
       env: { PATH: HOST_PATH },
@@ -106,7 +121,12 @@ async function startTar(
   return { stdout, done };
 }
 
-async function normalize(source: Readable, out: PassThrough, epoch: number): Promise<void> {
+async function normalize(
+  source: Readable,
+  out: PassThrough,
+  epoch: number,
+  owner: (uid: number, gid: number) => { uid: number; gid: number },
+): Promise<void> {
   const writer = new TarWriter(out);
   try {
     for await (const entry of readTar(source)) {
@@ -124,8 +144,7 @@ async function normalize(source: Readable, out: PassThrough, epoch: number): Pro
         name: entry.header.type === "dir" && !name.endsWith("/") ? `${name}/` : name,
         type: entry.header.type,
         mode: entry.header.mode & 0o7777,
-        uid: entry.header.uid,
-        gid: entry.header.gid,
+        ...owner(entry.header.uid, entry.header.gid),
         size: entry.header.type === "file" ? entry.header.size : 0,
         mtime,
         linkname:

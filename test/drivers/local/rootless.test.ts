@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import ts from "typescript";
 import { beforeAll, describe, expect, test } from "vitest";
+import { makeBusyboxRootfs } from "./helpers.js";
 
 const isRoot = process.getuid?.() === 0;
 const reason = isRoot ? undefined : "rootless tests create throwaway users, which needs root";
@@ -20,7 +21,7 @@ if (reason) console.warn(`skipping rootless sandbox tests: ${reason}`);
 
 const SRC = join(import.meta.dirname, "../../../src");
 
-// Plain JavaScript of src/ (no type checking), so an unprivileged user can run the driver with bare node.
+// Plain JavaScript of the local driver (no type checking), so an unprivileged user can run the driver with bare node.
 function transpileSources(out: string): void {
   const walk = (dir: string): string[] =>
     readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
@@ -30,7 +31,9 @@ function transpileSources(out: string): void {
           ? [join(dir, entry.name)]
           : [],
     );
-  for (const file of walk(SRC)) {
+  // The driver and the few modules it imports at run time (type-only imports vanish).
+  const files = [...walk(join(SRC, "drivers/local")), join(SRC, "errors.ts"), join(SRC, "plan/secrets.ts")];
+  for (const file of files) {
     const { outputText } = ts.transpileModule(readFileSync(file, "utf8"), {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
     });
@@ -68,16 +71,18 @@ const INNER = `
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, symlinkSync, writeFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-const [lib, work, kind] = process.argv.slice(2);
+const [lib, work, kind, givenRootfs] = process.argv.slice(2);
 const { createDriver } = await import(join(lib, "drivers/local/index.js"));
 const { currentIdMapping } = await import(join(lib, "drivers/local/idmap.js"));
-const rootfs = join(work, "rootfs");
+const rootfs = givenRootfs ?? join(work, "rootfs");
+if (!givenRootfs) {
 for (const d of ["bin", "etc", "root", "tmp", "home"]) mkdirSync(join(rootfs, d), { recursive: true });
 copyFileSync("/bin/busybox", join(rootfs, "bin/busybox"));
 execFileSync("chmod", ["755", join(rootfs, "bin/busybox")]);
 for (const a of execFileSync("/bin/busybox", ["--list"], { encoding: "utf8" }).split("\\n")) if (a && a !== "busybox") symlinkSync("busybox", join(rootfs, "bin", a));
 writeFileSync(join(rootfs, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\\napp:x:1000:1000:app:/home/app:/bin/sh\\n");
 writeFileSync(join(rootfs, "etc/group"), "root:x:0:\\napp:x:1000:\\n");
+}
 const reporter = { emit() {}, close: async () => {} };
 const ctx = { cwd: work, env: { BAKE_STORE: join(work, "store") }, signal: new AbortController().signal, reporter };
 const step = (script, user) => ({ kind: "run", title: script, script, env: {}, ...(user ? { user } : {}) });
@@ -95,7 +100,7 @@ let parent = await driver.resolve(plan.parent, ctx);
 for (const [i, layer] of layers.entries()) parent = await driver.bake({ ...ctx, plan, parent, layer, layerIndex: i, runId: "rootless", secrets: {} });
 const checks = kind === "subordinate"
   ? [{ kind: "run", name: "whoami", script: 'test "$(cat /home/app/whoami)" = 1000 && test "$(stat -c %u:%g /home/app/whoami)" = 1000:1000 && test ! -e /one', env: {}, retries: 0, intervalMs: 10, timeoutMs: 20000 }]
-  : [{ kind: "run", name: "files", script: 'test ! -e /one && test "$(cat /two)" = two && test "$(cat /keep)" = keep', env: {}, retries: 0, intervalMs: 10, timeoutMs: 20000 }];
+  : [{ kind: "run", name: "files", script: 'test ! -e /one && test "$(cat /two)" = two && test "$(cat /keep)" = keep && test "$(stat -c %u:%g /bin/busybox)" = 0:0', env: {}, retries: 0, intervalMs: 10, timeoutMs: 20000 }];
 const verify = await driver.verify({ ...ctx, plan, image: parent, checks, runId: "rootless", secrets: {} });
 console.log(JSON.stringify({ uid: process.getuid(), mapping: currentIdMapping().kind, image: parent.id, verify, runs: readdirSync(join(work, "store", "runs")) }));
 `;
@@ -110,7 +115,7 @@ describe.skipIf(!isRoot)("rootless sandboxes (an unprivileged user)", () => {
     lib = out;
   });
 
-  function runAs(user: string, { uid, gid }: { uid: number; gid: number }, kind: string) {
+  function runAs(user: string, { uid, gid }: { uid: number; gid: number }, kind: string, rootfs?: string) {
     const work = mkdtempSync(join(tmpdir(), `bake-${kind}-`));
     chownSync(work, uid, gid);
     let stdout: string;
@@ -129,6 +134,7 @@ describe.skipIf(!isRoot)("rootless sandboxes (an unprivileged user)", () => {
           lib,
           work,
           kind,
+          ...(rootfs ? [rootfs] : []),
         ],
         {
           encoding: "utf8",
@@ -144,10 +150,12 @@ describe.skipIf(!isRoot)("rootless sandboxes (an unprivileged user)", () => {
     return { work, result: JSON.parse(stdout.trim().split("\n").at(-1) as string) };
   }
 
-  test("builds and verifies a two-layer image as a user without subordinate ids (everything owned by root)", () => {
+  test("builds and verifies a two-layer image as a user without subordinate ids, on a rootfs owned by the host's root", () => {
     const ids = ensureUser("bake-single", false);
     const { uid } = ids;
-    const { work, result } = runAs("bake-single", ids, "single");
+    const rootfs = makeBusyboxRootfs();
+    chmodSync(rootfs, 0o755);
+    const { work, result } = runAs("bake-single", ids, "single", rootfs);
     expect(result).toMatchObject({ uid, mapping: "single", verify: { ok: true }, runs: [] });
     expect(statSync(join(work, "store", "blobs")).uid).toBe(uid);
   });
