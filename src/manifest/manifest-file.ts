@@ -129,7 +129,7 @@ export class ManifestFile implements Manifest {
       }
       const body = compact({
         type: "record",
-        ...input,
+        ...pickRecordFields(input),
         ...(input.kind === "image"
           ? { build: this.lastBuild(context, input.lineage) + 1, layers: input.layers ?? [] }
           : {}),
@@ -309,6 +309,40 @@ function readHeader(path: string): ManifestHeader | undefined {
   } finally {
     closeSync(fd);
   }
+}
+
+// Only the fields a caller may set: ids, build numbers and times are the manifest's to assign.
+function pickRecordFields(input: NewRecord): NewRecord {
+  const {
+    kind,
+    lineage,
+    version,
+    parent,
+    driver,
+    artifact,
+    recipeDigest,
+    layer,
+    layers,
+    verify,
+    labels,
+    details,
+    runId,
+  } = input;
+  return {
+    kind,
+    lineage,
+    version,
+    parent,
+    driver,
+    artifact,
+    recipeDigest,
+    layer,
+    layers,
+    verify,
+    labels,
+    details,
+    runId,
+  };
 }
 
 // Leaves out undefined fields, so ids never depend on how absent values are spelled.

@@ -94,5 +94,8 @@ function entryLine(entry: HistoryEntry, style: Style, now: Date): string {
     channels,
     status,
   ];
-  return parts.filter((part) => part !== "").join("  ");
+  return parts
+    .filter((part) => part !== "")
+    .join("  ")
+    .trimEnd();
 }

@@ -1,0 +1,35 @@
+import { main } from "../../src/cli/main.js";
+import { openManifest } from "../../src/manifest/manifest.js";
+import { buildFleet, tempManifest } from "./helpers.js";
+
+/** What one `bake` invocation printed and returned. */
+export interface BakeRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `bake ARGS` in-process against `cwd`, with no colour and an empty environment unless given. */
+export async function runBake(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<BakeRun> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, {
+    cwd: options.cwd,
+    env: options.env ?? {},
+    stdout: { write: (text: string) => out.push(text) },
+    stderr: { write: (text: string) => err.push(text) },
+    signal: new AbortController().signal,
+  });
+  return { code, stdout: out.join(""), stderr: err.join("") };
+}
+
+/** A directory holding `bake.lineage.jsonl` with the fleet from {@link buildFleet}. */
+export async function fleetDir() {
+  const { dir, path } = tempManifest();
+  const manifest = await openManifest(path, { env: {} });
+  const records = await buildFleet(manifest);
+  return { dir, path, manifest, ...records };
+}
