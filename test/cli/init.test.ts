@@ -96,6 +96,13 @@ describe("bake init", () => {
     expect(run.stderr()).toContain("recipe.yaml already exists");
   });
 
+  it("notes that a directory named like a template is a directory, not a template", async () => {
+    const run = capture(dir);
+    expect(await main(["init", "app"], run.io)).toBe(0);
+    expect(run.stderr()).toContain("--template app");
+    expect(await readFile(path.join(dir, "app", "recipe.yaml"), "utf8")).toContain("from: host");
+  });
+
   it("suggests the nearest template for a typo", async () => {
     const run = capture(dir);
     expect(await main(["init", "--template", "ap"], run.io)).toBe(2);

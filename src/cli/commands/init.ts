@@ -39,6 +39,14 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
     });
   }
   const dir = path.resolve(io.cwd, positionals[0] ?? ".");
+  const dirLooksLikeTemplate =
+    positionals[0] !== undefined && templates.some((t) => t.name === positionals[0]);
+  if (dirLooksLikeTemplate && values.template === undefined) {
+    // `bake init app` most likely meant the template; say how, but do what was asked.
+    io.stderr.write(
+      `note: writing into the directory "${positionals[0]}"; for the template use --template ${positionals[0]}\n`,
+    );
+  }
   const files = await templateFiles(path.join(TEMPLATES_DIR, name));
   await refuseExisting(dir, files, io.cwd);
   for (const file of files) {
