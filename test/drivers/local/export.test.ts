@@ -83,7 +83,7 @@ describe("export", () => {
   });
 
   test.skipIf(!hasDocker)(
-    "produces archives docker load accepts, and a step's file is there in docker run",
+    "produces archives docker load accepts, a step's file is there in docker run, and docker save output is a usable base",
     async () => {
       const { work, store, image, marker } = await buildImage();
       for (const format of ["oci-archive", "docker-archive"] as const) {
