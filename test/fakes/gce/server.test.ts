@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type Compute, openCompute } from "../../../src/drivers/gce/client.js";
 import type { FakeImage } from "./resources.js";
 import { FakeCompute } from "./server.js";
@@ -6,11 +6,11 @@ import { FakeCompute } from "./server.js";
 let fake: FakeCompute;
 let compute: Compute;
 
-beforeEach(async () => {
+beforeAll(async () => {
   fake = await FakeCompute.start({ operationLatencyMs: 1000, waitTimeoutMs: 50 });
   compute = openCompute({ endpoint: fake.endpoint });
 });
-afterEach(async () => {
+afterAll(async () => {
   await compute.close();
   await fake.close();
 });
@@ -64,7 +64,7 @@ describe("the fake Compute Engine server", () => {
       instance: "vm-1",
     });
     expect(instance.status).toBe("RUNNING");
-    expect(fake.live()).toMatchObject({ instances: 1, disks: 1 });
+    expect(fake.disks.has("p-test/us-central1-a/vm-1")).toBe(true);
   });
 
   test("returns the same operation for a repeated requestId instead of a second instance", async () => {
@@ -83,10 +83,11 @@ describe("the fake Compute Engine server", () => {
         ],
       },
     };
+    const before = fake.instances.size;
     const [first] = await compute.instances.insert(request);
     const [second] = await compute.instances.insert(request);
     expect(second.name).toBe(first.name);
-    expect(fake.instances.size).toBe(1);
+    expect(fake.instances.size).toBe(before + 1);
   });
 
   test("maps an injected quota fault to an HTTP 403 the client reports", async () => {
@@ -118,5 +119,52 @@ describe("the fake Compute Engine server", () => {
     expect(out.contents).toBe("world\n");
     expect(out.next).toBe("12");
     expect(fake.calls("instances.getSerialPortOutput")[0]?.query.start).toBe("6");
+  });
+});
+
+describe("the fake's safety nets", () => {
+  test("deletes an instance and its auto-delete disk once its maxRunDuration has passed", async () => {
+    const quick = await FakeCompute.start({ msPerSecond: 20, operationLatencyMs: 10 });
+    const client = openCompute({ endpoint: quick.endpoint });
+    try {
+      await client.instances.insert({
+        project: "p-test",
+        zone: "us-central1-a",
+        instanceResource: {
+          name: "short-lived",
+          machineType: "e2-small",
+          scheduling: { maxRunDuration: { seconds: 3 }, instanceTerminationAction: "DELETE" },
+          disks: [
+            {
+              boot: true,
+              autoDelete: true,
+              initializeParams: { sourceImage: "projects/debian-cloud/global/images/family/debian-12" },
+            },
+          ],
+        },
+      });
+      await quick.waitFor(() => quick.live().disks === 1, 5000);
+      await quick.waitFor(() => quick.live().instances === 0 && quick.live().disks === 0, 5000);
+      expect(quick.live()).toMatchObject({ instances: 0, disks: 0 });
+    } finally {
+      await client.close();
+      await quick.close();
+    }
+  });
+
+  test("refuses an image from the disk of a running instance, as Compute Engine does", async () => {
+    const image = fake.images.values().next().value as FakeImage;
+    fake.addServer({ project: "p-test", zone: "us-central1-a", name: "busy", image });
+    const failure = await compute.images
+      .insert({
+        project: "p-test",
+        imageResource: { name: "snap", sourceDisk: "zones/us-central1-a/disks/busy" },
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => error as { status?: number; message: string },
+      );
+    expect(failure?.status).toBe(400);
+    expect(failure?.message).toContain("resourceInUseByAnotherResource");
   });
 });
