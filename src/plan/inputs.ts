@@ -67,34 +67,60 @@ async function gatherCopySource(options: {
   }
   if (info.isFile()) return [await fileEntry(real, "", info)];
   if (!info.isDirectory()) throw specialFile(from, "");
-  const entries: CopyEntry[] = [];
-  await walk({ dir: real, prefix: "", from, entries });
-  return entries;
+  const found: Found[] = [];
+  await walk({ dir: real, prefix: "", from, found });
+  const entries = await mapLimited(found, HASH_CONCURRENCY, (item) => toEntry(item));
+  // Plain code-unit order of paths; a directory still precedes its contents, as a prefix sorts first.
+  return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-// Depth-first in sorted order, so a parent directory always precedes its contents.
-async function walk(options: { dir: string; prefix: string; from: string; entries: CopyEntry[] }) {
-  const names = (await readdir(options.dir)).sort();
-  for (const name of names) {
+interface Found {
+  full: string;
+  relative: string;
+  info: Stats;
+}
+
+// Files hashed at once; enough to overlap I/O without running out of file descriptors.
+const HASH_CONCURRENCY = 16;
+
+async function walk(options: { dir: string; prefix: string; from: string; found: Found[] }): Promise<void> {
+  const names = await readdir(options.dir);
+  const infos = await Promise.all(names.map((name) => lstat(path.join(options.dir, name))));
+  for (const [index, name] of names.entries()) {
+    const info = infos[index] as Stats;
     const full = path.join(options.dir, name);
     const relative = options.prefix === "" ? name : `${options.prefix}/${name}`;
-    const info = await lstat(full);
-    if (info.isSymbolicLink()) {
-      options.entries.push({
-        path: relative,
-        type: "symlink",
-        mode: info.mode & 0o7777,
-        target: await readlink(full),
-      });
-    } else if (info.isFile()) {
-      options.entries.push(await fileEntry(full, relative, info));
-    } else if (info.isDirectory()) {
-      options.entries.push({ path: relative, type: "dir", mode: info.mode & 0o7777 });
-      await walk({ ...options, dir: full, prefix: relative });
-    } else {
+    if (!info.isSymbolicLink() && !info.isFile() && !info.isDirectory())
       throw specialFile(options.from, relative);
-    }
+    options.found.push({ full, relative, info });
+    if (info.isDirectory()) await walk({ ...options, dir: full, prefix: relative });
   }
+}
+
+async function toEntry({ full, relative, info }: Found): Promise<CopyEntry> {
+  if (info.isSymbolicLink()) {
+    return { path: relative, type: "symlink", mode: info.mode & 0o7777, target: await readlink(full) };
+  }
+  if (info.isDirectory()) return { path: relative, type: "dir", mode: info.mode & 0o7777 };
+  return fileEntry(full, relative, info);
+}
+
+// Like Promise.all over `items`, with at most `limit` calls in flight; results keep the input order.
+async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  call: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await call(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 async function fileEntry(file: string, relative: string, info: Stats): Promise<CopyEntry> {

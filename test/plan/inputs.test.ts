@@ -58,6 +58,25 @@ describe("gatherInputs", () => {
     ]);
   });
 
+  it("sorts entries by plain path order, whatever the directory order", async () => {
+    await mkdir(path.join(root, "tree/a"), { recursive: true });
+    await writeFile(path.join(root, "tree/a/b"), "b");
+    await writeFile(path.join(root, "tree/a-c"), "c");
+    await writeFile(path.join(root, "tree/B"), "B");
+    const inputs = await gatherInputs(copying("tree"));
+    expect(inputs.copies.tree?.map((entry) => entry.path)).toEqual(["B", "a", "a-c", "a/b"]);
+  });
+
+  it("refuses a special file inside a source and names it", async () => {
+    await mkdir(path.join(root, "special"));
+    const { execFileSync } = await import("node:child_process");
+    execFileSync("mkfifo", [path.join(root, "special", "pipe")]);
+    await expect(gatherInputs(copying("special"))).rejects.toMatchObject({
+      code: "copy-source-unsupported",
+      message: expect.stringContaining('"pipe" in "special"'),
+    });
+  });
+
   it("keys each source as written and gathers a repeated source once", async () => {
     await writeFile(path.join(root, "a"), "a");
     const recipe = copying("a", "./a", "a");
