@@ -35,6 +35,8 @@ import type {
  */
 export class ManifestFile implements Manifest {
   private loaded: Loaded | undefined;
+  // A read-only index without layer records, for histories; dropped whenever the file is written or reloaded.
+  private imagesOnly: ManifestState | undefined;
 
   private constructor(
     readonly path: string,
@@ -95,7 +97,10 @@ export class ManifestFile implements Manifest {
   }
 
   history(options?: HistoryOptions): LineageHistory[] {
-    return buildHistory(this.state(), options);
+    if (options?.includeLayers || this.loaded) return buildHistory(this.state(), options);
+    // Images only: an index without layer records is enough, and much cheaper to build.
+    this.imagesOnly ??= loadManifestFile(this.path, { skipLayers: true }).state;
+    return buildHistory(this.imagesOnly, options);
   }
 
   observations(id: string): Observation[] {
@@ -112,6 +117,7 @@ export class ManifestFile implements Manifest {
   }
 
   async reload(): Promise<void> {
+    this.imagesOnly = undefined;
     this.loaded = loadManifestFile(this.path);
     this.headerSeen = this.loaded.header;
   }
@@ -188,6 +194,7 @@ export class ManifestFile implements Manifest {
       );
     }
     const { line, value } = result.value;
+    this.imagesOnly = undefined;
     if (this.loaded) {
       this.loaded.state.add(value, ++this.loaded.lineCount);
       this.loaded.completeEnd = result.end;

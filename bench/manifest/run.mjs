@@ -1,0 +1,165 @@
+// Benchmark: `bake history --json` and one register on manifests of 1k, 10k and 100k records, each against the
+// floor of a bare `node -e` that reads and JSON.parses the same bytes, in the same run.
+// Run `npm run build` first. Usage: node bench/manifest/run.mjs [--sizes 1000,10000,100000] [--runs 3]
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, openSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const dist = join(repo, "dist");
+const { values } = parseArgs({ options: { sizes: { type: "string" }, runs: { type: "string" } } });
+const sizes = (values.sizes ?? "1000,10000,100000").split(",").map(Number);
+const runs = Number(values.runs ?? 3);
+
+const { serializeEntry, digest } = await import(pathToFileURL(join(dist, "manifest/hash.js")).href);
+const { headerLine } = await import(pathToFileURL(join(dist, "manifest/format.js")).href);
+
+/** Writes a manifest of `count` records (images with two layer records each, in 10 base and 10 app lineages). */
+function buildManifest(path, count) {
+  const lines = [headerLine({ createdAt: "2026-01-01T00:00:00.000Z", bakeVersion: "0.1.0" })];
+  const latest = new Map();
+  const builds = new Map();
+  const append = (body) => {
+    const { id, text } = serializeEntry({ ...body, prev: digest(lines[lines.length - 1]) });
+    lines.push(text);
+    return id;
+  };
+  let n = 0;
+  while (n < count) {
+    const k = n % 20;
+    const lineage = k < 10 ? `base-${k}` : `app-${k - 10}`;
+    const parent =
+      k < 10 || !latest.has(`base-${k - 10}`)
+        ? {
+            external: {
+              ref: "gce:projects/debian-cloud/global/images/family/debian-12",
+              id: `projects/debian-cloud/global/images/debian-12-v${n}`,
+            },
+          }
+        : { record: latest.get(`base-${k - 10}`) };
+    const layers = [];
+    let below = parent;
+    for (const name of ["runtime", "app"]) {
+      const layer = {
+        name,
+        inputsDigest: digest(`inputs ${lineage} ${name} ${n}`),
+        cacheKey: digest(`key ${lineage} ${name} ${n}`),
+      };
+      const artifact = digest(`artifact ${lineage} ${name} ${n}`);
+      const id = append({
+        type: "record",
+        kind: "layer",
+        lineage,
+        version: `1.${n}.0`,
+        parent: below,
+        driver: "local",
+        artifact,
+        recipeDigest: digest(`recipe ${lineage}`),
+        layer,
+        createdAt: new Date(Date.UTC(2026, 0, 1) + n * 1000).toISOString(),
+        bakeVersion: "0.1.0",
+        ci: { provider: "github-actions", runId: String(1000 + n), commit: digest(`c${n}`).slice(7, 47) },
+      });
+      layers.push({ ...layer, record: id, artifact });
+      below = { record: id };
+      n += 1;
+    }
+    const build = (builds.get(lineage) ?? 0) + 1;
+    builds.set(lineage, build);
+    const id = append({
+      type: "record",
+      kind: "image",
+      lineage,
+      version: `1.${n}.0`,
+      build,
+      parent,
+      driver: "local",
+      artifact: digest(`image ${lineage} ${n}`),
+      recipeDigest: digest(`recipe ${lineage}`),
+      layers,
+      verify: {
+        ok: true,
+        checks: [{ name: "run: test -x /opt/app/bin", ok: true, attempts: 1, durationMs: 120 }],
+      },
+      labels: { team: "heroes" },
+      createdAt: new Date(Date.UTC(2026, 0, 1) + n * 1000).toISOString(),
+      bakeVersion: "0.1.0",
+      ci: { provider: "github-actions", runId: String(1000 + n), commit: digest(`c${n}`).slice(7, 47) },
+    });
+    latest.set(lineage, id);
+    n += 1;
+    if (build % 10 === 0) {
+      append({
+        type: "event",
+        event: "promote",
+        target: id,
+        channel: "stable",
+        lineage,
+        at: new Date(Date.UTC(2026, 0, 2)).toISOString(),
+        bakeVersion: "0.1.0",
+      });
+    }
+  }
+  writeFileSync(path, `${lines.join("\n")}\n`);
+}
+
+const devNull = openSync("/dev/null", "w");
+function timeProcess(args) {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, args, { stdio: ["ignore", devNull, "pipe"], cwd: repo });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0) throw new Error(`${args.join(" ")} failed: ${result.stderr}`);
+  return ms;
+}
+const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+const measure = (args) => median(Array.from({ length: runs }, () => timeProcess(args)));
+
+const floorScript = (file) =>
+  `const t=require("fs").readFileSync(${JSON.stringify(file)},"utf8");let n=0;for(const l of t.split("\\n"))if(l){JSON.parse(l);n++}`;
+const registerScript = (file) => `
+const { openManifest } = await import(${JSON.stringify(pathToFileURL(join(dist, "manifest/manifest.js")).href)});
+const m = await openManifest(${JSON.stringify(file)}, { env: {} });
+await m.register({ kind: "image", lineage: "app-3", version: "9.9.9", parent: { external: { ref: "scratch", id: "scratch" } },
+  driver: "local", artifact: "sha256:${"e".repeat(64)}", recipeDigest: "sha256:${"f".repeat(64)}", layers: [] });`;
+
+console.log(`node ${process.version}, ${runs} runs each (median), ${new Date().toISOString()}`);
+console.log(
+  "records  size     history --json  floor (read+parse)  ratio   register (process)  ratio   register() call",
+);
+const dir = mkdtempSync(join(tmpdir(), "bake-bench-manifest-"));
+const results = [];
+try {
+  for (const size of sizes) {
+    const file = join(dir, `m-${size}.jsonl`);
+    buildManifest(file, size);
+    const mb = statSync(file).size / 1e6;
+    const floor = measure(["-e", floorScript(file)]);
+    const history = measure([join(repo, "bin/bake.js"), "history", "--json", "--manifest", file]);
+    const register = measure(["--input-type=module", "-e", registerScript(file)]);
+    const call = median(
+      Array.from({ length: runs }, () => {
+        const out = execFileSync(process.execPath, [
+          "--input-type=module",
+          "-e",
+          `${registerScript(file).replace("await m.register", "const t0 = performance.now(); await m.register")}\nprocess.stdout.write(String(performance.now() - t0));`,
+        ]);
+        return Number(out.toString());
+      }),
+    );
+    results.push({ size, mb, history, floor, register, call });
+    console.log(
+      `${String(size).padStart(7)}  ${`${mb.toFixed(1)} MB`.padEnd(8)} ${`${history.toFixed(0)} ms`.padStart(14)}  ${`${floor.toFixed(0)} ms`.padStart(18)}  ${(history / floor).toFixed(2).padStart(5)}x  ${`${register.toFixed(0)} ms`.padStart(18)}  ${(register / floor).toFixed(2).padStart(5)}x  ${`${call.toFixed(1)} ms`.padStart(15)}`,
+    );
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+const big = results.find((r) => r.size === 100000);
+if (big) {
+  console.log(
+    `goals at 100k: history --json ${big.history.toFixed(0)} ms (goal <= 1000), register ${big.register.toFixed(0)} ms as a whole process (goal <= 200)`,
+  );
+}
