@@ -5,6 +5,7 @@
 
 export type * from "./drivers/driver.js";
 export { BakeError, BuildFailedError, ExitCode, InterruptedError, type SourceLocation } from "./errors.js";
+export { checkManifest, type FsckProblem, type FsckReport } from "./manifest/fsck.js";
 export { DEFAULT_MANIFEST_FILE, manifestPath } from "./manifest/location.js";
 export { type Ancestry, type Manifest, type OpenOptions, openManifest } from "./manifest/manifest.js";
 export type * from "./manifest/types.js";
