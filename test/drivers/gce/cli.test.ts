@@ -112,6 +112,77 @@ describe("bake build --target gce (against the fake Compute Engine)", () => {
   });
 });
 
+describe("bake build --target gce under injected faults", () => {
+  const faults = [
+    {
+      name: "quota on instances.insert",
+      call: "instances.insert",
+      kind: "quota",
+      says: "HTTP 403 quotaExceeded",
+    },
+    {
+      name: "persistent 5xx on images.insert",
+      call: "images.insert",
+      kind: "server-error",
+      times: 4,
+      says: "HTTP 503",
+    },
+    {
+      name: "failed operation of instances.stop",
+      call: "instances.stop",
+      kind: "operation-error",
+      says: "INTERNAL_ERROR",
+    },
+    {
+      name: "failed operation of instances.insert",
+      call: "instances.insert",
+      kind: "operation-error",
+      says: "ZONE_RESOURCE_POOL_EXHAUSTED",
+    },
+  ] as const;
+  for (const fault of faults) {
+    test(`${fault.name}: exit 1, the call named, nothing registered, nothing leaked`, async () => {
+      const before = (await records()).length;
+      fake.clearFaults();
+      fake.inject({ call: fault.call, kind: fault.kind, times: "times" in fault ? fault.times : 1 });
+      const result = await project.bake(fake, [
+        "build",
+        "recipe.yaml",
+        "--var",
+        "app_version=7.0.0",
+        "--no-cache",
+      ]);
+      fake.clearFaults();
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(fault.call);
+      expect(result.stderr).toContain(fault.says);
+      expect((await records()).length).toBe(before);
+      expect(fake.live()).toMatchObject({ instances: 0, disks: 0 });
+    });
+  }
+
+  test("a startup script that never signals: exit 1, the serial call named, nothing leaked", async () => {
+    const before = (await records()).length;
+    fake.silenceGuests();
+    try {
+      const result = await project.bake(
+        fake,
+        ["build", "recipe.yaml", "--var", "app_version=7.0.1", "--no-cache"],
+        {
+          BAKE_GCE_BUILD_TIMEOUT: "2s",
+        },
+      );
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain("instances.getSerialPortOutput");
+      expect(result.stderr).toContain("reported no result within 2s");
+    } finally {
+      fake.silenceGuests(false);
+    }
+    expect((await records()).length).toBe(before);
+    expect(fake.live()).toMatchObject({ instances: 0, disks: 0 });
+  });
+});
+
 describe("bake gc --target gce", () => {
   test("deletes instances and disks labelled by runs older than the limit, and keeps younger ones", async () => {
     const base = fake.images.get("debian-cloud/debian-12-bookworm-v20260101") as FakeImage;

@@ -61,7 +61,11 @@ export class GceProject {
   }
 
   /** Runs `bake ARGS` in-process through `main`, as the CLI would. */
-  async bake(fake: FakeCompute, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  async bake(
+    fake: FakeCompute,
+    args: string[],
+    extraEnv: Record<string, string> = {},
+  ): Promise<{ code: number; stdout: string; stderr: string }> {
     let stdout = "";
     let stderr = "";
     const out = (append: (text: string) => void): TextOut => ({
@@ -70,7 +74,7 @@ export class GceProject {
     });
     const code = await main(args, {
       cwd: this.dir,
-      env: this.env(fake),
+      env: { ...this.env(fake), ...extraEnv },
       stdout: out((text) => {
         stdout += text;
       }),
