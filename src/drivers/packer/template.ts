@@ -240,9 +240,14 @@ function layerSource(index: number, options: TemplateOptions): Record<string, un
   };
 }
 
-// docker: containers get no network and a name carrying the run id (a label would end up in the image).
+// docker: containers get no network and a name carrying the run id (a label would end up in the image). A parent
+// without an entrypoint idles on a /bin/sh command instead of an entrypoint override, which a commit cannot undo.
 function builderDefaults(suffix: string, options: TemplateOptions): Record<string, unknown> {
   if (options.builder !== "docker" || "run_command" in options.source) return {};
+  const idle =
+    options.preserve && options.preserve.entrypoint === null
+      ? ["--", "{{.Image}}", "/bin/sh"]
+      : ["--entrypoint=/bin/sh", "--", "{{.Image}}"];
   return {
     run_command: [
       "-d",
@@ -250,9 +255,7 @@ function builderDefaults(suffix: string, options: TemplateOptions): Record<strin
       "-t",
       "--network=none",
       `--name=bake-${hclVar("bake_run_id")}-${suffix}`,
-      "--entrypoint=/bin/sh",
-      "--",
-      "{{.Image}}",
+      ...idle,
     ],
   };
 }
@@ -260,8 +263,10 @@ function builderDefaults(suffix: string, options: TemplateOptions): Record<strin
 function preserveChanges(options: TemplateOptions): Record<string, unknown> {
   const preserve = options.preserve;
   if (options.builder !== "docker" || preserve === undefined || "changes" in options.source) return {};
-  const changes = [`ENTRYPOINT ${JSON.stringify(preserve.entrypoint ?? [])}`];
+  const changes: string[] = [];
+  if (preserve.entrypoint !== null) changes.push(`ENTRYPOINT ${JSON.stringify(preserve.entrypoint)}`);
   if (preserve.cmd !== null) changes.push(`CMD ${JSON.stringify(preserve.cmd)}`);
+  if (changes.length === 0) return {};
   // Packer renders these as Go templates; a value that looks like one is left to the builder's defaults.
   if (changes.some((change) => change.includes("{{"))) return {};
   return { changes: changes.map(hclLiteral) };
