@@ -14,6 +14,7 @@ export const TUNING_ENVS: Record<string, string> = {
   BAKE_GCE_RETRY_DELAY: "retryDelay",
   BAKE_GCE_BUILD_TIMEOUT: "buildTimeout",
   BAKE_GCE_VERIFY_TIMEOUT: "verifyTimeout",
+  BAKE_GCE_EXTERNAL_IP: "externalIp",
 };
 
 /** The gce target's options after validation, with defaults applied. */
@@ -95,7 +96,10 @@ export function parseGceOptions(
   const errors: string[] = [];
   const warnings: string[] = [];
   const tuned: Record<string, unknown> = {};
-  for (const [name, key] of Object.entries(TUNING_ENVS)) if (env[name]) tuned[key] = env[name];
+  for (const [name, key] of Object.entries(TUNING_ENVS)) {
+    const value = env[name];
+    if (value) tuned[key] = value === "true" ? true : value === "false" ? false : value;
+  }
   const raw = { ...given, ...tuned };
   for (const key of Object.keys(raw)) {
     if (KNOWN.includes(key)) continue;
