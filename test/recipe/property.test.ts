@@ -131,7 +131,7 @@ const recipeLike = fc.record(
 describe("the recipe loader under random input", () => {
   test("answers arbitrary text with diagnostics, never an exception", () => {
     fc.assert(fc.property(fc.string({ unit: "binary", maxLength: 300 }), expectOnlyDiagnostics), {
-      numRuns: 300,
+      numRuns: 200,
     });
   });
 
@@ -152,7 +152,7 @@ describe("the recipe loader under random input", () => {
   test("answers recipe-shaped values with random parts with diagnostics, never an exception", () => {
     fc.assert(
       fc.property(recipeLike, (value) => expectOnlyDiagnostics(stringify(value))),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 });
