@@ -122,6 +122,18 @@ describe("bake plan", () => {
     expect(run.stdout()).not.toContain("committed-s3cret");
   });
 
+  it("colours the human view on a terminal unless NO_COLOR is set", async () => {
+    for (const [env, coloured] of [
+      [{ BAKE_VAR_api_token: SECRET }, true],
+      [{ BAKE_VAR_api_token: SECRET, NO_COLOR: "1" }, false],
+    ] as const) {
+      const run = capture({ ...env });
+      const io = { ...run.io, stdout: { write: run.io.stdout.write, isTTY: true } };
+      expect(await main(["plan", "recipe.yaml"], io)).toBe(0);
+      expect(run.stdout().includes("\u001b[")).toBe(coloured);
+    }
+  });
+
   it("reports a missing recipe as bad input without a stack trace", async () => {
     const run = capture();
     expect(await main(["plan", "nope.yaml"], run.io)).toBe(2);
