@@ -3,7 +3,7 @@ import { dirname, resolve } from "node:path";
 import { BakeError } from "../errors.js";
 import { type Diagnostic, renderDiagnostics } from "./diagnostics.js";
 import { normalizeRecipe } from "./normalize.js";
-import { MAX_RECIPE_BYTES, parseRecipeText } from "./parse.js";
+import { MAX_RECIPE_BYTES, parseRecipeText, tooLarge } from "./parse.js";
 import { RULES, type RuleContext } from "./rules/index.js";
 import { schemaDiagnostics } from "./schema/errors.js";
 import { schemaErrors } from "./schema/validate.js";
@@ -31,8 +31,8 @@ export async function loadRecipe(file: string, options: { cwd?: string } = {}): 
   let text: string;
   try {
     const bytes = await readFile(path);
-    if (bytes.length > MAX_RECIPE_BYTES) text = " ".repeat(MAX_RECIPE_BYTES + 1);
-    else text = bytes.toString("utf8");
+    if (bytes.length > MAX_RECIPE_BYTES) return { errors: [tooLarge(file, bytes.length)], warnings: [] };
+    text = bytes.toString("utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return {

@@ -24,17 +24,20 @@ export function normalizeRecipe(
   const verify: CheckSpec[] = (written.verify ?? []).map((check, c) =>
     normalizeCheck(check, (value) => mode(["verify", c, "file", "mode"], value)),
   );
-  const vars: Record<string, VarSpec> = {};
-  for (const [name, spec] of Object.entries(written.vars ?? {})) {
-    vars[name] = {
-      type: spec.type ?? "string",
-      secret: spec.secret ?? false,
-      ...(spec.description !== undefined ? { description: spec.description } : {}),
-      ...(spec.default !== undefined ? { default: spec.default } : {}),
-      ...(spec.enum !== undefined ? { enum: spec.enum } : {}),
-      ...(spec.pattern !== undefined ? { pattern: spec.pattern } : {}),
-    };
-  }
+  // fromEntries defines own properties, so even a key such as `__proto__` stays data, never a prototype.
+  const vars: Record<string, VarSpec> = Object.fromEntries(
+    Object.entries(written.vars ?? {}).map(([name, spec]): [string, VarSpec] => [
+      name,
+      {
+        type: spec.type ?? "string",
+        secret: spec.secret ?? false,
+        ...(spec.description !== undefined ? { description: spec.description } : {}),
+        ...(spec.default !== undefined ? { default: spec.default } : {}),
+        ...(spec.enum !== undefined ? { enum: spec.enum } : {}),
+        ...(spec.pattern !== undefined ? { pattern: spec.pattern } : {}),
+      },
+    ]),
+  );
   return {
     apiVersion: "bake/v1",
     name: written.name,
@@ -137,9 +140,7 @@ function normalizeCheck(
 
 // Env values may be written as numbers or booleans in YAML; processes only see strings.
 function stringEnv(env: Record<string, WrittenScalar> | undefined): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env ?? {})) result[key] = String(value);
-  return result;
+  return Object.fromEntries(Object.entries(env ?? {}).map(([key, value]) => [key, String(value)]));
 }
 
 function shorten(script: string): string {

@@ -18,19 +18,7 @@ export interface ParseResult {
 /** Parse recipe text as one YAML document, keeping positions; every problem becomes a diagnostic. */
 export function parseRecipeText(text: string, file: string): ParseResult {
   const size = Buffer.byteLength(text, "utf8");
-  if (size > MAX_RECIPE_BYTES) {
-    return {
-      errors: [
-        {
-          code: "recipe-too-large",
-          message: `the recipe is ${size} bytes, more than the ${MAX_RECIPE_BYTES}-byte limit`,
-          location: { file, line: 1, col: 1 },
-          hint: "move large content into files next to the recipe and use `copy`",
-        },
-      ],
-      warnings: [],
-    };
-  }
+  if (size > MAX_RECIPE_BYTES) return { errors: [tooLarge(file, size)], warnings: [] };
   const lines = new LineCounter();
   const doc = parseDocument(text, {
     lineCounter: lines,
@@ -74,6 +62,16 @@ export function parseRecipeText(text: string, file: string): ParseResult {
       warnings,
     };
   }
+}
+
+/** The error for a recipe over {@link MAX_RECIPE_BYTES}, refused before parsing. */
+export function tooLarge(file: string, size: number): Diagnostic {
+  return {
+    code: "recipe-too-large",
+    message: `the recipe is ${size} bytes, more than the ${MAX_RECIPE_BYTES}-byte limit`,
+    location: { file, line: 1, col: 1 },
+    hint: "move large content into files next to the recipe and use `copy`",
+  };
 }
 
 interface YamlProblem {

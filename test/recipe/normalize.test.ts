@@ -102,6 +102,16 @@ describe("normalisation", () => {
     ]);
   });
 
+  test("keeps keys such as __proto__ as plain data", () => {
+    const { recipe } = valid(
+      'vars:\n  __proto__: { default: "x" }\nlabels: { a: "${vars.__proto__}" }\nlayers:\n  - name: app\n    steps:\n      - run: env\n        env: { __proto__: "1" }\n',
+    );
+    expect(Object.keys(recipe?.vars ?? {})).toEqual(["__proto__"]);
+    expect(Object.hasOwn(recipe?.vars ?? {}, "__proto__")).toBe(true);
+    const step = recipe?.layers[0]?.steps[0];
+    expect(step && "env" in step ? Object.keys(step.env) : []).toEqual(["__proto__"]);
+  });
+
   test("warns when a secret has a default written in the recipe", () => {
     const { warnings } = valid(
       'vars:\n  t: { secret: true, default: "x" }\nlayers:\n  - name: app\n    steps:\n      - run: "true"\n',
