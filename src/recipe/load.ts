@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { BakeError } from "../errors.js";
 import { type Diagnostic, renderDiagnostics } from "./diagnostics.js";
@@ -30,7 +30,7 @@ export async function loadRecipe(file: string, options: { cwd?: string } = {}): 
   const path = resolve(cwd, file);
   let text: string;
   try {
-    const bytes = await readFile(path);
+    const bytes = await readAtMost(path, MAX_RECIPE_BYTES + 1);
     if (bytes.length > MAX_RECIPE_BYTES) return { errors: [tooLarge(file, bytes.length)], warnings: [] };
     text = bytes.toString("utf8");
   } catch (error) {
@@ -55,6 +55,23 @@ export async function loadRecipe(file: string, options: { cwd?: string } = {}): 
     };
   }
   return validateRecipe(text, { file, cwd });
+}
+
+// Reads no more than `limit` bytes, so a huge file or an endless device cannot exhaust memory.
+async function readAtMost(path: string, limit: number): Promise<Buffer> {
+  const handle = await open(path, "r");
+  try {
+    const buffer = Buffer.alloc(limit);
+    let filled = 0;
+    while (filled < limit) {
+      const { bytesRead } = await handle.read(buffer, filled, limit - filled, null);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return buffer.subarray(0, filled);
+  } finally {
+    await handle.close();
+  }
 }
 
 /**

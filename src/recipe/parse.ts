@@ -68,7 +68,7 @@ export function parseRecipeText(text: string, file: string): ParseResult {
 export function tooLarge(file: string, size: number): Diagnostic {
   return {
     code: "recipe-too-large",
-    message: `the recipe is ${size} bytes, more than the ${MAX_RECIPE_BYTES}-byte limit`,
+    message: `the recipe is more than ${MAX_RECIPE_BYTES} bytes (the limit)${size > MAX_RECIPE_BYTES + 1 ? `: ${size} bytes` : ""}`,
     location: { file, line: 1, col: 1 },
     hint: "move large content into files next to the recipe and use `copy`",
   };

@@ -149,3 +149,11 @@ describe("normalisation", () => {
     expect(error?.detail).toContain(`${file}:5:11: error: \`Bad\` is not a valid key in \`labels\``);
   });
 });
+
+describe("reading recipe files", () => {
+  test("stops reading past the size limit, even from an endless device", async () => {
+    const { loadRecipe } = await import("../../src/recipe/load.js");
+    const result = await loadRecipe("/dev/zero");
+    expect(result.errors.map((e) => e.code)).toEqual(["recipe-too-large"]);
+  });
+});
