@@ -82,7 +82,7 @@ export async function bakeLayer(
     const configDescriptor = await store.writeJsonBlob(config, MEDIA.config);
     const manifest = childManifest({ parent, config: configDescriptor, captured });
     const id = await store.addImage({ manifest, runId: input.runId, kind: "layer" });
-    await store.adoptLayerDir(captured.diffId, upper);
+    await store.adoptLayerDir(captured.diffId, upper, captured.opaque);
     return {
       id,
       driver: "local",

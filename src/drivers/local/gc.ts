@@ -73,9 +73,10 @@ export async function collectGarbage(input: {
     }
     const layersRoot = join(store.root, "layers");
     for (const key of await readdir(layersRoot).catch(() => [] as string[])) {
-      for (const hex of await readdir(join(layersRoot, key)).catch(() => [] as string[])) {
-        if (diffIds.has(`sha256:${hex}`)) continue;
-        const path = join(layersRoot, key, hex);
+      for (const name of await readdir(join(layersRoot, key)).catch(() => [] as string[])) {
+        // Layer dirs are named by their diff id; `<hex>.opaque.json` sidecars live and die with them.
+        if (diffIds.has(`sha256:${name.slice(0, 64)}`)) continue;
+        const path = join(layersRoot, key, name);
         const info = await stat(path).catch(() => undefined);
         if (!info || info.mtimeMs >= live.oldestStart) continue;
         report.layerDirs.push(path);

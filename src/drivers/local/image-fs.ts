@@ -1,7 +1,9 @@
 import type { Stats } from "node:fs";
+import { readFileSync } from "node:fs";
 import { lstat, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { BakeError } from "../../errors.js";
+import { opaqueSidecar } from "./store.js";
 
 /** An entry of an image's file tree as the overlay would show it. */
 export interface ImageEntry {
@@ -19,8 +21,25 @@ function isWhiteout(stats: Stats): boolean {
   return stats.isCharacterDevice() && stats.rdev === 0;
 }
 
+const opaqueCache = new Map<string, Set<string>>();
+
+// A layer dir's opaque directories, from the sidecar the store writes beside it (none for an upper in progress).
+function opaqueDirs(dir: string): Set<string> {
+  let found = opaqueCache.get(dir);
+  if (!found) {
+    try {
+      found = new Set(JSON.parse(readFileSync(opaqueSidecar(dir), "utf8")) as string[]);
+    } catch {
+      found = new Set();
+    }
+    opaqueCache.set(dir, found);
+  }
+  return found;
+}
+
 /** The top-most entry at an exact path (no symlink resolution), or undefined when absent or whited out. */
 async function entryAt(dirs: readonly string[], path: string): Promise<Omit<ImageEntry, "path"> | undefined> {
+  const parts = splitPath(path);
   for (const [layer, dir] of dirs.entries()) {
     const hostPath = join(dir, path);
     try {
@@ -28,7 +47,13 @@ async function entryAt(dirs: readonly string[], path: string): Promise<Omit<Imag
       if (isWhiteout(stats)) return undefined;
       return { layer, hostPath, stats };
     } catch {
-      // Absent in this layer (or a parent is not a directory here): look below.
+      // Absent in this layer (or a parent is not a directory here): look below, unless a parent is opaque here.
+    }
+    const opaque = opaqueDirs(dir);
+    if (opaque.size > 0) {
+      for (let depth = 1; depth < parts.length; depth += 1) {
+        if (opaque.has(parts.slice(0, depth).join("/"))) return undefined;
+      }
     }
   }
   return undefined;

@@ -18,6 +18,8 @@ export interface CapturedLayer {
   size: number;
   /** `sha256:` of the uncompressed tar (the config's diff id). */
   diffId: string;
+  /** Directories (relative, no trailing slash) the layer replaces wholesale: lower layers show nothing under them. */
+  opaque: string[];
 }
 
 const OPAQUE_KEYS = ["SCHILY.xattr.user.overlay.opaque", "SCHILY.xattr.trusted.overlay.opaque"];
@@ -73,16 +75,21 @@ export async function captureLayer(input: {
     },
   });
   const normalized = new PassThrough();
+  const opaque: string[] = [];
   const writing = pipeline(normalized, tee, createGzip({ level: constants.Z_BEST_SPEED }), blob.stream);
   try {
-    await Promise.all([normalize(tar.stdout, normalized, input.epoch, owner), writing, tar.done]);
+    await Promise.all([
+      normalize({ source: tar.stdout, out: normalized, epoch: input.epoch, owner, opaque }),
+      writing,
+      tar.done,
+    ]);
   } catch (error) {
     normalized.destroy();
     await blob.abort();
     throw error;
   }
   const { digest, size } = await blob.commit();
-  return { digest, size, diffId: `sha256:${diffHash.digest("hex")}` };
+  return { digest, size, diffId: `sha256:${diffHash.digest("hex")}`, opaque };
 }
 
 // Without a mapping, tar runs directly as the caller.
@@ -121,12 +128,14 @@ async function startTar(
   return { stdout, done };
 }
 
-async function normalize(
-  source: Readable,
-  out: PassThrough,
-  epoch: number,
-  owner: (uid: number, gid: number) => { uid: number; gid: number },
-): Promise<void> {
+async function normalize(input: {
+  source: Readable;
+  out: PassThrough;
+  epoch: number;
+  owner: (uid: number, gid: number) => { uid: number; gid: number };
+  opaque: string[];
+}): Promise<void> {
+  const { source, out, epoch, owner } = input;
   const writer = new TarWriter(out);
   try {
     for await (const entry of readTar(source)) {
@@ -161,6 +170,7 @@ async function normalize(
       }
       if (header.type === "dir" && OPAQUE_KEYS.some((key) => entry.header.pax[key]?.startsWith("y"))) {
         await writer.header(marker(`${header.name}.wh..wh..opq`, mtime));
+        input.opaque.push(header.name.replace(/\/$/, ""));
       }
     }
     await writer.finish();

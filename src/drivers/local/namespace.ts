@@ -45,9 +45,13 @@ export async function spawnNamespaced(options: SpawnNamespacedOptions): Promise<
   if (options.sandbox) flags.push("--mount", "--pid", "--fork", "--propagation", "private");
   else flags.push("--fork");
   if (options.isolateNetwork) flags.push("--net");
-  const child = spawn("unshare", [...flags, "--", "/bin/sh", "-c", HANDSHAKE, "sh", ...options.argv], {
+  // setpriv --pdeathsig: if bake itself is killed, unshare dies and takes the namespace with it (--kill-child).
+  // Its own process group lets kill() reach every process that stayed in it, and keeps a terminal's Ctrl-C for bake.
+  const argv = ["--pdeathsig", "KILL", "unshare", ...flags, "--", "/bin/sh", "-c", HANDSHAKE, "sh", ...options.argv];
+  const child = spawn("setpriv", argv, {
     stdio: [options.stdin ?? "ignore", "pipe", "pipe", "pipe", "pipe"],
     env: options.env ?? { PATH: HOST_PATH },
+    detached: true,
   });
   const exited = new Promise<number>((resolve) => {
     child.once("error", () => resolve(127));
@@ -91,7 +95,12 @@ export async function spawnNamespaced(options: SpawnNamespacedOptions): Promise<
     stderr: child.stderr as Readable,
     exited,
     kill: () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      try {
+        process.kill(-(child.pid as number), "SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
     },
   };
 }

@@ -254,8 +254,12 @@ export class Store {
       if (!(await exists(dir))) {
         const temp = this.tempPath("unpack");
         try {
-          await unpackLayer({ blob: this.blobPath(layer.digest), dir: temp, mapping: this.mapping });
-          await this.adoptLayerDir(diffId, temp);
+          const { opaque } = await unpackLayer({
+            blob: this.blobPath(layer.digest),
+            dir: temp,
+            mapping: this.mapping,
+          });
+          await this.adoptLayerDir(diffId, temp, opaque);
         } finally {
           await removeTree(temp, this.mapping);
         }
@@ -265,11 +269,15 @@ export class Store {
     return dirs.reverse();
   }
 
-  /** Moves a finished layer directory (a sandbox's upper dir) into the cache; a concurrent twin wins quietly. */
-  async adoptLayerDir(diffId: string, dir: string): Promise<void> {
+  /**
+   * Moves a finished layer directory (a sandbox's upper dir) into the cache; a concurrent twin wins quietly.
+   * Its opaque directories go to a sidecar file first, since Node cannot read the overlay xattrs.
+   */
+  async adoptLayerDir(diffId: string, dir: string, opaque: readonly string[]): Promise<void> {
     const target = this.layerDir(diffId);
     await mkdir(join(this.root, "layers", this.mapping.key), { recursive: true });
     if (await exists(target)) return;
+    await atomicWrite(this, opaqueSidecar(target), JSON.stringify(opaque));
     try {
       await rename(dir, target);
     } catch (error) {
@@ -290,6 +298,11 @@ export class Store {
     await writeFile(join(dir, "pid"), `${process.pid} ${processStartTime(process.pid) ?? ""}\n`);
     return dir;
   }
+}
+
+/** Where the list of a layer directory's opaque directories is kept (beside it, never inside the image). */
+export function opaqueSidecar(layerDir: string): string {
+  return `${layerDir}.opaque.json`;
 }
 
 /** Whether a process with this pid exists. */

@@ -17,11 +17,16 @@ const OPAQUE_XATTR = "SCHILY.xattr.user.overlay.opaque";
  * devices and `.wh..wh..opq` marks its directory opaque (`user.overlay.opaque`), as overlayfs expects.
  * GNU tar does the writing, as the sandbox's root, so owners land mapped as the sandbox will see them.
  */
-export async function unpackLayer(input: { blob: string; dir: string; mapping: IdMapping }): Promise<void> {
+export async function unpackLayer(input: {
+  blob: string;
+  dir: string;
+  mapping: IdMapping;
+}): Promise<{ opaque: string[] }> {
   await mkdir(input.dir, { recursive: true });
   const converted = new PassThrough();
   const source = await decompressed(input.blob);
-  const conversion = convertToOverlay(source, converted);
+  const opaque: string[] = [];
+  const conversion = convertToOverlay(source, converted, opaque);
   const extraction = runAsSandboxRoot({
     argv: [
       "tar",
@@ -49,6 +54,7 @@ export async function unpackLayer(input: { blob: string; dir: string; mapping: I
     });
   }
   if (extracting.status === "rejected") throw extracting.reason;
+  return { opaque };
 }
 
 async function decompressed(blob: string): Promise<Readable> {
@@ -63,7 +69,7 @@ async function decompressed(blob: string): Promise<Readable> {
   return head[0] === 0x1f && head[1] === 0x8b ? file.pipe(createGunzip()) : file;
 }
 
-async function convertToOverlay(source: Readable, out: PassThrough): Promise<void> {
+async function convertToOverlay(source: Readable, out: PassThrough, opaque: string[]): Promise<void> {
   const writer = new TarWriter(out);
   const dirs = new Map<string, TarHeader>();
   try {
@@ -84,6 +90,7 @@ async function convertToOverlay(source: Readable, out: PassThrough): Promise<voi
           size: 0,
         };
         await writer.header({ ...dir, size: 0, pax: { [OPAQUE_XATTR]: "y" } });
+        opaque.push(parent.replace(/\/$/, ""));
         continue;
       }
       if (base.startsWith(WHITEOUT)) {

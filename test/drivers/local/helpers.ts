@@ -1,7 +1,16 @@
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, relative } from "node:path";
+import ts from "typescript";
 
 const APPLETS = execFileSync("/bin/busybox", ["--list"], { encoding: "utf8" })
   .split("\n")
@@ -71,4 +80,29 @@ export function plan(input: {
     vars: {},
     secrets: [],
   };
+}
+
+const SRC = join(import.meta.dirname, "../../../src");
+
+/** Writes plain JavaScript of the local driver (no type checking) to `out`, to run it with bare node in another process. */
+export function transpileDriver(out: string): void {
+  const walk = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+      entry.isDirectory()
+        ? walk(join(dir, entry.name))
+        : entry.name.endsWith(".ts")
+          ? [join(dir, entry.name)]
+          : [],
+    );
+  // The driver and the few modules it imports at run time (type-only imports vanish).
+  const files = [...walk(join(SRC, "drivers/local")), join(SRC, "errors.ts"), join(SRC, "plan/secrets.ts")];
+  for (const file of files) {
+    const { outputText } = ts.transpileModule(readFileSync(file, "utf8"), {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    });
+    const target = join(out, relative(SRC, file)).replace(/\.ts$/, ".js");
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, outputText);
+  }
+  writeFileSync(join(out, "package.json"), '{"type":"module"}');
 }

@@ -91,9 +91,10 @@ describe("layers", () => {
         check({ kind: "file", path: "/etc/base-release", exists: false }),
         check({ kind: "run", script: "test ! -e /usr/share/doc/old/README && test -e /etc/passwd", env: {} }),
         check({ kind: "file", path: "/usr/share/doc/NEW", exists: true, contains: "new" }),
+        check({ kind: "file", path: "/usr/share/doc/old/README", exists: false }),
       ],
     });
-    expect(result.checks.map((c) => c.ok)).toEqual([true, true, true]);
+    expect(result.checks.map((c) => c.ok)).toEqual([true, true, true, true]);
   });
 
   test("gives the same layer digest for the same inputs, whatever the time", async () => {

@@ -11,38 +11,12 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
-import ts from "typescript";
 import { beforeAll, describe, expect, test } from "vitest";
-import { makeBusyboxRootfs } from "./helpers.js";
+import { makeBusyboxRootfs, transpileDriver } from "./helpers.js";
 
 const isRoot = process.getuid?.() === 0;
 const reason = isRoot ? undefined : "rootless tests create throwaway users, which needs root";
 if (reason) console.warn(`skipping rootless sandbox tests: ${reason}`);
-
-const SRC = join(import.meta.dirname, "../../../src");
-
-// Plain JavaScript of the local driver (no type checking), so an unprivileged user can run the driver with bare node.
-function transpileSources(out: string): void {
-  const walk = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-      entry.isDirectory()
-        ? walk(join(dir, entry.name))
-        : entry.name.endsWith(".ts")
-          ? [join(dir, entry.name)]
-          : [],
-    );
-  // The driver and the few modules it imports at run time (type-only imports vanish).
-  const files = [...walk(join(SRC, "drivers/local")), join(SRC, "errors.ts"), join(SRC, "plan/secrets.ts")];
-  for (const file of files) {
-    const { outputText } = ts.transpileModule(readFileSync(file, "utf8"), {
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-    });
-    const target = join(out, relative(SRC, file)).replace(/\.ts$/, ".js");
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, outputText);
-  }
-  writeFileSync(join(out, "package.json"), '{"type":"module"}');
-}
 
 function ensureUser(name: string, subordinate: boolean): { uid: number; gid: number } {
   try {
@@ -109,7 +83,7 @@ describe.skipIf(!isRoot)("rootless sandboxes (an unprivileged user)", () => {
   let lib: string;
   beforeAll(() => {
     const out = mkdtempSync(join(tmpdir(), "bake-rootless-lib-"));
-    transpileSources(out);
+    transpileDriver(out);
     writeFileSync(join(out, "inner.mjs"), INNER);
     chmodSync(out, 0o755);
     lib = out;
