@@ -63,7 +63,7 @@ function stepDetails(step: PlannedStep): string[] {
     if (env) details.push(`env ${env}`);
     if (step.workdir) details.push(`workdir ${step.workdir}`);
     if (step.user) details.push(`user ${step.user}`);
-    if (step.timeoutMs !== undefined) details.push(`timeout ${step.timeoutMs / 1000}s`);
+    if (step.timeoutMs !== undefined) details.push(`timeout ${duration(step.timeoutMs)}`);
   } else if (step.kind === "copy") {
     const files = step.entries.filter((entry) => entry.type === "file");
     const bytes = files.reduce((sum, entry) => sum + (entry.size ?? 0), 0);
@@ -88,8 +88,8 @@ function describeEnv(env: Record<string, PlanString>): string {
 }
 
 function describeCheck(check: PlannedCheck): string {
-  const retries = check.retries > 0 ? `, ${check.retries} retries every ${check.intervalMs / 1000}s` : "";
-  const timing = `timeout ${check.timeoutMs / 1000}s${retries}`;
+  const retries = check.retries > 0 ? `, ${check.retries} retries every ${duration(check.intervalMs)}` : "";
+  const timing = `timeout ${duration(check.timeoutMs)}${retries}`;
   switch (check.kind) {
     case "run":
       return `run ${check.argv ? check.argv.join(" ") : firstLine(check.script ?? "")} (${timing})`;
@@ -113,4 +113,21 @@ function firstLine(script: string): string {
 
 function octal(mode: number): string {
   return `0${mode.toString(8)}`;
+}
+
+// 900000 -> "15m", 90000 -> "1m30s", 1500 -> "1.5s", 250 -> "250ms": the way recipes write durations.
+function duration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  const parts: string[] = [];
+  let rest = ms / 1000;
+  for (const [unit, size] of [
+    ["h", 3600],
+    ["m", 60],
+  ] as const) {
+    const whole = Math.floor(rest / size);
+    if (whole > 0) parts.push(`${whole}${unit}`);
+    rest -= whole * size;
+  }
+  if (rest > 0) parts.push(`${Number(rest.toFixed(3))}s`);
+  return parts.join("");
 }
