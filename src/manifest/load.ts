@@ -48,21 +48,29 @@ export function loadManifestFile(path: string, options: LoadOptions = {}): Loade
 
 /** Parses the bytes that follow `loaded.completeEnd` into `loaded`, so a writer can catch up without re-reading. */
 export function appendLines(loaded: Loaded, bytes: Buffer, path: string, options: LoadOptions = {}): void {
-  const lastNewline = bytes.lastIndexOf(0x0a);
+  const lastNewline = bytes.lastIndexOf(NEWLINE);
   const completeBytes = lastNewline + 1;
   let line = loaded.lineCount;
-  const text = bytes.toString("utf8", 0, completeBytes);
   let start = 0;
-  while (start < text.length) {
-    const end = text.indexOf("\n", start);
+  // Works on bytes, decoding only the lines it parses: skipped layer lines are never turned into strings.
+  let nextBuild = -1;
+  while (start < completeBytes) {
+    const end = bytes.indexOf(NEWLINE, start);
     line += 1;
-    const lineText = text.slice(start, end);
-    if (line === 1) loaded.header = parseHeader(lineText, path);
-    else if (!(options.skipLayers && isLayerLine(lineText))) parseEntryLine(loaded, lineText, line);
+    if (line === 1) {
+      loaded.header = parseHeader(bytes.toString("utf8", start, end), path);
+    } else {
+      if (options.skipLayers && nextBuild < start) {
+        const found = bytes.indexOf(BUILD_KEY, start);
+        nextBuild = found < 0 ? bytes.length : found;
+      }
+      const skip = options.skipLayers && isLayerLine(bytes, start, end, nextBuild);
+      if (!skip) parseEntryLine(loaded, bytes.toString("utf8", start, end), line);
+    }
     start = end + 1;
   }
   if (lastNewline >= 0) {
-    const lineStart = bytes.lastIndexOf(0x0a, lastNewline - 1) + 1;
+    const lineStart = bytes.lastIndexOf(NEWLINE, lastNewline - 1) + 1;
     loaded.lastLineHash = digest(bytes.subarray(lineStart, lastNewline));
   }
   const tornBytes = bytes.length - completeBytes;
@@ -78,10 +86,16 @@ export function appendLines(loaded: Loaded, bytes: Buffer, path: string, options
   loaded.lineCount = line;
 }
 
+const NEWLINE = 0x0a;
+const RECORD_START = Buffer.from('{"artifact":');
+const BUILD_KEY = Buffer.from('"build":');
+
 // Canonical JSON sorts keys, so a format 1.x record line starts with its "artifact" field, and only image records
 // have a top-level "build". A layer line may mention "build" inside details or labels; then it is parsed anyway.
-function isLayerLine(text: string): boolean {
-  return text.startsWith('{"artifact":') && !text.includes('"build":');
+function isLayerLine(bytes: Buffer, start: number, end: number, nextBuild: number): boolean {
+  const isRecord =
+    bytes.compare(RECORD_START, 0, RECORD_START.length, start, start + RECORD_START.length) === 0;
+  return isRecord && !(nextBuild >= start && nextBuild < end);
 }
 
 function parseEntryLine(loaded: Loaded, text: string, line: number): void {
