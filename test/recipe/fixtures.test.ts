@@ -52,3 +52,10 @@ describe("invalid recipe fixtures", () => {
     expect(result.recipe?.layers.map((layer) => layer.name)).toEqual(["runtime", "app"]);
   });
 });
+
+describe("typos", () => {
+  test("report the unknown key alone, not also the key or step kind it was meant to be", async () => {
+    const result = await loadRecipe(join(root, "step-typo", "recipe.yaml"));
+    expect(result.errors.map((e) => e.code)).toEqual(["unknown-key"]);
+  });
+});

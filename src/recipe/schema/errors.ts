@@ -12,15 +12,24 @@ export function schemaDiagnostics(source: RecipeSource, value: unknown, errors: 
     (e) =>
       e.keyword !== "if" && !summaries.some((s) => s !== e && e.schemaPath.startsWith(`${s.schemaPath}/`)),
   );
-  // "missing `layers`" says nothing new next to "unknown key `layer`, did you mean `layers`?".
+  // "missing `layers`" (or "needs one of `run`, `copy`, `file`") says nothing new next to
+  // "unknown key `layer`, did you mean `layers`?".
   const unknown = kept.filter((e) => e.keyword === "additionalProperties");
-  const typoOf = (e: SchemaError) =>
-    e.keyword === "required" &&
-    unknown.some(
+  const typoOf = (e: SchemaError) => {
+    const wanted =
+      e.keyword === "required"
+        ? [String(e.params.missingProperty)]
+        : e.keyword === "oneOf" && e.params.passingSchemas === null
+          ? ((schemaAt(e.schemaPath) as unknown as { required?: string[] }[] | undefined) ?? []).flatMap(
+              (branch) => branch.required ?? [],
+            )
+          : [];
+    return unknown.some(
       (u) =>
         u.instancePath === e.instancePath &&
-        nearest(String(u.params.additionalProperty), [String(e.params.missingProperty)]) !== undefined,
+        nearest(String(u.params.additionalProperty), wanted) !== undefined,
     );
+  };
   const seen = new Set<string>();
   const diagnostics: { offset: number; diagnostic: Diagnostic }[] = [];
   for (const error of kept) {
