@@ -46,11 +46,11 @@ async function distIsStale(): Promise<boolean> {
   return built.mtimeMs < newest;
 }
 
-function spawnBuild(): {
+function spawnBuild(recipe = "slow.yaml"): {
   child: ChildProcess;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 } {
-  const child = spawn(process.execPath, [join(repo, "bin/bake.js"), "build", "slow.yaml"], {
+  const child = spawn(process.execPath, [join(repo, "bin/bake.js"), "build", recipe], {
     cwd: project.dir,
     env: project.env(fake),
     stdio: ["ignore", "pipe", "pipe"],
@@ -70,10 +70,27 @@ async function waitForRunningStep(): Promise<void> {
   );
 }
 
+// Records of the slow lineage: what a killed build must never register.
 async function imageRecords(): Promise<number> {
   const manifest = await openManifest(project.env(fake).BAKE_MANIFEST as string);
-  return manifest.records().length;
+  return manifest.records().filter((record) => record.lineage === "slow").length;
 }
+
+describe("the compiled CLI", () => {
+  test("exits by itself after a gce build: no open connection or timer keeps it alive", async () => {
+    await project.write(
+      "quick.yaml",
+      SLOW_RECIPE.replace("name: slow", "name: quick").replace("sleep 40; echo never", "true"),
+    );
+    const { exited } = spawnBuild("quick.yaml");
+    const result = await Promise.race([
+      exited,
+      new Promise<"hung">((done) => setTimeout(() => done("hung"), 60_000)),
+    ]);
+    expect(result).toEqual({ code: 0, signal: null });
+    expect(fake.live()).toMatchObject({ instances: 0, disks: 0 });
+  }, 90_000);
+});
 
 describe("a bake process that dies mid-build", () => {
   test("SIGINT deletes the builder and its disk, registers nothing and exits 130", async () => {
