@@ -90,6 +90,47 @@ describe("compile", () => {
     expect(error.message).toContain("labels.token");
   });
 
+  it.each([
+    [
+      "an argv element",
+      { layers: [{ name: "one", steps: [{ kind: "run", argv: ["echo", "${vars.api_token}"], env: {} }] }] },
+      "run[1]",
+    ],
+    [
+      "a copy destination",
+      { layers: [{ name: "one", steps: [{ kind: "copy", from: "dist/", to: "/opt/${vars.api_token}/" }] }] },
+      ".to",
+    ],
+    [
+      "a target option",
+      { target: { driver: "gce", options: { project: "${vars.api_token}" } } },
+      "target.project",
+    ],
+    [
+      "a check url",
+      {
+        verify: [
+          {
+            kind: "http",
+            name: "h",
+            url: "http://x/${vars.api_token}",
+            status: 200,
+            retries: 0,
+            intervalMs: 1,
+            timeoutMs: 1,
+          },
+        ],
+      },
+      "url",
+    ],
+  ] as [string, Partial<Recipe>, string][])("refuses a secret in %s", async (_what, overrides, field) => {
+    const recipe = makeRecipe(root, overrides);
+    const inputs = await gatherInputs(recipe);
+    const error = thrown(() => compile(recipe, { vars: VARS, secretNames: SECRET_NAMES, inputs }));
+    expect(error.code).toBe("secret-not-allowed");
+    expect(error.message).toContain(field);
+  });
+
   it("refuses a variable that has no value", async () => {
     const recipe = makeRecipe(root, { version: "${vars.missing}" });
     const inputs = await gatherInputs(recipe);
