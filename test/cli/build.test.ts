@@ -91,8 +91,7 @@ describe("bake build", () => {
         CI: "true",
       },
     );
-    expect(run.stderr).toBe("");
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^\d\d:\d\d:\d\d\.\d{3} build cli-svc 2\.0\.0 with local/m);
     expect(run.stdout).toContain("app:1 | using token ***");
     expect(run.stdout).toMatch(/registered cli-svc 2\.0\.0 build 1\n {2}id {8}sha256:[0-9a-f]{64}\n/);

@@ -21,12 +21,10 @@ afterAll(async () => {
 describe("bake build with the local driver and real sandboxes", () => {
   it("builds a two-layer image on a lineage parent, verifies it on a fresh sandbox and registers it", async () => {
     const base = await project.build("base/recipe.yaml");
-    expect(base.stderr).toBe("");
-    expect(base.code).toBe(0);
+    expect(base.code, base.stderr).toBe(0);
 
     const app = await project.build("app/recipe.yaml");
-    expect(app.stderr).toBe("");
-    expect(app.code).toBe(0);
+    expect(app.code, app.stderr).toBe(0);
     expect(ofType(app.events, "step-started").map((e) => `${e.layer}:${e.step}`)).toEqual([
       "runtime:0",
       "app:0",
@@ -153,8 +151,7 @@ verify:
 `,
     );
     const run = await project.build("hostile/recipe.yaml", "--var", "greeting=$(touch /tmp/owned)");
-    expect(run.stderr).toBe("");
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     expect(existsSync("/tmp/owned")).toBe(false);
     const [image] = await project.images("e2e-hostile");
     expect(image?.verify?.checks.every((check) => check.ok)).toBe(true);

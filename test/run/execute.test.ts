@@ -236,4 +236,23 @@ describe("execute", () => {
     const error = await execute(plan, options(driver, manifest).options).catch((e: unknown) => e);
     expect((error as BakeError).code).toBe("parent-missing");
   });
+
+  it("refuses a lineage parent built by another driver", async () => {
+    const driver = new RecordingDriver();
+    const manifest = new MemoryManifest();
+    await manifest.register({
+      kind: "image",
+      lineage: "base",
+      version: "1.0.0",
+      parent: { external: { ref: "gce:debian-12", id: "gce:123" } },
+      driver: "gce",
+      artifact: "projects/p/global/images/base-1",
+      recipeDigest: "sha256:00",
+    });
+    const plan = twoLayerPlan({ parent: { kind: "lineage", ref: "base", lineage: "base" } });
+    const error = await execute(plan, options(driver, manifest).options).catch((e: unknown) => e);
+    expect((error as BakeError).code).toBe("parent-driver-mismatch");
+    expect((error as BakeError).hint).toContain("--target local");
+    expect(driver.calls.filter((c) => c.startsWith("bake"))).toEqual([]);
+  });
 });

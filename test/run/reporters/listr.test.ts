@@ -29,6 +29,13 @@ const start: BuildEvent[] = [
 ];
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 60));
+// biome-ignore lint/suspicious/noControlCharactersInRegex: strips terminal escapes to read the text.
+const plain = (chunks: string[]) => chunks.join("").replace(/\u001b\[[0-9;?]*[A-Za-z]/g, "");
+
+// Streamed output shows only while its step runs: wait until a frame drew it (the machine may be busy).
+async function drawn(written: string[], text: string): Promise<void> {
+  for (let i = 0; i < 100 && !plain(written).includes(text); i++) await tick();
+}
 
 async function render(events: BuildEvent[]): Promise<string> {
   const written: string[] = [];
@@ -40,10 +47,10 @@ async function render(events: BuildEvent[]): Promise<string> {
   for (const event of events) {
     reporter.emit(event);
     await tick();
+    if (event.type === "output") await drawn(written, "token *** accepted");
   }
   await reporter.close();
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips terminal escapes to read the text.
-  return written.join("").replace(/\u001b\[[0-9;?]*[A-Za-z]/g, "");
+  return plain(written);
 }
 
 afterEach(() => {
