@@ -77,7 +77,9 @@ function keyText(key: unknown): string | undefined {
 /** Offset of the value at `path` (or of its key, with `key: true`), falling back to the nearest parent. */
 export function offsetOf(source: RecipeSource, path: RecipePath, options: { key?: boolean } = {}): number {
   const { node, key } = nodeAt(source.doc, path);
-  const target = options.key && key ? key : node;
+  // An empty value (`name:`) has a zero-width node after the colon; its key is the better place to point.
+  const empty = node?.range !== undefined && node.range[0] === node.range[1];
+  const target = (options.key || empty) && key ? key : node;
   return target?.range?.[0] ?? 0;
 }
 

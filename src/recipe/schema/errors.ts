@@ -96,6 +96,15 @@ function describeError(
         (typeof data === "number" || typeof data === "boolean") && expected.includes("a string")
           ? `quote it: \`${String(path.at(-1))}: "${String(data)}"\``
           : undefined;
+      if (data === null || data === undefined)
+        return at(here, "missing-value", `${field} has no value; it must be ${expected}`, node.description);
+      if (typeof data === "string" && expected.includes("a string"))
+        return at(
+          here,
+          "bad-format",
+          `${field} "${data}" is not valid: it must be ${expected}`,
+          node.description,
+        );
       return at(
         here,
         "wrong-type",
@@ -161,6 +170,17 @@ function describeError(
         "misplaced-key",
         `\`${property}\` applies only to a \`${needed}\` ${path.includes("verify") ? "check" : "step"}`,
         `remove \`${property}\`, or move it to a \`${needed}\``,
+      );
+    }
+    case "minimum":
+    case "maximum": {
+      const limit = String(error.params.limit);
+      const small = error.keyword === "minimum";
+      return at(
+        here,
+        "out-of-range",
+        `${field} ${JSON.stringify(data)} is too ${small ? "small" : "large"}: it must be at ${small ? "least" : "most"} ${limit}`,
+        node.description,
       );
     }
     case "minItems":
