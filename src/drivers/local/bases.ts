@@ -48,12 +48,8 @@ export async function resolveBase(input: {
     case "dir":
       return { ref: parent.ref, id: await dirImage({ ...input, path: parent.location }) };
     case "oci-archive":
-      return { ref: parent.ref, id: await ociArchiveImage(parent.location, store, input.runId, parent.ref) };
     case "docker-archive":
-      return {
-        ref: parent.ref,
-        id: await dockerArchiveImage(parent.location, store, input.runId, parent.ref),
-      };
+      return { ref: parent.ref, id: await archiveImage({ ...input, scheme: parent.scheme }) };
     default:
       throw new BakeError({
         code: "base-unsupported",
@@ -139,6 +135,31 @@ async function dirImage(input: {
     layers: [{ mediaType: MEDIA.layerGzip, digest: captured.digest, size: captured.size }],
   };
   return input.store.addImage({ manifest, runId: input.runId, kind: "base", ref: input.parent.ref });
+}
+
+// Importing an archive reads and hashes all of it; an unchanged file (same inode, size and mtime) maps to the
+// image imported before, as long as that image is still in the store.
+async function archiveImage(input: {
+  parent: External;
+  store: Store;
+  runId: string;
+  scheme: "oci-archive" | "docker-archive";
+}): Promise<string> {
+  const { parent, store, runId } = input;
+  const info = await stat(parent.location).catch(() => undefined);
+  const key = info
+    ? `${input.scheme}:${parent.location}:${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}`
+    : undefined;
+  if (key) {
+    const known = await store.recalled(key);
+    if (known && (await store.image(known))) return known;
+  }
+  const id =
+    input.scheme === "oci-archive"
+      ? await ociArchiveImage(parent.location, store, runId, parent.ref)
+      : await dockerArchiveImage(parent.location, store, runId, parent.ref);
+  if (key) await store.remember(key, id);
+  return id;
 }
 
 async function ociArchiveImage(path: string, store: Store, runId: string, ref: string): Promise<string> {

@@ -47,7 +47,18 @@ export async function spawnNamespaced(options: SpawnNamespacedOptions): Promise<
   if (options.isolateNetwork) flags.push("--net");
   // setpriv --pdeathsig: if bake itself is killed, unshare dies and takes the namespace with it (--kill-child).
   // Its own process group lets kill() reach every process that stayed in it, and keeps a terminal's Ctrl-C for bake.
-  const argv = ["--pdeathsig", "KILL", "unshare", ...flags, "--", "/bin/sh", "-c", HANDSHAKE, "sh", ...options.argv];
+  const argv = [
+    "--pdeathsig",
+    "KILL",
+    "unshare",
+    ...flags,
+    "--",
+    "/bin/sh",
+    "-c",
+    HANDSHAKE,
+    "sh",
+    ...options.argv,
+  ];
   const child = spawn("setpriv", argv, {
     stdio: [options.stdin ?? "ignore", "pipe", "pipe", "pipe", "pipe"],
     env: options.env ?? { PATH: HOST_PATH },

@@ -238,6 +238,32 @@ export class Store {
     }
   }
 
+  /** A value stored under `key` by {@link remember} (resolution shortcuts), or undefined. */
+  async recalled(key: string): Promise<string | undefined> {
+    try {
+      const memo = JSON.parse(await readFile(join(this.root, "memo.json"), "utf8")) as Record<string, string>;
+      return memo[key];
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Remembers a value (kept small: the newest 200 keys). */
+  async remember(key: string, value: string): Promise<void> {
+    await this.withLock(async () => {
+      let memo: Record<string, string> = {};
+      try {
+        memo = JSON.parse(await readFile(join(this.root, "memo.json"), "utf8")) as Record<string, string>;
+      } catch {
+        // A missing or broken memo only costs a re-import.
+      }
+      delete memo[key];
+      memo[key] = value;
+      const entries = Object.entries(memo).slice(-200);
+      await atomicWrite(this, join(this.root, "memo.json"), JSON.stringify(Object.fromEntries(entries)));
+    });
+  }
+
   /** Where the unpacked layer with this diff id lives for the current id mapping. */
   layerDir(diffId: string): string {
     return join(this.root, "layers", this.mapping.key, digestHex(diffId));

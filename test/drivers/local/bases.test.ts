@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
@@ -50,6 +50,10 @@ describe("bases", () => {
       const target = join(work, `${format}-store`);
       const imported = await driver.resolve(external(format, file), ctx(target));
       if (format === "oci-archive") expect(imported.id).toBe(built.id);
+      // An unchanged archive is not read again: the store remembers what it resolved to.
+      const again = await driver.resolve(external(format, file), ctx(target));
+      expect(again.id).toBe(imported.id);
+      expect(readFileSync(join(target, "memo.json"), "utf8")).toContain(imported.id);
       const p2 = plan({
         root: work,
         layers: [layer("b", [run('test "$(cat /marker)" = from-archive && echo on-top > /top')])],
