@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Driver, DriverContext } from "../drivers/driver.js";
-import type { ImageRecord } from "../manifest/types.js";
+import type { ImageRecord, ParentLink } from "../manifest/types.js";
 import { canonicalJson } from "../plan/canonical-json.js";
 import type { BuildPlan } from "../plan/types.js";
 import type { RunnerManifest } from "./manifest-port.js";
@@ -39,17 +39,20 @@ export function verifyDigest(plan: BuildPlan): string {
 
 /**
  * A registered, verified, non-revoked image identical to what this plan would register: same lineage, driver,
- * final artifact, version, labels and verify checks. When it exists the build has nothing to do.
+ * parent, final artifact, version, labels and verify checks. When it exists the build has nothing to do.
  */
 export function findUpToDate(options: {
   plan: BuildPlan;
   driver: string;
+  parent: ParentLink;
   artifact: string;
   manifest: RunnerManifest;
 }): ImageRecord | undefined {
   const { plan, manifest } = options;
   const checks = verifyDigest(plan);
   const labels = canonicalJson(plan.labels);
+  // A parent rebuilt into the same artifact is a new record: the lineage must name it, so that is a new image.
+  const parent = canonicalJson(options.parent);
   const matches = manifest
     .records()
     .filter(
@@ -59,6 +62,7 @@ export function findUpToDate(options: {
         record.driver === options.driver &&
         record.artifact === options.artifact &&
         record.version === plan.version &&
+        canonicalJson(record.parent) === parent &&
         record.verify?.ok === true &&
         record.details?.verifyDigest === checks &&
         canonicalJson(record.labels ?? {}) === labels &&

@@ -108,7 +108,13 @@ async function run(plan: BuildPlan, options: RunContext): Promise<ExecuteResult>
 
   if (plan.layers.length > 0 && cached.length === plan.layers.length) {
     const last = cached.at(-1) as CachedLayer;
-    const existing = findUpToDate({ plan, driver: driver.id, artifact: last.artifact, manifest });
+    const existing = findUpToDate({
+      plan,
+      driver: driver.id,
+      parent: parent.link,
+      artifact: last.artifact,
+      manifest,
+    });
     if (existing) {
       reportCached(plan, { keys, cached, tap });
       tap.emit({

@@ -255,4 +255,20 @@ describe("execute", () => {
     expect((error as BakeError).hint).toContain("--target local");
     expect(driver.calls.filter((c) => c.startsWith("bake"))).toEqual([]);
   });
+
+  it("registers a new image on a parent rebuilt into the same artifact, linking the new parent record", async () => {
+    const driver = new RecordingDriver();
+    const manifest = new MemoryManifest();
+    const baseOptions = (extra: { noCache?: boolean } = {}) => options(driver, manifest, extra).options;
+    await execute({ ...twoLayerPlan(), lineage: "base" }, baseOptions());
+    const plan = twoLayerPlan({ parent: { kind: "lineage", ref: "base", lineage: "base" } });
+    const first = await execute(plan, baseOptions());
+    const rebuiltBase = await execute({ ...twoLayerPlan(), lineage: "base" }, baseOptions({ noCache: true }));
+    expect(rebuiltBase.record.artifact).toBe(first.record.details?.parentId);
+
+    const second = await execute(plan, baseOptions());
+    expect(second.upToDate).toBe(false);
+    expect(second.bakedLayers).toEqual([]);
+    expect(second.record.parent).toEqual({ record: rebuiltBase.record.id });
+  });
 });
