@@ -28,6 +28,16 @@ export async function openForCommand(
   return manifest;
 }
 
+/** Warns on stderr when the manifest ends in a torn line (a write a crash cut short); reading goes on without it. */
+export function warnIfTorn(manifest: Manifest, io: CommandIO): void {
+  const torn = manifest.tornTail();
+  if (torn) {
+    io.stderr.write(
+      `warning: ${manifest.path} line ${torn.line} is torn (${torn.bytes} bytes without a newline, from a write a crash cut short); it is ignored, and the next write moves it to ${manifest.path}.torn\n`,
+    );
+  }
+}
+
 /** Prints a value as pretty JSON on stdout. */
 export function writeJson(io: CommandIO, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);

@@ -36,7 +36,7 @@ import type {
 export class ManifestFile implements Manifest {
   private loaded: Loaded | undefined;
   // A read-only index without layer records, for histories; dropped whenever the file is written or reloaded.
-  private imagesOnly: ManifestState | undefined;
+  private imagesOnly: Loaded | undefined;
 
   private constructor(
     readonly path: string,
@@ -99,8 +99,8 @@ export class ManifestFile implements Manifest {
   history(options?: HistoryOptions): LineageHistory[] {
     if (options?.includeLayers || this.loaded) return buildHistory(this.state(), options);
     // Images only: an index without layer records is enough, and much cheaper to build.
-    this.imagesOnly ??= loadManifestFile(this.path, { skipLayers: true }).state;
-    return buildHistory(this.imagesOnly, options);
+    this.imagesOnly ??= loadManifestFile(this.path, { skipLayers: true });
+    return buildHistory(this.imagesOnly.state, options);
   }
 
   observations(id: string): Observation[] {
@@ -112,6 +112,7 @@ export class ManifestFile implements Manifest {
   }
 
   tornTail(): TornTail | undefined {
+    if (this.imagesOnly && !this.loaded) return this.imagesOnly.torn;
     this.state();
     return this.loaded?.torn;
   }

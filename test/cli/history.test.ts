@@ -68,3 +68,15 @@ describe("bake history", () => {
     expect(run.stderr).toContain('did you mean "web"?');
   });
 });
+
+describe("bake history with a torn last line", () => {
+  it("warns about the torn line and still lists every complete record", async () => {
+    const { appendFileSync } = await import("node:fs");
+    const fleet = await fleetDir();
+    appendFileSync(fleet.path, '{"artifact":"sha256:');
+    const run = await runBake(["history", "--json"], { cwd: fleet.dir });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain("line 13 is torn (20 bytes without a newline");
+    expect(JSON.parse(run.stdout).lineages[1].entries).toHaveLength(3);
+  });
+});

@@ -1,4 +1,10 @@
-import { openForCommand, parentText, stdoutStyle, writeJson } from "../../manifest/cli-support.js";
+import {
+  openForCommand,
+  parentText,
+  stdoutStyle,
+  warnIfTorn,
+  writeJson,
+} from "../../manifest/cli-support.js";
 import { describeWithId } from "../../manifest/describe.js";
 import { diffRecords } from "../../manifest/diff.js";
 import type { CommandRun } from "../io.js";
@@ -14,6 +20,7 @@ const LAYER_NOTES = {
 /** `bake diff REF REF [--json]`: what differs between two images, down to which layers' inputs changed. */
 export const run: CommandRun = async ({ positionals, values }, io) => {
   const manifest = await openForCommand(values, io, { mustExist: true });
+  warnIfTorn(manifest, io);
   const a = manifest.resolve(positionals[0] as string);
   const b = manifest.resolve(positionals[1] as string);
   const diff = diffRecords(a, b);

@@ -1,5 +1,12 @@
 import { BakeError } from "../../errors.js";
-import { age, openForCommand, statusText, stdoutStyle, writeJson } from "../../manifest/cli-support.js";
+import {
+  age,
+  openForCommand,
+  statusText,
+  stdoutStyle,
+  warnIfTorn,
+  writeJson,
+} from "../../manifest/cli-support.js";
 import { shortId } from "../../manifest/hash.js";
 import type { HistoryEntry, LineageHistory } from "../../manifest/types.js";
 import { nearest } from "../../util/nearest.js";
@@ -14,6 +21,7 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
     ...(lineage !== undefined ? { lineage } : {}),
     includeLayers: values.all === true,
   });
+  warnIfTorn(manifest, io);
   if (lineage !== undefined && lineages.length === 0 && manifest.header() !== undefined) {
     const guess = nearest(
       lineage,

@@ -4,6 +4,7 @@ import {
   parentText,
   statusText,
   stdoutStyle,
+  warnIfTorn,
   writeJson,
 } from "../../manifest/cli-support.js";
 import { describeRecord } from "../../manifest/describe.js";
@@ -13,6 +14,7 @@ import type { CommandRun } from "../io.js";
 /** `bake show REF [--json]`: one record, its status and channels, and the servers seen running it. */
 export const run: CommandRun = async ({ positionals, values }, io) => {
   const manifest = await openForCommand(values, io, { mustExist: true });
+  warnIfTorn(manifest, io);
   const record = manifest.resolve(positionals[0] as string);
   const status = manifest.status(record.id);
   const observations = manifest.observations(record.id);

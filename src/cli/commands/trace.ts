@@ -1,5 +1,12 @@
 import { BakeError } from "../../errors.js";
-import { age, openForCommand, statusText, stdoutStyle, writeJson } from "../../manifest/cli-support.js";
+import {
+  age,
+  openForCommand,
+  statusText,
+  stdoutStyle,
+  warnIfTorn,
+  writeJson,
+} from "../../manifest/cli-support.js";
 import { describeRecord } from "../../manifest/describe.js";
 import { shortId } from "../../manifest/hash.js";
 import type { Manifest } from "../../manifest/manifest.js";
@@ -15,6 +22,7 @@ export interface TraceLink {
 /** `bake trace REF|SERVER [--json]`: the chain from an image (or the image a server runs) down to its external base. */
 export const run: CommandRun = async ({ positionals, values }, io) => {
   const manifest = await openForCommand(values, io, { mustExist: true });
+  warnIfTorn(manifest, io);
   if (values.target === "gce") {
     // A live lookup: record what the instance runs now, then trace from that observation.
     const gce = await import("../../drivers/gce/commands.js");
