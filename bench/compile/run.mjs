@@ -176,6 +176,32 @@ try {
     `  cpu time per full pass:        ${cpuPerPass.toFixed(0)} ms (${perSecond(cpuPerPass)} recipes/s of cpu)`,
   );
 
+  // Validate + compile only, with inputs and variables gathered beforehand, timed by this process's CPU time,
+  // which other load on the machine distorts far less than wall time.
+  const prepared = [];
+  for (let i = 0; i < files.length; i++) {
+    const recipe = bake.validateRecipe(texts[i], { file: files[i] }).recipe;
+    const resolved = await bake.resolveVars(recipe, { cliVars: [], varFiles: [], env: {}, cwd: work });
+    const secretNames = Object.keys(recipe.vars).filter((name) => recipe.vars[name].secret);
+    prepared.push({ vars: resolved.values, secretNames, inputs: await bake.gatherInputs(recipe) });
+  }
+  const cpuPhase = { validate: 0, compile: 0 };
+  for (let round = 0; round < 3; round++) {
+    for (let i = 0; i < files.length; i++) {
+      let start = process.cpuUsage();
+      const recipe = bake.validateRecipe(texts[i], { file: files[i] }).recipe;
+      let used = process.cpuUsage(start);
+      cpuPhase.validate += (used.user + used.system) / 1000 / 3;
+      start = process.cpuUsage();
+      bake.canonicalJson(bake.compile(recipe, prepared[i]));
+      used = process.cpuUsage(start);
+      cpuPhase.compile += (used.user + used.system) / 1000 / 3;
+    }
+  }
+  console.log(
+    `  cpu time, validate ${cpuPhase.validate.toFixed(0)} ms + compile ${cpuPhase.compile.toFixed(0)} ms: ${perSecond(cpuPhase.validate + cpuPhase.compile)} recipes/s (compile alone ${perSecond(cpuPhase.compile)}/s)`,
+  );
+
   // Cold processes, interleaved so both see the same machine load.
   const recipe = files[0];
   const node = process.execPath;
@@ -199,9 +225,17 @@ try {
   time([bin, "validate", recipe]);
   const nodeTimes = [];
   const bakeTimes = [];
+  // For diagnosis: what loading the YAML parser alone adds to a bare node start.
+  const yamlArgs = [
+    "--input-type=module",
+    "-e",
+    `await import(${JSON.stringify(path.join(root, "node_modules/yaml/dist/index.js"))})`,
+  ];
+  const yamlTimes = [];
   for (let run = 0; run < RUNS; run++) {
     nodeTimes.push(time(["-e", "0"]));
     bakeTimes.push(time([bin, "validate", recipe]));
+    yamlTimes.push(time(yamlArgs));
   }
   const nodeWall = median(nodeTimes.map((t) => t.wall));
   const bakeWall = median(bakeTimes.map((t) => t.wall));
@@ -209,6 +243,9 @@ try {
   const cpuNote = (times) => (gnuTime ? `   cpu ${median(times.map((t) => t.cpu)).toFixed(0)} ms` : "");
   console.log(`  node -e 0                 ${nodeWall.toFixed(1)} ms${cpuNote(nodeTimes)}`);
   console.log(`  bake validate recipe.yaml ${bakeWall.toFixed(1)} ms${cpuNote(bakeTimes)}`);
+  console.log(
+    `  (node + import yaml       ${median(yamlTimes.map((t) => t.wall)).toFixed(1)} ms${cpuNote(yamlTimes)})`,
+  );
   const cpuRatio = gnuTime
     ? `, cpu ${(median(bakeTimes.map((t) => t.cpu)) / median(nodeTimes.map((t) => t.cpu))).toFixed(2)}x`
     : "";
