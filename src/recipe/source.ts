@@ -1,6 +1,15 @@
 import type { SourceLocation } from "../errors.js";
 import type { Diagnostic } from "./diagnostics.js";
-import { type Document, isMap, isPair, isScalar, isSeq, type LineCounter, type Node } from "./yaml.js";
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  type LineCounter,
+  type Node,
+} from "./yaml.js";
 
 /** A parsed recipe with what is needed to point at any of its parts. */
 export interface RecipeSource {
@@ -50,6 +59,8 @@ export function nodeAt(
   let node: Node | undefined = (doc.contents ?? undefined) as Node | undefined;
   let key: Node | undefined;
   for (const segment of path) {
+    // Follow `*alias` to its `&anchor`, so errors inside shared parts point at where they are written.
+    if (isAlias(node)) node = (node.resolve(doc) ?? node) as Node;
     if (isMap(node)) {
       const pair = node.items.find((item) => isPair(item) && keyText(item.key) === String(segment));
       if (!pair) return { node, key, found: false };
