@@ -1,7 +1,6 @@
 import { relative } from "node:path";
 import { type Diagnostic, renderDiagnostics } from "../../recipe/diagnostics.js";
 import { loadRecipe } from "../../recipe/load.js";
-import { collectVars } from "../../recipe/vars.js";
 import type { CommandRun } from "../io.js";
 import { styleFor } from "../style.js";
 
@@ -19,6 +18,8 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
   if (result.recipe) {
     const hasEnvVars = Object.keys(io.env).some((key) => key.startsWith("BAKE_VAR_"));
     if (cliVars.length > 0 || varFiles.length > 0 || hasEnvVars) {
+      // Loaded only when variables are given: most runs never need it.
+      const { collectVars } = await import("../../recipe/vars.js");
       const { problems } = await collectVars(result.recipe, { cliVars, varFiles, env: io.env, cwd: io.cwd });
       for (const problem of problems) {
         // Secrets and other build-time values may be absent while editing: a warning, not an error.
