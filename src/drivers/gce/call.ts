@@ -101,6 +101,11 @@ export interface CallOptions {
   /** Attempts in total for transient failures. */
   retries: number;
   retryDelayMs: number;
+  /**
+   * On abort, how long to let a request in flight finish before giving up on it: a create whose request was
+   * already sent then exists before cleanup looks for it. @default 0
+   */
+  settleOnAbortMs?: number;
 }
 
 /**
@@ -112,7 +117,7 @@ export async function gceCall<T>(call: string, send: () => Promise<T>, options: 
   for (let attempt = 1; ; attempt++) {
     throwIfAborted(options.signal);
     try {
-      return await raceAbort(send(), options.signal);
+      return await raceAbort(send(), options.signal, options.settleOnAbortMs ?? 0);
     } catch (error) {
       if (error instanceof InterruptedError) throw error;
       if (attempt >= options.retries || !isTransient(apiFailure(error))) throw callError(call, error);
@@ -130,9 +135,16 @@ export function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw new InterruptedError();
 }
 
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal, settleMs: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new InterruptedError());
+    const onAbort = () => {
+      if (settleMs <= 0) return reject(new InterruptedError());
+      const settled = promise.then(
+        () => undefined,
+        () => undefined,
+      );
+      void Promise.race([settled, sleep(settleMs)]).then(() => reject(new InterruptedError()));
+    };
     signal.addEventListener("abort", onAbort, { once: true });
     promise.then(
       (value) => {

@@ -28,7 +28,11 @@ export async function mutate(options: {
   callOptions: CallOptions;
 }): Promise<Operation> {
   const requestId = randomUUID();
-  const [handle] = await gceCall(options.call, () => options.send(requestId), options.callOptions);
+  // A mutation already sent is allowed to land on abort, so the cleanup that follows finds what it made.
+  const [handle] = await gceCall(options.call, () => options.send(requestId), {
+    ...options.callOptions,
+    settleOnAbortMs: 15_000,
+  });
   let operation = (handle.latestResponse ?? {}) as Operation;
   const name = operation.name ?? handle.name;
   if (!name)

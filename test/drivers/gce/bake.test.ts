@@ -274,6 +274,28 @@ describe("faults", () => {
   });
 });
 
+test("an abort while instances.insert is in flight still deletes the instance it created", async () => {
+  fake.inject({ call: "instances.insert", kind: "slow-response" });
+  const controller = new AbortController();
+  const plan = testPlan({ layers: [layer("one", [runStep("true")])] });
+  const resolved = await resolveParent(plan);
+  const before = fake.calls("instances.insert").length;
+  const running = driver.bake({
+    ...context(fake, controller.signal),
+    plan,
+    parent: resolved,
+    layer: plan.layers[0] as never,
+    layerIndex: 0,
+    runId: "bake-f9-000010",
+    secrets: {},
+  });
+  await fake.waitFor(() => fake.calls("instances.insert").length > before);
+  controller.abort();
+  expect(await expectFailure(running)).toBeInstanceOf(InterruptedError);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  expect(leaks(fake)).toEqual({ instances: 0, disks: 0 });
+});
+
 describe("verify", () => {
   test("a failing check fails verification, deprecates the image and leaks nothing", async () => {
     const plan = testPlan({ layers: [layer("one", [runStep("echo 1 > /v")])] });

@@ -4,7 +4,8 @@
  * - `server-error`: 503, nothing happens;
  * - `lost-response`: the call takes effect but the client gets a 502 (a retry must be idempotent);
  * - `operation-error`: the call is accepted, and its operation ends DONE with an `error`;
- * - `stale-fingerprint`: another writer changes the labels just before a setLabels call (412).
+ * - `stale-fingerprint`: another writer changes the labels just before a setLabels call (412);
+ * - `slow-response`: the call takes effect at once, its response arrives 500 ms later.
  */
 export interface Fault {
   /** The call, as `resource.method`: `instances.insert`, `images.insert`, `images.setLabels`, ... */
@@ -14,7 +15,13 @@ export interface Fault {
   times?: number;
 }
 
-export type FaultKind = "quota" | "server-error" | "lost-response" | "operation-error" | "stale-fingerprint";
+export type FaultKind =
+  | "quota"
+  | "server-error"
+  | "lost-response"
+  | "operation-error"
+  | "stale-fingerprint"
+  | "slow-response";
 
 /** Pending faults, consumed in the order they were added. */
 export class FaultBook {

@@ -279,6 +279,7 @@ export class FakeCompute {
       const handled = await this.dispatch(route, { query, body, failOperation: fault === "operation-error" });
       if (fault === "lost-response")
         throw new HttpError(502, "backendError", "Bad gateway: the response was lost.");
+      if (fault === "slow-response") await new Promise((resolve) => setTimeout(resolve, 500));
       res.writeHead(handled.status ?? 200, { "content-type": "application/json; charset=UTF-8" });
       res.end(JSON.stringify(handled.body));
     } catch (error) {
@@ -458,6 +459,8 @@ export class FakeCompute {
           }
         : undefined,
       apply: () => {
+        // Deleted while provisioning: nothing boots.
+        if (this.instances.get(key) !== instance) return;
         const disk = this.createDisk({
           project,
           zone,
