@@ -91,7 +91,17 @@ export async function copyStep(step: PlannedCopyStep, ctx: StepContext): Promise
     if (entry.type === "dir") await writer.ensureDir(target, { mode: entry.mode, owner });
     else if (entry.type === "symlink")
       await writer.symlink(target, entry.target ?? (await readlink(from)), owner);
-    else await writer.writeFile(target, { from }, step.mode ?? entry.mode, owner);
+    else {
+      // The plan digested a regular file here; never follow a symlink swapped in since then.
+      const now = await lstat(from).catch(() => undefined);
+      if (!now?.isFile()) {
+        throw new BuildFailedError({
+          code: "copy-source",
+          message: `copy source ${step.from}/${entry.path} changed since the plan was made (no longer a regular file)`,
+        });
+      }
+      await writer.writeFile(target, { from }, step.mode ?? entry.mode, owner);
+    }
   }
   await writer.applyOwners();
 }

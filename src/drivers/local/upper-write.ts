@@ -178,8 +178,3 @@ async function lstatOrUndefined(path: string) {
     return undefined;
   }
 }
-
-/** Reads a symlink's target on the host (for copy sources). */
-export async function hostLinkTarget(path: string): Promise<string> {
-  return readlink(path);
-}
