@@ -89,7 +89,8 @@ function keyText(key: unknown): string | undefined {
 export function offsetOf(source: RecipeSource, path: RecipePath, options: { key?: boolean } = {}): number {
   const { node, key } = nodeAt(source.doc, path);
   // An empty value (`name:`) has a zero-width node after the colon; its key is the better place to point.
-  const empty = node?.range !== undefined && node.range[0] === node.range[1];
+  const range = node?.range;
+  const empty = range !== undefined && range !== null && range[0] === range[1];
   const target = (options.key || empty) && key ? key : node;
   return target?.range?.[0] ?? 0;
 }
