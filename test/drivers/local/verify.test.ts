@@ -11,7 +11,7 @@ import { check, makeBusyboxRootfs, plan, recordingReporter } from "./helpers.js"
 const work = mkdtempSync(join(tmpdir(), "bake-verify-"));
 const rootfs = makeBusyboxRootfs(join(work, "rootfs"));
 const env = { BAKE_STORE: join(work, "store") };
-let image: Artifact;
+let image: Artifact = { id: "", driver: "local" };
 let url: string;
 let hits = 0;
 const server = createServer((request, response) => {
@@ -29,6 +29,7 @@ beforeAll(async () => {
     { kind: "external", ref: "dir:./rootfs", scheme: "dir", location: rootfs },
     ctx,
   );
+  image = { id: base.id, driver: "local" };
 });
 
 afterAll(() => {
