@@ -12,7 +12,6 @@ import type { Ancestry, Manifest, OpenOptions } from "./manifest.js";
 import { migrateEntry } from "./migrate.js";
 import { resolveRef } from "./resolve.js";
 import { checkEvent, checkNewRecord } from "./rules.js";
-import { schemaProblems } from "./schema.js";
 import type { ManifestState } from "./state.js";
 import { lastNewlineBefore, readRange, scanBackward } from "./tail.js";
 import type {
@@ -125,6 +124,7 @@ export class ManifestFile implements Manifest {
 
   async register(input: NewRecord): Promise<ImageRecord> {
     checkNewRecord(input);
+    const validate = await lineValidator();
     const createdAt = this.now();
     const outcome = await this.append((context) => {
       const parent = "record" in input.parent ? input.parent.record : undefined;
@@ -145,13 +145,14 @@ export class ManifestFile implements Manifest {
         ci: ciInfo(this.options.env ?? process.env),
         prev: context.prev,
       });
-      return this.serialize(body, "record") as { line: string; value: ImageRecord };
+      return serialize(body, "record", validate) as { line: string; value: ImageRecord };
     });
     return outcome as ImageRecord;
   }
 
   async appendEvent(input: NewEvent): Promise<ManifestEvent> {
     checkEvent(this.state(), input);
+    const validate = await lineValidator();
     const at = this.now();
     return (await this.append((context) => {
       const target = checkEvent(this.state(), input);
@@ -164,7 +165,7 @@ export class ManifestFile implements Manifest {
         ci: ciInfo(this.options.env ?? process.env),
         prev: context.prev,
       });
-      return this.serialize(body, "event");
+      return serialize(body, "event", validate);
     })) as ManifestEvent;
   }
 
@@ -204,20 +205,6 @@ export class ManifestFile implements Manifest {
     }
     this.headerSeen ??= readHeader(this.path);
     return value;
-  }
-
-  private serialize(body: Record<string, unknown>, kind: "record" | "event") {
-    const { id, text } = serializeEntry(body);
-    const value = { ...body, id } as unknown as ImageRecord | ManifestEvent;
-    const problems = schemaProblems(value, kind);
-    if (problems.length > 0) {
-      throw new BakeError({
-        code: `${kind}-invalid`,
-        message: `cannot write this ${kind}: it does not match schemas/manifest.schema.json`,
-        detail: problems.map((problem) => `  ${problem}`).join("\n"),
-      });
-    }
-    return { line: text, value };
   }
 
   // Brings a loaded index up to the locked file: reads only the bytes appended since, or everything if the
@@ -287,6 +274,28 @@ export class ManifestFile implements Manifest {
   private headerFields() {
     return { createdAt: this.now(), bakeVersion: bakeVersion() };
   }
+}
+
+type Validate = (line: unknown, kind: "record" | "event") => string[];
+
+// The precompiled validators are loaded only by writers, so reading a history never pays for them.
+async function lineValidator(): Promise<Validate> {
+  return (await import("./schema.js")).schemaProblems;
+}
+
+// Validates a line against the schema before it is written, and gives its exact text and its stored value.
+function serialize(body: Record<string, unknown>, kind: "record" | "event", validate: Validate) {
+  const { id, text } = serializeEntry(body);
+  const value = { ...body, id } as unknown as ImageRecord | ManifestEvent;
+  const problems = validate(value, kind);
+  if (problems.length > 0) {
+    throw new BakeError({
+      code: `${kind}-invalid`,
+      message: `cannot write this ${kind}: it does not match schemas/manifest.schema.json`,
+      detail: problems.map((problem) => `  ${problem}`).join("\n"),
+    });
+  }
+  return { line: text, value };
 }
 
 function parseLine(line: string) {
