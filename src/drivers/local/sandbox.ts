@@ -110,6 +110,15 @@ async function runWithScratch(
   await Promise.all([mkdir(upper, { recursive: true }), mkdir(work), mkdir(root)]);
   const binds = options.binds ?? [];
   await Promise.all([makeInitLayer(init, binds), makeDevDir(dev)]);
+  for (const dir of options.lowerDirs) {
+    if (!existsSync(dir)) {
+      throw new BakeError({
+        code: "sandbox-layer-missing",
+        message: `layer directory ${dir} does not exist`,
+        hint: "the store changed underneath this build (bake gc, or a deleted .bake); build again",
+      });
+    }
+  }
   const lowers = [init, ...options.lowerDirs];
   const user = await userIds(options.user, [upper, ...options.lowerDirs], mapping);
   const env = stepEnv(options.env, user.home);
