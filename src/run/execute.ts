@@ -1,5 +1,5 @@
 import type { Artifact, Driver, DriverContext, ResolvedImage, VerifyResult } from "../drivers/driver.js";
-import { type BakeError, BuildFailedError, InterruptedError, isBakeError } from "../errors.js";
+import { type BakeError, BuildFailedError, ExitCode, InterruptedError, isBakeError } from "../errors.js";
 import type { ImageLayer, ImageRecord, ParentLink } from "../manifest/types.js";
 import { layerCacheKeys } from "../plan/cache-key.js";
 import type { SecretValues } from "../plan/secrets.js";
@@ -289,7 +289,8 @@ function layerFailure(
   error: unknown,
   options: { layer: PlannedLayer; tap: StepTap; redact: Redactor },
 ): BakeError {
-  if (isBakeError(error) && !(error instanceof BuildFailedError)) return error;
+  // Bad input (exit 2, such as a sandbox the machine cannot make) passes through; failures get the layer and step.
+  if (isBakeError(error) && error.exitCode !== ExitCode.Failed) return error;
   const reason = options.redact(error instanceof Error ? error.message : String(error));
   const step = options.tap.lastStep(options.layer.name);
   const where = step
@@ -323,7 +324,7 @@ async function verifyImage(
     });
   } catch (error) {
     if (options.signal.aborted) throw interrupted(options.signal);
-    if (isBakeError(error) && !(error instanceof BuildFailedError)) throw error;
+    if (isBakeError(error) && error.exitCode !== ExitCode.Failed) throw error;
     throw new BuildFailedError({
       code: "verify-failed",
       message: `verify failed: ${options.redact(error instanceof Error ? error.message : String(error))}`,

@@ -271,4 +271,33 @@ describe("execute", () => {
     expect(second.bakedLayers).toEqual([]);
     expect(second.record.parent).toEqual({ record: rebuiltBase.record.id });
   });
+
+  it("names the layer and step of a step that timed out, with exit 1", async () => {
+    const driver = new RecordingDriver();
+    driver.failStep = { layer: "runtime", step: 0, output: ["still installing"], timeout: true };
+    const error = await execute(twoLayerPlan(), options(driver, new MemoryManifest()).options).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(BuildFailedError);
+    expect((error as BuildFailedError).code).toBe("step-timeout");
+    expect((error as Error).message).toBe(
+      'layer "runtime", step 1 (run: install) failed: timed out after 5s',
+    );
+  });
+
+  it("passes a sandbox the machine cannot make through as bad input (exit 2)", async () => {
+    const driver = new RecordingDriver();
+    driver.bake = async () => {
+      throw new BakeError({
+        code: "sandbox-unavailable",
+        message: "cannot create a sandbox",
+        hint: "use --target packer",
+      });
+    };
+    const error = await execute(twoLayerPlan(), options(driver, new MemoryManifest()).options).catch(
+      (e: unknown) => e,
+    );
+    expect((error as BakeError).code).toBe("sandbox-unavailable");
+    expect((error as BakeError).exitCode).toBe(2);
+  });
 });

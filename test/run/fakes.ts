@@ -22,7 +22,7 @@ export class RecordingDriver implements Driver {
   readonly calls: string[] = [];
   readonly artifacts = new Set<string>();
   /** `layer:step` (0-based) that fails, with its output. */
-  failStep: { layer: string; step: number; output: string[] } | undefined;
+  failStep: { layer: string; step: number; output: string[]; timeout?: boolean } | undefined;
   verifyResult: VerifyResult = { ok: true, checks: [] };
   /** Set to make `bake` wait until the signal aborts. */
   hangIn: string | undefined;
@@ -67,6 +67,9 @@ export class RecordingDriver implements Driver {
           durationMs: 1,
           exitCode: 3,
         });
+        if (this.failStep.timeout) {
+          throw new BakeError({ code: "step-timeout", message: "timed out after 5s", exitCode: 1 });
+        }
         throw new BuildFailedError({ code: "step-failed", message: "the step exited with status 3" });
       }
       input.reporter.emit({

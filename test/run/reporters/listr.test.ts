@@ -34,7 +34,7 @@ const plain = (chunks: string[]) => chunks.join("").replace(/\u001b\[[0-9;?]*[A-
 
 // Streamed output shows only while its step runs: wait until a frame drew it (the machine may be busy).
 async function drawn(written: string[], text: string): Promise<void> {
-  for (let i = 0; i < 100 && !plain(written).includes(text); i++) await tick();
+  for (let i = 0; i < 300 && !plain(written).includes(text); i++) await tick();
 }
 
 async function render(events: BuildEvent[]): Promise<string> {
