@@ -103,11 +103,11 @@ export async function bakeLayer(input: BakeLayerInput, session: GceSession): Pro
         outcome.reason === "timeout"
           ? "timed out"
           : outcome.reason === "script"
-            ? "stopped the startup script"
+            ? "the startup script stopped"
             : "failed";
       throw new BuildFailedError({
         code: outcome.reason === "timeout" ? "step-timeout" : "step-failed",
-        message: `step ${outcome.step} ${what} with exit code ${outcome.exitCode} on builder instance ${instanceName}`,
+        message: `${what} with exit code ${outcome.exitCode} on builder instance ${instanceName}`,
         ...(outcome.lastLines.length > 0
           ? { detail: outcome.lastLines.map((line) => `  | ${line}`).join("\n") }
           : {}),

@@ -46,9 +46,10 @@ export async function followSerial(options: {
       if (marker) markers.push(marker);
       else if (line.trim() !== "") {
         const shown = scriptOutput(line);
-        lastLines.push(shown);
+        lastLines.push(shown ?? line);
         if (lastLines.length > KEEP_LINES) lastLines.shift();
-        options.onLine(shown);
+        // Boot messages stay out of the step output; they still show in a timeout's detail.
+        if (shown !== undefined) options.onLine(shown);
       }
     }
     const failure = markers.find((m) => m.kind === "failure");
@@ -82,8 +83,8 @@ async function assertStillRunning(session: GceSession, instance: string): Promis
   });
 }
 
-// The guest agent prefixes script output with a timestamp and its own name; show only the script's words.
-function scriptOutput(line: string): string {
+// The guest agent prefixes script output with a timestamp and `startup-script: `; anything else is boot noise.
+function scriptOutput(line: string): string | undefined {
   const at = line.indexOf("startup-script: ");
-  return at >= 0 ? line.slice(at + "startup-script: ".length) : line;
+  return at >= 0 ? line.slice(at + "startup-script: ".length) : undefined;
 }

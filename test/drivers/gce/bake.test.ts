@@ -27,9 +27,8 @@ async function resolveParent(plan: BuildPlan): Promise<ResolvedImage> {
   return driver.resolve(plan.parent as Extract<ParentSpec, { kind: "external" }>, context(fake));
 }
 
-async function bakeAll(plan: BuildPlan, runId: string) {
+async function bakeAll(plan: BuildPlan, runId: string, ctx = context(fake)) {
   let parent: { id: string; driver?: string } = await resolveParent(plan);
-  const ctx = context(fake);
   for (const [index, planned] of plan.layers.entries()) {
     parent = await driver.bake({
       ...ctx,
@@ -157,11 +156,16 @@ describe("bake", () => {
   test("reports a failing step with its number and exit code, and deletes the builder", async () => {
     const plan = testPlan({ layers: [layer("broken", [runStep("true"), runStep("echo boom >&2; exit 3")])] });
     const images = fake.live().images;
-    const error = await expectFailure(bakeAll(plan, "bake-run2-bbbbbb"));
+    const ctx = context(fake);
+    const error = await expectFailure(bakeAll(plan, "bake-run2-bbbbbb", ctx));
     expect(error).toBeInstanceOf(BuildFailedError);
-    expect(error.message).toMatch(
-      /^step 2 failed with exit code 3 on builder instance bake-web-l0-run2-bbbbbb/,
-    );
+    expect(error.message).toMatch(/^failed with exit code 3 on builder instance bake-web-l0-run2-bbbbbb/);
+    const finished = ctx.reporter.events.filter((e) => e.type === "step-finished");
+    expect(finished).toMatchObject([
+      { step: 0, ok: true, exitCode: 0 },
+      { step: 1, ok: false, exitCode: 3 },
+    ]);
+    expect(ctx.reporter.events.some((e) => e.type === "output" && e.line.includes("SeaBIOS"))).toBe(false);
     expect(error.detail).toContain("boom");
     expect(leaks(fake)).toEqual({ instances: 0, disks: 0 });
     expect(fake.live().images).toBe(images);
