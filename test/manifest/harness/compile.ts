@@ -20,7 +20,7 @@ export function compileManifestModule(): string {
     if (done.has(file)) continue;
     done.add(file);
     const source = readFileSync(file, "utf8");
-    for (const match of source.matchAll(/from "(\.{1,2}\/[^"]+)\.js"/g)) {
+    for (const match of source.matchAll(/(?:from |import\()"(\.{1,2}\/[^"]+)\.js"/g)) {
       pending.push(resolve(dirname(file), `${match[1]}.ts`));
     }
     const js = ts.transpileModule(source, {
