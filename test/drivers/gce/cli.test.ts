@@ -79,6 +79,34 @@ describe("bake build --target gce (against the fake Compute Engine)", () => {
     expect(newer?.deprecated).toBeUndefined();
   });
 
+  test("an app lineage built on the web lineage carries the whole chain in its image description", async () => {
+    await project.write(
+      "edge.yaml",
+      `apiVersion: bake/v1
+name: edge
+version: "1.0.0"
+from: web
+target: { driver: gce, project: bake-test, zone: us-central1-a }
+layers:
+  - name: proxy
+    steps:
+      - run: test -f /opt/app/run.sh && echo proxy > /opt/proxy
+`,
+    );
+    const result = await project.bake(fake, ["build", "edge.yaml"]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const all = await records();
+    const edge = all.find((r) => r.kind === "image" && r.lineage === "edge");
+    const web = all.filter((r) => r.kind === "image" && r.lineage === "web").at(-1);
+    expect(edge?.parent).toEqual({ record: web?.id });
+    const description = imageOf(edge?.artifact ?? "")?.description ?? "";
+    expect(description).toMatch(
+      /^bake lineage: edge 1\.0\.0 \[proxy\] <- web 2\.5\.0 \[app\] <- web 2\.4\.0 \[runtime\] <- debian-12-bookworm-v20260101@\d+$/m,
+    );
+    expect(description).toContain("from: web");
+  });
+
   test("bake revoke also deprecates the Compute Engine image and labels it, despite a concurrent label change", async () => {
     fake.inject({ call: "images.setLabels", kind: "stale-fingerprint" });
     const result = await project.bake(fake, ["revoke", "web#2", "--reason", "CVE-2026-1234"]);
