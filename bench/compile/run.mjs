@@ -225,11 +225,11 @@ try {
   time([bin, "validate", recipe]);
   const nodeTimes = [];
   const bakeTimes = [];
-  // For diagnosis: what loading the YAML parser alone adds to a bare node start.
+  // For diagnosis: what loading bake's YAML door (dist/recipe/yaml.js, bundled by the build) adds to a bare start.
   const yamlArgs = [
     "--input-type=module",
     "-e",
-    `await import(${JSON.stringify(path.join(root, "node_modules/yaml/dist/index.js"))})`,
+    `await import(${JSON.stringify(path.join(root, "dist/recipe/yaml.js"))})`,
   ];
   const yamlTimes = [];
   for (let run = 0; run < RUNS; run++) {
@@ -244,7 +244,7 @@ try {
   console.log(`  node -e 0                 ${nodeWall.toFixed(1)} ms${cpuNote(nodeTimes)}`);
   console.log(`  bake validate recipe.yaml ${bakeWall.toFixed(1)} ms${cpuNote(bakeTimes)}`);
   console.log(
-    `  (node + import yaml       ${median(yamlTimes.map((t) => t.wall)).toFixed(1)} ms${cpuNote(yamlTimes)})`,
+    `  (node + bake yaml module  ${median(yamlTimes.map((t) => t.wall)).toFixed(1)} ms${cpuNote(yamlTimes)})`,
   );
   const cpuRatio = gnuTime
     ? `, cpu ${(median(bakeTimes.map((t) => t.cpu)) / median(nodeTimes.map((t) => t.cpu))).toFixed(2)}x`
