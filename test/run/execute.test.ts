@@ -300,4 +300,17 @@ describe("execute", () => {
     expect((error as BakeError).code).toBe("sandbox-unavailable");
     expect((error as BakeError).exitCode).toBe(2);
   });
+
+  it("builds on a deprecated lineage parent with a warning", async () => {
+    const driver = new RecordingDriver();
+    const manifest = new MemoryManifest();
+    const base = await execute({ ...twoLayerPlan(), lineage: "base" }, options(driver, manifest).options);
+    manifest.deprecated.add(base.record.id);
+    const plan = twoLayerPlan({ parent: { kind: "lineage", ref: "base", lineage: "base" } });
+    const run = options(driver, manifest);
+    await execute(plan, run.options);
+    expect(run.reporter.ofType("note").map((e) => e.message)).toEqual([
+      "warning: parent base 1.0.0 build 1 is deprecated: old",
+    ]);
+  });
 });

@@ -96,6 +96,7 @@ export class RecordingDriver implements Driver {
 export class MemoryManifest implements RunnerManifest {
   readonly list: ImageRecord[] = [];
   readonly revoked = new Set<string>();
+  readonly deprecated = new Set<string>();
 
   records(): readonly ImageRecord[] {
     return this.list;
@@ -136,9 +137,9 @@ export class MemoryManifest implements RunnerManifest {
   }
 
   status(id: string) {
-    return this.revoked.has(id)
-      ? { status: "revoked" as const, reason: "CVE" }
-      : { status: "active" as const };
+    if (this.revoked.has(id)) return { status: "revoked" as const, reason: "CVE" };
+    if (this.deprecated.has(id)) return { status: "deprecated" as const, reason: "old" };
+    return { status: "active" as const };
   }
 }
 
