@@ -103,7 +103,8 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: "build",
     summary: "build, verify and register an image",
-    usage: "bake build RECIPE [--target DRIVER] [--var NAME=VALUE]... [--no-cache]",
+    usage:
+      "bake build RECIPE [--target DRIVER] [--var NAME=VALUE]... [--var-file FILE]... [--no-cache] [--manifest PATH] [--json]",
     examples: [
       "bake build recipe.yaml",
       "bake build recipe.yaml --var app_version=2.5.0",
