@@ -21,7 +21,7 @@ import type { MachineLine } from "./machine-readable.js";
 import { type PackerOptions, readOptions } from "./options.js";
 import { packerVersion } from "./packer-version.js";
 import { LayerProgress } from "./progress.js";
-import { runPackerBuild } from "./run-packer.js";
+import { type PackerRun, runPackerBuild } from "./run-packer.js";
 import { type CompiledTemplate, compileLayerTemplate, compileVerifyTemplate } from "./template.js";
 import { VerifyProgress } from "./verify-progress.js";
 import { writeTemplate } from "./write-template.js";
@@ -36,6 +36,7 @@ export function createDriver(): Driver {
 class PackerDriver implements Driver {
   readonly id = "packer";
   private readonly versions = new Map<string, Promise<string>>();
+  private readonly configs = new Map<string, DockerConfig>();
 
   prepare(target: TargetSpec): PrepareResult {
     const { warnings, errors } = readOptions(target);
@@ -55,18 +56,17 @@ class PackerDriver implements Driver {
           hint: "bake never pulls: `docker pull` or `docker import` it first (see .ci/make-docker-base for an offline busybox base)",
         });
       }
-      return {
-        ref: parent.ref,
-        id: image.id,
-        details: { builder: "docker", ...(await this.versionDetail(ctx)) },
-      };
+      this.configs.set(image.id, { entrypoint: image.entrypoint, cmd: image.cmd });
+      // Start the version check now; the first layer build waits for it alongside Packer.
+      this.version(this.defaultPackerPath(ctx), ctx).catch(() => undefined);
+      return { ref: parent.ref, id: image.id, details: { builder: "docker" } };
     }
     if (parent.scheme === "gce") {
       const floating = parent.location.includes("/family/");
       return {
         ref: parent.ref,
         id: parent.location,
-        details: { builder: "googlecompute", ...(await this.versionDetail(ctx)) },
+        details: { builder: "googlecompute" },
         ...(floating
           ? {
               warnings: [
@@ -92,8 +92,11 @@ class PackerDriver implements Driver {
   async bake(input: BakeLayerInput): Promise<Artifact> {
     const options = targetOptions(input.plan);
     const packerPath = this.packerPath(options, input);
-    const version = await this.version(packerPath, input);
-    const preserve = options.builder === "docker" ? await dockerConfig(input.parent.id, input) : undefined;
+    // The version check runs beside the build (it costs a second); a missing or too-old Packer still fails the layer.
+    const version = this.version(packerPath, input);
+    version.catch(() => undefined);
+    const preserve =
+      options.builder === "docker" ? await this.dockerConfig(input.parent.id, input) : undefined;
     const compiled = compileLayerTemplate(input.plan, input.layerIndex, {
       builder: options.builder,
       profile: options.profile,
@@ -115,6 +118,7 @@ class PackerDriver implements Driver {
       const run = await this.runTemplate(compiled, {
         input,
         packerPath,
+        version,
         onLine: (line) => progress.line(line),
       });
       const artifact = run.artifacts.find((candidate) => candidate.id !== undefined);
@@ -126,14 +130,16 @@ class PackerDriver implements Driver {
         });
       }
       ok = true;
+      if (preserve) this.configs.set(artifact.id, preserve);
       return {
         id: artifact.id,
         driver: this.id,
-        details: { builder: options.builder, packerVersion: version, parent: input.parent.id },
+        details: { builder: options.builder, packerVersion: run.packerVersion, parent: input.parent.id },
       };
     } finally {
       progress.finish(ok);
-      if (options.builder === "docker") await removeContainers(`bake-${input.runId}-`, input);
+      // Packer removes its container itself; after a failure or an interrupt, make sure.
+      if (!ok && options.builder === "docker") await removeContainers(`bake-${input.runId}-`, input);
     }
   }
 
@@ -141,7 +147,8 @@ class PackerDriver implements Driver {
     if (input.checks.length === 0) return { ok: true, checks: [] };
     const options = targetOptions(input.plan);
     const packerPath = this.packerPath(options, input);
-    await this.version(packerPath, input);
+    const version = this.version(packerPath, input);
+    version.catch(() => undefined);
     const nonce = randomBytes(8).toString("hex");
     const plan: BuildPlan = { ...input.plan, verify: input.checks };
     const compiled = compileVerifyTemplate(plan, {
@@ -164,10 +171,12 @@ class PackerDriver implements Driver {
       reporter: input.reporter,
       redact: redactor(input.secrets),
     });
+    let ok = false;
     try {
-      await this.runTemplate(compiled, { input, packerPath, onLine: (line) => progress.line(line) });
+      await this.runTemplate(compiled, { input, packerPath, version, onLine: (line) => progress.line(line) });
+      ok = true;
     } finally {
-      if (options.builder === "docker") await removeContainers(`bake-${input.runId}-`, input);
+      if (!ok && options.builder === "docker") await removeContainers(`bake-${input.runId}-`, input);
     }
     const checks = progress.checkResults();
     return { ok: checks.every((check) => check.ok), checks };
@@ -179,14 +188,15 @@ class PackerDriver implements Driver {
     context: {
       input: DriverContext & { secrets: SecretValues };
       packerPath: string;
+      version: Promise<string>;
       onLine: (line: MachineLine) => void;
     },
-  ) {
+  ): Promise<PackerRun & { packerVersion: string }> {
     const { input } = context;
     const dir = await mkdtemp(path.join(tmpdir(), "bake-packer-"));
     try {
       await writeTemplate(compiled, dir);
-      return await runPackerBuild({
+      const run = runPackerBuild({
         packerPath: context.packerPath,
         template: path.join(dir, compiled.name),
         cwd: input.cwd,
@@ -196,13 +206,18 @@ class PackerDriver implements Driver {
         onStray: (line) =>
           input.reporter.emit({ type: "output", stream: "stderr", line: redactor(input.secrets)(line) }),
       });
+      // A missing or too-old Packer explains a failed build better than the build's own error.
+      const [outcome, version] = await Promise.allSettled([run, context.version]);
+      if (version.status === "rejected") throw version.reason;
+      if (outcome.status === "rejected") throw outcome.reason;
+      return { ...outcome.value, packerVersion: version.value };
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   }
 
   private packerPath(options: PackerOptions, ctx: DriverContext): string {
-    return options.packerPath ?? ctx.env.BAKE_PACKER ?? "packer";
+    return options.packerPath ?? this.defaultPackerPath(ctx);
   }
 
   private version(packerPath: string, ctx: DriverContext): Promise<string> {
@@ -215,9 +230,25 @@ class PackerDriver implements Driver {
     return version;
   }
 
-  private async versionDetail(ctx: DriverContext): Promise<Record<string, string>> {
-    const packerPath = ctx.env.BAKE_PACKER ?? "packer";
-    return { packerVersion: await this.version(packerPath, ctx) };
+  private defaultPackerPath(ctx: DriverContext): string {
+    return ctx.env.BAKE_PACKER ?? "packer";
+  }
+
+  // The parent's entrypoint and command: from resolve or the layer that made it, else asked of docker once.
+  private async dockerConfig(imageId: string, ctx: DriverContext): Promise<DockerConfig> {
+    const known = this.configs.get(imageId);
+    if (known) return known;
+    const image = await inspectImage(imageId, ctx);
+    if (!image) {
+      throw new BakeError({
+        code: "parent-missing",
+        message: `docker image ${imageId} no longer exists`,
+        hint: "rebuild or re-import the parent image; bake never pulls",
+      });
+    }
+    const config = { entrypoint: image.entrypoint, cmd: image.cmd };
+    this.configs.set(imageId, config);
+    return config;
   }
 }
 
@@ -233,16 +264,9 @@ function targetOptions(plan: BuildPlan): PackerOptions {
   return read.options;
 }
 
-async function dockerConfig(imageId: string, ctx: DriverContext) {
-  const image = await inspectImage(imageId, ctx);
-  if (!image) {
-    throw new BakeError({
-      code: "parent-missing",
-      message: `docker image ${imageId} no longer exists`,
-      hint: "rebuild or re-import the parent image; bake never pulls",
-    });
-  }
-  return { entrypoint: image.entrypoint, cmd: image.cmd };
+interface DockerConfig {
+  entrypoint: string[] | null;
+  cmd: string[] | null;
 }
 
 // Packer gets the caller's environment, the sensitive variables it declares, and no update checks (offline CI).

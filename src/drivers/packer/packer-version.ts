@@ -17,11 +17,11 @@ export async function packerVersion(options: {
   let stdout: string;
   try {
     const result = await execa(options.packerPath, ["version"], {
-      env: options.env,
+      env: { ...options.env, CHECKPOINT_DISABLE: "1" },
       extendEnv: false,
       cwd: options.cwd,
       reject: false,
-      timeout: 30_000,
+      timeout: 60_000,
     });
     if ((result as { code?: string }).code === "ENOENT" || /ENOENT/.test(String(result.message ?? ""))) {
       throw missing(options.packerPath);
@@ -31,16 +31,35 @@ export async function packerVersion(options: {
     if (error instanceof BakeError) throw error;
     throw missing(options.packerPath, error);
   }
-  const match = /Packer v?(\d+)\.(\d+)\.(\d+)/.exec(stdout);
-  if (!match) {
+  return checkVersion(stdout, options.packerPath);
+}
+
+/** A Packer version. */
+export interface PackerVersion {
+  major: number;
+  minor: number;
+  patch: number;
+}
+
+/** Reads the version from `packer version` output (`Packer v1.6.6`, and newer Packers' longer text). */
+export function parsePackerVersion(text: string): PackerVersion | undefined {
+  const match = /Packer v?(\d+)\.(\d+)\.(\d+)/.exec(text);
+  if (!match) return undefined;
+  return { major: Number(match[1]), minor: Number(match[2]), patch: Number(match[3]) };
+}
+
+/** The version `packer version` printed, as `1.6.6`; throws a BakeError with the install hint when unusable. */
+export function checkVersion(text: string, packerPath: string): string {
+  const version = parsePackerVersion(text);
+  if (!version) {
     throw new BakeError({
       code: "packer-version-unknown",
-      message: `"${options.packerPath} version" did not print a Packer version`,
+      message: `"${packerPath} version" did not print a Packer version`,
       hint: INSTALL_HINT,
     });
   }
-  const [major, minor, patch] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  if (!atLeast({ major, minor, patch }, MINIMUM_PACKER)) {
+  const { major, minor, patch } = version;
+  if (!atLeast(version, MINIMUM_PACKER)) {
     throw new BakeError({
       code: "packer-too-old",
       message: `Packer ${major}.${minor}.${patch} is too old: bake's templates need Packer ${MINIMUM_PACKER.major}.${MINIMUM_PACKER.minor} or later`,

@@ -34,7 +34,8 @@ export interface PackerRun extends BuildSummary {
 
 /**
  * Runs `packer build -machine-readable -color=false TEMPLATE` and streams its parsed lines. Packer runs in its
- * own process group, so only bake forwards a Ctrl-C, once, and Packer gets to clean up what it launched.
+ * own process group, so only bake forwards a Ctrl-C (once, to the group, as a terminal would) and Packer gets to
+ * clean up what it launched.
  * Throws `BuildFailedError` with Packer's own error lines on a non-zero exit, `InterruptedError` when aborted.
  */
 export async function runPackerBuild(options: RunPackerOptions): Promise<PackerRun> {
@@ -51,8 +52,14 @@ export async function runPackerBuild(options: RunPackerOptions): Promise<PackerR
     buffer: false,
     forceKillAfterDelay: false,
   });
+  // Packer's outer process (panicwrap) ignores SIGINT and expects the terminal to signal its whole group, as Ctrl-C
+  // does; so the group gets it. Plugins ignore it and Packer cancels, cleans up and exits. Never SIGKILL.
   const forward = () => {
-    child.kill("SIGINT");
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, "SIGINT");
+    } catch {
+      child.kill("SIGINT");
+    }
   };
   options.signal.addEventListener("abort", forward, { once: true });
   const readStdout = readLines(child.stdout, (text) => {
