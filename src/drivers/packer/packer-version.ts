@@ -6,7 +6,7 @@ export const MINIMUM_PACKER = { major: 1, minor: 6, patch: 0 };
 
 const INSTALL_HINT =
   "install Packer 1.6 or later: `apt-get install packer` on Debian and Ubuntu, or a release from " +
-  "https://releases.hashicorp.com/packer/ ; set target.packerPath or BAKE_PACKER if it is not on PATH";
+  "https://releases.hashicorp.com/packer/ ; set BAKE_PACKER=/path/to/packer if it is not on PATH";
 
 /** Runs `packer version` and checks it is new enough; the version string, such as `1.6.6`. */
 export async function packerVersion(options: {
