@@ -4,7 +4,7 @@ import { parseHeader } from "./format.js";
 import { digest } from "./hash.js";
 import { migrateEntry } from "./migrate.js";
 import { ManifestState } from "./state.js";
-import type { ManifestEntry, ManifestHeader, TornTail } from "./types.js";
+import type { ImageRecord, ManifestEntry, ManifestHeader, TornTail } from "./types.js";
 
 /** A manifest read into memory, and where its complete lines end (appends from other processes start there). */
 export interface Loaded {
@@ -22,8 +22,9 @@ export interface Loaded {
 /** Options for {@link loadManifestFile}. */
 export interface LoadOptions {
   /**
-   * Leave layer records out of the index (they are two thirds of a typical manifest): enough for histories of
-   * images, their status and channels, and much faster. Never used for an index a writer extends. @default false
+   * Leave layer records out of the index (they are two thirds of a typical manifest), and keep only the fields a
+   * history shows of the others: enough for histories of images, their status and channels, and much faster.
+   * Never used for an index a writer extends or a command that shows whole records. @default false
    */
   skipLayers?: boolean;
 }
@@ -65,7 +66,8 @@ export function appendLines(loaded: Loaded, bytes: Buffer, path: string, options
         nextBuild = found < 0 ? bytes.length : found;
       }
       const skip = options.skipLayers && isLayerLine(bytes, start, end, nextBuild);
-      if (!skip) parseEntryLine(loaded, bytes.toString("utf8", start, end), line);
+      if (!skip)
+        parseEntryLine(loaded, bytes.toString("utf8", start, end), line, options.skipLayers === true);
     }
     start = end + 1;
   }
@@ -98,7 +100,7 @@ function isLayerLine(bytes: Buffer, start: number, end: number, nextBuild: numbe
   return isRecord && !(nextBuild >= start && nextBuild < end);
 }
 
-function parseEntryLine(loaded: Loaded, text: string, line: number): void {
+function parseEntryLine(loaded: Loaded, text: string, line: number, slim: boolean): void {
   let entry: ManifestEntry | undefined;
   try {
     const raw = JSON.parse(text) as unknown;
@@ -112,5 +114,40 @@ function parseEntryLine(loaded: Loaded, text: string, line: number): void {
     loaded.state.unreadable.push({ line, message: "not a record or event" });
     return;
   }
-  loaded.state.add(entry, line);
+  loaded.state.add(slim && entry.type === "record" ? slimRecord(entry) : entry, line);
+}
+
+// What a history needs of a record. Keeping only this makes the images-only index several times smaller, which
+// is most of its cost on a large manifest (the garbage collector, not the parsing).
+function slimRecord(record: ImageRecord): ImageRecord {
+  const {
+    type,
+    id,
+    prev,
+    kind,
+    lineage,
+    version,
+    build,
+    parent,
+    driver,
+    artifact,
+    recipeDigest,
+    createdAt,
+    bakeVersion,
+  } = record;
+  return {
+    type,
+    id,
+    prev,
+    kind,
+    lineage,
+    version,
+    build,
+    parent,
+    driver,
+    artifact,
+    recipeDigest,
+    createdAt,
+    bakeVersion,
+  };
 }
