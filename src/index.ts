@@ -4,6 +4,7 @@
  */
 
 export type * from "./drivers/driver.js";
+export { emitPackerTemplates } from "./drivers/packer/emit.js";
 export { BakeError, BuildFailedError, ExitCode, InterruptedError, type SourceLocation } from "./errors.js";
 export { checkManifest, type FsckProblem, type FsckReport } from "./manifest/fsck.js";
 export { DEFAULT_MANIFEST_FILE, manifestPath } from "./manifest/location.js";
