@@ -164,6 +164,9 @@ describe.skipIf(!enabled)("bake build with target packer and the docker builder"
         (record) => record.kind === "layer" && !before.some((old) => old.artifact === record.artifact),
       ),
     ).toBe(false);
-    expect(containersNamed("bake-")).toEqual([]);
+    // Containers of this run are named after its id; none is left, running or stopped.
+    const runId = /\(run (bake-[^)]+)\)/.exec(run.stdout())?.[1];
+    expect(runId).toBeDefined();
+    expect(containersNamed(`bake-${runId}-`)).toEqual([]);
   }, 600_000);
 });
