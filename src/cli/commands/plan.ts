@@ -7,7 +7,7 @@ import { renderDiagnostics } from "../../recipe/diagnostics.js";
 import type { CommandRun, OptionValues } from "../io.js";
 import { styleFor } from "../style.js";
 
-/** `bake plan RECIPE [--json]`: compiles a recipe and prints the plan, for people or as canonical JSON. */
+/** `bake plan RECIPE [--json] [--emit packer DIR]`: compiles a recipe and prints the plan (for people, as canonical JSON, or as Packer templates). */
 export const run: CommandRun = async ({ positionals, values }, io) => {
   const [file, extra] = positionals as [string, string | undefined];
   const emitDir = emitDirectory(values, extra);
