@@ -64,10 +64,7 @@ export async function spawnNamespaced(options: SpawnNamespacedOptions): Promise<
     env: options.env ?? { PATH: HOST_PATH },
     detached: true,
   });
-  const exited = new Promise<number>((resolve) => {
-    child.once("error", () => resolve(127));
-    child.once("close", (code, signal) => resolve(code ?? 128 + signalNumber(signal)));
-  });
+  const exited = exitOf(child);
   const stderrHead: string[] = [];
   const collect = (chunk: Buffer) => {
     if (stderrHead.length < 20) stderrHead.push(chunk.toString("utf8"));
@@ -135,6 +132,34 @@ function rangeLines(ranges: readonly IdRange[]): string {
   return ranges.map((r) => `${r.inner} ${r.outer} ${r.count}\n`).join("");
 }
 
+// The exit code once the process has exited and its output has drained. A process that left something holding
+// the pipes (it cannot: the pid namespace dies with its init) would otherwise keep a build waiting forever.
+function exitOf(child: ChildProcess): Promise<number> {
+  return new Promise<number>((resolve) => {
+    child.once("error", () => resolve(127));
+    child.once("exit", (code, signal) => {
+      const result = code ?? 128 + signalNumber(signal);
+      const streams = [child.stdout, child.stderr].filter((stream): stream is Readable => stream !== null);
+      const drained = Promise.all(
+        streams.map(
+          (stream) =>
+            new Promise<void>((done) => {
+              if (stream.readableEnded || stream.destroyed) done();
+              else stream.once("close", done);
+            }),
+        ),
+      );
+      const timer = setTimeout(() => {
+        for (const stream of streams) stream.destroy();
+      }, 2_000);
+      void drained.then(() => {
+        clearTimeout(timer);
+        resolve(result);
+      });
+    });
+  });
+}
+
 function signalNumber(signal: NodeJS.Signals | null): number {
   const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGKILL: 9, SIGTERM: 15, SIGINT: 2 };
   return (signal && numbers[signal]) ?? 1;
@@ -183,10 +208,7 @@ function directProcess(argv: string[], withStdin: boolean): NamespacedProcess {
     stdio: [withStdin ? "pipe" : "ignore", "pipe", "pipe"],
     env: { PATH: HOST_PATH },
   });
-  const exited = new Promise<number>((resolve) => {
-    child.once("error", () => resolve(127));
-    child.once("close", (code, signal) => resolve(code ?? 128 + signalNumber(signal)));
-  });
+  const exited = exitOf(child);
   return {
     child,
     stdout: child.stdout as Readable,

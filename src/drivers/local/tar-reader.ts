@@ -52,6 +52,12 @@ class ByteReader {
     return out;
   }
 
+  /** Reads and discards the rest of the stream, so its producer sees it consumed and it can end. */
+  async drain(): Promise<void> {
+    while (await this.#fill()) this.#buffer = Buffer.alloc(0);
+    this.#buffer = Buffer.alloc(0);
+  }
+
   /** Up to `max` bytes, at least one unless the stream ended. */
   async chunk(max: number): Promise<Buffer> {
     if (this.#buffer.length === 0) await this.#fill();
@@ -69,7 +75,11 @@ export async function* readTar(stream: Readable): AsyncGenerator<TarEntry> {
   let longLink: string | undefined;
   for (;;) {
     const block = await reader.read(BLOCK);
-    if (block.length < BLOCK || block.every((byte) => byte === 0)) return;
+    if (block.length < BLOCK || block.every((byte) => byte === 0)) {
+      // tar pads archives to whole records after the end marker: consume it, or the pipe never ends.
+      await reader.drain();
+      return;
+    }
     const flag = String.fromCharCode(block[156] ?? 0);
     const size = readNumber(block, 124, 12);
     if (flag === "x" || flag === "L" || flag === "K" || flag === "g") {

@@ -32,6 +32,7 @@ const TYPE_FLAGS: Record<TarType, string> = {
 
 const BLOCK = 512;
 const ZERO_BLOCK = Buffer.alloc(BLOCK);
+const FLUSH_BYTES = 256 * 1024;
 
 /**
  * Writes a reproducible POSIX tar: ustar headers with empty user/group names, PAX records (under the fixed
@@ -39,6 +40,8 @@ const ZERO_BLOCK = Buffer.alloc(BLOCK);
  */
 export class TarWriter {
   readonly #out: Writable;
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
 
   constructor(out: Writable) {
     this.#out = out;
@@ -119,14 +122,26 @@ export class TarWriter {
     }
   }
 
-  /** Writes the end-of-archive marker. */
+  /** Writes the end-of-archive marker and flushes everything buffered. */
   async finish(): Promise<void> {
     await this.#write(Buffer.concat([ZERO_BLOCK, ZERO_BLOCK]));
+    await this.#flush();
   }
 
-  #write(chunk: Buffer): Promise<void> {
+  // Headers and small files are batched: one stream write per ~256 KiB instead of several per entry.
+  async #write(chunk: Buffer): Promise<void> {
+    this.#pending.push(chunk);
+    this.#pendingBytes += chunk.length;
+    if (this.#pendingBytes >= FLUSH_BYTES) await this.#flush();
+  }
+
+  #flush(): Promise<void> {
+    if (this.#pendingBytes === 0) return Promise.resolve();
+    const data = this.#pending.length === 1 ? (this.#pending[0] as Buffer) : Buffer.concat(this.#pending);
+    this.#pending = [];
+    this.#pendingBytes = 0;
     return new Promise((resolve, reject) => {
-      const ok = this.#out.write(chunk, (error) => (error ? reject(error) : undefined));
+      const ok = this.#out.write(data, (error) => (error ? reject(error) : undefined));
       if (ok) resolve();
       else this.#out.once("drain", resolve);
     });

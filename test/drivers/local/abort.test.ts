@@ -6,11 +6,12 @@ import { createDriver } from "../../../src/drivers/local/index.js";
 import { InterruptedError } from "../../../src/errors.js";
 import { layer, makeBusyboxRootfs, plan, recordingReporter, run } from "./helpers.js";
 
-function processesWith(marker: string): number[] {
+// Processes running exactly `sleep MARKER` (not the shells and launchers whose arguments mention it).
+function sleepers(marker: string): number[] {
   const found: number[] = [];
   for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
     try {
-      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(marker)) found.push(Number(pid));
+      if (readFileSync(`/proc/${pid}/cmdline`, "utf8") === `sleep\0${marker}\0`) found.push(Number(pid));
     } catch {
       // gone meanwhile
     }
@@ -22,7 +23,7 @@ test("aborting mid-step kills every process of the sandbox and leaves no mounts 
   const work = mkdtempSync(join(tmpdir(), "bake-abort-"));
   const rootfs = makeBusyboxRootfs(join(work, "rootfs"));
   const storeDir = join(work, "store");
-  const marker = `${(process.pid % 90) + 10}.${Date.now() % 100000}`;
+  const marker = `${300 + (process.pid % 100)}.${Date.now() % 100000}`;
   const controller = new AbortController();
   const reporter = recordingReporter();
   const ctx = { cwd: work, env: { BAKE_STORE: storeDir }, signal: controller.signal, reporter };
@@ -49,14 +50,14 @@ test("aborting mid-step kills every process of the sandbox and leaves no mounts 
     (error: unknown) => error,
   );
   const deadline = Date.now() + 60_000;
-  while (processesWith(`sleep ${marker}`).length < 2 && Date.now() < deadline) {
+  while (sleepers(marker).length < 2 && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  expect(processesWith(`sleep ${marker}`).length).toBe(2);
+  expect(sleepers(marker).length).toBe(2);
   controller.abort(new InterruptedError("interrupted by SIGINT"));
   const error = await outcome;
   expect(error).toBeInstanceOf(InterruptedError);
-  expect(processesWith(`sleep ${marker}`)).toEqual([]);
+  expect(sleepers(marker)).toEqual([]);
   expect(readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(storeDir);
   expect(readdirSync(join(storeDir, "runs"))).toEqual([]);
   expect(readdirSync(join(storeDir, "tmp"))).toEqual([]);
