@@ -186,14 +186,15 @@ class PackerDriver implements Driver {
   private async runTemplate(
     compiled: CompiledTemplate,
     context: {
-      input: DriverContext & { secrets: SecretValues };
+      input: DriverContext & { secrets: SecretValues; runId: string };
       packerPath: string;
       version: Promise<string>;
       onLine: (line: MachineLine) => void;
     },
   ): Promise<PackerRun & { packerVersion: string }> {
     const { input } = context;
-    const dir = await mkdtemp(path.join(tmpdir(), "bake-packer-"));
+    // Named after the run, so what a killed run left (and its Packer processes) can be told apart.
+    const dir = await mkdtemp(path.join(tmpdir(), `bake-packer-${input.runId}-`));
     try {
       await writeTemplate(compiled, dir);
       const run = runPackerBuild({

@@ -36,8 +36,8 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-// Packer processes still running a template of this test (their command line names it).
-async function packerProcesses(): Promise<number> {
+// Packer processes still running a template of this run (the template's directory is named after the run).
+async function packerProcesses(runId: string): Promise<number> {
   let count = 0;
   for (const pid of await readdir("/proc")) {
     if (!/^\d+$/.test(pid)) continue;
@@ -46,7 +46,7 @@ async function packerProcesses(): Promise<number> {
     if (
       words.some((word) => word.endsWith("packer")) &&
       words.includes("build") &&
-      cmdline.includes("bake-packer-")
+      cmdline.includes(`bake-packer-${runId}-`)
     ) {
       count++;
     }
@@ -61,12 +61,19 @@ describe.skipIf(!enabled)("interrupting a packer layer build", () => {
     const controller = new AbortController();
     const events: BuildEvent[] = [];
     let abortedAt = 0;
+    let during: number | undefined;
+    const runId = `interrupt-${process.pid}`;
     const reporter = {
       emit(event: BuildEvent) {
         events.push(event);
-        if (event.type === "output" && event.line.includes(MARKER) && !controller.signal.aborted) {
-          abortedAt = Date.now();
-          controller.abort(new InterruptedError("interrupted by SIGINT"));
+        if (event.type === "output" && event.line.includes(MARKER) && during === undefined) {
+          during = -1;
+          // Count Packer's processes while the step runs (the check below must be able to see them), then abort.
+          void packerProcesses(runId).then((count) => {
+            during = count;
+            abortedAt = Date.now();
+            controller.abort(new InterruptedError("interrupted by SIGINT"));
+          });
         }
       },
       close: async () => {},
@@ -74,7 +81,6 @@ describe.skipIf(!enabled)("interrupting a packer layer build", () => {
     const ctx = { cwd: dir, env: process.env, signal: controller.signal, reporter };
     if (plan.parent.kind !== "external") throw new Error("the fixture's parent is external");
     const parent = await driver.resolve(plan.parent, ctx);
-    const runId = `interrupt-${process.pid}`;
     const build = driver.bake({
       ...ctx,
       plan,
@@ -92,6 +98,7 @@ describe.skipIf(!enabled)("interrupting a packer layer build", () => {
     expect(notes.some((message) => /Killing the container|Cancelling|cancel/i.test(message))).toBe(true);
     expect(events.some((event) => event.type === "output" && event.line.includes("never"))).toBe(false);
     expect(containersNamed(`bake-${runId}-`)).toEqual([]);
-    expect(await packerProcesses()).toBe(0);
+    expect(during).toBeGreaterThan(0);
+    expect(await packerProcesses(runId)).toBe(0);
   }, 200_000);
 });
