@@ -1,7 +1,7 @@
 import path from "node:path";
 import { BakeError } from "../../errors.js";
 import type { BuildPlan } from "../../plan/types.js";
-import { inspectImage } from "./docker.js";
+import { type DockerImage, inspectImage } from "./docker.js";
 import { readOptions } from "./options.js";
 import { compileLayerTemplate, compileVerifyTemplate, type TemplateOptions } from "./template.js";
 import { writeTemplate } from "./write-template.js";
@@ -33,14 +33,15 @@ export async function emitPackerTemplates(input: {
     });
   }
   const outDir = path.resolve(input.outDir);
-  const parent =
-    input.parentId ??
-    (await dockerParent(plan, { builder: read.options.builder, env: input.env ?? process.env }));
+  const base = await dockerParent(plan, { builder: read.options.builder, env: input.env ?? process.env });
+  const parent = input.parentId ?? base?.id;
   const common: TemplateOptions = {
     builder: read.options.builder,
     profile: read.options.profile,
     source: read.options.source,
     recipeRoot: path.relative(outDir, plan.recipe.root).split(path.sep).join("/") || ".",
+    // Every layer keeps the base's entrypoint and command, so each template restores the same ones, as bake's do.
+    ...(base ? { preserve: { entrypoint: base.entrypoint, cmd: base.cmd } } : {}),
   };
   const templates: string[] = [];
   const others: string[] = [];
@@ -68,11 +69,11 @@ export async function emitPackerTemplates(input: {
 async function dockerParent(
   plan: BuildPlan,
   options: { builder: string; env: Readonly<Record<string, string | undefined>> },
-): Promise<string | undefined> {
+): Promise<DockerImage | undefined> {
   if (options.builder !== "docker" || plan.parent.kind !== "external" || plan.parent.scheme !== "docker")
     return undefined;
   try {
-    return (await inspectImage(plan.parent.location, { env: options.env, cwd: plan.recipe.root }))?.id;
+    return await inspectImage(plan.parent.location, { env: options.env, cwd: plan.recipe.root });
   } catch {
     return undefined;
   }
