@@ -9,7 +9,6 @@ import { DEFAULT_ENV, isoTime } from "./image-config.js";
 import { captureLayer } from "./layer-tar.js";
 import {
   type Descriptor,
-  digestHex,
   hostArchitecture,
   type ImageConfig,
   type ImageIndex,
@@ -208,9 +207,7 @@ async function registerImported(
       message: `image ${descriptor.digest} in the archive is incomplete`,
     });
   }
-  const manifest = image.manifest;
-  const stored = await store.addImage({ manifest, runId, kind: "base", ref });
-  return stored;
+  return store.addImage({ manifest: image.manifest, runId, kind: "base", ref });
 }
 
 async function dockerArchiveImage(path: string, store: Store, runId: string, ref: string): Promise<string> {
@@ -256,7 +253,6 @@ async function dockerManifestImage(
       size: layer.size,
     });
   }
-  digestHex(config.digest);
   const manifest: ImageManifest = {
     schemaVersion: 2,
     mediaType: MEDIA.manifest,

@@ -173,7 +173,6 @@ export async function runAsSandboxRoot(options: {
   argv: string[];
   mapping: IdMapping;
   input?: Readable;
-  output?: Writable;
 }): Promise<void> {
   const proc =
     options.mapping.kind === "identity"
@@ -190,8 +189,7 @@ export async function runAsSandboxRoot(options: {
   });
   if (options.input && proc.child.stdin) options.input.pipe(proc.child.stdin);
   proc.child.stdin?.on("error", () => {});
-  if (options.output) proc.stdout.pipe(options.output, { end: false });
-  else proc.stdout.resume();
+  proc.stdout.resume();
   const code = await proc.exited;
   if (code !== 0) {
     throw new BakeError({

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createWriteStream, readFileSync } from "node:fs";
-import { access, mkdir, open, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { access, mkdir, open, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { BakeError } from "../../errors.js";
@@ -374,13 +374,4 @@ async function atomicWrite(store: Store, path: string, data: Buffer | string): P
     await handle.close();
   }
   await rename(temp, path);
-}
-
-/** Size of a file, or undefined. */
-export async function fileSize(path: string): Promise<number | undefined> {
-  try {
-    return (await stat(path)).size;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,14 +1,4 @@
-import {
-  chmod,
-  copyFile,
-  lchown,
-  lstat,
-  mkdir,
-  readlink,
-  symlink,
-  unlink,
-  writeFile,
-} from "node:fs/promises";
+import { chmod, copyFile, lchown, lstat, mkdir, symlink, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BakeError } from "../../errors.js";
 import { type IdMapping, toSandboxId } from "./idmap.js";
