@@ -41,6 +41,7 @@ function entryOf(state: ManifestState, record: ImageRecord): HistoryEntry {
     createdAt: record.createdAt,
     status: status.status,
     ...(status.reason !== undefined ? { reason: status.reason } : {}),
+    ...(status.inheritedFrom !== undefined ? { inheritedFrom: status.inheritedFrom } : {}),
     channels: status.channels,
     parent: record.parent,
     artifact: record.artifact,

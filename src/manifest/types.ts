@@ -158,6 +158,8 @@ export interface HistoryEntry {
   createdAt: string;
   status: StatusName;
   reason?: string;
+  /** Revoked through this ancestor's cascading revocation. */
+  inheritedFrom?: string;
   channels: string[];
   /** The parent record id, or the external base. */
   parent: ParentLink;

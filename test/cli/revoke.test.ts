@@ -32,6 +32,8 @@ describe("bake revoke", () => {
       "revoked",
       "active",
     ]);
+    const tree = await runBake(["history", "web"], { cwd: fleet.dir });
+    expect(tree.stdout).toMatch(/#3 .*revoked: CVE-2026-1234 \(with base#3\)/);
   });
 
   it("refuses to revoke an image whose ancestor is revoked, and explains why", async () => {

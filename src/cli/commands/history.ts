@@ -52,6 +52,11 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
 // Lineages nest under the lineage their newest image was built on; the others are roots.
 function renderTree(lineages: LineageHistory[], style: Style, now: Date): string {
   const byName = new Map(lineages.map((lineage) => [lineage.lineage, lineage]));
+  const names = new Map(
+    lineages.flatMap((lineage) =>
+      lineage.entries.map((entry) => [entry.id, `${lineage.lineage}#${entry.build}`] as const),
+    ),
+  );
   const children = new Map<string, LineageHistory[]>();
   const roots: LineageHistory[] = [];
   for (const lineage of lineages) {
@@ -65,7 +70,7 @@ function renderTree(lineages: LineageHistory[], style: Style, now: Date): string
     seen.add(lineage.lineage);
     const from = [...lineage.parents, ...lineage.bases].join(", ");
     out.push(`${indent}${style.bold(lineage.lineage)}${from ? style.dim(`  <- ${from}`) : ""}`);
-    for (const entry of lineage.entries) out.push(`${indent}  ${entryLine(entry, style, now)}`);
+    for (const entry of lineage.entries) out.push(`${indent}  ${entryLine(entry, style, now, names)}`);
     for (const child of children.get(lineage.lineage) ?? []) visit(child, `${indent}  `, seen);
   };
   const seen = new Set<string>();
@@ -85,8 +90,11 @@ function treeParent(lineage: LineageHistory, byName: Map<string, LineageHistory>
   return lineage.parents[0];
 }
 
-function entryLine(entry: HistoryEntry, style: Style, now: Date): string {
-  const status = statusText(entry, style);
+function entryLine(entry: HistoryEntry, style: Style, now: Date, names: Map<string, string>): string {
+  const via = entry.inheritedFrom
+    ? ` (with ${names.get(entry.inheritedFrom) ?? shortId(entry.inheritedFrom)})`
+    : "";
+  const status = statusText({ status: entry.status, reason: `${entry.reason ?? ""}${via}` }, style);
   const channels = entry.channels.length > 0 ? style.green(`[${entry.channels.join(", ")}]`) : "";
   if (entry.kind === "layer") {
     return (
