@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createWriteStream, readFileSync } from "node:fs";
-import { access, mkdir, open, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
+import { access, mkdir, open, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { BakeError } from "../../errors.js";
@@ -217,7 +217,9 @@ export class Store {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
         const owner = Number(await readFile(lock, "utf8").catch(() => "0"));
-        if (owner > 0 && !processAlive(owner)) {
+        // An empty lock file older than a few seconds was left by a process killed between create and write.
+        const age = Date.now() - ((await stat(lock).catch(() => undefined))?.mtimeMs ?? Date.now());
+        if ((owner > 0 && !processAlive(owner)) || (!(owner > 0) && age > 5_000)) {
           await unlink(lock).catch(() => {});
           continue;
         }
