@@ -7,6 +7,7 @@ import {
   warnIfTorn,
   writeJson,
 } from "../../manifest/cli-support.js";
+import { describeRecord } from "../../manifest/describe.js";
 import { shortId } from "../../manifest/hash.js";
 import type { HistoryEntry, LineageHistory } from "../../manifest/types.js";
 import { nearest } from "../../util/nearest.js";
@@ -45,18 +46,28 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
     io.stdout.write(`${manifest.path} has no images yet\n`);
     return 0;
   }
-  io.stdout.write(renderTree(lineages, stdoutStyle(io, values), new Date()));
+  // Revocations inherited from an ancestor outside the listing (a filtered history) still name it.
+  const nameOf = (id: string) => {
+    const record = manifest.get(id);
+    return record ? describeRecord(record) : shortId(id);
+  };
+  io.stdout.write(renderTree(lineages, { style: stdoutStyle(io, values), now: new Date(), nameOf }));
   return 0;
 };
 
 // Lineages nest under the lineage their newest image was built on; the others are roots.
-function renderTree(lineages: LineageHistory[], style: Style, now: Date): string {
+function renderTree(
+  lineages: LineageHistory[],
+  options: { style: Style; now: Date; nameOf: (id: string) => string },
+): string {
+  const { style, now } = options;
   const byName = new Map(lineages.map((lineage) => [lineage.lineage, lineage]));
   const names = new Map(
     lineages.flatMap((lineage) =>
       lineage.entries.map((entry) => [entry.id, `${lineage.lineage}#${entry.build}`] as const),
     ),
   );
+  const nameOf = (id: string) => names.get(id) ?? options.nameOf(id);
   const children = new Map<string, LineageHistory[]>();
   const roots: LineageHistory[] = [];
   for (const lineage of lineages) {
@@ -70,7 +81,7 @@ function renderTree(lineages: LineageHistory[], style: Style, now: Date): string
     seen.add(lineage.lineage);
     const from = [...lineage.parents, ...lineage.bases].join(", ");
     out.push(`${indent}${style.bold(lineage.lineage)}${from ? style.dim(`  <- ${from}`) : ""}`);
-    for (const entry of lineage.entries) out.push(`${indent}  ${entryLine(entry, style, now, names)}`);
+    for (const entry of lineage.entries) out.push(`${indent}  ${entryLine(entry, style, now, nameOf)}`);
     for (const child of children.get(lineage.lineage) ?? []) visit(child, `${indent}  `, seen);
   };
   const seen = new Set<string>();
@@ -90,10 +101,8 @@ function treeParent(lineage: LineageHistory, byName: Map<string, LineageHistory>
   return lineage.parents[0];
 }
 
-function entryLine(entry: HistoryEntry, style: Style, now: Date, names: Map<string, string>): string {
-  const via = entry.inheritedFrom
-    ? ` (with ${names.get(entry.inheritedFrom) ?? shortId(entry.inheritedFrom)})`
-    : "";
+function entryLine(entry: HistoryEntry, style: Style, now: Date, nameOf: (id: string) => string): string {
+  const via = entry.inheritedFrom ? ` (with ${nameOf(entry.inheritedFrom)})` : "";
   const status = statusText({ status: entry.status, reason: `${entry.reason ?? ""}${via}` }, style);
   const channels = entry.channels.length > 0 ? style.green(`[${entry.channels.join(", ")}]`) : "";
   if (entry.kind === "layer") {
