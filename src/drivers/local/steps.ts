@@ -5,7 +5,7 @@ import { revealEnv, revealPlanString, type SecretValues } from "../../plan/secre
 import type { PlannedCopyStep, PlannedFileStep, PlannedRunStep } from "../../plan/types.js";
 import type { Reporter } from "../../run/events.js";
 import type { IdMapping } from "./idmap.js";
-import { resolveImageUser } from "./image-fs.js";
+import { lookupImagePath, resolveImageUser } from "./image-fs.js";
 import { runInSandbox, type SandboxBind } from "./sandbox.js";
 import { type Owner, UpperWriter } from "./upper-write.js";
 
@@ -30,6 +30,15 @@ export async function runStep(step: PlannedRunStep, ctx: StepContext): Promise<n
   const argv = step.script !== undefined ? ["/bin/sh", "-c", step.script] : (step.argv ?? []);
   if (argv.length === 0)
     throw new BakeError({ code: "step-invalid", message: "run step has neither script nor argv" });
+  if (step.workdir !== undefined) {
+    // Like a Dockerfile WORKDIR: a working directory the image lacks is created (owned by root) in this layer.
+    const { entry } = await lookupImagePath([ctx.upper, ...ctx.lowers], step.workdir, { followLast: true });
+    if (!entry) {
+      const writer = new UpperWriter({ upper: ctx.upper, lowers: ctx.lowers, mapping: ctx.mapping });
+      await writer.ensureDir(step.workdir, { mode: 0o755, owner: { uid: 0, gid: 0 } });
+      await writer.applyOwners();
+    }
+  }
   let result: { exitCode: number };
   try {
     result = await runInSandbox({

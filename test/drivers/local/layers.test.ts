@@ -189,6 +189,17 @@ describe("layers", () => {
     expect(names).toEqual(["note", "note2"]);
   });
 
+  test("creates a missing working directory, as a Dockerfile WORKDIR does", async () => {
+    const { artifact } = await bakeOne([
+      { kind: "run", title: "pwd", script: "pwd > here", env: {}, workdir: "/srv/app" },
+    ]);
+    expect(await layerEntries(artifact)).toEqual([
+      "srv/ 0:0 755",
+      "srv/app/ 0:0 755",
+      "srv/app/here 0:0 644",
+    ]);
+  });
+
   test("kills a step at its timeout and fails the build", async () => {
     const attempt = bakeOne([{ kind: "run", title: "slow", script: "sleep 30", env: {}, timeoutMs: 300 }], {
       runId: "slow",
