@@ -1,5 +1,5 @@
 import type { Diagnostic } from "./diagnostics.js";
-import { diagnosticAt, type RecipeSource } from "./source.js";
+import { diagnosticAt, maskSecretDefaults, type RecipeSource } from "./source.js";
 import { isCollection, isMap, isPair, isSeq, LineCounter, type Node, parseDocument } from "./yaml.js";
 
 /** Recipes larger than this are refused before parsing. */
@@ -27,7 +27,7 @@ export function parseRecipeText(text: string, file: string): ParseResult {
     prettyErrors: false,
     logLevel: "error",
   });
-  const source: RecipeSource = { file, text, lines, doc };
+  const source: RecipeSource = { file, text, lines, doc, shown: maskSecretDefaults(text, doc) };
   const errors = doc.errors.map((error) => yamlDiagnostic(source, error));
   const warnings = doc.warnings.map((warning) => yamlDiagnostic(source, warning));
   if (errors.length > 0) return { source, errors, warnings };

@@ -17,6 +17,8 @@ export interface RecipeSource {
   text: string;
   lines: LineCounter;
   doc: Document.Parsed;
+  /** `text` with secret values blanked out, offsets unchanged: what excerpts show. */
+  shown?: string;
 }
 
 /** A path into the parsed recipe, as JSON pointer segments (`["layers", 0, "name"]`). */
@@ -29,11 +31,12 @@ export function locationAt(source: Pick<RecipeSource, "file" | "lines">, offset:
 }
 
 /** The source line holding `offset`, numbered, with a caret under its column. */
-export function excerptAt(source: Pick<RecipeSource, "text" | "lines">, offset: number): string {
+export function excerptAt(source: Pick<RecipeSource, "text" | "lines" | "shown">, offset: number): string {
   const { line, col } = source.lines.linePos(offset);
+  const shown = source.shown ?? source.text;
   const start = source.lines.lineStarts[line - 1] ?? 0;
-  const end = source.text.indexOf("\n", start);
-  const text = source.text.slice(start, end === -1 ? undefined : end).replace(/\r$/, "");
+  const end = shown.indexOf("\n", start);
+  const text = shown.slice(start, end === -1 ? undefined : end).replace(/\r$/, "");
   const gutter = String(line);
   const pad = " ".repeat(gutter.length);
   // Keep tabs under tabs so the caret lines up in a terminal.
@@ -43,7 +46,7 @@ export function excerptAt(source: Pick<RecipeSource, "text" | "lines">, offset: 
 
 /** A diagnostic pointing at `offset`, with its excerpt. */
 export function diagnosticAt(
-  source: Pick<RecipeSource, "file" | "text" | "lines">,
+  source: Pick<RecipeSource, "file" | "text" | "lines" | "shown">,
   offset: number,
   diag: Omit<Diagnostic, "location" | "excerpt">,
 ): Diagnostic {
@@ -102,4 +105,24 @@ export function offsetWithin(source: RecipeSource, path: RecipePath, needle: str
   if (!found || !range) return offsetOf(source, path);
   const index = source.text.slice(range[0], range[1]).indexOf(needle);
   return index === -1 ? range[0] : range[0] + index;
+}
+
+/**
+ * The recipe text with the defaults of secret variables replaced by `*`, so no excerpt ever prints them.
+ * Offsets are unchanged, so locations and carets stay right.
+ */
+export function maskSecretDefaults(text: string, doc: Document.Parsed): string {
+  const vars = isMap(doc.contents) ? doc.contents.get("vars", true) : undefined;
+  if (!isMap(vars)) return text;
+  let shown = text;
+  for (const pair of vars.items) {
+    const spec = isPair(pair) ? pair.value : undefined;
+    if (!isMap(spec)) continue;
+    const secret = spec.get("secret", true);
+    const value = spec.get("default", true) as Node | undefined;
+    if (!isScalar(secret) || secret.value !== true || !value?.range) continue;
+    const [from, to] = value.range;
+    shown = shown.slice(0, from) + shown.slice(from, to).replace(/[^\n]/g, "*") + shown.slice(to);
+  }
+  return shown;
 }

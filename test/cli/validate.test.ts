@@ -72,6 +72,15 @@ describe("bake validate", () => {
     });
   });
 
+  test("never shows a secret's default in the excerpt of a warning", async () => {
+    const run = capture();
+    const recipe = join(fixtures, "../recipes-valid/secret-default/recipe.yaml");
+    expect(await main(["validate", recipe], run.io)).toBe(0);
+    expect(run.stderr()).toContain("secret variable `token` has a default written in the recipe");
+    expect(run.stderr()).toContain("default: *********************");
+    expect(run.stderr()).not.toContain("hunter2");
+  });
+
   test("checks variable values given on the command line without showing secrets", async () => {
     const run = capture();
     const code = await main(
