@@ -39,6 +39,8 @@ export interface WrittenPackerTarget {
   source?: Record<string, unknown>;
   /** The source option carrying the parent image, for builders bake does not know. */
   parentField?: string;
+  /** Path of the packer binary; `BAKE_PACKER` overrides it. */
+  packerPath?: string;
 }
 
 export interface WrittenGceTarget {
@@ -55,6 +57,19 @@ export interface WrittenGceTarget {
   storageLocations?: string[];
   labels?: Record<string, string>;
   endpoint?: string;
+  /** @default "30m" */
+  buildTimeout?: string;
+  /** @default "15m" */
+  verifyTimeout?: string;
+  maxRunDuration?: string;
+  /** @default "2s" */
+  pollInterval?: string;
+  /** @default "1s" */
+  retryDelay?: string;
+  /** @default 4 */
+  retries?: number;
+  /** @default false */
+  externalIp?: boolean;
 }
 
 export interface WrittenVar {

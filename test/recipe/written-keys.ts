@@ -45,7 +45,7 @@ export const tables = {
     retain: false,
   }),
   local: table<WrittenLocalTarget>()({ driver: true, network: false }),
-  packer: table<WrittenPackerTarget>()({ driver: true, builder: true, source: false, parentField: false }),
+  packer: table<WrittenPackerTarget>()({ driver: true, builder: true, source: false, parentField: false, packerPath: false }),
   gce: table<WrittenGceTarget>()({
     driver: true,
     project: true,
@@ -60,6 +60,13 @@ export const tables = {
     storageLocations: false,
     labels: false,
     endpoint: false,
+    buildTimeout: false,
+    verifyTimeout: false,
+    maxRunDuration: false,
+    pollInterval: false,
+    retryDelay: false,
+    retries: false,
+    externalIp: false,
   }),
   variable: table<WrittenVar>()({
     type: false,

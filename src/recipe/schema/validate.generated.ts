@@ -4,19 +4,19 @@
 // @ts-nocheck
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://bake.dev/schemas/recipe/v1.json","type":"object","additionalProperties":false,"required":["apiVersion","name","from","layers"],"properties":{"apiVersion":{"const":"bake/v1"},"name":{"type":"string","pattern":"^[a-z]([-a-z0-9]{0,37}[a-z0-9])?$"},"version":{"type":"string","minLength":1},"description":{"type":"string"},"from":{"type":"string","minLength":1},"target":{"type":"object","required":["driver"],"properties":{"driver":{"enum":["local","packer","gce"]}},"allOf":[{"if":{"properties":{"driver":{"const":"local"}},"required":["driver"]},"then":{"properties":{"driver":{"const":"local"},"network":{"enum":["host","none"]}}}},{"if":{"properties":{"driver":{"const":"packer"}},"required":["driver"]},"then":{"required":["builder"],"properties":{"driver":{"const":"packer"},"builder":{"type":"string","minLength":1},"source":{"type":"object"},"parentField":{"type":"string","minLength":1}}}},{"if":{"properties":{"driver":{"const":"gce"}},"required":["driver"]},"then":{"required":["project","zone"],"properties":{"driver":{"const":"gce"},"project":{"type":"string","minLength":1},"zone":{"type":"string","minLength":1},"machineType":{"type":"string","minLength":1},"network":{"type":"string","minLength":1},"subnetwork":{"type":"string","minLength":1},"serviceAccount":{"type":"string","minLength":1},"diskSizeGb":{"type":"integer","minimum":10,"maximum":65536},"diskType":{"type":"string","minLength":1},"imageFamily":{"type":"string","minLength":1,"pattern":"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"},"storageLocations":{"type":"array","items":{"type":"string","minLength":1}},"labels":{"type":"object","propertyNames":{"pattern":"^[a-z][a-z0-9_-]{0,62}$"},"additionalProperties":{"type":"string","maxLength":63}},"endpoint":{"type":"string","minLength":1,"pattern":"^https?://"}}}}],"unevaluatedProperties":false},"vars":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"type":{"enum":["string","number","boolean"]},"default":{"type":["string","number","boolean"]},"enum":{"type":"array","minItems":1,"items":{"type":["string","number","boolean"]}},"pattern":{"type":"string"},"secret":{"type":"boolean"},"description":{"type":"string"}}}},"layers":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["name","steps"],"properties":{"name":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$"},"steps":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"properties":{"run":{"anyOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"env":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":["string","number","boolean"]}},"workdir":{"type":"string","pattern":"^/"},"user":{"type":"string","minLength":1},"timeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"copy":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1},"to":{"type":"string","pattern":"^/"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer","minimum":0,"maximum":4095}]},"owner":{"type":"string","pattern":"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"}}},"file":{"type":"object","additionalProperties":false,"required":["path","content"],"properties":{"path":{"type":"string","pattern":"^/"},"content":{"type":"string"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer","minimum":0,"maximum":4095}]},"owner":{"type":"string","pattern":"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"}}}},"oneOf":[{"required":["run"]},{"required":["copy"]},{"required":["file"]}],"dependentRequired":{"env":["run"],"workdir":["run"],"user":["run"],"timeout":["run"]}}}}}},"verify":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string","minLength":1},"run":{"anyOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"env":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":["string","number","boolean"]}},"user":{"type":"string","minLength":1},"workdir":{"type":"string","pattern":"^/"},"file":{"type":"object","additionalProperties":false,"required":["path"],"properties":{"path":{"type":"string","pattern":"^/"},"exists":{"type":"boolean"},"contains":{"type":"string"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer","minimum":0,"maximum":4095}]}}},"http":{"type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"type":"string","pattern":"^https?://"},"status":{"type":"integer","minimum":100,"maximum":599},"bodyContains":{"type":"string"}}},"retries":{"type":"integer","minimum":0,"maximum":1000},"interval":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"timeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"}},"oneOf":[{"required":["run"]},{"required":["file"]},{"required":["http"]}],"dependentRequired":{"env":["run"],"user":["run"],"workdir":["run"]}}},"labels":{"type":"object","propertyNames":{"pattern":"^[a-z][a-z0-9_-]{0,62}$"},"additionalProperties":{"type":"string","maxLength":63}},"retain":{"type":"object","additionalProperties":false,"required":["keep"],"properties":{"keep":{"type":"integer","minimum":1}}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://bake.dev/schemas/recipe/v1.json","type":"object","additionalProperties":false,"required":["apiVersion","name","from","layers"],"properties":{"apiVersion":{"const":"bake/v1"},"name":{"type":"string","pattern":"^[a-z]([-a-z0-9]{0,37}[a-z0-9])?$"},"version":{"type":"string","minLength":1},"description":{"type":"string"},"from":{"type":"string","minLength":1},"target":{"type":"object","required":["driver"],"properties":{"driver":{"enum":["local","packer","gce"]}},"allOf":[{"if":{"properties":{"driver":{"const":"local"}},"required":["driver"]},"then":{"properties":{"driver":{"const":"local"},"network":{"enum":["host","none"]}}}},{"if":{"properties":{"driver":{"const":"packer"}},"required":["driver"]},"then":{"required":["builder"],"properties":{"driver":{"const":"packer"},"builder":{"type":"string","minLength":1},"source":{"type":"object"},"parentField":{"type":"string","minLength":1},"packerPath":{"type":"string","minLength":1}}}},{"if":{"properties":{"driver":{"const":"gce"}},"required":["driver"]},"then":{"required":["project","zone"],"properties":{"driver":{"const":"gce"},"project":{"type":"string","minLength":1},"zone":{"type":"string","minLength":1},"machineType":{"type":"string","minLength":1},"network":{"type":"string","minLength":1},"subnetwork":{"type":"string","minLength":1},"serviceAccount":{"type":"string","minLength":1},"diskSizeGb":{"type":"integer","minimum":10,"maximum":65536},"diskType":{"type":"string","minLength":1},"imageFamily":{"type":"string","minLength":1,"pattern":"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"},"storageLocations":{"type":"array","items":{"type":"string","minLength":1}},"labels":{"type":"object","propertyNames":{"pattern":"^[a-z][a-z0-9_-]{0,62}$"},"additionalProperties":{"type":"string","maxLength":63}},"endpoint":{"type":"string","minLength":1,"pattern":"^https?://"},"buildTimeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"verifyTimeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"maxRunDuration":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"pollInterval":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"retryDelay":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"retries":{"type":"integer","minimum":1,"maximum":20},"externalIp":{"type":"boolean"}}}}],"unevaluatedProperties":false},"vars":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"type":{"enum":["string","number","boolean"]},"default":{"type":["string","number","boolean"]},"enum":{"type":"array","minItems":1,"items":{"type":["string","number","boolean"]}},"pattern":{"type":"string"},"secret":{"type":"boolean"},"description":{"type":"string"}}}},"layers":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["name","steps"],"properties":{"name":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$"},"steps":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"properties":{"run":{"anyOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"env":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":["string","number","boolean"]}},"workdir":{"type":"string","pattern":"^/"},"user":{"type":"string","minLength":1},"timeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"copy":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1},"to":{"type":"string","pattern":"^/"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer","minimum":0,"maximum":4095}]},"owner":{"type":"string","pattern":"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"}}},"file":{"type":"object","additionalProperties":false,"required":["path","content"],"properties":{"path":{"type":"string","pattern":"^/"},"content":{"type":"string"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer","minimum":0,"maximum":4095}]},"owner":{"type":"string","pattern":"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"}}}},"oneOf":[{"required":["run"]},{"required":["copy"]},{"required":["file"]}],"dependentRequired":{"env":["run"],"workdir":["run"],"user":["run"],"timeout":["run"]}}}}}},"verify":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string","minLength":1},"run":{"anyOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"env":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":["string","number","boolean"]}},"user":{"type":"string","minLength":1},"workdir":{"type":"string","pattern":"^/"},"file":{"type":"object","additionalProperties":false,"required":["path"],"properties":{"path":{"type":"string","pattern":"^/"},"exists":{"type":"boolean"},"contains":{"type":"string"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer","minimum":0,"maximum":4095}]}}},"http":{"type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"type":"string","pattern":"^https?://"},"status":{"type":"integer","minimum":100,"maximum":599},"bodyContains":{"type":"string"}}},"retries":{"type":"integer","minimum":0,"maximum":1000},"interval":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"timeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"}},"oneOf":[{"required":["run"]},{"required":["file"]},{"required":["http"]}],"dependentRequired":{"env":["run"],"user":["run"],"workdir":["run"]}}},"labels":{"type":"object","propertyNames":{"pattern":"^[a-z][a-z0-9_-]{0,62}$"},"additionalProperties":{"type":"string","maxLength":63}},"retain":{"type":"object","additionalProperties":false,"required":["keep"],"properties":{"keep":{"type":"integer","minimum":1}}}}};
 const func1 = Object.prototype.hasOwnProperty;
 const func2 = (text) => Array.from(text).length;
 const pattern4 = new RegExp("^[a-z]([-a-z0-9]{0,37}[a-z0-9])?$", "u");
 const pattern5 = new RegExp("^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$", "u");
 const pattern6 = new RegExp("^[a-z][a-z0-9_-]{0,62}$", "u");
 const pattern7 = new RegExp("^https?://", "u");
-const pattern8 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
-const pattern9 = new RegExp("^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$", "u");
-const pattern11 = new RegExp("^/", "u");
-const pattern12 = new RegExp("^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$", "u");
-const pattern14 = new RegExp("^0?[0-7]{3,4}$", "u");
-const pattern15 = new RegExp("^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$", "u");
+const pattern8 = new RegExp("^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$", "u");
+const pattern13 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
+const pattern14 = new RegExp("^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$", "u");
+const pattern16 = new RegExp("^/", "u");
+const pattern19 = new RegExp("^0?[0-7]{3,4}$", "u");
+const pattern20 = new RegExp("^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$", "u");
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://bake.dev/schemas/recipe/v1.json" */;
@@ -398,6 +398,31 @@ vErrors.push(err26);
 errors++;
 }
 }
+if(data5.packerPath !== undefined){
+let data14 = data5.packerPath;
+if(typeof data14 === "string"){
+if(func2(data14) < 1){
+const err27 = {instancePath:instancePath+"/target/packerPath",schemaPath:"#/properties/target/allOf/1/then/properties/packerPath/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/target/packerPath",schemaPath:"#/properties/target/allOf/1/then/properties/packerPath/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
 }
 var _valid1 = _errs24 === errors;
 valid5 = _valid1;
@@ -407,15 +432,16 @@ props1.driver = true;
 props1.builder = true;
 props1.source = true;
 props1.parentField = true;
+props1.packerPath = true;
 }
 }
 if(!valid5){
-const err27 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/allOf/1/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
+const err29 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/allOf/1/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
 if(vErrors === null){
-vErrors = [err27];
+vErrors = [err29];
 }
 else {
-vErrors.push(err27);
+vErrors.push(err29);
 }
 errors++;
 }
@@ -428,51 +454,13 @@ props0 = props0 || {};
 Object.assign(props0, props1);
 }
 }
-const _errs33 = errors;
+const _errs35 = errors;
 let valid8 = true;
-const _errs34 = errors;
+const _errs36 = errors;
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 let missing2;
 if((data5.driver === undefined) && (missing2 = "driver")){
-const err28 = {};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-else {
-if(data5.driver !== undefined){
-if("gce" !== data5.driver){
-const err29 = {};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-}
-}
-var _valid2 = _errs34 === errors;
-errors = _errs33;
-if(vErrors !== null){
-if(_errs33){
-vErrors.length = _errs33;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid2){
-const _errs36 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.project === undefined){
-const err30 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/allOf/2/then/required",keyword:"required",params:{missingProperty: "project"},message:"must have required property '"+"project"+"'"};
+const err30 = {};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -481,8 +469,10 @@ vErrors.push(err30);
 }
 errors++;
 }
-if(data5.zone === undefined){
-const err31 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/allOf/2/then/required",keyword:"required",params:{missingProperty: "zone"},message:"must have required property '"+"zone"+"'"};
+else {
+if(data5.driver !== undefined){
+if("gce" !== data5.driver){
+const err31 = {};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -491,9 +481,24 @@ vErrors.push(err31);
 }
 errors++;
 }
-if(data5.driver !== undefined){
-if("gce" !== data5.driver){
-const err32 = {instancePath:instancePath+"/target/driver",schemaPath:"#/properties/target/allOf/2/then/properties/driver/const",keyword:"const",params:{allowedValue: "gce"},message:"must be equal to constant"};
+}
+}
+}
+var _valid2 = _errs36 === errors;
+errors = _errs35;
+if(vErrors !== null){
+if(_errs35){
+vErrors.length = _errs35;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid2){
+const _errs38 = errors;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.project === undefined){
+const err32 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/allOf/2/then/required",keyword:"required",params:{missingProperty: "project"},message:"must have required property '"+"project"+"'"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -502,12 +507,8 @@ vErrors.push(err32);
 }
 errors++;
 }
-}
-if(data5.project !== undefined){
-let data16 = data5.project;
-if(typeof data16 === "string"){
-if(func2(data16) < 1){
-const err33 = {instancePath:instancePath+"/target/project",schemaPath:"#/properties/target/allOf/2/then/properties/project/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data5.zone === undefined){
+const err33 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/allOf/2/then/required",keyword:"required",params:{missingProperty: "zone"},message:"must have required property '"+"zone"+"'"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -516,9 +517,9 @@ vErrors.push(err33);
 }
 errors++;
 }
-}
-else {
-const err34 = {instancePath:instancePath+"/target/project",schemaPath:"#/properties/target/allOf/2/then/properties/project/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data5.driver !== undefined){
+if("gce" !== data5.driver){
+const err34 = {instancePath:instancePath+"/target/driver",schemaPath:"#/properties/target/allOf/2/then/properties/driver/const",keyword:"const",params:{allowedValue: "gce"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -528,11 +529,11 @@ vErrors.push(err34);
 errors++;
 }
 }
-if(data5.zone !== undefined){
-let data17 = data5.zone;
+if(data5.project !== undefined){
+let data17 = data5.project;
 if(typeof data17 === "string"){
 if(func2(data17) < 1){
-const err35 = {instancePath:instancePath+"/target/zone",schemaPath:"#/properties/target/allOf/2/then/properties/zone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err35 = {instancePath:instancePath+"/target/project",schemaPath:"#/properties/target/allOf/2/then/properties/project/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -543,7 +544,7 @@ errors++;
 }
 }
 else {
-const err36 = {instancePath:instancePath+"/target/zone",schemaPath:"#/properties/target/allOf/2/then/properties/zone/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err36 = {instancePath:instancePath+"/target/project",schemaPath:"#/properties/target/allOf/2/then/properties/project/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -553,11 +554,11 @@ vErrors.push(err36);
 errors++;
 }
 }
-if(data5.machineType !== undefined){
-let data18 = data5.machineType;
+if(data5.zone !== undefined){
+let data18 = data5.zone;
 if(typeof data18 === "string"){
 if(func2(data18) < 1){
-const err37 = {instancePath:instancePath+"/target/machineType",schemaPath:"#/properties/target/allOf/2/then/properties/machineType/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err37 = {instancePath:instancePath+"/target/zone",schemaPath:"#/properties/target/allOf/2/then/properties/zone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -568,7 +569,7 @@ errors++;
 }
 }
 else {
-const err38 = {instancePath:instancePath+"/target/machineType",schemaPath:"#/properties/target/allOf/2/then/properties/machineType/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err38 = {instancePath:instancePath+"/target/zone",schemaPath:"#/properties/target/allOf/2/then/properties/zone/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -578,11 +579,11 @@ vErrors.push(err38);
 errors++;
 }
 }
-if(data5.network !== undefined){
-let data19 = data5.network;
+if(data5.machineType !== undefined){
+let data19 = data5.machineType;
 if(typeof data19 === "string"){
 if(func2(data19) < 1){
-const err39 = {instancePath:instancePath+"/target/network",schemaPath:"#/properties/target/allOf/2/then/properties/network/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err39 = {instancePath:instancePath+"/target/machineType",schemaPath:"#/properties/target/allOf/2/then/properties/machineType/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -593,7 +594,7 @@ errors++;
 }
 }
 else {
-const err40 = {instancePath:instancePath+"/target/network",schemaPath:"#/properties/target/allOf/2/then/properties/network/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err40 = {instancePath:instancePath+"/target/machineType",schemaPath:"#/properties/target/allOf/2/then/properties/machineType/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -603,11 +604,11 @@ vErrors.push(err40);
 errors++;
 }
 }
-if(data5.subnetwork !== undefined){
-let data20 = data5.subnetwork;
+if(data5.network !== undefined){
+let data20 = data5.network;
 if(typeof data20 === "string"){
 if(func2(data20) < 1){
-const err41 = {instancePath:instancePath+"/target/subnetwork",schemaPath:"#/properties/target/allOf/2/then/properties/subnetwork/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err41 = {instancePath:instancePath+"/target/network",schemaPath:"#/properties/target/allOf/2/then/properties/network/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -618,7 +619,7 @@ errors++;
 }
 }
 else {
-const err42 = {instancePath:instancePath+"/target/subnetwork",schemaPath:"#/properties/target/allOf/2/then/properties/subnetwork/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err42 = {instancePath:instancePath+"/target/network",schemaPath:"#/properties/target/allOf/2/then/properties/network/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -628,11 +629,11 @@ vErrors.push(err42);
 errors++;
 }
 }
-if(data5.serviceAccount !== undefined){
-let data21 = data5.serviceAccount;
+if(data5.subnetwork !== undefined){
+let data21 = data5.subnetwork;
 if(typeof data21 === "string"){
 if(func2(data21) < 1){
-const err43 = {instancePath:instancePath+"/target/serviceAccount",schemaPath:"#/properties/target/allOf/2/then/properties/serviceAccount/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err43 = {instancePath:instancePath+"/target/subnetwork",schemaPath:"#/properties/target/allOf/2/then/properties/subnetwork/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -643,7 +644,7 @@ errors++;
 }
 }
 else {
-const err44 = {instancePath:instancePath+"/target/serviceAccount",schemaPath:"#/properties/target/allOf/2/then/properties/serviceAccount/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err44 = {instancePath:instancePath+"/target/subnetwork",schemaPath:"#/properties/target/allOf/2/then/properties/subnetwork/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -653,10 +654,11 @@ vErrors.push(err44);
 errors++;
 }
 }
-if(data5.diskSizeGb !== undefined){
-let data22 = data5.diskSizeGb;
-if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){
-const err45 = {instancePath:instancePath+"/target/diskSizeGb",schemaPath:"#/properties/target/allOf/2/then/properties/diskSizeGb/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data5.serviceAccount !== undefined){
+let data22 = data5.serviceAccount;
+if(typeof data22 === "string"){
+if(func2(data22) < 1){
+const err45 = {instancePath:instancePath+"/target/serviceAccount",schemaPath:"#/properties/target/allOf/2/then/properties/serviceAccount/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -665,9 +667,9 @@ vErrors.push(err45);
 }
 errors++;
 }
-if((typeof data22 == "number") && (isFinite(data22))){
-if(data22 > 65536 || isNaN(data22)){
-const err46 = {instancePath:instancePath+"/target/diskSizeGb",schemaPath:"#/properties/target/allOf/2/then/properties/diskSizeGb/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536"};
+}
+else {
+const err46 = {instancePath:instancePath+"/target/serviceAccount",schemaPath:"#/properties/target/allOf/2/then/properties/serviceAccount/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -676,8 +678,11 @@ vErrors.push(err46);
 }
 errors++;
 }
-if(data22 < 10 || isNaN(data22)){
-const err47 = {instancePath:instancePath+"/target/diskSizeGb",schemaPath:"#/properties/target/allOf/2/then/properties/diskSizeGb/minimum",keyword:"minimum",params:{comparison: ">=", limit: 10},message:"must be >= 10"};
+}
+if(data5.diskSizeGb !== undefined){
+let data23 = data5.diskSizeGb;
+if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){
+const err47 = {instancePath:instancePath+"/target/diskSizeGb",schemaPath:"#/properties/target/allOf/2/then/properties/diskSizeGb/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -686,13 +691,9 @@ vErrors.push(err47);
 }
 errors++;
 }
-}
-}
-if(data5.diskType !== undefined){
-let data23 = data5.diskType;
-if(typeof data23 === "string"){
-if(func2(data23) < 1){
-const err48 = {instancePath:instancePath+"/target/diskType",schemaPath:"#/properties/target/allOf/2/then/properties/diskType/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if((typeof data23 == "number") && (isFinite(data23))){
+if(data23 > 65536 || isNaN(data23)){
+const err48 = {instancePath:instancePath+"/target/diskSizeGb",schemaPath:"#/properties/target/allOf/2/then/properties/diskSizeGb/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -701,9 +702,8 @@ vErrors.push(err48);
 }
 errors++;
 }
-}
-else {
-const err49 = {instancePath:instancePath+"/target/diskType",schemaPath:"#/properties/target/allOf/2/then/properties/diskType/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data23 < 10 || isNaN(data23)){
+const err49 = {instancePath:instancePath+"/target/diskSizeGb",schemaPath:"#/properties/target/allOf/2/then/properties/diskSizeGb/minimum",keyword:"minimum",params:{comparison: ">=", limit: 10},message:"must be >= 10"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -713,11 +713,12 @@ vErrors.push(err49);
 errors++;
 }
 }
-if(data5.imageFamily !== undefined){
-let data24 = data5.imageFamily;
+}
+if(data5.diskType !== undefined){
+let data24 = data5.diskType;
 if(typeof data24 === "string"){
 if(func2(data24) < 1){
-const err50 = {instancePath:instancePath+"/target/imageFamily",schemaPath:"#/properties/target/allOf/2/then/properties/imageFamily/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err50 = {instancePath:instancePath+"/target/diskType",schemaPath:"#/properties/target/allOf/2/then/properties/diskType/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -726,8 +727,9 @@ vErrors.push(err50);
 }
 errors++;
 }
-if(!pattern5.test(data24)){
-const err51 = {instancePath:instancePath+"/target/imageFamily",schemaPath:"#/properties/target/allOf/2/then/properties/imageFamily/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"+"\""};
+}
+else {
+const err51 = {instancePath:instancePath+"/target/diskType",schemaPath:"#/properties/target/allOf/2/then/properties/diskType/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -737,8 +739,11 @@ vErrors.push(err51);
 errors++;
 }
 }
-else {
-const err52 = {instancePath:instancePath+"/target/imageFamily",schemaPath:"#/properties/target/allOf/2/then/properties/imageFamily/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data5.imageFamily !== undefined){
+let data25 = data5.imageFamily;
+if(typeof data25 === "string"){
+if(func2(data25) < 1){
+const err52 = {instancePath:instancePath+"/target/imageFamily",schemaPath:"#/properties/target/allOf/2/then/properties/imageFamily/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -747,16 +752,8 @@ vErrors.push(err52);
 }
 errors++;
 }
-}
-if(data5.storageLocations !== undefined){
-let data25 = data5.storageLocations;
-if(Array.isArray(data25)){
-const len0 = data25.length;
-for(let i0=0; i0<len0; i0++){
-let data26 = data25[i0];
-if(typeof data26 === "string"){
-if(func2(data26) < 1){
-const err53 = {instancePath:instancePath+"/target/storageLocations/" + i0,schemaPath:"#/properties/target/allOf/2/then/properties/storageLocations/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(!pattern5.test(data25)){
+const err53 = {instancePath:instancePath+"/target/imageFamily",schemaPath:"#/properties/target/allOf/2/then/properties/imageFamily/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"+"\""};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -767,7 +764,7 @@ errors++;
 }
 }
 else {
-const err54 = {instancePath:instancePath+"/target/storageLocations/" + i0,schemaPath:"#/properties/target/allOf/2/then/properties/storageLocations/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err54 = {instancePath:instancePath+"/target/imageFamily",schemaPath:"#/properties/target/allOf/2/then/properties/imageFamily/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -777,9 +774,15 @@ vErrors.push(err54);
 errors++;
 }
 }
-}
-else {
-const err55 = {instancePath:instancePath+"/target/storageLocations",schemaPath:"#/properties/target/allOf/2/then/properties/storageLocations/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data5.storageLocations !== undefined){
+let data26 = data5.storageLocations;
+if(Array.isArray(data26)){
+const len0 = data26.length;
+for(let i0=0; i0<len0; i0++){
+let data27 = data26[i0];
+if(typeof data27 === "string"){
+if(func2(data27) < 1){
+const err55 = {instancePath:instancePath+"/target/storageLocations/" + i0,schemaPath:"#/properties/target/allOf/2/then/properties/storageLocations/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -789,14 +792,8 @@ vErrors.push(err55);
 errors++;
 }
 }
-if(data5.labels !== undefined){
-let data27 = data5.labels;
-if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
-for(const key1 in data27){
-const _errs62 = errors;
-if(typeof key1 === "string"){
-if(!pattern6.test(key1)){
-const err56 = {instancePath:instancePath+"/target/labels",schemaPath:"#/properties/target/allOf/2/then/properties/labels/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[a-z][a-z0-9_-]{0,62}$"+"\"",propertyName:key1};
+else {
+const err56 = {instancePath:instancePath+"/target/storageLocations/" + i0,schemaPath:"#/properties/target/allOf/2/then/properties/storageLocations/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -806,9 +803,9 @@ vErrors.push(err56);
 errors++;
 }
 }
-var valid13 = _errs62 === errors;
-if(!valid13){
-const err57 = {instancePath:instancePath+"/target/labels",schemaPath:"#/properties/target/allOf/2/then/properties/labels/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid"};
+}
+else {
+const err57 = {instancePath:instancePath+"/target/storageLocations",schemaPath:"#/properties/target/allOf/2/then/properties/storageLocations/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -818,11 +815,14 @@ vErrors.push(err57);
 errors++;
 }
 }
-for(const key2 in data27){
-let data28 = data27[key2];
-if(typeof data28 === "string"){
-if(func2(data28) > 63){
-const err58 = {instancePath:instancePath+"/target/labels/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/target/allOf/2/then/properties/labels/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+if(data5.labels !== undefined){
+let data28 = data5.labels;
+if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
+for(const key1 in data28){
+const _errs64 = errors;
+if(typeof key1 === "string"){
+if(!pattern6.test(key1)){
+const err58 = {instancePath:instancePath+"/target/labels",schemaPath:"#/properties/target/allOf/2/then/properties/labels/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[a-z][a-z0-9_-]{0,62}$"+"\"",propertyName:key1};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -832,8 +832,9 @@ vErrors.push(err58);
 errors++;
 }
 }
-else {
-const err59 = {instancePath:instancePath+"/target/labels/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/target/allOf/2/then/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var valid13 = _errs64 === errors;
+if(!valid13){
+const err59 = {instancePath:instancePath+"/target/labels",schemaPath:"#/properties/target/allOf/2/then/properties/labels/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -843,9 +844,11 @@ vErrors.push(err59);
 errors++;
 }
 }
-}
-else {
-const err60 = {instancePath:instancePath+"/target/labels",schemaPath:"#/properties/target/allOf/2/then/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key2 in data28){
+let data29 = data28[key2];
+if(typeof data29 === "string"){
+if(func2(data29) > 63){
+const err60 = {instancePath:instancePath+"/target/labels/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/target/allOf/2/then/properties/labels/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -855,11 +858,8 @@ vErrors.push(err60);
 errors++;
 }
 }
-if(data5.endpoint !== undefined){
-let data29 = data5.endpoint;
-if(typeof data29 === "string"){
-if(func2(data29) < 1){
-const err61 = {instancePath:instancePath+"/target/endpoint",schemaPath:"#/properties/target/allOf/2/then/properties/endpoint/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err61 = {instancePath:instancePath+"/target/labels/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/target/allOf/2/then/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -868,8 +868,10 @@ vErrors.push(err61);
 }
 errors++;
 }
-if(!pattern7.test(data29)){
-const err62 = {instancePath:instancePath+"/target/endpoint",schemaPath:"#/properties/target/allOf/2/then/properties/endpoint/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""};
+}
+}
+else {
+const err62 = {instancePath:instancePath+"/target/labels",schemaPath:"#/properties/target/allOf/2/then/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -879,8 +881,11 @@ vErrors.push(err62);
 errors++;
 }
 }
-else {
-const err63 = {instancePath:instancePath+"/target/endpoint",schemaPath:"#/properties/target/allOf/2/then/properties/endpoint/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data5.endpoint !== undefined){
+let data30 = data5.endpoint;
+if(typeof data30 === "string"){
+if(func2(data30) < 1){
+const err63 = {instancePath:instancePath+"/target/endpoint",schemaPath:"#/properties/target/allOf/2/then/properties/endpoint/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -889,9 +894,202 @@ vErrors.push(err63);
 }
 errors++;
 }
+if(!pattern7.test(data30)){
+const err64 = {instancePath:instancePath+"/target/endpoint",schemaPath:"#/properties/target/allOf/2/then/properties/endpoint/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
 }
 }
-var _valid2 = _errs36 === errors;
+else {
+const err65 = {instancePath:instancePath+"/target/endpoint",schemaPath:"#/properties/target/allOf/2/then/properties/endpoint/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+if(data5.buildTimeout !== undefined){
+let data31 = data5.buildTimeout;
+if(typeof data31 === "string"){
+if(!pattern8.test(data31)){
+const err66 = {instancePath:instancePath+"/target/buildTimeout",schemaPath:"#/properties/target/allOf/2/then/properties/buildTimeout/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+else {
+const err67 = {instancePath:instancePath+"/target/buildTimeout",schemaPath:"#/properties/target/allOf/2/then/properties/buildTimeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+if(data5.verifyTimeout !== undefined){
+let data32 = data5.verifyTimeout;
+if(typeof data32 === "string"){
+if(!pattern8.test(data32)){
+const err68 = {instancePath:instancePath+"/target/verifyTimeout",schemaPath:"#/properties/target/allOf/2/then/properties/verifyTimeout/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+else {
+const err69 = {instancePath:instancePath+"/target/verifyTimeout",schemaPath:"#/properties/target/allOf/2/then/properties/verifyTimeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+}
+if(data5.maxRunDuration !== undefined){
+let data33 = data5.maxRunDuration;
+if(typeof data33 === "string"){
+if(!pattern8.test(data33)){
+const err70 = {instancePath:instancePath+"/target/maxRunDuration",schemaPath:"#/properties/target/allOf/2/then/properties/maxRunDuration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+else {
+const err71 = {instancePath:instancePath+"/target/maxRunDuration",schemaPath:"#/properties/target/allOf/2/then/properties/maxRunDuration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+if(data5.pollInterval !== undefined){
+let data34 = data5.pollInterval;
+if(typeof data34 === "string"){
+if(!pattern8.test(data34)){
+const err72 = {instancePath:instancePath+"/target/pollInterval",schemaPath:"#/properties/target/allOf/2/then/properties/pollInterval/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+}
+else {
+const err73 = {instancePath:instancePath+"/target/pollInterval",schemaPath:"#/properties/target/allOf/2/then/properties/pollInterval/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+if(data5.retryDelay !== undefined){
+let data35 = data5.retryDelay;
+if(typeof data35 === "string"){
+if(!pattern8.test(data35)){
+const err74 = {instancePath:instancePath+"/target/retryDelay",schemaPath:"#/properties/target/allOf/2/then/properties/retryDelay/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+else {
+const err75 = {instancePath:instancePath+"/target/retryDelay",schemaPath:"#/properties/target/allOf/2/then/properties/retryDelay/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+if(data5.retries !== undefined){
+let data36 = data5.retries;
+if(!(((typeof data36 == "number") && (!(data36 % 1) && !isNaN(data36))) && (isFinite(data36)))){
+const err76 = {instancePath:instancePath+"/target/retries",schemaPath:"#/properties/target/allOf/2/then/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+if((typeof data36 == "number") && (isFinite(data36))){
+if(data36 > 20 || isNaN(data36)){
+const err77 = {instancePath:instancePath+"/target/retries",schemaPath:"#/properties/target/allOf/2/then/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 20},message:"must be <= 20"};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+if(data36 < 1 || isNaN(data36)){
+const err78 = {instancePath:instancePath+"/target/retries",schemaPath:"#/properties/target/allOf/2/then/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+}
+}
+if(data5.externalIp !== undefined){
+if(typeof data5.externalIp !== "boolean"){
+const err79 = {instancePath:instancePath+"/target/externalIp",schemaPath:"#/properties/target/allOf/2/then/properties/externalIp/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+}
+}
+var _valid2 = _errs38 === errors;
 valid8 = _valid2;
 if(valid8){
 var props2 = {};
@@ -908,15 +1106,22 @@ props2.imageFamily = true;
 props2.storageLocations = true;
 props2.labels = true;
 props2.endpoint = true;
+props2.buildTimeout = true;
+props2.verifyTimeout = true;
+props2.maxRunDuration = true;
+props2.pollInterval = true;
+props2.retryDelay = true;
+props2.retries = true;
+props2.externalIp = true;
 }
 }
 if(!valid8){
-const err64 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/allOf/2/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
+const err80 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/allOf/2/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
 if(vErrors === null){
-vErrors = [err64];
+vErrors = [err80];
 }
 else {
-vErrors.push(err64);
+vErrors.push(err80);
 }
 errors++;
 }
@@ -931,218 +1136,7 @@ Object.assign(props0, props2);
 }
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 if(data5.driver === undefined){
-const err65 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/required",keyword:"required",params:{missingProperty: "driver"},message:"must have required property '"+"driver"+"'"};
-if(vErrors === null){
-vErrors = [err65];
-}
-else {
-vErrors.push(err65);
-}
-errors++;
-}
-if(props0 !== true){
-props0 = props0 || {};
-props0.driver = true;
-}
-if(data5.driver !== undefined){
-let data30 = data5.driver;
-if(!(((data30 === "local") || (data30 === "packer")) || (data30 === "gce"))){
-const err66 = {instancePath:instancePath+"/target/driver",schemaPath:"#/properties/target/properties/driver/enum",keyword:"enum",params:{allowedValues: schema31.properties.target.properties.driver.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err66];
-}
-else {
-vErrors.push(err66);
-}
-errors++;
-}
-}
-if(props0 !== true){
-for(const key3 in data5){
-if(!props0 || !props0[key3]){
-const err67 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/unevaluatedProperties",keyword:"unevaluatedProperties",params:{unevaluatedProperty: key3},message:"must NOT have unevaluated properties"};
-if(vErrors === null){
-vErrors = [err67];
-}
-else {
-vErrors.push(err67);
-}
-errors++;
-}
-}
-}
-}
-else {
-const err68 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err68];
-}
-else {
-vErrors.push(err68);
-}
-errors++;
-}
-}
-if(data.vars !== undefined){
-let data31 = data.vars;
-if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
-for(const key4 in data31){
-const _errs72 = errors;
-if(typeof key4 === "string"){
-if(!pattern8.test(key4)){
-const err69 = {instancePath:instancePath+"/vars",schemaPath:"#/properties/vars/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",propertyName:key4};
-if(vErrors === null){
-vErrors = [err69];
-}
-else {
-vErrors.push(err69);
-}
-errors++;
-}
-}
-var valid16 = _errs72 === errors;
-if(!valid16){
-const err70 = {instancePath:instancePath+"/vars",schemaPath:"#/properties/vars/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid"};
-if(vErrors === null){
-vErrors = [err70];
-}
-else {
-vErrors.push(err70);
-}
-errors++;
-}
-}
-for(const key5 in data31){
-let data32 = data31[key5];
-if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
-for(const key6 in data32){
-if(!((((((key6 === "type") || (key6 === "default")) || (key6 === "enum")) || (key6 === "pattern")) || (key6 === "secret")) || (key6 === "description"))){
-const err71 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/vars/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err71];
-}
-else {
-vErrors.push(err71);
-}
-errors++;
-}
-}
-if(data32.type !== undefined){
-let data33 = data32.type;
-if(!(((data33 === "string") || (data33 === "number")) || (data33 === "boolean"))){
-const err72 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/type",schemaPath:"#/properties/vars/additionalProperties/properties/type/enum",keyword:"enum",params:{allowedValues: schema31.properties.vars.additionalProperties.properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err72];
-}
-else {
-vErrors.push(err72);
-}
-errors++;
-}
-}
-if(data32.default !== undefined){
-let data34 = data32.default;
-if(((typeof data34 !== "string") && (!((typeof data34 == "number") && (isFinite(data34))))) && (typeof data34 !== "boolean")){
-const err73 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/default",schemaPath:"#/properties/vars/additionalProperties/properties/default/type",keyword:"type",params:{type: schema31.properties.vars.additionalProperties.properties.default.type},message:"must be string,number,boolean"};
-if(vErrors === null){
-vErrors = [err73];
-}
-else {
-vErrors.push(err73);
-}
-errors++;
-}
-}
-if(data32.enum !== undefined){
-let data35 = data32.enum;
-if(Array.isArray(data35)){
-if(data35.length < 1){
-const err74 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/enum",schemaPath:"#/properties/vars/additionalProperties/properties/enum/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
-if(vErrors === null){
-vErrors = [err74];
-}
-else {
-vErrors.push(err74);
-}
-errors++;
-}
-const len1 = data35.length;
-for(let i1=0; i1<len1; i1++){
-let data36 = data35[i1];
-if(((typeof data36 !== "string") && (!((typeof data36 == "number") && (isFinite(data36))))) && (typeof data36 !== "boolean")){
-const err75 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/enum/" + i1,schemaPath:"#/properties/vars/additionalProperties/properties/enum/items/type",keyword:"type",params:{type: schema31.properties.vars.additionalProperties.properties.enum.items.type},message:"must be string,number,boolean"};
-if(vErrors === null){
-vErrors = [err75];
-}
-else {
-vErrors.push(err75);
-}
-errors++;
-}
-}
-}
-else {
-const err76 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/enum",schemaPath:"#/properties/vars/additionalProperties/properties/enum/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err76];
-}
-else {
-vErrors.push(err76);
-}
-errors++;
-}
-}
-if(data32.pattern !== undefined){
-if(typeof data32.pattern !== "string"){
-const err77 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/pattern",schemaPath:"#/properties/vars/additionalProperties/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err77];
-}
-else {
-vErrors.push(err77);
-}
-errors++;
-}
-}
-if(data32.secret !== undefined){
-if(typeof data32.secret !== "boolean"){
-const err78 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/secret",schemaPath:"#/properties/vars/additionalProperties/properties/secret/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err78];
-}
-else {
-vErrors.push(err78);
-}
-errors++;
-}
-}
-if(data32.description !== undefined){
-if(typeof data32.description !== "string"){
-const err79 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/properties/vars/additionalProperties/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err79];
-}
-else {
-vErrors.push(err79);
-}
-errors++;
-}
-}
-}
-else {
-const err80 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/vars/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err80];
-}
-else {
-vErrors.push(err80);
-}
-errors++;
-}
-}
-}
-else {
-const err81 = {instancePath:instancePath+"/vars",schemaPath:"#/properties/vars/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err81 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/required",keyword:"required",params:{missingProperty: "driver"},message:"must have required property '"+"driver"+"'"};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1151,12 +1145,14 @@ vErrors.push(err81);
 }
 errors++;
 }
+if(props0 !== true){
+props0 = props0 || {};
+props0.driver = true;
 }
-if(data.layers !== undefined){
-let data40 = data.layers;
-if(Array.isArray(data40)){
-if(data40.length < 1){
-const err82 = {instancePath:instancePath+"/layers",schemaPath:"#/properties/layers/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(data5.driver !== undefined){
+let data38 = data5.driver;
+if(!(((data38 === "local") || (data38 === "packer")) || (data38 === "gce"))){
+const err82 = {instancePath:instancePath+"/target/driver",schemaPath:"#/properties/target/properties/driver/enum",keyword:"enum",params:{allowedValues: schema31.properties.target.properties.driver.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1165,12 +1161,11 @@ vErrors.push(err82);
 }
 errors++;
 }
-const len2 = data40.length;
-for(let i2=0; i2<len2; i2++){
-let data41 = data40[i2];
-if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
-if(data41.name === undefined){
-const err83 = {instancePath:instancePath+"/layers/" + i2,schemaPath:"#/properties/layers/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+}
+if(props0 !== true){
+for(const key3 in data5){
+if(!props0 || !props0[key3]){
+const err83 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/unevaluatedProperties",keyword:"unevaluatedProperties",params:{unevaluatedProperty: key3},message:"must NOT have unevaluated properties"};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1179,8 +1174,11 @@ vErrors.push(err83);
 }
 errors++;
 }
-if(data41.steps === undefined){
-const err84 = {instancePath:instancePath+"/layers/" + i2,schemaPath:"#/properties/layers/items/required",keyword:"required",params:{missingProperty: "steps"},message:"must have required property '"+"steps"+"'"};
+}
+}
+}
+else {
+const err84 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1189,9 +1187,15 @@ vErrors.push(err84);
 }
 errors++;
 }
-for(const key7 in data41){
-if(!((key7 === "name") || (key7 === "steps"))){
-const err85 = {instancePath:instancePath+"/layers/" + i2,schemaPath:"#/properties/layers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+}
+if(data.vars !== undefined){
+let data39 = data.vars;
+if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
+for(const key4 in data39){
+const _errs88 = errors;
+if(typeof key4 === "string"){
+if(!pattern13.test(key4)){
+const err85 = {instancePath:instancePath+"/vars",schemaPath:"#/properties/vars/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",propertyName:key4};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1201,11 +1205,9 @@ vErrors.push(err85);
 errors++;
 }
 }
-if(data41.name !== undefined){
-let data42 = data41.name;
-if(typeof data42 === "string"){
-if(!pattern9.test(data42)){
-const err86 = {instancePath:instancePath+"/layers/" + i2+"/name",schemaPath:"#/properties/layers/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$"+"\""};
+var valid16 = _errs88 === errors;
+if(!valid16){
+const err86 = {instancePath:instancePath+"/vars",schemaPath:"#/properties/vars/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1215,8 +1217,12 @@ vErrors.push(err86);
 errors++;
 }
 }
-else {
-const err87 = {instancePath:instancePath+"/layers/" + i2+"/name",schemaPath:"#/properties/layers/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key5 in data39){
+let data40 = data39[key5];
+if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
+for(const key6 in data40){
+if(!((((((key6 === "type") || (key6 === "default")) || (key6 === "enum")) || (key6 === "pattern")) || (key6 === "secret")) || (key6 === "description"))){
+const err87 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/vars/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1226,11 +1232,10 @@ vErrors.push(err87);
 errors++;
 }
 }
-if(data41.steps !== undefined){
-let data43 = data41.steps;
-if(Array.isArray(data43)){
-if(data43.length < 1){
-const err88 = {instancePath:instancePath+"/layers/" + i2+"/steps",schemaPath:"#/properties/layers/items/properties/steps/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(data40.type !== undefined){
+let data41 = data40.type;
+if(!(((data41 === "string") || (data41 === "number")) || (data41 === "boolean"))){
+const err88 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/type",schemaPath:"#/properties/vars/additionalProperties/properties/type/enum",keyword:"enum",params:{allowedValues: schema31.properties.vars.additionalProperties.properties.type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1239,16 +1244,11 @@ vErrors.push(err88);
 }
 errors++;
 }
-const len3 = data43.length;
-for(let i3=0; i3<len3; i3++){
-let data44 = data43[i3];
-const _errs101 = errors;
-let valid26 = false;
-let passing0 = null;
-const _errs102 = errors;
-if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
-if(data44.run === undefined){
-const err89 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/oneOf/0/required",keyword:"required",params:{missingProperty: "run"},message:"must have required property '"+"run"+"'"};
+}
+if(data40.default !== undefined){
+let data42 = data40.default;
+if(((typeof data42 !== "string") && (!((typeof data42 == "number") && (isFinite(data42))))) && (typeof data42 !== "boolean")){
+const err89 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/default",schemaPath:"#/properties/vars/additionalProperties/properties/default/type",keyword:"type",params:{type: schema31.properties.vars.additionalProperties.properties.default.type},message:"must be string,number,boolean"};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1258,15 +1258,11 @@ vErrors.push(err89);
 errors++;
 }
 }
-var _valid3 = _errs102 === errors;
-if(_valid3){
-valid26 = true;
-passing0 = 0;
-}
-const _errs103 = errors;
-if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
-if(data44.copy === undefined){
-const err90 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/oneOf/1/required",keyword:"required",params:{missingProperty: "copy"},message:"must have required property '"+"copy"+"'"};
+if(data40.enum !== undefined){
+let data43 = data40.enum;
+if(Array.isArray(data43)){
+if(data43.length < 1){
+const err90 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/enum",schemaPath:"#/properties/vars/additionalProperties/properties/enum/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1275,21 +1271,11 @@ vErrors.push(err90);
 }
 errors++;
 }
-}
-var _valid3 = _errs103 === errors;
-if(_valid3 && valid26){
-valid26 = false;
-passing0 = [passing0, 1];
-}
-else {
-if(_valid3){
-valid26 = true;
-passing0 = 1;
-}
-const _errs104 = errors;
-if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
-if(data44.file === undefined){
-const err91 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/oneOf/2/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};
+const len1 = data43.length;
+for(let i1=0; i1<len1; i1++){
+let data44 = data43[i1];
+if(((typeof data44 !== "string") && (!((typeof data44 == "number") && (isFinite(data44))))) && (typeof data44 !== "boolean")){
+const err91 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/enum/" + i1,schemaPath:"#/properties/vars/additionalProperties/properties/enum/items/type",keyword:"type",params:{type: schema31.properties.vars.additionalProperties.properties.enum.items.type},message:"must be string,number,boolean"};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1299,7 +1285,226 @@ vErrors.push(err91);
 errors++;
 }
 }
-var _valid3 = _errs104 === errors;
+}
+else {
+const err92 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/enum",schemaPath:"#/properties/vars/additionalProperties/properties/enum/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err92];
+}
+else {
+vErrors.push(err92);
+}
+errors++;
+}
+}
+if(data40.pattern !== undefined){
+if(typeof data40.pattern !== "string"){
+const err93 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/pattern",schemaPath:"#/properties/vars/additionalProperties/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err93];
+}
+else {
+vErrors.push(err93);
+}
+errors++;
+}
+}
+if(data40.secret !== undefined){
+if(typeof data40.secret !== "boolean"){
+const err94 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/secret",schemaPath:"#/properties/vars/additionalProperties/properties/secret/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err94];
+}
+else {
+vErrors.push(err94);
+}
+errors++;
+}
+}
+if(data40.description !== undefined){
+if(typeof data40.description !== "string"){
+const err95 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/properties/vars/additionalProperties/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err95];
+}
+else {
+vErrors.push(err95);
+}
+errors++;
+}
+}
+}
+else {
+const err96 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/vars/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err96];
+}
+else {
+vErrors.push(err96);
+}
+errors++;
+}
+}
+}
+else {
+const err97 = {instancePath:instancePath+"/vars",schemaPath:"#/properties/vars/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err97];
+}
+else {
+vErrors.push(err97);
+}
+errors++;
+}
+}
+if(data.layers !== undefined){
+let data48 = data.layers;
+if(Array.isArray(data48)){
+if(data48.length < 1){
+const err98 = {instancePath:instancePath+"/layers",schemaPath:"#/properties/layers/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err98];
+}
+else {
+vErrors.push(err98);
+}
+errors++;
+}
+const len2 = data48.length;
+for(let i2=0; i2<len2; i2++){
+let data49 = data48[i2];
+if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
+if(data49.name === undefined){
+const err99 = {instancePath:instancePath+"/layers/" + i2,schemaPath:"#/properties/layers/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err99];
+}
+else {
+vErrors.push(err99);
+}
+errors++;
+}
+if(data49.steps === undefined){
+const err100 = {instancePath:instancePath+"/layers/" + i2,schemaPath:"#/properties/layers/items/required",keyword:"required",params:{missingProperty: "steps"},message:"must have required property '"+"steps"+"'"};
+if(vErrors === null){
+vErrors = [err100];
+}
+else {
+vErrors.push(err100);
+}
+errors++;
+}
+for(const key7 in data49){
+if(!((key7 === "name") || (key7 === "steps"))){
+const err101 = {instancePath:instancePath+"/layers/" + i2,schemaPath:"#/properties/layers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err101];
+}
+else {
+vErrors.push(err101);
+}
+errors++;
+}
+}
+if(data49.name !== undefined){
+let data50 = data49.name;
+if(typeof data50 === "string"){
+if(!pattern14.test(data50)){
+const err102 = {instancePath:instancePath+"/layers/" + i2+"/name",schemaPath:"#/properties/layers/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$"+"\""};
+if(vErrors === null){
+vErrors = [err102];
+}
+else {
+vErrors.push(err102);
+}
+errors++;
+}
+}
+else {
+const err103 = {instancePath:instancePath+"/layers/" + i2+"/name",schemaPath:"#/properties/layers/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err103];
+}
+else {
+vErrors.push(err103);
+}
+errors++;
+}
+}
+if(data49.steps !== undefined){
+let data51 = data49.steps;
+if(Array.isArray(data51)){
+if(data51.length < 1){
+const err104 = {instancePath:instancePath+"/layers/" + i2+"/steps",schemaPath:"#/properties/layers/items/properties/steps/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err104];
+}
+else {
+vErrors.push(err104);
+}
+errors++;
+}
+const len3 = data51.length;
+for(let i3=0; i3<len3; i3++){
+let data52 = data51[i3];
+const _errs117 = errors;
+let valid26 = false;
+let passing0 = null;
+const _errs118 = errors;
+if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
+if(data52.run === undefined){
+const err105 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/oneOf/0/required",keyword:"required",params:{missingProperty: "run"},message:"must have required property '"+"run"+"'"};
+if(vErrors === null){
+vErrors = [err105];
+}
+else {
+vErrors.push(err105);
+}
+errors++;
+}
+}
+var _valid3 = _errs118 === errors;
+if(_valid3){
+valid26 = true;
+passing0 = 0;
+}
+const _errs119 = errors;
+if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
+if(data52.copy === undefined){
+const err106 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/oneOf/1/required",keyword:"required",params:{missingProperty: "copy"},message:"must have required property '"+"copy"+"'"};
+if(vErrors === null){
+vErrors = [err106];
+}
+else {
+vErrors.push(err106);
+}
+errors++;
+}
+}
+var _valid3 = _errs119 === errors;
+if(_valid3 && valid26){
+valid26 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid3){
+valid26 = true;
+passing0 = 1;
+}
+const _errs120 = errors;
+if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
+if(data52.file === undefined){
+const err107 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/oneOf/2/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};
+if(vErrors === null){
+vErrors = [err107];
+}
+else {
+vErrors.push(err107);
+}
+errors++;
+}
+}
+var _valid3 = _errs120 === errors;
 if(_valid3 && valid26){
 valid26 = false;
 passing0 = [passing0, 2];
@@ -1312,237 +1517,7 @@ passing0 = 2;
 }
 }
 if(!valid26){
-const err92 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err92];
-}
-else {
-vErrors.push(err92);
-}
-errors++;
-}
-else {
-errors = _errs101;
-if(vErrors !== null){
-if(_errs101){
-vErrors.length = _errs101;
-}
-else {
-vErrors = null;
-}
-}
-}
-if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
-for(const key8 in data44){
-if(!(((((((key8 === "run") || (key8 === "env")) || (key8 === "workdir")) || (key8 === "user")) || (key8 === "timeout")) || (key8 === "copy")) || (key8 === "file"))){
-const err93 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err93];
-}
-else {
-vErrors.push(err93);
-}
-errors++;
-}
-}
-if(data44.run !== undefined){
-let data45 = data44.run;
-const _errs107 = errors;
-let valid28 = false;
-const _errs108 = errors;
-if(typeof data45 === "string"){
-if(func2(data45) < 1){
-const err94 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run",schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err94];
-}
-else {
-vErrors.push(err94);
-}
-errors++;
-}
-}
-else {
-const err95 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run",schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err95];
-}
-else {
-vErrors.push(err95);
-}
-errors++;
-}
-var _valid4 = _errs108 === errors;
-valid28 = valid28 || _valid4;
-const _errs110 = errors;
-if(Array.isArray(data45)){
-if(data45.length < 1){
-const err96 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run",schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
-if(vErrors === null){
-vErrors = [err96];
-}
-else {
-vErrors.push(err96);
-}
-errors++;
-}
-const len4 = data45.length;
-for(let i4=0; i4<len4; i4++){
-if(typeof data45[i4] !== "string"){
-const err97 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run/" + i4,schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err97];
-}
-else {
-vErrors.push(err97);
-}
-errors++;
-}
-}
-}
-else {
-const err98 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run",schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err98];
-}
-else {
-vErrors.push(err98);
-}
-errors++;
-}
-var _valid4 = _errs110 === errors;
-valid28 = valid28 || _valid4;
-if(!valid28){
-const err99 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run",schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err99];
-}
-else {
-vErrors.push(err99);
-}
-errors++;
-}
-else {
-errors = _errs107;
-if(vErrors !== null){
-if(_errs107){
-vErrors.length = _errs107;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data44.env !== undefined){
-let data47 = data44.env;
-if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
-for(const key9 in data47){
-const _errs116 = errors;
-if(typeof key9 === "string"){
-if(!pattern8.test(key9)){
-const err100 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/env",schemaPath:"#/properties/layers/items/properties/steps/items/properties/env/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",propertyName:key9};
-if(vErrors === null){
-vErrors = [err100];
-}
-else {
-vErrors.push(err100);
-}
-errors++;
-}
-}
-var valid31 = _errs116 === errors;
-if(!valid31){
-const err101 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/env",schemaPath:"#/properties/layers/items/properties/steps/items/properties/env/propertyNames",keyword:"propertyNames",params:{propertyName: key9},message:"property name must be valid"};
-if(vErrors === null){
-vErrors = [err101];
-}
-else {
-vErrors.push(err101);
-}
-errors++;
-}
-}
-for(const key10 in data47){
-let data48 = data47[key10];
-if(((typeof data48 !== "string") && (!((typeof data48 == "number") && (isFinite(data48))))) && (typeof data48 !== "boolean")){
-const err102 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/env/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/layers/items/properties/steps/items/properties/env/additionalProperties/type",keyword:"type",params:{type: schema31.properties.layers.items.properties.steps.items.properties.env.additionalProperties.type},message:"must be string,number,boolean"};
-if(vErrors === null){
-vErrors = [err102];
-}
-else {
-vErrors.push(err102);
-}
-errors++;
-}
-}
-}
-else {
-const err103 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/env",schemaPath:"#/properties/layers/items/properties/steps/items/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err103];
-}
-else {
-vErrors.push(err103);
-}
-errors++;
-}
-}
-if(data44.workdir !== undefined){
-let data49 = data44.workdir;
-if(typeof data49 === "string"){
-if(!pattern11.test(data49)){
-const err104 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/workdir",schemaPath:"#/properties/layers/items/properties/steps/items/properties/workdir/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
-if(vErrors === null){
-vErrors = [err104];
-}
-else {
-vErrors.push(err104);
-}
-errors++;
-}
-}
-else {
-const err105 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/workdir",schemaPath:"#/properties/layers/items/properties/steps/items/properties/workdir/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err105];
-}
-else {
-vErrors.push(err105);
-}
-errors++;
-}
-}
-if(data44.user !== undefined){
-let data50 = data44.user;
-if(typeof data50 === "string"){
-if(func2(data50) < 1){
-const err106 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/user",schemaPath:"#/properties/layers/items/properties/steps/items/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err106];
-}
-else {
-vErrors.push(err106);
-}
-errors++;
-}
-}
-else {
-const err107 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/user",schemaPath:"#/properties/layers/items/properties/steps/items/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err107];
-}
-else {
-vErrors.push(err107);
-}
-errors++;
-}
-}
-if(data44.timeout !== undefined){
-let data51 = data44.timeout;
-if(typeof data51 === "string"){
-if(!pattern12.test(data51)){
-const err108 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/timeout",schemaPath:"#/properties/layers/items/properties/steps/items/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+const err108 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1551,9 +1526,21 @@ vErrors.push(err108);
 }
 errors++;
 }
+else {
+errors = _errs117;
+if(vErrors !== null){
+if(_errs117){
+vErrors.length = _errs117;
 }
 else {
-const err109 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/timeout",schemaPath:"#/properties/layers/items/properties/steps/items/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+vErrors = null;
+}
+}
+}
+if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
+for(const key8 in data52){
+if(!(((((((key8 === "run") || (key8 === "env")) || (key8 === "workdir")) || (key8 === "user")) || (key8 === "timeout")) || (key8 === "copy")) || (key8 === "file"))){
+const err109 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -1563,11 +1550,14 @@ vErrors.push(err109);
 errors++;
 }
 }
-if(data44.copy !== undefined){
-let data52 = data44.copy;
-if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
-if(data52.from === undefined){
-const err110 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};
+if(data52.run !== undefined){
+let data53 = data52.run;
+const _errs123 = errors;
+let valid28 = false;
+const _errs124 = errors;
+if(typeof data53 === "string"){
+if(func2(data53) < 1){
+const err110 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run",schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1576,8 +1566,9 @@ vErrors.push(err110);
 }
 errors++;
 }
-if(data52.to === undefined){
-const err111 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'"};
+}
+else {
+const err111 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run",schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1586,9 +1577,12 @@ vErrors.push(err111);
 }
 errors++;
 }
-for(const key11 in data52){
-if(!((((key11 === "from") || (key11 === "to")) || (key11 === "mode")) || (key11 === "owner"))){
-const err112 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+var _valid4 = _errs124 === errors;
+valid28 = valid28 || _valid4;
+const _errs126 = errors;
+if(Array.isArray(data53)){
+if(data53.length < 1){
+const err112 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run",schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -1597,12 +1591,10 @@ vErrors.push(err112);
 }
 errors++;
 }
-}
-if(data52.from !== undefined){
-let data53 = data52.from;
-if(typeof data53 === "string"){
-if(func2(data53) < 1){
-const err113 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/from",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const len4 = data53.length;
+for(let i4=0; i4<len4; i4++){
+if(typeof data53[i4] !== "string"){
+const err113 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run/" + i4,schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1612,8 +1604,9 @@ vErrors.push(err113);
 errors++;
 }
 }
+}
 else {
-const err114 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/from",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err114 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run",schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1622,12 +1615,10 @@ vErrors.push(err114);
 }
 errors++;
 }
-}
-if(data52.to !== undefined){
-let data54 = data52.to;
-if(typeof data54 === "string"){
-if(!pattern11.test(data54)){
-const err115 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/to",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/to/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
+var _valid4 = _errs126 === errors;
+valid28 = valid28 || _valid4;
+if(!valid28){
+const err115 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run",schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1636,9 +1627,26 @@ vErrors.push(err115);
 }
 errors++;
 }
+else {
+errors = _errs123;
+if(vErrors !== null){
+if(_errs123){
+vErrors.length = _errs123;
 }
 else {
-const err116 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/to",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string"};
+vErrors = null;
+}
+}
+}
+}
+if(data52.env !== undefined){
+let data55 = data52.env;
+if(data55 && typeof data55 == "object" && !Array.isArray(data55)){
+for(const key9 in data55){
+const _errs132 = errors;
+if(typeof key9 === "string"){
+if(!pattern13.test(key9)){
+const err116 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/env",schemaPath:"#/properties/layers/items/properties/steps/items/properties/env/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",propertyName:key9};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1648,14 +1656,9 @@ vErrors.push(err116);
 errors++;
 }
 }
-if(data52.mode !== undefined){
-let data55 = data52.mode;
-const _errs134 = errors;
-let valid34 = false;
-const _errs135 = errors;
-if(typeof data55 === "string"){
-if(!pattern14.test(data55)){
-const err117 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^0?[0-7]{3,4}$"},message:"must match pattern \""+"^0?[0-7]{3,4}$"+"\""};
+var valid31 = _errs132 === errors;
+if(!valid31){
+const err117 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/env",schemaPath:"#/properties/layers/items/properties/steps/items/properties/env/propertyNames",keyword:"propertyNames",params:{propertyName: key9},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1665,8 +1668,10 @@ vErrors.push(err117);
 errors++;
 }
 }
-else {
-const err118 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key10 in data55){
+let data56 = data55[key10];
+if(((typeof data56 !== "string") && (!((typeof data56 == "number") && (isFinite(data56))))) && (typeof data56 !== "boolean")){
+const err118 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/env/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/layers/items/properties/steps/items/properties/env/additionalProperties/type",keyword:"type",params:{type: schema31.properties.layers.items.properties.steps.items.properties.env.additionalProperties.type},message:"must be string,number,boolean"};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1675,11 +1680,10 @@ vErrors.push(err118);
 }
 errors++;
 }
-var _valid5 = _errs135 === errors;
-valid34 = valid34 || _valid5;
-const _errs137 = errors;
-if(!(((typeof data55 == "number") && (!(data55 % 1) && !isNaN(data55))) && (isFinite(data55)))){
-const err119 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+}
+else {
+const err119 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/env",schemaPath:"#/properties/layers/items/properties/steps/items/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1688,9 +1692,12 @@ vErrors.push(err119);
 }
 errors++;
 }
-if((typeof data55 == "number") && (isFinite(data55))){
-if(data55 > 4095 || isNaN(data55)){
-const err120 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4095},message:"must be <= 4095"};
+}
+if(data52.workdir !== undefined){
+let data57 = data52.workdir;
+if(typeof data57 === "string"){
+if(!pattern16.test(data57)){
+const err120 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/workdir",schemaPath:"#/properties/layers/items/properties/steps/items/properties/workdir/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1699,8 +1706,9 @@ vErrors.push(err120);
 }
 errors++;
 }
-if(data55 < 0 || isNaN(data55)){
-const err121 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+else {
+const err121 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/workdir",schemaPath:"#/properties/layers/items/properties/steps/items/properties/workdir/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1710,10 +1718,11 @@ vErrors.push(err121);
 errors++;
 }
 }
-var _valid5 = _errs137 === errors;
-valid34 = valid34 || _valid5;
-if(!valid34){
-const err122 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(data52.user !== undefined){
+let data58 = data52.user;
+if(typeof data58 === "string"){
+if(func2(data58) < 1){
+const err122 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/user",schemaPath:"#/properties/layers/items/properties/steps/items/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1722,23 +1731,9 @@ vErrors.push(err122);
 }
 errors++;
 }
-else {
-errors = _errs134;
-if(vErrors !== null){
-if(_errs134){
-vErrors.length = _errs134;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data52.owner !== undefined){
-let data56 = data52.owner;
-if(typeof data56 === "string"){
-if(!pattern15.test(data56)){
-const err123 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/owner",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/owner/pattern",keyword:"pattern",params:{pattern: "^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"},message:"must match pattern \""+"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"+"\""};
+const err123 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/user",schemaPath:"#/properties/layers/items/properties/steps/items/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -1748,8 +1743,11 @@ vErrors.push(err123);
 errors++;
 }
 }
-else {
-const err124 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/owner",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data52.timeout !== undefined){
+let data59 = data52.timeout;
+if(typeof data59 === "string"){
+if(!pattern8.test(data59)){
+const err124 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/timeout",schemaPath:"#/properties/layers/items/properties/steps/items/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -1759,9 +1757,8 @@ vErrors.push(err124);
 errors++;
 }
 }
-}
 else {
-const err125 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err125 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/timeout",schemaPath:"#/properties/layers/items/properties/steps/items/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1771,11 +1768,11 @@ vErrors.push(err125);
 errors++;
 }
 }
-if(data44.file !== undefined){
-let data57 = data44.file;
-if(data57 && typeof data57 == "object" && !Array.isArray(data57)){
-if(data57.path === undefined){
-const err126 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+if(data52.copy !== undefined){
+let data60 = data52.copy;
+if(data60 && typeof data60 == "object" && !Array.isArray(data60)){
+if(data60.from === undefined){
+const err126 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1784,8 +1781,8 @@ vErrors.push(err126);
 }
 errors++;
 }
-if(data57.content === undefined){
-const err127 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/required",keyword:"required",params:{missingProperty: "content"},message:"must have required property '"+"content"+"'"};
+if(data60.to === undefined){
+const err127 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'"};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1794,9 +1791,9 @@ vErrors.push(err127);
 }
 errors++;
 }
-for(const key12 in data57){
-if(!((((key12 === "path") || (key12 === "content")) || (key12 === "mode")) || (key12 === "owner"))){
-const err128 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+for(const key11 in data60){
+if(!((((key11 === "from") || (key11 === "to")) || (key11 === "mode")) || (key11 === "owner"))){
+const err128 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -1806,11 +1803,11 @@ vErrors.push(err128);
 errors++;
 }
 }
-if(data57.path !== undefined){
-let data58 = data57.path;
-if(typeof data58 === "string"){
-if(!pattern11.test(data58)){
-const err129 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/path",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
+if(data60.from !== undefined){
+let data61 = data60.from;
+if(typeof data61 === "string"){
+if(func2(data61) < 1){
+const err129 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/from",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -1821,7 +1818,7 @@ errors++;
 }
 }
 else {
-const err130 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/path",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err130 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/from",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -1831,9 +1828,11 @@ vErrors.push(err130);
 errors++;
 }
 }
-if(data57.content !== undefined){
-if(typeof data57.content !== "string"){
-const err131 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/content",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/content/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data60.to !== undefined){
+let data62 = data60.to;
+if(typeof data62 === "string"){
+if(!pattern16.test(data62)){
+const err131 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/to",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/to/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -1843,14 +1842,8 @@ vErrors.push(err131);
 errors++;
 }
 }
-if(data57.mode !== undefined){
-let data60 = data57.mode;
-const _errs149 = errors;
-let valid36 = false;
-const _errs150 = errors;
-if(typeof data60 === "string"){
-if(!pattern14.test(data60)){
-const err132 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^0?[0-7]{3,4}$"},message:"must match pattern \""+"^0?[0-7]{3,4}$"+"\""};
+else {
+const err132 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/to",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -1860,8 +1853,14 @@ vErrors.push(err132);
 errors++;
 }
 }
-else {
-const err133 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data60.mode !== undefined){
+let data63 = data60.mode;
+const _errs150 = errors;
+let valid34 = false;
+const _errs151 = errors;
+if(typeof data63 === "string"){
+if(!pattern19.test(data63)){
+const err133 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^0?[0-7]{3,4}$"},message:"must match pattern \""+"^0?[0-7]{3,4}$"+"\""};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -1870,11 +1869,9 @@ vErrors.push(err133);
 }
 errors++;
 }
-var _valid6 = _errs150 === errors;
-valid36 = valid36 || _valid6;
-const _errs152 = errors;
-if(!(((typeof data60 == "number") && (!(data60 % 1) && !isNaN(data60))) && (isFinite(data60)))){
-const err134 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+else {
+const err134 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -1883,9 +1880,11 @@ vErrors.push(err134);
 }
 errors++;
 }
-if((typeof data60 == "number") && (isFinite(data60))){
-if(data60 > 4095 || isNaN(data60)){
-const err135 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4095},message:"must be <= 4095"};
+var _valid5 = _errs151 === errors;
+valid34 = valid34 || _valid5;
+const _errs153 = errors;
+if(!(((typeof data63 == "number") && (!(data63 % 1) && !isNaN(data63))) && (isFinite(data63)))){
+const err135 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -1894,8 +1893,9 @@ vErrors.push(err135);
 }
 errors++;
 }
-if(data60 < 0 || isNaN(data60)){
-const err136 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if((typeof data63 == "number") && (isFinite(data63))){
+if(data63 > 4095 || isNaN(data63)){
+const err136 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4095},message:"must be <= 4095"};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -1904,11 +1904,8 @@ vErrors.push(err136);
 }
 errors++;
 }
-}
-var _valid6 = _errs152 === errors;
-valid36 = valid36 || _valid6;
-if(!valid36){
-const err137 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(data63 < 0 || isNaN(data63)){
+const err137 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -1917,23 +1914,11 @@ vErrors.push(err137);
 }
 errors++;
 }
-else {
-errors = _errs149;
-if(vErrors !== null){
-if(_errs149){
-vErrors.length = _errs149;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data57.owner !== undefined){
-let data61 = data57.owner;
-if(typeof data61 === "string"){
-if(!pattern15.test(data61)){
-const err138 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/owner",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/owner/pattern",keyword:"pattern",params:{pattern: "^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"},message:"must match pattern \""+"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"+"\""};
+var _valid5 = _errs153 === errors;
+valid34 = valid34 || _valid5;
+if(!valid34){
+const err138 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -1942,9 +1927,23 @@ vErrors.push(err138);
 }
 errors++;
 }
+else {
+errors = _errs150;
+if(vErrors !== null){
+if(_errs150){
+vErrors.length = _errs150;
 }
 else {
-const err139 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/owner",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string"};
+vErrors = null;
+}
+}
+}
+}
+if(data60.owner !== undefined){
+let data64 = data60.owner;
+if(typeof data64 === "string"){
+if(!pattern20.test(data64)){
+const err139 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/owner",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/owner/pattern",keyword:"pattern",params:{pattern: "^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"},message:"must match pattern \""+"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"+"\""};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -1954,9 +1953,8 @@ vErrors.push(err139);
 errors++;
 }
 }
-}
 else {
-const err140 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err140 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/owner",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -1966,12 +1964,9 @@ vErrors.push(err140);
 errors++;
 }
 }
-if(data44.env !== undefined){
-if(data44.run === undefined){
-const err141 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/dependentRequired",keyword:"dependentRequired",params:{property: "env",
-    missingProperty: "run",
-    depsCount: 1,
-    deps: "run"},message:"must have property run when property env is present"};
+}
+else {
+const err141 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -1981,12 +1976,11 @@ vErrors.push(err141);
 errors++;
 }
 }
-if(data44.workdir !== undefined){
-if(data44.run === undefined){
-const err142 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/dependentRequired",keyword:"dependentRequired",params:{property: "workdir",
-    missingProperty: "run",
-    depsCount: 1,
-    deps: "run"},message:"must have property run when property workdir is present"};
+if(data52.file !== undefined){
+let data65 = data52.file;
+if(data65 && typeof data65 == "object" && !Array.isArray(data65)){
+if(data65.path === undefined){
+const err142 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -1995,13 +1989,8 @@ vErrors.push(err142);
 }
 errors++;
 }
-}
-if(data44.user !== undefined){
-if(data44.run === undefined){
-const err143 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/dependentRequired",keyword:"dependentRequired",params:{property: "user",
-    missingProperty: "run",
-    depsCount: 1,
-    deps: "run"},message:"must have property run when property user is present"};
+if(data65.content === undefined){
+const err143 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/required",keyword:"required",params:{missingProperty: "content"},message:"must have required property '"+"content"+"'"};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -2010,13 +1999,9 @@ vErrors.push(err143);
 }
 errors++;
 }
-}
-if(data44.timeout !== undefined){
-if(data44.run === undefined){
-const err144 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/dependentRequired",keyword:"dependentRequired",params:{property: "timeout",
-    missingProperty: "run",
-    depsCount: 1,
-    deps: "run"},message:"must have property run when property timeout is present"};
+for(const key12 in data65){
+if(!((((key12 === "path") || (key12 === "content")) || (key12 === "mode")) || (key12 === "owner"))){
+const err144 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -2026,9 +2011,11 @@ vErrors.push(err144);
 errors++;
 }
 }
-}
-else {
-const err145 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data65.path !== undefined){
+let data66 = data65.path;
+if(typeof data66 === "string"){
+if(!pattern16.test(data66)){
+const err145 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/path",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -2038,9 +2025,8 @@ vErrors.push(err145);
 errors++;
 }
 }
-}
 else {
-const err146 = {instancePath:instancePath+"/layers/" + i2+"/steps",schemaPath:"#/properties/layers/items/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err146 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/path",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -2050,9 +2036,9 @@ vErrors.push(err146);
 errors++;
 }
 }
-}
-else {
-const err147 = {instancePath:instancePath+"/layers/" + i2,schemaPath:"#/properties/layers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data65.content !== undefined){
+if(typeof data65.content !== "string"){
+const err147 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/content",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/content/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -2062,9 +2048,14 @@ vErrors.push(err147);
 errors++;
 }
 }
-}
-else {
-const err148 = {instancePath:instancePath+"/layers",schemaPath:"#/properties/layers/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data65.mode !== undefined){
+let data68 = data65.mode;
+const _errs165 = errors;
+let valid36 = false;
+const _errs166 = errors;
+if(typeof data68 === "string"){
+if(!pattern19.test(data68)){
+const err148 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^0?[0-7]{3,4}$"},message:"must match pattern \""+"^0?[0-7]{3,4}$"+"\""};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -2074,19 +2065,8 @@ vErrors.push(err148);
 errors++;
 }
 }
-if(data.verify !== undefined){
-let data62 = data.verify;
-if(Array.isArray(data62)){
-const len5 = data62.length;
-for(let i5=0; i5<len5; i5++){
-let data63 = data62[i5];
-const _errs160 = errors;
-let valid39 = false;
-let passing1 = null;
-const _errs161 = errors;
-if(data63 && typeof data63 == "object" && !Array.isArray(data63)){
-if(data63.run === undefined){
-const err149 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/oneOf/0/required",keyword:"required",params:{missingProperty: "run"},message:"must have required property '"+"run"+"'"};
+else {
+const err149 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -2095,16 +2075,11 @@ vErrors.push(err149);
 }
 errors++;
 }
-}
-var _valid7 = _errs161 === errors;
-if(_valid7){
-valid39 = true;
-passing1 = 0;
-}
-const _errs162 = errors;
-if(data63 && typeof data63 == "object" && !Array.isArray(data63)){
-if(data63.file === undefined){
-const err150 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/oneOf/1/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};
+var _valid6 = _errs166 === errors;
+valid36 = valid36 || _valid6;
+const _errs168 = errors;
+if(!(((typeof data68 == "number") && (!(data68 % 1) && !isNaN(data68))) && (isFinite(data68)))){
+const err150 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -2113,8 +2088,238 @@ vErrors.push(err150);
 }
 errors++;
 }
+if((typeof data68 == "number") && (isFinite(data68))){
+if(data68 > 4095 || isNaN(data68)){
+const err151 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4095},message:"must be <= 4095"};
+if(vErrors === null){
+vErrors = [err151];
 }
-var _valid7 = _errs162 === errors;
+else {
+vErrors.push(err151);
+}
+errors++;
+}
+if(data68 < 0 || isNaN(data68)){
+const err152 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err152];
+}
+else {
+vErrors.push(err152);
+}
+errors++;
+}
+}
+var _valid6 = _errs168 === errors;
+valid36 = valid36 || _valid6;
+if(!valid36){
+const err153 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err153];
+}
+else {
+vErrors.push(err153);
+}
+errors++;
+}
+else {
+errors = _errs165;
+if(vErrors !== null){
+if(_errs165){
+vErrors.length = _errs165;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data65.owner !== undefined){
+let data69 = data65.owner;
+if(typeof data69 === "string"){
+if(!pattern20.test(data69)){
+const err154 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/owner",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/owner/pattern",keyword:"pattern",params:{pattern: "^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"},message:"must match pattern \""+"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"+"\""};
+if(vErrors === null){
+vErrors = [err154];
+}
+else {
+vErrors.push(err154);
+}
+errors++;
+}
+}
+else {
+const err155 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/owner",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err155];
+}
+else {
+vErrors.push(err155);
+}
+errors++;
+}
+}
+}
+else {
+const err156 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err156];
+}
+else {
+vErrors.push(err156);
+}
+errors++;
+}
+}
+if(data52.env !== undefined){
+if(data52.run === undefined){
+const err157 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/dependentRequired",keyword:"dependentRequired",params:{property: "env",
+    missingProperty: "run",
+    depsCount: 1,
+    deps: "run"},message:"must have property run when property env is present"};
+if(vErrors === null){
+vErrors = [err157];
+}
+else {
+vErrors.push(err157);
+}
+errors++;
+}
+}
+if(data52.workdir !== undefined){
+if(data52.run === undefined){
+const err158 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/dependentRequired",keyword:"dependentRequired",params:{property: "workdir",
+    missingProperty: "run",
+    depsCount: 1,
+    deps: "run"},message:"must have property run when property workdir is present"};
+if(vErrors === null){
+vErrors = [err158];
+}
+else {
+vErrors.push(err158);
+}
+errors++;
+}
+}
+if(data52.user !== undefined){
+if(data52.run === undefined){
+const err159 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/dependentRequired",keyword:"dependentRequired",params:{property: "user",
+    missingProperty: "run",
+    depsCount: 1,
+    deps: "run"},message:"must have property run when property user is present"};
+if(vErrors === null){
+vErrors = [err159];
+}
+else {
+vErrors.push(err159);
+}
+errors++;
+}
+}
+if(data52.timeout !== undefined){
+if(data52.run === undefined){
+const err160 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/dependentRequired",keyword:"dependentRequired",params:{property: "timeout",
+    missingProperty: "run",
+    depsCount: 1,
+    deps: "run"},message:"must have property run when property timeout is present"};
+if(vErrors === null){
+vErrors = [err160];
+}
+else {
+vErrors.push(err160);
+}
+errors++;
+}
+}
+}
+else {
+const err161 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err161];
+}
+else {
+vErrors.push(err161);
+}
+errors++;
+}
+}
+}
+else {
+const err162 = {instancePath:instancePath+"/layers/" + i2+"/steps",schemaPath:"#/properties/layers/items/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err162];
+}
+else {
+vErrors.push(err162);
+}
+errors++;
+}
+}
+}
+else {
+const err163 = {instancePath:instancePath+"/layers/" + i2,schemaPath:"#/properties/layers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err163];
+}
+else {
+vErrors.push(err163);
+}
+errors++;
+}
+}
+}
+else {
+const err164 = {instancePath:instancePath+"/layers",schemaPath:"#/properties/layers/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err164];
+}
+else {
+vErrors.push(err164);
+}
+errors++;
+}
+}
+if(data.verify !== undefined){
+let data70 = data.verify;
+if(Array.isArray(data70)){
+const len5 = data70.length;
+for(let i5=0; i5<len5; i5++){
+let data71 = data70[i5];
+const _errs176 = errors;
+let valid39 = false;
+let passing1 = null;
+const _errs177 = errors;
+if(data71 && typeof data71 == "object" && !Array.isArray(data71)){
+if(data71.run === undefined){
+const err165 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/oneOf/0/required",keyword:"required",params:{missingProperty: "run"},message:"must have required property '"+"run"+"'"};
+if(vErrors === null){
+vErrors = [err165];
+}
+else {
+vErrors.push(err165);
+}
+errors++;
+}
+}
+var _valid7 = _errs177 === errors;
+if(_valid7){
+valid39 = true;
+passing1 = 0;
+}
+const _errs178 = errors;
+if(data71 && typeof data71 == "object" && !Array.isArray(data71)){
+if(data71.file === undefined){
+const err166 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/oneOf/1/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};
+if(vErrors === null){
+vErrors = [err166];
+}
+else {
+vErrors.push(err166);
+}
+errors++;
+}
+}
+var _valid7 = _errs178 === errors;
 if(_valid7 && valid39){
 valid39 = false;
 passing1 = [passing1, 1];
@@ -2124,20 +2329,20 @@ if(_valid7){
 valid39 = true;
 passing1 = 1;
 }
-const _errs163 = errors;
-if(data63 && typeof data63 == "object" && !Array.isArray(data63)){
-if(data63.http === undefined){
-const err151 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/oneOf/2/required",keyword:"required",params:{missingProperty: "http"},message:"must have required property '"+"http"+"'"};
+const _errs179 = errors;
+if(data71 && typeof data71 == "object" && !Array.isArray(data71)){
+if(data71.http === undefined){
+const err167 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/oneOf/2/required",keyword:"required",params:{missingProperty: "http"},message:"must have required property '"+"http"+"'"};
 if(vErrors === null){
-vErrors = [err151];
+vErrors = [err167];
 }
 else {
-vErrors.push(err151);
+vErrors.push(err167);
 }
 errors++;
 }
 }
-var _valid7 = _errs163 === errors;
+var _valid7 = _errs179 === errors;
 if(_valid7 && valid39){
 valid39 = false;
 passing1 = [passing1, 2];
@@ -2150,237 +2355,7 @@ passing1 = 2;
 }
 }
 if(!valid39){
-const err152 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err152];
-}
-else {
-vErrors.push(err152);
-}
-errors++;
-}
-else {
-errors = _errs160;
-if(vErrors !== null){
-if(_errs160){
-vErrors.length = _errs160;
-}
-else {
-vErrors = null;
-}
-}
-}
-if(data63 && typeof data63 == "object" && !Array.isArray(data63)){
-for(const key13 in data63){
-if(!(func1.call(schema31.properties.verify.items.properties, key13))){
-const err153 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err153];
-}
-else {
-vErrors.push(err153);
-}
-errors++;
-}
-}
-if(data63.name !== undefined){
-let data64 = data63.name;
-if(typeof data64 === "string"){
-if(func2(data64) < 1){
-const err154 = {instancePath:instancePath+"/verify/" + i5+"/name",schemaPath:"#/properties/verify/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err154];
-}
-else {
-vErrors.push(err154);
-}
-errors++;
-}
-}
-else {
-const err155 = {instancePath:instancePath+"/verify/" + i5+"/name",schemaPath:"#/properties/verify/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err155];
-}
-else {
-vErrors.push(err155);
-}
-errors++;
-}
-}
-if(data63.run !== undefined){
-let data65 = data63.run;
-const _errs168 = errors;
-let valid41 = false;
-const _errs169 = errors;
-if(typeof data65 === "string"){
-if(func2(data65) < 1){
-const err156 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err156];
-}
-else {
-vErrors.push(err156);
-}
-errors++;
-}
-}
-else {
-const err157 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err157];
-}
-else {
-vErrors.push(err157);
-}
-errors++;
-}
-var _valid8 = _errs169 === errors;
-valid41 = valid41 || _valid8;
-const _errs171 = errors;
-if(Array.isArray(data65)){
-if(data65.length < 1){
-const err158 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
-if(vErrors === null){
-vErrors = [err158];
-}
-else {
-vErrors.push(err158);
-}
-errors++;
-}
-const len6 = data65.length;
-for(let i6=0; i6<len6; i6++){
-if(typeof data65[i6] !== "string"){
-const err159 = {instancePath:instancePath+"/verify/" + i5+"/run/" + i6,schemaPath:"#/properties/verify/items/properties/run/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err159];
-}
-else {
-vErrors.push(err159);
-}
-errors++;
-}
-}
-}
-else {
-const err160 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err160];
-}
-else {
-vErrors.push(err160);
-}
-errors++;
-}
-var _valid8 = _errs171 === errors;
-valid41 = valid41 || _valid8;
-if(!valid41){
-const err161 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err161];
-}
-else {
-vErrors.push(err161);
-}
-errors++;
-}
-else {
-errors = _errs168;
-if(vErrors !== null){
-if(_errs168){
-vErrors.length = _errs168;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data63.env !== undefined){
-let data67 = data63.env;
-if(data67 && typeof data67 == "object" && !Array.isArray(data67)){
-for(const key14 in data67){
-const _errs177 = errors;
-if(typeof key14 === "string"){
-if(!pattern8.test(key14)){
-const err162 = {instancePath:instancePath+"/verify/" + i5+"/env",schemaPath:"#/properties/verify/items/properties/env/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",propertyName:key14};
-if(vErrors === null){
-vErrors = [err162];
-}
-else {
-vErrors.push(err162);
-}
-errors++;
-}
-}
-var valid44 = _errs177 === errors;
-if(!valid44){
-const err163 = {instancePath:instancePath+"/verify/" + i5+"/env",schemaPath:"#/properties/verify/items/properties/env/propertyNames",keyword:"propertyNames",params:{propertyName: key14},message:"property name must be valid"};
-if(vErrors === null){
-vErrors = [err163];
-}
-else {
-vErrors.push(err163);
-}
-errors++;
-}
-}
-for(const key15 in data67){
-let data68 = data67[key15];
-if(((typeof data68 !== "string") && (!((typeof data68 == "number") && (isFinite(data68))))) && (typeof data68 !== "boolean")){
-const err164 = {instancePath:instancePath+"/verify/" + i5+"/env/" + key15.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/verify/items/properties/env/additionalProperties/type",keyword:"type",params:{type: schema31.properties.verify.items.properties.env.additionalProperties.type},message:"must be string,number,boolean"};
-if(vErrors === null){
-vErrors = [err164];
-}
-else {
-vErrors.push(err164);
-}
-errors++;
-}
-}
-}
-else {
-const err165 = {instancePath:instancePath+"/verify/" + i5+"/env",schemaPath:"#/properties/verify/items/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err165];
-}
-else {
-vErrors.push(err165);
-}
-errors++;
-}
-}
-if(data63.user !== undefined){
-let data69 = data63.user;
-if(typeof data69 === "string"){
-if(func2(data69) < 1){
-const err166 = {instancePath:instancePath+"/verify/" + i5+"/user",schemaPath:"#/properties/verify/items/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err166];
-}
-else {
-vErrors.push(err166);
-}
-errors++;
-}
-}
-else {
-const err167 = {instancePath:instancePath+"/verify/" + i5+"/user",schemaPath:"#/properties/verify/items/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err167];
-}
-else {
-vErrors.push(err167);
-}
-errors++;
-}
-}
-if(data63.workdir !== undefined){
-let data70 = data63.workdir;
-if(typeof data70 === "string"){
-if(!pattern11.test(data70)){
-const err168 = {instancePath:instancePath+"/verify/" + i5+"/workdir",schemaPath:"#/properties/verify/items/properties/workdir/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
+const err168 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err168];
 }
@@ -2389,9 +2364,21 @@ vErrors.push(err168);
 }
 errors++;
 }
+else {
+errors = _errs176;
+if(vErrors !== null){
+if(_errs176){
+vErrors.length = _errs176;
 }
 else {
-const err169 = {instancePath:instancePath+"/verify/" + i5+"/workdir",schemaPath:"#/properties/verify/items/properties/workdir/type",keyword:"type",params:{type: "string"},message:"must be string"};
+vErrors = null;
+}
+}
+}
+if(data71 && typeof data71 == "object" && !Array.isArray(data71)){
+for(const key13 in data71){
+if(!(func1.call(schema31.properties.verify.items.properties, key13))){
+const err169 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err169];
 }
@@ -2401,11 +2388,11 @@ vErrors.push(err169);
 errors++;
 }
 }
-if(data63.file !== undefined){
-let data71 = data63.file;
-if(data71 && typeof data71 == "object" && !Array.isArray(data71)){
-if(data71.path === undefined){
-const err170 = {instancePath:instancePath+"/verify/" + i5+"/file",schemaPath:"#/properties/verify/items/properties/file/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+if(data71.name !== undefined){
+let data72 = data71.name;
+if(typeof data72 === "string"){
+if(func2(data72) < 1){
+const err170 = {instancePath:instancePath+"/verify/" + i5+"/name",schemaPath:"#/properties/verify/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err170];
 }
@@ -2414,9 +2401,9 @@ vErrors.push(err170);
 }
 errors++;
 }
-for(const key16 in data71){
-if(!((((key16 === "path") || (key16 === "exists")) || (key16 === "contains")) || (key16 === "mode"))){
-const err171 = {instancePath:instancePath+"/verify/" + i5+"/file",schemaPath:"#/properties/verify/items/properties/file/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
+}
+else {
+const err171 = {instancePath:instancePath+"/verify/" + i5+"/name",schemaPath:"#/properties/verify/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err171];
 }
@@ -2426,11 +2413,14 @@ vErrors.push(err171);
 errors++;
 }
 }
-if(data71.path !== undefined){
-let data72 = data71.path;
-if(typeof data72 === "string"){
-if(!pattern11.test(data72)){
-const err172 = {instancePath:instancePath+"/verify/" + i5+"/file/path",schemaPath:"#/properties/verify/items/properties/file/properties/path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
+if(data71.run !== undefined){
+let data73 = data71.run;
+const _errs184 = errors;
+let valid41 = false;
+const _errs185 = errors;
+if(typeof data73 === "string"){
+if(func2(data73) < 1){
+const err172 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err172];
 }
@@ -2441,7 +2431,7 @@ errors++;
 }
 }
 else {
-const err173 = {instancePath:instancePath+"/verify/" + i5+"/file/path",schemaPath:"#/properties/verify/items/properties/file/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err173 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err173];
 }
@@ -2450,10 +2440,12 @@ vErrors.push(err173);
 }
 errors++;
 }
-}
-if(data71.exists !== undefined){
-if(typeof data71.exists !== "boolean"){
-const err174 = {instancePath:instancePath+"/verify/" + i5+"/file/exists",schemaPath:"#/properties/verify/items/properties/file/properties/exists/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+var _valid8 = _errs185 === errors;
+valid41 = valid41 || _valid8;
+const _errs187 = errors;
+if(Array.isArray(data73)){
+if(data73.length < 1){
+const err174 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err174];
 }
@@ -2462,10 +2454,10 @@ vErrors.push(err174);
 }
 errors++;
 }
-}
-if(data71.contains !== undefined){
-if(typeof data71.contains !== "string"){
-const err175 = {instancePath:instancePath+"/verify/" + i5+"/file/contains",schemaPath:"#/properties/verify/items/properties/file/properties/contains/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len6 = data73.length;
+for(let i6=0; i6<len6; i6++){
+if(typeof data73[i6] !== "string"){
+const err175 = {instancePath:instancePath+"/verify/" + i5+"/run/" + i6,schemaPath:"#/properties/verify/items/properties/run/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err175];
 }
@@ -2475,14 +2467,9 @@ vErrors.push(err175);
 errors++;
 }
 }
-if(data71.mode !== undefined){
-let data75 = data71.mode;
-const _errs195 = errors;
-let valid47 = false;
-const _errs196 = errors;
-if(typeof data75 === "string"){
-if(!pattern14.test(data75)){
-const err176 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^0?[0-7]{3,4}$"},message:"must match pattern \""+"^0?[0-7]{3,4}$"+"\""};
+}
+else {
+const err176 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err176];
 }
@@ -2491,9 +2478,10 @@ vErrors.push(err176);
 }
 errors++;
 }
-}
-else {
-const err177 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var _valid8 = _errs187 === errors;
+valid41 = valid41 || _valid8;
+if(!valid41){
+const err177 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err177];
 }
@@ -2502,11 +2490,26 @@ vErrors.push(err177);
 }
 errors++;
 }
-var _valid9 = _errs196 === errors;
-valid47 = valid47 || _valid9;
-const _errs198 = errors;
-if(!(((typeof data75 == "number") && (!(data75 % 1) && !isNaN(data75))) && (isFinite(data75)))){
-const err178 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+errors = _errs184;
+if(vErrors !== null){
+if(_errs184){
+vErrors.length = _errs184;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data71.env !== undefined){
+let data75 = data71.env;
+if(data75 && typeof data75 == "object" && !Array.isArray(data75)){
+for(const key14 in data75){
+const _errs193 = errors;
+if(typeof key14 === "string"){
+if(!pattern13.test(key14)){
+const err178 = {instancePath:instancePath+"/verify/" + i5+"/env",schemaPath:"#/properties/verify/items/properties/env/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",propertyName:key14};
 if(vErrors === null){
 vErrors = [err178];
 }
@@ -2515,9 +2518,10 @@ vErrors.push(err178);
 }
 errors++;
 }
-if((typeof data75 == "number") && (isFinite(data75))){
-if(data75 > 4095 || isNaN(data75)){
-const err179 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4095},message:"must be <= 4095"};
+}
+var valid44 = _errs193 === errors;
+if(!valid44){
+const err179 = {instancePath:instancePath+"/verify/" + i5+"/env",schemaPath:"#/properties/verify/items/properties/env/propertyNames",keyword:"propertyNames",params:{propertyName: key14},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err179];
 }
@@ -2526,8 +2530,11 @@ vErrors.push(err179);
 }
 errors++;
 }
-if(data75 < 0 || isNaN(data75)){
-const err180 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+for(const key15 in data75){
+let data76 = data75[key15];
+if(((typeof data76 !== "string") && (!((typeof data76 == "number") && (isFinite(data76))))) && (typeof data76 !== "boolean")){
+const err180 = {instancePath:instancePath+"/verify/" + i5+"/env/" + key15.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/verify/items/properties/env/additionalProperties/type",keyword:"type",params:{type: schema31.properties.verify.items.properties.env.additionalProperties.type},message:"must be string,number,boolean"};
 if(vErrors === null){
 vErrors = [err180];
 }
@@ -2537,10 +2544,9 @@ vErrors.push(err180);
 errors++;
 }
 }
-var _valid9 = _errs198 === errors;
-valid47 = valid47 || _valid9;
-if(!valid47){
-const err181 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+}
+else {
+const err181 = {instancePath:instancePath+"/verify/" + i5+"/env",schemaPath:"#/properties/verify/items/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err181];
 }
@@ -2549,21 +2555,12 @@ vErrors.push(err181);
 }
 errors++;
 }
-else {
-errors = _errs195;
-if(vErrors !== null){
-if(_errs195){
-vErrors.length = _errs195;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err182 = {instancePath:instancePath+"/verify/" + i5+"/file",schemaPath:"#/properties/verify/items/properties/file/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data71.user !== undefined){
+let data77 = data71.user;
+if(typeof data77 === "string"){
+if(func2(data77) < 1){
+const err182 = {instancePath:instancePath+"/verify/" + i5+"/user",schemaPath:"#/properties/verify/items/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err182];
 }
@@ -2573,11 +2570,8 @@ vErrors.push(err182);
 errors++;
 }
 }
-if(data63.http !== undefined){
-let data76 = data63.http;
-if(data76 && typeof data76 == "object" && !Array.isArray(data76)){
-if(data76.url === undefined){
-const err183 = {instancePath:instancePath+"/verify/" + i5+"/http",schemaPath:"#/properties/verify/items/properties/http/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'"};
+else {
+const err183 = {instancePath:instancePath+"/verify/" + i5+"/user",schemaPath:"#/properties/verify/items/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err183];
 }
@@ -2586,9 +2580,12 @@ vErrors.push(err183);
 }
 errors++;
 }
-for(const key17 in data76){
-if(!(((key17 === "url") || (key17 === "status")) || (key17 === "bodyContains"))){
-const err184 = {instancePath:instancePath+"/verify/" + i5+"/http",schemaPath:"#/properties/verify/items/properties/http/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
+}
+if(data71.workdir !== undefined){
+let data78 = data71.workdir;
+if(typeof data78 === "string"){
+if(!pattern16.test(data78)){
+const err184 = {instancePath:instancePath+"/verify/" + i5+"/workdir",schemaPath:"#/properties/verify/items/properties/workdir/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
 if(vErrors === null){
 vErrors = [err184];
 }
@@ -2598,11 +2595,8 @@ vErrors.push(err184);
 errors++;
 }
 }
-if(data76.url !== undefined){
-let data77 = data76.url;
-if(typeof data77 === "string"){
-if(!pattern7.test(data77)){
-const err185 = {instancePath:instancePath+"/verify/" + i5+"/http/url",schemaPath:"#/properties/verify/items/properties/http/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""};
+else {
+const err185 = {instancePath:instancePath+"/verify/" + i5+"/workdir",schemaPath:"#/properties/verify/items/properties/workdir/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err185];
 }
@@ -2612,8 +2606,11 @@ vErrors.push(err185);
 errors++;
 }
 }
-else {
-const err186 = {instancePath:instancePath+"/verify/" + i5+"/http/url",schemaPath:"#/properties/verify/items/properties/http/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data71.file !== undefined){
+let data79 = data71.file;
+if(data79 && typeof data79 == "object" && !Array.isArray(data79)){
+if(data79.path === undefined){
+const err186 = {instancePath:instancePath+"/verify/" + i5+"/file",schemaPath:"#/properties/verify/items/properties/file/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
 if(vErrors === null){
 vErrors = [err186];
 }
@@ -2622,11 +2619,9 @@ vErrors.push(err186);
 }
 errors++;
 }
-}
-if(data76.status !== undefined){
-let data78 = data76.status;
-if(!(((typeof data78 == "number") && (!(data78 % 1) && !isNaN(data78))) && (isFinite(data78)))){
-const err187 = {instancePath:instancePath+"/verify/" + i5+"/http/status",schemaPath:"#/properties/verify/items/properties/http/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+for(const key16 in data79){
+if(!((((key16 === "path") || (key16 === "exists")) || (key16 === "contains")) || (key16 === "mode"))){
+const err187 = {instancePath:instancePath+"/verify/" + i5+"/file",schemaPath:"#/properties/verify/items/properties/file/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err187];
 }
@@ -2635,9 +2630,12 @@ vErrors.push(err187);
 }
 errors++;
 }
-if((typeof data78 == "number") && (isFinite(data78))){
-if(data78 > 599 || isNaN(data78)){
-const err188 = {instancePath:instancePath+"/verify/" + i5+"/http/status",schemaPath:"#/properties/verify/items/properties/http/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
+}
+if(data79.path !== undefined){
+let data80 = data79.path;
+if(typeof data80 === "string"){
+if(!pattern16.test(data80)){
+const err188 = {instancePath:instancePath+"/verify/" + i5+"/file/path",schemaPath:"#/properties/verify/items/properties/file/properties/path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
 if(vErrors === null){
 vErrors = [err188];
 }
@@ -2646,8 +2644,9 @@ vErrors.push(err188);
 }
 errors++;
 }
-if(data78 < 100 || isNaN(data78)){
-const err189 = {instancePath:instancePath+"/verify/" + i5+"/http/status",schemaPath:"#/properties/verify/items/properties/http/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
+}
+else {
+const err189 = {instancePath:instancePath+"/verify/" + i5+"/file/path",schemaPath:"#/properties/verify/items/properties/file/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err189];
 }
@@ -2657,10 +2656,9 @@ vErrors.push(err189);
 errors++;
 }
 }
-}
-if(data76.bodyContains !== undefined){
-if(typeof data76.bodyContains !== "string"){
-const err190 = {instancePath:instancePath+"/verify/" + i5+"/http/bodyContains",schemaPath:"#/properties/verify/items/properties/http/properties/bodyContains/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data79.exists !== undefined){
+if(typeof data79.exists !== "boolean"){
+const err190 = {instancePath:instancePath+"/verify/" + i5+"/file/exists",schemaPath:"#/properties/verify/items/properties/file/properties/exists/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err190];
 }
@@ -2670,9 +2668,9 @@ vErrors.push(err190);
 errors++;
 }
 }
-}
-else {
-const err191 = {instancePath:instancePath+"/verify/" + i5+"/http",schemaPath:"#/properties/verify/items/properties/http/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data79.contains !== undefined){
+if(typeof data79.contains !== "string"){
+const err191 = {instancePath:instancePath+"/verify/" + i5+"/file/contains",schemaPath:"#/properties/verify/items/properties/file/properties/contains/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err191];
 }
@@ -2682,10 +2680,14 @@ vErrors.push(err191);
 errors++;
 }
 }
-if(data63.retries !== undefined){
-let data80 = data63.retries;
-if(!(((typeof data80 == "number") && (!(data80 % 1) && !isNaN(data80))) && (isFinite(data80)))){
-const err192 = {instancePath:instancePath+"/verify/" + i5+"/retries",schemaPath:"#/properties/verify/items/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data79.mode !== undefined){
+let data83 = data79.mode;
+const _errs211 = errors;
+let valid47 = false;
+const _errs212 = errors;
+if(typeof data83 === "string"){
+if(!pattern19.test(data83)){
+const err192 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^0?[0-7]{3,4}$"},message:"must match pattern \""+"^0?[0-7]{3,4}$"+"\""};
 if(vErrors === null){
 vErrors = [err192];
 }
@@ -2694,9 +2696,9 @@ vErrors.push(err192);
 }
 errors++;
 }
-if((typeof data80 == "number") && (isFinite(data80))){
-if(data80 > 1000 || isNaN(data80)){
-const err193 = {instancePath:instancePath+"/verify/" + i5+"/retries",schemaPath:"#/properties/verify/items/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
+}
+else {
+const err193 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err193];
 }
@@ -2705,8 +2707,11 @@ vErrors.push(err193);
 }
 errors++;
 }
-if(data80 < 0 || isNaN(data80)){
-const err194 = {instancePath:instancePath+"/verify/" + i5+"/retries",schemaPath:"#/properties/verify/items/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+var _valid9 = _errs212 === errors;
+valid47 = valid47 || _valid9;
+const _errs214 = errors;
+if(!(((typeof data83 == "number") && (!(data83 % 1) && !isNaN(data83))) && (isFinite(data83)))){
+const err194 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err194];
 }
@@ -2715,13 +2720,9 @@ vErrors.push(err194);
 }
 errors++;
 }
-}
-}
-if(data63.interval !== undefined){
-let data81 = data63.interval;
-if(typeof data81 === "string"){
-if(!pattern12.test(data81)){
-const err195 = {instancePath:instancePath+"/verify/" + i5+"/interval",schemaPath:"#/properties/verify/items/properties/interval/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+if((typeof data83 == "number") && (isFinite(data83))){
+if(data83 > 4095 || isNaN(data83)){
+const err195 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4095},message:"must be <= 4095"};
 if(vErrors === null){
 vErrors = [err195];
 }
@@ -2730,9 +2731,8 @@ vErrors.push(err195);
 }
 errors++;
 }
-}
-else {
-const err196 = {instancePath:instancePath+"/verify/" + i5+"/interval",schemaPath:"#/properties/verify/items/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data83 < 0 || isNaN(data83)){
+const err196 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err196];
 }
@@ -2742,11 +2742,10 @@ vErrors.push(err196);
 errors++;
 }
 }
-if(data63.timeout !== undefined){
-let data82 = data63.timeout;
-if(typeof data82 === "string"){
-if(!pattern12.test(data82)){
-const err197 = {instancePath:instancePath+"/verify/" + i5+"/timeout",schemaPath:"#/properties/verify/items/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+var _valid9 = _errs214 === errors;
+valid47 = valid47 || _valid9;
+if(!valid47){
+const err197 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err197];
 }
@@ -2755,9 +2754,21 @@ vErrors.push(err197);
 }
 errors++;
 }
+else {
+errors = _errs211;
+if(vErrors !== null){
+if(_errs211){
+vErrors.length = _errs211;
 }
 else {
-const err198 = {instancePath:instancePath+"/verify/" + i5+"/timeout",schemaPath:"#/properties/verify/items/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err198 = {instancePath:instancePath+"/verify/" + i5+"/file",schemaPath:"#/properties/verify/items/properties/file/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err198];
 }
@@ -2767,12 +2778,11 @@ vErrors.push(err198);
 errors++;
 }
 }
-if(data63.env !== undefined){
-if(data63.run === undefined){
-const err199 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/dependentRequired",keyword:"dependentRequired",params:{property: "env",
-    missingProperty: "run",
-    depsCount: 1,
-    deps: "run"},message:"must have property run when property env is present"};
+if(data71.http !== undefined){
+let data84 = data71.http;
+if(data84 && typeof data84 == "object" && !Array.isArray(data84)){
+if(data84.url === undefined){
+const err199 = {instancePath:instancePath+"/verify/" + i5+"/http",schemaPath:"#/properties/verify/items/properties/http/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'"};
 if(vErrors === null){
 vErrors = [err199];
 }
@@ -2781,13 +2791,9 @@ vErrors.push(err199);
 }
 errors++;
 }
-}
-if(data63.user !== undefined){
-if(data63.run === undefined){
-const err200 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/dependentRequired",keyword:"dependentRequired",params:{property: "user",
-    missingProperty: "run",
-    depsCount: 1,
-    deps: "run"},message:"must have property run when property user is present"};
+for(const key17 in data84){
+if(!(((key17 === "url") || (key17 === "status")) || (key17 === "bodyContains"))){
+const err200 = {instancePath:instancePath+"/verify/" + i5+"/http",schemaPath:"#/properties/verify/items/properties/http/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err200];
 }
@@ -2797,12 +2803,11 @@ vErrors.push(err200);
 errors++;
 }
 }
-if(data63.workdir !== undefined){
-if(data63.run === undefined){
-const err201 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/dependentRequired",keyword:"dependentRequired",params:{property: "workdir",
-    missingProperty: "run",
-    depsCount: 1,
-    deps: "run"},message:"must have property run when property workdir is present"};
+if(data84.url !== undefined){
+let data85 = data84.url;
+if(typeof data85 === "string"){
+if(!pattern7.test(data85)){
+const err201 = {instancePath:instancePath+"/verify/" + i5+"/http/url",schemaPath:"#/properties/verify/items/properties/http/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""};
 if(vErrors === null){
 vErrors = [err201];
 }
@@ -2812,9 +2817,8 @@ vErrors.push(err201);
 errors++;
 }
 }
-}
 else {
-const err202 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err202 = {instancePath:instancePath+"/verify/" + i5+"/http/url",schemaPath:"#/properties/verify/items/properties/http/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err202];
 }
@@ -2824,9 +2828,10 @@ vErrors.push(err202);
 errors++;
 }
 }
-}
-else {
-const err203 = {instancePath:instancePath+"/verify",schemaPath:"#/properties/verify/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data84.status !== undefined){
+let data86 = data84.status;
+if(!(((typeof data86 == "number") && (!(data86 % 1) && !isNaN(data86))) && (isFinite(data86)))){
+const err203 = {instancePath:instancePath+"/verify/" + i5+"/http/status",schemaPath:"#/properties/verify/items/properties/http/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err203];
 }
@@ -2835,15 +2840,9 @@ vErrors.push(err203);
 }
 errors++;
 }
-}
-if(data.labels !== undefined){
-let data83 = data.labels;
-if(data83 && typeof data83 == "object" && !Array.isArray(data83)){
-for(const key18 in data83){
-const _errs217 = errors;
-if(typeof key18 === "string"){
-if(!pattern6.test(key18)){
-const err204 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[a-z][a-z0-9_-]{0,62}$"+"\"",propertyName:key18};
+if((typeof data86 == "number") && (isFinite(data86))){
+if(data86 > 599 || isNaN(data86)){
+const err204 = {instancePath:instancePath+"/verify/" + i5+"/http/status",schemaPath:"#/properties/verify/items/properties/http/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
 if(vErrors === null){
 vErrors = [err204];
 }
@@ -2852,10 +2851,8 @@ vErrors.push(err204);
 }
 errors++;
 }
-}
-var valid49 = _errs217 === errors;
-if(!valid49){
-const err205 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/propertyNames",keyword:"propertyNames",params:{propertyName: key18},message:"property name must be valid"};
+if(data86 < 100 || isNaN(data86)){
+const err205 = {instancePath:instancePath+"/verify/" + i5+"/http/status",schemaPath:"#/properties/verify/items/properties/http/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
 if(vErrors === null){
 vErrors = [err205];
 }
@@ -2865,11 +2862,10 @@ vErrors.push(err205);
 errors++;
 }
 }
-for(const key19 in data83){
-let data84 = data83[key19];
-if(typeof data84 === "string"){
-if(func2(data84) > 63){
-const err206 = {instancePath:instancePath+"/labels/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/labels/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+}
+if(data84.bodyContains !== undefined){
+if(typeof data84.bodyContains !== "string"){
+const err206 = {instancePath:instancePath+"/verify/" + i5+"/http/bodyContains",schemaPath:"#/properties/verify/items/properties/http/properties/bodyContains/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err206];
 }
@@ -2879,8 +2875,9 @@ vErrors.push(err206);
 errors++;
 }
 }
+}
 else {
-const err207 = {instancePath:instancePath+"/labels/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err207 = {instancePath:instancePath+"/verify/" + i5+"/http",schemaPath:"#/properties/verify/items/properties/http/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err207];
 }
@@ -2890,9 +2887,10 @@ vErrors.push(err207);
 errors++;
 }
 }
-}
-else {
-const err208 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data71.retries !== undefined){
+let data88 = data71.retries;
+if(!(((typeof data88 == "number") && (!(data88 % 1) && !isNaN(data88))) && (isFinite(data88)))){
+const err208 = {instancePath:instancePath+"/verify/" + i5+"/retries",schemaPath:"#/properties/verify/items/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err208];
 }
@@ -2901,12 +2899,9 @@ vErrors.push(err208);
 }
 errors++;
 }
-}
-if(data.retain !== undefined){
-let data85 = data.retain;
-if(data85 && typeof data85 == "object" && !Array.isArray(data85)){
-if(data85.keep === undefined){
-const err209 = {instancePath:instancePath+"/retain",schemaPath:"#/properties/retain/required",keyword:"required",params:{missingProperty: "keep"},message:"must have required property '"+"keep"+"'"};
+if((typeof data88 == "number") && (isFinite(data88))){
+if(data88 > 1000 || isNaN(data88)){
+const err209 = {instancePath:instancePath+"/verify/" + i5+"/retries",schemaPath:"#/properties/verify/items/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
 if(vErrors === null){
 vErrors = [err209];
 }
@@ -2915,9 +2910,8 @@ vErrors.push(err209);
 }
 errors++;
 }
-for(const key20 in data85){
-if(!(key20 === "keep")){
-const err210 = {instancePath:instancePath+"/retain",schemaPath:"#/properties/retain/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
+if(data88 < 0 || isNaN(data88)){
+const err210 = {instancePath:instancePath+"/verify/" + i5+"/retries",schemaPath:"#/properties/verify/items/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err210];
 }
@@ -2927,10 +2921,12 @@ vErrors.push(err210);
 errors++;
 }
 }
-if(data85.keep !== undefined){
-let data86 = data85.keep;
-if(!(((typeof data86 == "number") && (!(data86 % 1) && !isNaN(data86))) && (isFinite(data86)))){
-const err211 = {instancePath:instancePath+"/retain/keep",schemaPath:"#/properties/retain/properties/keep/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+if(data71.interval !== undefined){
+let data89 = data71.interval;
+if(typeof data89 === "string"){
+if(!pattern8.test(data89)){
+const err211 = {instancePath:instancePath+"/verify/" + i5+"/interval",schemaPath:"#/properties/verify/items/properties/interval/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err211];
 }
@@ -2939,9 +2935,9 @@ vErrors.push(err211);
 }
 errors++;
 }
-if((typeof data86 == "number") && (isFinite(data86))){
-if(data86 < 1 || isNaN(data86)){
-const err212 = {instancePath:instancePath+"/retain/keep",schemaPath:"#/properties/retain/properties/keep/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+else {
+const err212 = {instancePath:instancePath+"/verify/" + i5+"/interval",schemaPath:"#/properties/verify/items/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err212];
 }
@@ -2951,10 +2947,11 @@ vErrors.push(err212);
 errors++;
 }
 }
-}
-}
-else {
-const err213 = {instancePath:instancePath+"/retain",schemaPath:"#/properties/retain/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data71.timeout !== undefined){
+let data90 = data71.timeout;
+if(typeof data90 === "string"){
+if(!pattern8.test(data90)){
+const err213 = {instancePath:instancePath+"/verify/" + i5+"/timeout",schemaPath:"#/properties/verify/items/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err213];
 }
@@ -2964,14 +2961,222 @@ vErrors.push(err213);
 errors++;
 }
 }
-}
 else {
-const err214 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err214 = {instancePath:instancePath+"/verify/" + i5+"/timeout",schemaPath:"#/properties/verify/items/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err214];
 }
 else {
 vErrors.push(err214);
+}
+errors++;
+}
+}
+if(data71.env !== undefined){
+if(data71.run === undefined){
+const err215 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/dependentRequired",keyword:"dependentRequired",params:{property: "env",
+    missingProperty: "run",
+    depsCount: 1,
+    deps: "run"},message:"must have property run when property env is present"};
+if(vErrors === null){
+vErrors = [err215];
+}
+else {
+vErrors.push(err215);
+}
+errors++;
+}
+}
+if(data71.user !== undefined){
+if(data71.run === undefined){
+const err216 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/dependentRequired",keyword:"dependentRequired",params:{property: "user",
+    missingProperty: "run",
+    depsCount: 1,
+    deps: "run"},message:"must have property run when property user is present"};
+if(vErrors === null){
+vErrors = [err216];
+}
+else {
+vErrors.push(err216);
+}
+errors++;
+}
+}
+if(data71.workdir !== undefined){
+if(data71.run === undefined){
+const err217 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/dependentRequired",keyword:"dependentRequired",params:{property: "workdir",
+    missingProperty: "run",
+    depsCount: 1,
+    deps: "run"},message:"must have property run when property workdir is present"};
+if(vErrors === null){
+vErrors = [err217];
+}
+else {
+vErrors.push(err217);
+}
+errors++;
+}
+}
+}
+else {
+const err218 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err218];
+}
+else {
+vErrors.push(err218);
+}
+errors++;
+}
+}
+}
+else {
+const err219 = {instancePath:instancePath+"/verify",schemaPath:"#/properties/verify/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err219];
+}
+else {
+vErrors.push(err219);
+}
+errors++;
+}
+}
+if(data.labels !== undefined){
+let data91 = data.labels;
+if(data91 && typeof data91 == "object" && !Array.isArray(data91)){
+for(const key18 in data91){
+const _errs233 = errors;
+if(typeof key18 === "string"){
+if(!pattern6.test(key18)){
+const err220 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[a-z][a-z0-9_-]{0,62}$"+"\"",propertyName:key18};
+if(vErrors === null){
+vErrors = [err220];
+}
+else {
+vErrors.push(err220);
+}
+errors++;
+}
+}
+var valid49 = _errs233 === errors;
+if(!valid49){
+const err221 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/propertyNames",keyword:"propertyNames",params:{propertyName: key18},message:"property name must be valid"};
+if(vErrors === null){
+vErrors = [err221];
+}
+else {
+vErrors.push(err221);
+}
+errors++;
+}
+}
+for(const key19 in data91){
+let data92 = data91[key19];
+if(typeof data92 === "string"){
+if(func2(data92) > 63){
+const err222 = {instancePath:instancePath+"/labels/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/labels/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+if(vErrors === null){
+vErrors = [err222];
+}
+else {
+vErrors.push(err222);
+}
+errors++;
+}
+}
+else {
+const err223 = {instancePath:instancePath+"/labels/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err223];
+}
+else {
+vErrors.push(err223);
+}
+errors++;
+}
+}
+}
+else {
+const err224 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err224];
+}
+else {
+vErrors.push(err224);
+}
+errors++;
+}
+}
+if(data.retain !== undefined){
+let data93 = data.retain;
+if(data93 && typeof data93 == "object" && !Array.isArray(data93)){
+if(data93.keep === undefined){
+const err225 = {instancePath:instancePath+"/retain",schemaPath:"#/properties/retain/required",keyword:"required",params:{missingProperty: "keep"},message:"must have required property '"+"keep"+"'"};
+if(vErrors === null){
+vErrors = [err225];
+}
+else {
+vErrors.push(err225);
+}
+errors++;
+}
+for(const key20 in data93){
+if(!(key20 === "keep")){
+const err226 = {instancePath:instancePath+"/retain",schemaPath:"#/properties/retain/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err226];
+}
+else {
+vErrors.push(err226);
+}
+errors++;
+}
+}
+if(data93.keep !== undefined){
+let data94 = data93.keep;
+if(!(((typeof data94 == "number") && (!(data94 % 1) && !isNaN(data94))) && (isFinite(data94)))){
+const err227 = {instancePath:instancePath+"/retain/keep",schemaPath:"#/properties/retain/properties/keep/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err227];
+}
+else {
+vErrors.push(err227);
+}
+errors++;
+}
+if((typeof data94 == "number") && (isFinite(data94))){
+if(data94 < 1 || isNaN(data94)){
+const err228 = {instancePath:instancePath+"/retain/keep",schemaPath:"#/properties/retain/properties/keep/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err228];
+}
+else {
+vErrors.push(err228);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err229 = {instancePath:instancePath+"/retain",schemaPath:"#/properties/retain/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err229];
+}
+else {
+vErrors.push(err229);
+}
+errors++;
+}
+}
+}
+else {
+const err230 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err230];
+}
+else {
+vErrors.push(err230);
 }
 errors++;
 }
