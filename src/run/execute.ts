@@ -301,7 +301,10 @@ function layerFailure(
     code: isBakeError(error) ? error.code : "step-failed",
     message: `${where} failed: ${reason}`,
     ...(tail ? { detail: `last output of the step:\n${tail}` } : {}),
-    hint: "fix the step and build again; layers below it come from the cache",
+    // A driver's own hint (quota, credentials, a missing tool) says more than the generic one.
+    hint:
+      (isBakeError(error) ? error.hint : undefined) ??
+      "fix the step and build again; layers below it come from the cache",
     cause: error,
   });
 }

@@ -285,6 +285,23 @@ describe("execute", () => {
     );
   });
 
+  it("keeps a driver's own hint when a layer fails, such as a quota error", async () => {
+    const driver = new RecordingDriver();
+    driver.bake = async () => {
+      throw new BuildFailedError({
+        code: "gce-quota",
+        message: "Compute Engine call instances.insert failed (HTTP 403 quotaExceeded)",
+        hint: "raise the CPUS quota of the region or use a smaller machineType",
+      });
+    };
+    const error = await execute(twoLayerPlan(), options(driver, new MemoryManifest()).options).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(BuildFailedError);
+    expect((error as BakeError).message).toContain('layer "runtime"');
+    expect((error as BakeError).hint).toBe("raise the CPUS quota of the region or use a smaller machineType");
+  });
+
   it("passes a sandbox the machine cannot make through as bad input (exit 2)", async () => {
     const driver = new RecordingDriver();
     driver.bake = async () => {
