@@ -41,6 +41,8 @@ export async function planRecipe(file: string, options: PlanRecipeOptions): Prom
     varFiles: options.varFiles ?? [],
     env: options.env,
     cwd: options.cwd,
+    // A plan carries secrets only as names, so it can be made without their values; a build cannot.
+    allowMissingSecrets: options.requireSecrets !== true,
   });
   const inputs = await gatherInputs(recipe);
   const secretNames = Object.keys(recipe.vars).filter((name) => recipe.vars[name]?.secret === true);

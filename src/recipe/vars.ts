@@ -17,6 +17,8 @@ export interface VarSources {
   /** Read for `BAKE_VAR_<NAME>`, with NAME as declared or in upper case. */
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
+  /** Leave a secret without a value unresolved instead of failing, as `bake plan` and `bake validate` may. @default false */
+  allowMissingSecrets?: boolean;
 }
 
 /** Variable values, typed. Secret values are kept apart (as strings) so they never reach a plan. */
@@ -123,6 +125,7 @@ export async function collectVars(recipe: Recipe, sources: VarSources): Promise<
   for (const [name, spec] of Object.entries(recipe.vars)) {
     const source = given.get(name);
     if (source === undefined && spec.default === undefined) {
+      if (spec.secret && sources.allowMissingSecrets) continue;
       problems.push({
         name,
         missing: true,

@@ -21,7 +21,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-// resolveVars requires a value for every secret; each run gets one, and no output may show it.
+// Each run gets a secret value by default, and no output may show it.
 function capture(env: Record<string, string> = { BAKE_VAR_api_token: SECRET }) {
   const out: string[] = [];
   const err: string[] = [];
@@ -55,6 +55,13 @@ describe("bake plan", () => {
     expect(plan.version).toBe("2.4.0");
     expect(plan.parent).toEqual({ kind: "lineage", ref: "base@stable", lineage: "base" });
     expect(plan.layers.map((layer) => layer.name)).toEqual(["runtime", "app"]);
+  });
+
+  it("plans without a secret's value, since the plan holds only its name", async () => {
+    const out = await planJson([], {});
+    const plan = JSON.parse(out) as BuildPlan;
+    expect(plan.secrets).toEqual(["api_token"]);
+    expect(plan.layers[1]?.steps[2]).toMatchObject({ content: { secret: "token=${vars.api_token}\n" } });
   });
 
   it("never prints a secret's value, only its name and template", async () => {
