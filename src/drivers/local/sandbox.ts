@@ -149,6 +149,8 @@ async function runWithScratch(
   let timedOut = false;
   const onAbort = () => proc.kill();
   options.signal.addEventListener("abort", onAbort, { once: true });
+  // An abort that landed while the sandbox was being set up has no listener to fire: act on it now.
+  if (options.signal.aborted) onAbort();
   const timer =
     options.timeoutMs === undefined
       ? undefined

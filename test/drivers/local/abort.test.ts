@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "vitest";
 import { createDriver } from "../../../src/drivers/local/index.js";
+import { runInSandbox } from "../../../src/drivers/local/sandbox.js";
 import { InterruptedError } from "../../../src/errors.js";
 import { layer, makeBusyboxRootfs, plan, recordingReporter, run } from "./helpers.js";
 
@@ -62,4 +63,32 @@ test("aborting mid-step kills every process of the sandbox and leaves no mounts 
   expect(readdirSync(join(storeDir, "runs"))).toEqual([]);
   expect(readdirSync(join(storeDir, "tmp"))).toEqual([]);
   expect(reporter.events.some((event) => event.type === "output" && event.line === "never")).toBe(false);
+}, 120_000);
+
+test("an abort that lands while the sandbox is being set up still stops the step", async () => {
+  const work = mkdtempSync(join(tmpdir(), "bake-abort-setup-"));
+  const rootfs = makeBusyboxRootfs(join(work, "rootfs"));
+  const marker = `${400 + (process.pid % 100)}.${Date.now() % 100000}`;
+  const controller = new AbortController();
+  const output: string[] = [];
+  const running = runInSandbox({
+    lowerDirs: [rootfs],
+    argv: ["/bin/sh", "-c", `sleep ${marker}; echo finished`],
+    env: {},
+    network: "none",
+    scratchDir: join(work, "scratch"),
+    signal: controller.signal,
+    onOutput: (_stream, line) => output.push(line),
+  }).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  // Abort after setup has begun (runInSandbox already checked the signal) but before the step could finish.
+  setTimeout(() => controller.abort(new InterruptedError("interrupted by SIGINT")), 5);
+  const started = Date.now();
+  const error = await running;
+  expect(error).toBeInstanceOf(InterruptedError);
+  expect(Date.now() - started).toBeLessThan(60_000);
+  expect(output).not.toContain("finished");
+  expect(sleepers(marker)).toEqual([]);
 }, 120_000);
