@@ -27,8 +27,7 @@ export interface CommandSpec {
 const manifestOption: OptionSpec = {
   type: "string",
   value: "PATH",
-  description:
-    "lineage manifest file (default: $BAKE_MANIFEST, else bake.lineage.jsonl beside the recipe or in the current directory)",
+  description: "lineage manifest file (default: $BAKE_MANIFEST, else ./bake.lineage.jsonl)",
 };
 const jsonOption: OptionSpec = { type: "boolean", description: "print machine-readable JSON" };
 const varOptions: Record<string, OptionSpec> = {
