@@ -10,8 +10,9 @@ const schema = JSON.parse(
 
 // Every property schema (entries of a `properties` map) with its path, wherever it sits.
 function propertySchemas(node: unknown, path: string, found: [string, Node][] = []): [string, Node][] {
-  if (Array.isArray(node)) node.forEach((item, i) => propertySchemas(item, `${path}/${i}`, found));
-  else if (node !== null && typeof node === "object") {
+  if (Array.isArray(node)) {
+    for (const [i, item] of node.entries()) propertySchemas(item, `${path}/${i}`, found);
+  } else if (node !== null && typeof node === "object") {
     for (const [key, value] of Object.entries(node as Node)) {
       if (key === "properties" && value !== null && typeof value === "object") {
         for (const [name, property] of Object.entries(value as Node)) {
@@ -26,8 +27,9 @@ function propertySchemas(node: unknown, path: string, found: [string, Node][] = 
 
 // Additional-property and object schemas closed to unknown keys, wherever a schema declares `properties`.
 function openObjects(node: unknown, path: string, found: string[] = []): string[] {
-  if (Array.isArray(node)) node.forEach((item, i) => openObjects(item, `${path}/${i}`, found));
-  else if (node !== null && typeof node === "object") {
+  if (Array.isArray(node)) {
+    for (const [i, item] of node.entries()) openObjects(item, `${path}/${i}`, found);
+  } else if (node !== null && typeof node === "object") {
     const object = node as Node;
     const closed = object.additionalProperties === false || object.unevaluatedProperties === false;
     if (object.properties && !closed && !path.includes("/then") && !path.endsWith("/if")) found.push(path);

@@ -45,7 +45,13 @@ export const tables = {
     retain: false,
   }),
   local: table<WrittenLocalTarget>()({ driver: true, network: false }),
-  packer: table<WrittenPackerTarget>()({ driver: true, builder: true, source: false, parentField: false, packerPath: false }),
+  packer: table<WrittenPackerTarget>()({
+    driver: true,
+    builder: true,
+    source: false,
+    parentField: false,
+    packerPath: false,
+  }),
   gce: table<WrittenGceTarget>()({
     driver: true,
     project: true,
