@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CommandIO } from "../../src/cli/io.js";
 import { main } from "../../src/cli/main.js";
+import { captureIO } from "../helpers/capture-io.js";
 
 const TEMPLATES = ["base", "app", "packer-docker", "gce"];
 let dir: string;
@@ -17,16 +18,7 @@ afterEach(async () => {
 });
 
 function capture(cwd: string) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CommandIO = {
-    cwd,
-    env: {},
-    stdout: { write: (text: string) => out.push(text) },
-    stderr: { write: (text: string) => err.push(text) },
-    signal: new AbortController().signal,
-  };
-  return { io, stdout: () => out.join(""), stderr: () => err.join("") };
+  return captureIO({ cwd });
 }
 
 describe("bake init", () => {

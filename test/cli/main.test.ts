@@ -1,20 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
+import { captureIO } from "../helpers/capture-io.js";
 
 function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: {
-      cwd: process.cwd(),
-      env: {},
-      stdout: { write: (text: string) => out.push(text) },
-      stderr: { write: (text: string) => err.push(text) },
-      signal: new AbortController().signal,
-    },
-    stdout: () => out.join(""),
-    stderr: () => err.join(""),
-  };
+  return captureIO();
 }
 
 describe("bake entry point", () => {

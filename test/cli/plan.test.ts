@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CommandIO } from "../../src/cli/io.js";
 import { main } from "../../src/cli/main.js";
 import type { BuildPlan } from "../../src/plan/types.js";
+import { captureIO } from "../helpers/capture-io.js";
 
 const FIXTURE = fileURLToPath(new URL("../fixtures/plan-web", import.meta.url));
 const SECRET = "hunter2-very-secret";
@@ -23,16 +24,7 @@ afterEach(async () => {
 
 // Each run gets a secret value by default, and no output may show it.
 function capture(env: Record<string, string> = { BAKE_VAR_api_token: SECRET }) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CommandIO = {
-    cwd: dir,
-    env,
-    stdout: { write: (text: string) => out.push(text) },
-    stderr: { write: (text: string) => err.push(text) },
-    signal: new AbortController().signal,
-  };
-  return { io, stdout: () => out.join(""), stderr: () => err.join("") };
+  return captureIO({ cwd: dir, env });
 }
 
 async function planJson(args: string[] = [], env?: Record<string, string>) {

@@ -1,23 +1,12 @@
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { main } from "../../src/cli/main.js";
+import { captureIO } from "../helpers/capture-io.js";
 
 const fixtures = join(import.meta.dirname, "../fixtures/recipes");
 
 function capture(options: { env?: Record<string, string>; tty?: boolean } = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: {
-      cwd: fixtures,
-      env: options.env ?? {},
-      stdout: { write: (text: string) => out.push(text), isTTY: options.tty ?? false },
-      stderr: { write: (text: string) => err.push(text), isTTY: options.tty ?? false },
-      signal: new AbortController().signal,
-    },
-    stdout: () => out.join(""),
-    stderr: () => err.join(""),
-  };
+  return captureIO({ cwd: fixtures, ...options });
 }
 
 describe("bake validate", () => {

@@ -6,6 +6,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CommandIO } from "../../../src/cli/io.js";
 import { main } from "../../../src/cli/main.js";
+import { captureIO } from "../../helpers/capture-io.js";
 import { containersNamed, countingPacker, ensureBaseImage, havePackerAndDocker } from "./tools.js";
 
 // Real Packer and a real dockerd, offline: CI installs both (.ci/run); elsewhere the suite is skipped without them.
@@ -33,26 +34,15 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function capture(): { io: CommandIO; stdout: () => string; stderr: () => string } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    io: {
-      cwd: dir,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        BAKE_VAR_token: SECRET,
-        BAKE_PACKER: wrapper,
-        CI: "1",
-      },
-      stdout: { write: (text: string) => stdout.push(text) },
-      stderr: { write: (text: string) => stderr.push(text) },
-      signal: new AbortController().signal,
-    },
-    stdout: () => stdout.join(""),
-    stderr: () => stderr.join(""),
+function capture() {
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    BAKE_VAR_token: SECRET,
+    BAKE_PACKER: wrapper,
+    CI: "1",
   };
+  return captureIO({ cwd: dir, env });
 }
 
 async function packerBuilds(): Promise<string[]> {

@@ -6,6 +6,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CommandIO } from "../../../src/cli/io.js";
 import { main } from "../../../src/cli/main.js";
+import { captureIO } from "../../helpers/capture-io.js";
 import { havePacker } from "./tools.js";
 
 const recipe = path.resolve(import.meta.dirname, "../../fixtures/packer/two-layer/recipe.yaml");
@@ -19,20 +20,8 @@ afterAll(async () => {
   await rm(out, { recursive: true, force: true });
 });
 
-function capture(): { io: CommandIO; stdout: () => string; stderr: () => string } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    io: {
-      cwd: path.dirname(recipe),
-      env: { PATH: process.env.PATH, BAKE_VAR_token: SECRET },
-      stdout: { write: (text: string) => stdout.push(text) },
-      stderr: { write: (text: string) => stderr.push(text) },
-      signal: new AbortController().signal,
-    },
-    stdout: () => stdout.join(""),
-    stderr: () => stderr.join(""),
-  };
+function capture() {
+  return captureIO({ cwd: path.dirname(recipe), env: { PATH: process.env.PATH, BAKE_VAR_token: SECRET } });
 }
 
 async function allFiles(dir: string): Promise<string[]> {
