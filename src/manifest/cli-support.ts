@@ -16,6 +16,7 @@ export async function openForCommand(
   const path = manifestPath({ flag, env: io.env, cwd: io.cwd });
   const manifest = await openManifest(path, {
     env: io.env,
+    historyCache: true,
     onWarning: (message) => io.stderr.write(`warning: ${message}\n`),
   });
   if (options.mustExist && manifest.header() === undefined) {

@@ -7,6 +7,7 @@ import { ciInfo } from "./ci.js";
 import { parseHeader } from "./format.js";
 import { digest, serializeEntry } from "./hash.js";
 import { buildHistory } from "./history.js";
+import { loadImagesOnly } from "./history-cache.js";
 import { appendLines, type Loaded, loadManifestFile } from "./load.js";
 import type { Ancestry, Manifest, OpenOptions } from "./manifest.js";
 import { migrateEntry } from "./migrate.js";
@@ -98,7 +99,9 @@ export class ManifestFile implements Manifest {
   history(options?: HistoryOptions): LineageHistory[] {
     if (options?.includeLayers || this.loaded) return buildHistory(this.state(), options);
     // Images only: an index without layer records is enough, and much cheaper to build.
-    this.imagesOnly ??= loadManifestFile(this.path, { skipLayers: true });
+    this.imagesOnly ??= this.options.historyCache
+      ? loadImagesOnly(this.path)
+      : loadManifestFile(this.path, { skipLayers: true });
     return buildHistory(this.imagesOnly.state, options);
   }
 

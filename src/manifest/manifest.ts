@@ -25,6 +25,11 @@ export interface OpenOptions {
   now?: () => Date;
   /** Told about things worth a line on stderr, such as a torn last line moved aside before a write. */
   onWarning?: (message: string) => void;
+  /**
+   * Serve image histories from a derived cache beside the manifest (`.bake-cache/<name>.history.json`), parsing
+   * only the lines appended since it was written, and refresh it after each such read. @default false
+   */
+  historyCache?: boolean;
 }
 
 /** The chain of an image down to its external base. */

@@ -34,6 +34,8 @@ export class ManifestState {
   /** server -> newest observation. */
   readonly servers = new Map<string, Observation>();
   private readonly layersByKey = new Map<string, ImageRecord[]>();
+  // Revocations with cascade: while there are none, a status never needs the ancestry walked.
+  private cascades = 0;
 
   add(entry: ManifestEntry, line: number): void {
     this.lines.set(entry.id, line);
@@ -62,6 +64,7 @@ export class ManifestState {
       }
       case "revoke":
         push(this.revocations, event.target, event);
+        if (event.cascade) this.cascades += 1;
         break;
       case "deprecate":
         this.deprecations.set(event.target, event);
@@ -126,7 +129,7 @@ export class ManifestState {
     const channels = record ? this.channelsOf(record) : [];
     const direct = this.revocations.get(id)?.[0];
     if (direct) return { status: "revoked", reason: direct.reason, event: direct.id, channels };
-    for (const ancestor of this.chain(id).slice(1)) {
+    for (const ancestor of this.cascades > 0 ? this.chain(id).slice(1) : []) {
       const cascade = this.revocations.get(ancestor.id)?.find((event) => event.cascade);
       if (cascade) {
         return {
@@ -150,8 +153,9 @@ export class ManifestState {
 
   channelsOf(record: ImageRecord): string[] {
     const channels = this.channels.get(record.lineage);
-    if (!channels) return [];
-    return [...channels].filter(([, target]) => target === record.id).map(([name]) => name);
+    const names: string[] = [];
+    if (channels) for (const [name, target] of channels) if (target === record.id) names.push(name);
+    return names;
   }
 }
 
