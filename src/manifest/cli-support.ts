@@ -41,7 +41,9 @@ export function warnIfTorn(manifest: Manifest, io: CommandIO): void {
 
 /** Prints a value as pretty JSON on stdout. */
 export function writeJson(io: CommandIO, value: unknown): void {
-  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  // Two writes: joining a large document and its newline would copy the whole text once more.
+  io.stdout.write(JSON.stringify(value, null, 2));
+  io.stdout.write("\n");
 }
 
 /** The style for stdout, honouring NO_COLOR and `--no-color`. */

@@ -30,21 +30,20 @@ function noteParent(state: ManifestState, lineage: LineageHistory, record: Image
   }
 }
 
+// Assigned field by field in a fixed order (the order `--json` prints them): cheaper than spreading, on big manifests.
 function entryOf(state: ManifestState, record: ImageRecord): HistoryEntry {
   const status = state.status(record.id);
-  return {
-    id: record.id,
-    kind: record.kind,
-    ...(record.layer ? { layer: record.layer.name } : {}),
-    version: record.version,
-    ...(record.build !== undefined ? { build: record.build } : {}),
-    createdAt: record.createdAt,
-    status: status.status,
-    ...(status.reason !== undefined ? { reason: status.reason } : {}),
-    ...(status.inheritedFrom !== undefined ? { inheritedFrom: status.inheritedFrom } : {}),
-    channels: status.channels,
-    parent: record.parent,
-    artifact: record.artifact,
-    driver: record.driver,
-  };
+  const entry = { id: record.id, kind: record.kind } as HistoryEntry;
+  if (record.layer) entry.layer = record.layer.name;
+  entry.version = record.version;
+  if (record.build !== undefined) entry.build = record.build;
+  entry.createdAt = record.createdAt;
+  entry.status = status.status;
+  if (status.reason !== undefined) entry.reason = status.reason;
+  if (status.inheritedFrom !== undefined) entry.inheritedFrom = status.inheritedFrom;
+  entry.channels = status.channels;
+  entry.parent = record.parent;
+  entry.artifact = record.artifact;
+  entry.driver = record.driver;
+  return entry;
 }
