@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { BakeError } from "../errors.js";
+import { pick } from "../util/pick.js";
 import { parseHeader } from "./format.js";
 import { digest } from "./hash.js";
 import { migrateEntry } from "./migrate.js";
@@ -119,35 +120,22 @@ function parseEntryLine(loaded: Loaded, text: string, line: number, slim: boolea
 
 // What a history needs of a record. Keeping only this makes the images-only index several times smaller, which
 // is most of its cost on a large manifest (the garbage collector, not the parsing).
+const HISTORY_FIELDS = [
+  "type",
+  "id",
+  "prev",
+  "kind",
+  "lineage",
+  "version",
+  "build",
+  "parent",
+  "driver",
+  "artifact",
+  "recipeDigest",
+  "createdAt",
+  "bakeVersion",
+] as const satisfies readonly (keyof ImageRecord)[];
+
 function slimRecord(record: ImageRecord): ImageRecord {
-  const {
-    type,
-    id,
-    prev,
-    kind,
-    lineage,
-    version,
-    build,
-    parent,
-    driver,
-    artifact,
-    recipeDigest,
-    createdAt,
-    bakeVersion,
-  } = record;
-  return {
-    type,
-    id,
-    prev,
-    kind,
-    lineage,
-    version,
-    build,
-    parent,
-    driver,
-    artifact,
-    recipeDigest,
-    createdAt,
-    bakeVersion,
-  };
+  return pick(record, HISTORY_FIELDS);
 }

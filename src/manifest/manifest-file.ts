@@ -1,6 +1,7 @@
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { BakeError } from "../errors.js";
+import { pick } from "../util/pick.js";
 import { bakeVersion } from "../version.js";
 import { appendLine, createIfMissing, type WriteContext } from "./append.js";
 import { ciInfo } from "./ci.js";
@@ -332,37 +333,24 @@ function readHeader(path: string): ManifestHeader | undefined {
 }
 
 // Only the fields a caller may set: ids, build numbers and times are the manifest's to assign.
+const CALLER_FIELDS = [
+  "kind",
+  "lineage",
+  "version",
+  "parent",
+  "driver",
+  "artifact",
+  "recipeDigest",
+  "layer",
+  "layers",
+  "verify",
+  "labels",
+  "details",
+  "runId",
+] as const satisfies readonly (keyof NewRecord)[];
+
 function pickRecordFields(input: NewRecord): NewRecord {
-  const {
-    kind,
-    lineage,
-    version,
-    parent,
-    driver,
-    artifact,
-    recipeDigest,
-    layer,
-    layers,
-    verify,
-    labels,
-    details,
-    runId,
-  } = input;
-  return {
-    kind,
-    lineage,
-    version,
-    parent,
-    driver,
-    artifact,
-    recipeDigest,
-    layer,
-    layers,
-    verify,
-    labels,
-    details,
-    runId,
-  };
+  return pick(input, CALLER_FIELDS);
 }
 
 // Leaves out undefined fields, so ids never depend on how absent values are spelled.
