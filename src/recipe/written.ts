@@ -39,7 +39,7 @@ export interface WrittenPackerTarget {
   source?: Record<string, unknown>;
   /** The source option carrying the parent image, for builders bake does not know. */
   parentField?: string;
-  /** Path of the packer binary; `BAKE_PACKER` overrides it. */
+  /** Path of the packer binary. @default $BAKE_PACKER, else `packer` on PATH */
   packerPath?: string;
 }
 
@@ -68,7 +68,7 @@ export interface WrittenGceTarget {
   retryDelay?: string;
   /** @default 4 */
   retries?: number;
-  /** @default false */
+  /** @default true */
   externalIp?: boolean;
 }
 
