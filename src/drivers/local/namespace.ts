@@ -64,6 +64,8 @@ export async function spawnNamespaced(options: SpawnNamespacedOptions): Promise<
     env: options.env ?? { PATH: HOST_PATH },
     detached: true,
   });
+  // A sandbox killed mid-handshake resets its pipes; the exit status reports that, so pipe errors are not crashes.
+  for (const stream of child.stdio) stream?.on("error", () => {});
   const exited = exitOf(child);
   const stderrHead: string[] = [];
   const collect = (chunk: Buffer) => {
