@@ -51,7 +51,13 @@ export function diagnosticAt(
   diag: Omit<Diagnostic, "location" | "excerpt">,
 ): Diagnostic {
   const clamped = Math.max(0, Math.min(offset, source.text.length));
-  return { ...diag, location: locationAt(source, clamped), excerpt: excerptAt(source, clamped) };
+  const message = oneLine(diag.message);
+  return { ...diag, message, location: locationAt(source, clamped), excerpt: excerptAt(source, clamped) };
+}
+
+// Messages quote the recipe's own keys and values, which YAML lets span lines; a message stays one line.
+function oneLine(text: string): string {
+  return text.replace(/\r\n|\r|\n/g, "\\n");
 }
 
 /** The YAML node at `path` (or the deepest one found on the way) and the key node that introduced it. */

@@ -135,6 +135,14 @@ describe("the recipe loader under random input", () => {
     });
   });
 
+  test("keeps the message on one line when a key spans lines (a block-scalar key)", () => {
+    const text = "? |\n  v: { type: number, default: 1 }\n";
+    expectOnlyDiagnostics(text);
+    expect(validateRecipe(text, { file }).errors.map((e) => e.message)).toContain(
+      "unknown key `v: { type: number, default: 1 }\\n` in the recipe",
+    );
+  });
+
   test("answers YAML-like token soup with diagnostics, never an exception", () => {
     const soup = fc.array(fc.constantFrom(...tokens), { maxLength: 40 }).map((parts) => parts.join(""));
     fc.assert(fc.property(soup, expectOnlyDiagnostics), { numRuns: 400 });
