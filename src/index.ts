@@ -4,6 +4,7 @@
  */
 
 export type * from "./drivers/driver.js";
+export type { BuildEvent, Reporter } from "./drivers/events.js";
 export { emitPackerTemplates } from "./drivers/packer/emit.js";
 export { BakeError, BuildFailedError, ExitCode, InterruptedError, type SourceLocation } from "./errors.js";
 export { checkManifest, type FsckProblem, type FsckReport } from "./manifest/fsck.js";
@@ -11,7 +12,6 @@ export { DEFAULT_MANIFEST_FILE, manifestPath } from "./manifest/location.js";
 export { type Ancestry, type Manifest, type OpenOptions, openManifest } from "./manifest/manifest.js";
 export type * from "./manifest/types.js";
 export { layerCacheKey, layerCacheKeys } from "./plan/cache-key.js";
-export { canonicalJson } from "./plan/canonical-json.js";
 export { type CompileContext, compile } from "./plan/compile.js";
 export { gatherInputs, type RecipeInputs } from "./plan/inputs.js";
 export { type PlannedRecipe, type PlanRecipeOptions, planRecipe } from "./plan/plan-recipe.js";
@@ -27,7 +27,7 @@ export {
 export type * from "./recipe/types.js";
 export { type ResolvedVars, resolveVars, type VarSources } from "./recipe/vars.js";
 export type * from "./recipe/written.js";
-export type { BuildEvent, Reporter } from "./run/events.js";
 export { type ExecuteOptions, type ExecuteResult, execute } from "./run/execute.js";
 export type { RunnerManifest } from "./run/manifest-port.js";
 export { createReporter, type ReporterMode, reporterMode } from "./run/reporters/index.js";
+export { canonicalJson } from "./util/canonical-json.js";

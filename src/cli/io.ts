@@ -1,8 +1,4 @@
-/** A writable text stream, as commands see stdout and stderr. */
-export interface TextOut {
-  write(text: string): unknown;
-  readonly isTTY?: boolean;
-}
+import type { TextOut } from "../util/text-out.js";
 
 /** What a command may touch of the outside world; tests inject their own. */
 export interface CommandIO {

@@ -1,11 +1,11 @@
 import { parseArgs } from "node:util";
 import { BakeError, ExitCode, isBakeError } from "../errors.js";
 import { nearest } from "../util/nearest.js";
+import { styleFor } from "../util/style.js";
 import { bakeVersion } from "../version.js";
 import { COMMANDS, type CommandSpec, findCommand } from "./commands.js";
 import { commandHelp, overviewHelp } from "./help.js";
 import type { CommandIO, CommandRun } from "./io.js";
-import { styleFor } from "./style.js";
 
 /**
  * The entry point: parses argv, loads the command lazily, and turns every outcome into an exit code.

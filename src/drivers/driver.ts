@@ -1,7 +1,7 @@
 import type { SecretValues } from "../plan/secrets.js";
-import type { BuildPlan, ParentSpec, PlannedCheck, PlannedLayer } from "../plan/types.js";
+import type { BuildPlan, CheckResult, ParentSpec, PlannedCheck, PlannedLayer } from "../plan/types.js";
 import type { TargetSpec } from "../recipe/types.js";
-import type { Reporter } from "../run/events.js";
+import type { Reporter } from "./events.js";
 
 /** What `prepare()` found wrong with a target's options. It has no side effects. */
 export interface PrepareResult {
@@ -53,14 +53,6 @@ export interface VerifyInput extends DriverContext {
   checks: PlannedCheck[];
   runId: string;
   secrets: SecretValues;
-}
-
-export interface CheckResult {
-  name: string;
-  ok: boolean;
-  attempts: number;
-  durationMs: number;
-  message?: string;
 }
 
 export interface VerifyResult {

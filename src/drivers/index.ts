@@ -1,9 +1,6 @@
 import { BakeError } from "../errors.js";
+import { DRIVER_IDS } from "../plan/driver-ids.js";
 import type { Driver } from "./driver.js";
-
-/** The drivers bake ships. Each lives in `src/drivers/<id>/index.ts` and exports `createDriver(): Driver`. */
-export const DRIVER_IDS = ["local", "packer", "gce"] as const;
-export type DriverId = (typeof DRIVER_IDS)[number];
 
 /** Loads a driver lazily, so a command only pays for the driver it uses. */
 export async function loadDriver(id: string): Promise<Driver> {

@@ -1,5 +1,5 @@
 import { BakeError } from "../errors.js";
-import { canonicalJson } from "../plan/canonical-json.js";
+import { canonicalJson } from "../util/canonical-json.js";
 import type { ManifestHeader } from "./types.js";
 
 /** The format this bake writes. Readers accept any 1.x and migrate 0.9 on read. */

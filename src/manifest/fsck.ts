@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { BakeError } from "../errors.js";
-import { canonicalJson } from "../plan/canonical-json.js";
+import { canonicalJson } from "../util/canonical-json.js";
 import { parseHeader } from "./format.js";
 import { digest, entryId, shortId } from "./hash.js";
 import { withLock } from "./lock.js";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { canonicalJson } from "../plan/canonical-json.js";
+import { canonicalJson } from "../util/canonical-json.js";
 
 /** `sha256:<hex>` of some bytes or text. */
 export function digest(data: string | Uint8Array): string {

@@ -1,4 +1,4 @@
-import type { CheckResult } from "../drivers/driver.js";
+import type { CheckResult } from "../plan/types.js";
 
 /** `image` records are finished, verified images; `layer` records are the intermediate image after one layer. */
 export type RecordKind = "image" | "layer";

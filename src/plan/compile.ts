@@ -1,8 +1,8 @@
 import path from "node:path";
-import { DRIVER_IDS } from "../drivers/index.js";
 import { BakeError } from "../errors.js";
 import type { CheckSpec, LayerSpec, Recipe, StepSpec, TargetSpec, VarValue } from "../recipe/types.js";
 import { nearest } from "../util/nearest.js";
+import { DRIVER_IDS } from "./driver-ids.js";
 import type { RecipeInputs } from "./inputs.js";
 import { assertNoInterpolation, Interpolator } from "./interpolate.js";
 import { layerInputsDigest } from "./layer-digest.js";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { canonicalJson } from "./canonical-json.js";
+import { canonicalJson } from "../util/canonical-json.js";
 import type { PlannedStep } from "./types.js";
 
 // Bumped whenever what a digest covers changes, so old cache entries stop matching.

@@ -138,3 +138,12 @@ export interface PlannedHttpCheck {
   status: number;
   bodyContains?: string;
 }
+
+/** How one verify check went; drivers report it and the manifest records it. */
+export interface CheckResult {
+  name: string;
+  ok: boolean;
+  attempts: number;
+  durationMs: number;
+  message?: string;
+}

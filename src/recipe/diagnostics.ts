@@ -1,5 +1,5 @@
-import type { Style } from "../cli/style.js";
 import type { SourceLocation } from "../errors.js";
+import type { Style } from "../util/style.js";
 
 /** One finding about a recipe: an error (the recipe is rejected) or a warning (it is accepted). */
 export interface Diagnostic {

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import type { Driver, DriverContext } from "../drivers/driver.js";
 import type { ImageRecord, ParentLink } from "../manifest/types.js";
-import { canonicalJson } from "../plan/canonical-json.js";
 import type { BuildPlan } from "../plan/types.js";
+import { canonicalJson } from "../util/canonical-json.js";
 import type { RunnerManifest } from "./manifest-port.js";
 
 /** A layer the cache already holds: its layer record and the artifact after it. */

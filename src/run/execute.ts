@@ -1,11 +1,11 @@
 import type { Artifact, Driver, DriverContext, ResolvedImage, VerifyResult } from "../drivers/driver.js";
+import type { Reporter } from "../drivers/events.js";
 import { type BakeError, BuildFailedError, ExitCode, InterruptedError, isBakeError } from "../errors.js";
 import type { ImageLayer, ImageRecord, ParentLink } from "../manifest/types.js";
 import { layerCacheKeys } from "../plan/cache-key.js";
 import type { SecretValues } from "../plan/secrets.js";
 import type { BuildPlan, PlannedLayer } from "../plan/types.js";
 import { type CachedLayer, findCachedPrefix, findUpToDate, verifyDigest } from "./cache.js";
-import type { Reporter } from "./events.js";
 import type { RunnerManifest } from "./manifest-port.js";
 import { type ResolvedParent, resolveParent } from "./parent.js";
 import { createRedactor, type Redactor } from "./redact.js";

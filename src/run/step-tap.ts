@@ -1,4 +1,4 @@
-import type { BuildEvent, Reporter } from "./events.js";
+import type { BuildEvent, Reporter } from "../drivers/events.js";
 
 /** The step that was running last, with the tail of its output, for the message of a failed build. */
 export interface StepTrace {

@@ -2,11 +2,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { TextOut } from "../../src/cli/io.js";
 import { main } from "../../src/cli/main.js";
 import { formatImageId } from "../../src/drivers/gce/image-ref.js";
 import { type Manifest, openManifest } from "../../src/manifest/manifest.js";
 import type { ImageRecord } from "../../src/manifest/types.js";
+import type { TextOut } from "../../src/util/text-out.js";
 import type { FakeImage } from "../fakes/gce/resources.js";
 import { FakeCompute } from "../fakes/gce/server.js";
 

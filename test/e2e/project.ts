@@ -2,9 +2,9 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { main } from "../../src/cli/main.js";
+import type { BuildEvent } from "../../src/drivers/events.js";
 import { openManifest } from "../../src/manifest/manifest.js";
 import type { ImageRecord } from "../../src/manifest/types.js";
-import type { BuildEvent } from "../../src/run/events.js";
 
 /** The outcome of one `bake build ... --json` run through the real entry point. */
 export interface BuildRun {

@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BakeError } from "../../src/errors.js";
-import { canonicalJson } from "../../src/plan/canonical-json.js";
 import { type CompileContext, compile } from "../../src/plan/compile.js";
 import { gatherInputs } from "../../src/plan/inputs.js";
 import type { BuildPlan, PlannedRunStep } from "../../src/plan/types.js";
 import type { Recipe } from "../../src/recipe/types.js";
+import { canonicalJson } from "../../src/util/canonical-json.js";
 import { makeRecipe, SECRET_NAMES, VARS } from "./make-recipe.js";
 
 let root: string;

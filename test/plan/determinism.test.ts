@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { canonicalJson } from "../../src/plan/canonical-json.js";
 import { compile } from "../../src/plan/compile.js";
 import type { RecipeInputs } from "../../src/plan/inputs.js";
 import type { LayerSpec, Recipe } from "../../src/recipe/types.js";
+import { canonicalJson } from "../../src/util/canonical-json.js";
 
 let root: string;
 const inputs: RecipeInputs = { copies: {}, recipeDigest: "sha256:00" };

@@ -7,11 +7,11 @@ import type {
   VerifyInput,
   VerifyResult,
 } from "../../src/drivers/driver.js";
+import type { BuildEvent, Reporter } from "../../src/drivers/events.js";
 import { BakeError, BuildFailedError } from "../../src/errors.js";
 import type { ImageRecord, NewRecord } from "../../src/manifest/types.js";
 import { revealEnv } from "../../src/plan/secrets.js";
 import type { BuildPlan, PlannedLayer } from "../../src/plan/types.js";
-import type { BuildEvent, Reporter } from "../../src/run/events.js";
 import type { RunnerManifest } from "../../src/run/manifest-port.js";
 
 const sha = (text: string) => `sha256:${createHash("sha256").update(text).digest("hex")}`;

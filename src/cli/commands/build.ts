@@ -8,8 +8,8 @@ import { renderDiagnostics } from "../../recipe/diagnostics.js";
 import { type ExecuteResult, execute } from "../../run/execute.js";
 import { createRedactor } from "../../run/redact.js";
 import { createReporter, reporterMode } from "../../run/reporters/index.js";
+import { styleFor } from "../../util/style.js";
 import type { CommandIO, CommandRun, OptionValues } from "../io.js";
-import { styleFor } from "../style.js";
 
 /**
  * `bake build RECIPE`: plan the recipe, prepare its driver, then resolve, bake, verify and register.

@@ -1,13 +1,7 @@
-import {
-  openForCommand,
-  parentText,
-  stdoutStyle,
-  warnIfTorn,
-  writeJson,
-} from "../../manifest/cli-support.js";
 import { describeWithId } from "../../manifest/describe.js";
 import { diffRecords } from "../../manifest/diff.js";
 import type { CommandRun } from "../io.js";
+import { openForCommand, parentText, stdoutStyle, warnIfTorn, writeJson } from "../manifest-support.js";
 
 const LAYER_NOTES = {
   same: "same",

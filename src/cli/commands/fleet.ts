@@ -1,11 +1,11 @@
 import type { ServerObservation } from "../../drivers/driver.js";
 import { BakeError, ExitCode } from "../../errors.js";
-import { openForCommand, statusText, stdoutStyle, writeJson } from "../../manifest/cli-support.js";
 import { describeRecord } from "../../manifest/describe.js";
 import { shortId } from "../../manifest/hash.js";
 import type { Manifest } from "../../manifest/manifest.js";
 import type { ExternalBase, ImageRecord, ImageStatus } from "../../manifest/types.js";
 import type { CommandRun } from "../io.js";
+import { openForCommand, statusText, stdoutStyle, writeJson } from "../manifest-support.js";
 
 /** Why a server deserves attention. */
 export type FleetFlag = "revoked" | "deprecated" | "outdated" | "unknown";
@@ -43,7 +43,7 @@ export const run: CommandRun = async ({ values }, io) => {
   }
   const manifest = await openForCommand(values, io, { mustExist: false });
   const options = typeof values.recipe === "string" ? await recipeTarget(values.recipe, io) : undefined;
-  const gce = await import("../../drivers/gce/commands.js");
+  const gce = await import("../gce-commands.js");
   const servers = await gce.gceServers(io, options);
   const rows = fleetRows(manifest, servers, gce.recordForArtifact);
   const observed = await recordObservations(manifest, rows);

@@ -1,6 +1,6 @@
-import { openForCommand, stdoutStyle, writeJson } from "../../manifest/cli-support.js";
 import { checkManifest } from "../../manifest/fsck.js";
 import type { CommandRun } from "../io.js";
+import { openForCommand, stdoutStyle, writeJson } from "../manifest-support.js";
 
 /** `bake fsck [--json]`: re-hashes every line and checks every link; exit 1 naming each broken line. */
 export const run: CommandRun = async ({ values }, io) => {

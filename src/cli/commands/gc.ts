@@ -14,7 +14,7 @@ export const run: CommandRun = async ({ values }, io) => {
   const target = typeof values.target === "string" ? values.target : "local";
   if (target === "gce") {
     // Cloud leftovers: instances and disks labelled by runs older than --older-than (default 1h).
-    const gce = await import("../../drivers/gce/commands.js");
+    const gce = await import("../gce-commands.js");
     const olderThan = values["older-than"];
     const report = await gce.gcGce(io, {
       olderThanMs: typeof olderThan === "string" ? parseDuration(olderThan) : 3_600_000,

@@ -1,18 +1,11 @@
 import { BakeError } from "../../errors.js";
-import {
-  age,
-  openForCommand,
-  statusText,
-  stdoutStyle,
-  warnIfTorn,
-  writeJson,
-} from "../../manifest/cli-support.js";
 import { describeRecord } from "../../manifest/describe.js";
 import { shortId } from "../../manifest/hash.js";
 import type { HistoryEntry, LineageHistory } from "../../manifest/types.js";
 import { nearest } from "../../util/nearest.js";
+import type { Style } from "../../util/style.js";
 import type { CommandRun } from "../io.js";
-import type { Style } from "../style.js";
+import { age, openForCommand, statusText, stdoutStyle, warnIfTorn, writeJson } from "../manifest-support.js";
 
 /** `bake history [LINEAGE] [--all] [--json]`: the lineage tree, newest images first. */
 export const run: CommandRun = async ({ positionals, values }, io) => {

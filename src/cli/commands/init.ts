@@ -4,7 +4,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { BakeError } from "../../errors.js";
 import { nearest } from "../../util/nearest.js";
-import type { CommandRun, TextOut } from "../io.js";
+import type { TextOut } from "../../util/text-out.js";
+import type { CommandRun } from "../io.js";
 
 const DEFAULT_TEMPLATE = "base";
 const MODELINE = /^# yaml-language-server: \$schema=.*$/m;

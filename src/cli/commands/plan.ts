@@ -1,11 +1,11 @@
 import { resolve } from "node:path";
 import { BakeError } from "../../errors.js";
-import { canonicalJson } from "../../plan/canonical-json.js";
 import { planRecipe } from "../../plan/plan-recipe.js";
 import { renderPlan } from "../../plan/render.js";
 import { renderDiagnostics } from "../../recipe/diagnostics.js";
+import { canonicalJson } from "../../util/canonical-json.js";
+import { styleFor } from "../../util/style.js";
 import type { CommandRun, OptionValues } from "../io.js";
-import { styleFor } from "../style.js";
 
 /** `bake plan RECIPE [--json] [--emit packer DIR]`: compiles a recipe and prints the plan (for people, as canonical JSON, or as Packer templates). */
 export const run: CommandRun = async ({ positionals, values }, io) => {

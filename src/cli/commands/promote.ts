@@ -1,6 +1,6 @@
-import { openForCommand, writeJson } from "../../manifest/cli-support.js";
 import { describeRecord, describeWithId } from "../../manifest/describe.js";
 import type { CommandRun } from "../io.js";
+import { openForCommand, writeJson } from "../manifest-support.js";
 
 /** `bake promote REF CHANNEL`: points `LINEAGE@CHANNEL` at an image. */
 export const run: CommandRun = async ({ positionals, values }, io) => {

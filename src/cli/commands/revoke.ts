@@ -1,9 +1,9 @@
 import { BakeError } from "../../errors.js";
-import { openForCommand, writeJson } from "../../manifest/cli-support.js";
 import { describeRecord, describeWithId } from "../../manifest/describe.js";
 import type { Manifest } from "../../manifest/manifest.js";
 import type { ImageRecord, ManifestEvent } from "../../manifest/types.js";
 import type { CommandRun } from "../io.js";
+import { openForCommand, writeJson } from "../manifest-support.js";
 
 /** What a revoke did: the event, and every record whose status it turned to revoked. */
 export interface RevokeOutcome {
@@ -27,9 +27,7 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
   // Images built on Compute Engine are also marked DEPRECATED there, so their family stops serving them.
   const gceRecords = outcome.revoked.filter((r) => r.driver === "gce");
   const gceImages =
-    gceRecords.length > 0
-      ? await (await import("../../drivers/gce/commands.js")).deprecateRevoked(io, gceRecords)
-      : [];
+    gceRecords.length > 0 ? await (await import("../gce-commands.js")).deprecateRevoked(io, gceRecords) : [];
   const gceFailed = gceImages.filter((image) => !image.ok);
   if (values.json === true) {
     writeJson(io, {

@@ -1,3 +1,6 @@
+import { describeRecord } from "../../manifest/describe.js";
+import { shortId } from "../../manifest/hash.js";
+import type { CommandRun } from "../io.js";
 import {
   age,
   openForCommand,
@@ -6,10 +9,7 @@ import {
   stdoutStyle,
   warnIfTorn,
   writeJson,
-} from "../../manifest/cli-support.js";
-import { describeRecord } from "../../manifest/describe.js";
-import { shortId } from "../../manifest/hash.js";
-import type { CommandRun } from "../io.js";
+} from "../manifest-support.js";
 
 /** `bake show REF [--json]`: one record, its status and channels, and the servers seen running it. */
 export const run: CommandRun = async ({ positionals, values }, io) => {

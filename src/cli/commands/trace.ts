@@ -1,17 +1,10 @@
 import { BakeError } from "../../errors.js";
-import {
-  age,
-  openForCommand,
-  statusText,
-  stdoutStyle,
-  warnIfTorn,
-  writeJson,
-} from "../../manifest/cli-support.js";
 import { describeRecord } from "../../manifest/describe.js";
 import { shortId } from "../../manifest/hash.js";
 import type { Manifest } from "../../manifest/manifest.js";
 import type { ImageRecord, ImageStatus, Observation } from "../../manifest/types.js";
 import type { CommandRun } from "../io.js";
+import { age, openForCommand, statusText, stdoutStyle, warnIfTorn, writeJson } from "../manifest-support.js";
 
 /** One link of a trace: a record and its status. */
 export interface TraceLink {
@@ -25,7 +18,7 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
   warnIfTorn(manifest, io);
   if (values.target === "gce") {
     // A live lookup: record what the instance runs now, then trace from that observation.
-    const gce = await import("../../drivers/gce/commands.js");
+    const gce = await import("../gce-commands.js");
     await gce.observeServer(manifest, positionals[0] as string, io);
   }
   const start = findStart(manifest, positionals[0] as string);

@@ -1,8 +1,8 @@
 import { relative } from "node:path";
 import { type Diagnostic, renderDiagnostics } from "../../recipe/diagnostics.js";
 import { loadRecipe } from "../../recipe/load.js";
+import { styleFor } from "../../util/style.js";
 import type { CommandRun } from "../io.js";
-import { styleFor } from "../style.js";
 
 /**
  * `bake validate RECIPE [--var NAME=VALUE]... [--var-file FILE]... [--json]`: schema and semantic checks,

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { BakeError } from "../../errors.js";
-import type { CheckResult, VerifyInput, VerifyResult } from "../driver.js";
+import type { CheckResult } from "../../plan/types.js";
+import type { VerifyInput, VerifyResult } from "../driver.js";
 import { familyOf } from "./bake.js";
 import { Cleanup } from "./cleanup.js";
 import { cleanupReport } from "./cleanup-report.js";

@@ -3,7 +3,7 @@ import { basename, join } from "node:path";
 import { BakeError, BuildFailedError } from "../../errors.js";
 import { revealEnv, revealPlanString, type SecretValues } from "../../plan/secrets.js";
 import type { PlannedCopyStep, PlannedFileStep, PlannedRunStep } from "../../plan/types.js";
-import type { Reporter } from "../../run/events.js";
+import type { Reporter } from "../events.js";
 import type { IdMapping } from "./idmap.js";
 import { lookupImagePath, resolveImageUser } from "./image-fs.js";
 import { runInSandbox, type SandboxBind } from "./sandbox.js";

@@ -1,4 +1,4 @@
-import type { Reporter } from "../../run/events.js";
+import type { Reporter } from "../events.js";
 import { type MachineLine, plainUiText, uiLine } from "./machine-readable.js";
 import type { StepMarker } from "./template.js";
 

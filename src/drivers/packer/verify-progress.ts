@@ -1,6 +1,5 @@
-import type { CheckResult } from "../../drivers/driver.js";
-import type { PlannedCheck } from "../../plan/types.js";
-import type { Reporter } from "../../run/events.js";
+import type { CheckResult, PlannedCheck } from "../../plan/types.js";
+import type { Reporter } from "../events.js";
 import { type MachineLine, plainUiText, uiLine } from "./machine-readable.js";
 
 /**

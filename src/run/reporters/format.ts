@@ -1,4 +1,4 @@
-import type { BuildEvent } from "../events.js";
+import type { BuildEvent } from "../../drivers/events.js";
 
 /** Formats a duration for people: `840ms`, `12.3s`, `2m05s`. */
 export function formatDuration(ms: number): string {

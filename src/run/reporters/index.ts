@@ -1,6 +1,6 @@
-import type { TextOut } from "../../cli/io.js";
+import type { Reporter } from "../../drivers/events.js";
 import type { SecretValues } from "../../plan/secrets.js";
-import type { Reporter } from "../events.js";
+import type { TextOut } from "../../util/text-out.js";
 import { createRedactor } from "../redact.js";
 import { createJsonReporter } from "./json.js";
 import { createPlainReporter } from "./plain.js";

@@ -1,5 +1,5 @@
-import type { TextOut } from "../../cli/io.js";
-import type { BuildEvent, Reporter } from "../events.js";
+import type { BuildEvent, Reporter } from "../../drivers/events.js";
+import type { TextOut } from "../../util/text-out.js";
 import type { Redactor } from "../redact.js";
 
 /** One JSON object per line: `{"time": ISO-8601, "type": ..., ...}`, with every string value redacted. */

@@ -1,5 +1,5 @@
 import type { ListrTaskWrapper } from "listr2";
-import type { BuildEvent, Reporter } from "../events.js";
+import type { BuildEvent, Reporter } from "../../drivers/events.js";
 import type { Redactor } from "../redact.js";
 import { shortId } from "./format.js";
 

@@ -1,5 +1,5 @@
-import type { TextOut } from "../../cli/io.js";
-import type { BuildEvent, Reporter } from "../events.js";
+import type { BuildEvent, Reporter } from "../../drivers/events.js";
+import type { TextOut } from "../../util/text-out.js";
 import type { Redactor } from "../redact.js";
 import { describeEvent } from "./format.js";
 

@@ -1,6 +1,6 @@
 import type { DriverContext } from "../../../src/drivers/driver.js";
+import type { BuildEvent, Reporter } from "../../../src/drivers/events.js";
 import type { BuildPlan, PlannedCheck, PlannedLayer, PlannedStep } from "../../../src/plan/types.js";
-import type { BuildEvent, Reporter } from "../../../src/run/events.js";
 import type { FakeCompute } from "../../fakes/gce/server.js";
 
 /** Target options for tests: fast polling and retries, short timeouts. */

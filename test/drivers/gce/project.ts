@@ -1,8 +1,8 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import type { TextOut } from "../../../src/cli/io.js";
 import { main } from "../../../src/cli/main.js";
+import type { TextOut } from "../../../src/util/text-out.js";
 import type { FakeCompute } from "../../fakes/gce/server.js";
 
 /** A gce recipe on the fake's debian-12 family: a runtime layer, an app layer with a copy, and checks. */

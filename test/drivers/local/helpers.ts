@@ -34,8 +34,8 @@ export function makeBusyboxRootfs(dir: string = mkdtempSync(join(tmpdir(), "bake
   return dir;
 }
 
+import type { BuildEvent, Reporter } from "../../../src/drivers/events.js";
 import type { BuildPlan, PlannedCheck, PlannedLayer, PlannedStep } from "../../../src/plan/types.js";
-import type { BuildEvent, Reporter } from "../../../src/run/events.js";
 
 /** A reporter that keeps every event. */
 export function recordingReporter(): Reporter & { events: BuildEvent[] } {

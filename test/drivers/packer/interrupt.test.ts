@@ -2,10 +2,10 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BuildEvent } from "../../../src/drivers/events.js";
 import { createDriver } from "../../../src/drivers/packer/index.js";
 import { InterruptedError } from "../../../src/errors.js";
 import { planRecipe } from "../../../src/plan/plan-recipe.js";
-import type { BuildEvent } from "../../../src/run/events.js";
 import { BASE_IMAGE, containersNamed, ensureBaseImage, havePackerAndDocker } from "./tools.js";
 
 const enabled = havePackerAndDocker() || Boolean(process.env.CI);

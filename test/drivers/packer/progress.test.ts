@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import type { BuildEvent } from "../../../src/drivers/events.js";
 import { parseMachineLine } from "../../../src/drivers/packer/machine-readable.js";
 import { LayerProgress } from "../../../src/drivers/packer/progress.js";
 import { VerifyProgress } from "../../../src/drivers/packer/verify-progress.js";
-import type { BuildEvent } from "../../../src/run/events.js";
 
 function feed(
   target: { line: (line: NonNullable<ReturnType<typeof parseMachineLine>>) => void },

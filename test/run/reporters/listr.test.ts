@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { BuildEvent } from "../../../src/run/events.js";
+import type { BuildEvent } from "../../../src/drivers/events.js";
 import { createRedactor } from "../../../src/run/redact.js";
 import { createListrReporter } from "../../../src/run/reporters/listr.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { BuildEvent } from "../../../src/run/events.js";
+import type { BuildEvent } from "../../../src/drivers/events.js";
 import { createRedactor } from "../../../src/run/redact.js";
 import { createReporter, reporterMode } from "../../../src/run/reporters/index.js";
 

@@ -1,14 +1,14 @@
-import type { CommandIO } from "../../cli/io.js";
-import type { Manifest } from "../../manifest/manifest.js";
-import type { ImageRecord } from "../../manifest/types.js";
-import type { Reporter } from "../../run/events.js";
-import type { DriverContext, ServerObservation } from "../driver.js";
-import { collectGce, type GceGcReport } from "./gc.js";
-import { parseImageId } from "./image-ref.js";
-import { GceDriver } from "./index.js";
-import { LABEL } from "./labels.js";
-import { listServers } from "./servers.js";
-import type { GceSession } from "./session.js";
+import type { DriverContext, ServerObservation } from "../drivers/driver.js";
+import type { Reporter } from "../drivers/events.js";
+import { collectGce, type GceGcReport } from "../drivers/gce/gc.js";
+import { parseImageId } from "../drivers/gce/image-ref.js";
+import { GceDriver } from "../drivers/gce/index.js";
+import { LABEL } from "../drivers/gce/labels.js";
+import { listServers } from "../drivers/gce/servers.js";
+import type { GceSession } from "../drivers/gce/session.js";
+import type { Manifest } from "../manifest/manifest.js";
+import type { ImageRecord } from "../manifest/types.js";
+import type { CommandIO } from "./io.js";
 
 /**
  * What the gce parts of `bake gc`, `bake revoke`, `bake trace` and `bake fleet` call. Commands import this

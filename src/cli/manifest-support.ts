@@ -1,10 +1,10 @@
-import type { CommandIO, OptionValues } from "../cli/io.js";
-import { type Style, styleFor } from "../cli/style.js";
 import { BakeError } from "../errors.js";
-import { describeWithId } from "./describe.js";
-import { manifestPath } from "./location.js";
-import { type Manifest, openManifest } from "./manifest.js";
-import type { ImageStatus, ParentLink } from "./types.js";
+import { describeWithId } from "../manifest/describe.js";
+import { manifestPath } from "../manifest/location.js";
+import { type Manifest, openManifest } from "../manifest/manifest.js";
+import type { ImageStatus, ParentLink } from "../manifest/types.js";
+import { type Style, styleFor } from "../util/style.js";
+import type { CommandIO, OptionValues } from "./io.js";
 
 /** Opens the manifest a command names (`--manifest`, `BAKE_MANIFEST`, or the default file in the current directory). */
 export async function openForCommand(

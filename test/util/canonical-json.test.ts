@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { canonicalJson } from "../../src/plan/canonical-json.js";
+import { canonicalJson } from "../../src/util/canonical-json.js";
 
 describe("canonicalJson", () => {
   it("sorts keys at every level and leaves out undefined properties", () => {

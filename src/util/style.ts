@@ -1,4 +1,4 @@
-import type { TextOut } from "./io.js";
+import type { TextOut } from "./text-out.js";
 
 export interface Style {
   bold(text: string): string;
