@@ -118,7 +118,9 @@ export class GitStore implements LineStore {
     );
     if (pushed.exitCode !== 0) {
       const status = pushed.stdout.split("\n").find((line) => line.startsWith("!"));
-      if (status && /\[rejected\]/.test(status)) {
+      // A plain rejection is a non-fast-forward; "failed to update ref" / "cannot lock ref" is another push
+      // landing at the same instant. Both mean someone else appended first.
+      if (status && (/\[rejected\]/.test(status) || /failed to update ref|cannot lock ref|incorrect old value/.test(status))) {
         return { ok: false, reason: "conflict", message: `the branch moved on: ${printable(status.split("\t").pop() ?? "")}` };
       }
       if (status && /\[remote rejected\]/.test(status)) {
@@ -147,8 +149,11 @@ export class GitStore implements LineStore {
   // Moves the shared ref `refs/bake/tip` (what the next fetch offers the remote as already here, so only new
   // objects travel) and drops this process's own fetch ref. A lost race on the shared ref is harmless.
   private async keepTip(commit: string): Promise<void> {
-    await git(this.gitDir, ["update-ref", "refs/bake/tip", commit], { allowFailure: true });
-    await git(this.gitDir, ["update-ref", "-d", this.ref], { allowFailure: true });
+    const moved = await git(this.gitDir, ["update-ref", "--stdin"], {
+      input: `update refs/bake/tip ${commit}\ndelete ${this.ref}\n`,
+      allowFailure: true,
+    });
+    if (moved.exitCode !== 0) await git(this.gitDir, ["update-ref", "-d", this.ref], { allowFailure: true });
   }
 
   // The segments at a commit and the lines of its last segment.
