@@ -43,10 +43,23 @@ function lineageFile(path, count) {
   for (let n = 0; n + 1 < count; n += 2) {
     const lineage = `web-${n % 10}`;
     const layer = { name: "app", inputsDigest: digest(`in ${n}`), cacheKey: digest(`key ${n}`) };
-    const common = { lineage, version: `1.${n}.0`, parent: base, driver: "local", recipeDigest: digest(lineage) };
+    const common = {
+      lineage,
+      version: `1.${n}.0`,
+      parent: base,
+      driver: "local",
+      recipeDigest: digest(lineage),
+    };
     const createdAt = new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
     const meta = { createdAt, bakeVersion: "0.1.0", ci: { provider: "bench" } };
-    const layerId = append({ type: "record", kind: "layer", ...common, artifact: digest(`l ${n}`), layer, ...meta });
+    const layerId = append({
+      type: "record",
+      kind: "layer",
+      ...common,
+      artifact: digest(`l ${n}`),
+      layer,
+      ...meta,
+    });
     const build = (builds.get(lineage) ?? 0) + 1;
     builds.set(lineage, build);
     append({
@@ -70,11 +83,27 @@ function startCluster() {
   const root = process.getuid() === 0;
   if (root) chownSync(dir, Number(execFileSync("id", ["-u", "postgres"])), 0);
   const run = (file, args) =>
-    execFileSync(root ? "runuser" : join(bin, file), root ? ["-u", "postgres", "--", join(bin, file), ...args] : args, { stdio: "pipe" });
+    execFileSync(
+      root ? "runuser" : join(bin, file),
+      root ? ["-u", "postgres", "--", join(bin, file), ...args] : args,
+      { stdio: "pipe" },
+    );
   run("initdb", ["-D", join(dir, "data"), "-U", "postgres", "--auth=trust", "--no-sync"]);
   const port = 45000 + Math.floor(Math.random() * 10000);
-  run("pg_ctl", ["-D", join(dir, "data"), "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`, "-l", join(dir, "log"), "-w", "start"]);
-  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, stop: () => run("pg_ctl", ["-D", join(dir, "data"), "-m", "immediate", "stop"]) };
+  run("pg_ctl", [
+    "-D",
+    join(dir, "data"),
+    "-o",
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`,
+    "-l",
+    join(dir, "log"),
+    "-w",
+    "start",
+  ]);
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop: () => run("pg_ctl", ["-D", join(dir, "data"), "-m", "immediate", "stop"]),
+  };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -82,7 +111,10 @@ function timeProcess(args) {
   const times = [];
   for (let i = 0; i < runs; i++) {
     const start = process.hrtime.bigint();
-    const result = spawnSync(process.execPath, [join(repo, "bin/bake.js"), ...args], { env, maxBuffer: 1 << 30 });
+    const result = spawnSync(process.execPath, [join(repo, "bin/bake.js"), ...args], {
+      env,
+      maxBuffer: 1 << 30,
+    });
     if (result.status !== 0) throw new Error(`bake ${args.join(" ")} failed: ${result.stderr}`);
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
@@ -96,7 +128,11 @@ try {
   for (const size of sizes) {
     const file = join(work, `lineage-${size}.jsonl`);
     lineageFile(file, size);
-    const locations = { file: join(work, `file-${size}.jsonl`), git: "", postgres: `${pgBase}${pgBase.includes("?") ? "&" : "?"}schema=bench_${size}` };
+    const locations = {
+      file: join(work, `file-${size}.jsonl`),
+      git: "",
+      postgres: `${pgBase}${pgBase.includes("?") ? "&" : "?"}schema=bench_${size}`,
+    };
     execFileSync("git", ["init", "--bare", "-q", join(work, `remote-${size}.git`)]);
     locations.git = `git+file://${join(work, `remote-${size}.git`)}#bake/lineage`;
     const pg = await openLineStore(locations.postgres);
@@ -132,7 +168,9 @@ try {
 }
 
 const ms = (value) => `${value.toFixed(0)} ms`;
-console.log(`runs: ${runs} (medians); register = one promote event appended (durable), history = bake history --json`);
+console.log(
+  `runs: ${runs} (medians); register = one promote event appended (durable), history = bake history --json`,
+);
 console.log("records  store     register in process   register (process)   history --json");
 for (const row of rows) {
   const file = rows.find((other) => other.size === row.size && other.kind === "file");

@@ -76,7 +76,10 @@ function parseGit(text: string): ManifestLocation {
   const branch = decodeURIComponent(hash < 0 ? "" : rest.slice(hash + 1)) || DEFAULT_GIT_BRANCH;
   const url = urlOf(remoteText, "git");
   if (!["file:", "ssh:", "https:", "http:", "git:"].includes(url.protocol)) {
-    throw invalid(`git+${url.protocol}`, "git stores use git+file://, git+ssh://, git+https:// or git+git:// URLs");
+    throw invalid(
+      `git+${url.protocol}`,
+      "git stores use git+file://, git+ssh://, git+https:// or git+git:// URLs",
+    );
   }
   if (url.password) {
     throw new BakeError({

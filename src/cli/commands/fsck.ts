@@ -4,7 +4,8 @@ import { locationFor, openForCommand, stdoutStyle, writeJson } from "../manifest
 
 /** `bake fsck [--json]`: re-hashes every line and checks every link; exit 1 naming each broken line. */
 export const run: CommandRun = async ({ values }, io) => {
-  const manifest = await openForCommand(values, io, { mustExist: true });
+  // Refuses a missing manifest with the usual hint.
+  await openForCommand(values, io, { mustExist: true });
   // The location as given, not `manifest.path`: a store URL may need the password that path leaves out.
   const report = await checkManifest(locationFor(values, io));
   if (values.json === true) {

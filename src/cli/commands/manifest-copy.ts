@@ -10,7 +10,10 @@ import { writeJson } from "../manifest-support.js";
 
 /** `bake manifest copy SRC DST`: moves a lineage between any two stores, same lines, ids and chain, checked first. */
 export const run: CommandRun = async ({ positionals, values }, io) => {
-  const [from, to] = positionals.map((flag) => manifestPath({ flag, env: {}, cwd: io.cwd })) as [string, string];
+  const [from, to] = positionals.map((flag) => manifestPath({ flag, env: {}, cwd: io.cwd })) as [
+    string,
+    string,
+  ];
   const source = await openLineStore(from, { env: io.env, cwd: io.cwd });
   const target = await openLineStore(to, { env: io.env, cwd: io.cwd });
   try {
@@ -18,7 +21,9 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
     if (values.json === true) writeJson(io, report);
     else {
       const resumed = report.alreadyThere > 0 ? ` (${report.alreadyThere} were already there)` : "";
-      io.stdout.write(`copied ${report.copied} lines from ${report.from} to ${report.to}${resumed}; ${report.lines} lines, fsck clean, read back identical\n`);
+      io.stdout.write(
+        `copied ${report.copied} lines from ${report.from} to ${report.to}${resumed}; ${report.lines} lines, fsck clean, read back identical\n`,
+      );
     }
     return 0;
   } finally {

@@ -37,7 +37,10 @@ export const run: CommandRun = async ({ values }, io) => {
     ["location", info.manifest],
     ["store", kind],
     ["format", info.format ?? "(empty)"],
-    ["records", `${info.records} (${info.images} images, ${info.layers} layers) in ${info.lineages} lineages`],
+    [
+      "records",
+      `${info.records} (${info.images} images, ${info.layers} layers) in ${info.lineages} lineages`,
+    ],
     ["events", String(info.events)],
     ...Object.entries(details).map(([key, value]): [string, string] => [key, String(value)]),
   ];

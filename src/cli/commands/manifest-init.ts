@@ -16,7 +16,12 @@ export const run: CommandRun = async ({ values }, io) => {
   try {
     if (kind === "postgres") {
       const { from, to } = await (store as PostgresStore).init();
-      const what = from === 0 ? `created schema version ${to}` : from === to ? `already at schema version ${to}` : `migrated from schema version ${from} to ${to}`;
+      const what =
+        from === 0
+          ? `created schema version ${to}`
+          : from === to
+            ? `already at schema version ${to}`
+            : `migrated from schema version ${from} to ${to}`;
       if (values.json === true) writeJson(io, { manifest: store.display, kind, from, to });
       else io.stdout.write(`${store.display}: ${what}\n`);
       return 0;

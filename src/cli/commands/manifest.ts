@@ -18,7 +18,10 @@ export const run: CommandRun = async (args, io) => {
     throw new BakeError({
       code: "usage",
       message: `manifest ${sub}: expected ${expected} argument${expected === 1 ? "" : "s"} after "${sub}", got ${rest.length}`,
-      hint: sub === "copy" ? "usage: bake manifest copy SRC DST" : `usage: bake manifest ${sub} [--manifest LOCATION] [--json]`,
+      hint:
+        sub === "copy"
+          ? "usage: bake manifest copy SRC DST"
+          : `usage: bake manifest ${sub} [--manifest LOCATION] [--json]`,
     });
   }
   const modulePath = `./manifest-${sub}.js`;

@@ -72,12 +72,21 @@ export async function copyLineage(options: {
     tip = outcome.tip;
   }
   const written = await target.read(0);
-  if (written.lines.length !== lines.length || digest(written.lines.join("\n")) !== digest(lines.join("\n"))) {
+  if (
+    written.lines.length !== lines.length ||
+    digest(written.lines.join("\n")) !== digest(lines.join("\n"))
+  ) {
     throw new BakeError({
       code: "store-copy-mismatch",
       message: `${target.display} does not read back the same ${lines.length} lines bake wrote`,
       hint: "run `bake fsck` on both locations",
     });
   }
-  return { from: source.display, to: target.display, lines: lines.length, alreadyThere: prefix, copied: lines.length - prefix };
+  return {
+    from: source.display,
+    to: target.display,
+    lines: lines.length,
+    alreadyThere: prefix,
+    copied: lines.length - prefix,
+  };
 }

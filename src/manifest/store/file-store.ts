@@ -30,7 +30,11 @@ export class FileStore implements LineStore {
         if (present.length !== expected.count || bytes.length !== Buffer.byteLength(joined(present))) {
           return present.length !== expected.count
             ? ({ ok: false, reason: "conflict", message: `${this.path} changed since it was read` } as const)
-            : ({ ok: false, reason: "refused", message: `${this.path} ends in a torn line; run bake fsck` } as const);
+            : ({
+                ok: false,
+                reason: "refused",
+                message: `${this.path} ends in a torn line; run bake fsck`,
+              } as const);
         }
         const buffer = Buffer.from(joined(lines), "utf8");
         let done = 0;

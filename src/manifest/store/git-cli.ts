@@ -19,7 +19,12 @@ export async function git(
   options: { input?: string; allowFailure?: boolean } = {},
 ): Promise<GitResult> {
   const result = await execa("git", args, {
-    env: { GIT_DIR: gitDir, GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: process.env.GIT_ASKPASS ?? "", LC_ALL: "C" },
+    env: {
+      GIT_DIR: gitDir,
+      GIT_TERMINAL_PROMPT: "0",
+      GIT_ASKPASS: process.env.GIT_ASKPASS ?? "",
+      LC_ALL: "C",
+    },
     extendEnv: true,
     reject: false,
     stripFinalNewline: false,
@@ -32,7 +37,11 @@ export async function git(
       hint: "install git (apt-get install git); git stores use the git command line",
     });
   }
-  const out = { exitCode: result.exitCode ?? 1, stdout: String(result.stdout), stderr: String(result.stderr) };
+  const out = {
+    exitCode: result.exitCode ?? 1,
+    stdout: String(result.stdout),
+    stderr: String(result.stderr),
+  };
   if (out.exitCode !== 0 && !options.allowFailure) {
     throw new BakeError({
       code: "store-failed",
@@ -46,7 +55,11 @@ export async function git(
 /** A one-line BakeError for a fetch or push that talked to the remote and failed. */
 export function remoteError(stderr: string, display: string, action: string): BakeError {
   const reason = firstLine(stderr);
-  if (/Authentication failed|Permission denied|could not read (Username|Password)|terminal prompts disabled|\b40[13]\b/i.test(stderr)) {
+  if (
+    /Authentication failed|Permission denied|could not read (Username|Password)|terminal prompts disabled|\b40[13]\b/i.test(
+      stderr,
+    )
+  ) {
     return new BakeError({
       code: "store-auth-failed",
       message: `the git remote of ${display} refused bake's credentials (${action}): ${reason}`,
@@ -62,7 +75,10 @@ export function remoteError(stderr: string, display: string, action: string): Ba
 
 /** The most telling line of git's stderr ("fatal: ..." or the first one), made safe to print. */
 export function firstLine(stderr: string): string {
-  const lines = stderr.split("\n").map((line) => line.trim()).filter(Boolean);
+  const lines = stderr
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean);
   const chosen = lines.find((line) => /^(fatal|error):/.test(line)) ?? lines[0] ?? "no output";
   return printable(chosen);
 }

@@ -54,7 +54,10 @@ export class GitStore implements LineStore {
     const base =
       options.cacheDir ??
       (env.BAKE_CACHE_DIR ? join(env.BAKE_CACHE_DIR, "git") : join(homedir(), ".cache", "bake", "git"));
-    const key = createHash("sha256").update(`${options.remote}\n${options.branch}`).digest("hex").slice(0, 16);
+    const key = createHash("sha256")
+      .update(`${options.remote}\n${options.branch}`)
+      .digest("hex")
+      .slice(0, 16);
     this.gitDir = join(base, `${key}.git`);
   }
 
@@ -62,7 +65,14 @@ export class GitStore implements LineStore {
     await this.ensureRepo();
     const fetched = await git(
       this.gitDir,
-      ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", this.options.remote, `+refs/heads/${this.options.branch}:${this.ref}`],
+      [
+        "fetch",
+        "--quiet",
+        "--no-tags",
+        "--no-write-fetch-head",
+        this.options.remote,
+        `+refs/heads/${this.options.branch}:${this.ref}`,
+      ],
       { allowFailure: true },
     );
     if (fetched.exitCode !== 0) {
@@ -79,7 +89,9 @@ export class GitStore implements LineStore {
     const first = Math.floor(from / SEGMENT_LINES);
     const names = [...state.segments.keys()].sort().slice(first);
     const lastName = names[names.length - 1];
-    const blobs = await this.readBlobs(names.filter((name) => name !== lastName).map((name) => state.segments.get(name) as string));
+    const blobs = await this.readBlobs(
+      names.filter((name) => name !== lastName).map((name) => state.segments.get(name) as string),
+    );
     const lines: string[] = [];
     for (const blob of blobs) lines.push(...splitLines(blob));
     if (lastName !== undefined) lines.push(...state.lastSegment);
@@ -88,7 +100,12 @@ export class GitStore implements LineStore {
 
   async append(lines: readonly string[], expected: StoreTip): Promise<StoreAppend> {
     await this.ensureRepo();
-    const base = expected.token === "" ? undefined : expected.token === this.tip?.commit ? this.tip : await this.stateAt(expected.token);
+    const base =
+      expected.token === ""
+        ? undefined
+        : expected.token === this.tip?.commit
+          ? this.tip
+          : await this.stateAt(expected.token);
     const segments = new Map(base?.segments ?? []);
     let lastSegment = [...(base?.lastSegment ?? [])];
     let position = expected.count;
@@ -106,10 +123,15 @@ export class GitStore implements LineStore {
     const segmentTree = await this.mktree(
       [...segments].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, oid]) => `100644 blob ${oid}\t${name}`),
     );
-    const root = await this.mktree([`100644 blob ${this.layoutBlob}\t${LAYOUT_FILE}`, `040000 tree ${segmentTree}\t${SEGMENT_DIR}`]);
+    const root = await this.mktree([
+      `100644 blob ${this.layoutBlob}\t${LAYOUT_FILE}`,
+      `040000 tree ${segmentTree}\t${SEGMENT_DIR}`,
+    ]);
     const parents = base ? ["-p", base.commit] : [];
     const commit = (
-      await git(this.gitDir, ["commit-tree", root, ...parents, "-F", "-"], { input: `${commitMessage(lines)}\n` })
+      await git(this.gitDir, ["commit-tree", root, ...parents, "-F", "-"], {
+        input: `${commitMessage(lines)}\n`,
+      })
     ).stdout.trim();
     const pushed = await git(
       this.gitDir,
@@ -120,11 +142,23 @@ export class GitStore implements LineStore {
       const status = pushed.stdout.split("\n").find((line) => line.startsWith("!"));
       // A plain rejection is a non-fast-forward; "failed to update ref" / "cannot lock ref" is another push
       // landing at the same instant. Both mean someone else appended first.
-      if (status && (/\[rejected\]/.test(status) || /failed to update ref|cannot lock ref|incorrect old value/.test(status))) {
-        return { ok: false, reason: "conflict", message: `the branch moved on: ${printable(status.split("\t").pop() ?? "")}` };
+      if (
+        status &&
+        (/\[rejected\]/.test(status) ||
+          /failed to update ref|cannot lock ref|incorrect old value/.test(status))
+      ) {
+        return {
+          ok: false,
+          reason: "conflict",
+          message: `the branch moved on: ${printable(status.split("\t").pop() ?? "")}`,
+        };
       }
       if (status && /\[remote rejected\]/.test(status)) {
-        return { ok: false, reason: "refused", message: `the remote refused the push: ${printable(status.split("\t").pop() ?? "")}` };
+        return {
+          ok: false,
+          reason: "refused",
+          message: `the remote refused the push: ${printable(status.split("\t").pop() ?? "")}`,
+        };
       }
       throw remoteError(pushed.stderr || pushed.stdout, this.display, "push");
     }
@@ -184,12 +218,23 @@ export class GitStore implements LineStore {
     const names = [...segments.keys()].sort();
     names.forEach((name, index) => {
       if (name !== segmentName(index)) {
-        throw new BakeError({ code: "store-invalid", message: `${this.display}: segment ${segmentName(index)} is missing (found ${name})` });
+        throw new BakeError({
+          code: "store-invalid",
+          message: `${this.display}: segment ${segmentName(index)} is missing (found ${name})`,
+        });
       }
     });
     const lastName = names[names.length - 1];
-    const lastSegment = lastName === undefined ? [] : splitLines((await this.readBlobs([segments.get(lastName) as string]))[0] as string);
-    return { commit, count: Math.max(0, names.length - 1) * SEGMENT_LINES + lastSegment.length, segments, lastSegment };
+    const lastSegment =
+      lastName === undefined
+        ? []
+        : splitLines((await this.readBlobs([segments.get(lastName) as string]))[0] as string);
+    return {
+      commit,
+      count: Math.max(0, names.length - 1) * SEGMENT_LINES + lastSegment.length,
+      segments,
+      lastSegment,
+    };
   }
 
   private async readBlobs(oids: readonly string[]): Promise<string[]> {

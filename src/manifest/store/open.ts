@@ -18,7 +18,12 @@ export async function openLineStore(location: string, options: StoreOptions = {}
     case "file":
       return new FileStore(parsed.path);
     case "git":
-      return new GitStore({ remote: parsed.remote, branch: parsed.branch, display: parsed.display, env: options.env ?? process.env });
+      return new GitStore({
+        remote: parsed.remote,
+        branch: parsed.branch,
+        display: parsed.display,
+        env: options.env ?? process.env,
+      });
     case "postgres": {
       const { PostgresStore } = await import("./postgres-store.js");
       return new PostgresStore({ url: parsed.url, schema: parsed.schema, display: parsed.display });

@@ -53,7 +53,9 @@ export function quoted(schema: string): string {
 export async function schemaVersion(client: PoolClient, schema: string): Promise<number | undefined> {
   const exists = await client.query("SELECT to_regclass($1) AS table", [`${quoted(schema)}.bake_store`]);
   if (exists.rows[0]?.table === null) return undefined;
-  const row = await client.query(`SELECT value FROM ${quoted(schema)}.bake_store WHERE key = 'schema_version'`);
+  const row = await client.query(
+    `SELECT value FROM ${quoted(schema)}.bake_store WHERE key = 'schema_version'`,
+  );
   return row.rows.length === 0 ? 0 : Number(row.rows[0].value);
 }
 

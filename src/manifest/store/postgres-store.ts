@@ -200,7 +200,12 @@ function columnsOf(line: string) {
 export function storeError(error: unknown, display: string): BakeError {
   const code = (error as { code?: string }).code ?? "";
   const message = (error as Error).message ?? String(error);
-  if (["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ETIMEDOUT", "ECONNRESET", "57P01", "57P03"].includes(code) || /timeout|terminat|Connection/i.test(message)) {
+  if (
+    ["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ETIMEDOUT", "ECONNRESET", "57P01", "57P03"].includes(
+      code,
+    ) ||
+    /timeout|terminat|Connection/i.test(message)
+  ) {
     return new BakeError({
       code: "store-unreachable",
       message: `cannot reach the lineage store ${display}: ${message}`,

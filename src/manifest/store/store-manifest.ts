@@ -186,7 +186,10 @@ export class StoreManifest implements Manifest {
     for (let attempt = 0; ; attempt++) {
       if (attempt > 0) await this.catchUp();
       this.refuseDamaged();
-      const header = this.loaded.header === undefined ? [headerLine({ createdAt: this.now(), bakeVersion: bakeVersion() })] : [];
+      const header =
+        this.loaded.header === undefined
+          ? [headerLine({ createdAt: this.now(), bakeVersion: bakeVersion() })]
+          : [];
       const prev = header.length > 0 ? digest(header[0] as string) : (this.loaded.lastLineHash as string);
       const composed = compose({ prev, state: this.loaded.state });
       const lines = [...header, composed.line];
@@ -228,7 +231,8 @@ export class StoreManifest implements Manifest {
 
   // Adds lines read or written to the index.
   private take(lines: readonly string[], tip: StoreTip): void {
-    if (lines.length > 0) appendLines(this.loaded, Buffer.from(lines.map((line) => `${line}\n`).join(""), "utf8"), this.path);
+    if (lines.length > 0)
+      appendLines(this.loaded, Buffer.from(lines.map((line) => `${line}\n`).join(""), "utf8"), this.path);
     this.tip = tip;
   }
 

@@ -1,5 +1,4 @@
-import { readFileSync, rmSync } from "node:fs";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -45,7 +44,15 @@ describe("bake manifest init, info and copy", () => {
     expect(readFileSync(back)).toEqual(readFileSync(source));
 
     const info = await bake(["manifest", "info", "--manifest", pg, "--json"], { env });
-    expect(JSON.parse(info.stdout)).toMatchObject({ kind: "postgres", records: 8, images: 6, layers: 2, events: 3, lineages: 2, store: { schema: "lineage", schemaVersion: 2 } });
+    expect(JSON.parse(info.stdout)).toMatchObject({
+      kind: "postgres",
+      records: 8,
+      images: 6,
+      layers: 2,
+      events: 3,
+      lineages: 2,
+      store: { schema: "lineage", schemaVersion: 2 },
+    });
     const gitInfo = await bake(["manifest", "info", "--manifest", git], { env });
     expect(gitInfo.stdout).toMatch(/store +git\n/);
     expect(gitInfo.stdout).toContain("8 (6 images, 2 layers) in 2 lineages");
@@ -53,7 +60,9 @@ describe("bake manifest init, info and copy", () => {
     // Every command reads the stores as it reads a file.
     for (const location of [pg, git]) {
       const history = await bake(["history", "web", "--json", "--manifest", location], { env });
-      expect(JSON.parse(history.stdout).lineages[0].entries.map((entry: { build: number }) => entry.build)).toEqual([3, 2, 1]);
+      expect(
+        JSON.parse(history.stdout).lineages[0].entries.map((entry: { build: number }) => entry.build),
+      ).toEqual([3, 2, 1]);
       const fsck = await bake(["fsck", "--manifest", location], { env });
       expect(fsck.stdout).toContain("ok: 6 images, 2 layer records, 3 events in 2 lineages");
       const promote = await bake(["promote", "web#1", "old", "--manifest", location], { env });
@@ -83,14 +92,22 @@ describe("bake manifest init, info and copy", () => {
     }
     expect(runs[0]).toMatchObject({ code: 2, stderr: expect.stringContaining("bake manifest init") });
     expect(runs[4]).toMatchObject({ code: 2, stderr: expect.stringContaining("refused the login") });
-    expect(runs[5]).toMatchObject({ code: 2, stderr: expect.stringContaining('database "nodb" does not exist') });
+    expect(runs[5]).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('database "nodb" does not exist'),
+    });
     for (const run of runs) expect(run.stderr).not.toMatch(/\n\s+at /);
   }, 60_000);
 
   it("fails with one line and exit 2 when the git remote is unreachable or refuses every push", async () => {
-    const unreachable = await bake(["promote", "web#1", "x", "--manifest", "git+file:///nonexistent/lineage.git"], { env });
+    const unreachable = await bake(
+      ["promote", "web#1", "x", "--manifest", "git+file:///nonexistent/lineage.git"],
+      { env },
+    );
     expect(unreachable.code).toBe(2);
-    expect(unreachable.stderr).toMatch(/^error: cannot reach the git remote of git\+file:\/\/\/nonexistent\/lineage.git#bake\/lineage \(fetch\): .*\n  hint: /);
+    expect(unreachable.stderr).toMatch(
+      /^error: cannot reach the git remote of git\+file:\/\/\/nonexistent\/lineage.git#bake\/lineage \(fetch\): .*\n {2}hint: /,
+    );
 
     const remote = bareRemote();
     const dir = mkdtempSync(join(tmpdir(), "bake-refuse-"));
@@ -100,7 +117,9 @@ describe("bake manifest init, info and copy", () => {
     refuseEveryPush(remote.repo);
     const refused = await bake(["promote", "web#1", "stable", "--manifest", remote.location], { env });
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/refused the write 4 times: the remote refused the push: \[remote rejected\] .*pre-receive hook declined/);
+    expect(refused.stderr).toMatch(
+      /refused the write 4 times: the remote refused the push: \[remote rejected\] .*pre-receive hook declined/,
+    );
     expect(refused.stderr).toContain("protected branch");
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);

@@ -31,7 +31,10 @@ export function runStoreChild(options: {
     let stderr = "";
     proc.stdout.on("data", (chunk) => (stdout += chunk));
     proc.stderr.on("data", (chunk) => (stderr += chunk));
-    const timer = options.killAfterMs === undefined ? undefined : setTimeout(() => proc.kill("SIGKILL"), options.killAfterMs);
+    const timer =
+      options.killAfterMs === undefined
+        ? undefined
+        : setTimeout(() => proc.kill("SIGKILL"), options.killAfterMs);
     proc.on("close", (code, signal) => {
       if (timer) clearTimeout(timer);
       resolve({

@@ -34,10 +34,14 @@ verify:
 /** Runs the compiled `bake build --json`, calling `onEvent` for each event line as it arrives. */
 function build(dir: string, location: string, onEvent: (event: { type: string; layer?: string }) => void) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [join(repo, "bin/bake.js"), "build", "recipe.yaml", "--json", "--manifest", location], {
-      cwd: dir,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: "true" },
-    });
+    const child = spawn(
+      process.execPath,
+      [join(repo, "bin/bake.js"), "build", "recipe.yaml", "--json", "--manifest", location],
+      {
+        cwd: dir,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: "true" },
+      },
+    );
     let stdout = "";
     let stderr = "";
     let pending = "";
@@ -69,7 +73,9 @@ describe("a PostgreSQL store that stops in the middle of bake build", () => {
     });
     expect(stopped).toBe(true);
     expect(broken.code).toBe(2);
-    expect(broken.stderr).toMatch(/^error: cannot reach the lineage store postgres:\/\/postgres@127\.0\.0\.1:\d+\/fault\?schema=bake: .*\n  hint: check that PostgreSQL is running/m);
+    expect(broken.stderr).toMatch(
+      /^error: cannot reach the lineage store postgres:\/\/postgres@127\.0\.0\.1:\d+\/fault\?schema=bake: .*\n {2}hint: check that PostgreSQL is running/m,
+    );
     expect(broken.stderr).not.toMatch(/\n\s+at /);
 
     cluster.start();

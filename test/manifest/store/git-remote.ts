@@ -24,7 +24,16 @@ export async function gitDaemon(base: string): Promise<{ url: string; stop: () =
   const port = await freePort();
   const daemon = spawn(
     "git",
-    ["daemon", "--reuseaddr", "--export-all", "--enable=receive-pack", `--base-path=${base}`, "--listen=127.0.0.1", `--port=${port}`, base],
+    [
+      "daemon",
+      "--reuseaddr",
+      "--export-all",
+      "--enable=receive-pack",
+      `--base-path=${base}`,
+      "--listen=127.0.0.1",
+      `--port=${port}`,
+      base,
+    ],
     { stdio: "ignore" },
   );
   for (let i = 0; i < 100; i++) {

@@ -53,7 +53,10 @@ describe("the PostgreSQL line store", () => {
   it("appends by compare-and-swap: a writer on a stale tip gets a conflict and nothing is written", async () => {
     const store = await pgStore("cas");
     await store.init();
-    const first = await store.append(['{"bake":"manifest"}', '{"id":"a","prev":"h0"}'], { count: 0, token: "" });
+    const first = await store.append(['{"bake":"manifest"}', '{"id":"a","prev":"h0"}'], {
+      count: 0,
+      token: "",
+    });
     expect(first).toEqual({ ok: true, tip: { count: 2, token: "2" } });
     const stale = await store.append(['{"id":"b","prev":"h0"}'], { count: 1, token: "1" });
     expect(stale).toMatchObject({ ok: false, reason: "conflict" });
@@ -85,7 +88,9 @@ describe("the PostgreSQL line store", () => {
     const store = new PostgresStore(location);
     const error = await store.read(0).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: "store-auth-failed" });
-    expect(JSON.stringify({ message: (error as Error).message, hint: (error as { hint: string }).hint })).not.toContain("wrong-password");
+    expect(
+      JSON.stringify({ message: (error as Error).message, hint: (error as { hint: string }).hint }),
+    ).not.toContain("wrong-password");
     await store.close();
   });
 
@@ -93,7 +98,10 @@ describe("the PostgreSQL line store", () => {
     const location = parseLocation("postgres://bake@127.0.0.1:1/lineage");
     if (location.kind !== "postgres") throw new Error("not postgres");
     const store = new PostgresStore(location);
-    await expect(store.read(0)).rejects.toMatchObject({ code: "store-unreachable", hint: expect.stringContaining("PostgreSQL") });
+    await expect(store.read(0)).rejects.toMatchObject({
+      code: "store-unreachable",
+      hint: expect.stringContaining("PostgreSQL"),
+    });
     await store.close();
   });
 });
@@ -111,9 +119,27 @@ describe("the git line store", () => {
       if (!result.ok) throw new Error(result.message);
       tip = result.tip;
     }
-    const files = execFileSync("git", ["--git-dir", remote.repo, "ls-tree", "-r", "--name-only", "bake/lineage"]).toString();
-    expect(files.trim().split("\n")).toEqual(["bake-store.json", "lineage/000000.jsonl", "lineage/000001.jsonl"]);
-    const changed = execFileSync("git", ["--git-dir", remote.repo, "show", "--name-only", "--format=", "bake/lineage"]).toString();
+    const files = execFileSync("git", [
+      "--git-dir",
+      remote.repo,
+      "ls-tree",
+      "-r",
+      "--name-only",
+      "bake/lineage",
+    ]).toString();
+    expect(files.trim().split("\n")).toEqual([
+      "bake-store.json",
+      "lineage/000000.jsonl",
+      "lineage/000001.jsonl",
+    ]);
+    const changed = execFileSync("git", [
+      "--git-dir",
+      remote.repo,
+      "show",
+      "--name-only",
+      "--format=",
+      "bake/lineage",
+    ]).toString();
     expect(changed.trim()).toBe("lineage/000001.jsonl");
     // A second process reads it all, and from a position.
     const reader = gitStore(remote).store;
@@ -128,7 +154,13 @@ describe("the git line store", () => {
     const line = `{"type":"record","kind":"image","lineage":"web","build":1,"id":"sha256:3f2a","prev":"x"}`;
     const first = await store.append([header, line], { count: 0, token: "" });
     expect(first.ok).toBe(true);
-    const log = execFileSync("git", ["--git-dir", remote.repo, "log", "--format=%s", "bake/lineage"]).toString();
+    const log = execFileSync("git", [
+      "--git-dir",
+      remote.repo,
+      "log",
+      "--format=%s",
+      "bake/lineage",
+    ]).toString();
     expect(log.trim()).toBe("bake: register web#1 sha256:3f2a");
     const other = gitStore(remote).store;
     const stale = await other.append([header], { count: 0, token: "" });
@@ -141,7 +173,11 @@ describe("the git line store", () => {
     const { store, remote } = gitStore();
     refuseEveryPush(remote.repo);
     const result = await store.append(['{"bake":"manifest"}'], { count: 0, token: "" });
-    expect(result).toMatchObject({ ok: false, reason: "refused", message: expect.stringContaining("pre-receive hook declined") });
+    expect(result).toMatchObject({
+      ok: false,
+      reason: "refused",
+      message: expect.stringContaining("pre-receive hook declined"),
+    });
     rmSync(remote.dir, { recursive: true, force: true });
   });
 
@@ -151,7 +187,10 @@ describe("the git line store", () => {
     const { dir, cacheDir } = bareRemote();
     const store = new GitStore({ ...location, cacheDir });
     const error = await store.read(0).catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ code: "store-unreachable", hint: expect.stringContaining("git ls-remote") });
+    expect(error).toMatchObject({
+      code: "store-unreachable",
+      hint: expect.stringContaining("git ls-remote"),
+    });
     expect((error as Error).message).not.toContain("\n");
     rmSync(dir, { recursive: true, force: true });
   });

@@ -21,14 +21,30 @@ describe.each(storeKinds(() => cluster))("the manifest API on the $name store", 
     expect(manifest.resolve("web@stable").id).toBe(fleet.web2.id);
     expect(manifest.resolve("base#2").id).toBe(fleet.base2.id);
     expect(manifest.findLayer(fleet.app.layer?.cacheKey as string, "local")?.id).toBe(fleet.app.id);
-    await manifest.appendEvent({ event: "revoke", target: fleet.base3.id, reason: "CVE-2026-1", cascade: true });
-    expect(manifest.status(fleet.web2.id)).toMatchObject({ status: "revoked", inheritedFrom: fleet.base3.id });
+    await manifest.appendEvent({
+      event: "revoke",
+      target: fleet.base3.id,
+      reason: "CVE-2026-1",
+      cascade: true,
+    });
+    expect(manifest.status(fleet.web2.id)).toMatchObject({
+      status: "revoked",
+      inheritedFrom: fleet.base3.id,
+    });
 
     const other = await openManifest(location, { env: {} });
     expect(other.records().map((record) => record.id)).toEqual(manifest.records().map((record) => record.id));
     expect(other.events()).toEqual(manifest.events());
-    expect(other.ancestry(fleet.web2.id).chain.map((record) => record.id)).toEqual([fleet.web2.id, fleet.base3.id]);
-    expect(other.history().map((lineage) => lineage.lineage).sort()).toEqual(["base", "web"]);
+    expect(other.ancestry(fleet.web2.id).chain.map((record) => record.id)).toEqual([
+      fleet.web2.id,
+      fleet.base3.id,
+    ]);
+    expect(
+      other
+        .history()
+        .map((lineage) => lineage.lineage)
+        .sort(),
+    ).toEqual(["base", "web"]);
     expect(other.lineOf(fleet.web1.id)).toBe(manifest.lineOf(fleet.web1.id));
 
     const report = await checkManifest(location);
@@ -53,7 +69,9 @@ describe.each(storeKinds(() => cluster))("the manifest API on the $name store", 
   it("refuses a parent the lineage does not hold", async () => {
     const manifest = await openManifest(await kind.fresh(), { env: {} });
     await expect(
-      manifest.register(layerInput({ lineage: "web", name: "app", parent: { record: `sha256:${"0".repeat(64)}` } })),
+      manifest.register(
+        layerInput({ lineage: "web", name: "app", parent: { record: `sha256:${"0".repeat(64)}` } }),
+      ),
     ).rejects.toMatchObject({ code: "record-invalid" });
   });
 
@@ -65,6 +83,8 @@ describe.each(storeKinds(() => cluster))("the manifest API on the $name store", 
     await kind.tamper(location, line, (text) => text.replace('"version":"2.0.0"', '"version":"6.6.6"'));
     const report = await checkManifest(location);
     expect(report.ok).toBe(false);
-    expect(report.problems).toContainEqual(expect.objectContaining({ line, code: "id-mismatch", id: fleet.web1.id }));
+    expect(report.problems).toContainEqual(
+      expect.objectContaining({ line, code: "id-mismatch", id: fleet.web1.id }),
+    );
   });
 });

@@ -40,12 +40,24 @@ export async function startCluster(): Promise<TestCluster> {
   const pwfile = join(dir, "pw");
   writeFileSync(pwfile, `${TEST_PG_PASSWORD}\n`);
   if (asRoot) chownSync(pwfile, Number(execFileSync("id", ["-u", "postgres"]).toString()), 0);
-  run("initdb", ["-D", data, "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256", `--pwfile=${pwfile}`, "--no-sync", "-E", "UTF8"]);
+  run("initdb", [
+    "-D",
+    data,
+    "-U",
+    "postgres",
+    "--auth-local=trust",
+    "--auth-host=scram-sha-256",
+    `--pwfile=${pwfile}`,
+    "--no-sync",
+    "-E",
+    "UTF8",
+  ]);
   const port = await freePort();
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
   const start = () => run("pg_ctl", ["-D", data, "-o", options, "-l", join(dir, "log"), "-w", "start"]);
   const stop = () => {
-    if (existsSync(join(data, "postmaster.pid"))) run("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);
+    if (existsSync(join(data, "postmaster.pid")))
+      run("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);
   };
   start();
   const url = `postgres://postgres:${TEST_PG_PASSWORD}@127.0.0.1:${port}/postgres`;

@@ -41,7 +41,11 @@ export function storeKinds(cluster: () => TestCluster): StoreKind[] {
         const run = (args: string[]) => execFileSync("git", args, { cwd: work, stdio: "pipe" }).toString();
         run(["clone", "-q", "-b", "bake/lineage", repo, "."]);
         const { readFileSync, writeFileSync } = await import("node:fs");
-        const segment = join(work, "lineage", `${String(Math.floor((line - 1) / 256)).padStart(6, "0")}.jsonl`);
+        const segment = join(
+          work,
+          "lineage",
+          `${String(Math.floor((line - 1) / 256)).padStart(6, "0")}.jsonl`,
+        );
         const lines = readFileSync(segment, "utf8").split("\n");
         const index = (line - 1) % 256;
         lines[index] = edit(lines[index] as string);
@@ -69,7 +73,10 @@ export function storeKinds(cluster: () => TestCluster): StoreKind[] {
           // The trigger keeps bake's own roles from editing; a superuser can switch it off, so fsck must still tell.
           await client.query(`ALTER TABLE "${schema}".lines DISABLE TRIGGER lines_append_only`);
           const row = await client.query(`SELECT line FROM "${schema}".lines WHERE seq = $1`, [line - 1]);
-          await client.query(`UPDATE "${schema}".lines SET line = $1 WHERE seq = $2`, [edit(row.rows[0].line), line - 1]);
+          await client.query(`UPDATE "${schema}".lines SET line = $1 WHERE seq = $2`, [
+            edit(row.rows[0].line),
+            line - 1,
+          ]);
           await client.query(`ALTER TABLE "${schema}".lines ENABLE TRIGGER lines_append_only`);
         } finally {
           await client.end();
