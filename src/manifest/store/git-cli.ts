@@ -16,7 +16,7 @@ export interface GitResult {
 export async function git(
   gitDir: string,
   args: readonly string[],
-  options: { input?: string; allowFailure?: boolean } = {},
+  options: { input?: string; allowFailure?: boolean; binary?: boolean } = {},
 ): Promise<GitResult> {
   const result = await execa("git", args, {
     env: {
@@ -28,6 +28,8 @@ export async function git(
     extendEnv: true,
     reject: false,
     stripFinalNewline: false,
+    // latin1 maps bytes to chars one to one, so binary output (tree objects) survives the trip through a string.
+    ...(options.binary ? { encoding: "latin1" as const } : {}),
     ...(options.input === undefined ? {} : { input: options.input }),
   });
   if (result.failed && result.exitCode === undefined) {

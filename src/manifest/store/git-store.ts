@@ -4,7 +4,7 @@ import { homedir, hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { BakeError } from "../../errors.js";
 import { printable } from "../../util/printable.js";
-import { firstLine, git, remoteError } from "./git-cli.js";
+import { git, remoteError } from "./git-cli.js";
 import type { LineStore, StoreAppend, StoreRead, StoreTip } from "./line-store.js";
 
 /** Lines per segment file: a commit rewrites one file of at most this many lines, however long the history. */
@@ -82,10 +82,10 @@ export class GitStore implements LineStore {
       }
       throw remoteError(fetched.stderr, this.display, "fetch");
     }
-    const commit = (await git(this.gitDir, ["rev-parse", this.ref])).stdout.trim();
-    if (commit !== this.tip?.commit) await this.keepTip(commit);
-    const state = commit === this.tip?.commit ? this.tip : await this.stateAt(commit);
+    const state = await this.stateAt(this.ref);
+    await this.keepTip(state.commit);
     this.tip = state;
+    const commit = state.commit;
     const first = Math.floor(from / SEGMENT_LINES);
     const names = [...state.segments.keys()].sort().slice(first);
     const lastName = names[names.length - 1];
@@ -190,31 +190,31 @@ export class GitStore implements LineStore {
     if (moved.exitCode !== 0) await git(this.gitDir, ["update-ref", "-d", this.ref], { allowFailure: true });
   }
 
-  // The segments at a commit and the lines of its last segment.
-  private async stateAt(commit: string): Promise<TipState> {
-    const listing = await git(this.gitDir, ["ls-tree", "-r", commit], { allowFailure: true });
-    if (listing.exitCode !== 0) {
-      throw new BakeError({
-        code: "store-invalid",
-        message: `${this.display}: cannot read commit ${commit.slice(0, 12)}: ${firstLine(listing.stderr)}`,
-      });
+  // The segments at a commit (or a ref) and the lines of its last segment. One `cat-file --batch` reads the
+  // commit, the layout file and the segment tree; a second reads the last segment, unless it is the one we hold.
+  private async stateAt(revision: string): Promise<TipState> {
+    const objects = await this.readObjects([
+      revision,
+      `${revision}:${LAYOUT_FILE}`,
+      `${revision}:${SEGMENT_DIR}`,
+    ]);
+    const [commit, layout, tree] = objects as [GitObject, GitObject, GitObject];
+    if (commit.type !== "commit") {
+      throw new BakeError({ code: "store-invalid", message: `${this.display}: cannot read ${revision}` });
     }
-    const segments = new Map<string, string>();
-    let layout: string | undefined;
-    for (const row of listing.stdout.split("\n")) {
-      const match = /^\d+ blob ([0-9a-f]+)\t(.*)$/.exec(row);
-      if (!match) continue;
-      const [, oid, path] = match as unknown as [string, string, string];
-      if (path === LAYOUT_FILE) layout = oid;
-      else if (path.startsWith(`${SEGMENT_DIR}/`)) segments.set(path.slice(SEGMENT_DIR.length + 1), oid);
-    }
-    if (layout === undefined || (await this.readBlobs([layout]))[0] !== LAYOUT) {
+    if (commit.oid === this.tip?.commit) return this.tip;
+    if (
+      layout.type === "missing" ||
+      (layout.oid !== this.layoutBlob && layout.data.toString("utf8") !== LAYOUT)
+    ) {
       throw new BakeError({
         code: "store-invalid",
         message: `${this.display} is not a bake lineage branch: it has no ${LAYOUT_FILE} this bake understands`,
         hint: "name a branch only bake writes to (the default is bake/lineage), or upgrade bake if a newer one wrote it",
       });
     }
+    this.layoutBlob = layout.oid;
+    const segments = tree.type === "tree" ? parseTree(tree.data) : new Map<string, string>();
     const names = [...segments.keys()].sort();
     names.forEach((name, index) => {
       if (name !== segmentName(index)) {
@@ -225,16 +225,47 @@ export class GitStore implements LineStore {
       }
     });
     const lastName = names[names.length - 1];
+    const lastOid = lastName === undefined ? undefined : (segments.get(lastName) as string);
     const lastSegment =
-      lastName === undefined
+      lastOid === undefined
         ? []
-        : splitLines((await this.readBlobs([segments.get(lastName) as string]))[0] as string);
+        : lastOid === this.tip?.segments.get(lastName as string)
+          ? this.tip.lastSegment
+          : splitLines((await this.readBlobs([lastOid]))[0] as string);
     return {
-      commit,
+      commit: commit.oid,
       count: Math.max(0, names.length - 1) * SEGMENT_LINES + lastSegment.length,
       segments,
       lastSegment,
     };
+  }
+
+  // Objects by revision (`<ref>`, `<ref>:path`), raw, as `git cat-file --batch` gives them.
+  private async readObjects(revisions: readonly string[]): Promise<GitObject[]> {
+    const result = await git(this.gitDir, ["cat-file", "--batch"], {
+      input: `${revisions.join("\n")}\n`,
+      binary: true,
+    });
+    const out = Buffer.from(result.stdout, "latin1");
+    const objects: GitObject[] = [];
+    let at = 0;
+    for (const _ of revisions) {
+      const newline = out.indexOf(0x0a, at);
+      const header = out.toString("utf8", at, newline).split(" ");
+      if (header[1] === "missing" || header.length < 3) {
+        objects.push({ oid: "", type: "missing", data: Buffer.alloc(0) });
+        at = newline + 1;
+        continue;
+      }
+      const size = Number(header[2]);
+      objects.push({
+        oid: header[0] as string,
+        type: header[1] as string,
+        data: out.subarray(newline + 1, newline + 1 + size),
+      });
+      at = newline + 1 + size + 1;
+    }
+    return objects;
   }
 
   private async readBlobs(oids: readonly string[]): Promise<string[]> {
@@ -288,6 +319,25 @@ export class GitStore implements LineStore {
   }
 
   private ready = false;
+}
+
+interface GitObject {
+  oid: string;
+  type: string;
+  data: Buffer;
+}
+
+// A raw tree object: entries of "<mode> <name>\0<20-byte id>".
+function parseTree(data: Buffer): Map<string, string> {
+  const entries = new Map<string, string>();
+  let at = 0;
+  while (at < data.length) {
+    const nul = data.indexOf(0, at);
+    const name = data.toString("utf8", data.indexOf(0x20, at) + 1, nul);
+    entries.set(name, data.toString("hex", nul + 1, nul + 21));
+    at = nul + 21;
+  }
+  return entries;
 }
 
 function segmentName(index: number): string {
