@@ -2,6 +2,7 @@
 // `bake history --json` on lineages of 1k and 10k records (add 100000 to --sizes if time allows), for the file
 // store, a git store on a local bare remote, and PostgreSQL; ratios to the file store are printed.
 // Run `npm run build` first. Usage: node bench/store/run.mjs [--sizes 1000,10000] [--runs 3] [--pg URL]
+// [--stores file,git,postgres] (the file store always runs: it is what the others are compared with)
 // Without --pg it starts a throwaway cluster (initdb as the postgres user when root, as the tests do).
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -13,10 +14,17 @@ import { parseArgs } from "node:util";
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const dist = join(repo, "dist");
 const { values } = parseArgs({
-  options: { sizes: { type: "string" }, runs: { type: "string" }, pg: { type: "string" } },
+  options: {
+    sizes: { type: "string" },
+    runs: { type: "string" },
+    pg: { type: "string" },
+    stores: { type: "string" },
+  },
 });
 const sizes = (values.sizes ?? "1000,10000").split(",").map(Number);
 const runs = Number(values.runs ?? 3);
+const stores = new Set((values.stores ?? "file,git,postgres").split(","));
+stores.add("file");
 const load = (path) => import(pathToFileURL(join(dist, path)).href);
 const { serializeEntry, digest } = await load("manifest/hash.js");
 const { headerLine } = await load("manifest/format.js");
@@ -139,6 +147,7 @@ try {
     await pg.init();
     await pg.close();
     const check = async () => ({ ok: true, problems: [] });
+    for (const kind of Object.keys(locations)) if (!stores.has(kind)) delete locations[kind];
     for (const location of Object.values(locations)) {
       const [source, target] = [await openLineStore(file), await openLineStore(location)];
       await copyLineage({ source, target, check });
