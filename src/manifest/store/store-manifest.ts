@@ -2,7 +2,7 @@ import { BakeError } from "../../errors.js";
 import { bakeVersion } from "../../version.js";
 import type { Ancestry, Manifest, OpenOptions } from "../api.js";
 import { ciInfo } from "../ci.js";
-import { headerLine } from "../format.js";
+import { headerLine, parseHeader } from "../format.js";
 import { digest } from "../hash.js";
 import { buildHistory } from "../history.js";
 import { appendLines, type Loaded } from "../load.js";
@@ -39,7 +39,13 @@ interface Composing {
  */
 export class StoreManifest implements Manifest {
   readonly path: string;
-  private loaded: Loaded = emptyLoaded();
+  // Every line read or written, as newline-terminated bytes; indexes are parsed from them only when first needed.
+  private chunks: Buffer[] = [];
+  private full: Loaded | undefined;
+  // Images and events only, for histories: several times cheaper to build than the full index, as for files.
+  private imagesOnly: Loaded | undefined;
+  private headerSeen: ManifestHeader | undefined;
+  private lastLine: string | undefined;
   private tip: StoreTip = { count: 0, token: "" };
 
   private constructor(
@@ -61,57 +67,62 @@ export class StoreManifest implements Manifest {
   }
 
   header(): ManifestHeader | undefined {
-    return this.loaded.header;
+    return this.headerSeen;
   }
 
   records(): readonly ImageRecord[] {
-    return this.loaded.state.records;
+    return this.state().records;
   }
 
   events(): readonly ManifestEvent[] {
-    return this.loaded.state.events;
+    return this.state().events;
   }
 
   get(id: string): ImageRecord | undefined {
-    return this.loaded.state.byId.get(id);
+    return this.state().byId.get(id);
   }
 
   lineOf(id: string): number | undefined {
-    return this.loaded.state.lines.get(id);
+    return this.state().lines.get(id);
   }
 
   resolve(ref: string): ImageRecord {
-    return resolveRef(this.loaded.state, this.path, ref);
+    return resolveRef(this.state(), this.path, ref);
   }
 
   findLayer(cacheKey: string, driver: string): ImageRecord | undefined {
-    return this.loaded.state.findLayer(cacheKey, driver);
+    return this.state().findLayer(cacheKey, driver);
   }
 
   ancestry(id: string): Ancestry {
-    const chain = this.loaded.state.chain(this.known(id).id);
+    const chain = this.state().chain(this.known(id).id);
     const bottom = chain[chain.length - 1] as ImageRecord;
     return "external" in bottom.parent ? { chain, base: bottom.parent.external } : { chain };
   }
 
   descendants(id: string): ImageRecord[] {
-    return this.loaded.state.descendants(this.known(id).id);
+    return this.state().descendants(this.known(id).id);
   }
 
   status(id: string): ImageStatus {
-    return this.loaded.state.status(this.known(id).id);
+    return this.state().status(this.known(id).id);
   }
 
   history(options?: HistoryOptions): LineageHistory[] {
-    return buildHistory(this.loaded.state, options);
+    if (options?.includeLayers || this.full) return buildHistory(this.state(), options);
+    if (!this.imagesOnly) {
+      this.imagesOnly = emptyLoaded();
+      appendLines(this.imagesOnly, Buffer.concat(this.chunks), this.path, { skipLayers: true });
+    }
+    return buildHistory(this.imagesOnly.state, options);
   }
 
   observations(id: string): Observation[] {
-    return [...(this.loaded.state.observed.get(id)?.values() ?? [])];
+    return [...(this.state().observed.get(id)?.values() ?? [])];
   }
 
   server(name: string): Observation | undefined {
-    return this.loaded.state.servers.get(name);
+    return this.state().servers.get(name);
   }
 
   // Stores hold whole lines only: a write is a row or a commit, never half of one.
@@ -121,7 +132,11 @@ export class StoreManifest implements Manifest {
 
   async reload(): Promise<void> {
     const read = await this.store.read(0);
-    this.loaded = emptyLoaded();
+    this.chunks = [];
+    this.full = undefined;
+    this.imagesOnly = undefined;
+    this.headerSeen = undefined;
+    this.lastLine = undefined;
     this.tip = { count: 0, token: "" };
     this.take(read.lines, read.tip);
   }
@@ -153,7 +168,7 @@ export class StoreManifest implements Manifest {
   }
 
   async appendEvent(input: NewEvent): Promise<ManifestEvent> {
-    checkEvent(this.loaded.state, input);
+    checkEvent(this.state(), input);
     const validate = await lineValidator();
     const at = this.now();
     return (await this.append(({ prev, state }) => {
@@ -184,14 +199,13 @@ export class StoreManifest implements Manifest {
     let refusals = 0;
     let lastReason = "";
     for (let attempt = 0; ; attempt++) {
-      if (attempt > 0) await this.catchUp();
+      // Catch up first: a long build composes on a tip read minutes ago, and a stale tip only buys a lost race.
+      await this.catchUp();
       this.refuseDamaged();
       const header =
-        this.loaded.header === undefined
-          ? [headerLine({ createdAt: this.now(), bakeVersion: bakeVersion() })]
-          : [];
-      const prev = header.length > 0 ? digest(header[0] as string) : (this.loaded.lastLineHash as string);
-      const composed = compose({ prev, state: this.loaded.state });
+        this.tip.count === 0 ? [headerLine({ createdAt: this.now(), bakeVersion: bakeVersion() })] : [];
+      const prev = digest((header[0] ?? this.lastLine) as string);
+      const composed = compose({ prev, state: this.state() });
       const lines = [...header, composed.line];
       const outcome = await this.store.append(lines, this.tip);
       if (outcome.ok) {
@@ -229,15 +243,30 @@ export class StoreManifest implements Manifest {
     this.take(read.lines, read.tip);
   }
 
-  // Adds lines read or written to the index.
+  // Adds lines read or written: to the bytes, and to the full index if it was built.
   private take(lines: readonly string[], tip: StoreTip): void {
-    if (lines.length > 0)
-      appendLines(this.loaded, Buffer.from(lines.map((line) => `${line}\n`).join(""), "utf8"), this.path);
+    if (lines.length > 0) {
+      if (this.tip.count === 0) this.headerSeen = parseHeader(lines[0] as string, this.path);
+      const bytes = Buffer.from(lines.map((line) => `${line}\n`).join(""), "utf8");
+      this.chunks.push(bytes);
+      if (this.full) appendLines(this.full, bytes, this.path);
+      this.imagesOnly = undefined;
+      this.lastLine = lines[lines.length - 1];
+    }
     this.tip = tip;
   }
 
+  private state(): ManifestState {
+    if (!this.full) {
+      this.full = emptyLoaded();
+      appendLines(this.full, Buffer.concat(this.chunks), this.path);
+      this.chunks = [Buffer.concat(this.chunks)];
+    }
+    return this.full.state;
+  }
+
   private refuseDamaged(): void {
-    const unreadable = this.loaded.state.unreadable[0];
+    const unreadable = this.state().unreadable[0];
     if (unreadable) {
       throw new BakeError({
         code: "manifest-damaged",
@@ -248,7 +277,7 @@ export class StoreManifest implements Manifest {
   }
 
   private known(id: string): ImageRecord {
-    const record = this.loaded.state.byId.get(id);
+    const record = this.state().byId.get(id);
     if (!record) throw new BakeError({ code: "ref-not-found", message: `no record has the id ${id}` });
     return record;
   }
