@@ -201,6 +201,29 @@ describe("the recipe schema in yaml-language-server", () => {
     expect(await validate(text)).toMatchObject({ code: 0 });
   });
 
+  test("describes each driver in the completion list of `driver`", async () => {
+    const { uri, at } = await open(`${RECIPE.replace("@", "target:\n  driver: @")}${LAYERS}`);
+    const items = await complete(uri, at);
+    const driver = schema.properties.target.properties.driver;
+    const documentation = (label: string) => {
+      const doc = items.find((item) => item.label === label)?.documentation;
+      return typeof doc === "string" ? doc : doc?.value;
+    };
+    expect(driver.enum.map(documentation)).toEqual(driver.markdownEnumDescriptions);
+  });
+
+  test("says on hover where an http check is sent from", async () => {
+    const document = `${RECIPE.replace("@", "")}${LAYERS}verify:\n  - http:\n      url: http://127.0.0.1:8080/\n`;
+    const { uri, text } = await open(document);
+    const line = text.split("\n").findIndex((l) => l.includes("- http:"));
+    const hover = await server.request<{ contents: { value: string } }>("textDocument/hover", {
+      textDocument: { uri },
+      position: { line, character: 5 },
+    });
+    expect(hover.contents.value).toContain("`local` sends it from bake's own process on the build machine");
+    expect(hover.contents.value).toContain("needs `network: host`");
+  });
+
   test("serves Markdown descriptions on hover, with code spans intact", async () => {
     const { uri, text } = await open(`${RECIPE.replace("@", "target:\n  driver: local\n")}${LAYERS}`);
     const lines = text.split("\n");
