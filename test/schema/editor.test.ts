@@ -11,7 +11,8 @@ import { applyCompletion, positionAt } from "./snippet.js";
 
 // schemas/recipe.schema.json as an editor sees it: the real yaml-language-server, driven over LSP on stdio with
 // `yaml.schemas` pointing at the schema file. What its completions insert must be a recipe `bake validate`
-// (the compiled CLI, run as a separate process) accepts; its hovers must carry the schema's Markdown.
+// (the compiled CLI, run as a separate process: `npm run build` first) accepts; its hovers must carry the
+// schema's Markdown.
 
 const repo = join(import.meta.dirname, "../..");
 const schemaFile = join(repo, "schemas/recipe.schema.json");
