@@ -140,7 +140,8 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-describe("the recipe schema in yaml-language-server", () => {
+// Several completions and CLI runs per test, on a shared machine: allow more than the default minute.
+describe("the recipe schema in yaml-language-server", { timeout: 120_000 }, () => {
   test("inserting `target` gives a target that names its driver, and the recipe validates", async () => {
     const { text } = await insert(`${RECIPE}${LAYERS}`, "target");
     expect(parse(text).target).toEqual({ driver: "local" });
