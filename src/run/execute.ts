@@ -53,7 +53,8 @@ export interface ExecuteResult {
 export async function execute(plan: BuildPlan, options: ExecuteOptions): Promise<ExecuteResult> {
   const runId = options.runId ?? newRunId();
   const redact = createRedactor(options.secrets);
-  const tap = new StepTap(options.reporter);
+  // Everything, the runner's events and the driver's, passes the tap: it hides secrets before any reporter.
+  const tap = new StepTap(options.reporter, { redact, signal: options.signal });
   const ctx: DriverContext = { cwd: options.cwd, env: options.env, signal: options.signal, reporter: tap };
   const startedAt = Date.now();
   tap.emit({

@@ -35,6 +35,9 @@ function gate<T>(): Gate<T> {
   return result;
 }
 
+/** Settles a gate when the build was interrupted: its task shows as skipped with this reason, not as failed. */
+class Interrupted extends Error {}
+
 // biome-ignore lint/suspicious/noExplicitAny: listr2's wrapper type is generic over its renderers.
 type Task = ListrTaskWrapper<any, any, any>;
 
@@ -42,6 +45,25 @@ interface ChildSlot {
   title: string;
   task?: Task;
   done: Gate<void>;
+}
+
+// What was running when the build was interrupted says "interrupted"; what never started says so too.
+const INTERRUPTED = "interrupted";
+const NOT_RUN = "not run (build interrupted)";
+
+// Runs a task's body; an interruption skips the task with its reason instead of failing it.
+async function unlessInterrupted<T>(
+  task: Task,
+  title: string,
+  body: () => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await body();
+  } catch (error) {
+    if (!(error instanceof Interrupted)) throw error;
+    task.skip(`${title}: ${error.message}`);
+    return undefined;
+  }
 }
 
 /**
@@ -81,7 +103,7 @@ export async function createListrReporter(options: {
         const slot = slots[index];
         if (!slot) return;
         slot.task = task;
-        await slot.done.promise;
+        await unlessInterrupted(task, redact(title), () => slot.done.promise);
       },
     }));
 
@@ -99,19 +121,26 @@ export async function createListrReporter(options: {
         {
           title: "resolve parent",
           task: async (_ctx: unknown, task: Task) => {
-            task.title = redact(await parent.promise);
+            await unlessInterrupted(task, "resolve parent", async () => {
+              task.title = redact(await parent.promise);
+            });
           },
         },
         ...event.layers.map((name, index) => ({
           title: `layer ${name}`,
           task: async (_ctx: unknown, task: Task) => {
             layerTasks[index] = task;
-            const started = await layerStarts[index]?.promise;
-            if (started?.cached) {
+            const started = await unlessInterrupted(
+              task,
+              `layer ${name}`,
+              async () => layerStarts[index]?.promise,
+            );
+            if (started === undefined) return;
+            if (started.cached) {
               task.skip(`layer ${name}: cached`);
               return;
             }
-            return task.newListr(childTasks(started?.steps ?? [], steps[index] ?? []), {
+            return task.newListr(childTasks(started.steps ?? [], steps[index] ?? []), {
               exitOnError: true,
               rendererOptions: { collapseSubtasks: true },
             });
@@ -120,7 +149,12 @@ export async function createListrReporter(options: {
         {
           title: "verify on a fresh instance",
           task: async (_ctx: unknown, task: Task) => {
-            const names = await verifyStart.promise;
+            // Wrapped, because an image up to date also leaves `names` undefined.
+            const started = await unlessInterrupted(task, "verify", async () => ({
+              names: await verifyStart.promise,
+            }));
+            if (started === undefined) return;
+            const names = started.names;
             if (names === undefined) {
               task.skip("verify: image up to date");
               return;
@@ -135,7 +169,9 @@ export async function createListrReporter(options: {
         {
           title: "register",
           task: async (_ctx: unknown, task: Task) => {
-            task.title = redact(await result.promise);
+            await unlessInterrupted(task, "register", async () => {
+              task.title = redact(await result.promise);
+            });
           },
         },
       ],
@@ -155,6 +191,14 @@ export async function createListrReporter(options: {
       if (error) entry.reject(error);
       else entry.resolve(undefined);
     }
+  };
+
+  // A step or check that had started was cut short; everything else never ran.
+  const settleInterrupted = () => {
+    for (const slot of [...steps.flat(), ...checks]) {
+      if (!slot.done.settled) slot.done.reject(new Interrupted(slot.task ? INTERRUPTED : NOT_RUN));
+    }
+    settleAll(new Interrupted(NOT_RUN));
   };
 
   return {
@@ -177,6 +221,7 @@ export async function createListrReporter(options: {
           const slot = findLayerSlot(event.layer, event.step);
           if (!slot) return;
           if (event.ok) slot.done.resolve();
+          else if (event.interrupted) slot.done.reject(new Interrupted(INTERRUPTED));
           else
             slot.done.reject(
               new Error(
@@ -192,6 +237,8 @@ export async function createListrReporter(options: {
           if (task && event.ok && !event.cached && event.artifact) {
             task.title = `layer ${event.layer} -> ${shortId(event.artifact)}`;
           }
+          // Skipped from outside: its steps still settle, and listr2 then keeps the skip, not a success.
+          if (task && event.interrupted) task.skip(`layer ${redact(event.layer)}: ${INTERRUPTED}`);
           return;
         }
         case "output": {
@@ -219,6 +266,7 @@ export async function createListrReporter(options: {
           const slot = checks[event.check];
           if (!slot) return;
           if (event.ok) slot.done.resolve();
+          else if (event.interrupted) slot.done.reject(new Interrupted(INTERRUPTED));
           else slot.done.reject(new Error(redact(`${event.name}: ${event.message ?? "failed"}`)));
           return;
         }
@@ -232,7 +280,8 @@ export async function createListrReporter(options: {
           );
           return;
         case "build-finished":
-          settleAll(event.ok ? undefined : new Error(redact(event.error ?? "build failed")));
+          if (event.interrupted) settleInterrupted();
+          else settleAll(event.ok ? undefined : new Error(redact(event.error ?? "build failed")));
           return;
         case "note":
           notes.push(redact(event.layer ? `layer ${event.layer}: ${event.message}` : event.message));
