@@ -21,14 +21,19 @@ export const MIN_LINE = 4;
 const BASE64_WRAP = 76;
 
 /**
- * Every form of one secret value that output must never show: the value itself; each of its lines (split on
+ * Every form of one secret value that output must never show: the value itself, and without the newline it
+ * ends with (as a YAML block scalar's value does); each of its lines (split on
  * `\n`, a trailing `\r` dropped) of {@link MIN_LINE} or more characters, and that line without its surrounding
  * whitespace; and its base64 encoding, whole and as the 76-column lines `base64` prints.
  * Forms shorter than {@link MIN_LINE} are left out, except the value itself (a short secret is still a secret).
+ * Whitespace alone is never a form, except as the whole value, since it would hide every indentation.
  */
 export function secretForms(value: string): string[] {
   if (value === "") return [];
   const forms = new Set([value]);
+  // A YAML block scalar ends its value with a newline that nothing prints as part of the secret.
+  const core = value.replace(/[\r\n]+$/, "");
+  if (core.trim() !== "") forms.add(core);
   const long = (text: string) => [...text].length >= MIN_LINE && text.trim() !== "";
   for (const raw of value.split("\n")) {
     const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;

@@ -200,6 +200,23 @@ describe("execute", () => {
     expect((error as Error).message).toBe("interrupted by SIGINT");
     expect(manifest.list.filter((r) => r.kind === "image")).toEqual([]);
     expect(driver.calls).not.toContainEqual(expect.stringMatching(/^verify/));
+    // Renderers tell an interruption from a failure by these flags.
+    expect(run.reporter.ofType("layer-finished").at(-1)).toMatchObject({
+      layer: "app",
+      ok: false,
+      interrupted: true,
+    });
+    expect(run.reporter.ofType("build-finished")[0]).toMatchObject({ ok: false, interrupted: true });
+  });
+
+  it("marks nothing interrupted when a step fails on its own", async () => {
+    const driver = new RecordingDriver();
+    driver.failStep = { layer: "app", step: 0, output: ["boom"] };
+    const run = options(driver, new MemoryManifest());
+    await execute(twoLayerPlan(), run.options).catch(() => undefined);
+    const finished = [...run.reporter.ofType("step-finished"), ...run.reporter.ofType("build-finished")];
+    expect(finished.some((event) => !event.ok)).toBe(true);
+    expect(finished.every((event) => event.interrupted === undefined)).toBe(true);
   });
 
   it("builds on a lineage parent's image and records the floating reference and the exact record", async () => {

@@ -45,6 +45,8 @@ interface ChildSlot {
   title: string;
   task?: Task;
   done: Gate<void>;
+  /** Its step-finished or check-finished said the build was interrupted. */
+  interrupted?: boolean;
 }
 
 // What was running when the build was interrupted says "interrupted"; what never started says so too.
@@ -221,8 +223,10 @@ export async function createListrReporter(options: {
           const slot = findLayerSlot(event.layer, event.step);
           if (!slot) return;
           if (event.ok) slot.done.resolve();
-          else if (event.interrupted) slot.done.reject(new Interrupted(INTERRUPTED));
-          else
+          else if (event.interrupted) {
+            slot.interrupted = true;
+            slot.done.reject(new Interrupted(INTERRUPTED));
+          } else
             slot.done.reject(
               new Error(
                 redact(
@@ -238,7 +242,11 @@ export async function createListrReporter(options: {
             task.title = `layer ${event.layer} -> ${shortId(event.artifact)}`;
           }
           // Skipped from outside: its steps still settle, and listr2 then keeps the skip, not a success.
-          if (task && event.interrupted) task.skip(`layer ${redact(event.layer)}: ${INTERRUPTED}`);
+          if (task && event.interrupted) {
+            // A skipped layer folds its steps away: name the step that was cut short in the layer's line.
+            const cut = steps[event.index]?.find((slot) => slot.interrupted);
+            task.skip(redact(`layer ${event.layer}: ${INTERRUPTED}${cut ? ` in ${cut.title}` : ""}`));
+          }
           return;
         }
         case "output": {

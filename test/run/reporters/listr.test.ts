@@ -97,4 +97,34 @@ describe("listr reporter", () => {
     expect(text).toContain("run: deploy: failed (exit 7)");
     expect(text).not.toContain("registered");
   });
+
+  it("shows an interrupted step, its layer and what never ran as interrupted, not failed", async () => {
+    const text = await render([
+      ...start,
+      {
+        type: "step-finished",
+        layer: "app",
+        step: 0,
+        ok: false,
+        durationMs: 10,
+        exitCode: 143,
+        interrupted: true,
+      },
+      {
+        type: "layer-finished",
+        layer: "app",
+        index: 1,
+        cached: false,
+        ok: false,
+        durationMs: 20,
+        interrupted: true,
+      },
+      { type: "build-finished", ok: false, durationMs: 100, error: "interrupted", interrupted: true },
+    ]);
+    expect(text).toContain("run: deploy: interrupted");
+    expect(text).toContain("layer app: interrupted in run: deploy");
+    expect(text).toContain("verify: not run (build interrupted)");
+    expect(text).toContain("register: not run (build interrupted)");
+    expect(text).not.toMatch(/failed|✖/);
+  });
 });
