@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CompiledRun, ensureCompiled, runCompiled } from "../helpers/compiled-bake.js";
 import { Project } from "../e2e/project.js";
+import { type CompiledRun, ensureCompiled, runCompiled } from "../helpers/compiled-bake.js";
 
 // Regression for issue 9.2: a PEM key from a var file (a YAML block scalar) echoed by a step showed line by line.
 const KEY_LINES = [
@@ -12,7 +12,10 @@ const KEY_LINES = [
 ];
 const KEY = `${KEY_LINES.join("\n")}\n`;
 // What `base64` prints for the key: 76-column lines.
-const KEY_BASE64_LINES = Buffer.from(KEY).toString("base64").match(/.{1,76}/g) ?? [];
+const KEY_BASE64_LINES =
+  Buffer.from(KEY)
+    .toString("base64")
+    .match(/.{1,76}/g) ?? [];
 
 const recipe = (name: string, ending: string) => `apiVersion: bake/v1
 name: ${name}
