@@ -302,6 +302,24 @@ describe("execute", () => {
     );
   });
 
+  it("hides secrets in a driver's bad-input error, keeping its code and exit code", async () => {
+    const driver = new RecordingDriver();
+    driver.bake = async () => {
+      throw new BakeError({
+        code: "sandbox-setup",
+        message: `cannot mount with option ${secrets.token}`,
+        hint: `drop ${secrets.token}`,
+      });
+    };
+    const error = await execute(twoLayerPlan(), options(driver, new MemoryManifest()).options).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(BakeError);
+    expect(error).toMatchObject({ code: "sandbox-setup", exitCode: 2 });
+    expect((error as BakeError).message).toBe("cannot mount with option ***");
+    expect((error as BakeError).hint).toBe("drop ***");
+  });
+
   it("keeps a driver's own hint when a layer fails, such as a quota error", async () => {
     const driver = new RecordingDriver();
     driver.bake = async () => {

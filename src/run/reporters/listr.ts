@@ -86,6 +86,7 @@ export async function createListrReporter(options: {
   let steps: ChildSlot[][] = [];
   let verifyStart = gate<string[] | undefined>();
   let checks: ChildSlot[] = [];
+  let verifyTask: Task | undefined;
   let result = gate<string>();
   let layerIndex = new Map<string, number>();
   // Notes (warnings) would be redrawn away by the task list; they are printed under it at the end.
@@ -151,6 +152,7 @@ export async function createListrReporter(options: {
         {
           title: "verify on a fresh instance",
           task: async (_ctx: unknown, task: Task) => {
+            verifyTask = task;
             // Wrapped, because an image up to date also leaves `names` undefined.
             const started = await unlessInterrupted(task, "verify", async () => ({
               names: await verifyStart.promise,
@@ -274,8 +276,10 @@ export async function createListrReporter(options: {
           const slot = checks[event.check];
           if (!slot) return;
           if (event.ok) slot.done.resolve();
-          else if (event.interrupted) slot.done.reject(new Interrupted(INTERRUPTED));
-          else slot.done.reject(new Error(redact(`${event.name}: ${event.message ?? "failed"}`)));
+          else if (event.interrupted) {
+            slot.done.reject(new Interrupted(INTERRUPTED));
+            verifyTask?.skip(redact(`verify: ${INTERRUPTED} in ${slot.title}`));
+          } else slot.done.reject(new Error(redact(`${event.name}: ${event.message ?? "failed"}`)));
           return;
         }
         case "up-to-date":
