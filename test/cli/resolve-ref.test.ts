@@ -1,8 +1,12 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lookUpRef, resolveRef } from "../../src/cli/resolve-ref.js";
+import { BakeError } from "../../src/errors.js";
+import { openManifest } from "../../src/manifest/manifest.js";
 import { Project } from "../e2e/project.js";
 import { type CompiledRun, ensureCompiled, runCompiled } from "../helpers/compiled-bake.js";
+import { buildFleet, tempManifest } from "../manifest/helpers.js";
 
 // Regression for issue 10.4: `bake export sha256:<record id>` (as `bake history --json` prints it) answered
 // "not in the local store": the id was taken for an artifact id before the manifest was asked.
@@ -94,4 +98,49 @@ describe("the other REF-taking commands share the lookup", () => {
     expect((await bake("trace", artifactId)).code).toBe(0);
     expect((await bake("diff", artifactId, "refs@stable")).code).toBe(0);
   }, 120_000);
+});
+
+describe("the REF lookup", () => {
+  async function fleet() {
+    const manifest = await openManifest(tempManifest().path, { create: true, env: {} });
+    return { manifest, ...(await buildFleet(manifest)) };
+  }
+
+  function failure(run: () => unknown): BakeError {
+    try {
+      run();
+    } catch (error) {
+      if (error instanceof BakeError) return error;
+      throw error;
+    }
+    throw new Error("expected a BakeError");
+  }
+
+  it("asks the manifest first, then takes a full digest as the artifact of an image record", async () => {
+    const { manifest, web2, base3 } = await fleet();
+    expect(resolveRef(manifest, web2.id).id).toBe(web2.id);
+    expect(resolveRef(manifest, web2.id.slice(7, 19)).id).toBe(web2.id);
+    expect(resolveRef(manifest, "base@stable").id).toBe(base3.id);
+    expect(resolveRef(manifest, web2.artifact).id).toBe(web2.id);
+    expect(lookUpRef(manifest, web2.artifact).tried).toHaveLength(1);
+  });
+
+  it("names the form it read the text as", async () => {
+    const { manifest } = await fleet();
+    const cases: [string, string][] = [
+      ["web#99", "LINEAGE#BUILD"],
+      ["web@nightly", "LINEAGE@CHANNEL or LINEAGE@VERSION"],
+      ["abcdef12", "a lineage name, or else a record id prefix"],
+      ["sha256:abcdef12", "a record id prefix"],
+      ["webb", "a lineage name (its newest active image)"],
+      ["Web!", "none of the forms of a REF"],
+    ];
+    for (const [ref, form] of cases) {
+      const error = failure(() => resolveRef(manifest, ref));
+      expect(error.code).toBe("ref-not-found");
+      expect(error.message).toBe(`nothing matches "${ref}": bake read it as ${form}`);
+      expect(error.detail).toMatch(/^tried, in order:\n {2}1\. the records of /);
+    }
+    expect(failure(() => resolveRef(manifest, "webb")).hint).toBe('did you mean "web"?');
+  });
 });
