@@ -86,6 +86,22 @@ describe("secret lines", () => {
   });
 });
 
+describe("secret lines, for any cut and any line length", () => {
+  it("never lets out a secret or one of its lines, even from lines let out in parts", () => {
+    fc.assert(
+      fc.property(printed, fc.integer({ min: 1, max: 40 }), (input, maxLine) => {
+        const lines = new SecretLines(createRedactor({ key: input.secret }), { maxLine });
+        const out = [...input.pieces.flatMap((piece) => lines.push(piece)), ...lines.end()];
+        const hide = mustHide(input.secret);
+        for (const line of out) for (const form of hide) expect(line).not.toContain(form);
+        // Every line the step ended is let out (a long one in parts), none held back.
+        expect(out.length).toBeGreaterThanOrEqual(input.pieces.join("").split("\n").length - 1);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
 /** A driver whose step (or check) prints `text` in the given pieces, mentions the secret everywhere it can, and fails. */
 class ChattyDriver implements Driver {
   readonly id = "local";
