@@ -86,22 +86,6 @@ describe("secret lines", () => {
   });
 });
 
-describe("secret lines, for any cut and any line length", () => {
-  it("never lets out a secret or one of its lines, even from lines let out in parts", () => {
-    fc.assert(
-      fc.property(printed, fc.integer({ min: 1, max: 40 }), (input, maxLine) => {
-        const lines = new SecretLines(createRedactor({ key: input.secret }), { maxLine });
-        const out = [...input.pieces.flatMap((piece) => lines.push(piece)), ...lines.end()];
-        const hide = mustHide(input.secret);
-        for (const line of out) for (const form of hide) expect(line).not.toContain(form);
-        // Every line the step ended is let out (a long one in parts), none held back.
-        expect(out.length).toBeGreaterThanOrEqual(input.pieces.join("").split("\n").length - 1);
-      }),
-      { numRuns: 500 },
-    );
-  });
-});
-
 /** A driver whose step (or check) prints `text` in the given pieces, mentions the secret everywhere it can, and fails. */
 class ChattyDriver implements Driver {
   readonly id = "local";
@@ -337,4 +321,41 @@ describe("redaction on a terminal", () => {
       { numRuns: 12 },
     );
   }, 60_000);
+});
+
+// One long line (no newline until the end) holding the secret's lines several times among noise.
+const longLine = fc
+  .tuple(
+    secretValue,
+    fc.array(fc.tuple(fc.string({ maxLength: 12 }), fc.nat()), { minLength: 2, maxLength: 10 }),
+  )
+  .chain(([secret, parts]) => {
+    const lines = mustHide(secret).filter((form) => !form.includes("\n"));
+    const text = `${parts.map(([noise, pick]) => noise + (lines.length ? lines[pick % lines.length] : "")).join("")}\n`;
+    return fc.array(fc.nat({ max: text.length }), { maxLength: 16 }).map((cuts) => {
+      const points = [...new Set(cuts)].sort((a, b) => a - b);
+      const pieces = [0, ...points].map((start, index) => text.slice(start, [...points, text.length][index]));
+      return { secret, pieces: pieces.filter((piece) => piece !== "") };
+    });
+  });
+
+describe("secret lines, for any cut and any line length", () => {
+  it("never lets out a secret or one of its lines, even from lines let out in parts", () => {
+    fc.assert(
+      fc.property(fc.oneof(printed, longLine), fc.integer({ min: 1, max: 40 }), (input, maxLine) => {
+        const lines = new SecretLines(createRedactor({ key: input.secret }), { maxLine });
+        const out = [...input.pieces.flatMap((piece) => lines.push(piece)), ...lines.end()];
+        const hide = mustHide(input.secret);
+        for (const line of out) for (const form of hide) expect(line).not.toContain(form);
+        // The parts of one long line, read back to back, must not show a secret either: no cut goes through one.
+        const text = input.pieces.join("");
+        if (text.indexOf("\n") === text.length - 1) {
+          for (const form of hide) expect(out.join("")).not.toContain(form);
+        }
+        // Every line the step ended is let out (a long one in parts), none held back.
+        expect(out.length).toBeGreaterThanOrEqual(input.pieces.join("").split("\n").length - 1);
+      }),
+      { numRuns: 500 },
+    );
+  });
 });
