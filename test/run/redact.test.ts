@@ -183,7 +183,9 @@ function sink() {
 }
 
 /** Everything a build shows a person or a tool: plain lines, JSON lines (and the strings in them), the error. */
-async function showBuild(script: ConstructorParameters<typeof ChattyDriver>[0]): Promise<string[]> {
+async function showBuild(
+  script: ConstructorParameters<typeof ChattyDriver>[0],
+): Promise<{ shown: string[]; printed: string[] }> {
   const secrets = { key: script.secret };
   const redact = createRedactor(secrets);
   const plain = sink();
@@ -212,13 +214,19 @@ async function showBuild(script: ConstructorParameters<typeof ChattyDriver>[0]):
     (caught: unknown) => caught,
   );
   if (!(error instanceof BakeError)) throw new Error(`expected the build to fail, got ${String(error)}`);
-  const strings = json
+  const events = json
     .text()
     .trimEnd()
     .split("\n")
-    .flatMap((line) => Object.values(JSON.parse(line) as Record<string, unknown>))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const strings = events
+    .flatMap((event) => Object.values(event))
     .filter((value): value is string => typeof value === "string");
-  return [
+  // The lines shown for the output the driver wrote in pieces: of the runtime layer's first step, or of the check.
+  const printed = events
+    .filter((e) => e.type === "output" && (script.fail === "step" ? e.layer === "runtime" : e.check === 0))
+    .map((e) => String(e.line));
+  const shown = [
     plain.text().replace(/^\d\d:\d\d:\d\d\.\d{3} /gm, ""),
     json.text(),
     ...strings,
@@ -226,6 +234,7 @@ async function showBuild(script: ConstructorParameters<typeof ChattyDriver>[0]):
     error.detail ?? "",
     error.hint ?? "",
   ];
+  return { shown, printed };
 }
 
 /**
@@ -267,7 +276,7 @@ const printed = fc
 
 // bake's own words ("layer", "failed", JSON keys...) can hold a short line of a random secret by chance.
 async function furniture(fail: "step" | "check"): Promise<string> {
-  return (await showBuild({ pieces: ["noise\n"], secret: "\u0000unused\u0000", fail })).join("\n");
+  return (await showBuild({ pieces: ["noise\n"], secret: "\u0000unused\u0000", fail })).shown.join("\n");
 }
 
 describe("redaction of build output", () => {
@@ -277,8 +286,12 @@ describe("redaction of build output", () => {
       fc.asyncProperty(printed, fc.constantFrom("step" as const, "check" as const), async (input, fail) => {
         const hide = mustHide(input.secret);
         fc.pre(hide.every((form) => !own[fail].includes(form)));
-        const shown = await showBuild({ ...input, fail });
+        const { shown, printed } = await showBuild({ ...input, fail });
         for (const text of shown) for (const form of hide) expect(text).not.toContain(form);
+        // Pieces are joined into the step's own lines before they are shown: one shown line per line printed.
+        const redact = createRedactor({ key: input.secret });
+        const lines = input.pieces.join("").split("\n").slice(0, -1);
+        expect(printed).toEqual(lines.map((line) => redact(line.replace(/\r$/, ""))));
       }),
       { numRuns: 300 },
     );
