@@ -49,7 +49,7 @@ interface ChildSlot {
   interrupted?: boolean;
 }
 
-// What was running when the build was interrupted says "interrupted"; what never started says so too.
+// Skip reasons: for what was running when the build was interrupted, and for what never started.
 const INTERRUPTED = "interrupted";
 const NOT_RUN = "not run (build interrupted)";
 
@@ -118,6 +118,7 @@ export async function createListrReporter(options: {
     steps = event.layers.map(() => []);
     verifyStart = gate();
     checks = [];
+    verifyTask = undefined;
     result = gate();
     const list = new Listr(
       [
@@ -243,9 +244,9 @@ export async function createListrReporter(options: {
           if (task && event.ok && !event.cached && event.artifact) {
             task.title = `layer ${event.layer} -> ${shortId(event.artifact)}`;
           }
-          // Skipped from outside: its steps still settle, and listr2 then keeps the skip, not a success.
+          // Skipped from outside: listr2 keeps the skip once its steps settle. A skipped layer folds its steps
+          // away, so its line names the step that was cut short.
           if (task && event.interrupted) {
-            // A skipped layer folds its steps away: name the step that was cut short in the layer's line.
             const cut = steps[event.index]?.find((slot) => slot.interrupted);
             task.skip(redact(`layer ${event.layer}: ${INTERRUPTED}${cut ? ` in ${cut.title}` : ""}`));
           }
