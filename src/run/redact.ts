@@ -22,9 +22,9 @@ const BASE64_WRAP = 76;
 
 /**
  * Every form of one secret value that output must never show: the value itself, and without the newline it
- * ends with (as a YAML block scalar's value does); each of its lines (split on
- * `\n`, a trailing `\r` dropped) of {@link MIN_LINE} or more characters, and that line without its surrounding
- * whitespace; and its base64 encoding, whole and as the 76-column lines `base64` prints.
+ * ends with (as a YAML block scalar's value does); each of its lines (split on `\n`, a trailing `\r` dropped) of
+ * {@link MIN_LINE} or more characters, and that line without its surrounding whitespace; and the base64 encoding
+ * of the value, with and without its final newline, whole and as the 76-column lines `base64` prints.
  * Forms shorter than {@link MIN_LINE} are left out, except the value itself (a short secret is still a secret).
  * Whitespace alone is never a form, except as the whole value, since it would hide every indentation.
  */
@@ -40,11 +40,14 @@ export function secretForms(value: string): string[] {
     if (long(line)) forms.add(line);
     if (long(line.trim())) forms.add(line.trim());
   }
-  const encoded = Buffer.from(value, "utf8").toString("base64");
-  if (long(encoded)) forms.add(encoded);
-  for (let start = 0; encoded.length > BASE64_WRAP && start < encoded.length; start += BASE64_WRAP) {
-    const slice = encoded.slice(start, start + BASE64_WRAP);
-    if (long(slice)) forms.add(slice);
+  // `printf %s "$KEY" | base64` encodes the final newline; `$(cat key)` drops it: hide both encodings.
+  for (const text of new Set([value, core])) {
+    const encoded = Buffer.from(text, "utf8").toString("base64");
+    if (long(encoded)) forms.add(encoded);
+    for (let start = 0; encoded.length > BASE64_WRAP && start < encoded.length; start += BASE64_WRAP) {
+      const slice = encoded.slice(start, start + BASE64_WRAP);
+      if (long(slice)) forms.add(slice);
+    }
   }
   return [...forms];
 }

@@ -39,6 +39,7 @@ describe("secret forms", () => {
     expect(forms).toContain("  padded line  ");
     expect(forms).toContain("padded line");
     expect(forms).toContain(Buffer.from("line-one\r\nab\r\n  padded line  \n").toString("base64"));
+    expect(forms).toContain(Buffer.from("line-one\r\nab\r\n  padded line  ").toString("base64"));
   });
 
   it("never hides whitespace alone, which would blank out indentation", () => {
