@@ -29,7 +29,14 @@ describe.each(kinds)("concurrent writers on the $name store", (kind) => {
     const location = await kind.fresh();
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, index) =>
-        runStoreChild({ moduleDir, location, index, count: 25, env: { BAKE_CACHE_DIR: cacheDir } }),
+        // Each writer with its own cache, as on separate CI runners.
+        runStoreChild({
+          moduleDir,
+          location,
+          index,
+          count: 25,
+          env: { BAKE_CACHE_DIR: join(cacheDir, String(index)) },
+        }),
       ),
     );
     for (const result of results) {
