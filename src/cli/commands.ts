@@ -114,7 +114,11 @@ export const COMMANDS: CommandSpec[] = [
       target: targetOption,
       "no-cache": { type: "boolean", description: "rebuild every layer" },
       manifest: manifestOption,
-      junit: { type: "string", value: "FILE", description: "also write the verify checks as a JUnit XML report" },
+      junit: {
+        type: "string",
+        value: "FILE",
+        description: "also write the verify checks as a JUnit XML report",
+      },
       json: { type: "boolean", description: "print one JSON event per line" },
     },
     positionals: { min: 1, max: 1 },

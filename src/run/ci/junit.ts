@@ -107,7 +107,13 @@ function testCases(report: BuildReport, classname: string): TestCase[] {
             kind: "failure",
             type: "check-failed",
             message: check.message ?? "check failed",
-            text: `${check.message ?? "check failed"} (after ${check.attempts} attempt(s))${attempts ? `\n${attempts}` : ""}`,
+            text: [
+              `${check.message ?? "check failed"} (after ${check.attempts} attempt(s))`,
+              attempts,
+              check.output.length > 0 ? `last output:\n${check.output.join("\n")}` : "",
+            ]
+              .filter((part) => part !== "")
+              .join("\n"),
           },
       ...(check.ok && attempts ? { out: `passed after ${check.attempts} attempts\n${attempts}` } : {}),
     });

@@ -9,12 +9,13 @@ export function escapeHtml(text: string): string {
 
 /**
  * Text from a recipe, a manifest or a driver as one line of Markdown (a table cell, a list item): HTML is
- * escaped, every Markdown punctuation character is backslash-escaped (so no link, image, emphasis, heading or
- * table pipe can form), and line breaks become `<br>`.
+ * escaped, and the punctuation that makes Markdown is backslash-escaped (so no link, image, emphasis, code span,
+ * heading, table pipe, mention, emoji or autolink can form), and line breaks become `<br>`. Values are never
+ * placed at the start of a line, so list markers (`-`, `1.`) need no escape.
  */
 export function escapeMarkdown(text: string): string {
   return escapeHtml(text)
-    .replace(/[\\`*_{}[\]()#+\-.!|~@:]/g, "\\$&")
+    .replace(/[\\`*_[\]#!|~@:]/g, "\\$&")
     .replace(/\r?\n/g, "<br>");
 }
 

@@ -24,7 +24,12 @@ export interface CheckOutcome {
   message?: string;
   /** The message of each failed attempt, in order. */
   failedAttempts: string[];
+  /** The check's last lines of output, over all its attempts, at most {@link OUTPUT_LINES}. */
+  output: string[];
 }
+
+/** How many lines of a check's output are kept for reports. */
+export const OUTPUT_LINES = 20;
 
 /** What a build did, gathered from its events: the part of a run a job summary or a JUnit report needs. */
 export interface BuildOutcome {
@@ -49,6 +54,7 @@ export class OutcomeRecorder implements Reporter {
   private readonly state: BuildOutcome = { layers: [], checks: [], upToDate: false };
   private readonly stepTitles = new Map<string, string>();
   private readonly attempts = new Map<number, string[]>();
+  private readonly output = new Map<number, string[]>();
 
   emit(event: BuildEvent): void {
     const state = this.state;
@@ -89,6 +95,13 @@ export class OutcomeRecorder implements Reporter {
       case "verify-started":
         state.verifyChecks = [...event.checks];
         return;
+      case "output":
+        if (event.check !== undefined) {
+          const lines = this.output.get(event.check) ?? [];
+          lines.push(event.line);
+          this.output.set(event.check, lines.slice(-OUTPUT_LINES));
+        }
+        return;
       case "check-attempt":
         if (!event.ok) {
           const list = this.attempts.get(event.check) ?? [];
@@ -105,6 +118,7 @@ export class OutcomeRecorder implements Reporter {
           durationMs: event.durationMs,
           ...(event.message === undefined ? {} : { message: event.message }),
           failedAttempts: this.attempts.get(event.check) ?? [],
+          output: this.output.get(event.check) ?? [],
         };
         return;
       case "up-to-date":

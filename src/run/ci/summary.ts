@@ -47,6 +47,14 @@ function failureSection(report: BuildReport): string {
     failure.hint ? `hint: ${failure.hint}` : "",
   ].filter((line) => line !== "");
   lines.push(preBlock(text.join("\n")));
+  for (const check of report.outcome.checks.filter((entry) => !entry.ok && entry.output.length > 0)) {
+    lines.push(
+      "",
+      `Last output of check ${escapeMarkdown(check.name)}:`,
+      "",
+      preBlock(check.output.join("\n")),
+    );
+  }
   const failedLayer = report.outcome.layers.find((layer) => layer.ok === false);
   if (failedLayer) {
     const step = failedLayer.failedStep;
