@@ -4,6 +4,7 @@ import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Project } from "../e2e/project.js";
 import { runCompiledBake } from "../helpers/compiled-cli.js";
+import { junitSchemaErrors } from "../helpers/junit-schema.js";
 
 // A secret with XML and Markdown characters: a redaction done after escaping would miss `s3cr&amp;t`.
 const SECRET = "s3cr&t<tok>|`x`";
@@ -107,11 +108,12 @@ interface JunitSuite {
   testcase: JunitCase[];
 }
 
-// Parses a report with a real XML parser after checking it is well-formed, and checks what every JUnit consumer
+// Validates a report against the JUnit schema, parses it with a real XML parser, and checks what every JUnit consumer
 // relies on: one <testsuites> root, counts that match the cases, and numeric times.
 async function readJunit(file: string): Promise<{ xml: string; suite: JunitSuite }> {
   const xml = await readFile(file, "utf8");
   expect(XMLValidator.validate(xml)).toBe(true);
+  expect(await junitSchemaErrors(xml)).toEqual([]);
   const doc = new XMLParser({
     ignoreAttributes: false,
     parseAttributeValue: false,

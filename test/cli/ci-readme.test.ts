@@ -6,6 +6,7 @@ import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { repoRoot, runCompiledBake } from "../helpers/compiled-cli.js";
+import { junitSchemaErrors } from "../helpers/junit-schema.js";
 
 interface WorkflowStep {
   name?: string;
@@ -190,6 +191,7 @@ function expectAllPassed(runs: StepRun[]): void {
 async function junitCases(file: string): Promise<string[]> {
   const xml = await readFile(file, "utf8");
   expect(XMLValidator.validate(xml)).toBe(true);
+  expect(await junitSchemaErrors(xml)).toEqual([]);
   const doc = new XMLParser({ ignoreAttributes: false, isArray: (name) => name === "testcase" }).parse(xml);
   return (doc.testsuites.testsuite.testcase as { "@_name": string }[]).map((entry) => entry["@_name"]);
 }
