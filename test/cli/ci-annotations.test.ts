@@ -127,6 +127,14 @@ describe("annotations from the compiled CLI", () => {
     );
   });
 
+  it("bake build prints the recipe's warnings as ::warning commands and builds", async () => {
+    const run = await runCompiledBake(["build", "warn/recipe.yaml"], { cwd: dir, env: actions() });
+    expect(run.code).toBe(0);
+    expect(commandLines(run.stderr)).toEqual([
+      expect.stringMatching(/^::warning file=warn\/recipe\.yaml,line=9,col=\d+,title=bake%3A mode-decimal::/),
+    ]);
+  });
+
   it("prints no workflow commands outside GitHub Actions", async () => {
     const run = await runCompiledBake(["validate", "we,ird:dir/recipe.yaml"], {
       cwd: dir,

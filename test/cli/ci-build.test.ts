@@ -245,6 +245,10 @@ describe("bake build in GitHub Actions", () => {
   it("writes the build as an error with its checks skipped when a step fails before verify", async () => {
     const run = await bake(["build", "broken/recipe.yaml", "--junit", "reports/broken.xml"]);
     expect(run.code).toBe(1);
+    // The error that ended the build is an annotation too, with the layer and step.
+    expect(run.stderr).toMatch(
+      /^::error title=bake build%3A step-failed::layer "app", step 1 .* failed: .*%0Ahint: /m,
+    );
     const { suite } = await readJunit(join(project.dir, "reports/broken.xml"));
     const [build, check] = suite.testcase;
     expect(build?.["@_name"]).toBe("build");
