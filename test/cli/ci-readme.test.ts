@@ -283,3 +283,115 @@ describe("README: bake in CI", () => {
     expect(await readdir(join(tag, "reports"))).toEqual(["app.xml", "base.xml"]);
   });
 });
+
+interface GitlabJob {
+  variables?: Record<string, string>;
+  before_script?: string[];
+  script: string[];
+  artifacts?: { when?: string; reports?: { junit?: string } };
+}
+
+// Runs the GitLab job's script lines verbatim (all but the install line), as a runner would for a branch or a tag.
+async function runGitlabJob(options: {
+  job: GitlabJob;
+  workspace: string;
+  manifest: string;
+  home: string;
+  tag?: string;
+}): Promise<{ line: string; code: number; stdout: string; stderr: string }[]> {
+  const lines = [...(options.job.before_script ?? []), ...options.job.script].filter(
+    (line) => line !== "npm install --global bake",
+  );
+  const results = [];
+  for (const line of lines) {
+    const result = await execa("bash", ["-eo", "pipefail", "-c", line], {
+      cwd: options.workspace,
+      env: {
+        PATH: `${binDir}:${process.env.PATH}`,
+        HOME: options.home,
+        CI: "true",
+        GITLAB_CI: "true",
+        CI_SERVER_HOST: "gitlab.example.com",
+        CI_PROJECT_PATH: "team/images",
+        CI_PIPELINE_ID: options.tag ? "pipeline-tag" : "pipeline-main",
+        ...(options.tag ? { CI_COMMIT_TAG: options.tag } : { CI_COMMIT_BRANCH: "main" }),
+        BAKE_LINEAGE_TOKEN: "glpat-not-a-real-token",
+        BAKE_MANIFEST: options.manifest,
+      },
+      extendEnv: false,
+      reject: false,
+    });
+    results.push({ line, code: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr });
+  }
+  return results;
+}
+
+describe("README: bake in GitLab CI", () => {
+  it("builds on the default branch, reports JUnit, and promotes on a tag when its script lines are run verbatim", async () => {
+    const gitlab = (await readmeBlocks()).find(
+      (block) => /^\s+script:/m.test(block) && !/^jobs:/m.test(block),
+    );
+    expect(gitlab).toBeDefined();
+    const job = Object.values(parse(gitlab as string) as Record<string, GitlabJob>)[0] as GitlabJob;
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: GitLab variables, not a template
+    expect(job.variables?.BAKE_MANIFEST).toBe(
+      "git+https://${CI_SERVER_HOST}/${CI_PROJECT_PATH}.git#bake/lineage",
+    );
+    expect(job.artifacts).toMatchObject({ when: "always", reports: { junit: "reports/*.xml" } });
+    // A lineage of its own, so this run does not see the GitHub run's records.
+    const manifest = join(root, "gitlab-shared/bake.lineage.jsonl");
+    await mkdir(join(root, "gitlab-shared"));
+    const home = join(root, "gitlab-home");
+    await mkdir(home);
+
+    const branch = join(root, "gitlab-runner-1/work");
+    await git(["clone", "-q", join(root, "remote.git"), branch], root);
+    const branchRun = await runGitlabJob({ job, workspace: branch, manifest, home });
+    for (const result of branchRun)
+      expect({ line: result.line, code: result.code, stderr: result.code ? result.stderr : "" }).toEqual({
+        line: result.line,
+        code: 0,
+        stderr: "",
+      });
+    // Nothing is promoted from a branch.
+    const before = await runCompiledBake(["show", "example-app@stable"], {
+      cwd: branch,
+      env: { BAKE_MANIFEST: manifest },
+    });
+    expect(before.code).toBe(2);
+    expect(await junitCases(join(branch, "reports/app.xml"))).toEqual([
+      "version matches",
+      "service answers",
+      "install ran",
+    ]);
+    // The token reaches git through the helper, which reads it from the environment when git asks.
+    const helper = await execa("git", ["credential", "fill"], {
+      input: "protocol=https\nhost=gitlab.example.com\n\n",
+      env: { HOME: home, BAKE_LINEAGE_TOKEN: "glpat-from-env", GIT_TERMINAL_PROMPT: "0" },
+      extendEnv: false,
+    });
+    expect(helper.stdout).toContain("username=oauth2\npassword=glpat-from-env");
+    expect(await readFile(join(home, ".gitconfig"), "utf8")).not.toContain("glpat");
+
+    const tagged = join(root, "gitlab-runner-2/work");
+    await git(["clone", "-q", "--branch", "v1.0.0", join(root, "remote.git"), tagged], root);
+    await cp(join(branch, ".bake"), join(tagged, ".bake"), { recursive: true });
+    const tagRun = await runGitlabJob({ job, workspace: tagged, manifest, home, tag: "v1.0.0" });
+    for (const result of tagRun)
+      expect({ line: result.line, code: result.code, stderr: result.code ? result.stderr : "" }).toEqual({
+        line: result.line,
+        code: 0,
+        stderr: "",
+      });
+    const show = await runCompiledBake(["show", "example-app@stable", "--json"], {
+      cwd: tagged,
+      env: { BAKE_MANIFEST: manifest },
+    });
+    expect(show.code).toBe(0);
+    expect((JSON.parse(show.stdout) as { record: unknown }).record).toMatchObject({
+      lineage: "example-app",
+      build: 1,
+      ci: { provider: "gitlab-ci", runId: "pipeline-main" },
+    });
+  });
+});
