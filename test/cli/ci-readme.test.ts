@@ -333,8 +333,8 @@ describe("README: bake in GitLab CI", () => {
     );
     expect(gitlab).toBeDefined();
     const job = Object.values(parse(gitlab as string) as Record<string, GitlabJob>)[0] as GitlabJob;
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: GitLab variables, not a template
     expect(job.variables?.BAKE_MANIFEST).toBe(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: GitLab variables, not a template
       "git+https://${CI_SERVER_HOST}/${CI_PROJECT_PATH}.git#bake/lineage",
     );
     expect(job.artifacts).toMatchObject({ when: "always", reports: { junit: "reports/*.xml" } });
