@@ -110,7 +110,7 @@ function testCases(report: BuildReport, classname: string): TestCase[] {
             text: [
               `${check.message ?? "check failed"} (after ${check.attempts} attempt(s))`,
               attempts,
-              check.output.length > 0 ? `last output:\n${check.output.join("\n")}` : "",
+              check.output === "" ? "" : `last output:\n${check.output}`,
             ]
               .filter((part) => part !== "")
               .join("\n"),

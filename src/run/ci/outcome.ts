@@ -24,8 +24,11 @@ export interface CheckOutcome {
   message?: string;
   /** The message of each failed attempt, in order. */
   failedAttempts: string[];
-  /** The check's last lines of output, over all its attempts, at most {@link OUTPUT_LINES}. */
-  output: string[];
+  /**
+   * The check's last lines of output over all its attempts (at most {@link OUTPUT_LINES}), as one text, so a
+   * secret that spans lines is redacted whole; "" when it printed nothing.
+   */
+  output: string;
 }
 
 /** How many lines of a check's output are kept for reports. */
@@ -118,7 +121,7 @@ export class OutcomeRecorder implements Reporter {
           durationMs: event.durationMs,
           ...(event.message === undefined ? {} : { message: event.message }),
           failedAttempts: this.attempts.get(event.check) ?? [],
-          output: this.output.get(event.check) ?? [],
+          output: (this.output.get(event.check) ?? []).join("\n"),
         };
         return;
       case "up-to-date":

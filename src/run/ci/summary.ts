@@ -47,13 +47,8 @@ function failureSection(report: BuildReport): string {
     failure.hint ? `hint: ${failure.hint}` : "",
   ].filter((line) => line !== "");
   lines.push(preBlock(text.join("\n")));
-  for (const check of report.outcome.checks.filter((entry) => !entry.ok && entry.output.length > 0)) {
-    lines.push(
-      "",
-      `Last output of check ${escapeMarkdown(check.name)}:`,
-      "",
-      preBlock(check.output.join("\n")),
-    );
+  for (const check of report.outcome.checks.filter((entry) => !entry.ok && entry.output !== "")) {
+    lines.push("", `Last output of check ${escapeMarkdown(check.name)}:`, "", preBlock(check.output));
   }
   const failedLayer = report.outcome.layers.find((layer) => layer.ok === false);
   if (failedLayer) {

@@ -47,7 +47,7 @@ describe("renderJunit", () => {
               durationMs: 5,
               message: HOSTILE,
               failedAttempts: [HOSTILE],
-              output: [HOSTILE],
+              output: HOSTILE,
             },
           ],
         }),
@@ -137,6 +137,8 @@ describe("renderJunit", () => {
 
   it("hides secret values, also those with characters XML escapes, because it renders a redacted report", () => {
     const secret = "p&ss<word>";
+    // A multi-line secret printed by a check arrives as several output lines; it is redacted whole.
+    const pem = "-----BEGIN KEY-----\nMIIBOgIBAAJBAK\n-----END KEY-----";
     const dirty = report({
       outcome: outcome({
         checks: [
@@ -148,17 +150,19 @@ describe("renderJunit", () => {
             durationMs: 1,
             message: `denied for ${secret}`,
             failedAttempts: [],
-            output: [`token=${secret}`],
+            output: `token=${secret}\nkey:\n${pem}\ndone`,
           },
         ],
       }),
       record: undefined,
       failure: { code: "verify-failed", message: `verify failed: denied for ${secret}`, exitCode: 1 },
     });
-    const xml = renderJunit(redactReport(dirty, createRedactor({ token: secret })));
+    const xml = renderJunit(redactReport(dirty, createRedactor({ token: secret, key: pem })));
     expect(xml).not.toContain("p&amp;ss");
     expect(xml).not.toContain("ss&lt;word");
     expect(xml).toContain("token=***");
+    expect(xml).not.toContain("MIIBOgIBAAJBAK");
+    expect(xml).toContain("key:\n***\ndone");
   });
 
   it("is checked by a schema that rejects a testcase with two results and a count that is not a number", async () => {

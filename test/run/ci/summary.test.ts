@@ -74,7 +74,7 @@ describe("renderJobSummary", () => {
               durationMs: 10,
               message: `${hostile}\nsecond line`,
               failedAttempts: [],
-              output: [],
+              output: "",
             },
           ],
         }),
