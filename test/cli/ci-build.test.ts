@@ -1,9 +1,10 @@
+import { spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Project } from "../e2e/project.js";
-import { runCompiledBake } from "../helpers/compiled-cli.js";
+import { assertBuilt, repoRoot, runCompiledBake } from "../helpers/compiled-cli.js";
 import { junitSchemaErrors } from "../helpers/junit-schema.js";
 
 // A secret with XML and Markdown characters: a redaction done after escaping would miss `s3cr&amp;t`.
@@ -289,5 +290,51 @@ describe("bake build in GitHub Actions", () => {
     expect(run.stderr).toContain("cannot create the directory of the JUnit report not-a-dir/report.xml");
     expect(run.stdout).not.toContain("build ci-base");
     expect(run.stderr).not.toContain("    at ");
+  });
+});
+
+describe("bake build interrupted in GitHub Actions", () => {
+  it("still writes the JUnit report and the summary when SIGTERM stops it, and exits 130", async () => {
+    await project.write(
+      "slow/recipe.yaml",
+      `apiVersion: bake/v1
+name: ci-slow
+version: "5.0.0"
+from: host
+target: { driver: local, network: none }
+layers:
+  - name: app
+    steps:
+      - run: echo sleeping; sleep 60
+verify:
+  - name: never reached
+    run: "true"
+`,
+    );
+    assertBuilt();
+    const child = spawn(
+      process.execPath,
+      [join(repoRoot, "bin/bake.js"), "build", "slow/recipe.yaml", "--junit", "reports/slow.xml"],
+      { cwd: project.dir, env: { PATH: process.env.PATH, ...env() }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
+    let seen = "";
+    await new Promise<void>((done, fail) => {
+      const timer = setTimeout(() => fail(new Error(`the step never started: ${seen}`)), 60_000);
+      child.stdout?.on("data", (chunk: Buffer) => {
+        seen += chunk.toString();
+        if (seen.includes("| sleeping")) {
+          clearTimeout(timer);
+          done();
+        }
+      });
+    });
+    child.kill("SIGTERM");
+    expect(await exited).toBe(130);
+    const { suite } = await readJunit(join(project.dir, "reports/slow.xml"));
+    expect(suite.testcase[0]?.error?.["@_type"]).toBe("interrupted");
+    expect(suite.testcase[1]?.skipped).toBeDefined();
+    const text = await readFile(summary, "utf8");
+    expect(text.slice(text.lastIndexOf("### "))).toMatch(/^### :x: bake build interrupted: ci-slow 5\.0\.0/);
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { execa } from "execa";
 
@@ -20,8 +20,7 @@ export async function runCompiledBake(
   args: string[],
   options: { cwd: string; env?: Record<string, string> },
 ): Promise<CliRun> {
-  if (!existsSync(join(repoRoot, "dist/cli/main.js")))
-    throw new Error("dist/ is missing: run `npm run build`");
+  assertBuilt();
   const result = await execa(process.execPath, [join(repoRoot, "bin/bake.js"), ...args], {
     cwd: options.cwd,
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", ...options.env },
@@ -30,4 +29,21 @@ export async function runCompiledBake(
     timeout: 120_000,
   });
   return { code: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+let checked = false;
+
+/** Throws when `dist/` is missing or older than `src/`: a test of the compiled CLI must run what src/ says. */
+export function assertBuilt(): void {
+  if (checked) return;
+  const main = join(repoRoot, "dist/cli/main.js");
+  if (!existsSync(main)) throw new Error("dist/ is missing: run `npm run build`");
+  const built = statSync(main).mtimeMs;
+  const src = join(repoRoot, "src");
+  for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile() && statSync(join(entry.parentPath, entry.name)).mtimeMs > built) {
+      throw new Error(`dist/ is older than src/ (${entry.name}): run \`npm run build\``);
+    }
+  }
+  checked = true;
 }
