@@ -103,7 +103,7 @@ export function annotateError(
       : [
           {
             level: "error",
-            title: `bake ${options.command ?? ""}: ${error.code}`.replace("bake :", "bake:"),
+            title: options.command ? `bake ${options.command}: ${error.code}` : `bake: ${error.code}`,
             message: error.hint ? `${error.message}\nhint: ${error.hint}` : error.message,
             ...(error.location ? { location: error.location } : {}),
           },

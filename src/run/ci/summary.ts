@@ -71,7 +71,8 @@ function recordSection(record: ImageRecord, report: BuildReport): string {
     ["artifact", code(record.artifact)],
     ["created", escapeMarkdown(record.createdAt)],
   ];
-  if (report.outcome.runId) rows.push(["run", code(report.outcome.runId)]);
+  // The run that wrote this summary; an up-to-date image was made by an earlier one.
+  if (report.outcome.runId) rows.push(["this run", code(report.outcome.runId)]);
   const labels = Object.entries(record.labels ?? {});
   if (labels.length > 0) {
     rows.push([
