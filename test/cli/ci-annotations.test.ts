@@ -66,6 +66,9 @@ describe("annotations from the compiled CLI", () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "bake-ci-annotations-"));
     await cp(fixtures, dir, { recursive: true });
+    // A directory name with the `,` and `:` that delimit workflow command properties (made here, not committed,
+    // so the repository checks out on every file system).
+    await cp(join(fixtures, "hostile-key"), join(dir, "we,ird:dir"), { recursive: true });
   });
 
   afterAll(async () => {
