@@ -175,6 +175,10 @@ class PackerDriver implements Driver {
     try {
       await this.runTemplate(compiled, { input, packerPath, version, onLine: (line) => progress.line(line) });
       ok = true;
+    } catch (error) {
+      // The last provisioner fails the build when a check failed (so Packer alone fails too); bake has each
+      // check's result from the markers before it, and reports those instead of a broken build.
+      if (!(error instanceof BuildFailedError && progress.checksFailed)) throw error;
     } finally {
       if (!ok && options.builder === "docker") await removeContainers(`bake-${input.runId}-`, input);
     }
@@ -201,7 +205,8 @@ class PackerDriver implements Driver {
         packerPath: context.packerPath,
         template: path.join(dir, compiled.name),
         cwd: input.cwd,
-        env: packerEnv(compiled, input),
+        // Packer's own temporary files (the shell provisioner's variable file) stay in this private directory.
+        env: { ...packerEnv(compiled, input), TMPDIR: dir },
         signal: input.signal,
         onLine: context.onLine,
         onStray: (line) =>
