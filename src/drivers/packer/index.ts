@@ -16,6 +16,7 @@ import type {
   VerifyInput,
   VerifyResult,
 } from "../driver.js";
+import { secretRedactor } from "../redact-secrets.js";
 import { inspectImage, removeContainers } from "./docker.js";
 import type { MachineLine } from "./machine-readable.js";
 import { type PackerOptions, readOptions } from "./options.js";
@@ -111,7 +112,7 @@ class PackerDriver implements Driver {
       titles: input.layer.steps.map((step) => step.title),
       markers: compiled.markers,
       reporter: input.reporter,
-      redact: redactor(input.secrets),
+      redact: secretRedactor(input.secrets),
     });
     let ok = false;
     try {
@@ -169,7 +170,7 @@ class PackerDriver implements Driver {
       nonce,
       checks: input.checks,
       reporter: input.reporter,
-      redact: redactor(input.secrets),
+      redact: secretRedactor(input.secrets),
     });
     let ok = false;
     try {
@@ -210,7 +211,11 @@ class PackerDriver implements Driver {
         signal: input.signal,
         onLine: context.onLine,
         onStray: (line) =>
-          input.reporter.emit({ type: "output", stream: "stderr", line: redactor(input.secrets)(line) }),
+          input.reporter.emit({
+            type: "output",
+            stream: "stderr",
+            line: secretRedactor(input.secrets)(line),
+          }),
       });
       // A missing or too-old Packer explains a failed build better than the build's own error.
       const [outcome, version] = await Promise.allSettled([run, context.version]);
@@ -293,18 +298,4 @@ function packerEnv(
     env[`PKR_VAR_${name}`] = value;
   }
   return env;
-}
-
-// Hides secrets, and their base64 form (how they travel to the instance), from anything bake reports.
-function redactor(secrets: SecretValues): (text: string) => string {
-  const values = Object.values(secrets)
-    .filter((value) => value.length > 0)
-    .flatMap((value) => [value, Buffer.from(value).toString("base64")])
-    .sort((a, b) => b.length - a.length);
-  if (values.length === 0) return (text) => text;
-  const pattern = new RegExp(
-    values.map((value) => value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"),
-    "g",
-  );
-  return (text) => text.replace(pattern, "***");
 }
