@@ -104,7 +104,7 @@ export function filePlacementScript(
 }
 
 /** Where failed checks are listed in the verify instance, for the closing script to fail the build. */
-export const VERIFY_FAILURES = "/tmp/bake-verify-failures";
+export const VERIFY_FAILURES = '"${TMPDIR:-/tmp}/bake-verify-failures"';
 
 /**
  * A verify check as a script that never fails the Packer build by itself: it retries as the check says and
