@@ -104,6 +104,7 @@ export function filePlacementScript(
 }
 
 /** Where failed checks are listed in the verify instance, for the closing script to fail the build. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, spelled literally.
 export const VERIFY_FAILURES = '"${TMPDIR:-/tmp}/bake-verify-failures"';
 
 /**

@@ -168,7 +168,7 @@ export function compileVerifyTemplate(
     path: summaryFile,
     content: verifySummaryScript({ marker: summaryMarker(options.nonce) }).text,
   });
-  provisioners.unshift({ shell: { inline: [`rm -f ${VERIFY_FAILURES}`] } });
+  provisioners.unshift({ shell: { inline: [hclLiteral(`rm -f ${VERIFY_FAILURES}`)] } });
   provisioners.push({ shell: shellProvisioner(summaryFile, [], {}) });
   const source = withoutKeys(options.source, options.profile.discardConflicts);
   return {

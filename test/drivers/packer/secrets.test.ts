@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: recipes spell ${...} literally.
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
@@ -80,8 +80,41 @@ async function filesHolding(root: string): Promise<string[]> {
   return found;
 }
 
+/** A file that held a secret while bake ran, and whether only its owner could reach it. */
+interface SecretFile {
+  file: string;
+  ownerOnly: boolean;
+}
+
+// Samples TMPDIR while `until` runs for files that hold the secret, and whether a directory on their path (or the
+// file itself) shuts out group and others.
+async function watchSecretFiles(root: string, until: Promise<unknown>): Promise<SecretFile[]> {
+  let done = false;
+  void until.finally(() => {
+    done = true;
+  });
+  const found = new Map<string, SecretFile>();
+  while (!done) {
+    for (const file of await filesHolding(root).catch(() => [])) {
+      let ownerOnly = false;
+      for (let at = file; at.startsWith(`${root}/`); at = path.dirname(at)) {
+        const mode = await stat(at).then(
+          (info) => info.mode & 0o077,
+          () => 0o077,
+        );
+        if (mode === 0) ownerOnly = true;
+      }
+      found.set(file, { file: path.relative(root, file), ownerOnly });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return [...found.values()];
+}
+
 describe.skipIf(!enabled)("secrets on the packer path", () => {
-  it("never appear in any process's arguments while Packer runs a long step and a long verify check", async () => {
+  it("never appear in any process's arguments, nor in a file others can read, while Packer runs a long step and a long check", async () => {
+    const build = bake(["build", "recipe.yaml", "--manifest", "bake.lineage.jsonl"]);
+    const secretFiles = watchSecretFiles(temp, build);
     const watch = await watchProcesses({
       needles: NEEDLES,
       seen: {
@@ -89,8 +122,15 @@ describe.skipIf(!enabled)("secrets on the packer path", () => {
         sleeping: /^sleep 6$/,
         provisioner: /docker exec -i ([0-9a-f]+) \/bin\/sh -c .*\/tmp\/script_/,
       },
-      until: bake(["build", "recipe.yaml", "--manifest", "bake.lineage.jsonl"]),
+      until: build,
     });
+    // Packer's variable file for the step is the one file that holds the value, in bake's private directory.
+    const files = await secretFiles;
+    expect(files.length).toBeGreaterThan(0);
+    expect(files.filter((file) => !file.ownerOnly)).toEqual([]);
+    expect(files.map((file) => file.file)).toEqual(
+      files.map(() => expect.stringMatching(/^bake-packer-bake-[^/]+\/packer-shell-vars/)),
+    );
     const { result } = watch;
     expect({ code: result.exitCode, stderr: result.stderr }).toMatchObject({ code: 0 });
     expect(watch.leaks).toEqual([]);
