@@ -75,8 +75,9 @@ export async function emitPackerTemplates(input: {
     templates.push(template as string);
     others.push(...rest);
   }
+  if (sums.length === 0) return [...templates, ...others];
   const sumsFile = path.join(outDir, SOURCES_FILE);
-  await writeFile(sumsFile, sums.length > 0 ? `${sums.join("\n")}\n` : "");
+  await writeFile(sumsFile, `${sums.join("\n")}\n`);
   return [...templates, ...others, sumsFile];
 }
 
@@ -118,7 +119,9 @@ export function describeEmitted(input: { files: readonly string[]; plan: BuildPl
   const lines = [
     `wrote ${templates.length} Packer template(s) and ${input.files.length - templates.length} file(s) beside them:`,
     ...templates.map((file) => `  ${shown(file)}`),
-    `the folder is self-contained: copy sources are inside it (checksums in ${SOURCES_FILE}), so it can be moved`,
+    input.files.some((file) => path.basename(file) === SOURCES_FILE)
+      ? `the folder is self-contained: copy sources are inside it (checksums in ${SOURCES_FILE}), so it can be moved`
+      : "the folder is self-contained (it needs no file from the recipe), so it can be moved",
     "check them with Packer alone:",
     ...command("validate"),
     "build them in order (IMAGE_ID: the image the template before it made; the verify build fails when a check fails):",
