@@ -104,7 +104,7 @@ export const COMMANDS: CommandSpec[] = [
     name: "build",
     summary: "build, verify and register an image",
     usage:
-      "bake build RECIPE [--target DRIVER] [--var NAME=VALUE]... [--var-file FILE]... [--no-cache] [--manifest PATH] [--json]",
+      "bake build RECIPE [--target DRIVER] [--var NAME=VALUE]... [--var-file FILE]... [--no-cache] [--manifest PATH] [--junit FILE] [--json]",
     examples: [
       "bake build recipe.yaml",
       "bake build recipe.yaml --var app_version=2.5.0",
@@ -115,6 +115,11 @@ export const COMMANDS: CommandSpec[] = [
       target: targetOption,
       "no-cache": { type: "boolean", description: "rebuild every layer" },
       manifest: manifestOption,
+      junit: {
+        type: "string",
+        value: "FILE",
+        description: "also write the verify checks as a JUnit XML report",
+      },
       json: { type: "boolean", description: "print one JSON event per line" },
     },
     positionals: { min: 1, max: 1 },

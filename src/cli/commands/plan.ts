@@ -5,6 +5,7 @@ import { renderPlan } from "../../plan/render.js";
 import { renderDiagnostics } from "../../recipe/diagnostics.js";
 import { canonicalJson } from "../../util/canonical-json.js";
 import { styleFor } from "../../util/style.js";
+import { annotateDiagnostics } from "../github-annotations.js";
 import type { CommandRun, OptionValues } from "../io.js";
 
 /** `bake plan RECIPE [--json] [--emit packer DIR]`: compiles a recipe and prints the plan (for people, as canonical JSON, or as Packer templates). */
@@ -26,6 +27,7 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
     varFiles: strings(values, "var-file"),
     ...(typeof values.target === "string" ? { target: values.target } : {}),
   });
+  annotateDiagnostics(io.stderr, { diagnostics: result.warnings, level: "warning", ...io });
   if (result.warnings.length > 0) {
     const style = styleFor(io.stderr, io.env, noColor);
     io.stderr.write(renderDiagnostics(result.warnings, { color: false, severity: "warning", style }));
