@@ -1,4 +1,4 @@
-import { fullMatch } from "../var-check.js";
+import { fullMatch, patternProblem } from "../var-check.js";
 import type { WrittenScalar } from "../written.js";
 import { type Rule, report } from "./context.js";
 
@@ -49,17 +49,16 @@ export const variableDefinitions: Rule = (ctx) => {
           },
         );
       } else {
-        try {
-          fullMatch(spec.pattern, "");
-        } catch (error) {
+        const problem = patternProblem(spec.pattern);
+        if (problem !== undefined) {
           report(
             ctx,
             "error",
             { path: [...path, "pattern"] },
             {
               code: "var-pattern-invalid",
-              message: `the pattern of \`${name}\` is not a valid regular expression: ${(error as Error).message.split("\n")[0]}`,
-              hint: "write a JavaScript regular expression without slashes, such as ^[0-9]+\\.[0-9]+$",
+              message: `the pattern of \`${name}\` cannot be used: ${problem}`,
+              hint: "patterns use RE2 syntax (no lookahead, lookbehind or backreferences), without slashes, such as [0-9]+\\.[0-9]+",
             },
           );
           continue;
