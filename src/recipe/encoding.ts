@@ -29,7 +29,13 @@ export function decodeUtf8(bytes: Uint8Array): { text: string } | { problem: Enc
     const bom = FOREIGN_BOMS.find((mark) => mark.bytes.every((byte, i) => bytes[i] === byte));
     if (bom) {
       return {
-        problem: { message: `the file is ${bom.name} text`, hint: SAVE_AS_UTF8, line: 1, col: 1, lineText: "" },
+        problem: {
+          message: `the file is ${bom.name} text`,
+          hint: SAVE_AS_UTF8,
+          line: 1,
+          col: 1,
+          lineText: "",
+        },
       };
     }
   }

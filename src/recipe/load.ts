@@ -1,8 +1,8 @@
 import { dirname, resolve } from "node:path";
 import { BakeError } from "../errors.js";
 import { type Diagnostic, renderDiagnostics } from "./diagnostics.js";
-import { normalizeRecipe } from "./normalize.js";
 import { decodeUtf8 } from "./encoding.js";
+import { normalizeRecipe } from "./normalize.js";
 import { MAX_RECIPE_BYTES, parseRecipeText } from "./parse.js";
 import { type ReadProblem, readSourceFile } from "./read-source.js";
 import { RULES, type RuleContext } from "./rules/index.js";
@@ -70,7 +70,8 @@ function readDiagnostic(file: string, problem: ReadProblem): Diagnostic {
       : problem.reason === "not-regular"
         ? "recipe-not-a-file"
         : "recipe-unreadable";
-  return { code, message, hint: hints[problem.reason], location: { file, line: 1, col: 1 } };
+  const location = problem.reason === "too-large" ? { location: { file, line: 1, col: 1 } } : {};
+  return { code, message, hint: hints[problem.reason], ...location };
 }
 
 /**

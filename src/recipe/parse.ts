@@ -39,7 +39,7 @@ export function parseRecipeText(text: string, file: string): ParseResult {
       diagnosticAt(source, shape.tooDeep.range?.[0] ?? 0, {
         code: "yaml-too-deep",
         message: `the recipe nests lists and mappings more than ${MAX_DEPTH} levels deep`,
-        hint: "a recipe needs a few levels; check for runaway brackets or indentation",
+        hint: TOO_DEEP_HINT,
       }),
     );
   }
@@ -86,6 +86,8 @@ export function tooLarge(file: string, size: number): Diagnostic {
   };
 }
 
+const TOO_DEEP_HINT = "a recipe needs a few levels; check for runaway brackets or indentation";
+
 interface YamlProblem {
   code: string;
   message: string;
@@ -118,6 +120,13 @@ function yamlDiagnostic(source: RecipeSource, problem: YamlProblem): Diagnostic 
       code: "yaml-missing-char",
       message: "this quoted string is never closed",
       hint: `add the closing ${quote} at the end of the value`,
+    });
+  } else if (/call stack/i.test(message)) {
+    // yaml's composer recurses and catches its own stack overflow; say what it means for a recipe.
+    return diagnosticAt(source, offset, {
+      code: "yaml-too-deep",
+      message: `the recipe nests lists and mappings more than ${MAX_DEPTH} levels deep`,
+      hint: TOO_DEEP_HINT,
     });
   } else if (/multiple documents/i.test(message)) {
     return diagnosticAt(source, offset, {

@@ -72,7 +72,13 @@ export function diagnosticAt(
   const clamped = Math.max(0, Math.min(offset, source.text.length));
   const message = clip(oneLine(diag.message));
   const hint = diag.hint === undefined ? {} : { hint: clip(oneLine(diag.hint)) };
-  return { ...diag, message, ...hint, location: locationAt(source, clamped), excerpt: excerptAt(source, clamped) };
+  return {
+    ...diag,
+    message,
+    ...hint,
+    location: locationAt(source, clamped),
+    excerpt: excerptAt(source, clamped),
+  };
 }
 
 // Messages quote the recipe's own keys and values, which YAML lets span lines; a message stays one line.

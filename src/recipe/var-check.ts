@@ -31,3 +31,9 @@ export function patternProblem(pattern: string): string | undefined {
     return (message.split("\n")[0] ?? message).replace(/^error parsing regexp: /, "");
   }
 }
+
+/** Why a variable value with a NUL character is refused: no environment variable, argument or path can hold one. */
+export const NUL_REASON =
+  "contains a NUL character (\\0), which no environment variable, argument or path can hold";
+/** How to do without the NUL. */
+export const NUL_HINT = "remove the NUL; put binary data in a file next to the recipe and `copy` it";

@@ -1,4 +1,4 @@
-import { fullMatch, patternProblem } from "../var-check.js";
+import { fullMatch, NUL_HINT, NUL_REASON, patternProblem } from "../var-check.js";
 import type { WrittenScalar } from "../written.js";
 import { type Rule, report } from "./context.js";
 
@@ -64,6 +64,14 @@ export const variableDefinitions: Rule = (ctx) => {
           continue;
         }
       }
+    }
+    if (typeof spec.default === "string" && spec.default.includes("\0")) {
+      report(
+        ctx,
+        "error",
+        { path: [...path, "default"] },
+        { code: "var-default-nul", message: `the default of \`${name}\` ${NUL_REASON}`, hint: NUL_HINT },
+      );
     }
     if (spec.default !== undefined && !wrongType(spec.default)) {
       if (spec.enum && !spec.enum.includes(spec.default)) {
