@@ -9,7 +9,7 @@ import { commandHelp, overviewHelp } from "./help.js";
 import type { CommandIO, CommandRun } from "./io.js";
 
 /** How long a command has, after SIGINT or SIGTERM, to clean up and return before bake exits 130 anyway. */
-export const INTERRUPT_GRACE_MS = 1000;
+export const INTERRUPT_GRACE_MS = 600;
 /** How long the grace stretches while processes or connections are still open (cleanup is likely under way). */
 export const CLEANUP_GRACE_MS = 30_000;
 /** The exit code when stdout or stderr is closed under bake (`bake show --json | head`): 128 + SIGPIPE, as a Unix tool. */
@@ -24,11 +24,15 @@ export async function main(argv: string[], io?: Partial<CommandIO>): Promise<num
   const controller = new AbortController();
   let outputClosed = false;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (controller.signal.aborted) process.exit(outputClosed ? EXIT_OUTPUT_CLOSED : ExitCode.Interrupted);
+    // A second Ctrl-C means "now".
+    if (controller.signal.aborted) dieBy(signal);
     controller.abort(
       new BakeError({ code: "interrupted", message: `interrupted by ${signal}`, exitCode: 130 }),
     );
-    armWatchdog(ExitCode.Interrupted);
+    armWatchdog(() => {
+      (io?.stderr ?? process.stderr).write(`error: interrupted by ${signal}\n`);
+      dieBy(signal);
+    });
   };
   // A reader that goes away (`| head`) closes the pipe: end the command quietly, as a Unix tool would.
   const onOutputError = () => {
@@ -36,7 +40,7 @@ export async function main(argv: string[], io?: Partial<CommandIO>): Promise<num
     outputClosed = true;
     if (!controller.signal.aborted) {
       controller.abort(new BakeError({ code: "output-closed", message: "output closed", exitCode: 141 }));
-      armWatchdog(EXIT_OUTPUT_CLOSED);
+      armWatchdog(() => process.exit(EXIT_OUTPUT_CLOSED));
     }
   };
   if (ownSignal) {
@@ -75,18 +79,27 @@ let watchdog: NodeJS.Timeout | undefined;
 
 // After an interrupt, a command stuck in a read or an await that ignores the signal must not keep bake alive.
 // Cleanup gets its chance: while child processes or connections are open, the grace stretches, up to a cap.
-function armWatchdog(code: number): void {
+function armWatchdog(exit: () => void): void {
   if (watchdog !== undefined) return;
   const started = Date.now();
   const check = () => {
-    const elapsed = Date.now() - started;
-    if (elapsed < CLEANUP_GRACE_MS && cleanupUnderWay()) {
+    if (Date.now() - started < CLEANUP_GRACE_MS && cleanupUnderWay()) {
       watchdog = setTimeout(check, 250);
       return;
     }
-    process.exit(code);
+    exit();
   };
   watchdog = setTimeout(check, INTERRUPT_GRACE_MS);
+}
+
+// Die of the signal itself, as a Unix tool interrupted by it does (the shell shows 130 for SIGINT, 143 for
+// SIGTERM). process.exit() would not do: it waits for the thread pool, and a thread stuck in open() or read()
+// on a FIFO or a dead mount never returns.
+function dieBy(signal: NodeJS.Signals): void {
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
+  // The default action is immediate; if something still catches the signal, do not linger.
+  setTimeout(() => process.kill(process.pid, "SIGKILL"), 500).unref();
 }
 
 function cleanupUnderWay(): boolean {

@@ -87,11 +87,11 @@ function oneLine(text: string): string {
 }
 
 /** Longest message or hint kept whole; a longer one (quoting a huge value) keeps its start and end. */
-export const MAX_MESSAGE = 300;
+export const MAX_MESSAGE = 200;
 
 function clip(text: string): string {
   if (text.length <= MAX_MESSAGE) return text;
-  return `${text.slice(0, MAX_MESSAGE - 80)} … ${text.slice(-70)}`;
+  return `${text.slice(0, MAX_MESSAGE - 60)} … ${text.slice(-50)}`;
 }
 
 /** The YAML node at `path` (or the deepest one found on the way) and the key node that introduced it. */

@@ -1,0 +1,76 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { readdir, stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+
+/** The repository root, where `bin/bake.js` and `dist/` live. */
+export const repo = resolve(import.meta.dirname, "../..");
+/** The compiled CLI a user runs. */
+export const bakeBin = join(repo, "bin/bake.js");
+
+async function newestMtime(dir: string): Promise<number> {
+  let newest = 0;
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) newest = Math.max(newest, (await stat(join(entry.parentPath, entry.name))).mtimeMs);
+  }
+  return newest;
+}
+
+/** Build `dist/` when a source is newer, so regression tests run the CLI as shipped. */
+export async function ensureBuilt(): Promise<void> {
+  const built = await stat(join(repo, "dist/cli/main.js")).catch(() => undefined);
+  if (built === undefined || built.mtimeMs < (await newestMtime(join(repo, "src")))) {
+    await promisify(execFile)("npm", ["run", "build"], { cwd: repo }).catch(() => undefined);
+  }
+  // Not "fresh" again: in a shared working tree, sources may change while tsc runs.
+  await stat(join(repo, "dist/cli/main.js"));
+}
+
+/** What a finished `bake` process left: its exit code (or signal), output, and how long it ran. */
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/**
+ * Start the compiled CLI as a separate process. `nodeArgs` go before `bin/bake.js` (such as `--import`).
+ * `done` resolves when it exits; a process still running after `timeoutMs` is killed (and `done` says so).
+ */
+export function spawnBake(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string | undefined>; nodeArgs?: string[]; timeoutMs?: number },
+): { child: ChildProcess; done: Promise<CliRun> } {
+  const started = Date.now();
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), bakeBin, ...args], {
+    cwd: options.cwd,
+    env: options.env ?? { PATH: process.env.PATH, CI: "true", NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 30_000);
+  const done = new Promise<CliRun>((finish) => {
+    child.once("close", (code, signal) => {
+      clearTimeout(timer);
+      finish({ code, signal, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+  return { child, done };
+}
+
+/** Run the compiled CLI to completion. */
+export function runBake(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string | undefined>; timeoutMs?: number },
+): Promise<CliRun> {
+  return spawnBake(args, options).done;
+}
