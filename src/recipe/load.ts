@@ -3,7 +3,7 @@ import { BakeError } from "../errors.js";
 import { type Diagnostic, renderDiagnostics } from "./diagnostics.js";
 import { decodeUtf8 } from "./encoding.js";
 import { normalizeRecipe } from "./normalize.js";
-import { MAX_RECIPE_BYTES, parseRecipeText } from "./parse.js";
+import { MAX_RECIPE_BYTES, parseRecipeText, tooLarge } from "./parse.js";
 import { type ReadProblem, readSourceFile } from "./read-source.js";
 import { RULES, type RuleContext } from "./rules/index.js";
 import { schemaDiagnostics } from "./schema/errors.js";
@@ -63,7 +63,12 @@ function readDiagnostic(file: string, problem: ReadProblem): Diagnostic {
     "too-large": "move large content into files next to the recipe and use `copy`",
     unreadable: "pass the path of a recipe file; `bake init` writes one",
   };
-  const message = problem.reason === "missing" ? `no recipe at ${file}` : problem.message;
+  const message =
+    problem.reason === "missing"
+      ? `no recipe at ${file}`
+      : problem.reason === "too-large"
+        ? tooLarge(file, problem.size ?? MAX_RECIPE_BYTES + 1).message
+        : problem.message;
   const code =
     problem.reason === "too-large"
       ? "recipe-too-large"

@@ -6,6 +6,8 @@ export interface ReadProblem {
   /** `missing`, `directory`, `not-regular`, `too-large` or `unreadable`. */
   reason: "missing" | "directory" | "not-regular" | "too-large" | "unreadable";
   message: string;
+  /** For `too-large`: the size found, in bytes. */
+  size?: number;
 }
 
 // Reads happen in chunks so an abort is noticed between them and a huge file never fills memory.
@@ -72,7 +74,7 @@ function openProblem(shown: string, code: string | undefined): ReadProblem {
 
 function tooLarge(shown: string, limit: number, size: number): ReadProblem {
   const over = size > limit + 1 ? `: ${size} bytes` : "";
-  return { reason: "too-large", message: `${shown} is more than ${limit} bytes (the limit)${over}` };
+  return { reason: "too-large", message: `${shown} is more than ${limit} bytes (the limit)${over}`, size };
 }
 
 function kindOf(info: Stats): string {
