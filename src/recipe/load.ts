@@ -142,7 +142,7 @@ function byPosition(a: Diagnostic, b: Diagnostic): number {
  */
 export async function loadRecipeOrThrow(
   file: string,
-  options: { cwd?: string } = {},
+  options: { cwd?: string; signal?: AbortSignal } = {},
 ): Promise<{ recipe: Recipe; warnings: Diagnostic[] }> {
   const result = await loadRecipe(file, options);
   if (result.recipe === undefined || result.errors.length > 0) {

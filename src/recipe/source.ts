@@ -71,7 +71,7 @@ export function diagnosticAt(
 ): Diagnostic {
   const clamped = Math.max(0, Math.min(offset, source.text.length));
   const message = clip(oneLine(diag.message));
-  const hint = diag.hint === undefined ? {} : { hint: clip(oneLine(diag.hint)) };
+  const hint = diag.hint === undefined ? {} : { hint: clip(oneLine(diag.hint), MAX_HINT) };
   return {
     ...diag,
     message,
@@ -86,12 +86,14 @@ function oneLine(text: string): string {
   return text.replace(/\r\n|\r|\n/g, "\\n");
 }
 
-/** Longest message or hint kept whole; a longer one (quoting a huge value) keeps its start and end. */
+/** Longest message kept whole; a longer one (quoting a huge value) keeps its start and end. */
 export const MAX_MESSAGE = 200;
+/** Longest hint kept whole (hints quote the schema's descriptions, which run longer). */
+export const MAX_HINT = 500;
 
-function clip(text: string): string {
-  if (text.length <= MAX_MESSAGE) return text;
-  return `${text.slice(0, MAX_MESSAGE - 60)} … ${text.slice(-50)}`;
+function clip(text: string, max = MAX_MESSAGE): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, max - 60)} … ${text.slice(-50)}`;
 }
 
 /** The YAML node at `path` (or the deepest one found on the way) and the key node that introduced it. */

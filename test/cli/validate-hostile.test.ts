@@ -58,6 +58,35 @@ describe("variable patterns", () => {
   });
 });
 
+describe("the schema's own patterns", () => {
+  test("answer long adversarial values for names, labels, durations, modes, owners and URLs at once", async () => {
+    const n = 60_000;
+    const recipe = await write(
+      "patterns.yaml",
+      [
+        "apiVersion: bake/v1",
+        `name: ${"a".repeat(n)}!`,
+        "from: scratch",
+        `labels: { "${"a".repeat(n)}": "${"a-".repeat(n / 2)}!" }`,
+        "layers:",
+        `  - name: ${"a-".repeat(n / 2)}!`,
+        "    steps:",
+        "      - run: echo hi",
+        `        timeout: "${"1.1s".repeat(n / 4)}x"`,
+        `      - copy: { from: a, to: /x, mode: "${"0".repeat(n)}", owner: "${"a".repeat(n)}:${"a".repeat(n)}!" }`,
+        "verify:",
+        `  - http: { url: "${"h".repeat(n)}" }`,
+        `    interval: "${"1".repeat(n)}x"`,
+        "",
+      ].join("\n"),
+    );
+    const run = await bake(["validate", recipe]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("(9 errors)");
+    expect(run.ms).toBeLessThan(3000);
+  });
+});
+
 describe("files that are not regular files", () => {
   test("a FIFO given as the recipe or as a --var-file is refused at once, exit 2", async () => {
     execFileSync("mkfifo", [join(dir, "pipe.yaml")]);
