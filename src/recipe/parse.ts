@@ -148,9 +148,11 @@ function openingQuote(source: RecipeSource, offset: number, quote: string): numb
   return index === -1 ? offset : index;
 }
 
-// One walk with an explicit stack (a recursive one overflows on a 5,000-deep document): finds the first node
-// nested deeper than MAX_DEPTH and every key that is a collection.
-function checkShape(root: unknown): { tooDeep?: Node; collectionKeys: Node[] } {
+/**
+ * One walk with an explicit stack (a recursive one overflows on a 5,000-deep document): finds the first node
+ * nested deeper than {@link MAX_DEPTH} and every key that is a collection.
+ */
+export function checkShape(root: unknown): { tooDeep?: Node; collectionKeys: Node[] } {
   const collectionKeys: Node[] = [];
   const stack: { node: unknown; depth: number }[] = [{ node: root, depth: 1 }];
   for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {

@@ -1,6 +1,6 @@
 import { BakeError } from "../errors.js";
 import { decodeUtf8 } from "./encoding.js";
-import { MAX_RECIPE_BYTES } from "./parse.js";
+import { checkShape, MAX_DEPTH, MAX_RECIPE_BYTES } from "./parse.js";
 import { readSourceFile } from "./read-source.js";
 import { formatExcerpt } from "./source.js";
 
@@ -47,6 +47,14 @@ export async function readVarFile(
   const { parseDocument } = await import("./yaml.js");
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true, logLevel: "error" });
   const [problem] = doc.errors;
+  const tooDeep = problem === undefined ? checkShape(doc.contents).tooDeep : undefined;
+  if ((problem && /call stack/i.test(problem.message)) || tooDeep) {
+    throw new BakeError({
+      code: "var-file-invalid",
+      message: `${shown} nests lists and mappings more than ${MAX_DEPTH} levels deep`,
+      hint: "a var file holds NAME: VALUE lines, one level deep",
+    });
+  }
   if (problem) {
     throw new BakeError({
       code: "var-file-invalid",

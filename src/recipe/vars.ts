@@ -86,7 +86,7 @@ export async function collectVars(recipe: Recipe, sources: VarSources): Promise<
     problems.push({
       name,
       missing: false,
-      message: `${origin} sets \`${name}\`, which the recipe does not declare`,
+      message: `${origin} sets \`${name.length > 80 ? `${name.slice(0, 60)}…` : name}\`, which the recipe does not declare`,
       hint: guess
         ? `did you mean \`${guess}\`?`
         : declared.length > 0

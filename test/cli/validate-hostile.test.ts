@@ -167,6 +167,21 @@ describe("resource bounds", () => {
     expect(excerpt.slice(caret.indexOf("^"))).toMatch(/^Bad: 3/);
   });
 
+  test("a deeply nested var file or a huge unknown name gets a short, clear error", async () => {
+    await write("ok.yaml", `${HEAD}vars:\n  v: { type: string }\n${LAYERS}`);
+    await write("deep-vars.yaml", `v: ${"[".repeat(3000)}${"]".repeat(3000)}\n`);
+    await write("long-name.yaml", `${"x".repeat(1000)}: 1\n`);
+    const deep = await bake(["validate", "ok.yaml", "--var-file", "deep-vars.yaml"]);
+    expect(deep.code).toBe(2);
+    expect(deep.stderr).toContain("deep-vars.yaml nests lists and mappings more than 64 levels deep");
+    const long = await bake(["validate", "ok.yaml", "--var-file", "long-name.yaml"]);
+    expect(long.code).toBe(2);
+    expect(long.stderr).toContain(
+      `long-name.yaml sets \`${"x".repeat(60)}…\`, which the recipe does not declare`,
+    );
+    expect(long.stderr.length).toBeLessThan(400);
+  });
+
   test("a var file over 1 MiB is refused before it is read", async () => {
     await write("ok.yaml", `${HEAD}${LAYERS}`);
     await writeFile(join(dir, "big.yaml"), Buffer.alloc(50 * 1024 * 1024, 0x20));
