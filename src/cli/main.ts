@@ -8,7 +8,10 @@ import { COMMANDS, type CommandSpec, findCommand } from "./commands.js";
 import { commandHelp, overviewHelp } from "./help.js";
 import type { CommandIO, CommandRun } from "./io.js";
 
-/** How long a command has, after SIGINT or SIGTERM, to clean up and return before bake exits 130 anyway. */
+/**
+ * How long a command has, after SIGINT or SIGTERM (or a closed stdout), to clean up and return before bake dies of
+ * the signal anyway (the shell shows 130 for SIGINT).
+ */
 export const INTERRUPT_GRACE_MS = 600;
 /** How long the grace stretches while processes or connections are still open (cleanup is likely under way). */
 export const CLEANUP_GRACE_MS = 30_000;
@@ -40,7 +43,7 @@ export async function main(argv: string[], io?: Partial<CommandIO>): Promise<num
     outputClosed = true;
     if (!controller.signal.aborted) {
       controller.abort(new BakeError({ code: "output-closed", message: "output closed", exitCode: 141 }));
-      armWatchdog(() => process.exit(EXIT_OUTPUT_CLOSED));
+      armWatchdog(() => dieBy("SIGPIPE"));
     }
   };
   if (ownSignal) {
@@ -97,6 +100,11 @@ function armWatchdog(exit: () => void): void {
 // on a FIFO or a dead mount never returns.
 function dieBy(signal: NodeJS.Signals): void {
   process.removeAllListeners(signal);
+  // Once its last listener goes, libuv restores a signal's default action; for SIGPIPE, which Node ignores from
+  // the start, adding and removing one listener is what restores it.
+  const reset = () => {};
+  process.on(signal, reset);
+  process.off(signal, reset);
   process.kill(process.pid, signal);
   // The default action is immediate; if something still catches the signal, do not linger.
   setTimeout(() => process.kill(process.pid, "SIGKILL"), 500).unref();
