@@ -77,7 +77,16 @@ function resolveInLineage(
     );
   }
   const channelTarget = state.channels.get(parts.lineage)?.get(rest);
-  if (channelTarget) return state.byId.get(channelTarget) as ImageRecord;
+  if (channelTarget) {
+    const target = state.byId.get(channelTarget);
+    if (target) return target;
+    throw notFound(
+      path,
+      parts.ref,
+      `${parts.lineage}@${rest} points at ${shortId(channelTarget)}, which is not in the manifest (its line was removed)`,
+      "run `bake fsck`, and restore the removed line from git or a backup",
+    );
+  }
   for (let i = images.length - 1; i >= 0; i--) {
     if ((images[i] as ImageRecord).version === rest) return images[i] as ImageRecord;
   }
