@@ -80,7 +80,7 @@ export class ChainVerifier {
         line: 1,
         code: "unlinked",
         message:
-          "line 2 does not chain to the header: the header (line 1) was edited, or the first record was removed or moved",
+          "line 1 (the header) is not the one line 2 chains to: the header was edited, or the first record was removed or moved",
       };
     }
     const before = this.previous ? editedReason(this.previous) : undefined;

@@ -1,3 +1,7 @@
+import { execFile, spawnSync } from "node:child_process";
+import { readdir, stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
 import { main } from "../../src/cli/main.js";
 import { openManifest } from "../../src/manifest/manifest.js";
 import { buildFleet, tempManifest } from "./helpers.js";
@@ -32,4 +36,34 @@ export async function fleetDir() {
   const manifest = await openManifest(path, { env: {} });
   const records = await buildFleet(manifest);
   return { dir, path, manifest, ...records };
+}
+
+const repo = resolve(import.meta.dirname, "../..");
+
+/** Builds `dist/` when a source file is newer than it, so tests of the compiled CLI test the current sources. */
+export async function ensureBuilt(): Promise<void> {
+  const built = await stat(join(repo, "dist/cli/main.js")).catch(() => undefined);
+  let newest = 0;
+  for (const entry of await readdir(join(repo, "src"), { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) newest = Math.max(newest, (await stat(join(entry.parentPath, entry.name))).mtimeMs);
+  }
+  if (built === undefined || built.mtimeMs < newest) {
+    await promisify(execFile)("npm", ["run", "build"], { cwd: repo }).catch(() => undefined);
+  }
+}
+
+/** Runs the compiled `bin/bake.js ARGS` as a separate process, as a user would, with no colour. */
+export function runCompiled(args: string[], options: { cwd: string; env?: Record<string, string> }): BakeRun {
+  const result = spawnSync(process.execPath, [join(repo, "bin/bake.js"), ...args], {
+    cwd: options.cwd,
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: process.env.HOME ?? "/tmp",
+      NO_COLOR: "1",
+      ...options.env,
+    },
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
