@@ -188,6 +188,9 @@ describe("a manifest edited by hand", () => {
     writeFileSync(fleet.path, original);
     const promoted = runCompiled(["promote", "web#1", "prod"], { cwd: fleet.dir });
     expect(promoted.code, promoted.stderr).toBe(0);
+    writeFileSync(join(fleet.dir, "recipe.yaml"), RECIPE);
+    const built = runCompiled(["build", "recipe.yaml"], { cwd: fleet.dir });
+    expect(built.code, built.stderr).toBe(0);
     const next = await (await openManifest(fleet.path, { env: {} })).register(
       imageInput({ lineage: "web", parent: { record: fleet.base3.id } }),
     );
