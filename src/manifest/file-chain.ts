@@ -33,7 +33,7 @@ export function verifyFileChain(path: string, fd: number, end: number): FileChai
   const before = fileIdentity(fstatSync(fd, { bigint: true }));
   const checkpoint = readCheckpoint(path);
   if (checkpoint && checkpoint.end === end && sameIdentity(checkpoint.file, before)) {
-    // The last line is re-hashed anyway: it is cheap, and catches even an edit the clock could not tell apart.
+    // The last line is re-hashed anyway: it is cheap, and catches an edit of it even within one tick of the clock.
     if (lastLineDigest(fd, end) === checkpoint.lastLineHash) {
       return { lines: checkpoint.lines, lastLineHash: checkpoint.lastLineHash, via: "checkpoint" };
     }

@@ -4,7 +4,7 @@ import { BakeError } from "../errors.js";
 import { pick } from "../util/pick.js";
 import { bakeVersion } from "../version.js";
 import type { Ancestry, Manifest, OpenOptions } from "./api.js";
-import { appendLine, createIfMissing, type WriteContext } from "./append.js";
+import { appendLine, chainBrokenError, createIfMissing, type WriteContext } from "./append.js";
 import { ciInfo } from "./ci.js";
 import { verifyFileChain } from "./file-chain.js";
 import { parseHeader } from "./format.js";
@@ -139,6 +139,7 @@ export class ManifestFile implements Manifest {
   }
 
   async register(input: NewRecord): Promise<ImageRecord> {
+    this.refuseBrokenChain();
     checkNewRecord(input);
     const validate = await lineValidator();
     const createdAt = this.now();
@@ -167,6 +168,8 @@ export class ManifestFile implements Manifest {
   }
 
   async appendEvent(input: NewEvent): Promise<ManifestEvent> {
+    // Before the rules, which would judge the event by lines that may have been edited.
+    this.refuseBrokenChain();
     checkEvent(this.state(), input);
     const validate = await lineValidator();
     const at = this.now();
@@ -183,6 +186,12 @@ export class ManifestFile implements Manifest {
       });
       return serialize(body, "event", validate);
     })) as ManifestEvent;
+  }
+
+  // An early refusal, with the same error the locked append gives (which remains the one that counts).
+  private refuseBrokenChain(): void {
+    const { problem } = this.integrity();
+    if (problem) throw chainBrokenError(this.path, problem);
   }
 
   // Appends under the lock, after catching the index up with what others wrote; then adds the line to the index.
