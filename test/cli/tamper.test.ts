@@ -186,6 +186,9 @@ describe("a manifest edited by hand", () => {
       message: expect.stringContaining("line 9 was edited"),
     });
     writeFileSync(fleet.path, original);
+    const shown = runCompiled(["show", "web#1", "--json"], { cwd: fleet.dir });
+    expect(shown.stderr).toBe("");
+    expect(JSON.parse(shown.stdout)).toMatchObject({ intact: true });
     const promoted = runCompiled(["promote", "web#1", "prod"], { cwd: fleet.dir });
     expect(promoted.code, promoted.stderr).toBe(0);
     writeFileSync(join(fleet.dir, "recipe.yaml"), RECIPE);
