@@ -1,6 +1,8 @@
 import { BakeError } from "../../errors.js";
 import { bakeVersion } from "../../version.js";
 import type { Ancestry, Manifest, OpenOptions } from "../api.js";
+import { chainBrokenError } from "../append.js";
+import { ChainVerifier } from "../chain.js";
 import { ciInfo } from "../ci.js";
 import { headerLine, parseHeader } from "../format.js";
 import { digest } from "../hash.js";
@@ -14,6 +16,7 @@ import type {
   HistoryOptions,
   ImageRecord,
   ImageStatus,
+  Integrity,
   LineageHistory,
   ManifestEvent,
   ManifestHeader,
@@ -45,6 +48,9 @@ export class StoreManifest implements Manifest {
   // Images and events only, for histories: several times cheaper to build than the full index, as for files.
   private imagesOnly: Loaded | undefined;
   private headerSeen: ManifestHeader | undefined;
+  // The hash chain, verified incrementally: lines are fed to it once, when integrity is first asked after they came.
+  private verifier = new ChainVerifier();
+  private verifiedChunks = 0;
   private lastLine: string | undefined;
   private tip: StoreTip = { count: 0, token: "" };
 
@@ -125,6 +131,19 @@ export class StoreManifest implements Manifest {
     return this.state().servers.get(name);
   }
 
+  integrity(): Integrity {
+    for (; this.verifiedChunks < this.chunks.length; this.verifiedChunks++) {
+      const chunk = this.chunks[this.verifiedChunks] as Buffer;
+      for (let start = 0; start < chunk.length; ) {
+        const end = chunk.indexOf(0x0a, start);
+        this.verifier.push(chunk.subarray(start, end));
+        start = end + 1;
+      }
+    }
+    const problem = this.verifier.finish();
+    return problem ? { intact: false, problem } : { intact: true };
+  }
+
   // Stores hold whole lines only: a write is a row or a commit, never half of one.
   tornTail(): TornTail | undefined {
     return undefined;
@@ -136,12 +155,15 @@ export class StoreManifest implements Manifest {
     this.full = undefined;
     this.imagesOnly = undefined;
     this.headerSeen = undefined;
+    this.verifier = new ChainVerifier();
+    this.verifiedChunks = 0;
     this.lastLine = undefined;
     this.tip = { count: 0, token: "" };
     this.take(read.lines, read.tip);
   }
 
   async register(input: NewRecord): Promise<ImageRecord> {
+    this.refuseBrokenChain();
     checkNewRecord(input);
     const validate = await lineValidator();
     const createdAt = this.now();
@@ -168,6 +190,8 @@ export class StoreManifest implements Manifest {
   }
 
   async appendEvent(input: NewEvent): Promise<ManifestEvent> {
+    // Before the rules, which would judge the event by lines that may have been edited.
+    this.refuseBrokenChain();
     checkEvent(this.state(), input);
     const validate = await lineValidator();
     const at = this.now();
@@ -201,6 +225,8 @@ export class StoreManifest implements Manifest {
     for (let attempt = 0; ; attempt++) {
       // Catch up first: a long build composes on a tip read minutes ago, and a stale tip only buys a lost race.
       await this.catchUp();
+      // What others appended since is trusted no more than what was there: the chain is checked on every attempt.
+      this.refuseBrokenChain();
       this.refuseDamaged();
       const header =
         this.tip.count === 0 ? [headerLine({ createdAt: this.now(), bakeVersion: bakeVersion() })] : [];
@@ -260,9 +286,20 @@ export class StoreManifest implements Manifest {
     if (!this.full) {
       this.full = emptyLoaded();
       appendLines(this.full, Buffer.concat(this.chunks), this.path);
-      this.chunks = [Buffer.concat(this.chunks)];
     }
     return this.full.state;
+  }
+
+  // The manifest's own refusal of a broken chain, with a hint for a store (there is no file to `git diff`).
+  private refuseBrokenChain(): void {
+    const { problem } = this.integrity();
+    if (!problem) return;
+    const error = chainBrokenError(this.path, problem);
+    throw new BakeError({
+      code: error.code,
+      message: error.message,
+      hint: `run \`bake fsck --manifest ...\` to see every problem, then restore line ${problem.line} as bake wrote it from a backup (or, for git, the branch's history); bake never repairs a store itself`,
+    });
   }
 
   private refuseDamaged(): void {

@@ -7,6 +7,7 @@ import { buildFleet } from "../helpers.js";
 import { bake } from "./bake-cli.js";
 import { bareRemote, refuseEveryPush } from "./git-remote.js";
 import { startCluster, TEST_PG_PASSWORD, type TestCluster } from "./postgres-cluster.js";
+import { type StoreKind, storeKinds } from "./store-kinds.js";
 
 let cluster: TestCluster;
 const cacheDir = mkdtempSync(join(tmpdir(), "bake-cli-cache-"));
@@ -74,6 +75,31 @@ describe("bake manifest init, info and copy", () => {
     expect(again.stderr).toContain("already holds a different lineage");
     rmSync(dir, { recursive: true, force: true });
   }, 180_000);
+
+  it("warns readers of a store whose chain is broken, refuses writers and lets fsck name the line", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bake-tampered-"));
+    const source = join(dir, "source.jsonl");
+    await buildFleet(await openManifest(source, { env: {} }));
+    const kind = storeKinds(() => cluster).find((each) => each.name === "postgres") as StoreKind;
+    const pg = await kind.fresh();
+    expect((await bake(["manifest", "copy", source, pg], { env })).code).toBe(0);
+    await kind.tamper(pg, 6, (text) => text.replace('"version":"2.0.0"', '"version":"6.6.6"'));
+
+    const history = await bake(["history", "web", "--manifest", pg], { env });
+    expect(history.code).toBe(0);
+    expect(history.stderr).toMatch(/^warning: postgres:\/\/postgres@.*: line 6 was edited/);
+    const promote = await bake(["promote", "web#2", "prod", "--manifest", pg], { env });
+    expect(promote.code).toBe(2);
+    expect(promote.stderr).toContain("bake will not write to a manifest whose chain is broken");
+    const fsck = await bake(["fsck", "--manifest", pg], { env });
+    expect(fsck.code).toBe(1);
+    expect(fsck.stdout).toMatch(
+      /postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\?schema=\w+:6: record [0-9a-f]{12} \(line 6\) was edited/,
+    );
+    for (const run of [history, promote, fsck])
+      expect(run.stdout + run.stderr).not.toContain(TEST_PG_PASSWORD);
+    rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
 
   it("never prints the password of a PostgreSQL URL, in output or in errors", async () => {
     const pg = `${await cluster.database("secret")}?schema=bake`;

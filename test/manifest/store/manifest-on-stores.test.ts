@@ -86,5 +86,23 @@ describe.each(storeKinds(() => cluster))("the manifest API on the $name store", 
     expect(report.problems).toContainEqual(
       expect.objectContaining({ line, code: "id-mismatch", id: fleet.web1.id }),
     );
+
+    // The manifest's own chain verification, on the store's lines: readers learn the chain is broken, writers refuse.
+    const reader = await openManifest(location, { env: {} });
+    expect(reader.integrity()).toMatchObject({ intact: false, problem: { line, code: "edited" } });
+    await expect(
+      reader.register(imageInput({ lineage: "web", parent: debianBase, seed: "after" })),
+    ).rejects.toMatchObject({
+      code: "manifest-chain-broken",
+      message: expect.stringContaining(`line ${line}`),
+    });
+    // A file is re-verified under the lock before every append. A store's lines are verified when a handle reads
+    // them (every process reads and verifies the whole chain when it opens a store), so a handle opened before an
+    // edit of an old line writes on what it verified; fsck still names the edited line.
+    if (kind.name === "file") {
+      await expect(
+        manifest.register(imageInput({ lineage: "web", parent: debianBase, seed: "stale" })),
+      ).rejects.toMatchObject({ code: "manifest-chain-broken" });
+    }
   });
 });
