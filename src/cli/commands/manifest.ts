@@ -1,4 +1,5 @@
 import { BakeError } from "../../errors.js";
+import { printable } from "../../util/printable.js";
 import type { CommandRun } from "../io.js";
 
 const SUBCOMMANDS = ["init", "copy", "info"] as const;
@@ -9,7 +10,7 @@ export const run: CommandRun = async (args, io) => {
   if (!SUBCOMMANDS.includes(sub as (typeof SUBCOMMANDS)[number])) {
     throw new BakeError({
       code: "usage",
-      message: `manifest: unknown subcommand "${sub}"`,
+      message: `manifest: unknown subcommand "${printable(sub ?? "")}"`,
       hint: "usage: bake manifest init|info [--manifest LOCATION] [--json], or bake manifest copy SRC DST",
     });
   }
