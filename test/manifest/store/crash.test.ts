@@ -40,8 +40,10 @@ describe.each(storeKinds(() => cluster).filter((kind) => kind.name !== "file"))(
               index: wave * WRITERS + index,
               count: 0,
               env: { BAKE_CACHE_DIR: cacheDir },
-              // Spread over start-up, the first reads and the write loop.
-              killAfterMs: 600 + Math.floor(Math.random() * 3000),
+              // Some land in start-up and the first reads, the others in the write loop.
+              ...(index % 2 === 0
+                ? { killAfterMs: 300 + Math.floor(Math.random() * 4000) }
+                : { killAfterAckMs: Math.floor(Math.random() * 1500) }),
             }),
           ),
         );

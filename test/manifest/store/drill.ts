@@ -12,7 +12,10 @@ export interface ChildRun {
   stderr: string;
 }
 
-/** Starts a child that registers `count` images (0: until killed) into `location`; `killAfterMs` SIGKILLs it. */
+/**
+ * Starts a child that registers `count` images (0: until killed) into `location`. `killAfterMs` SIGKILLs it that
+ * long after it starts; `killAfterAckMs` that long after its first acknowledged write (so the kill lands mid-loop).
+ */
 export function runStoreChild(options: {
   moduleDir: string;
   location: string;
@@ -20,6 +23,7 @@ export function runStoreChild(options: {
   count: number;
   env?: Record<string, string>;
   killAfterMs?: number;
+  killAfterAckMs?: number;
 }): Promise<ChildRun> {
   return new Promise((resolve) => {
     const proc = spawn(
@@ -29,7 +33,13 @@ export function runStoreChild(options: {
     );
     let stdout = "";
     let stderr = "";
-    proc.stdout.on("data", (chunk) => (stdout += chunk));
+    let ackTimer: NodeJS.Timeout | undefined;
+    proc.stdout.on("data", (chunk) => {
+      stdout += chunk;
+      if (options.killAfterAckMs !== undefined && ackTimer === undefined && stdout.includes("ack ")) {
+        ackTimer = setTimeout(() => proc.kill("SIGKILL"), options.killAfterAckMs);
+      }
+    });
     proc.stderr.on("data", (chunk) => (stderr += chunk));
     const timer =
       options.killAfterMs === undefined
@@ -37,6 +47,7 @@ export function runStoreChild(options: {
         : setTimeout(() => proc.kill("SIGKILL"), options.killAfterMs);
     proc.on("close", (code, signal) => {
       if (timer) clearTimeout(timer);
+      if (ackTimer) clearTimeout(ackTimer);
       resolve({
         code,
         signal,

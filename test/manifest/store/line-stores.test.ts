@@ -112,10 +112,12 @@ describe("the git line store", () => {
     expect(await store.read(0)).toEqual({ lines: [], tip: { count: 0, token: "" } });
     let tip = { count: 0, token: "" };
     const all: string[] = [];
-    for (let i = 0; i < SEGMENT_LINES + 3; i++) {
-      const line = JSON.stringify({ n: i });
-      all.push(line);
-      const result = await store.append([line], tip);
+    // Most of the first segment in one write, then one line per write across the segment boundary.
+    const batches = [SEGMENT_LINES - 2, 1, 1, 1, 1, 1];
+    for (const size of batches) {
+      const lines = Array.from({ length: size }, (_, i) => JSON.stringify({ n: all.length + i }));
+      all.push(...lines);
+      const result = await store.append(lines, tip);
       if (!result.ok) throw new Error(result.message);
       tip = result.tip;
     }
