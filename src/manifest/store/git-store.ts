@@ -83,6 +83,7 @@ export class GitStore implements LineStore {
       throw remoteError(fetched.stderr, this.display, "fetch");
     }
     const state = await this.stateAt(this.ref);
+    if (this.tip && state.commit !== this.tip.commit) await this.refuseRewrite(this.tip.commit, state.commit);
     await this.keepTip(state.commit);
     this.tip = state;
     const commit = state.commit;
@@ -179,6 +180,21 @@ export class GitStore implements LineStore {
   }
 
   async close(): Promise<void> {}
+
+  // The branch only ever moves forward: a tip that no longer has the one we read in its history was force-pushed,
+  // and lines this process verified (and builds on) may have been edited or dropped.
+  private async refuseRewrite(known: string, fetched: string): Promise<void> {
+    const check = await git(this.gitDir, ["merge-base", "--is-ancestor", known, fetched], {
+      allowFailure: true,
+    });
+    if (check.exitCode === 1) {
+      throw new BakeError({
+        code: "store-rewritten",
+        message: `${this.display} was rewritten: its tip ${fetched.slice(0, 12)} no longer descends from ${known.slice(0, 12)}, which this process read`,
+        hint: "a lineage branch is append-only: find who force-pushed it, restore the old tip (`git reflog` on the remote, or any clone), then run `bake fsck --manifest ...`",
+      });
+    }
+  }
 
   // Moves the shared ref `refs/bake/tip` (what the next fetch offers the remote as already here, so only new
   // objects travel) and drops this process's own fetch ref. A lost race on the shared ref is harmless.

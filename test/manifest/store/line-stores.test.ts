@@ -171,6 +171,26 @@ describe("the git line store", () => {
     rmSync(remote.dir, { recursive: true, force: true });
   });
 
+  it("refuses to go on when the branch was force-pushed to a history without the tip it read", async () => {
+    const { store, remote } = gitStore();
+    const first = await store.append(['{"bake":"manifest"}', '{"n":1}'], { count: 0, token: "" });
+    if (!first.ok) throw new Error(first.message);
+    // Someone replaces the branch with a different history.
+    const other = gitStore(bareRemote()).store;
+    const forged = await other.append(['{"bake":"manifest"}', '{"n":"forged"}'], { count: 0, token: "" });
+    if (!forged.ok) throw new Error(forged.message);
+    execFileSync("git", [
+      "--git-dir",
+      remote.repo,
+      "fetch",
+      "-q",
+      (other as unknown as { options: { remote: string } }).options.remote,
+      `+bake/lineage:bake/lineage`,
+    ]);
+    await expect(store.read(2)).rejects.toMatchObject({ code: "store-rewritten" });
+    rmSync(remote.dir, { recursive: true, force: true });
+  });
+
   it("reports a push a pre-receive hook refuses as refused, not as a conflict", async () => {
     const { store, remote } = gitStore();
     refuseEveryPush(remote.repo);
