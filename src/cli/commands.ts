@@ -101,23 +101,49 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: "build",
-    summary: "build, verify and register an image",
+    summary: "build, verify and register an image, or a whole tree of recipes in dependency order",
     usage:
-      "bake build RECIPE [--target DRIVER] [--var NAME=VALUE]... [--var-file FILE]... [--no-cache] [--manifest PATH] [--json]",
+      "bake build RECIPE|DIR|PATTERN... [--jobs N] [--fail-fast] [--outdated] [--target DRIVER] [--var NAME=VALUE]... [--var-file FILE]... [--no-cache] [--manifest PATH] [--json]",
     examples: [
       "bake build recipe.yaml",
       "bake build recipe.yaml --var app_version=2.5.0",
       "CI=1 bake build recipe.yaml --json",
+      "bake build images/ --jobs 2",
+      "bake build --outdated images/",
     ],
     options: {
       ...varOptions,
       target: targetOption,
       "no-cache": { type: "boolean", description: "rebuild every layer" },
+      jobs: {
+        type: "string",
+        value: "N",
+        description:
+          "recipes of a tree built at once (default: one per core for local, 4 for packer and gce)",
+      },
+      "fail-fast": { type: "boolean", description: "stop the whole tree at the first failure" },
+      outdated: {
+        type: "boolean",
+        description: "build only the stale recipes of a tree (see bake outdated)",
+      },
       manifest: manifestOption,
       json: { type: "boolean", description: "print one JSON event per line" },
     },
-    positionals: { min: 1, max: 1 },
+    positionals: { min: 1, max: 1000 },
     module: "build",
+  },
+  {
+    name: "outdated",
+    summary: "say which recipes' newest images are stale, and why",
+    usage: "bake outdated [DIR|RECIPE|PATTERN...] [--json]",
+    examples: [
+      "bake outdated",
+      "bake outdated images/ --json",
+      "bake outdated images/ || bake build --outdated images/",
+    ],
+    options: { ...varOptions, target: targetOption, manifest: manifestOption, json: jsonOption },
+    positionals: { min: 0, max: 1000 },
+    module: "outdated",
   },
   {
     name: "history",

@@ -10,12 +10,21 @@ import { createRedactor } from "../../run/redact.js";
 import { createReporter, reporterMode } from "../../run/reporters/index.js";
 import { styleFor } from "../../util/style.js";
 import type { CommandIO, CommandRun, OptionValues } from "../io.js";
+import { namesTree } from "../tree/load.js";
 
 /**
  * `bake build RECIPE`: plan the recipe, prepare its driver, then resolve, bake, verify and register.
  * Exit 0 when built (or up to date), 1 when a step or a check failed, 2 for bad input, 130 when interrupted.
  */
 export const run: CommandRun = async ({ positionals, values }, io) => {
+  if (
+    positionals.length !== 1 ||
+    values.outdated === true ||
+    (await namesTree(positionals[0] as string, io.cwd))
+  ) {
+    const { buildTree } = await import("./build-tree.js");
+    return buildTree(positionals, values, io);
+  }
   const file = positionals[0] as string;
   const json = values.json === true;
   const { plan, secrets, warnings } = await planRecipe(file, {
