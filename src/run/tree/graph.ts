@@ -48,7 +48,7 @@ export function buildTree(
       errors.push(
         {
           code: "tree-duplicate-lineage",
-          message: `${first.file} also builds lineage "${recipe.lineage}"`,
+          message: `${first.file} builds lineage "${recipe.lineage}", and so does ${recipe.file}`,
           ...first.at.name,
         },
         {
