@@ -79,11 +79,14 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: "plan",
     summary: "compile a recipe and show its layers, steps and digests",
-    usage: "bake plan RECIPE [--json] [--emit packer DIR]",
+    usage:
+      "bake plan RECIPE|DIR|PATTERN... [--json] [--emit packer DIR] [--matrix github|gitlab [--outdated]]",
     examples: [
       "bake plan recipe.yaml",
       "bake plan recipe.yaml --json > plan.json",
       "bake plan recipe.yaml --emit packer ./pkr",
+      "bake plan images/ --json",
+      "bake plan images/ --matrix github --outdated",
     ],
     options: {
       ...varOptions,
@@ -95,8 +98,15 @@ export const COMMANDS: CommandSpec[] = [
         description: "write driver templates (packer) to the directory given as --out",
       },
       out: { type: "string", value: "DIR", description: "directory for --emit" },
+      matrix: {
+        type: "string",
+        value: "CI",
+        description: "for a tree: write a dependency-ordered job matrix (github) or child pipeline (gitlab)",
+      },
+      outdated: { type: "boolean", description: "for a tree: keep only the stale recipes in --matrix" },
+      manifest: manifestOption,
     },
-    positionals: { min: 1, max: 2 },
+    positionals: { min: 1, max: 1000 },
     module: "plan",
   },
   {
