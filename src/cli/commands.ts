@@ -158,10 +158,20 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: "history",
     summary: "show the lineage tree",
-    usage: "bake history [LINEAGE] [--all] [--json]",
-    examples: ["bake history", "bake history web --json", "bake history --all"],
+    usage: "bake history [LINEAGE] [--all] [--json] [--format mermaid|dot]",
+    examples: [
+      "bake history",
+      "bake history web --json",
+      "bake history --all",
+      "bake history --format mermaid",
+    ],
     options: {
       all: { type: "boolean", description: "include layer records" },
+      format: {
+        type: "string",
+        value: "FORMAT",
+        description: "draw the lineage tree: mermaid (rendered by GitHub and GitLab) or dot (Graphviz)",
+      },
       manifest: manifestOption,
       json: jsonOption,
     },
