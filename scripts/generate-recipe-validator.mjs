@@ -21,6 +21,8 @@ export function generateValidatorSource(schemaText = readFileSync(schemaPath, "u
     allowUnionTypes: true,
     code: { source: true, esm: true, lines: true },
   });
+  // Strict mode refuses unknown keywords; these are the editors' (yaml-language-server, VS Code) and never validate.
+  ajv.addVocabulary(EDITOR_KEYWORDS);
   const code = standalone(ajv, ajv.compile(withoutAnnotations(JSON.parse(schemaText))));
   // ajv's ESM output still requires its string-length helper; inline an equivalent (code points) instead.
   const inlined = code.replace(
@@ -38,7 +40,17 @@ export function generateValidatorSource(schemaText = readFileSync(schemaPath, "u
   ].join("\n");
 }
 
-const ANNOTATIONS = new Set(["title", "description", "examples", "default", "$comment"]);
+/**
+ * Keywords that only editors read: yaml-language-server and VS Code take snippets to insert and Markdown text for
+ * hovers and completions from them. They are annotations like `description`; ajv is told to accept them.
+ */
+export const EDITOR_KEYWORDS = [
+  "defaultSnippets",
+  "markdownDescription",
+  "enumDescriptions",
+  "markdownEnumDescriptions",
+];
+const ANNOTATIONS = new Set(["title", "description", "examples", "default", "$comment", ...EDITOR_KEYWORDS]);
 const SCHEMA_MAPS = new Set(["properties", "$defs", "dependentSchemas", "patternProperties"]);
 
 // Documentation keywords do not change what validates; dropping them keeps the generated module small.

@@ -113,7 +113,7 @@ export const COMMANDS: CommandSpec[] = [
     name: "build",
     summary: "build, verify and register an image, or a whole tree of recipes in dependency order",
     usage:
-      "bake build RECIPE|DIR|PATTERN... [--jobs N] [--fail-fast] [--outdated] [--target DRIVER] [--var NAME=VALUE]... [--var-file FILE]... [--no-cache] [--manifest PATH] [--json]",
+      "bake build RECIPE|DIR|PATTERN... [--jobs N] [--fail-fast] [--outdated] [--target DRIVER] [--var NAME=VALUE]... [--var-file FILE]... [--no-cache] [--manifest PATH] [--junit FILE] [--json]",
     examples: [
       "bake build recipe.yaml",
       "bake build recipe.yaml --var app_version=2.5.0",
@@ -137,6 +137,11 @@ export const COMMANDS: CommandSpec[] = [
         description: "build only the stale recipes of a tree (see bake outdated)",
       },
       manifest: manifestOption,
+      junit: {
+        type: "string",
+        value: "FILE",
+        description: "also write the verify checks as a JUnit XML report",
+      },
       json: { type: "boolean", description: "print one JSON event per line" },
     },
     positionals: { min: 1, max: 1000 },

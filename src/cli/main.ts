@@ -4,6 +4,7 @@ import { nearest } from "../util/nearest.js";
 import { styleFor } from "../util/style.js";
 import { bakeVersion } from "../version.js";
 import { COMMANDS, type CommandSpec, findCommand } from "./commands.js";
+import { annotateError } from "./github-annotations.js";
 import { commandHelp, overviewHelp } from "./help.js";
 import type { CommandIO, CommandRun } from "./io.js";
 
@@ -34,6 +35,7 @@ export async function main(argv: string[], io?: Partial<CommandIO>): Promise<num
   try {
     return await dispatch(argv, fullIO);
   } catch (error) {
+    if (isBakeError(error)) annotateError(fullIO.stderr, { error, command: argv[0], ...fullIO });
     return reportError(error, fullIO, argv.includes("--no-color"));
   } finally {
     if (ownSignal) {

@@ -29,13 +29,31 @@ export type BuildEvent =
       cached: boolean;
       durationMs: number;
       artifact?: string;
+      /** The layer stopped because the build was interrupted. Set by the runner. */
+      interrupted?: boolean;
     }
   | { type: "step-started"; layer: string; step: number; title: string }
-  | { type: "step-finished"; layer: string; step: number; ok: boolean; durationMs: number; exitCode?: number }
+  | {
+      type: "step-finished";
+      layer: string;
+      step: number;
+      ok: boolean;
+      durationMs: number;
+      exitCode?: number;
+      /** The step stopped because the build was interrupted (SIGINT/SIGTERM), not because it failed. Set by the runner. */
+      interrupted?: boolean;
+    }
   | {
       type: "output";
       stream: "stdout" | "stderr";
+      /** One line of output, without its newline; with `partial`, any piece of the stream. */
       line: string;
+      /**
+       * `line` is a piece of the stream, not a whole line: it may hold newlines and the line it ends in goes on
+       * in the next output event of the same stream. The runner joins pieces into lines (and hides secrets that
+       * straddle pieces) before any reporter sees them. @default false
+       */
+      partial?: boolean;
       layer?: string;
       step?: number;
       check?: number;
@@ -52,11 +70,21 @@ export type BuildEvent =
       attempts: number;
       durationMs: number;
       message?: string;
+      /** The check stopped because the build was interrupted. Set by the runner. */
+      interrupted?: boolean;
     }
   | { type: "registered"; recordId: string; lineage: string; version: string; build: number }
   /** Every layer was cached and an identical verified image is already registered: nothing was launched. */
   | { type: "up-to-date"; recordId: string; lineage: string; version: string; build: number }
-  | { type: "build-finished"; ok: boolean; durationMs: number; recordId?: string; error?: string };
+  | {
+      type: "build-finished";
+      ok: boolean;
+      durationMs: number;
+      recordId?: string;
+      error?: string;
+      /** The build ended because it was interrupted (SIGINT/SIGTERM; exit 130). */
+      interrupted?: boolean;
+    };
 
 /** Receives build events. `close()` flushes and restores the terminal. */
 export interface Reporter {

@@ -1,7 +1,7 @@
 import { open } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { BakeError } from "../errors.js";
-import { type Diagnostic, renderDiagnostics } from "./diagnostics.js";
+import type { Diagnostic } from "./diagnostics.js";
+import { RecipeInvalidError } from "./invalid-error.js";
 import { normalizeRecipe } from "./normalize.js";
 import { MAX_RECIPE_BYTES, parseRecipeText, tooLarge } from "./parse.js";
 import { RULES, type RuleContext } from "./rules/index.js";
@@ -128,11 +128,6 @@ export async function loadRecipeOrThrow(
 }
 
 /** The error thrown for a recipe with errors: one summary line, every diagnostic in `detail`. */
-export function recipeInvalid(file: string, errors: Diagnostic[]): BakeError {
-  const count = errors.length;
-  return new BakeError({
-    code: "recipe-invalid",
-    message: `${file}: ${count === 1 ? "1 error" : `${count} errors`} in the recipe`,
-    detail: renderDiagnostics(errors, { color: false }),
-  });
+export function recipeInvalid(file: string, errors: Diagnostic[]): RecipeInvalidError {
+  return new RecipeInvalidError(file, errors);
 }

@@ -4,6 +4,9 @@ import type { RecipePath, RecipeSource } from "./source.js";
 import type { CheckSpec, CheckTiming, LayerSpec, Recipe, StepSpec, TargetSpec, VarSpec } from "./types.js";
 import type { WrittenCheck, WrittenMode, WrittenRecipe, WrittenScalar, WrittenStep } from "./written.js";
 
+// The driver of a recipe whose `target` names none (or that has no `target`).
+const DEFAULT_DRIVER = "local";
+
 /** Defaults a check gets when the recipe leaves them out. */
 export const CHECK_DEFAULTS: CheckTiming = { retries: 0, intervalMs: 1000, timeoutMs: 30_000 };
 
@@ -13,7 +16,8 @@ export function normalizeRecipe(
   options: { source: RecipeSource; file: string; root: string },
 ): Recipe {
   const mode = (path: RecipePath, value: WrittenMode | undefined) => modeOf(options.source, path, value);
-  const { driver, ...targetOptions } = written.target ?? { driver: "local" };
+  // A target without `driver` is the local driver's, as is a recipe without `target`.
+  const { driver = DEFAULT_DRIVER, ...targetOptions } = written.target ?? {};
   const target: TargetSpec = { driver, options: targetOptions };
   const layers: LayerSpec[] = written.layers.map((layer, l) => ({
     name: layer.name,

@@ -25,6 +25,7 @@ export interface Recipe {
 
 /** The build target: a driver id and that driver's options, which the driver's `prepare()` validates. */
 export interface TargetSpec {
+  /** The driver id. @default "local" (also when the written `target` names no driver) */
   driver: string;
   options: Record<string, unknown>;
 }

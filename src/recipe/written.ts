@@ -26,8 +26,10 @@ export type WrittenScalar = string | number | boolean;
 
 export type WrittenTarget = WrittenLocalTarget | WrittenPackerTarget | WrittenGceTarget;
 
+/** The local driver's options. `driver` may be left out: `local` is the default driver. */
 export interface WrittenLocalTarget {
-  driver: "local";
+  /** @default "local" */
+  driver?: "local";
   /** @default "host" */
   network?: "host" | "none";
 }

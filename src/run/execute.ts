@@ -1,6 +1,6 @@
 import type { Artifact, Driver, DriverContext, ResolvedImage, VerifyResult } from "../drivers/driver.js";
 import type { Reporter } from "../drivers/events.js";
-import { type BakeError, BuildFailedError, ExitCode, InterruptedError, isBakeError } from "../errors.js";
+import { BakeError, BuildFailedError, ExitCode, InterruptedError, isBakeError } from "../errors.js";
 import type { ImageLayer, ImageRecord, ParentLink } from "../manifest/types.js";
 import { layerCacheKeys } from "../plan/cache-key.js";
 import type { SecretValues } from "../plan/secrets.js";
@@ -8,7 +8,7 @@ import type { BuildPlan, PlannedLayer } from "../plan/types.js";
 import { type CachedLayer, findCachedPrefix, findUpToDate, verifyDigest } from "./cache.js";
 import type { RunnerManifest } from "./manifest-port.js";
 import { type ResolvedParent, resolveParent } from "./parent.js";
-import { createRedactor, type Redactor } from "./redact.js";
+import { createRedactor, type Redactor, redactDeep } from "./redact.js";
 import { newRunId } from "./run-id.js";
 import { StepTap } from "./step-tap.js";
 
@@ -60,7 +60,8 @@ export interface ExecuteResult {
 export async function execute(plan: BuildPlan, options: ExecuteOptions): Promise<ExecuteResult> {
   const runId = options.runId ?? newRunId();
   const redact = createRedactor(options.secrets);
-  const tap = new StepTap(options.reporter);
+  // Everything, the runner's events and the driver's, passes the tap: it hides secrets before any reporter.
+  const tap = new StepTap(options.reporter, { redact, signal: options.signal });
   const ctx: DriverContext = { cwd: options.cwd, env: options.env, signal: options.signal, reporter: tap };
   const startedAt = Date.now();
   tap.emit({
@@ -302,7 +303,7 @@ function layerFailure(
   options: { layer: PlannedLayer; tap: StepTap; redact: Redactor },
 ): BakeError {
   // Bad input (exit 2, such as a sandbox the machine cannot make) passes through; failures get the layer and step.
-  if (isBakeError(error) && error.exitCode !== ExitCode.Failed) return error;
+  if (isBakeError(error) && error.exitCode !== ExitCode.Failed) return redactError(error, options.redact);
   const reason = options.redact(error instanceof Error ? error.message : String(error));
   const step = options.tap.lastStep(options.layer.name);
   const where = step
@@ -339,7 +340,7 @@ async function verifyImage(
     });
   } catch (error) {
     if (options.signal.aborted) throw interrupted(options.signal);
-    if (isBakeError(error) && error.exitCode !== ExitCode.Failed) throw error;
+    if (isBakeError(error) && error.exitCode !== ExitCode.Failed) throw redactError(error, options.redact);
     throw new BuildFailedError({
       code: "verify-failed",
       message: `verify failed: ${options.redact(error instanceof Error ? error.message : String(error))}`,
@@ -367,6 +368,23 @@ async function verifyImage(
     });
   }
   return result;
+}
+
+// A driver's bad-input error passes through with its code and exit code, but never with a secret in its words.
+function redactError(error: BakeError, redact: Redactor): BakeError {
+  const words = { message: error.message, hint: error.hint, detail: error.detail };
+  const hidden = redactDeep(words, redact);
+  if (hidden.message === words.message && hidden.hint === words.hint && hidden.detail === words.detail)
+    return error;
+  return new BakeError({
+    code: error.code,
+    message: hidden.message,
+    exitCode: error.exitCode,
+    ...(hidden.hint === undefined ? {} : { hint: hidden.hint }),
+    ...(hidden.detail === undefined ? {} : { detail: hidden.detail }),
+    ...(error.location ? { location: error.location } : {}),
+    cause: error,
+  });
 }
 
 function checkAborted(signal: AbortSignal): void {

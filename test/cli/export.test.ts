@@ -88,7 +88,8 @@ describe("bake export", () => {
     expect(output.stderr).toMatch(/-o FILE/);
     const missing = await bake(["export", `sha256:${"e".repeat(64)}`, "-o", "x.tar"], { cwd: work, env });
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/not in the local store/);
+    expect(missing.stderr).toMatch(/nothing matches "sha256:e+": bake read it as a full id/);
+    expect(missing.stderr).toMatch(/the local store .*: no image sha256:e+/);
     expect(existsSync(join(work, "x.tar"))).toBe(false);
   });
 });

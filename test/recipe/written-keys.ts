@@ -44,7 +44,7 @@ export const tables = {
     labels: false,
     retain: false,
   }),
-  local: table<WrittenLocalTarget>()({ driver: true, network: false }),
+  local: table<WrittenLocalTarget>()({ driver: false, network: false }),
   packer: table<WrittenPackerTarget>()({
     driver: true,
     builder: true,

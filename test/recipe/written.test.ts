@@ -14,7 +14,7 @@ interface Node {
   required?: string[];
   items?: Node;
   additionalProperties?: Node | boolean;
-  allOf?: { then: Node }[];
+  allOf?: { if: Node; then: Node }[];
   oneOf?: { required: string[] }[];
 }
 
@@ -26,10 +26,11 @@ const steps = props(props(schema).layers?.items).steps?.items;
 const checks = props(schema).verify?.items;
 const branch = (driver: "local" | "packer" | "gce"): Node => {
   const target = props(schema).target;
-  const found = target?.allOf?.find((b) => JSON.stringify(b).includes(`"const":"${driver}"`))?.then;
+  const found = target?.allOf?.find((b) => JSON.stringify(b.if).includes(`"const":"${driver}"`));
+  // A branch's keys are the target's plus its own; its required keys are those its `if` and `then` require.
   return {
-    properties: { ...props(target), ...props(found) },
-    required: ["driver", ...(found?.required ?? [])],
+    properties: { ...props(target), ...props(found?.then) },
+    required: [...(target?.required ?? []), ...(found?.if.required ?? []), ...(found?.then.required ?? [])],
   };
 };
 

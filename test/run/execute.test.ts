@@ -200,6 +200,23 @@ describe("execute", () => {
     expect((error as Error).message).toBe("interrupted by SIGINT");
     expect(manifest.list.filter((r) => r.kind === "image")).toEqual([]);
     expect(driver.calls).not.toContainEqual(expect.stringMatching(/^verify/));
+    // Renderers tell an interruption from a failure by these flags.
+    expect(run.reporter.ofType("layer-finished").at(-1)).toMatchObject({
+      layer: "app",
+      ok: false,
+      interrupted: true,
+    });
+    expect(run.reporter.ofType("build-finished")[0]).toMatchObject({ ok: false, interrupted: true });
+  });
+
+  it("marks nothing interrupted when a step fails on its own", async () => {
+    const driver = new RecordingDriver();
+    driver.failStep = { layer: "app", step: 0, output: ["boom"] };
+    const run = options(driver, new MemoryManifest());
+    await execute(twoLayerPlan(), run.options).catch(() => undefined);
+    const finished = [...run.reporter.ofType("step-finished"), ...run.reporter.ofType("build-finished")];
+    expect(finished.some((event) => !event.ok)).toBe(true);
+    expect(finished.every((event) => event.interrupted === undefined)).toBe(true);
   });
 
   it("builds on a lineage parent's image and records the floating reference and the exact record", async () => {
@@ -283,6 +300,24 @@ describe("execute", () => {
     expect((error as Error).message).toBe(
       'layer "runtime", step 1 (run: install) failed: timed out after 5s',
     );
+  });
+
+  it("hides secrets in a driver's bad-input error, keeping its code and exit code", async () => {
+    const driver = new RecordingDriver();
+    driver.bake = async () => {
+      throw new BakeError({
+        code: "sandbox-setup",
+        message: `cannot mount with option ${secrets.token}`,
+        hint: `drop ${secrets.token}`,
+      });
+    };
+    const error = await execute(twoLayerPlan(), options(driver, new MemoryManifest()).options).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(BakeError);
+    expect(error).toMatchObject({ code: "sandbox-setup", exitCode: 2 });
+    expect((error as BakeError).message).toBe("cannot mount with option ***");
+    expect((error as BakeError).hint).toBe("drop ***");
   });
 
   it("keeps a driver's own hint when a layer fails, such as a quota error", async () => {

@@ -5,10 +5,12 @@ import { openManifest } from "../../manifest/manifest.js";
 import type { ImageRecord } from "../../manifest/types.js";
 import { planRecipe } from "../../plan/plan-recipe.js";
 import { renderDiagnostics } from "../../recipe/diagnostics.js";
+import { type CiOutputs, createCiOutputs } from "../../run/ci/outputs.js";
 import { type ExecuteResult, execute } from "../../run/execute.js";
 import { createRedactor } from "../../run/redact.js";
-import { createReporter, reporterMode } from "../../run/reporters/index.js";
+import { createReporter, fanOut, reporterMode } from "../../run/reporters/index.js";
 import { styleFor } from "../../util/style.js";
+import { annotateDiagnostics } from "../github-annotations.js";
 import type { CommandIO, CommandRun, OptionValues } from "../io.js";
 import { namesTree } from "../tree/load.js";
 
@@ -16,7 +18,8 @@ import { namesTree } from "../tree/load.js";
  * `bake build RECIPE`: plan the recipe, prepare its driver, then resolve, bake, verify and register.
  * Exit 0 when built (or up to date), 1 when a step or a check failed, 2 for bad input, 130 when interrupted.
  */
-export const run: CommandRun = async ({ positionals, values }, io) => {
+export const run: CommandRun = async (args, io) => {
+  const { positionals, values } = args;
   if (
     positionals.length !== 1 ||
     values.outdated === true ||
@@ -25,6 +28,26 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
     const { buildTree } = await import("./build-tree.js");
     return buildTree(positionals, values, io);
   }
+  const ci = await createCiOutputs({
+    recipe: args.positionals[0] as string,
+    ...(typeof args.values.junit === "string" ? { junit: args.values.junit } : {}),
+    env: io.env,
+    cwd: io.cwd,
+    warn: (message) => io.stderr.write(`warning: ${message}\n`),
+  });
+  try {
+    return await build(args, io, ci);
+  } catch (error) {
+    await ci.failed(error);
+    throw error;
+  }
+};
+
+async function build(
+  { positionals, values }: Parameters<CommandRun>[0],
+  io: CommandIO,
+  ci: CiOutputs,
+): Promise<number> {
   const file = positionals[0] as string;
   const json = values.json === true;
   const { plan, secrets, warnings } = await planRecipe(file, {
@@ -37,6 +60,8 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
   });
   const color = Boolean(io.stderr.isTTY) && (io.env.NO_COLOR ?? "") === "" && values["no-color"] !== true;
   if (warnings.length > 0) io.stderr.write(renderDiagnostics(warnings, { color, severity: "warning" }));
+  annotateDiagnostics(io.stderr, { diagnostics: warnings, level: "warning", ...io });
+  ci.planned(plan, secrets);
 
   const driver = await loadDriver(plan.target.driver);
   const prepared = driver.prepare(plan.target);
@@ -58,11 +83,14 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
     }),
     { create: true, env: io.env },
   );
-  const reporter = await createReporter({
-    mode: reporterMode({ json, out: io.stdout, env: io.env }),
-    out: io.stdout,
-    secrets,
-  });
+  const reporter = fanOut(
+    await createReporter({
+      mode: reporterMode({ json, out: io.stdout, env: io.env }),
+      out: io.stdout,
+      secrets,
+    }),
+    ci.reporter,
+  );
   let result: ExecuteResult;
   try {
     result = await execute(plan, {
@@ -78,10 +106,11 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
   } finally {
     await reporter.close();
   }
+  await ci.succeeded(result, (id) => manifest.ancestry(id));
   const redact = createRedactor(secrets);
   io.stdout.write(redact(json ? resultJson(result) : resultText(result.record, result, io)));
   return ExitCode.Ok;
-};
+}
 
 function strings(value: OptionValues[string]): string[] {
   if (value === undefined) return [];

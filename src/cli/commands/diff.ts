@@ -2,6 +2,7 @@ import { describeWithId } from "../../manifest/describe.js";
 import { diffRecords } from "../../manifest/diff.js";
 import type { CommandRun } from "../io.js";
 import { openForCommand, parentText, stdoutStyle, warnIfTorn, writeJson } from "../manifest-support.js";
+import { resolveRef } from "../resolve-ref.js";
 
 const LAYER_NOTES = {
   same: "same",
@@ -15,8 +16,8 @@ const LAYER_NOTES = {
 export const run: CommandRun = async ({ positionals, values }, io) => {
   const manifest = await openForCommand(values, io, { mustExist: true });
   warnIfTorn(manifest, io);
-  const a = manifest.resolve(positionals[0] as string);
-  const b = manifest.resolve(positionals[1] as string);
+  const a = resolveRef(manifest, positionals[0] as string);
+  const b = resolveRef(manifest, positionals[1] as string);
   const diff = diffRecords(a, b);
   if (values.json === true) {
     writeJson(io, { manifest: manifest.path, ...diff });

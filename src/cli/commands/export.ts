@@ -1,18 +1,20 @@
 import { isAbsolute, resolve } from "node:path";
 import { type ArchiveFormat, exportImage } from "../../drivers/local/export-archive.js";
-import { isDigest } from "../../drivers/local/oci.js";
 import { storePath } from "../../drivers/local/options.js";
 import { Store } from "../../drivers/local/store.js";
 import { BakeError, ExitCode } from "../../errors.js";
-import { manifestPath } from "../../manifest/location.js";
-import { openManifest } from "../../manifest/manifest.js";
+import { describeWithId } from "../../manifest/describe.js";
+import type { Manifest } from "../../manifest/manifest.js";
 import type { CommandRun } from "../io.js";
+import { openForCommand } from "../manifest-support.js";
+import { lookUpRef, refNotFound } from "../resolve-ref.js";
 
 const FORMATS: ArchiveFormat[] = ["oci-archive", "docker-archive"];
 
 /**
- * `bake export REF -o FILE [--format oci-archive|docker-archive]`: writes a local-driver image (a manifest
- * reference or a raw `sha256:` artifact id) as an archive `docker load` and `podman load` accept.
+ * `bake export REF -o FILE [--format oci-archive|docker-archive]`: writes a local-driver image as an archive
+ * `docker load` and `podman load` accept. REF is looked up in the manifest first (any form `resolve` takes), then
+ * as a raw `sha256:` artifact id in the local store.
  */
 export const run: CommandRun = async ({ positionals, values }, io) => {
   const ref = positionals[0] as string;
@@ -32,16 +34,8 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
       hint: "usage: bake export REF [--format oci-archive|docker-archive] -o FILE",
     });
   }
-  const artifact = await artifactOf(ref, values.manifest, io);
   const store = await Store.open(storePath({ env: io.env, cwd: io.cwd }));
-  const image = await store.image(artifact);
-  if (!image) {
-    throw new BakeError({
-      code: "image-missing",
-      message: `image ${artifact} is not in the local store ${store.root}`,
-      hint: "export on the machine that built it, set BAKE_STORE to its store, or rebuild with bake build --no-cache",
-    });
-  }
+  const image = await imageOf(ref, { store, manifest: await openForCommand(values, io) });
   const file = isAbsolute(output) ? output : resolve(io.cwd, output);
   const result = await exportImage({ store, image, format: format as ArchiveFormat, file });
   if (!result.portable) {
@@ -56,26 +50,36 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
   return ExitCode.Ok;
 };
 
-async function artifactOf(
-  ref: string,
-  flag: unknown,
-  io: { env: Readonly<Record<string, string | undefined>>; cwd: string },
-): Promise<string> {
-  if (isDigest(ref)) return ref;
-  const path = manifestPath({ flag: typeof flag === "string" ? flag : undefined, env: io.env, cwd: io.cwd });
-  const manifest = await openManifest(path);
-  const record = manifest.resolve(ref);
-  if (record.driver !== "local") {
+// The manifest first (every REF form), then a raw artifact id in the store: see lookUpRef.
+async function imageOf(ref: string, options: { store: Store; manifest: Manifest }) {
+  const { store } = options;
+  const lookup = lookUpRef(options.manifest, ref);
+  const { record } = lookup;
+  if (record) {
+    if (record.driver !== "local") {
+      throw new BakeError({
+        code: "export-driver",
+        message: `${ref} is a ${record.driver} image; bake export writes images of the local driver`,
+        hint:
+          record.driver === "packer"
+            ? "use the image where Packer put it"
+            : "export it with your cloud's tools",
+      });
+    }
+    const image = await store.image(record.artifact);
+    if (image) return image;
     throw new BakeError({
-      code: "export-driver",
-      message: `${ref} is a ${record.driver} image; bake export writes images of the local driver`,
-      hint:
-        record.driver === "packer"
-          ? "use the image where Packer put it"
-          : "export it with your cloud's tools",
+      code: "image-missing",
+      message: `${describeWithId(record)} (artifact ${record.artifact}) is not in the local store ${store.root}`,
+      hint: "export on the machine that built it, set BAKE_STORE to its store, or rebuild with bake build --no-cache",
     });
   }
-  return record.artifact;
+  if (lookup.artifactId) {
+    const image = await store.image(lookup.artifactId);
+    if (image) return image;
+    lookup.tried.push(`the local store ${store.root}: no image ${lookup.artifactId}`);
+  }
+  throw refNotFound(lookup);
 }
 
 function formatBytes(bytes: number): string {

@@ -5,6 +5,7 @@ import { renderPlan } from "../../plan/render.js";
 import { renderDiagnostics } from "../../recipe/diagnostics.js";
 import { canonicalJson } from "../../util/canonical-json.js";
 import { styleFor } from "../../util/style.js";
+import { annotateDiagnostics } from "../github-annotations.js";
 import type { CommandRun, OptionValues } from "../io.js";
 import { namesTree } from "../tree/load.js";
 
@@ -36,6 +37,7 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
     varFiles: strings(values, "var-file"),
     ...(typeof values.target === "string" ? { target: values.target } : {}),
   });
+  annotateDiagnostics(io.stderr, { diagnostics: result.warnings, level: "warning", ...io });
   if (result.warnings.length > 0) {
     const style = styleFor(io.stderr, io.env, noColor);
     io.stderr.write(renderDiagnostics(result.warnings, { color: false, severity: "warning", style }));

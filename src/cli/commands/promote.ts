@@ -1,11 +1,12 @@
 import { describeRecord, describeWithId } from "../../manifest/describe.js";
 import type { CommandRun } from "../io.js";
 import { openForCommand, writeJson } from "../manifest-support.js";
+import { resolveRef } from "../resolve-ref.js";
 
 /** `bake promote REF CHANNEL`: points `LINEAGE@CHANNEL` at an image. */
 export const run: CommandRun = async ({ positionals, values }, io) => {
   const manifest = await openForCommand(values, io, { mustExist: true });
-  const record = manifest.resolve(positionals[0] as string);
+  const record = resolveRef(manifest, positionals[0] as string);
   const channel = positionals[1] as string;
   const previousId = manifest
     .history({ lineage: record.lineage })[0]

@@ -4,6 +4,7 @@ import type { Manifest } from "../../manifest/manifest.js";
 import type { ImageRecord, ManifestEvent } from "../../manifest/types.js";
 import type { CommandRun } from "../io.js";
 import { openForCommand, writeJson } from "../manifest-support.js";
+import { resolveRef } from "../resolve-ref.js";
 
 /** What a revoke did: the event, and every record whose status it turned to revoked. */
 export interface RevokeOutcome {
@@ -22,7 +23,7 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
     });
   }
   const manifest = await openForCommand(values, io, { mustExist: true });
-  const record = manifest.resolve(positionals[0] as string);
+  const record = resolveRef(manifest, positionals[0] as string);
   const outcome = await revoke(manifest, record, { reason, cascade: values.cascade === true });
   // Images built on Compute Engine are also marked DEPRECATED there, so their family stops serving them.
   const gceRecords = outcome.revoked.filter((r) => r.driver === "gce");

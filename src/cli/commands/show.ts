@@ -10,12 +10,13 @@ import {
   warnIfTorn,
   writeJson,
 } from "../manifest-support.js";
+import { resolveRef } from "../resolve-ref.js";
 
 /** `bake show REF [--json]`: one record, its status and channels, and the servers seen running it. */
 export const run: CommandRun = async ({ positionals, values }, io) => {
   const manifest = await openForCommand(values, io, { mustExist: true });
   warnIfTorn(manifest, io);
-  const record = manifest.resolve(positionals[0] as string);
+  const record = resolveRef(manifest, positionals[0] as string);
   const status = manifest.status(record.id);
   const observations = manifest.observations(record.id);
   const line = manifest.lineOf(record.id);

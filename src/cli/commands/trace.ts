@@ -5,6 +5,7 @@ import type { Manifest } from "../../manifest/manifest.js";
 import type { ImageRecord, ImageStatus, Observation } from "../../manifest/types.js";
 import type { CommandRun } from "../io.js";
 import { age, openForCommand, statusText, stdoutStyle, warnIfTorn, writeJson } from "../manifest-support.js";
+import { resolveRef } from "../resolve-ref.js";
 
 /** One link of a trace: a record and its status. */
 export interface TraceLink {
@@ -70,7 +71,7 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
 /** Where a trace starts: an image reference, or else a server the manifest has seen running an image. */
 export function findStart(manifest: Manifest, ref: string): { record: ImageRecord; server?: Observation } {
   try {
-    return { record: manifest.resolve(ref) };
+    return { record: resolveRef(manifest, ref) };
   } catch (error) {
     const seen = manifest.server(ref);
     if (!seen) {

@@ -2,6 +2,7 @@ import { relative } from "node:path";
 import { type Diagnostic, renderDiagnostics } from "../../recipe/diagnostics.js";
 import { loadRecipe } from "../../recipe/load.js";
 import { styleFor } from "../../util/style.js";
+import { annotateDiagnostics } from "../github-annotations.js";
 import type { CommandRun } from "../io.js";
 
 /**
@@ -33,6 +34,8 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
     }
   }
   const ok = errors.length === 0;
+  annotateDiagnostics(io.stderr, { diagnostics: warnings, level: "warning", ...io });
+  annotateDiagnostics(io.stderr, { diagnostics: errors, level: "error", ...io });
   if (values.json === true) {
     io.stdout.write(`${JSON.stringify({ ok, file, errors, warnings }, null, 2)}\n`);
     return ok ? 0 : 2;

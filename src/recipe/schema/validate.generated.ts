@@ -4,7 +4,7 @@
 // @ts-nocheck
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://bake.dev/schemas/recipe/v1.json","type":"object","additionalProperties":false,"required":["apiVersion","name","from","layers"],"properties":{"apiVersion":{"const":"bake/v1"},"name":{"type":"string","pattern":"^[a-z]([-a-z0-9]{0,37}[a-z0-9])?$"},"version":{"type":"string","minLength":1},"description":{"type":"string"},"from":{"type":"string","minLength":1},"target":{"type":"object","required":["driver"],"properties":{"driver":{"enum":["local","packer","gce"]}},"allOf":[{"if":{"properties":{"driver":{"const":"local"}},"required":["driver"]},"then":{"properties":{"driver":{"const":"local"},"network":{"enum":["host","none"]}}}},{"if":{"properties":{"driver":{"const":"packer"}},"required":["driver"]},"then":{"required":["builder"],"properties":{"driver":{"const":"packer"},"builder":{"type":"string","minLength":1},"source":{"type":"object"},"parentField":{"type":"string","minLength":1},"packerPath":{"type":"string","minLength":1}}}},{"if":{"properties":{"driver":{"const":"gce"}},"required":["driver"]},"then":{"required":["project","zone"],"properties":{"driver":{"const":"gce"},"project":{"type":"string","minLength":1},"zone":{"type":"string","minLength":1},"machineType":{"type":"string","minLength":1},"network":{"type":"string","minLength":1},"subnetwork":{"type":"string","minLength":1},"serviceAccount":{"type":"string","minLength":1},"diskSizeGb":{"type":"integer","minimum":10,"maximum":65536},"diskType":{"type":"string","minLength":1},"imageFamily":{"type":"string","minLength":1,"pattern":"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"},"storageLocations":{"type":"array","items":{"type":"string","minLength":1}},"labels":{"type":"object","propertyNames":{"pattern":"^[a-z][a-z0-9_-]{0,62}$"},"additionalProperties":{"type":"string","maxLength":63}},"endpoint":{"type":"string","minLength":1,"pattern":"^https?://"},"buildTimeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"verifyTimeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"maxRunDuration":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"pollInterval":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"retryDelay":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"retries":{"type":"integer","minimum":1,"maximum":20},"externalIp":{"type":"boolean"}}}}],"unevaluatedProperties":false},"vars":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"type":{"enum":["string","number","boolean"]},"default":{"type":["string","number","boolean"]},"enum":{"type":"array","minItems":1,"items":{"type":["string","number","boolean"]}},"pattern":{"type":"string"},"secret":{"type":"boolean"},"description":{"type":"string"}}}},"layers":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["name","steps"],"properties":{"name":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$"},"steps":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"properties":{"run":{"anyOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"env":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":["string","number","boolean"]}},"workdir":{"type":"string","pattern":"^/"},"user":{"type":"string","minLength":1},"timeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"copy":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1},"to":{"type":"string","pattern":"^/"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer","minimum":0,"maximum":4095}]},"owner":{"type":"string","pattern":"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"}}},"file":{"type":"object","additionalProperties":false,"required":["path","content"],"properties":{"path":{"type":"string","pattern":"^/"},"content":{"type":"string"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer","minimum":0,"maximum":4095}]},"owner":{"type":"string","pattern":"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"}}}},"oneOf":[{"required":["run"]},{"required":["copy"]},{"required":["file"]}],"dependentRequired":{"env":["run"],"workdir":["run"],"user":["run"],"timeout":["run"]}}}}}},"verify":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string","minLength":1},"run":{"anyOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"env":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":["string","number","boolean"]}},"user":{"type":"string","minLength":1},"workdir":{"type":"string","pattern":"^/"},"file":{"type":"object","additionalProperties":false,"required":["path"],"properties":{"path":{"type":"string","pattern":"^/"},"exists":{"type":"boolean"},"contains":{"type":"string"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer","minimum":0,"maximum":4095}]}}},"http":{"type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"type":"string","pattern":"^https?://"},"status":{"type":"integer","minimum":100,"maximum":599},"bodyContains":{"type":"string"}}},"retries":{"type":"integer","minimum":0,"maximum":1000},"interval":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"timeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"}},"oneOf":[{"required":["run"]},{"required":["file"]},{"required":["http"]}],"dependentRequired":{"env":["run"],"user":["run"],"workdir":["run"]}}},"labels":{"type":"object","propertyNames":{"pattern":"^[a-z][a-z0-9_-]{0,62}$"},"additionalProperties":{"type":"string","maxLength":63}},"retain":{"type":"object","additionalProperties":false,"required":["keep"],"properties":{"keep":{"type":"integer","minimum":1}}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://bake.dev/schemas/recipe/v1.json","type":"object","additionalProperties":false,"required":["apiVersion","name","from","layers"],"properties":{"apiVersion":{"const":"bake/v1"},"name":{"type":"string","pattern":"^[a-z]([-a-z0-9]{0,37}[a-z0-9])?$"},"version":{"type":"string","minLength":1},"description":{"type":"string"},"from":{"type":"string","minLength":1},"target":{"type":"object","properties":{"driver":{"type":"string","enum":["local","packer","gce"]}},"allOf":[{"if":{"properties":{"driver":{"const":"local"}}},"then":{"properties":{"driver":{"const":"local"},"network":{"enum":["host","none"]}}}},{"if":{"properties":{"driver":{"const":"packer"}},"required":["driver"]},"then":{"required":["builder"],"properties":{"driver":{"const":"packer"},"builder":{"type":"string","minLength":1},"source":{"type":"object"},"parentField":{"type":"string","minLength":1},"packerPath":{"type":"string","minLength":1}}}},{"if":{"properties":{"driver":{"const":"gce"}},"required":["driver"]},"then":{"required":["project","zone"],"properties":{"driver":{"const":"gce"},"project":{"type":"string","minLength":1},"zone":{"type":"string","minLength":1},"machineType":{"type":"string","minLength":1},"network":{"type":"string","minLength":1},"subnetwork":{"type":"string","minLength":1},"serviceAccount":{"type":"string","minLength":1},"diskSizeGb":{"type":"integer","minimum":10,"maximum":65536},"diskType":{"type":"string","minLength":1},"imageFamily":{"type":"string","minLength":1,"pattern":"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"},"storageLocations":{"type":"array","items":{"type":"string","minLength":1}},"labels":{"type":"object","propertyNames":{"pattern":"^[a-z][a-z0-9_-]{0,62}$"},"additionalProperties":{"type":"string","maxLength":63}},"endpoint":{"type":"string","minLength":1,"pattern":"^https?://"},"buildTimeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"verifyTimeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"maxRunDuration":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"pollInterval":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"retryDelay":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"retries":{"type":"integer","minimum":1,"maximum":20},"externalIp":{"type":"boolean"}}}}],"unevaluatedProperties":false},"vars":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"type":{"enum":["string","number","boolean"]},"default":{"type":["string","number","boolean"]},"enum":{"type":"array","minItems":1,"items":{"type":["string","number","boolean"]}},"pattern":{"type":"string"},"secret":{"type":"boolean"},"description":{"type":"string"}}}},"layers":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["name","steps"],"properties":{"name":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$"},"steps":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"properties":{"run":{"anyOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"env":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":["string","number","boolean"]}},"workdir":{"type":"string","pattern":"^/"},"user":{"type":"string","minLength":1},"timeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"copy":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1},"to":{"type":"string","pattern":"^/"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer","minimum":0,"maximum":4095}]},"owner":{"type":"string","pattern":"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"}}},"file":{"type":"object","additionalProperties":false,"required":["path","content"],"properties":{"path":{"type":"string","pattern":"^/"},"content":{"type":"string"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer","minimum":0,"maximum":4095}]},"owner":{"type":"string","pattern":"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"}}}},"oneOf":[{"required":["run"]},{"required":["copy"]},{"required":["file"]}],"dependentRequired":{"env":["run"],"workdir":["run"],"user":["run"],"timeout":["run"]}}}}}},"verify":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string","minLength":1},"run":{"anyOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"env":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":["string","number","boolean"]}},"user":{"type":"string","minLength":1},"workdir":{"type":"string","pattern":"^/"},"file":{"type":"object","additionalProperties":false,"required":["path"],"properties":{"path":{"type":"string","pattern":"^/"},"exists":{"type":"boolean"},"contains":{"type":"string"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer","minimum":0,"maximum":4095}]}}},"http":{"type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"type":"string","pattern":"^https?://"},"status":{"type":"integer","minimum":100,"maximum":599},"bodyContains":{"type":"string"}}},"retries":{"type":"integer","minimum":0,"maximum":1000},"interval":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"timeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"}},"oneOf":[{"required":["run"]},{"required":["file"]},{"required":["http"]}],"dependentRequired":{"env":["run"],"user":["run"],"workdir":["run"]}}},"labels":{"type":"object","propertyNames":{"pattern":"^[a-z][a-z0-9_-]{0,62}$"},"additionalProperties":{"type":"string","maxLength":63}},"retain":{"type":"object","additionalProperties":false,"required":["keep"],"properties":{"keep":{"type":"integer","minimum":1}}}}};
 const func1 = Object.prototype.hasOwnProperty;
 const func2 = (text) => Array.from(text).length;
 const pattern4 = new RegExp("^[a-z]([-a-z0-9]{0,37}[a-z0-9])?$", "u");
@@ -187,8 +187,8 @@ const _errs14 = errors;
 let valid2 = true;
 const _errs15 = errors;
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-let missing0;
-if((data5.driver === undefined) && (missing0 = "driver")){
+if(data5.driver !== undefined){
+if("local" !== data5.driver){
 const err13 = {};
 if(vErrors === null){
 vErrors = [err13];
@@ -197,19 +197,6 @@ else {
 vErrors.push(err13);
 }
 errors++;
-}
-else {
-if(data5.driver !== undefined){
-if("local" !== data5.driver){
-const err14 = {};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
 }
 }
 }
@@ -228,12 +215,12 @@ const _errs17 = errors;
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 if(data5.driver !== undefined){
 if("local" !== data5.driver){
-const err15 = {instancePath:instancePath+"/target/driver",schemaPath:"#/properties/target/allOf/0/then/properties/driver/const",keyword:"const",params:{allowedValue: "local"},message:"must be equal to constant"};
+const err14 = {instancePath:instancePath+"/target/driver",schemaPath:"#/properties/target/allOf/0/then/properties/driver/const",keyword:"const",params:{allowedValue: "local"},message:"must be equal to constant"};
 if(vErrors === null){
-vErrors = [err15];
+vErrors = [err14];
 }
 else {
-vErrors.push(err15);
+vErrors.push(err14);
 }
 errors++;
 }
@@ -241,12 +228,12 @@ errors++;
 if(data5.network !== undefined){
 let data8 = data5.network;
 if(!((data8 === "host") || (data8 === "none"))){
-const err16 = {instancePath:instancePath+"/target/network",schemaPath:"#/properties/target/allOf/0/then/properties/network/enum",keyword:"enum",params:{allowedValues: schema31.properties.target.allOf[0].then.properties.network.enum},message:"must be equal to one of the allowed values"};
+const err15 = {instancePath:instancePath+"/target/network",schemaPath:"#/properties/target/allOf/0/then/properties/network/enum",keyword:"enum",params:{allowedValues: schema31.properties.target.allOf[0].then.properties.network.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err15];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err15);
 }
 errors++;
 }
@@ -261,7 +248,22 @@ props0.network = true;
 }
 }
 if(!valid2){
-const err17 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/allOf/0/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
+const err16 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/allOf/0/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+const _errs21 = errors;
+let valid5 = true;
+const _errs22 = errors;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+let missing0;
+if((data5.driver === undefined) && (missing0 = "driver")){
+const err17 = {};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -270,30 +272,15 @@ vErrors.push(err17);
 }
 errors++;
 }
-const _errs21 = errors;
-let valid5 = true;
-const _errs22 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-let missing1;
-if((data5.driver === undefined) && (missing1 = "driver")){
+else {
+if(data5.driver !== undefined){
+if("packer" !== data5.driver){
 const err18 = {};
 if(vErrors === null){
 vErrors = [err18];
 }
 else {
 vErrors.push(err18);
-}
-errors++;
-}
-else {
-if(data5.driver !== undefined){
-if("packer" !== data5.driver){
-const err19 = {};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
 }
 errors++;
 }
@@ -314,7 +301,18 @@ if(_valid1){
 const _errs24 = errors;
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 if(data5.builder === undefined){
-const err20 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/allOf/1/then/required",keyword:"required",params:{missingProperty: "builder"},message:"must have required property '"+"builder"+"'"};
+const err19 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/allOf/1/then/required",keyword:"required",params:{missingProperty: "builder"},message:"must have required property '"+"builder"+"'"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+if(data5.driver !== undefined){
+if("packer" !== data5.driver){
+const err20 = {instancePath:instancePath+"/target/driver",schemaPath:"#/properties/target/allOf/1/then/properties/driver/const",keyword:"const",params:{allowedValue: "packer"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -323,9 +321,12 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(data5.driver !== undefined){
-if("packer" !== data5.driver){
-const err21 = {instancePath:instancePath+"/target/driver",schemaPath:"#/properties/target/allOf/1/then/properties/driver/const",keyword:"const",params:{allowedValue: "packer"},message:"must be equal to constant"};
+}
+if(data5.builder !== undefined){
+let data11 = data5.builder;
+if(typeof data11 === "string"){
+if(func2(data11) < 1){
+const err21 = {instancePath:instancePath+"/target/builder",schemaPath:"#/properties/target/allOf/1/then/properties/builder/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -335,11 +336,8 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data5.builder !== undefined){
-let data11 = data5.builder;
-if(typeof data11 === "string"){
-if(func2(data11) < 1){
-const err22 = {instancePath:instancePath+"/target/builder",schemaPath:"#/properties/target/allOf/1/then/properties/builder/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err22 = {instancePath:instancePath+"/target/builder",schemaPath:"#/properties/target/allOf/1/then/properties/builder/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -349,8 +347,10 @@ vErrors.push(err22);
 errors++;
 }
 }
-else {
-const err23 = {instancePath:instancePath+"/target/builder",schemaPath:"#/properties/target/allOf/1/then/properties/builder/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data5.source !== undefined){
+let data12 = data5.source;
+if(!(data12 && typeof data12 == "object" && !Array.isArray(data12))){
+const err23 = {instancePath:instancePath+"/target/source",schemaPath:"#/properties/target/allOf/1/then/properties/source/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -360,10 +360,11 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data5.source !== undefined){
-let data12 = data5.source;
-if(!(data12 && typeof data12 == "object" && !Array.isArray(data12))){
-const err24 = {instancePath:instancePath+"/target/source",schemaPath:"#/properties/target/allOf/1/then/properties/source/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data5.parentField !== undefined){
+let data13 = data5.parentField;
+if(typeof data13 === "string"){
+if(func2(data13) < 1){
+const err24 = {instancePath:instancePath+"/target/parentField",schemaPath:"#/properties/target/allOf/1/then/properties/parentField/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -373,11 +374,8 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data5.parentField !== undefined){
-let data13 = data5.parentField;
-if(typeof data13 === "string"){
-if(func2(data13) < 1){
-const err25 = {instancePath:instancePath+"/target/parentField",schemaPath:"#/properties/target/allOf/1/then/properties/parentField/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err25 = {instancePath:instancePath+"/target/parentField",schemaPath:"#/properties/target/allOf/1/then/properties/parentField/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -387,8 +385,11 @@ vErrors.push(err25);
 errors++;
 }
 }
-else {
-const err26 = {instancePath:instancePath+"/target/parentField",schemaPath:"#/properties/target/allOf/1/then/properties/parentField/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data5.packerPath !== undefined){
+let data14 = data5.packerPath;
+if(typeof data14 === "string"){
+if(func2(data14) < 1){
+const err26 = {instancePath:instancePath+"/target/packerPath",schemaPath:"#/properties/target/allOf/1/then/properties/packerPath/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -398,27 +399,13 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data5.packerPath !== undefined){
-let data14 = data5.packerPath;
-if(typeof data14 === "string"){
-if(func2(data14) < 1){
-const err27 = {instancePath:instancePath+"/target/packerPath",schemaPath:"#/properties/target/allOf/1/then/properties/packerPath/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err27 = {instancePath:instancePath+"/target/packerPath",schemaPath:"#/properties/target/allOf/1/then/properties/packerPath/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err27];
 }
 else {
 vErrors.push(err27);
-}
-errors++;
-}
-}
-else {
-const err28 = {instancePath:instancePath+"/target/packerPath",schemaPath:"#/properties/target/allOf/1/then/properties/packerPath/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
 }
 errors++;
 }
@@ -436,12 +423,12 @@ props1.packerPath = true;
 }
 }
 if(!valid5){
-const err29 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/allOf/1/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
+const err28 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/allOf/1/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
 if(vErrors === null){
-vErrors = [err29];
+vErrors = [err28];
 }
 else {
-vErrors.push(err29);
+vErrors.push(err28);
 }
 errors++;
 }
@@ -458,26 +445,26 @@ const _errs35 = errors;
 let valid8 = true;
 const _errs36 = errors;
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-let missing2;
-if((data5.driver === undefined) && (missing2 = "driver")){
-const err30 = {};
+let missing1;
+if((data5.driver === undefined) && (missing1 = "driver")){
+const err29 = {};
 if(vErrors === null){
-vErrors = [err30];
+vErrors = [err29];
 }
 else {
-vErrors.push(err30);
+vErrors.push(err29);
 }
 errors++;
 }
 else {
 if(data5.driver !== undefined){
 if("gce" !== data5.driver){
-const err31 = {};
+const err30 = {};
 if(vErrors === null){
-vErrors = [err31];
+vErrors = [err30];
 }
 else {
-vErrors.push(err31);
+vErrors.push(err30);
 }
 errors++;
 }
@@ -498,7 +485,17 @@ if(_valid2){
 const _errs38 = errors;
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 if(data5.project === undefined){
-const err32 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/allOf/2/then/required",keyword:"required",params:{missingProperty: "project"},message:"must have required property '"+"project"+"'"};
+const err31 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/allOf/2/then/required",keyword:"required",params:{missingProperty: "project"},message:"must have required property '"+"project"+"'"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+if(data5.zone === undefined){
+const err32 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/allOf/2/then/required",keyword:"required",params:{missingProperty: "zone"},message:"must have required property '"+"zone"+"'"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -507,8 +504,9 @@ vErrors.push(err32);
 }
 errors++;
 }
-if(data5.zone === undefined){
-const err33 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/allOf/2/then/required",keyword:"required",params:{missingProperty: "zone"},message:"must have required property '"+"zone"+"'"};
+if(data5.driver !== undefined){
+if("gce" !== data5.driver){
+const err33 = {instancePath:instancePath+"/target/driver",schemaPath:"#/properties/target/allOf/2/then/properties/driver/const",keyword:"const",params:{allowedValue: "gce"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -517,9 +515,12 @@ vErrors.push(err33);
 }
 errors++;
 }
-if(data5.driver !== undefined){
-if("gce" !== data5.driver){
-const err34 = {instancePath:instancePath+"/target/driver",schemaPath:"#/properties/target/allOf/2/then/properties/driver/const",keyword:"const",params:{allowedValue: "gce"},message:"must be equal to constant"};
+}
+if(data5.project !== undefined){
+let data17 = data5.project;
+if(typeof data17 === "string"){
+if(func2(data17) < 1){
+const err34 = {instancePath:instancePath+"/target/project",schemaPath:"#/properties/target/allOf/2/then/properties/project/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -529,11 +530,8 @@ vErrors.push(err34);
 errors++;
 }
 }
-if(data5.project !== undefined){
-let data17 = data5.project;
-if(typeof data17 === "string"){
-if(func2(data17) < 1){
-const err35 = {instancePath:instancePath+"/target/project",schemaPath:"#/properties/target/allOf/2/then/properties/project/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err35 = {instancePath:instancePath+"/target/project",schemaPath:"#/properties/target/allOf/2/then/properties/project/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -543,8 +541,11 @@ vErrors.push(err35);
 errors++;
 }
 }
-else {
-const err36 = {instancePath:instancePath+"/target/project",schemaPath:"#/properties/target/allOf/2/then/properties/project/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data5.zone !== undefined){
+let data18 = data5.zone;
+if(typeof data18 === "string"){
+if(func2(data18) < 1){
+const err36 = {instancePath:instancePath+"/target/zone",schemaPath:"#/properties/target/allOf/2/then/properties/zone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -554,11 +555,8 @@ vErrors.push(err36);
 errors++;
 }
 }
-if(data5.zone !== undefined){
-let data18 = data5.zone;
-if(typeof data18 === "string"){
-if(func2(data18) < 1){
-const err37 = {instancePath:instancePath+"/target/zone",schemaPath:"#/properties/target/allOf/2/then/properties/zone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err37 = {instancePath:instancePath+"/target/zone",schemaPath:"#/properties/target/allOf/2/then/properties/zone/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -568,8 +566,11 @@ vErrors.push(err37);
 errors++;
 }
 }
-else {
-const err38 = {instancePath:instancePath+"/target/zone",schemaPath:"#/properties/target/allOf/2/then/properties/zone/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data5.machineType !== undefined){
+let data19 = data5.machineType;
+if(typeof data19 === "string"){
+if(func2(data19) < 1){
+const err38 = {instancePath:instancePath+"/target/machineType",schemaPath:"#/properties/target/allOf/2/then/properties/machineType/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -579,11 +580,8 @@ vErrors.push(err38);
 errors++;
 }
 }
-if(data5.machineType !== undefined){
-let data19 = data5.machineType;
-if(typeof data19 === "string"){
-if(func2(data19) < 1){
-const err39 = {instancePath:instancePath+"/target/machineType",schemaPath:"#/properties/target/allOf/2/then/properties/machineType/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err39 = {instancePath:instancePath+"/target/machineType",schemaPath:"#/properties/target/allOf/2/then/properties/machineType/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -593,8 +591,11 @@ vErrors.push(err39);
 errors++;
 }
 }
-else {
-const err40 = {instancePath:instancePath+"/target/machineType",schemaPath:"#/properties/target/allOf/2/then/properties/machineType/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data5.network !== undefined){
+let data20 = data5.network;
+if(typeof data20 === "string"){
+if(func2(data20) < 1){
+const err40 = {instancePath:instancePath+"/target/network",schemaPath:"#/properties/target/allOf/2/then/properties/network/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -604,11 +605,8 @@ vErrors.push(err40);
 errors++;
 }
 }
-if(data5.network !== undefined){
-let data20 = data5.network;
-if(typeof data20 === "string"){
-if(func2(data20) < 1){
-const err41 = {instancePath:instancePath+"/target/network",schemaPath:"#/properties/target/allOf/2/then/properties/network/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err41 = {instancePath:instancePath+"/target/network",schemaPath:"#/properties/target/allOf/2/then/properties/network/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -618,8 +616,11 @@ vErrors.push(err41);
 errors++;
 }
 }
-else {
-const err42 = {instancePath:instancePath+"/target/network",schemaPath:"#/properties/target/allOf/2/then/properties/network/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data5.subnetwork !== undefined){
+let data21 = data5.subnetwork;
+if(typeof data21 === "string"){
+if(func2(data21) < 1){
+const err42 = {instancePath:instancePath+"/target/subnetwork",schemaPath:"#/properties/target/allOf/2/then/properties/subnetwork/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -629,11 +630,8 @@ vErrors.push(err42);
 errors++;
 }
 }
-if(data5.subnetwork !== undefined){
-let data21 = data5.subnetwork;
-if(typeof data21 === "string"){
-if(func2(data21) < 1){
-const err43 = {instancePath:instancePath+"/target/subnetwork",schemaPath:"#/properties/target/allOf/2/then/properties/subnetwork/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err43 = {instancePath:instancePath+"/target/subnetwork",schemaPath:"#/properties/target/allOf/2/then/properties/subnetwork/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -643,8 +641,11 @@ vErrors.push(err43);
 errors++;
 }
 }
-else {
-const err44 = {instancePath:instancePath+"/target/subnetwork",schemaPath:"#/properties/target/allOf/2/then/properties/subnetwork/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data5.serviceAccount !== undefined){
+let data22 = data5.serviceAccount;
+if(typeof data22 === "string"){
+if(func2(data22) < 1){
+const err44 = {instancePath:instancePath+"/target/serviceAccount",schemaPath:"#/properties/target/allOf/2/then/properties/serviceAccount/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -654,11 +655,8 @@ vErrors.push(err44);
 errors++;
 }
 }
-if(data5.serviceAccount !== undefined){
-let data22 = data5.serviceAccount;
-if(typeof data22 === "string"){
-if(func2(data22) < 1){
-const err45 = {instancePath:instancePath+"/target/serviceAccount",schemaPath:"#/properties/target/allOf/2/then/properties/serviceAccount/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err45 = {instancePath:instancePath+"/target/serviceAccount",schemaPath:"#/properties/target/allOf/2/then/properties/serviceAccount/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -668,8 +666,10 @@ vErrors.push(err45);
 errors++;
 }
 }
-else {
-const err46 = {instancePath:instancePath+"/target/serviceAccount",schemaPath:"#/properties/target/allOf/2/then/properties/serviceAccount/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data5.diskSizeGb !== undefined){
+let data23 = data5.diskSizeGb;
+if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){
+const err46 = {instancePath:instancePath+"/target/diskSizeGb",schemaPath:"#/properties/target/allOf/2/then/properties/diskSizeGb/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -678,11 +678,9 @@ vErrors.push(err46);
 }
 errors++;
 }
-}
-if(data5.diskSizeGb !== undefined){
-let data23 = data5.diskSizeGb;
-if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){
-const err47 = {instancePath:instancePath+"/target/diskSizeGb",schemaPath:"#/properties/target/allOf/2/then/properties/diskSizeGb/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data23 == "number") && (isFinite(data23))){
+if(data23 > 65536 || isNaN(data23)){
+const err47 = {instancePath:instancePath+"/target/diskSizeGb",schemaPath:"#/properties/target/allOf/2/then/properties/diskSizeGb/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -691,24 +689,13 @@ vErrors.push(err47);
 }
 errors++;
 }
-if((typeof data23 == "number") && (isFinite(data23))){
-if(data23 > 65536 || isNaN(data23)){
-const err48 = {instancePath:instancePath+"/target/diskSizeGb",schemaPath:"#/properties/target/allOf/2/then/properties/diskSizeGb/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536"};
+if(data23 < 10 || isNaN(data23)){
+const err48 = {instancePath:instancePath+"/target/diskSizeGb",schemaPath:"#/properties/target/allOf/2/then/properties/diskSizeGb/minimum",keyword:"minimum",params:{comparison: ">=", limit: 10},message:"must be >= 10"};
 if(vErrors === null){
 vErrors = [err48];
 }
 else {
 vErrors.push(err48);
-}
-errors++;
-}
-if(data23 < 10 || isNaN(data23)){
-const err49 = {instancePath:instancePath+"/target/diskSizeGb",schemaPath:"#/properties/target/allOf/2/then/properties/diskSizeGb/minimum",keyword:"minimum",params:{comparison: ">=", limit: 10},message:"must be >= 10"};
-if(vErrors === null){
-vErrors = [err49];
-}
-else {
-vErrors.push(err49);
 }
 errors++;
 }
@@ -718,7 +705,18 @@ if(data5.diskType !== undefined){
 let data24 = data5.diskType;
 if(typeof data24 === "string"){
 if(func2(data24) < 1){
-const err50 = {instancePath:instancePath+"/target/diskType",schemaPath:"#/properties/target/allOf/2/then/properties/diskType/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err49 = {instancePath:instancePath+"/target/diskType",schemaPath:"#/properties/target/allOf/2/then/properties/diskType/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+else {
+const err50 = {instancePath:instancePath+"/target/diskType",schemaPath:"#/properties/target/allOf/2/then/properties/diskType/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -728,8 +726,11 @@ vErrors.push(err50);
 errors++;
 }
 }
-else {
-const err51 = {instancePath:instancePath+"/target/diskType",schemaPath:"#/properties/target/allOf/2/then/properties/diskType/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data5.imageFamily !== undefined){
+let data25 = data5.imageFamily;
+if(typeof data25 === "string"){
+if(func2(data25) < 1){
+const err51 = {instancePath:instancePath+"/target/imageFamily",schemaPath:"#/properties/target/allOf/2/then/properties/imageFamily/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -738,12 +739,8 @@ vErrors.push(err51);
 }
 errors++;
 }
-}
-if(data5.imageFamily !== undefined){
-let data25 = data5.imageFamily;
-if(typeof data25 === "string"){
-if(func2(data25) < 1){
-const err52 = {instancePath:instancePath+"/target/imageFamily",schemaPath:"#/properties/target/allOf/2/then/properties/imageFamily/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(!pattern5.test(data25)){
+const err52 = {instancePath:instancePath+"/target/imageFamily",schemaPath:"#/properties/target/allOf/2/then/properties/imageFamily/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"+"\""};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -752,24 +749,14 @@ vErrors.push(err52);
 }
 errors++;
 }
-if(!pattern5.test(data25)){
-const err53 = {instancePath:instancePath+"/target/imageFamily",schemaPath:"#/properties/target/allOf/2/then/properties/imageFamily/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"+"\""};
+}
+else {
+const err53 = {instancePath:instancePath+"/target/imageFamily",schemaPath:"#/properties/target/allOf/2/then/properties/imageFamily/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err53];
 }
 else {
 vErrors.push(err53);
-}
-errors++;
-}
-}
-else {
-const err54 = {instancePath:instancePath+"/target/imageFamily",schemaPath:"#/properties/target/allOf/2/then/properties/imageFamily/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err54];
-}
-else {
-vErrors.push(err54);
 }
 errors++;
 }
@@ -782,7 +769,18 @@ for(let i0=0; i0<len0; i0++){
 let data27 = data26[i0];
 if(typeof data27 === "string"){
 if(func2(data27) < 1){
-const err55 = {instancePath:instancePath+"/target/storageLocations/" + i0,schemaPath:"#/properties/target/allOf/2/then/properties/storageLocations/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err54 = {instancePath:instancePath+"/target/storageLocations/" + i0,schemaPath:"#/properties/target/allOf/2/then/properties/storageLocations/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+else {
+const err55 = {instancePath:instancePath+"/target/storageLocations/" + i0,schemaPath:"#/properties/target/allOf/2/then/properties/storageLocations/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -792,25 +790,14 @@ vErrors.push(err55);
 errors++;
 }
 }
+}
 else {
-const err56 = {instancePath:instancePath+"/target/storageLocations/" + i0,schemaPath:"#/properties/target/allOf/2/then/properties/storageLocations/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err56 = {instancePath:instancePath+"/target/storageLocations",schemaPath:"#/properties/target/allOf/2/then/properties/storageLocations/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err56];
 }
 else {
 vErrors.push(err56);
-}
-errors++;
-}
-}
-}
-else {
-const err57 = {instancePath:instancePath+"/target/storageLocations",schemaPath:"#/properties/target/allOf/2/then/properties/storageLocations/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err57];
-}
-else {
-vErrors.push(err57);
 }
 errors++;
 }
@@ -822,7 +809,19 @@ for(const key1 in data28){
 const _errs64 = errors;
 if(typeof key1 === "string"){
 if(!pattern6.test(key1)){
-const err58 = {instancePath:instancePath+"/target/labels",schemaPath:"#/properties/target/allOf/2/then/properties/labels/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[a-z][a-z0-9_-]{0,62}$"+"\"",propertyName:key1};
+const err57 = {instancePath:instancePath+"/target/labels",schemaPath:"#/properties/target/allOf/2/then/properties/labels/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[a-z][a-z0-9_-]{0,62}$"+"\"",propertyName:key1};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+var valid13 = _errs64 === errors;
+if(!valid13){
+const err58 = {instancePath:instancePath+"/target/labels",schemaPath:"#/properties/target/allOf/2/then/properties/labels/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -832,9 +831,11 @@ vErrors.push(err58);
 errors++;
 }
 }
-var valid13 = _errs64 === errors;
-if(!valid13){
-const err59 = {instancePath:instancePath+"/target/labels",schemaPath:"#/properties/target/allOf/2/then/properties/labels/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid"};
+for(const key2 in data28){
+let data29 = data28[key2];
+if(typeof data29 === "string"){
+if(func2(data29) > 63){
+const err59 = {instancePath:instancePath+"/target/labels/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/target/allOf/2/then/properties/labels/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -844,11 +845,8 @@ vErrors.push(err59);
 errors++;
 }
 }
-for(const key2 in data28){
-let data29 = data28[key2];
-if(typeof data29 === "string"){
-if(func2(data29) > 63){
-const err60 = {instancePath:instancePath+"/target/labels/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/target/allOf/2/then/properties/labels/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+else {
+const err60 = {instancePath:instancePath+"/target/labels/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/target/allOf/2/then/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -858,8 +856,9 @@ vErrors.push(err60);
 errors++;
 }
 }
+}
 else {
-const err61 = {instancePath:instancePath+"/target/labels/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/target/allOf/2/then/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err61 = {instancePath:instancePath+"/target/labels",schemaPath:"#/properties/target/allOf/2/then/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -869,9 +868,11 @@ vErrors.push(err61);
 errors++;
 }
 }
-}
-else {
-const err62 = {instancePath:instancePath+"/target/labels",schemaPath:"#/properties/target/allOf/2/then/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data5.endpoint !== undefined){
+let data30 = data5.endpoint;
+if(typeof data30 === "string"){
+if(func2(data30) < 1){
+const err62 = {instancePath:instancePath+"/target/endpoint",schemaPath:"#/properties/target/allOf/2/then/properties/endpoint/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -880,12 +881,8 @@ vErrors.push(err62);
 }
 errors++;
 }
-}
-if(data5.endpoint !== undefined){
-let data30 = data5.endpoint;
-if(typeof data30 === "string"){
-if(func2(data30) < 1){
-const err63 = {instancePath:instancePath+"/target/endpoint",schemaPath:"#/properties/target/allOf/2/then/properties/endpoint/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(!pattern7.test(data30)){
+const err63 = {instancePath:instancePath+"/target/endpoint",schemaPath:"#/properties/target/allOf/2/then/properties/endpoint/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -894,8 +891,9 @@ vErrors.push(err63);
 }
 errors++;
 }
-if(!pattern7.test(data30)){
-const err64 = {instancePath:instancePath+"/target/endpoint",schemaPath:"#/properties/target/allOf/2/then/properties/endpoint/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""};
+}
+else {
+const err64 = {instancePath:instancePath+"/target/endpoint",schemaPath:"#/properties/target/allOf/2/then/properties/endpoint/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -905,8 +903,11 @@ vErrors.push(err64);
 errors++;
 }
 }
-else {
-const err65 = {instancePath:instancePath+"/target/endpoint",schemaPath:"#/properties/target/allOf/2/then/properties/endpoint/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data5.buildTimeout !== undefined){
+let data31 = data5.buildTimeout;
+if(typeof data31 === "string"){
+if(!pattern8.test(data31)){
+const err65 = {instancePath:instancePath+"/target/buildTimeout",schemaPath:"#/properties/target/allOf/2/then/properties/buildTimeout/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -916,11 +917,8 @@ vErrors.push(err65);
 errors++;
 }
 }
-if(data5.buildTimeout !== undefined){
-let data31 = data5.buildTimeout;
-if(typeof data31 === "string"){
-if(!pattern8.test(data31)){
-const err66 = {instancePath:instancePath+"/target/buildTimeout",schemaPath:"#/properties/target/allOf/2/then/properties/buildTimeout/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+else {
+const err66 = {instancePath:instancePath+"/target/buildTimeout",schemaPath:"#/properties/target/allOf/2/then/properties/buildTimeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -930,8 +928,11 @@ vErrors.push(err66);
 errors++;
 }
 }
-else {
-const err67 = {instancePath:instancePath+"/target/buildTimeout",schemaPath:"#/properties/target/allOf/2/then/properties/buildTimeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data5.verifyTimeout !== undefined){
+let data32 = data5.verifyTimeout;
+if(typeof data32 === "string"){
+if(!pattern8.test(data32)){
+const err67 = {instancePath:instancePath+"/target/verifyTimeout",schemaPath:"#/properties/target/allOf/2/then/properties/verifyTimeout/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -941,11 +942,8 @@ vErrors.push(err67);
 errors++;
 }
 }
-if(data5.verifyTimeout !== undefined){
-let data32 = data5.verifyTimeout;
-if(typeof data32 === "string"){
-if(!pattern8.test(data32)){
-const err68 = {instancePath:instancePath+"/target/verifyTimeout",schemaPath:"#/properties/target/allOf/2/then/properties/verifyTimeout/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+else {
+const err68 = {instancePath:instancePath+"/target/verifyTimeout",schemaPath:"#/properties/target/allOf/2/then/properties/verifyTimeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -955,8 +953,11 @@ vErrors.push(err68);
 errors++;
 }
 }
-else {
-const err69 = {instancePath:instancePath+"/target/verifyTimeout",schemaPath:"#/properties/target/allOf/2/then/properties/verifyTimeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data5.maxRunDuration !== undefined){
+let data33 = data5.maxRunDuration;
+if(typeof data33 === "string"){
+if(!pattern8.test(data33)){
+const err69 = {instancePath:instancePath+"/target/maxRunDuration",schemaPath:"#/properties/target/allOf/2/then/properties/maxRunDuration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -966,11 +967,8 @@ vErrors.push(err69);
 errors++;
 }
 }
-if(data5.maxRunDuration !== undefined){
-let data33 = data5.maxRunDuration;
-if(typeof data33 === "string"){
-if(!pattern8.test(data33)){
-const err70 = {instancePath:instancePath+"/target/maxRunDuration",schemaPath:"#/properties/target/allOf/2/then/properties/maxRunDuration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+else {
+const err70 = {instancePath:instancePath+"/target/maxRunDuration",schemaPath:"#/properties/target/allOf/2/then/properties/maxRunDuration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -980,8 +978,11 @@ vErrors.push(err70);
 errors++;
 }
 }
-else {
-const err71 = {instancePath:instancePath+"/target/maxRunDuration",schemaPath:"#/properties/target/allOf/2/then/properties/maxRunDuration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data5.pollInterval !== undefined){
+let data34 = data5.pollInterval;
+if(typeof data34 === "string"){
+if(!pattern8.test(data34)){
+const err71 = {instancePath:instancePath+"/target/pollInterval",schemaPath:"#/properties/target/allOf/2/then/properties/pollInterval/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -991,11 +992,8 @@ vErrors.push(err71);
 errors++;
 }
 }
-if(data5.pollInterval !== undefined){
-let data34 = data5.pollInterval;
-if(typeof data34 === "string"){
-if(!pattern8.test(data34)){
-const err72 = {instancePath:instancePath+"/target/pollInterval",schemaPath:"#/properties/target/allOf/2/then/properties/pollInterval/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+else {
+const err72 = {instancePath:instancePath+"/target/pollInterval",schemaPath:"#/properties/target/allOf/2/then/properties/pollInterval/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -1005,8 +1003,11 @@ vErrors.push(err72);
 errors++;
 }
 }
-else {
-const err73 = {instancePath:instancePath+"/target/pollInterval",schemaPath:"#/properties/target/allOf/2/then/properties/pollInterval/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data5.retryDelay !== undefined){
+let data35 = data5.retryDelay;
+if(typeof data35 === "string"){
+if(!pattern8.test(data35)){
+const err73 = {instancePath:instancePath+"/target/retryDelay",schemaPath:"#/properties/target/allOf/2/then/properties/retryDelay/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -1016,11 +1017,8 @@ vErrors.push(err73);
 errors++;
 }
 }
-if(data5.retryDelay !== undefined){
-let data35 = data5.retryDelay;
-if(typeof data35 === "string"){
-if(!pattern8.test(data35)){
-const err74 = {instancePath:instancePath+"/target/retryDelay",schemaPath:"#/properties/target/allOf/2/then/properties/retryDelay/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+else {
+const err74 = {instancePath:instancePath+"/target/retryDelay",schemaPath:"#/properties/target/allOf/2/then/properties/retryDelay/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -1030,8 +1028,10 @@ vErrors.push(err74);
 errors++;
 }
 }
-else {
-const err75 = {instancePath:instancePath+"/target/retryDelay",schemaPath:"#/properties/target/allOf/2/then/properties/retryDelay/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data5.retries !== undefined){
+let data36 = data5.retries;
+if(!(((typeof data36 == "number") && (!(data36 % 1) && !isNaN(data36))) && (isFinite(data36)))){
+const err75 = {instancePath:instancePath+"/target/retries",schemaPath:"#/properties/target/allOf/2/then/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -1040,11 +1040,9 @@ vErrors.push(err75);
 }
 errors++;
 }
-}
-if(data5.retries !== undefined){
-let data36 = data5.retries;
-if(!(((typeof data36 == "number") && (!(data36 % 1) && !isNaN(data36))) && (isFinite(data36)))){
-const err76 = {instancePath:instancePath+"/target/retries",schemaPath:"#/properties/target/allOf/2/then/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data36 == "number") && (isFinite(data36))){
+if(data36 > 20 || isNaN(data36)){
+const err76 = {instancePath:instancePath+"/target/retries",schemaPath:"#/properties/target/allOf/2/then/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 20},message:"must be <= 20"};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -1053,9 +1051,8 @@ vErrors.push(err76);
 }
 errors++;
 }
-if((typeof data36 == "number") && (isFinite(data36))){
-if(data36 > 20 || isNaN(data36)){
-const err77 = {instancePath:instancePath+"/target/retries",schemaPath:"#/properties/target/allOf/2/then/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 20},message:"must be <= 20"};
+if(data36 < 1 || isNaN(data36)){
+const err77 = {instancePath:instancePath+"/target/retries",schemaPath:"#/properties/target/allOf/2/then/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1064,26 +1061,16 @@ vErrors.push(err77);
 }
 errors++;
 }
-if(data36 < 1 || isNaN(data36)){
-const err78 = {instancePath:instancePath+"/target/retries",schemaPath:"#/properties/target/allOf/2/then/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+}
+if(data5.externalIp !== undefined){
+if(typeof data5.externalIp !== "boolean"){
+const err78 = {instancePath:instancePath+"/target/externalIp",schemaPath:"#/properties/target/allOf/2/then/properties/externalIp/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err78];
 }
 else {
 vErrors.push(err78);
-}
-errors++;
-}
-}
-}
-if(data5.externalIp !== undefined){
-if(typeof data5.externalIp !== "boolean"){
-const err79 = {instancePath:instancePath+"/target/externalIp",schemaPath:"#/properties/target/allOf/2/then/properties/externalIp/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err79];
-}
-else {
-vErrors.push(err79);
 }
 errors++;
 }
@@ -1116,12 +1103,12 @@ props2.externalIp = true;
 }
 }
 if(!valid8){
-const err80 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/allOf/2/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
+const err79 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/allOf/2/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
 if(vErrors === null){
-vErrors = [err80];
+vErrors = [err79];
 }
 else {
-vErrors.push(err80);
+vErrors.push(err79);
 }
 errors++;
 }
@@ -1135,8 +1122,24 @@ Object.assign(props0, props2);
 }
 }
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.driver === undefined){
-const err81 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/required",keyword:"required",params:{missingProperty: "driver"},message:"must have required property '"+"driver"+"'"};
+if(props0 !== true){
+props0 = props0 || {};
+props0.driver = true;
+}
+if(data5.driver !== undefined){
+let data38 = data5.driver;
+if(typeof data38 !== "string"){
+const err80 = {instancePath:instancePath+"/target/driver",schemaPath:"#/properties/target/properties/driver/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+if(!(((data38 === "local") || (data38 === "packer")) || (data38 === "gce"))){
+const err81 = {instancePath:instancePath+"/target/driver",schemaPath:"#/properties/target/properties/driver/enum",keyword:"enum",params:{allowedValues: schema31.properties.target.properties.driver.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1145,14 +1148,11 @@ vErrors.push(err81);
 }
 errors++;
 }
-if(props0 !== true){
-props0 = props0 || {};
-props0.driver = true;
 }
-if(data5.driver !== undefined){
-let data38 = data5.driver;
-if(!(((data38 === "local") || (data38 === "packer")) || (data38 === "gce"))){
-const err82 = {instancePath:instancePath+"/target/driver",schemaPath:"#/properties/target/properties/driver/enum",keyword:"enum",params:{allowedValues: schema31.properties.target.properties.driver.enum},message:"must be equal to one of the allowed values"};
+if(props0 !== true){
+for(const key3 in data5){
+if(!props0 || !props0[key3]){
+const err82 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/unevaluatedProperties",keyword:"unevaluatedProperties",params:{unevaluatedProperty: key3},message:"must NOT have unevaluated properties"};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1162,10 +1162,10 @@ vErrors.push(err82);
 errors++;
 }
 }
-if(props0 !== true){
-for(const key3 in data5){
-if(!props0 || !props0[key3]){
-const err83 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/unevaluatedProperties",keyword:"unevaluatedProperties",params:{unevaluatedProperty: key3},message:"must NOT have unevaluated properties"};
+}
+}
+else {
+const err83 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1175,10 +1175,14 @@ vErrors.push(err83);
 errors++;
 }
 }
-}
-}
-else {
-const err84 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.vars !== undefined){
+let data39 = data.vars;
+if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
+for(const key4 in data39){
+const _errs89 = errors;
+if(typeof key4 === "string"){
+if(!pattern13.test(key4)){
+const err84 = {instancePath:instancePath+"/vars",schemaPath:"#/properties/vars/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",propertyName:key4};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1188,14 +1192,9 @@ vErrors.push(err84);
 errors++;
 }
 }
-if(data.vars !== undefined){
-let data39 = data.vars;
-if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
-for(const key4 in data39){
-const _errs88 = errors;
-if(typeof key4 === "string"){
-if(!pattern13.test(key4)){
-const err85 = {instancePath:instancePath+"/vars",schemaPath:"#/properties/vars/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",propertyName:key4};
+var valid16 = _errs89 === errors;
+if(!valid16){
+const err85 = {instancePath:instancePath+"/vars",schemaPath:"#/properties/vars/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1205,9 +1204,12 @@ vErrors.push(err85);
 errors++;
 }
 }
-var valid16 = _errs88 === errors;
-if(!valid16){
-const err86 = {instancePath:instancePath+"/vars",schemaPath:"#/properties/vars/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid"};
+for(const key5 in data39){
+let data40 = data39[key5];
+if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
+for(const key6 in data40){
+if(!((((((key6 === "type") || (key6 === "default")) || (key6 === "enum")) || (key6 === "pattern")) || (key6 === "secret")) || (key6 === "description"))){
+const err86 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/vars/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1217,12 +1219,10 @@ vErrors.push(err86);
 errors++;
 }
 }
-for(const key5 in data39){
-let data40 = data39[key5];
-if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
-for(const key6 in data40){
-if(!((((((key6 === "type") || (key6 === "default")) || (key6 === "enum")) || (key6 === "pattern")) || (key6 === "secret")) || (key6 === "description"))){
-const err87 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/vars/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+if(data40.type !== undefined){
+let data41 = data40.type;
+if(!(((data41 === "string") || (data41 === "number")) || (data41 === "boolean"))){
+const err87 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/type",schemaPath:"#/properties/vars/additionalProperties/properties/type/enum",keyword:"enum",params:{allowedValues: schema31.properties.vars.additionalProperties.properties.type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1232,10 +1232,10 @@ vErrors.push(err87);
 errors++;
 }
 }
-if(data40.type !== undefined){
-let data41 = data40.type;
-if(!(((data41 === "string") || (data41 === "number")) || (data41 === "boolean"))){
-const err88 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/type",schemaPath:"#/properties/vars/additionalProperties/properties/type/enum",keyword:"enum",params:{allowedValues: schema31.properties.vars.additionalProperties.properties.type.enum},message:"must be equal to one of the allowed values"};
+if(data40.default !== undefined){
+let data42 = data40.default;
+if(((typeof data42 !== "string") && (!((typeof data42 == "number") && (isFinite(data42))))) && (typeof data42 !== "boolean")){
+const err88 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/default",schemaPath:"#/properties/vars/additionalProperties/properties/default/type",keyword:"type",params:{type: schema31.properties.vars.additionalProperties.properties.default.type},message:"must be string,number,boolean"};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1245,10 +1245,11 @@ vErrors.push(err88);
 errors++;
 }
 }
-if(data40.default !== undefined){
-let data42 = data40.default;
-if(((typeof data42 !== "string") && (!((typeof data42 == "number") && (isFinite(data42))))) && (typeof data42 !== "boolean")){
-const err89 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/default",schemaPath:"#/properties/vars/additionalProperties/properties/default/type",keyword:"type",params:{type: schema31.properties.vars.additionalProperties.properties.default.type},message:"must be string,number,boolean"};
+if(data40.enum !== undefined){
+let data43 = data40.enum;
+if(Array.isArray(data43)){
+if(data43.length < 1){
+const err89 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/enum",schemaPath:"#/properties/vars/additionalProperties/properties/enum/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1257,12 +1258,11 @@ vErrors.push(err89);
 }
 errors++;
 }
-}
-if(data40.enum !== undefined){
-let data43 = data40.enum;
-if(Array.isArray(data43)){
-if(data43.length < 1){
-const err90 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/enum",schemaPath:"#/properties/vars/additionalProperties/properties/enum/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+const len1 = data43.length;
+for(let i1=0; i1<len1; i1++){
+let data44 = data43[i1];
+if(((typeof data44 !== "string") && (!((typeof data44 == "number") && (isFinite(data44))))) && (typeof data44 !== "boolean")){
+const err90 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/enum/" + i1,schemaPath:"#/properties/vars/additionalProperties/properties/enum/items/type",keyword:"type",params:{type: schema31.properties.vars.additionalProperties.properties.enum.items.type},message:"must be string,number,boolean"};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1271,11 +1271,10 @@ vErrors.push(err90);
 }
 errors++;
 }
-const len1 = data43.length;
-for(let i1=0; i1<len1; i1++){
-let data44 = data43[i1];
-if(((typeof data44 !== "string") && (!((typeof data44 == "number") && (isFinite(data44))))) && (typeof data44 !== "boolean")){
-const err91 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/enum/" + i1,schemaPath:"#/properties/vars/additionalProperties/properties/enum/items/type",keyword:"type",params:{type: schema31.properties.vars.additionalProperties.properties.enum.items.type},message:"must be string,number,boolean"};
+}
+}
+else {
+const err91 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/enum",schemaPath:"#/properties/vars/additionalProperties/properties/enum/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1285,9 +1284,9 @@ vErrors.push(err91);
 errors++;
 }
 }
-}
-else {
-const err92 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/enum",schemaPath:"#/properties/vars/additionalProperties/properties/enum/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data40.pattern !== undefined){
+if(typeof data40.pattern !== "string"){
+const err92 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/pattern",schemaPath:"#/properties/vars/additionalProperties/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1297,9 +1296,9 @@ vErrors.push(err92);
 errors++;
 }
 }
-if(data40.pattern !== undefined){
-if(typeof data40.pattern !== "string"){
-const err93 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/pattern",schemaPath:"#/properties/vars/additionalProperties/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data40.secret !== undefined){
+if(typeof data40.secret !== "boolean"){
+const err93 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/secret",schemaPath:"#/properties/vars/additionalProperties/properties/secret/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -1309,9 +1308,9 @@ vErrors.push(err93);
 errors++;
 }
 }
-if(data40.secret !== undefined){
-if(typeof data40.secret !== "boolean"){
-const err94 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/secret",schemaPath:"#/properties/vars/additionalProperties/properties/secret/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data40.description !== undefined){
+if(typeof data40.description !== "string"){
+const err94 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/properties/vars/additionalProperties/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1321,9 +1320,9 @@ vErrors.push(err94);
 errors++;
 }
 }
-if(data40.description !== undefined){
-if(typeof data40.description !== "string"){
-const err95 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/properties/vars/additionalProperties/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err95 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/vars/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1335,7 +1334,7 @@ errors++;
 }
 }
 else {
-const err96 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/vars/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err96 = {instancePath:instancePath+"/vars",schemaPath:"#/properties/vars/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1345,9 +1344,11 @@ vErrors.push(err96);
 errors++;
 }
 }
-}
-else {
-const err97 = {instancePath:instancePath+"/vars",schemaPath:"#/properties/vars/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.layers !== undefined){
+let data48 = data.layers;
+if(Array.isArray(data48)){
+if(data48.length < 1){
+const err97 = {instancePath:instancePath+"/layers",schemaPath:"#/properties/layers/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1356,12 +1357,12 @@ vErrors.push(err97);
 }
 errors++;
 }
-}
-if(data.layers !== undefined){
-let data48 = data.layers;
-if(Array.isArray(data48)){
-if(data48.length < 1){
-const err98 = {instancePath:instancePath+"/layers",schemaPath:"#/properties/layers/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+const len2 = data48.length;
+for(let i2=0; i2<len2; i2++){
+let data49 = data48[i2];
+if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
+if(data49.name === undefined){
+const err98 = {instancePath:instancePath+"/layers/" + i2,schemaPath:"#/properties/layers/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1370,12 +1371,8 @@ vErrors.push(err98);
 }
 errors++;
 }
-const len2 = data48.length;
-for(let i2=0; i2<len2; i2++){
-let data49 = data48[i2];
-if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
-if(data49.name === undefined){
-const err99 = {instancePath:instancePath+"/layers/" + i2,schemaPath:"#/properties/layers/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(data49.steps === undefined){
+const err99 = {instancePath:instancePath+"/layers/" + i2,schemaPath:"#/properties/layers/items/required",keyword:"required",params:{missingProperty: "steps"},message:"must have required property '"+"steps"+"'"};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1384,8 +1381,9 @@ vErrors.push(err99);
 }
 errors++;
 }
-if(data49.steps === undefined){
-const err100 = {instancePath:instancePath+"/layers/" + i2,schemaPath:"#/properties/layers/items/required",keyword:"required",params:{missingProperty: "steps"},message:"must have required property '"+"steps"+"'"};
+for(const key7 in data49){
+if(!((key7 === "name") || (key7 === "steps"))){
+const err100 = {instancePath:instancePath+"/layers/" + i2,schemaPath:"#/properties/layers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1394,9 +1392,12 @@ vErrors.push(err100);
 }
 errors++;
 }
-for(const key7 in data49){
-if(!((key7 === "name") || (key7 === "steps"))){
-const err101 = {instancePath:instancePath+"/layers/" + i2,schemaPath:"#/properties/layers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+}
+if(data49.name !== undefined){
+let data50 = data49.name;
+if(typeof data50 === "string"){
+if(!pattern14.test(data50)){
+const err101 = {instancePath:instancePath+"/layers/" + i2+"/name",schemaPath:"#/properties/layers/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$"+"\""};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1406,11 +1407,8 @@ vErrors.push(err101);
 errors++;
 }
 }
-if(data49.name !== undefined){
-let data50 = data49.name;
-if(typeof data50 === "string"){
-if(!pattern14.test(data50)){
-const err102 = {instancePath:instancePath+"/layers/" + i2+"/name",schemaPath:"#/properties/layers/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$"+"\""};
+else {
+const err102 = {instancePath:instancePath+"/layers/" + i2+"/name",schemaPath:"#/properties/layers/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1420,8 +1418,11 @@ vErrors.push(err102);
 errors++;
 }
 }
-else {
-const err103 = {instancePath:instancePath+"/layers/" + i2+"/name",schemaPath:"#/properties/layers/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data49.steps !== undefined){
+let data51 = data49.steps;
+if(Array.isArray(data51)){
+if(data51.length < 1){
+const err103 = {instancePath:instancePath+"/layers/" + i2+"/steps",schemaPath:"#/properties/layers/items/properties/steps/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1430,12 +1431,16 @@ vErrors.push(err103);
 }
 errors++;
 }
-}
-if(data49.steps !== undefined){
-let data51 = data49.steps;
-if(Array.isArray(data51)){
-if(data51.length < 1){
-const err104 = {instancePath:instancePath+"/layers/" + i2+"/steps",schemaPath:"#/properties/layers/items/properties/steps/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+const len3 = data51.length;
+for(let i3=0; i3<len3; i3++){
+let data52 = data51[i3];
+const _errs118 = errors;
+let valid26 = false;
+let passing0 = null;
+const _errs119 = errors;
+if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
+if(data52.run === undefined){
+const err104 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/oneOf/0/required",keyword:"required",params:{missingProperty: "run"},message:"must have required property '"+"run"+"'"};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1444,16 +1449,16 @@ vErrors.push(err104);
 }
 errors++;
 }
-const len3 = data51.length;
-for(let i3=0; i3<len3; i3++){
-let data52 = data51[i3];
-const _errs117 = errors;
-let valid26 = false;
-let passing0 = null;
-const _errs118 = errors;
+}
+var _valid3 = _errs119 === errors;
+if(_valid3){
+valid26 = true;
+passing0 = 0;
+}
+const _errs120 = errors;
 if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
-if(data52.run === undefined){
-const err105 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/oneOf/0/required",keyword:"required",params:{missingProperty: "run"},message:"must have required property '"+"run"+"'"};
+if(data52.copy === undefined){
+const err105 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/oneOf/1/required",keyword:"required",params:{missingProperty: "copy"},message:"must have required property '"+"copy"+"'"};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1463,25 +1468,7 @@ vErrors.push(err105);
 errors++;
 }
 }
-var _valid3 = _errs118 === errors;
-if(_valid3){
-valid26 = true;
-passing0 = 0;
-}
-const _errs119 = errors;
-if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
-if(data52.copy === undefined){
-const err106 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/oneOf/1/required",keyword:"required",params:{missingProperty: "copy"},message:"must have required property '"+"copy"+"'"};
-if(vErrors === null){
-vErrors = [err106];
-}
-else {
-vErrors.push(err106);
-}
-errors++;
-}
-}
-var _valid3 = _errs119 === errors;
+var _valid3 = _errs120 === errors;
 if(_valid3 && valid26){
 valid26 = false;
 passing0 = [passing0, 1];
@@ -1491,20 +1478,20 @@ if(_valid3){
 valid26 = true;
 passing0 = 1;
 }
-const _errs120 = errors;
+const _errs121 = errors;
 if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
 if(data52.file === undefined){
-const err107 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/oneOf/2/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};
+const err106 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/oneOf/2/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};
 if(vErrors === null){
-vErrors = [err107];
+vErrors = [err106];
 }
 else {
-vErrors.push(err107);
+vErrors.push(err106);
 }
 errors++;
 }
 }
-var _valid3 = _errs120 === errors;
+var _valid3 = _errs121 === errors;
 if(_valid3 && valid26){
 valid26 = false;
 passing0 = [passing0, 2];
@@ -1517,20 +1504,20 @@ passing0 = 2;
 }
 }
 if(!valid26){
-const err108 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+const err107 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
-vErrors = [err108];
+vErrors = [err107];
 }
 else {
-vErrors.push(err108);
+vErrors.push(err107);
 }
 errors++;
 }
 else {
-errors = _errs117;
+errors = _errs118;
 if(vErrors !== null){
-if(_errs117){
-vErrors.length = _errs117;
+if(_errs118){
+vErrors.length = _errs118;
 }
 else {
 vErrors = null;
@@ -1540,7 +1527,24 @@ vErrors = null;
 if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
 for(const key8 in data52){
 if(!(((((((key8 === "run") || (key8 === "env")) || (key8 === "workdir")) || (key8 === "user")) || (key8 === "timeout")) || (key8 === "copy")) || (key8 === "file"))){
-const err109 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+const err108 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err108];
+}
+else {
+vErrors.push(err108);
+}
+errors++;
+}
+}
+if(data52.run !== undefined){
+let data53 = data52.run;
+const _errs124 = errors;
+let valid28 = false;
+const _errs125 = errors;
+if(typeof data53 === "string"){
+if(func2(data53) < 1){
+const err109 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run",schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -1550,14 +1554,8 @@ vErrors.push(err109);
 errors++;
 }
 }
-if(data52.run !== undefined){
-let data53 = data52.run;
-const _errs123 = errors;
-let valid28 = false;
-const _errs124 = errors;
-if(typeof data53 === "string"){
-if(func2(data53) < 1){
-const err110 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run",schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err110 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run",schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1566,9 +1564,12 @@ vErrors.push(err110);
 }
 errors++;
 }
-}
-else {
-const err111 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run",schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var _valid4 = _errs125 === errors;
+valid28 = valid28 || _valid4;
+const _errs127 = errors;
+if(Array.isArray(data53)){
+if(data53.length < 1){
+const err111 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run",schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1577,12 +1578,10 @@ vErrors.push(err111);
 }
 errors++;
 }
-var _valid4 = _errs124 === errors;
-valid28 = valid28 || _valid4;
-const _errs126 = errors;
-if(Array.isArray(data53)){
-if(data53.length < 1){
-const err112 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run",schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+const len4 = data53.length;
+for(let i4=0; i4<len4; i4++){
+if(typeof data53[i4] !== "string"){
+const err112 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run/" + i4,schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -1591,10 +1590,10 @@ vErrors.push(err112);
 }
 errors++;
 }
-const len4 = data53.length;
-for(let i4=0; i4<len4; i4++){
-if(typeof data53[i4] !== "string"){
-const err113 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run/" + i4,schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+}
+else {
+const err113 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run",schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1603,10 +1602,10 @@ vErrors.push(err113);
 }
 errors++;
 }
-}
-}
-else {
-const err114 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run",schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+var _valid4 = _errs127 === errors;
+valid28 = valid28 || _valid4;
+if(!valid28){
+const err114 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run",schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1615,23 +1614,11 @@ vErrors.push(err114);
 }
 errors++;
 }
-var _valid4 = _errs126 === errors;
-valid28 = valid28 || _valid4;
-if(!valid28){
-const err115 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run",schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err115];
-}
 else {
-vErrors.push(err115);
-}
-errors++;
-}
-else {
-errors = _errs123;
+errors = _errs124;
 if(vErrors !== null){
-if(_errs123){
-vErrors.length = _errs123;
+if(_errs124){
+vErrors.length = _errs124;
 }
 else {
 vErrors = null;
@@ -1643,10 +1630,22 @@ if(data52.env !== undefined){
 let data55 = data52.env;
 if(data55 && typeof data55 == "object" && !Array.isArray(data55)){
 for(const key9 in data55){
-const _errs132 = errors;
+const _errs133 = errors;
 if(typeof key9 === "string"){
 if(!pattern13.test(key9)){
-const err116 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/env",schemaPath:"#/properties/layers/items/properties/steps/items/properties/env/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",propertyName:key9};
+const err115 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/env",schemaPath:"#/properties/layers/items/properties/steps/items/properties/env/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",propertyName:key9};
+if(vErrors === null){
+vErrors = [err115];
+}
+else {
+vErrors.push(err115);
+}
+errors++;
+}
+}
+var valid31 = _errs133 === errors;
+if(!valid31){
+const err116 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/env",schemaPath:"#/properties/layers/items/properties/steps/items/properties/env/propertyNames",keyword:"propertyNames",params:{propertyName: key9},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1656,9 +1655,10 @@ vErrors.push(err116);
 errors++;
 }
 }
-var valid31 = _errs132 === errors;
-if(!valid31){
-const err117 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/env",schemaPath:"#/properties/layers/items/properties/steps/items/properties/env/propertyNames",keyword:"propertyNames",params:{propertyName: key9},message:"property name must be valid"};
+for(const key10 in data55){
+let data56 = data55[key10];
+if(((typeof data56 !== "string") && (!((typeof data56 == "number") && (isFinite(data56))))) && (typeof data56 !== "boolean")){
+const err117 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/env/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/layers/items/properties/steps/items/properties/env/additionalProperties/type",keyword:"type",params:{type: schema31.properties.layers.items.properties.steps.items.properties.env.additionalProperties.type},message:"must be string,number,boolean"};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1668,10 +1668,9 @@ vErrors.push(err117);
 errors++;
 }
 }
-for(const key10 in data55){
-let data56 = data55[key10];
-if(((typeof data56 !== "string") && (!((typeof data56 == "number") && (isFinite(data56))))) && (typeof data56 !== "boolean")){
-const err118 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/env/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/layers/items/properties/steps/items/properties/env/additionalProperties/type",keyword:"type",params:{type: schema31.properties.layers.items.properties.steps.items.properties.env.additionalProperties.type},message:"must be string,number,boolean"};
+}
+else {
+const err118 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/env",schemaPath:"#/properties/layers/items/properties/steps/items/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1681,9 +1680,11 @@ vErrors.push(err118);
 errors++;
 }
 }
-}
-else {
-const err119 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/env",schemaPath:"#/properties/layers/items/properties/steps/items/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data52.workdir !== undefined){
+let data57 = data52.workdir;
+if(typeof data57 === "string"){
+if(!pattern16.test(data57)){
+const err119 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/workdir",schemaPath:"#/properties/layers/items/properties/steps/items/properties/workdir/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1693,11 +1694,8 @@ vErrors.push(err119);
 errors++;
 }
 }
-if(data52.workdir !== undefined){
-let data57 = data52.workdir;
-if(typeof data57 === "string"){
-if(!pattern16.test(data57)){
-const err120 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/workdir",schemaPath:"#/properties/layers/items/properties/steps/items/properties/workdir/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
+else {
+const err120 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/workdir",schemaPath:"#/properties/layers/items/properties/steps/items/properties/workdir/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1707,8 +1705,11 @@ vErrors.push(err120);
 errors++;
 }
 }
-else {
-const err121 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/workdir",schemaPath:"#/properties/layers/items/properties/steps/items/properties/workdir/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data52.user !== undefined){
+let data58 = data52.user;
+if(typeof data58 === "string"){
+if(func2(data58) < 1){
+const err121 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/user",schemaPath:"#/properties/layers/items/properties/steps/items/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1718,11 +1719,8 @@ vErrors.push(err121);
 errors++;
 }
 }
-if(data52.user !== undefined){
-let data58 = data52.user;
-if(typeof data58 === "string"){
-if(func2(data58) < 1){
-const err122 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/user",schemaPath:"#/properties/layers/items/properties/steps/items/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err122 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/user",schemaPath:"#/properties/layers/items/properties/steps/items/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1732,8 +1730,11 @@ vErrors.push(err122);
 errors++;
 }
 }
-else {
-const err123 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/user",schemaPath:"#/properties/layers/items/properties/steps/items/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data52.timeout !== undefined){
+let data59 = data52.timeout;
+if(typeof data59 === "string"){
+if(!pattern8.test(data59)){
+const err123 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/timeout",schemaPath:"#/properties/layers/items/properties/steps/items/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -1743,11 +1744,8 @@ vErrors.push(err123);
 errors++;
 }
 }
-if(data52.timeout !== undefined){
-let data59 = data52.timeout;
-if(typeof data59 === "string"){
-if(!pattern8.test(data59)){
-const err124 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/timeout",schemaPath:"#/properties/layers/items/properties/steps/items/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+else {
+const err124 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/timeout",schemaPath:"#/properties/layers/items/properties/steps/items/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -1757,8 +1755,11 @@ vErrors.push(err124);
 errors++;
 }
 }
-else {
-const err125 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/timeout",schemaPath:"#/properties/layers/items/properties/steps/items/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data52.copy !== undefined){
+let data60 = data52.copy;
+if(data60 && typeof data60 == "object" && !Array.isArray(data60)){
+if(data60.from === undefined){
+const err125 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1767,12 +1768,8 @@ vErrors.push(err125);
 }
 errors++;
 }
-}
-if(data52.copy !== undefined){
-let data60 = data52.copy;
-if(data60 && typeof data60 == "object" && !Array.isArray(data60)){
-if(data60.from === undefined){
-const err126 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};
+if(data60.to === undefined){
+const err126 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'"};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1781,8 +1778,9 @@ vErrors.push(err126);
 }
 errors++;
 }
-if(data60.to === undefined){
-const err127 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'"};
+for(const key11 in data60){
+if(!((((key11 === "from") || (key11 === "to")) || (key11 === "mode")) || (key11 === "owner"))){
+const err127 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1791,9 +1789,12 @@ vErrors.push(err127);
 }
 errors++;
 }
-for(const key11 in data60){
-if(!((((key11 === "from") || (key11 === "to")) || (key11 === "mode")) || (key11 === "owner"))){
-const err128 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+}
+if(data60.from !== undefined){
+let data61 = data60.from;
+if(typeof data61 === "string"){
+if(func2(data61) < 1){
+const err128 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/from",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -1803,11 +1804,8 @@ vErrors.push(err128);
 errors++;
 }
 }
-if(data60.from !== undefined){
-let data61 = data60.from;
-if(typeof data61 === "string"){
-if(func2(data61) < 1){
-const err129 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/from",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err129 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/from",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -1817,8 +1815,11 @@ vErrors.push(err129);
 errors++;
 }
 }
-else {
-const err130 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/from",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data60.to !== undefined){
+let data62 = data60.to;
+if(typeof data62 === "string"){
+if(!pattern16.test(data62)){
+const err130 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/to",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/to/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -1828,11 +1829,8 @@ vErrors.push(err130);
 errors++;
 }
 }
-if(data60.to !== undefined){
-let data62 = data60.to;
-if(typeof data62 === "string"){
-if(!pattern16.test(data62)){
-const err131 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/to",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/to/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
+else {
+const err131 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/to",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -1842,8 +1840,14 @@ vErrors.push(err131);
 errors++;
 }
 }
-else {
-const err132 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/to",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data60.mode !== undefined){
+let data63 = data60.mode;
+const _errs151 = errors;
+let valid34 = false;
+const _errs152 = errors;
+if(typeof data63 === "string"){
+if(!pattern19.test(data63)){
+const err132 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^0?[0-7]{3,4}$"},message:"must match pattern \""+"^0?[0-7]{3,4}$"+"\""};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -1853,14 +1857,8 @@ vErrors.push(err132);
 errors++;
 }
 }
-if(data60.mode !== undefined){
-let data63 = data60.mode;
-const _errs150 = errors;
-let valid34 = false;
-const _errs151 = errors;
-if(typeof data63 === "string"){
-if(!pattern19.test(data63)){
-const err133 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^0?[0-7]{3,4}$"},message:"must match pattern \""+"^0?[0-7]{3,4}$"+"\""};
+else {
+const err133 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -1869,9 +1867,11 @@ vErrors.push(err133);
 }
 errors++;
 }
-}
-else {
-const err134 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var _valid5 = _errs152 === errors;
+valid34 = valid34 || _valid5;
+const _errs154 = errors;
+if(!(((typeof data63 == "number") && (!(data63 % 1) && !isNaN(data63))) && (isFinite(data63)))){
+const err134 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -1880,11 +1880,9 @@ vErrors.push(err134);
 }
 errors++;
 }
-var _valid5 = _errs151 === errors;
-valid34 = valid34 || _valid5;
-const _errs153 = errors;
-if(!(((typeof data63 == "number") && (!(data63 % 1) && !isNaN(data63))) && (isFinite(data63)))){
-const err135 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data63 == "number") && (isFinite(data63))){
+if(data63 > 4095 || isNaN(data63)){
+const err135 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4095},message:"must be <= 4095"};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -1893,9 +1891,8 @@ vErrors.push(err135);
 }
 errors++;
 }
-if((typeof data63 == "number") && (isFinite(data63))){
-if(data63 > 4095 || isNaN(data63)){
-const err136 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4095},message:"must be <= 4095"};
+if(data63 < 0 || isNaN(data63)){
+const err136 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -1904,8 +1901,11 @@ vErrors.push(err136);
 }
 errors++;
 }
-if(data63 < 0 || isNaN(data63)){
-const err137 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+var _valid5 = _errs154 === errors;
+valid34 = valid34 || _valid5;
+if(!valid34){
+const err137 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -1914,24 +1914,11 @@ vErrors.push(err137);
 }
 errors++;
 }
-}
-var _valid5 = _errs153 === errors;
-valid34 = valid34 || _valid5;
-if(!valid34){
-const err138 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err138];
-}
 else {
-vErrors.push(err138);
-}
-errors++;
-}
-else {
-errors = _errs150;
+errors = _errs151;
 if(vErrors !== null){
-if(_errs150){
-vErrors.length = _errs150;
+if(_errs151){
+vErrors.length = _errs151;
 }
 else {
 vErrors = null;
@@ -1943,7 +1930,18 @@ if(data60.owner !== undefined){
 let data64 = data60.owner;
 if(typeof data64 === "string"){
 if(!pattern20.test(data64)){
-const err139 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/owner",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/owner/pattern",keyword:"pattern",params:{pattern: "^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"},message:"must match pattern \""+"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"+"\""};
+const err138 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/owner",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/owner/pattern",keyword:"pattern",params:{pattern: "^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"},message:"must match pattern \""+"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"+"\""};
+if(vErrors === null){
+vErrors = [err138];
+}
+else {
+vErrors.push(err138);
+}
+errors++;
+}
+}
+else {
+const err139 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/owner",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -1953,8 +1951,9 @@ vErrors.push(err139);
 errors++;
 }
 }
+}
 else {
-const err140 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/owner",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err140 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -1964,9 +1963,11 @@ vErrors.push(err140);
 errors++;
 }
 }
-}
-else {
-const err141 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data52.file !== undefined){
+let data65 = data52.file;
+if(data65 && typeof data65 == "object" && !Array.isArray(data65)){
+if(data65.path === undefined){
+const err141 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -1975,12 +1976,8 @@ vErrors.push(err141);
 }
 errors++;
 }
-}
-if(data52.file !== undefined){
-let data65 = data52.file;
-if(data65 && typeof data65 == "object" && !Array.isArray(data65)){
-if(data65.path === undefined){
-const err142 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+if(data65.content === undefined){
+const err142 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/required",keyword:"required",params:{missingProperty: "content"},message:"must have required property '"+"content"+"'"};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -1989,8 +1986,9 @@ vErrors.push(err142);
 }
 errors++;
 }
-if(data65.content === undefined){
-const err143 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/required",keyword:"required",params:{missingProperty: "content"},message:"must have required property '"+"content"+"'"};
+for(const key12 in data65){
+if(!((((key12 === "path") || (key12 === "content")) || (key12 === "mode")) || (key12 === "owner"))){
+const err143 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -1999,9 +1997,12 @@ vErrors.push(err143);
 }
 errors++;
 }
-for(const key12 in data65){
-if(!((((key12 === "path") || (key12 === "content")) || (key12 === "mode")) || (key12 === "owner"))){
-const err144 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+}
+if(data65.path !== undefined){
+let data66 = data65.path;
+if(typeof data66 === "string"){
+if(!pattern16.test(data66)){
+const err144 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/path",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -2011,11 +2012,8 @@ vErrors.push(err144);
 errors++;
 }
 }
-if(data65.path !== undefined){
-let data66 = data65.path;
-if(typeof data66 === "string"){
-if(!pattern16.test(data66)){
-const err145 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/path",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
+else {
+const err145 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/path",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -2025,8 +2023,9 @@ vErrors.push(err145);
 errors++;
 }
 }
-else {
-const err146 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/path",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data65.content !== undefined){
+if(typeof data65.content !== "string"){
+const err146 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/content",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/content/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -2036,9 +2035,14 @@ vErrors.push(err146);
 errors++;
 }
 }
-if(data65.content !== undefined){
-if(typeof data65.content !== "string"){
-const err147 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/content",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/content/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data65.mode !== undefined){
+let data68 = data65.mode;
+const _errs166 = errors;
+let valid36 = false;
+const _errs167 = errors;
+if(typeof data68 === "string"){
+if(!pattern19.test(data68)){
+const err147 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^0?[0-7]{3,4}$"},message:"must match pattern \""+"^0?[0-7]{3,4}$"+"\""};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -2048,14 +2052,8 @@ vErrors.push(err147);
 errors++;
 }
 }
-if(data65.mode !== undefined){
-let data68 = data65.mode;
-const _errs165 = errors;
-let valid36 = false;
-const _errs166 = errors;
-if(typeof data68 === "string"){
-if(!pattern19.test(data68)){
-const err148 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^0?[0-7]{3,4}$"},message:"must match pattern \""+"^0?[0-7]{3,4}$"+"\""};
+else {
+const err148 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -2064,9 +2062,11 @@ vErrors.push(err148);
 }
 errors++;
 }
-}
-else {
-const err149 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var _valid6 = _errs167 === errors;
+valid36 = valid36 || _valid6;
+const _errs169 = errors;
+if(!(((typeof data68 == "number") && (!(data68 % 1) && !isNaN(data68))) && (isFinite(data68)))){
+const err149 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -2075,11 +2075,9 @@ vErrors.push(err149);
 }
 errors++;
 }
-var _valid6 = _errs166 === errors;
-valid36 = valid36 || _valid6;
-const _errs168 = errors;
-if(!(((typeof data68 == "number") && (!(data68 % 1) && !isNaN(data68))) && (isFinite(data68)))){
-const err150 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data68 == "number") && (isFinite(data68))){
+if(data68 > 4095 || isNaN(data68)){
+const err150 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4095},message:"must be <= 4095"};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -2088,9 +2086,8 @@ vErrors.push(err150);
 }
 errors++;
 }
-if((typeof data68 == "number") && (isFinite(data68))){
-if(data68 > 4095 || isNaN(data68)){
-const err151 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4095},message:"must be <= 4095"};
+if(data68 < 0 || isNaN(data68)){
+const err151 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -2099,8 +2096,11 @@ vErrors.push(err151);
 }
 errors++;
 }
-if(data68 < 0 || isNaN(data68)){
-const err152 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+var _valid6 = _errs169 === errors;
+valid36 = valid36 || _valid6;
+if(!valid36){
+const err152 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -2109,24 +2109,11 @@ vErrors.push(err152);
 }
 errors++;
 }
-}
-var _valid6 = _errs168 === errors;
-valid36 = valid36 || _valid6;
-if(!valid36){
-const err153 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err153];
-}
 else {
-vErrors.push(err153);
-}
-errors++;
-}
-else {
-errors = _errs165;
+errors = _errs166;
 if(vErrors !== null){
-if(_errs165){
-vErrors.length = _errs165;
+if(_errs166){
+vErrors.length = _errs166;
 }
 else {
 vErrors = null;
@@ -2138,7 +2125,18 @@ if(data65.owner !== undefined){
 let data69 = data65.owner;
 if(typeof data69 === "string"){
 if(!pattern20.test(data69)){
-const err154 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/owner",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/owner/pattern",keyword:"pattern",params:{pattern: "^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"},message:"must match pattern \""+"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"+"\""};
+const err153 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/owner",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/owner/pattern",keyword:"pattern",params:{pattern: "^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"},message:"must match pattern \""+"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"+"\""};
+if(vErrors === null){
+vErrors = [err153];
+}
+else {
+vErrors.push(err153);
+}
+errors++;
+}
+}
+else {
+const err154 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/owner",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -2148,8 +2146,9 @@ vErrors.push(err154);
 errors++;
 }
 }
+}
 else {
-const err155 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/owner",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err155 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -2159,9 +2158,12 @@ vErrors.push(err155);
 errors++;
 }
 }
-}
-else {
-const err156 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data52.env !== undefined){
+if(data52.run === undefined){
+const err156 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/dependentRequired",keyword:"dependentRequired",params:{property: "env",
+    missingProperty: "run",
+    depsCount: 1,
+    deps: "run"},message:"must have property run when property env is present"};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -2171,12 +2173,12 @@ vErrors.push(err156);
 errors++;
 }
 }
-if(data52.env !== undefined){
+if(data52.workdir !== undefined){
 if(data52.run === undefined){
-const err157 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/dependentRequired",keyword:"dependentRequired",params:{property: "env",
+const err157 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/dependentRequired",keyword:"dependentRequired",params:{property: "workdir",
     missingProperty: "run",
     depsCount: 1,
-    deps: "run"},message:"must have property run when property env is present"};
+    deps: "run"},message:"must have property run when property workdir is present"};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -2186,12 +2188,12 @@ vErrors.push(err157);
 errors++;
 }
 }
-if(data52.workdir !== undefined){
+if(data52.user !== undefined){
 if(data52.run === undefined){
-const err158 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/dependentRequired",keyword:"dependentRequired",params:{property: "workdir",
+const err158 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/dependentRequired",keyword:"dependentRequired",params:{property: "user",
     missingProperty: "run",
     depsCount: 1,
-    deps: "run"},message:"must have property run when property workdir is present"};
+    deps: "run"},message:"must have property run when property user is present"};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -2201,12 +2203,12 @@ vErrors.push(err158);
 errors++;
 }
 }
-if(data52.user !== undefined){
+if(data52.timeout !== undefined){
 if(data52.run === undefined){
-const err159 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/dependentRequired",keyword:"dependentRequired",params:{property: "user",
+const err159 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/dependentRequired",keyword:"dependentRequired",params:{property: "timeout",
     missingProperty: "run",
     depsCount: 1,
-    deps: "run"},message:"must have property run when property user is present"};
+    deps: "run"},message:"must have property run when property timeout is present"};
 if(vErrors === null){
 vErrors = [err159];
 }
@@ -2216,12 +2218,9 @@ vErrors.push(err159);
 errors++;
 }
 }
-if(data52.timeout !== undefined){
-if(data52.run === undefined){
-const err160 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/dependentRequired",keyword:"dependentRequired",params:{property: "timeout",
-    missingProperty: "run",
-    depsCount: 1,
-    deps: "run"},message:"must have property run when property timeout is present"};
+}
+else {
+const err160 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -2233,7 +2232,7 @@ errors++;
 }
 }
 else {
-const err161 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err161 = {instancePath:instancePath+"/layers/" + i2+"/steps",schemaPath:"#/properties/layers/items/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err161];
 }
@@ -2245,7 +2244,7 @@ errors++;
 }
 }
 else {
-const err162 = {instancePath:instancePath+"/layers/" + i2+"/steps",schemaPath:"#/properties/layers/items/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err162 = {instancePath:instancePath+"/layers/" + i2,schemaPath:"#/properties/layers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err162];
 }
@@ -2257,24 +2256,12 @@ errors++;
 }
 }
 else {
-const err163 = {instancePath:instancePath+"/layers/" + i2,schemaPath:"#/properties/layers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err163 = {instancePath:instancePath+"/layers",schemaPath:"#/properties/layers/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err163];
 }
 else {
 vErrors.push(err163);
-}
-errors++;
-}
-}
-}
-else {
-const err164 = {instancePath:instancePath+"/layers",schemaPath:"#/properties/layers/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err164];
-}
-else {
-vErrors.push(err164);
 }
 errors++;
 }
@@ -2285,13 +2272,31 @@ if(Array.isArray(data70)){
 const len5 = data70.length;
 for(let i5=0; i5<len5; i5++){
 let data71 = data70[i5];
-const _errs176 = errors;
+const _errs177 = errors;
 let valid39 = false;
 let passing1 = null;
-const _errs177 = errors;
+const _errs178 = errors;
 if(data71 && typeof data71 == "object" && !Array.isArray(data71)){
 if(data71.run === undefined){
-const err165 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/oneOf/0/required",keyword:"required",params:{missingProperty: "run"},message:"must have required property '"+"run"+"'"};
+const err164 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/oneOf/0/required",keyword:"required",params:{missingProperty: "run"},message:"must have required property '"+"run"+"'"};
+if(vErrors === null){
+vErrors = [err164];
+}
+else {
+vErrors.push(err164);
+}
+errors++;
+}
+}
+var _valid7 = _errs178 === errors;
+if(_valid7){
+valid39 = true;
+passing1 = 0;
+}
+const _errs179 = errors;
+if(data71 && typeof data71 == "object" && !Array.isArray(data71)){
+if(data71.file === undefined){
+const err165 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/oneOf/1/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};
 if(vErrors === null){
 vErrors = [err165];
 }
@@ -2301,25 +2306,7 @@ vErrors.push(err165);
 errors++;
 }
 }
-var _valid7 = _errs177 === errors;
-if(_valid7){
-valid39 = true;
-passing1 = 0;
-}
-const _errs178 = errors;
-if(data71 && typeof data71 == "object" && !Array.isArray(data71)){
-if(data71.file === undefined){
-const err166 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/oneOf/1/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};
-if(vErrors === null){
-vErrors = [err166];
-}
-else {
-vErrors.push(err166);
-}
-errors++;
-}
-}
-var _valid7 = _errs178 === errors;
+var _valid7 = _errs179 === errors;
 if(_valid7 && valid39){
 valid39 = false;
 passing1 = [passing1, 1];
@@ -2329,20 +2316,20 @@ if(_valid7){
 valid39 = true;
 passing1 = 1;
 }
-const _errs179 = errors;
+const _errs180 = errors;
 if(data71 && typeof data71 == "object" && !Array.isArray(data71)){
 if(data71.http === undefined){
-const err167 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/oneOf/2/required",keyword:"required",params:{missingProperty: "http"},message:"must have required property '"+"http"+"'"};
+const err166 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/oneOf/2/required",keyword:"required",params:{missingProperty: "http"},message:"must have required property '"+"http"+"'"};
 if(vErrors === null){
-vErrors = [err167];
+vErrors = [err166];
 }
 else {
-vErrors.push(err167);
+vErrors.push(err166);
 }
 errors++;
 }
 }
-var _valid7 = _errs179 === errors;
+var _valid7 = _errs180 === errors;
 if(_valid7 && valid39){
 valid39 = false;
 passing1 = [passing1, 2];
@@ -2355,20 +2342,20 @@ passing1 = 2;
 }
 }
 if(!valid39){
-const err168 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf"};
+const err167 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
-vErrors = [err168];
+vErrors = [err167];
 }
 else {
-vErrors.push(err168);
+vErrors.push(err167);
 }
 errors++;
 }
 else {
-errors = _errs176;
+errors = _errs177;
 if(vErrors !== null){
-if(_errs176){
-vErrors.length = _errs176;
+if(_errs177){
+vErrors.length = _errs177;
 }
 else {
 vErrors = null;
@@ -2378,7 +2365,21 @@ vErrors = null;
 if(data71 && typeof data71 == "object" && !Array.isArray(data71)){
 for(const key13 in data71){
 if(!(func1.call(schema31.properties.verify.items.properties, key13))){
-const err169 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+const err168 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err168];
+}
+else {
+vErrors.push(err168);
+}
+errors++;
+}
+}
+if(data71.name !== undefined){
+let data72 = data71.name;
+if(typeof data72 === "string"){
+if(func2(data72) < 1){
+const err169 = {instancePath:instancePath+"/verify/" + i5+"/name",schemaPath:"#/properties/verify/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err169];
 }
@@ -2388,11 +2389,8 @@ vErrors.push(err169);
 errors++;
 }
 }
-if(data71.name !== undefined){
-let data72 = data71.name;
-if(typeof data72 === "string"){
-if(func2(data72) < 1){
-const err170 = {instancePath:instancePath+"/verify/" + i5+"/name",schemaPath:"#/properties/verify/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err170 = {instancePath:instancePath+"/verify/" + i5+"/name",schemaPath:"#/properties/verify/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err170];
 }
@@ -2402,8 +2400,14 @@ vErrors.push(err170);
 errors++;
 }
 }
-else {
-const err171 = {instancePath:instancePath+"/verify/" + i5+"/name",schemaPath:"#/properties/verify/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data71.run !== undefined){
+let data73 = data71.run;
+const _errs185 = errors;
+let valid41 = false;
+const _errs186 = errors;
+if(typeof data73 === "string"){
+if(func2(data73) < 1){
+const err171 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err171];
 }
@@ -2413,14 +2417,8 @@ vErrors.push(err171);
 errors++;
 }
 }
-if(data71.run !== undefined){
-let data73 = data71.run;
-const _errs184 = errors;
-let valid41 = false;
-const _errs185 = errors;
-if(typeof data73 === "string"){
-if(func2(data73) < 1){
-const err172 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err172 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err172];
 }
@@ -2429,9 +2427,12 @@ vErrors.push(err172);
 }
 errors++;
 }
-}
-else {
-const err173 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var _valid8 = _errs186 === errors;
+valid41 = valid41 || _valid8;
+const _errs188 = errors;
+if(Array.isArray(data73)){
+if(data73.length < 1){
+const err173 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err173];
 }
@@ -2440,12 +2441,10 @@ vErrors.push(err173);
 }
 errors++;
 }
-var _valid8 = _errs185 === errors;
-valid41 = valid41 || _valid8;
-const _errs187 = errors;
-if(Array.isArray(data73)){
-if(data73.length < 1){
-const err174 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+const len6 = data73.length;
+for(let i6=0; i6<len6; i6++){
+if(typeof data73[i6] !== "string"){
+const err174 = {instancePath:instancePath+"/verify/" + i5+"/run/" + i6,schemaPath:"#/properties/verify/items/properties/run/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err174];
 }
@@ -2454,10 +2453,10 @@ vErrors.push(err174);
 }
 errors++;
 }
-const len6 = data73.length;
-for(let i6=0; i6<len6; i6++){
-if(typeof data73[i6] !== "string"){
-const err175 = {instancePath:instancePath+"/verify/" + i5+"/run/" + i6,schemaPath:"#/properties/verify/items/properties/run/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+}
+else {
+const err175 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err175];
 }
@@ -2466,10 +2465,10 @@ vErrors.push(err175);
 }
 errors++;
 }
-}
-}
-else {
-const err176 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+var _valid8 = _errs188 === errors;
+valid41 = valid41 || _valid8;
+if(!valid41){
+const err176 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err176];
 }
@@ -2478,23 +2477,11 @@ vErrors.push(err176);
 }
 errors++;
 }
-var _valid8 = _errs187 === errors;
-valid41 = valid41 || _valid8;
-if(!valid41){
-const err177 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err177];
-}
 else {
-vErrors.push(err177);
-}
-errors++;
-}
-else {
-errors = _errs184;
+errors = _errs185;
 if(vErrors !== null){
-if(_errs184){
-vErrors.length = _errs184;
+if(_errs185){
+vErrors.length = _errs185;
 }
 else {
 vErrors = null;
@@ -2506,10 +2493,22 @@ if(data71.env !== undefined){
 let data75 = data71.env;
 if(data75 && typeof data75 == "object" && !Array.isArray(data75)){
 for(const key14 in data75){
-const _errs193 = errors;
+const _errs194 = errors;
 if(typeof key14 === "string"){
 if(!pattern13.test(key14)){
-const err178 = {instancePath:instancePath+"/verify/" + i5+"/env",schemaPath:"#/properties/verify/items/properties/env/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",propertyName:key14};
+const err177 = {instancePath:instancePath+"/verify/" + i5+"/env",schemaPath:"#/properties/verify/items/properties/env/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",propertyName:key14};
+if(vErrors === null){
+vErrors = [err177];
+}
+else {
+vErrors.push(err177);
+}
+errors++;
+}
+}
+var valid44 = _errs194 === errors;
+if(!valid44){
+const err178 = {instancePath:instancePath+"/verify/" + i5+"/env",schemaPath:"#/properties/verify/items/properties/env/propertyNames",keyword:"propertyNames",params:{propertyName: key14},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err178];
 }
@@ -2519,9 +2518,10 @@ vErrors.push(err178);
 errors++;
 }
 }
-var valid44 = _errs193 === errors;
-if(!valid44){
-const err179 = {instancePath:instancePath+"/verify/" + i5+"/env",schemaPath:"#/properties/verify/items/properties/env/propertyNames",keyword:"propertyNames",params:{propertyName: key14},message:"property name must be valid"};
+for(const key15 in data75){
+let data76 = data75[key15];
+if(((typeof data76 !== "string") && (!((typeof data76 == "number") && (isFinite(data76))))) && (typeof data76 !== "boolean")){
+const err179 = {instancePath:instancePath+"/verify/" + i5+"/env/" + key15.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/verify/items/properties/env/additionalProperties/type",keyword:"type",params:{type: schema31.properties.verify.items.properties.env.additionalProperties.type},message:"must be string,number,boolean"};
 if(vErrors === null){
 vErrors = [err179];
 }
@@ -2531,10 +2531,9 @@ vErrors.push(err179);
 errors++;
 }
 }
-for(const key15 in data75){
-let data76 = data75[key15];
-if(((typeof data76 !== "string") && (!((typeof data76 == "number") && (isFinite(data76))))) && (typeof data76 !== "boolean")){
-const err180 = {instancePath:instancePath+"/verify/" + i5+"/env/" + key15.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/verify/items/properties/env/additionalProperties/type",keyword:"type",params:{type: schema31.properties.verify.items.properties.env.additionalProperties.type},message:"must be string,number,boolean"};
+}
+else {
+const err180 = {instancePath:instancePath+"/verify/" + i5+"/env",schemaPath:"#/properties/verify/items/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err180];
 }
@@ -2544,9 +2543,11 @@ vErrors.push(err180);
 errors++;
 }
 }
-}
-else {
-const err181 = {instancePath:instancePath+"/verify/" + i5+"/env",schemaPath:"#/properties/verify/items/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data71.user !== undefined){
+let data77 = data71.user;
+if(typeof data77 === "string"){
+if(func2(data77) < 1){
+const err181 = {instancePath:instancePath+"/verify/" + i5+"/user",schemaPath:"#/properties/verify/items/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err181];
 }
@@ -2556,11 +2557,8 @@ vErrors.push(err181);
 errors++;
 }
 }
-if(data71.user !== undefined){
-let data77 = data71.user;
-if(typeof data77 === "string"){
-if(func2(data77) < 1){
-const err182 = {instancePath:instancePath+"/verify/" + i5+"/user",schemaPath:"#/properties/verify/items/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err182 = {instancePath:instancePath+"/verify/" + i5+"/user",schemaPath:"#/properties/verify/items/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err182];
 }
@@ -2570,8 +2568,11 @@ vErrors.push(err182);
 errors++;
 }
 }
-else {
-const err183 = {instancePath:instancePath+"/verify/" + i5+"/user",schemaPath:"#/properties/verify/items/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data71.workdir !== undefined){
+let data78 = data71.workdir;
+if(typeof data78 === "string"){
+if(!pattern16.test(data78)){
+const err183 = {instancePath:instancePath+"/verify/" + i5+"/workdir",schemaPath:"#/properties/verify/items/properties/workdir/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
 if(vErrors === null){
 vErrors = [err183];
 }
@@ -2581,11 +2582,8 @@ vErrors.push(err183);
 errors++;
 }
 }
-if(data71.workdir !== undefined){
-let data78 = data71.workdir;
-if(typeof data78 === "string"){
-if(!pattern16.test(data78)){
-const err184 = {instancePath:instancePath+"/verify/" + i5+"/workdir",schemaPath:"#/properties/verify/items/properties/workdir/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
+else {
+const err184 = {instancePath:instancePath+"/verify/" + i5+"/workdir",schemaPath:"#/properties/verify/items/properties/workdir/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err184];
 }
@@ -2595,8 +2593,11 @@ vErrors.push(err184);
 errors++;
 }
 }
-else {
-const err185 = {instancePath:instancePath+"/verify/" + i5+"/workdir",schemaPath:"#/properties/verify/items/properties/workdir/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data71.file !== undefined){
+let data79 = data71.file;
+if(data79 && typeof data79 == "object" && !Array.isArray(data79)){
+if(data79.path === undefined){
+const err185 = {instancePath:instancePath+"/verify/" + i5+"/file",schemaPath:"#/properties/verify/items/properties/file/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
 if(vErrors === null){
 vErrors = [err185];
 }
@@ -2605,12 +2606,9 @@ vErrors.push(err185);
 }
 errors++;
 }
-}
-if(data71.file !== undefined){
-let data79 = data71.file;
-if(data79 && typeof data79 == "object" && !Array.isArray(data79)){
-if(data79.path === undefined){
-const err186 = {instancePath:instancePath+"/verify/" + i5+"/file",schemaPath:"#/properties/verify/items/properties/file/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+for(const key16 in data79){
+if(!((((key16 === "path") || (key16 === "exists")) || (key16 === "contains")) || (key16 === "mode"))){
+const err186 = {instancePath:instancePath+"/verify/" + i5+"/file",schemaPath:"#/properties/verify/items/properties/file/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err186];
 }
@@ -2619,9 +2617,12 @@ vErrors.push(err186);
 }
 errors++;
 }
-for(const key16 in data79){
-if(!((((key16 === "path") || (key16 === "exists")) || (key16 === "contains")) || (key16 === "mode"))){
-const err187 = {instancePath:instancePath+"/verify/" + i5+"/file",schemaPath:"#/properties/verify/items/properties/file/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
+}
+if(data79.path !== undefined){
+let data80 = data79.path;
+if(typeof data80 === "string"){
+if(!pattern16.test(data80)){
+const err187 = {instancePath:instancePath+"/verify/" + i5+"/file/path",schemaPath:"#/properties/verify/items/properties/file/properties/path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
 if(vErrors === null){
 vErrors = [err187];
 }
@@ -2631,11 +2632,8 @@ vErrors.push(err187);
 errors++;
 }
 }
-if(data79.path !== undefined){
-let data80 = data79.path;
-if(typeof data80 === "string"){
-if(!pattern16.test(data80)){
-const err188 = {instancePath:instancePath+"/verify/" + i5+"/file/path",schemaPath:"#/properties/verify/items/properties/file/properties/path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
+else {
+const err188 = {instancePath:instancePath+"/verify/" + i5+"/file/path",schemaPath:"#/properties/verify/items/properties/file/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err188];
 }
@@ -2645,8 +2643,9 @@ vErrors.push(err188);
 errors++;
 }
 }
-else {
-const err189 = {instancePath:instancePath+"/verify/" + i5+"/file/path",schemaPath:"#/properties/verify/items/properties/file/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data79.exists !== undefined){
+if(typeof data79.exists !== "boolean"){
+const err189 = {instancePath:instancePath+"/verify/" + i5+"/file/exists",schemaPath:"#/properties/verify/items/properties/file/properties/exists/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err189];
 }
@@ -2656,9 +2655,9 @@ vErrors.push(err189);
 errors++;
 }
 }
-if(data79.exists !== undefined){
-if(typeof data79.exists !== "boolean"){
-const err190 = {instancePath:instancePath+"/verify/" + i5+"/file/exists",schemaPath:"#/properties/verify/items/properties/file/properties/exists/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data79.contains !== undefined){
+if(typeof data79.contains !== "string"){
+const err190 = {instancePath:instancePath+"/verify/" + i5+"/file/contains",schemaPath:"#/properties/verify/items/properties/file/properties/contains/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err190];
 }
@@ -2668,9 +2667,14 @@ vErrors.push(err190);
 errors++;
 }
 }
-if(data79.contains !== undefined){
-if(typeof data79.contains !== "string"){
-const err191 = {instancePath:instancePath+"/verify/" + i5+"/file/contains",schemaPath:"#/properties/verify/items/properties/file/properties/contains/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data79.mode !== undefined){
+let data83 = data79.mode;
+const _errs212 = errors;
+let valid47 = false;
+const _errs213 = errors;
+if(typeof data83 === "string"){
+if(!pattern19.test(data83)){
+const err191 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^0?[0-7]{3,4}$"},message:"must match pattern \""+"^0?[0-7]{3,4}$"+"\""};
 if(vErrors === null){
 vErrors = [err191];
 }
@@ -2680,14 +2684,8 @@ vErrors.push(err191);
 errors++;
 }
 }
-if(data79.mode !== undefined){
-let data83 = data79.mode;
-const _errs211 = errors;
-let valid47 = false;
-const _errs212 = errors;
-if(typeof data83 === "string"){
-if(!pattern19.test(data83)){
-const err192 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^0?[0-7]{3,4}$"},message:"must match pattern \""+"^0?[0-7]{3,4}$"+"\""};
+else {
+const err192 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err192];
 }
@@ -2696,9 +2694,11 @@ vErrors.push(err192);
 }
 errors++;
 }
-}
-else {
-const err193 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var _valid9 = _errs213 === errors;
+valid47 = valid47 || _valid9;
+const _errs215 = errors;
+if(!(((typeof data83 == "number") && (!(data83 % 1) && !isNaN(data83))) && (isFinite(data83)))){
+const err193 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err193];
 }
@@ -2707,11 +2707,9 @@ vErrors.push(err193);
 }
 errors++;
 }
-var _valid9 = _errs212 === errors;
-valid47 = valid47 || _valid9;
-const _errs214 = errors;
-if(!(((typeof data83 == "number") && (!(data83 % 1) && !isNaN(data83))) && (isFinite(data83)))){
-const err194 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data83 == "number") && (isFinite(data83))){
+if(data83 > 4095 || isNaN(data83)){
+const err194 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4095},message:"must be <= 4095"};
 if(vErrors === null){
 vErrors = [err194];
 }
@@ -2720,9 +2718,8 @@ vErrors.push(err194);
 }
 errors++;
 }
-if((typeof data83 == "number") && (isFinite(data83))){
-if(data83 > 4095 || isNaN(data83)){
-const err195 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4095},message:"must be <= 4095"};
+if(data83 < 0 || isNaN(data83)){
+const err195 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err195];
 }
@@ -2731,8 +2728,11 @@ vErrors.push(err195);
 }
 errors++;
 }
-if(data83 < 0 || isNaN(data83)){
-const err196 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+var _valid9 = _errs215 === errors;
+valid47 = valid47 || _valid9;
+if(!valid47){
+const err196 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err196];
 }
@@ -2741,24 +2741,11 @@ vErrors.push(err196);
 }
 errors++;
 }
-}
-var _valid9 = _errs214 === errors;
-valid47 = valid47 || _valid9;
-if(!valid47){
-const err197 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err197];
-}
 else {
-vErrors.push(err197);
-}
-errors++;
-}
-else {
-errors = _errs211;
+errors = _errs212;
 if(vErrors !== null){
-if(_errs211){
-vErrors.length = _errs211;
+if(_errs212){
+vErrors.length = _errs212;
 }
 else {
 vErrors = null;
@@ -2768,12 +2755,12 @@ vErrors = null;
 }
 }
 else {
-const err198 = {instancePath:instancePath+"/verify/" + i5+"/file",schemaPath:"#/properties/verify/items/properties/file/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err197 = {instancePath:instancePath+"/verify/" + i5+"/file",schemaPath:"#/properties/verify/items/properties/file/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err198];
+vErrors = [err197];
 }
 else {
-vErrors.push(err198);
+vErrors.push(err197);
 }
 errors++;
 }
@@ -2782,7 +2769,18 @@ if(data71.http !== undefined){
 let data84 = data71.http;
 if(data84 && typeof data84 == "object" && !Array.isArray(data84)){
 if(data84.url === undefined){
-const err199 = {instancePath:instancePath+"/verify/" + i5+"/http",schemaPath:"#/properties/verify/items/properties/http/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'"};
+const err198 = {instancePath:instancePath+"/verify/" + i5+"/http",schemaPath:"#/properties/verify/items/properties/http/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'"};
+if(vErrors === null){
+vErrors = [err198];
+}
+else {
+vErrors.push(err198);
+}
+errors++;
+}
+for(const key17 in data84){
+if(!(((key17 === "url") || (key17 === "status")) || (key17 === "bodyContains"))){
+const err199 = {instancePath:instancePath+"/verify/" + i5+"/http",schemaPath:"#/properties/verify/items/properties/http/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err199];
 }
@@ -2791,9 +2789,12 @@ vErrors.push(err199);
 }
 errors++;
 }
-for(const key17 in data84){
-if(!(((key17 === "url") || (key17 === "status")) || (key17 === "bodyContains"))){
-const err200 = {instancePath:instancePath+"/verify/" + i5+"/http",schemaPath:"#/properties/verify/items/properties/http/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
+}
+if(data84.url !== undefined){
+let data85 = data84.url;
+if(typeof data85 === "string"){
+if(!pattern7.test(data85)){
+const err200 = {instancePath:instancePath+"/verify/" + i5+"/http/url",schemaPath:"#/properties/verify/items/properties/http/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""};
 if(vErrors === null){
 vErrors = [err200];
 }
@@ -2803,11 +2804,8 @@ vErrors.push(err200);
 errors++;
 }
 }
-if(data84.url !== undefined){
-let data85 = data84.url;
-if(typeof data85 === "string"){
-if(!pattern7.test(data85)){
-const err201 = {instancePath:instancePath+"/verify/" + i5+"/http/url",schemaPath:"#/properties/verify/items/properties/http/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""};
+else {
+const err201 = {instancePath:instancePath+"/verify/" + i5+"/http/url",schemaPath:"#/properties/verify/items/properties/http/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err201];
 }
@@ -2817,8 +2815,10 @@ vErrors.push(err201);
 errors++;
 }
 }
-else {
-const err202 = {instancePath:instancePath+"/verify/" + i5+"/http/url",schemaPath:"#/properties/verify/items/properties/http/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data84.status !== undefined){
+let data86 = data84.status;
+if(!(((typeof data86 == "number") && (!(data86 % 1) && !isNaN(data86))) && (isFinite(data86)))){
+const err202 = {instancePath:instancePath+"/verify/" + i5+"/http/status",schemaPath:"#/properties/verify/items/properties/http/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err202];
 }
@@ -2827,11 +2827,9 @@ vErrors.push(err202);
 }
 errors++;
 }
-}
-if(data84.status !== undefined){
-let data86 = data84.status;
-if(!(((typeof data86 == "number") && (!(data86 % 1) && !isNaN(data86))) && (isFinite(data86)))){
-const err203 = {instancePath:instancePath+"/verify/" + i5+"/http/status",schemaPath:"#/properties/verify/items/properties/http/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data86 == "number") && (isFinite(data86))){
+if(data86 > 599 || isNaN(data86)){
+const err203 = {instancePath:instancePath+"/verify/" + i5+"/http/status",schemaPath:"#/properties/verify/items/properties/http/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
 if(vErrors === null){
 vErrors = [err203];
 }
@@ -2840,9 +2838,8 @@ vErrors.push(err203);
 }
 errors++;
 }
-if((typeof data86 == "number") && (isFinite(data86))){
-if(data86 > 599 || isNaN(data86)){
-const err204 = {instancePath:instancePath+"/verify/" + i5+"/http/status",schemaPath:"#/properties/verify/items/properties/http/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
+if(data86 < 100 || isNaN(data86)){
+const err204 = {instancePath:instancePath+"/verify/" + i5+"/http/status",schemaPath:"#/properties/verify/items/properties/http/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
 if(vErrors === null){
 vErrors = [err204];
 }
@@ -2851,8 +2848,11 @@ vErrors.push(err204);
 }
 errors++;
 }
-if(data86 < 100 || isNaN(data86)){
-const err205 = {instancePath:instancePath+"/verify/" + i5+"/http/status",schemaPath:"#/properties/verify/items/properties/http/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
+}
+}
+if(data84.bodyContains !== undefined){
+if(typeof data84.bodyContains !== "string"){
+const err205 = {instancePath:instancePath+"/verify/" + i5+"/http/bodyContains",schemaPath:"#/properties/verify/items/properties/http/properties/bodyContains/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err205];
 }
@@ -2863,9 +2863,8 @@ errors++;
 }
 }
 }
-if(data84.bodyContains !== undefined){
-if(typeof data84.bodyContains !== "string"){
-const err206 = {instancePath:instancePath+"/verify/" + i5+"/http/bodyContains",schemaPath:"#/properties/verify/items/properties/http/properties/bodyContains/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err206 = {instancePath:instancePath+"/verify/" + i5+"/http",schemaPath:"#/properties/verify/items/properties/http/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err206];
 }
@@ -2875,9 +2874,10 @@ vErrors.push(err206);
 errors++;
 }
 }
-}
-else {
-const err207 = {instancePath:instancePath+"/verify/" + i5+"/http",schemaPath:"#/properties/verify/items/properties/http/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data71.retries !== undefined){
+let data88 = data71.retries;
+if(!(((typeof data88 == "number") && (!(data88 % 1) && !isNaN(data88))) && (isFinite(data88)))){
+const err207 = {instancePath:instancePath+"/verify/" + i5+"/retries",schemaPath:"#/properties/verify/items/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err207];
 }
@@ -2886,11 +2886,9 @@ vErrors.push(err207);
 }
 errors++;
 }
-}
-if(data71.retries !== undefined){
-let data88 = data71.retries;
-if(!(((typeof data88 == "number") && (!(data88 % 1) && !isNaN(data88))) && (isFinite(data88)))){
-const err208 = {instancePath:instancePath+"/verify/" + i5+"/retries",schemaPath:"#/properties/verify/items/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data88 == "number") && (isFinite(data88))){
+if(data88 > 1000 || isNaN(data88)){
+const err208 = {instancePath:instancePath+"/verify/" + i5+"/retries",schemaPath:"#/properties/verify/items/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
 if(vErrors === null){
 vErrors = [err208];
 }
@@ -2899,24 +2897,13 @@ vErrors.push(err208);
 }
 errors++;
 }
-if((typeof data88 == "number") && (isFinite(data88))){
-if(data88 > 1000 || isNaN(data88)){
-const err209 = {instancePath:instancePath+"/verify/" + i5+"/retries",schemaPath:"#/properties/verify/items/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
+if(data88 < 0 || isNaN(data88)){
+const err209 = {instancePath:instancePath+"/verify/" + i5+"/retries",schemaPath:"#/properties/verify/items/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err209];
 }
 else {
 vErrors.push(err209);
-}
-errors++;
-}
-if(data88 < 0 || isNaN(data88)){
-const err210 = {instancePath:instancePath+"/verify/" + i5+"/retries",schemaPath:"#/properties/verify/items/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err210];
-}
-else {
-vErrors.push(err210);
 }
 errors++;
 }
@@ -2926,7 +2913,18 @@ if(data71.interval !== undefined){
 let data89 = data71.interval;
 if(typeof data89 === "string"){
 if(!pattern8.test(data89)){
-const err211 = {instancePath:instancePath+"/verify/" + i5+"/interval",schemaPath:"#/properties/verify/items/properties/interval/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+const err210 = {instancePath:instancePath+"/verify/" + i5+"/interval",schemaPath:"#/properties/verify/items/properties/interval/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+if(vErrors === null){
+vErrors = [err210];
+}
+else {
+vErrors.push(err210);
+}
+errors++;
+}
+}
+else {
+const err211 = {instancePath:instancePath+"/verify/" + i5+"/interval",schemaPath:"#/properties/verify/items/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err211];
 }
@@ -2936,8 +2934,11 @@ vErrors.push(err211);
 errors++;
 }
 }
-else {
-const err212 = {instancePath:instancePath+"/verify/" + i5+"/interval",schemaPath:"#/properties/verify/items/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data71.timeout !== undefined){
+let data90 = data71.timeout;
+if(typeof data90 === "string"){
+if(!pattern8.test(data90)){
+const err212 = {instancePath:instancePath+"/verify/" + i5+"/timeout",schemaPath:"#/properties/verify/items/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err212];
 }
@@ -2947,11 +2948,8 @@ vErrors.push(err212);
 errors++;
 }
 }
-if(data71.timeout !== undefined){
-let data90 = data71.timeout;
-if(typeof data90 === "string"){
-if(!pattern8.test(data90)){
-const err213 = {instancePath:instancePath+"/verify/" + i5+"/timeout",schemaPath:"#/properties/verify/items/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+else {
+const err213 = {instancePath:instancePath+"/verify/" + i5+"/timeout",schemaPath:"#/properties/verify/items/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err213];
 }
@@ -2961,8 +2959,12 @@ vErrors.push(err213);
 errors++;
 }
 }
-else {
-const err214 = {instancePath:instancePath+"/verify/" + i5+"/timeout",schemaPath:"#/properties/verify/items/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data71.env !== undefined){
+if(data71.run === undefined){
+const err214 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/dependentRequired",keyword:"dependentRequired",params:{property: "env",
+    missingProperty: "run",
+    depsCount: 1,
+    deps: "run"},message:"must have property run when property env is present"};
 if(vErrors === null){
 vErrors = [err214];
 }
@@ -2972,12 +2974,12 @@ vErrors.push(err214);
 errors++;
 }
 }
-if(data71.env !== undefined){
+if(data71.user !== undefined){
 if(data71.run === undefined){
-const err215 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/dependentRequired",keyword:"dependentRequired",params:{property: "env",
+const err215 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/dependentRequired",keyword:"dependentRequired",params:{property: "user",
     missingProperty: "run",
     depsCount: 1,
-    deps: "run"},message:"must have property run when property env is present"};
+    deps: "run"},message:"must have property run when property user is present"};
 if(vErrors === null){
 vErrors = [err215];
 }
@@ -2987,12 +2989,12 @@ vErrors.push(err215);
 errors++;
 }
 }
-if(data71.user !== undefined){
+if(data71.workdir !== undefined){
 if(data71.run === undefined){
-const err216 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/dependentRequired",keyword:"dependentRequired",params:{property: "user",
+const err216 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/dependentRequired",keyword:"dependentRequired",params:{property: "workdir",
     missingProperty: "run",
     depsCount: 1,
-    deps: "run"},message:"must have property run when property user is present"};
+    deps: "run"},message:"must have property run when property workdir is present"};
 if(vErrors === null){
 vErrors = [err216];
 }
@@ -3002,12 +3004,9 @@ vErrors.push(err216);
 errors++;
 }
 }
-if(data71.workdir !== undefined){
-if(data71.run === undefined){
-const err217 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/dependentRequired",keyword:"dependentRequired",params:{property: "workdir",
-    missingProperty: "run",
-    depsCount: 1,
-    deps: "run"},message:"must have property run when property workdir is present"};
+}
+else {
+const err217 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err217];
 }
@@ -3019,7 +3018,7 @@ errors++;
 }
 }
 else {
-const err218 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err218 = {instancePath:instancePath+"/verify",schemaPath:"#/properties/verify/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err218];
 }
@@ -3029,9 +3028,14 @@ vErrors.push(err218);
 errors++;
 }
 }
-}
-else {
-const err219 = {instancePath:instancePath+"/verify",schemaPath:"#/properties/verify/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data.labels !== undefined){
+let data91 = data.labels;
+if(data91 && typeof data91 == "object" && !Array.isArray(data91)){
+for(const key18 in data91){
+const _errs234 = errors;
+if(typeof key18 === "string"){
+if(!pattern6.test(key18)){
+const err219 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[a-z][a-z0-9_-]{0,62}$"+"\"",propertyName:key18};
 if(vErrors === null){
 vErrors = [err219];
 }
@@ -3041,14 +3045,9 @@ vErrors.push(err219);
 errors++;
 }
 }
-if(data.labels !== undefined){
-let data91 = data.labels;
-if(data91 && typeof data91 == "object" && !Array.isArray(data91)){
-for(const key18 in data91){
-const _errs233 = errors;
-if(typeof key18 === "string"){
-if(!pattern6.test(key18)){
-const err220 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[a-z][a-z0-9_-]{0,62}$"+"\"",propertyName:key18};
+var valid49 = _errs234 === errors;
+if(!valid49){
+const err220 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/propertyNames",keyword:"propertyNames",params:{propertyName: key18},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err220];
 }
@@ -3058,9 +3057,11 @@ vErrors.push(err220);
 errors++;
 }
 }
-var valid49 = _errs233 === errors;
-if(!valid49){
-const err221 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/propertyNames",keyword:"propertyNames",params:{propertyName: key18},message:"property name must be valid"};
+for(const key19 in data91){
+let data92 = data91[key19];
+if(typeof data92 === "string"){
+if(func2(data92) > 63){
+const err221 = {instancePath:instancePath+"/labels/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/labels/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
 if(vErrors === null){
 vErrors = [err221];
 }
@@ -3070,11 +3071,8 @@ vErrors.push(err221);
 errors++;
 }
 }
-for(const key19 in data91){
-let data92 = data91[key19];
-if(typeof data92 === "string"){
-if(func2(data92) > 63){
-const err222 = {instancePath:instancePath+"/labels/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/labels/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+else {
+const err222 = {instancePath:instancePath+"/labels/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err222];
 }
@@ -3084,8 +3082,9 @@ vErrors.push(err222);
 errors++;
 }
 }
+}
 else {
-const err223 = {instancePath:instancePath+"/labels/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err223 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err223];
 }
@@ -3095,9 +3094,11 @@ vErrors.push(err223);
 errors++;
 }
 }
-}
-else {
-const err224 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.retain !== undefined){
+let data93 = data.retain;
+if(data93 && typeof data93 == "object" && !Array.isArray(data93)){
+if(data93.keep === undefined){
+const err224 = {instancePath:instancePath+"/retain",schemaPath:"#/properties/retain/required",keyword:"required",params:{missingProperty: "keep"},message:"must have required property '"+"keep"+"'"};
 if(vErrors === null){
 vErrors = [err224];
 }
@@ -3106,12 +3107,9 @@ vErrors.push(err224);
 }
 errors++;
 }
-}
-if(data.retain !== undefined){
-let data93 = data.retain;
-if(data93 && typeof data93 == "object" && !Array.isArray(data93)){
-if(data93.keep === undefined){
-const err225 = {instancePath:instancePath+"/retain",schemaPath:"#/properties/retain/required",keyword:"required",params:{missingProperty: "keep"},message:"must have required property '"+"keep"+"'"};
+for(const key20 in data93){
+if(!(key20 === "keep")){
+const err225 = {instancePath:instancePath+"/retain",schemaPath:"#/properties/retain/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err225];
 }
@@ -3120,9 +3118,11 @@ vErrors.push(err225);
 }
 errors++;
 }
-for(const key20 in data93){
-if(!(key20 === "keep")){
-const err226 = {instancePath:instancePath+"/retain",schemaPath:"#/properties/retain/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
+}
+if(data93.keep !== undefined){
+let data94 = data93.keep;
+if(!(((typeof data94 == "number") && (!(data94 % 1) && !isNaN(data94))) && (isFinite(data94)))){
+const err226 = {instancePath:instancePath+"/retain/keep",schemaPath:"#/properties/retain/properties/keep/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err226];
 }
@@ -3131,11 +3131,9 @@ vErrors.push(err226);
 }
 errors++;
 }
-}
-if(data93.keep !== undefined){
-let data94 = data93.keep;
-if(!(((typeof data94 == "number") && (!(data94 % 1) && !isNaN(data94))) && (isFinite(data94)))){
-const err227 = {instancePath:instancePath+"/retain/keep",schemaPath:"#/properties/retain/properties/keep/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data94 == "number") && (isFinite(data94))){
+if(data94 < 1 || isNaN(data94)){
+const err227 = {instancePath:instancePath+"/retain/keep",schemaPath:"#/properties/retain/properties/keep/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err227];
 }
@@ -3144,9 +3142,11 @@ vErrors.push(err227);
 }
 errors++;
 }
-if((typeof data94 == "number") && (isFinite(data94))){
-if(data94 < 1 || isNaN(data94)){
-const err228 = {instancePath:instancePath+"/retain/keep",schemaPath:"#/properties/retain/properties/keep/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+}
+}
+else {
+const err228 = {instancePath:instancePath+"/retain",schemaPath:"#/properties/retain/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err228];
 }
@@ -3157,26 +3157,13 @@ errors++;
 }
 }
 }
-}
 else {
-const err229 = {instancePath:instancePath+"/retain",schemaPath:"#/properties/retain/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err229 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err229];
 }
 else {
 vErrors.push(err229);
-}
-errors++;
-}
-}
-}
-else {
-const err230 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err230];
-}
-else {
-vErrors.push(err230);
 }
 errors++;
 }

@@ -30,10 +30,12 @@ export function describeEvent(event: BuildEvent): string | undefined {
       if (event.cached) return undefined;
       return event.ok
         ? `layer ${event.layer}: done in ${formatDuration(event.durationMs)}${event.artifact ? ` -> ${shortId(event.artifact)}` : ""}`
-        : `layer ${event.layer}: failed after ${formatDuration(event.durationMs)}`;
+        : `layer ${event.layer}: ${event.interrupted ? "interrupted" : "failed"} after ${formatDuration(event.durationMs)}`;
     case "step-started":
       return `layer ${event.layer} step ${event.step + 1}: ${event.title}`;
     case "step-finished":
+      if (event.interrupted)
+        return `layer ${event.layer} step ${event.step + 1}: interrupted after ${formatDuration(event.durationMs)}`;
       return event.ok
         ? `layer ${event.layer} step ${event.step + 1}: ok in ${formatDuration(event.durationMs)}`
         : `layer ${event.layer} step ${event.step + 1}: failed${event.exitCode === undefined ? "" : ` (exit ${event.exitCode})`} after ${formatDuration(event.durationMs)}`;
@@ -50,6 +52,8 @@ export function describeEvent(event: BuildEvent): string | undefined {
         ? undefined
         : `check ${event.check + 1}: attempt ${event.attempt} failed${event.message ? `: ${event.message}` : ""}`;
     case "check-finished":
+      if (event.interrupted)
+        return `check ${event.check + 1}: ${event.name}: interrupted after ${formatDuration(event.durationMs)}`;
       return event.ok
         ? `check ${event.check + 1}: ${event.name}: ok in ${formatDuration(event.durationMs)}`
         : `check ${event.check + 1}: ${event.name}: FAILED after ${event.attempts} attempt(s)${event.message ? `: ${event.message}` : ""}`;
@@ -58,6 +62,7 @@ export function describeEvent(event: BuildEvent): string | undefined {
     case "registered":
       return `registered ${event.lineage} ${event.version} build ${event.build} as ${shortId(event.recordId)}`;
     case "build-finished":
+      if (event.interrupted) return `build interrupted after ${formatDuration(event.durationMs)}`;
       return event.ok
         ? `build finished in ${formatDuration(event.durationMs)}`
         : `build failed after ${formatDuration(event.durationMs)}${event.error ? `: ${event.error}` : ""}`;

@@ -35,6 +35,9 @@ function gate<T>(): Gate<T> {
   return result;
 }
 
+/** Settles a gate when the build was interrupted: its task shows as skipped with this reason, not as failed. */
+class Interrupted extends Error {}
+
 // biome-ignore lint/suspicious/noExplicitAny: listr2's wrapper type is generic over its renderers.
 type Task = ListrTaskWrapper<any, any, any>;
 
@@ -42,6 +45,27 @@ interface ChildSlot {
   title: string;
   task?: Task;
   done: Gate<void>;
+  /** Its step-finished or check-finished said the build was interrupted. */
+  interrupted?: boolean;
+}
+
+// Skip reasons: for what was running when the build was interrupted, and for what never started.
+const INTERRUPTED = "interrupted";
+const NOT_RUN = "not run (build interrupted)";
+
+// Runs a task's body; an interruption skips the task with its reason instead of failing it.
+async function unlessInterrupted<T>(
+  task: Task,
+  title: string,
+  body: () => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await body();
+  } catch (error) {
+    if (!(error instanceof Interrupted)) throw error;
+    task.skip(`${title}: ${error.message}`);
+    return undefined;
+  }
 }
 
 /**
@@ -62,6 +86,7 @@ export async function createListrReporter(options: {
   let steps: ChildSlot[][] = [];
   let verifyStart = gate<string[] | undefined>();
   let checks: ChildSlot[] = [];
+  let verifyTask: Task | undefined;
   let result = gate<string>();
   let layerIndex = new Map<string, number>();
   // Notes (warnings) would be redrawn away by the task list; they are printed under it at the end.
@@ -81,7 +106,7 @@ export async function createListrReporter(options: {
         const slot = slots[index];
         if (!slot) return;
         slot.task = task;
-        await slot.done.promise;
+        await unlessInterrupted(task, redact(title), () => slot.done.promise);
       },
     }));
 
@@ -93,25 +118,33 @@ export async function createListrReporter(options: {
     steps = event.layers.map(() => []);
     verifyStart = gate();
     checks = [];
+    verifyTask = undefined;
     result = gate();
     const list = new Listr(
       [
         {
           title: "resolve parent",
           task: async (_ctx: unknown, task: Task) => {
-            task.title = redact(await parent.promise);
+            await unlessInterrupted(task, "resolve parent", async () => {
+              task.title = redact(await parent.promise);
+            });
           },
         },
         ...event.layers.map((name, index) => ({
           title: `layer ${name}`,
           task: async (_ctx: unknown, task: Task) => {
             layerTasks[index] = task;
-            const started = await layerStarts[index]?.promise;
-            if (started?.cached) {
+            const started = await unlessInterrupted(
+              task,
+              `layer ${name}`,
+              async () => layerStarts[index]?.promise,
+            );
+            if (started === undefined) return;
+            if (started.cached) {
               task.skip(`layer ${name}: cached`);
               return;
             }
-            return task.newListr(childTasks(started?.steps ?? [], steps[index] ?? []), {
+            return task.newListr(childTasks(started.steps ?? [], steps[index] ?? []), {
               exitOnError: true,
               rendererOptions: { collapseSubtasks: true },
             });
@@ -120,7 +153,13 @@ export async function createListrReporter(options: {
         {
           title: "verify on a fresh instance",
           task: async (_ctx: unknown, task: Task) => {
-            const names = await verifyStart.promise;
+            verifyTask = task;
+            // Wrapped, because an image up to date also leaves `names` undefined.
+            const started = await unlessInterrupted(task, "verify", async () => ({
+              names: await verifyStart.promise,
+            }));
+            if (started === undefined) return;
+            const names = started.names;
             if (names === undefined) {
               task.skip("verify: image up to date");
               return;
@@ -135,7 +174,9 @@ export async function createListrReporter(options: {
         {
           title: "register",
           task: async (_ctx: unknown, task: Task) => {
-            task.title = redact(await result.promise);
+            await unlessInterrupted(task, "register", async () => {
+              task.title = redact(await result.promise);
+            });
           },
         },
       ],
@@ -155,6 +196,14 @@ export async function createListrReporter(options: {
       if (error) entry.reject(error);
       else entry.resolve(undefined);
     }
+  };
+
+  // A step or check that had started was cut short; everything else never ran.
+  const settleInterrupted = () => {
+    for (const slot of [...steps.flat(), ...checks]) {
+      if (!slot.done.settled) slot.done.reject(new Interrupted(slot.task ? INTERRUPTED : NOT_RUN));
+    }
+    settleAll(new Interrupted(NOT_RUN));
   };
 
   return {
@@ -177,7 +226,10 @@ export async function createListrReporter(options: {
           const slot = findLayerSlot(event.layer, event.step);
           if (!slot) return;
           if (event.ok) slot.done.resolve();
-          else
+          else if (event.interrupted) {
+            slot.interrupted = true;
+            slot.done.reject(new Interrupted(INTERRUPTED));
+          } else
             slot.done.reject(
               new Error(
                 redact(
@@ -191,6 +243,12 @@ export async function createListrReporter(options: {
           const task = layerTasks[event.index];
           if (task && event.ok && !event.cached && event.artifact) {
             task.title = `layer ${event.layer} -> ${shortId(event.artifact)}`;
+          }
+          // Skipped from outside: listr2 keeps the skip once its steps settle. A skipped layer folds its steps
+          // away, so its line names the step that was cut short.
+          if (task && event.interrupted) {
+            const cut = steps[event.index]?.find((slot) => slot.interrupted);
+            task.skip(redact(`layer ${event.layer}: ${INTERRUPTED}${cut ? ` in ${cut.title}` : ""}`));
           }
           return;
         }
@@ -219,7 +277,10 @@ export async function createListrReporter(options: {
           const slot = checks[event.check];
           if (!slot) return;
           if (event.ok) slot.done.resolve();
-          else slot.done.reject(new Error(redact(`${event.name}: ${event.message ?? "failed"}`)));
+          else if (event.interrupted) {
+            slot.done.reject(new Interrupted(INTERRUPTED));
+            verifyTask?.skip(redact(`verify: ${INTERRUPTED} in ${slot.title}`));
+          } else slot.done.reject(new Error(redact(`${event.name}: ${event.message ?? "failed"}`)));
           return;
         }
         case "up-to-date":
@@ -232,7 +293,8 @@ export async function createListrReporter(options: {
           );
           return;
         case "build-finished":
-          settleAll(event.ok ? undefined : new Error(redact(event.error ?? "build failed")));
+          if (event.interrupted) settleInterrupted();
+          else settleAll(event.ok ? undefined : new Error(redact(event.error ?? "build failed")));
           return;
         case "note":
           notes.push(redact(event.layer ? `layer ${event.layer}: ${event.message}` : event.message));

@@ -13,7 +13,8 @@ export function createPlainReporter(options: { out: TextOut; redact: Redactor; n
       const text = describeEvent(event);
       if (text === undefined) return;
       const stamp = now().toISOString().slice(11, 23);
-      for (const line of text.split("\n")) options.out.write(`${stamp} ${options.redact(line)}\n`);
+      // Redacted whole before it is split, so a secret spanning lines is found as one.
+      for (const line of options.redact(text).split("\n")) options.out.write(`${stamp} ${line}\n`);
     },
     async close() {},
   };

@@ -97,4 +97,65 @@ describe("listr reporter", () => {
     expect(text).toContain("run: deploy: failed (exit 7)");
     expect(text).not.toContain("registered");
   });
+
+  it("shows an interrupted step, its layer and what never ran as interrupted, not failed", async () => {
+    const text = await render([
+      ...start,
+      {
+        type: "step-finished",
+        layer: "app",
+        step: 0,
+        ok: false,
+        durationMs: 10,
+        exitCode: 143,
+        interrupted: true,
+      },
+      {
+        type: "layer-finished",
+        layer: "app",
+        index: 1,
+        cached: false,
+        ok: false,
+        durationMs: 20,
+        interrupted: true,
+      },
+      { type: "build-finished", ok: false, durationMs: 100, error: "interrupted", interrupted: true },
+    ]);
+    expect(text).toContain("run: deploy: interrupted");
+    expect(text).toContain("layer app: interrupted in run: deploy");
+    expect(text).toContain("verify: not run (build interrupted)");
+    expect(text).toContain("register: not run (build interrupted)");
+    expect(text).not.toMatch(/failed|✖/);
+  });
+
+  it("shows a check cut short by an interruption as interrupted, and verify with it", async () => {
+    const text = await render([
+      ...start,
+      { type: "step-finished", layer: "app", step: 0, ok: true, durationMs: 10, exitCode: 0 },
+      {
+        type: "layer-finished",
+        layer: "app",
+        index: 1,
+        cached: false,
+        ok: true,
+        durationMs: 20,
+        artifact: "sha256:ca",
+      },
+      { type: "verify-started", image: "sha256:ca", checks: ["health", "version"] },
+      { type: "check-started", check: 0, name: "health" },
+      {
+        type: "check-finished",
+        check: 0,
+        name: "health",
+        ok: false,
+        attempts: 1,
+        durationMs: 5,
+        interrupted: true,
+      },
+      { type: "build-finished", ok: false, durationMs: 100, error: "interrupted", interrupted: true },
+    ]);
+    expect(text).toContain("verify: interrupted in health");
+    expect(text).toContain("register: not run (build interrupted)");
+    expect(text).not.toMatch(/failed|✖/);
+  });
 });

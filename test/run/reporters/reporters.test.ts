@@ -91,6 +91,44 @@ describe("reporters", () => {
     expect(text()).not.toContain("s3cr3t");
   });
 
+  it("prints what an interruption stopped as interrupted, not failed", async () => {
+    const { out, text } = sink();
+    const reporter = await createReporter({ mode: "plain", out, secrets });
+    const stopped: BuildEvent[] = [
+      {
+        type: "step-finished",
+        layer: "app",
+        step: 0,
+        ok: false,
+        durationMs: 1200,
+        exitCode: 143,
+        interrupted: true,
+      },
+      {
+        type: "layer-finished",
+        layer: "app",
+        index: 0,
+        ok: false,
+        cached: false,
+        durationMs: 1300,
+        interrupted: true,
+      },
+      {
+        type: "build-finished",
+        ok: false,
+        durationMs: 1500,
+        error: "interrupted by SIGINT",
+        interrupted: true,
+      },
+    ];
+    for (const event of stopped) reporter.emit(event);
+    await reporter.close();
+    expect(text()).toContain("layer app step 1: interrupted after 1.2s");
+    expect(text()).toContain("layer app: interrupted after 1.3s");
+    expect(text()).toContain("build interrupted after 1.5s");
+    expect(text()).not.toContain("failed");
+  });
+
   it("chooses live tasks only on a terminal outside CI", () => {
     const tty = { write: () => true, isTTY: true };
     const pipe = { write: () => true, isTTY: false };
