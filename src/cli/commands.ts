@@ -235,6 +235,23 @@ export const COMMANDS: CommandSpec[] = [
     module: "revoke",
   },
   {
+    name: "deprecate",
+    summary: "mark an image deprecated: still usable, no longer the lineage's default",
+    usage: "bake deprecate REF [--reason TEXT]",
+    examples: ["bake deprecate web#11", 'bake deprecate web@2.3.0 --reason "end of support for 2.3"'],
+    options: {
+      reason: {
+        type: "string",
+        value: "TEXT",
+        description: 'why (default: "superseded by" the newest active image of its lineage)',
+      },
+      manifest: manifestOption,
+      json: jsonOption,
+    },
+    positionals: { min: 1, max: 1 },
+    module: "deprecate",
+  },
+  {
     name: "fsck",
     summary: "re-hash every record and check every link",
     usage: "bake fsck [--json]",

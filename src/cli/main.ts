@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { BakeError, ExitCode, isBakeError } from "../errors.js";
 import { nearest } from "../util/nearest.js";
+import { printable } from "../util/printable.js";
 import { styleFor } from "../util/style.js";
 import { bakeVersion } from "../version.js";
 import { COMMANDS, type CommandSpec, findCommand } from "./commands.js";
@@ -9,21 +10,51 @@ import { commandHelp, overviewHelp } from "./help.js";
 import type { CommandIO, CommandRun } from "./io.js";
 
 /**
+ * How long a command has, after SIGINT or SIGTERM (or a closed stdout), to clean up and return before bake dies of
+ * the signal anyway (the shell shows 130 for SIGINT).
+ */
+export const INTERRUPT_GRACE_MS = 600;
+/** How long the grace stretches while processes or connections are still open (cleanup is likely under way). */
+export const CLEANUP_GRACE_MS = 30_000;
+/** The exit code when stdout or stderr is closed under bake (`bake show --json | head`): 128 + SIGPIPE, as a Unix tool. */
+export const EXIT_OUTPUT_CLOSED = 141;
+
+/**
  * The entry point: parses argv, loads the command lazily, and turns every outcome into an exit code.
  * Only `bin/bake.js` calls this with the real process; tests pass their own `io`.
  */
 export async function main(argv: string[], io?: Partial<CommandIO>): Promise<number> {
   const ownSignal = io?.signal === undefined;
   const controller = new AbortController();
+  let outputClosed = false;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (controller.signal.aborted) process.exit(ExitCode.Interrupted);
+    // A second Ctrl-C means "now".
+    if (controller.signal.aborted) dieBy(signal);
     controller.abort(
       new BakeError({ code: "interrupted", message: `interrupted by ${signal}`, exitCode: 130 }),
     );
+    armWatchdog(() => {
+      (io?.stderr ?? process.stderr).write(`error: interrupted by ${signal}\n`);
+      dieBy(signal);
+    });
+  };
+  // A reader that goes away (`| head`) closes the pipe: end the command quietly, as a Unix tool would.
+  const onOutputError = () => {
+    if (outputClosed) return;
+    outputClosed = true;
+    if (!controller.signal.aborted) {
+      controller.abort(new BakeError({ code: "output-closed", message: "output closed", exitCode: 141 }));
+      armWatchdog(() => dieBy("SIGPIPE"));
+    }
   };
   if (ownSignal) {
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
+  }
+  const ownStreams = [io?.stdout, io?.stderr].every((stream) => stream === undefined);
+  if (ownStreams) {
+    process.stdout.on("error", onOutputError);
+    process.stderr.on("error", onOutputError);
   }
   const fullIO: CommandIO = {
     cwd: io?.cwd ?? process.cwd(),
@@ -33,16 +64,58 @@ export async function main(argv: string[], io?: Partial<CommandIO>): Promise<num
     signal: io?.signal ?? controller.signal,
   };
   try {
-    return await dispatch(argv, fullIO);
+    const code = await dispatch(argv, fullIO);
+    return outputClosed ? EXIT_OUTPUT_CLOSED : code;
   } catch (error) {
+    if (outputClosed) return EXIT_OUTPUT_CLOSED;
     if (isBakeError(error)) annotateError(fullIO.stderr, { error, command: argv[0], ...fullIO });
     return reportError(error, fullIO, argv.includes("--no-color"));
   } finally {
+    // The watchdog, if armed, stays: something may still hold the process open after the command returned.
+    watchdog?.unref();
     if (ownSignal) {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
     }
   }
+}
+
+let watchdog: NodeJS.Timeout | undefined;
+
+// After an interrupt, a command stuck in a read or an await that ignores the signal must not keep bake alive.
+// Cleanup gets its chance: while child processes or connections are open, the grace stretches, up to a cap.
+function armWatchdog(exit: () => void): void {
+  if (watchdog !== undefined) return;
+  const started = Date.now();
+  const check = () => {
+    if (Date.now() - started < CLEANUP_GRACE_MS && cleanupUnderWay()) {
+      watchdog = setTimeout(check, 250);
+      return;
+    }
+    exit();
+  };
+  watchdog = setTimeout(check, INTERRUPT_GRACE_MS);
+}
+
+// Die of the signal itself, as a Unix tool interrupted by it does (the shell shows 130 for SIGINT, 143 for
+// SIGTERM). process.exit() would not do: it waits for the thread pool, and a thread stuck in open() or read()
+// on a FIFO or a dead mount never returns.
+function dieBy(signal: NodeJS.Signals): void {
+  process.removeAllListeners(signal);
+  // Once its last listener goes, libuv restores a signal's default action; for SIGPIPE, which Node ignores from
+  // the start, adding and removing one listener is what restores it.
+  const reset = () => {};
+  process.on(signal, reset);
+  process.off(signal, reset);
+  process.kill(process.pid, signal);
+  // The default action is immediate; if something still catches the signal, do not linger.
+  setTimeout(() => process.kill(process.pid, "SIGKILL"), 500).unref();
+}
+
+function cleanupUnderWay(): boolean {
+  return process
+    .getActiveResourcesInfo()
+    .some((kind) => /^(ProcessWrap|TCPWRAP|TCPConnectWrap|GetAddrInfoReqWrap|TLSWRAP|HTTPParser)/.test(kind));
 }
 
 async function dispatch(argv: string[], io: CommandIO): Promise<number> {
@@ -128,12 +201,14 @@ function describeCount({ min, max }: { min: number; max: number }): string {
 function reportError(error: unknown, io: CommandIO, noColor: boolean): number {
   const style = styleFor(io.stderr, io.env, noColor);
   if (isBakeError(error)) {
+    // Messages quote recipes, var files and manifests: escape what could drive the terminal.
     const where = error.location
-      ? `${error.location.file}:${error.location.line}:${error.location.col}: `
+      ? `${printable(error.location.file)}:${error.location.line}:${error.location.col}: `
       : "";
-    io.stderr.write(`${style.red(style.bold("error"))}: ${where}${error.message}\n`);
-    if (error.detail) io.stderr.write(`${error.detail.replace(/\n?$/, "\n")}`);
-    if (error.hint) io.stderr.write(`  ${style.cyan("hint")}: ${error.hint}\n`);
+    io.stderr.write(`${style.red(style.bold("error"))}: ${where}${printable(error.message)}\n`);
+    if (error.detail)
+      io.stderr.write(`${printable(error.detail, { multiline: true }).replace(/\n?$/, "\n")}`);
+    if (error.hint) io.stderr.write(`  ${style.cyan("hint")}: ${printable(error.hint)}\n`);
     return error.exitCode;
   }
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);

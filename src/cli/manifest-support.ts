@@ -2,7 +2,8 @@ import { BakeError } from "../errors.js";
 import { describeWithId } from "../manifest/describe.js";
 import { manifestPath } from "../manifest/location.js";
 import { type Manifest, openManifest } from "../manifest/manifest.js";
-import type { ImageStatus, ParentLink } from "../manifest/types.js";
+import type { ImageStatus, Integrity, ParentLink } from "../manifest/types.js";
+import { printable } from "../util/printable.js";
 import { type Style, styleFor } from "../util/style.js";
 import type { CommandIO, OptionValues } from "./io.js";
 
@@ -29,21 +30,61 @@ export async function openForCommand(
   return manifest;
 }
 
-/** Warns on stderr when the manifest ends in a torn line (a write a crash cut short); reading goes on without it. */
-export function warnIfTorn(manifest: Manifest, io: CommandIO): void {
+/**
+ * Warns on stderr about what a reader is about to show: a torn last line (ignored), and a broken hash chain (shown
+ * anyway, but not what bake recorded). Returns the integrity, for `--json` output.
+ */
+export function warnAboutManifest(manifest: Manifest, io: CommandIO): Integrity {
   const torn = manifest.tornTail();
   if (torn) {
     io.stderr.write(
       `warning: ${manifest.path} line ${torn.line} is torn (${torn.bytes} bytes without a newline, from a write a crash cut short); it is ignored, and the next write moves it to ${manifest.path}.torn\n`,
     );
   }
+  const integrity = manifest.integrity();
+  if (integrity.problem) {
+    io.stderr.write(
+      `warning: ${manifest.path}: ${integrity.problem.message}; what is shown may not be what bake recorded, and bake will not write to it (run \`bake fsck\`, then restore line ${integrity.problem.line} from git or a backup)\n`,
+    );
+  }
+  return integrity;
 }
 
-/** Prints a value as pretty JSON on stdout. */
+/** The fields every reader's `--json` output carries about the manifest's integrity. */
+export function integrityJson(integrity: Integrity): { intact: boolean; problem?: Integrity["problem"] } {
+  return integrity.problem ? { intact: false, problem: integrity.problem } : { intact: true };
+}
+
+// JSON.stringify escapes C0 controls but leaves DEL, C1 controls (U+009B is a one-character CSI) and bidi overrides
+// raw; as \u escapes they mean the same to a JSON parser and nothing to a terminal.
+const JSON_UNSAFE = /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
+
+/** Prints a value as pretty JSON on stdout, with characters that could drive a terminal escaped. */
 export function writeJson(io: CommandIO, value: unknown): void {
+  let text = JSON.stringify(value, null, 2);
+  // A scan without a match is cheap; most documents have nothing to escape.
+  if (JSON_UNSAFE.test(text)) {
+    text = text.replace(
+      new RegExp(JSON_UNSAFE.source, "gu"),
+      (char) => `\\u${(char.codePointAt(0) as number).toString(16).padStart(4, "0")}`,
+    );
+  }
   // Two writes: joining a large document and its newline would copy the whole text once more.
-  io.stdout.write(JSON.stringify(value, null, 2));
+  io.stdout.write(text);
   io.stdout.write("\n");
+}
+
+/**
+ * A copy of a value from a manifest with every string (keys too) passed through {@link printable}, for text output:
+ * a manifest is shared, so a reason, label or version in it must not be able to drive the reader's terminal.
+ */
+export function safe<T>(value: T): T {
+  if (typeof value === "string") return printable(value) as T;
+  if (Array.isArray(value)) return value.map(safe) as T;
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [printable(key), safe(item)])) as T;
+  }
+  return value;
 }
 
 /** The style for stdout, honouring NO_COLOR and `--no-color`. */
@@ -63,13 +104,13 @@ export function age(iso: string, now: Date = new Date()): string {
 /** `revoked: CVE-2026-1234`, `deprecated: superseded`, or "" for active images. */
 export function statusText(status: ImageStatus | { status: string; reason?: string }, style: Style): string {
   if (status.status === "active") return "";
-  const text = `${status.status}${status.reason ? `: ${status.reason}` : ""}`;
+  const text = `${status.status}${status.reason ? `: ${printable(status.reason)}` : ""}`;
   return status.status === "revoked" ? style.red(text) : style.yellow(text);
 }
 
 /** `base#3 (3f2a9c1b7e4d)` for a record parent, `docker-archive:./base.tar = sha256:...` for an external base. */
 export function parentText(manifest: Manifest, parent: ParentLink): string {
-  if ("external" in parent) return `${parent.external.ref} = ${parent.external.id}`;
+  if ("external" in parent) return printable(`${parent.external.ref} = ${parent.external.id}`);
   const record = manifest.get(parent.record);
-  return record ? describeWithId(record) : `${parent.record} (not in this manifest)`;
+  return record ? describeWithId(record) : `${printable(parent.record)} (not in this manifest)`;
 }

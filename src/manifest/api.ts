@@ -3,6 +3,7 @@ import type {
   HistoryOptions,
   ImageRecord,
   ImageStatus,
+  Integrity,
   LineageHistory,
   ManifestEvent,
   ManifestHeader,
@@ -78,6 +79,12 @@ export interface Manifest {
   observations(id: string): Observation[];
   /** The newest observation of a server, if any event names it. */
   server(name: string): Observation | undefined;
+  /**
+   * Whether every line is the one bake wrote, as far as the hash chain tells: readers show what is there either way,
+   * and should warn when it is not intact; writers refuse to append to a broken chain. Cheap when the manifest is
+   * unchanged since bake last verified or wrote it; otherwise every line is re-hashed once.
+   */
+  integrity(): Integrity;
   /** A last line without its newline, if the file ends in one (a crash mid-write). */
   tornTail(): TornTail | undefined;
   /** Re-reads the file from disk. */

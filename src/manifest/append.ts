@@ -14,6 +14,8 @@ import {
 } from "node:fs";
 import { dirname } from "node:path";
 import { BakeError } from "../errors.js";
+import type { ChainBreak } from "./chain.js";
+import { checkpointAfterAppend, verifyFileChain } from "./file-chain.js";
 import { headerLine } from "./format.js";
 import { digest } from "./hash.js";
 import { withLock } from "./lock.js";
@@ -76,14 +78,28 @@ export async function appendLine<T>(
         });
       }
       const repaired = tail.tornBytes > 0 ? moveTornAside(path, fd, tail.completeEnd, size) : undefined;
+      // Everything this write builds on (the tail's hash, build numbers, the statuses events are checked against)
+      // comes from lines already there; none of it is trusted until their chain is.
+      const chain = verifyFileChain(path, fd, tail.completeEnd);
+      if (chain.problem) throw chainBrokenError(path, chain.problem);
       const { line, value } = compose({ fd, end: tail.completeEnd, prev: digest(tail.lastLine) });
       writeWhole(fd, Buffer.from(`${line}\n`, "utf8"), tail.completeEnd);
       fsyncSync(fd);
       const end = tail.completeEnd + Buffer.byteLength(line) + 1;
+      checkpointAfterAppend(path, fd, { end, lines: chain.lines + 1, lastLineHash: digest(line) });
       return repaired ? { value, repaired, end } : { value, end };
     } finally {
       closeSync(fd);
     }
+  });
+}
+
+/** The error a writer throws when the lines it would build on are not the ones bake wrote. */
+export function chainBrokenError(path: string, problem: ChainBreak): BakeError {
+  return new BakeError({
+    code: "manifest-chain-broken",
+    message: `${path}: ${problem.message}; bake will not write to a manifest whose chain is broken`,
+    hint: `run \`bake fsck\` to see every problem, then restore line ${problem.line} as bake wrote it, from git (\`git diff -- ${path}\` shows the change) or a backup; bake never repairs a manifest itself`,
   });
 }
 

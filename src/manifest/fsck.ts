@@ -145,9 +145,10 @@ function checkLine(input: {
     problem("not-canonical", `${name} was edited: its bytes are not the canonical JSON bake wrote`, id);
   }
   if (input.previousHash !== undefined && entry.prev !== input.previousHash) {
+    const before = line === 2 ? "line 1, the header" : `line ${line - 1}`;
     problem(
       "chain-broken",
-      `${name}: the chain is broken before it (its prev does not match line ${line - 1}); a line was edited, removed or reordered`,
+      `${name}: the chain is broken before it (its prev does not match ${before}); a line was edited, removed or reordered`,
       id,
     );
   }

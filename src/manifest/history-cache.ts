@@ -1,20 +1,11 @@
-import {
-  closeSync,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { closeSync, fstatSync, openSync } from "node:fs";
 import { BakeError } from "../errors.js";
 import { bakeVersion } from "../version.js";
+import { cacheFilePath, readChecksummed, writeChecksummed } from "./cache-file.js";
 import { digest } from "./hash.js";
 import { appendLines, type Loaded } from "./load.js";
 import { ManifestState, type UnreadableLine } from "./state.js";
-import { readRange } from "./tail.js";
+import { lastNewlineBefore, readRange } from "./tail.js";
 import type { ImageRecord, ManifestEvent, ManifestHeader, ParentLink } from "./types.js";
 
 /**
@@ -61,7 +52,7 @@ type RecordRow = [
 
 /** Where the history cache of a manifest lives: `.bake-cache/<name>.history.json` beside it. */
 export function historyCachePath(manifestPath: string): string {
-  return join(dirname(manifestPath), ".bake-cache", `${basename(manifestPath)}.history.json`);
+  return cacheFilePath(manifestPath, "history");
 }
 
 /**
@@ -100,13 +91,10 @@ export function loadImagesOnly(path: string): Loaded {
 // The cached index, or undefined when there is none or it does not match the manifest's bytes.
 function readCache(cachePath: string, fd: number, file: { size: number; ino: number }): Loaded | undefined {
   let doc: CacheDocument;
+  // The first line is the sha256 of the rest, so a truncated or damaged cache is never believed.
+  const body = readChecksummed(cachePath);
+  if (body === undefined) return undefined;
   try {
-    // The first line is the sha256 of the rest, so a truncated or damaged cache is never believed.
-    const bytes = readFileSync(cachePath);
-    const newline = bytes.indexOf(0x0a);
-    if (newline < 0 || bytes.toString("latin1", 0, newline) !== digest(bytes.subarray(newline + 1)))
-      return undefined;
-    const body = bytes.toString("utf8", newline + 1);
     doc = JSON.parse(body) as CacheDocument;
   } catch {
     return undefined;
@@ -124,6 +112,9 @@ function readCache(cachePath: string, fd: number, file: { size: number; ino: num
       return undefined;
     const { head, tail } = fingerprint(fd, doc.manifest.length);
     if (head !== doc.manifest.head || tail !== doc.manifest.tail) return undefined;
+    // The line that ends the covered bytes must be the one the cache indexed last: in a manifest whose chain holds,
+    // that line's hash vouches for every line before it, so an edit anywhere in them (re-chained or not) shows here.
+    if (doc.lastLineHash !== lastLineHashAt(fd, doc.manifest.length)) return undefined;
     const state = restoreState(doc);
     return {
       ...(doc.header ? { header: doc.header } : {}),
@@ -242,26 +233,13 @@ function fingerprint(fd: number, length: number): { head: string; tail: string }
   };
 }
 
-// Atomic (a temporary file renamed over the old one) and best effort: a read-only directory is no error.
 function writeCache(cachePath: string, doc: CacheDocument): void {
-  const temp = `${cachePath}.${process.pid}.${Date.now()}.tmp`;
-  try {
-    const dir = dirname(cachePath);
-    mkdirSync(dir, { recursive: true });
-    // Keeps the cache out of git without touching the project's own .gitignore.
-    writeFileSync(join(dir, ".gitignore"), "*\n", { flag: "wx" });
-  } catch {
-    // Already there, or the directory cannot be written; the next step finds out which.
-  }
-  try {
-    const body = JSON.stringify(doc);
-    writeFileSync(temp, `${digest(body)}\n${body}`);
-    renameSync(temp, cachePath);
-  } catch {
-    try {
-      rmSync(temp, { force: true });
-    } catch {
-      // Nothing was written, or it cannot be removed either; a stray temporary file is harmless.
-    }
-  }
+  writeChecksummed(cachePath, JSON.stringify(doc));
+}
+
+// The digest of the complete line that ends at `length` (which is just after a newline).
+function lastLineHashAt(fd: number, length: number): string | undefined {
+  if (length <= 0) return undefined;
+  const start = lastNewlineBefore(fd, length - 1) + 1;
+  return digest(readRange(fd, start, length - 1));
 }

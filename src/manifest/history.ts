@@ -16,6 +16,19 @@ export function buildHistory(state: ManifestState, options: HistoryOptions = {})
     lineage.entries.push(entryOf(state, record));
   }
   for (const lineage of byLineage.values()) lineage.entries.reverse();
+  // A channel whose image line was removed by hand would otherwise just vanish from the listing.
+  for (const [name, channels] of state.channels) {
+    if (options.lineage !== undefined && name !== options.lineage) continue;
+    for (const [channel, target] of channels) {
+      if (state.byId.has(target)) continue;
+      let lineage = byLineage.get(name);
+      if (!lineage) {
+        lineage = { lineage: name, parents: [], bases: [], entries: [] };
+        byLineage.set(name, lineage);
+      }
+      lineage.danglingChannels = [...(lineage.danglingChannels ?? []), { channel, target }];
+    }
+  }
   return [...byLineage.values()];
 }
 

@@ -1,11 +1,12 @@
-import { closeSync, mkdirSync, openSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { BakeError } from "../errors.js";
 import { pick } from "../util/pick.js";
 import { bakeVersion } from "../version.js";
 import type { Ancestry, Manifest, OpenOptions } from "./api.js";
-import { appendLine, createIfMissing, type WriteContext } from "./append.js";
+import { appendLine, chainBrokenError, createIfMissing, type WriteContext } from "./append.js";
 import { ciInfo } from "./ci.js";
+import { verifyFileChain } from "./file-chain.js";
 import { parseHeader } from "./format.js";
 import { digest, serializeEntry } from "./hash.js";
 import { buildHistory } from "./history.js";
@@ -15,11 +16,12 @@ import { migrateEntry } from "./migrate.js";
 import { resolveRef } from "./resolve.js";
 import { checkEvent, checkNewRecord } from "./rules.js";
 import type { ManifestState } from "./state.js";
-import { lastNewlineBefore, readRange, scanBackward } from "./tail.js";
+import { lastNewlineBefore, readRange, readTail, scanBackward } from "./tail.js";
 import type {
   HistoryOptions,
   ImageRecord,
   ImageStatus,
+  Integrity,
   LineageHistory,
   ManifestEvent,
   ManifestHeader,
@@ -38,6 +40,8 @@ export class ManifestFile implements Manifest {
   private loaded: Loaded | undefined;
   // A read-only index without layer records, for histories; dropped whenever the file is written or reloaded.
   private imagesOnly: Loaded | undefined;
+  // What the last chain verification found; dropped on reload, and known intact after this process appends.
+  private checked: Integrity | undefined;
 
   private constructor(
     readonly path: string,
@@ -99,10 +103,12 @@ export class ManifestFile implements Manifest {
 
   history(options?: HistoryOptions): LineageHistory[] {
     if (options?.includeLayers || this.loaded) return buildHistory(this.state(), options);
-    // Images only: an index without layer records is enough, and much cheaper to build.
-    this.imagesOnly ??= this.options.historyCache
-      ? loadImagesOnly(this.path)
-      : loadManifestFile(this.path, { skipLayers: true });
+    // Images only: an index without layer records is enough, and much cheaper to build. The cache is used only
+    // while the chain holds, so it can never show what a line said before someone edited it.
+    this.imagesOnly ??=
+      this.options.historyCache && this.integrity().intact
+        ? loadImagesOnly(this.path)
+        : loadManifestFile(this.path, { skipLayers: true });
     return buildHistory(this.imagesOnly.state, options);
   }
 
@@ -114,6 +120,11 @@ export class ManifestFile implements Manifest {
     return this.state().servers.get(name);
   }
 
+  integrity(): Integrity {
+    this.checked ??= checkChain(this.path);
+    return this.checked;
+  }
+
   tornTail(): TornTail | undefined {
     if (this.imagesOnly && !this.loaded) return this.imagesOnly.torn;
     this.state();
@@ -122,11 +133,13 @@ export class ManifestFile implements Manifest {
 
   async reload(): Promise<void> {
     this.imagesOnly = undefined;
+    this.checked = undefined;
     this.loaded = loadManifestFile(this.path);
     this.headerSeen = this.loaded.header;
   }
 
   async register(input: NewRecord): Promise<ImageRecord> {
+    this.refuseBrokenChain();
     checkNewRecord(input);
     const validate = await lineValidator();
     const createdAt = this.now();
@@ -155,6 +168,8 @@ export class ManifestFile implements Manifest {
   }
 
   async appendEvent(input: NewEvent): Promise<ManifestEvent> {
+    // Before the rules, which would judge the event by lines that may have been edited.
+    this.refuseBrokenChain();
     checkEvent(this.state(), input);
     const validate = await lineValidator();
     const at = this.now();
@@ -171,6 +186,12 @@ export class ManifestFile implements Manifest {
       });
       return serialize(body, "event", validate);
     })) as ManifestEvent;
+  }
+
+  // An early refusal, with the same error the locked append gives (which remains the one that counts).
+  private refuseBrokenChain(): void {
+    const { problem } = this.integrity();
+    if (problem) throw chainBrokenError(this.path, problem);
   }
 
   // Appends under the lock, after catching the index up with what others wrote; then adds the line to the index.
@@ -201,6 +222,8 @@ export class ManifestFile implements Manifest {
     }
     const { line, value } = result.value;
     this.imagesOnly = undefined;
+    // The writer verified the chain under the lock before it appended.
+    this.checked = { intact: true };
     if (this.loaded) {
       this.loaded.state.add(value, ++this.loaded.lineCount);
       this.loaded.completeEnd = result.end;
@@ -307,6 +330,25 @@ function parseLine(line: string) {
     return migrateEntry(JSON.parse(line) as Record<string, unknown>);
   } catch {
     return undefined;
+  }
+}
+
+// Verifies the chain of the file's complete lines (a torn last line is reported apart, by tornTail).
+function checkChain(path: string): Integrity {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    // A missing file holds nothing to distrust; an unreadable one fails on the first read with a clear error.
+    return { intact: true };
+  }
+  try {
+    const tail = readTail(fd, fstatSync(fd).size);
+    if (tail.completeEnd === 0) return { intact: true };
+    const { problem } = verifyFileChain(path, fd, tail.completeEnd);
+    return problem ? { intact: false, problem } : { intact: true };
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -1,5 +1,6 @@
 import { BakeError } from "../errors.js";
 import { nearest } from "../util/nearest.js";
+import { printable } from "../util/printable.js";
 import { describeRecord } from "./describe.js";
 import { shortId } from "./hash.js";
 import type { ManifestState } from "./state.js";
@@ -39,7 +40,7 @@ export function resolveRef(state: ManifestState, path: string, ref: string): Ima
     path,
     ref,
     named && !prefix ? `there is no lineage "${lineage}"` : "no lineage or record id matches it",
-    guess ? `did you mean "${guess}"?` : undefined,
+    guess ? `did you mean "${printable(guess)}"?` : undefined,
   );
 }
 
@@ -59,7 +60,7 @@ function resolveInLineage(
     throw notFound(
       path,
       parts.ref,
-      `${parts.lineage} has no active image (the newest, ${describeRecord(newest)}, is ${status.status}: ${status.reason ?? ""})`,
+      `${parts.lineage} has no active image (the newest, ${describeRecord(newest)}, is ${status.status}: ${printable(status.reason ?? "")})`,
       `name one exactly, such as ${describeRecord(newest)}`,
     );
   }
@@ -77,7 +78,16 @@ function resolveInLineage(
     );
   }
   const channelTarget = state.channels.get(parts.lineage)?.get(rest);
-  if (channelTarget) return state.byId.get(channelTarget) as ImageRecord;
+  if (channelTarget) {
+    const target = state.byId.get(channelTarget);
+    if (target) return target;
+    throw notFound(
+      path,
+      parts.ref,
+      `${parts.lineage}@${rest} points at ${shortId(channelTarget)}, which is not in the manifest (its line was removed)`,
+      "run `bake fsck`, and restore the removed line from git or a backup",
+    );
+  }
   for (let i = images.length - 1; i >= 0; i--) {
     if ((images[i] as ImageRecord).version === rest) return images[i] as ImageRecord;
   }
@@ -87,14 +97,16 @@ function resolveInLineage(
     path,
     parts.ref,
     `${parts.lineage} has no channel or version "${rest}"`,
-    `channels: ${channels.join(", ") || "(none)"}; recent versions: ${versions.join(", ")}`,
+    printable(`channels: ${channels.join(", ") || "(none)"}; recent versions: ${versions.join(", ")}`),
   );
 }
 
 function ambiguous(path: string, ref: string, matches: ImageRecord[]): BakeError {
   const lines = matches
     .slice(0, 10)
-    .map((record) => `  ${record.id}  ${describeRecord(record)} (${record.kind}, ${record.version})`);
+    .map((record) =>
+      printable(`  ${record.id}  ${describeRecord(record)} (${record.kind}, ${record.version})`),
+    );
   if (matches.length > 10) lines.push(`  ... and ${matches.length - 10} more`);
   return new BakeError({
     code: "ref-ambiguous",

@@ -1,4 +1,5 @@
 import { BakeError } from "../errors.js";
+import { printable } from "../util/printable.js";
 import { describeRecord, describeWithId } from "./describe.js";
 import type { ManifestState } from "./state.js";
 import type { ImageRecord, NewEvent, NewRecord } from "./types.js";
@@ -38,6 +39,8 @@ export function checkEvent(state: ManifestState, input: NewEvent): ImageRecord {
       checkRevoke(state, target, input.cascade);
       break;
     case "deprecate":
+      if (target.kind !== "image")
+        throw refused(`${describeRecord(target)} is a layer record; deprecate an image`);
       if (state.statusName(target.id) !== "active") {
         throw refused(`${describeWithId(target)} is already ${state.statusName(target.id)}`);
       }
@@ -45,8 +48,16 @@ export function checkEvent(state: ManifestState, input: NewEvent): ImageRecord {
     case "observe":
       break;
   }
-  if ((input.event === "revoke" || input.event === "deprecate") && input.reason.trim() === "") {
-    throw refused(`a ${input.event} needs a reason`);
+  if (input.event === "revoke" || input.event === "deprecate") {
+    if (input.reason.trim() === "") throw refused(`a ${input.event} needs a reason`);
+    // A reason is printed to everyone who reads the shared manifest; it must not be able to drive their terminal.
+    if (printable(input.reason) !== input.reason) {
+      throw new BakeError({
+        code: "event-invalid",
+        message: `the ${input.event} reason holds control characters or bidirectional overrides: "${printable(input.reason)}"`,
+        hint: "write the reason as plain text on one line",
+      });
+    }
   }
   return target;
 }
@@ -63,7 +74,7 @@ function checkPromote(state: ManifestState, target: ImageRecord, channel: string
   const status = state.status(target.id);
   if (status.status === "revoked") {
     throw refused(
-      `${describeWithId(target)} is revoked (${status.reason}); a revoked image cannot be promoted`,
+      `${describeWithId(target)} is revoked (${printable(status.reason ?? "")}); a revoked image cannot be promoted`,
     );
   }
 }
@@ -72,7 +83,7 @@ function checkRevoke(state: ManifestState, target: ImageRecord, cascade: boolean
   const own = state.revocations.get(target.id) ?? [];
   if (own.length > 0 && (!cascade || own.some((event) => event.cascade))) {
     throw refused(
-      `${describeWithId(target)} is already revoked (${own[0]?.reason})`,
+      `${describeWithId(target)} is already revoked (${printable(own[0]?.reason ?? "")})`,
       cascade ? undefined : "add --cascade to revoke everything built on it too",
     );
   }
@@ -84,7 +95,7 @@ function checkRevoke(state: ManifestState, target: ImageRecord, cascade: boolean
     const event = state.revocations.get(revokedAncestor.id)?.[0];
     const covered = state.revocations.get(revokedAncestor.id)?.some((e) => e.cascade);
     throw refused(
-      `${describeWithId(target)} is built on ${describeWithId(revokedAncestor)}, which is already revoked (${event?.reason}); ` +
+      `${describeWithId(target)} is built on ${describeWithId(revokedAncestor)}, which is already revoked (${printable(event?.reason ?? "")}); ` +
         (covered
           ? "that revocation cascades, so this image is revoked already"
           : "revoke the ancestor with --cascade so everything built on it is revoked for the same reason"),

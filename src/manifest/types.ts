@@ -175,6 +175,31 @@ export interface LineageHistory {
   /** External bases its images were built on, as written. */
   bases: string[];
   entries: HistoryEntry[];
+  /** Channels whose image is missing from the manifest (only in a damaged manifest). */
+  danglingChannels?: DanglingChannel[];
+}
+
+/** Where a manifest's hash chain stops being what bake wrote, and why. */
+export interface ChainBreak {
+  /** 1-based line number of the line to look at first (the one `bake fsck` also names first). */
+  line: number;
+  /** `edited` (the line's content no longer hashes to its id, or it is not bake's bytes), `unlinked` (it does not follow the line before it: lines were removed, added or moved). */
+  code: "edited" | "unlinked";
+  message: string;
+}
+
+/** Whether what a manifest holds can be trusted, as far as its hash chain tells. */
+export interface Integrity {
+  /** Every line is the one bake wrote (unless the whole chain after an edit was forged again). */
+  intact: boolean;
+  /** The first break, when not intact. */
+  problem?: ChainBreak;
+}
+
+/** One lineage's channel that points at a record the manifest no longer holds (its line was removed). */
+export interface DanglingChannel {
+  channel: string;
+  target: string;
 }
 
 /** A last line without its newline: what a process killed mid-write leaves. */

@@ -1,4 +1,5 @@
 import type { SourceLocation } from "../errors.js";
+import { printable } from "../util/printable.js";
 import type { Style } from "../util/style.js";
 
 /** One finding about a recipe: an error (the recipe is rejected) or a warning (it is accepted). */
@@ -18,7 +19,8 @@ export interface Diagnostic {
 const ANSI = (open: number, close: number) => (text: string) => `\u001b[${open}m${text}\u001b[${close}m`;
 
 /**
- * Render diagnostics as `file:line:col: error: message`, the excerpt and the hint, one block each.
+ * Render diagnostics as `file:line:col: error: message`, the excerpt and the hint, one block each. Everything
+ * quoted from a recipe or var file is passed through {@link printable}, so it cannot drive the terminal.
  *
  * @param opts.color - colour with ANSI escapes (ignored when `style` is given).
  * @param opts.severity - the label each block gets. @default "error"
@@ -39,12 +41,14 @@ export function renderDiagnostics(
   };
   return diags
     .map((diag) => {
-      const where = diag.location ? `${diag.location.file}:${diag.location.line}:${diag.location.col}: ` : "";
+      const where = diag.location
+        ? `${printable(diag.location.file)}:${diag.location.line}:${diag.location.col}: `
+        : "";
       const label =
         severity === "error" ? style.red(style.bold("error")) : style.yellow(style.bold("warning"));
-      const lines = [`${style.bold(where)}${label}: ${diag.message}`];
-      if (diag.excerpt) lines.push(style.dim(diag.excerpt));
-      if (diag.hint) lines.push(`  ${style.cyan("hint")}: ${diag.hint}`);
+      const lines = [`${style.bold(where)}${label}: ${printable(diag.message)}`];
+      if (diag.excerpt) lines.push(style.dim(printable(diag.excerpt, { multiline: true })));
+      if (diag.hint) lines.push(`  ${style.cyan("hint")}: ${printable(diag.hint)}`);
       return `${lines.join("\n")}\n`;
     })
     .join("");

@@ -1,13 +1,16 @@
-import { open } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
+import { BakeError } from "../errors.js";
 import type { Diagnostic } from "./diagnostics.js";
+import { decodeUtf8 } from "./encoding.js";
 import { RecipeInvalidError } from "./invalid-error.js";
 import { normalizeRecipe } from "./normalize.js";
 import { MAX_RECIPE_BYTES, parseRecipeText, tooLarge } from "./parse.js";
+import { type ReadProblem, readSourceFile } from "./read-source.js";
 import { RULES, type RuleContext } from "./rules/index.js";
 import { schemaDiagnostics } from "./schema/errors.js";
+import { pruneBroken } from "./schema/prune.js";
 import { schemaErrors } from "./schema/validate.js";
-import { diagnosticAt } from "./source.js";
+import { diagnosticAt, formatExcerpt } from "./source.js";
 import type { Recipe } from "./types.js";
 import type { WrittenRecipe } from "./written.js";
 
@@ -24,54 +27,57 @@ export interface RecipeResult {
  *
  * @param file - the recipe, absolute or relative to `cwd`; diagnostics name it as given.
  * @param options.cwd - directory `file` is relative to. @default process.cwd()
+ * @param options.signal - aborts the read (the promise rejects with the signal's reason).
  */
-export async function loadRecipe(file: string, options: { cwd?: string } = {}): Promise<RecipeResult> {
+export async function loadRecipe(
+  file: string,
+  options: { cwd?: string; signal?: AbortSignal } = {},
+): Promise<RecipeResult> {
   const cwd = options.cwd ?? process.cwd();
-  const path = resolve(cwd, file);
-  let text: string;
-  try {
-    const bytes = await readAtMost(path, MAX_RECIPE_BYTES + 1);
-    if (bytes.length > MAX_RECIPE_BYTES) return { errors: [tooLarge(file, bytes.length)], warnings: [] };
-    text = bytes.toString("utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return {
-      errors: [
-        {
-          code: "recipe-unreadable",
-          message:
-            code === "ENOENT"
-              ? `no recipe at ${file}`
-              : code === "EISDIR"
-                ? `${file} is a directory`
-                : `cannot read ${file} (${code ?? "unknown error"})`,
-          hint:
-            code === "EISDIR"
-              ? `pass the recipe file itself, such as ${file.replace(/\/?$/, "/recipe.yaml")}`
-              : "pass the path of a recipe file; `bake init` writes one",
-        },
-      ],
-      warnings: [],
+  const read = await readSourceFile(resolve(cwd, file), {
+    shown: file,
+    limit: MAX_RECIPE_BYTES,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  if ("problem" in read) return { errors: [readDiagnostic(file, read.problem)], warnings: [] };
+  const decoded = decodeUtf8(read.bytes);
+  if ("problem" in decoded) {
+    const { message, hint, line, col, lineText } = decoded.problem;
+    const diagnostic: Diagnostic = {
+      code: "recipe-encoding",
+      message,
+      hint,
+      location: { file, line, col },
+      ...(lineText === "" ? {} : { excerpt: formatExcerpt(lineText, { line, col }) }),
     };
+    return { errors: [diagnostic], warnings: [] };
   }
-  return validateRecipe(text, { file, cwd });
+  return validateRecipe(decoded.text, { file, cwd });
 }
 
-// Reads no more than `limit` bytes, so a huge file or an endless device cannot exhaust memory.
-async function readAtMost(path: string, limit: number): Promise<Buffer> {
-  const handle = await open(path, "r");
-  try {
-    const buffer = Buffer.alloc(limit);
-    let filled = 0;
-    while (filled < limit) {
-      const { bytesRead } = await handle.read(buffer, filled, limit - filled, null);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    return buffer.subarray(0, filled);
-  } finally {
-    await handle.close();
-  }
+// The diagnostic for a recipe that cannot be read at all.
+function readDiagnostic(file: string, problem: ReadProblem): Diagnostic {
+  const hints: Record<ReadProblem["reason"], string> = {
+    missing: "pass the path of a recipe file; `bake init` writes one",
+    directory: `pass the recipe file itself, such as ${file.replace(/\/?$/, "/recipe.yaml")}`,
+    "not-regular": "bake reads a recipe only from a regular file: save it to one first",
+    "too-large": "move large content into files next to the recipe and use `copy`",
+    unreadable: "pass the path of a recipe file; `bake init` writes one",
+  };
+  const message =
+    problem.reason === "missing"
+      ? `no recipe at ${file}`
+      : problem.reason === "too-large"
+        ? tooLarge(file, problem.size ?? MAX_RECIPE_BYTES + 1).message
+        : problem.message;
+  const code =
+    problem.reason === "too-large"
+      ? "recipe-too-large"
+      : problem.reason === "not-regular"
+        ? "recipe-not-a-file"
+        : "recipe-unreadable";
+  const location = problem.reason === "too-large" ? { location: { file, line: 1, col: 1 } } : {};
+  return { code, message, hint: hints[problem.reason], ...location };
 }
 
 /**
@@ -84,7 +90,9 @@ export function validateRecipe(text: string, options: { file: string; cwd?: stri
   const absolute = resolve(options.cwd ?? process.cwd(), options.file);
   const parsed = parseRecipeText(text.replace(/^\uFEFF/, ""), options.file);
   const warnings = [...parsed.warnings];
-  if (parsed.errors.length > 0 || parsed.source === undefined) return { errors: parsed.errors, warnings };
+  if (parsed.errors.length > 0 || parsed.source === undefined) {
+    return { errors: parsed.errors.sort(byPosition), warnings: warnings.sort(byPosition) };
+  }
   const { source, value } = parsed;
   if (value === null || value === undefined) {
     const errors = [
@@ -97,18 +105,35 @@ export function validateRecipe(text: string, options: { file: string; cwd?: stri
     return { errors, warnings };
   }
   const structural = schemaErrors(value);
-  if (structural.length > 0) return { errors: schemaDiagnostics(source, value, structural), warnings };
-  const ctx: RuleContext = {
-    source,
-    recipe: value as WrittenRecipe,
-    root: dirname(absolute),
-    errors: [],
-    warnings,
-  };
-  for (const rule of RULES) rule(ctx);
-  if (ctx.errors.length > 0) return { errors: ctx.errors, warnings };
-  const recipe = normalizeRecipe(ctx.recipe, { source, file: absolute, root: ctx.root });
+  const errors = schemaDiagnostics(source, value, structural);
+  // Semantic rules run even on a structurally broken recipe, on the parts the schema found sound, so one run
+  // reports every problem.
+  const usable = pruneBroken(value, structural);
+  if (usable !== undefined) {
+    const ctx: RuleContext = {
+      source,
+      recipe: usable.recipe as unknown as WrittenRecipe,
+      root: dirname(absolute),
+      errors,
+      warnings,
+    };
+    for (const { rule, reads } of RULES) {
+      if (!reads.some((key) => usable.broken.has(key))) rule(ctx);
+    }
+  }
+  errors.sort(byPosition);
+  warnings.sort(byPosition);
+  if (errors.length > 0) return { errors, warnings };
+  const recipe = normalizeRecipe(value as WrittenRecipe, { source, file: absolute, root: dirname(absolute) });
   return { recipe, errors: [], warnings };
+}
+
+// Diagnostics read top to bottom, as the file does; the sort is stable, so equal positions keep their order.
+function byPosition(a: Diagnostic, b: Diagnostic): number {
+  const left = a.location;
+  const right = b.location;
+  if (left === undefined || right === undefined) return (left ? 0 : 1) - (right ? 0 : 1);
+  return left.file.localeCompare(right.file) || left.line - right.line || left.col - right.col;
 }
 
 /**
@@ -118,7 +143,7 @@ export function validateRecipe(text: string, options: { file: string; cwd?: stri
  */
 export async function loadRecipeOrThrow(
   file: string,
-  options: { cwd?: string } = {},
+  options: { cwd?: string; signal?: AbortSignal } = {},
 ): Promise<{ recipe: Recipe; warnings: Diagnostic[] }> {
   const result = await loadRecipe(file, options);
   if (result.recipe === undefined || result.errors.length > 0) {

@@ -6,6 +6,8 @@ import { isCollection, isMap, isPair, isSeq, LineCounter, type Node, parseDocume
 export const MAX_RECIPE_BYTES = 1024 * 1024;
 /** Alias expansions allowed while converting YAML to values (guards against "billion laughs"). */
 export const MAX_ALIAS_COUNT = 100;
+/** Deepest nesting of lists and mappings a recipe may have (a real one needs under ten levels). */
+export const MAX_DEPTH = 64;
 
 export interface ParseResult {
   source?: RecipeSource;
@@ -31,8 +33,18 @@ export function parseRecipeText(text: string, file: string): ParseResult {
   const errors = doc.errors.map((error) => yamlDiagnostic(source, error));
   const warnings = doc.warnings.map((warning) => yamlDiagnostic(source, warning));
   if (errors.length > 0) return { source, errors, warnings };
+  const shape = checkShape(doc.contents);
+  if (shape.tooDeep) {
+    errors.push(
+      diagnosticAt(source, shape.tooDeep.range?.[0] ?? 0, {
+        code: "yaml-too-deep",
+        message: `the recipe nests lists and mappings more than ${MAX_DEPTH} levels deep`,
+        hint: TOO_DEEP_HINT,
+      }),
+    );
+  }
   // A list or mapping used as a key (`? [a]: b`) has no place in a recipe; yaml would stringify it.
-  for (const key of collectionKeys(doc.contents)) {
+  for (const key of shape.collectionKeys) {
     errors.push(
       diagnosticAt(source, key.range?.[0] ?? 0, {
         code: "yaml-complex-key",
@@ -74,6 +86,8 @@ export function tooLarge(file: string, size: number): Diagnostic {
   };
 }
 
+const TOO_DEEP_HINT = "a recipe needs a few levels; check for runaway brackets or indentation";
+
 interface YamlProblem {
   code: string;
   message: string;
@@ -107,6 +121,13 @@ function yamlDiagnostic(source: RecipeSource, problem: YamlProblem): Diagnostic 
       message: "this quoted string is never closed",
       hint: `add the closing ${quote} at the end of the value`,
     });
+  } else if (/call stack/i.test(message)) {
+    // yaml's composer recurses and catches its own stack overflow; say what it means for a recipe.
+    return diagnosticAt(source, offset, {
+      code: "yaml-too-deep",
+      message: `the recipe nests lists and mappings more than ${MAX_DEPTH} levels deep`,
+      hint: TOO_DEEP_HINT,
+    });
   } else if (/multiple documents/i.test(message)) {
     return diagnosticAt(source, offset, {
       code: "yaml-multiple-docs",
@@ -127,17 +148,26 @@ function openingQuote(source: RecipeSource, offset: number, quote: string): numb
   return index === -1 ? offset : index;
 }
 
-// Keys that are collections, anywhere in the tree (a plain walk: cheaper than yaml's generic visitor).
-function collectionKeys(node: unknown, found: Node[] = []): Node[] {
-  if (isMap(node)) {
-    for (const pair of node.items) {
-      if (isPair(pair) && isCollection(pair.key)) found.push(pair.key);
-      collectionKeys(pair.value, found);
+/**
+ * One walk with an explicit stack (a recursive one overflows on a 5,000-deep document): finds the first node
+ * nested deeper than {@link MAX_DEPTH} and every key that is a collection.
+ */
+export function checkShape(root: unknown): { tooDeep?: Node; collectionKeys: Node[] } {
+  const collectionKeys: Node[] = [];
+  const stack: { node: unknown; depth: number }[] = [{ node: root, depth: 1 }];
+  for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
+    const { node, depth } = entry;
+    if (!isMap(node) && !isSeq(node)) continue;
+    if (depth > MAX_DEPTH) return { tooDeep: node, collectionKeys };
+    for (const item of node.items) {
+      if (isPair(item)) {
+        if (isCollection(item.key)) collectionKeys.push(item.key);
+        stack.push({ node: item.value, depth: depth + 1 });
+      } else stack.push({ node: item, depth: depth + 1 });
     }
-  } else if (isSeq(node)) {
-    for (const item of node.items) collectionKeys(item, found);
   }
-  return found;
+  // The stack visits in reverse; report keys in the order they are written.
+  return { collectionKeys: collectionKeys.sort((a, b) => (a.range?.[0] ?? 0) - (b.range?.[0] ?? 0)) };
 }
 
 function firstLine(text: string): string {

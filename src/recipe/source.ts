@@ -1,4 +1,5 @@
 import type { SourceLocation } from "../errors.js";
+import { printable } from "../util/printable.js";
 import type { Diagnostic } from "./diagnostics.js";
 import {
   type Document,
@@ -36,12 +37,30 @@ export function excerptAt(source: Pick<RecipeSource, "text" | "lines" | "shown">
   const shown = source.shown ?? source.text;
   const start = source.lines.lineStarts[line - 1] ?? 0;
   const end = shown.indexOf("\n", start);
-  const text = shown.slice(start, end === -1 ? undefined : end).replace(/\r$/, "");
-  const gutter = String(line);
+  return formatExcerpt(shown.slice(start, end === -1 ? undefined : end).replace(/\r$/, ""), { line, col });
+}
+
+/** Characters of a long line shown before the caret's column, and in all, in an excerpt. */
+export const EXCERPT_BEFORE = 40;
+export const EXCERPT_WIDTH = 100;
+
+/**
+ * One numbered source line with a caret under `col` (1-based). A long line is cut to a window around the column
+ * with `…` on the cut sides, and control characters are escaped ({@link printable}), so a hostile or minified file
+ * prints a short, inert excerpt whose caret still points at the right character.
+ */
+export function formatExcerpt(text: string, at: { line: number; col: number }): string {
+  const index = Math.min(Math.max(at.col - 1, 0), text.length);
+  const from = text.length > EXCERPT_WIDTH ? Math.max(0, index - EXCERPT_BEFORE) : 0;
+  const to = Math.min(text.length, from + EXCERPT_WIDTH);
+  const head = from > 0 ? "…" : "";
+  const tail = to < text.length ? "…" : "";
+  const before = printable(text.slice(from, index));
+  const gutter = String(at.line);
   const pad = " ".repeat(gutter.length);
   // Keep tabs under tabs so the caret lines up in a terminal.
-  const lead = text.slice(0, col - 1).replace(/[^\t]/g, " ");
-  return ` ${gutter} | ${text}\n ${pad} | ${lead}^`;
+  const lead = `${head}${before}`.replace(/[^\t]/g, " ");
+  return ` ${gutter} | ${head}${before}${printable(text.slice(index, to))}${tail}\n ${pad} | ${lead}^`;
 }
 
 /** A diagnostic pointing at `offset`, with its excerpt. */
@@ -51,13 +70,30 @@ export function diagnosticAt(
   diag: Omit<Diagnostic, "location" | "excerpt">,
 ): Diagnostic {
   const clamped = Math.max(0, Math.min(offset, source.text.length));
-  const message = oneLine(diag.message);
-  return { ...diag, message, location: locationAt(source, clamped), excerpt: excerptAt(source, clamped) };
+  const message = clip(oneLine(diag.message));
+  const hint = diag.hint === undefined ? {} : { hint: clip(oneLine(diag.hint), MAX_HINT) };
+  return {
+    ...diag,
+    message,
+    ...hint,
+    location: locationAt(source, clamped),
+    excerpt: excerptAt(source, clamped),
+  };
 }
 
 // Messages quote the recipe's own keys and values, which YAML lets span lines; a message stays one line.
 function oneLine(text: string): string {
   return text.replace(/\r\n|\r|\n/g, "\\n");
+}
+
+/** Longest message kept whole; a longer one (quoting a huge value) keeps its start and end. */
+export const MAX_MESSAGE = 200;
+/** Longest hint kept whole (hints quote the schema's descriptions, which run longer). */
+export const MAX_HINT = 500;
+
+function clip(text: string, max = MAX_MESSAGE): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, max - 60)} … ${text.slice(-50)}`;
 }
 
 /** The YAML node at `path` (or the deepest one found on the way) and the key node that introduced it. */

@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { BakeError } from "../errors.js";
 import { nearest } from "../util/nearest.js";
 import type { Recipe, VarSpec, VarValue } from "./types.js";
-import { fullMatch } from "./var-check.js";
+import { fullMatch, NUL_HINT, NUL_REASON } from "./var-check.js";
 import { readVarFile } from "./var-file.js";
 
 /**
@@ -17,6 +17,8 @@ export interface VarSources {
   /** Read for `BAKE_VAR_<NAME>`, with NAME as declared or in upper case. */
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
+  /** Aborts reading var files. */
+  signal?: AbortSignal;
   /** Leave a secret without a value unresolved instead of failing, as `bake plan` and `bake validate` may. @default false */
   allowMissingSecrets?: boolean;
 }
@@ -84,7 +86,7 @@ export async function collectVars(recipe: Recipe, sources: VarSources): Promise<
     problems.push({
       name,
       missing: false,
-      message: `${origin} sets \`${name}\`, which the recipe does not declare`,
+      message: `${origin} sets \`${name.length > 80 ? `${name.slice(0, 60)}…` : name}\`, which the recipe does not declare`,
       hint: guess
         ? `did you mean \`${guess}\`?`
         : declared.length > 0
@@ -100,7 +102,11 @@ export async function collectVars(recipe: Recipe, sources: VarSources): Promise<
     }
   }
   for (const file of sources.varFiles) {
-    const entries = await readVarFile(resolve(sources.cwd, file), file);
+    const entries = await readVarFile(
+      resolve(sources.cwd, file),
+      file,
+      sources.signal ? { signal: sources.signal } : {},
+    );
     for (const [name, value] of Object.entries(entries)) {
       if (!Object.hasOwn(recipe.vars, name)) unknown(name, file);
       else given.set(name, { value, origin: file });
@@ -152,7 +158,7 @@ function checkValue(
   spec: VarSpec,
   given: Given,
 ): { value: VarValue } | { problem: VarProblem } {
-  const what = spec.secret ? `the value given for ${name}` : `${JSON.stringify(given.value)} for \`${name}\``;
+  const what = spec.secret ? `the value given for ${name}` : `${shortJson(given.value)} for \`${name}\``;
   const fail = (reason: string, hint?: string) => ({
     problem: {
       name,
@@ -171,6 +177,9 @@ function checkValue(
           : undefined;
     return fail(`is not a ${spec.type}`, hint);
   }
+  if (typeof parsed === "string" && parsed.includes("\0")) {
+    return fail(NUL_REASON, NUL_HINT);
+  }
   if (spec.enum && !spec.enum.includes(parsed)) {
     return fail(
       "is not one of the allowed values",
@@ -181,6 +190,12 @@ function checkValue(
     return fail(`does not match the pattern ${spec.pattern}`);
   }
   return { value: parsed };
+}
+
+// A value as JSON for a message, cut short: a var file may hold a megabyte in one value.
+function shortJson(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 60)}…${text.slice(-10)}` : text;
 }
 
 function parseAs(type: VarSpec["type"], value: unknown): VarValue | undefined {

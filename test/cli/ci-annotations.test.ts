@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { escapeData, escapeProperty, formatAnnotations } from "../../src/cli/github-annotations.js";
-import { runCompiledBake } from "../helpers/compiled-cli.js";
+import { ensureBuilt, runBake } from "../helpers/compiled-cli.js";
 
 const fixtures = join(import.meta.dirname, "../fixtures/ci");
 
@@ -64,6 +64,7 @@ describe("annotations from the compiled CLI", () => {
   let dir: string;
 
   beforeAll(async () => {
+    await ensureBuilt();
     dir = await mkdtemp(join(tmpdir(), "bake-ci-annotations-"));
     await cp(fixtures, dir, { recursive: true });
     // A directory name with the `,` and `:` that delimit workflow command properties (made here, not committed,
@@ -78,7 +79,7 @@ describe("annotations from the compiled CLI", () => {
   const actions = () => ({ GITHUB_ACTIONS: "true", GITHUB_WORKSPACE: dir, CI: "true" });
 
   it("bake validate prints each recipe error as an ::error command at its file, line and column", async () => {
-    const run = await runCompiledBake(["validate", "we,ird:dir/recipe.yaml"], { cwd: dir, env: actions() });
+    const run = await runBake(["validate", "we,ird:dir/recipe.yaml"], { cwd: dir, env: actions() });
     expect(run.code).toBe(2);
     const commands = commandLines(run.stderr);
     expect(commands).toHaveLength(1);
@@ -94,7 +95,7 @@ describe("annotations from the compiled CLI", () => {
   });
 
   it("bake validate prints warnings as ::warning commands and still succeeds", async () => {
-    const run = await runCompiledBake(["validate", "warn/recipe.yaml"], { cwd: dir, env: actions() });
+    const run = await runBake(["validate", "warn/recipe.yaml"], { cwd: dir, env: actions() });
     expect(run.code).toBe(0);
     expect(commandLines(run.stderr)).toEqual([
       expect.stringMatching(
@@ -105,7 +106,7 @@ describe("annotations from the compiled CLI", () => {
 
   it("bake build and bake plan annotate a recipe that does not validate, through the entry point", async () => {
     for (const command of ["build", "plan"]) {
-      const run = await runCompiledBake([command, "recipe.yaml"], {
+      const run = await runBake([command, "recipe.yaml"], {
         cwd: join(dir, "we,ird:dir"),
         env: actions(),
       });
@@ -120,7 +121,7 @@ describe("annotations from the compiled CLI", () => {
   });
 
   it("bake build annotates an error that has no recipe position with its code as the title", async () => {
-    const run = await runCompiledBake(["build", "warn/recipe.yaml", "--target", "nope"], {
+    const run = await runBake(["build", "warn/recipe.yaml", "--target", "nope"], {
       cwd: dir,
       env: actions(),
     });
@@ -131,7 +132,7 @@ describe("annotations from the compiled CLI", () => {
   });
 
   it("bake build prints the recipe's warnings as ::warning commands and builds", async () => {
-    const run = await runCompiledBake(["build", "warn/recipe.yaml"], { cwd: dir, env: actions() });
+    const run = await runBake(["build", "warn/recipe.yaml"], { cwd: dir, env: actions() });
     expect(run.code).toBe(0);
     expect(commandLines(run.stderr)).toEqual([
       expect.stringMatching(/^::warning file=warn\/recipe\.yaml,line=9,col=\d+,title=bake%3A mode-decimal::/),
@@ -139,7 +140,7 @@ describe("annotations from the compiled CLI", () => {
   });
 
   it("prints no workflow commands outside GitHub Actions", async () => {
-    const run = await runCompiledBake(["validate", "we,ird:dir/recipe.yaml"], {
+    const run = await runBake(["validate", "we,ird:dir/recipe.yaml"], {
       cwd: dir,
       env: { CI: "true" },
     });

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Project } from "../e2e/project.js";
-import { assertBuilt, repoRoot, runCompiledBake } from "../helpers/compiled-cli.js";
+import { ensureBuilt, repo, runBake } from "../helpers/compiled-cli.js";
 import { junitSchemaErrors } from "../helpers/junit-schema.js";
 
 // A secret with XML and Markdown characters: a redaction done after escaping would miss `s3cr&amp;t`.
@@ -144,9 +144,10 @@ const env = () => ({
   GITHUB_STEP_SUMMARY: summary,
   BAKE_VAR_TOKEN: SECRET,
 });
-const bake = (args: string[]) => runCompiledBake(args, { cwd: project.dir, env: env() });
+const bake = (args: string[]) => runBake(args, { cwd: project.dir, env: env() });
 
 beforeAll(async () => {
+  await ensureBuilt();
   project = await Project.create();
   summary = join(project.dir, "step-summary.md");
   await project.write("base/recipe.yaml", BASE);
@@ -311,10 +312,10 @@ verify:
     run: "true"
 `,
     );
-    assertBuilt();
+    await ensureBuilt();
     const child = spawn(
       process.execPath,
-      [join(repoRoot, "bin/bake.js"), "build", "slow/recipe.yaml", "--junit", "reports/slow.xml"],
+      [join(repo, "bin/bake.js"), "build", "slow/recipe.yaml", "--junit", "reports/slow.xml"],
       { cwd: project.dir, env: { PATH: process.env.PATH, ...env() }, stdio: ["ignore", "pipe", "pipe"] },
     );
     const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));

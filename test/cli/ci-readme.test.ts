@@ -5,7 +5,7 @@ import { execa } from "execa";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { repoRoot, runCompiledBake } from "../helpers/compiled-cli.js";
+import { ensureBuilt, repo, runBake } from "../helpers/compiled-cli.js";
 import { junitSchemaErrors } from "../helpers/junit-schema.js";
 
 interface WorkflowStep {
@@ -30,7 +30,7 @@ const SKIPPED_RUN_STEPS = ["Install bake"];
 
 // The YAML blocks of README's "bake in CI" section, in order.
 async function readmeBlocks(): Promise<string[]> {
-  const readme = await readFile(join(repoRoot, "README.md"), "utf8");
+  const readme = await readFile(join(repo, "README.md"), "utf8");
   const start = readme.indexOf("\n## bake in CI\n");
   expect(start).toBeGreaterThan(0);
   const end = readme.indexOf("\n## ", start + 1);
@@ -67,6 +67,7 @@ let gitStoreSupported = false;
 let binDir: string;
 
 beforeAll(async () => {
+  await ensureBuilt();
   const blocks = await readmeBlocks();
   const github = blocks.find((block) => /^jobs:/m.test(block));
   expect(github).toBeDefined();
@@ -78,7 +79,7 @@ beforeAll(async () => {
   await mkdir(binDir);
   await writeFile(
     join(binDir, "bake"),
-    `#!/bin/sh\nexec "${process.execPath}" "${join(repoRoot, "bin/bake.js")}" "$@"\n`,
+    `#!/bin/sh\nexec "${process.execPath}" "${join(repo, "bin/bake.js")}" "$@"\n`,
   );
   await chmod(join(binDir, "bake"), 0o755);
 
@@ -87,8 +88,8 @@ beforeAll(async () => {
   await git(["init", "--bare", "--initial-branch=main", remote], root);
   const seed = join(root, "seed");
   await git(["init", "--initial-branch=main", seed], root);
-  await cp(join(repoRoot, "examples/base"), join(seed, "images/base"), { recursive: true });
-  await cp(join(repoRoot, "examples/app"), join(seed, "images/app"), { recursive: true });
+  await cp(join(repo, "examples/base"), join(seed, "images/base"), { recursive: true });
+  await cp(join(repo, "examples/app"), join(seed, "images/app"), { recursive: true });
   await writeFile(join(seed, ".gitignore"), ".bake/\nreports/\n");
   await git(["add", "-A"], seed);
   await git(["commit", "-qm", "images"], seed);
@@ -98,7 +99,7 @@ beforeAll(async () => {
 
   // The shared lineage: the remote's bake/lineage branch when this bake has the git store, else a shared file.
   const gitLocation = `git+file://${remote}#bake/lineage`;
-  const probe = await runCompiledBake(["manifest", "info", "--manifest", gitLocation], { cwd: root });
+  const probe = await runBake(["manifest", "info", "--manifest", gitLocation], { cwd: root });
   gitStoreSupported = probe.code === 0;
   if (REQUIRE_GIT_STORE) expect(probe.code, probe.stderr).toBe(0);
   manifestLocation = gitStoreSupported ? gitLocation : join(root, "shared/bake.lineage.jsonl");
@@ -250,7 +251,7 @@ describe("README: bake in CI", () => {
     expect(step(tagRuns, "Promote").stdout).toContain("example-base");
 
     // The shared lineage has both images once, and stable points at the app built on main.
-    const show = await runCompiledBake(["show", "example-app@stable", "--json"], {
+    const show = await runBake(["show", "example-app@stable", "--json"], {
       cwd: tag,
       env: { BAKE_MANIFEST: manifestLocation },
     });
@@ -259,7 +260,7 @@ describe("README: bake in CI", () => {
       record: { lineage: string; build: number; ci?: { runId?: string } };
     };
     expect(shown.record).toMatchObject({ lineage: "example-app", build: 1, ci: { runId: "run-main" } });
-    const history = await runCompiledBake(["history", "--json"], {
+    const history = await runBake(["history", "--json"], {
       cwd: tag,
       env: { BAKE_MANIFEST: manifestLocation },
     });
@@ -354,7 +355,7 @@ describe("README: bake in GitLab CI", () => {
         stderr: "",
       });
     // Nothing is promoted from a branch.
-    const before = await runCompiledBake(["show", "example-app@stable"], {
+    const before = await runBake(["show", "example-app@stable"], {
       cwd: branch,
       env: { BAKE_MANIFEST: manifest },
     });
@@ -383,7 +384,7 @@ describe("README: bake in GitLab CI", () => {
         code: 0,
         stderr: "",
       });
-    const show = await runCompiledBake(["show", "example-app@stable", "--json"], {
+    const show = await runBake(["show", "example-app@stable", "--json"], {
       cwd: tagged,
       env: { BAKE_MANIFEST: manifest },
     });

@@ -1,6 +1,12 @@
-import { describe, expect, it } from "vitest";
+import { execFile, execFileSync } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { captureIO } from "../helpers/capture-io.js";
+import { bakeBin, ensureBuilt, repo, spawnBake } from "../helpers/compiled-cli.js";
 
 function capture() {
   return captureIO();
@@ -39,4 +45,101 @@ describe("bake entry point", () => {
       expect(run.stdout()).toContain("Examples:");
     }
   });
+});
+
+// Regression tests for the compiled CLI as a separate process: signals (issue 9 item 5) and a closed stdout
+// (issue 10 item 9).
+describe("the compiled bake process", () => {
+  let dir: string;
+  const RECIPE = "apiVersion: bake/v1\nname: sig\nfrom: host\nlayers:\n  - name: slow\n    steps:\n";
+
+  beforeAll(async () => {
+    await ensureBuilt();
+    dir = await mkdtemp(join(tmpdir(), "bake-main-"));
+  }, 300_000);
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  // Resolves once `text` shows on the child's stdout or stderr.
+  function sawOutput(child: ReturnType<typeof spawnBake>["child"], text: string): Promise<void> {
+    return new Promise((done) => {
+      let seen = "";
+      const look = (chunk: Buffer) => {
+        seen += chunk.toString();
+        if (seen.includes(text)) done();
+      };
+      child.stdout?.on("data", look);
+      child.stderr?.on("data", look);
+    });
+  }
+
+  it("ends a command stuck in a read that ignores the abort within a second of SIGINT, as the shell's 130", async () => {
+    const fifo = join(dir, "nobody-writes.fifo");
+    execFileSync("mkfifo", [fifo]);
+    await writeFile(join(dir, "recipe.yaml"), `${RECIPE}      - run: "true"\n`);
+    // The preload makes bake's open() of recipe.yaml block in the thread pool on a FIFO no one writes to.
+    const { child, done } = spawnBake(["validate", "recipe.yaml"], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, STALL_FIFO: fifo },
+      nodeArgs: ["--import", join(repo, "test/fixtures/stuck-read/stall-open.mjs")],
+      timeoutMs: 20_000,
+    });
+    await sawOutput(child, "stalled");
+    await new Promise((wait) => setTimeout(wait, 200));
+    const sentAt = Date.now();
+    child.kill("SIGINT");
+    const run = await done;
+    // It dies of SIGINT itself, which a shell reports as exit status 130.
+    expect({ code: run.code, signal: run.signal }).toEqual({ code: null, signal: "SIGINT" });
+    expect(Date.now() - sentAt).toBeLessThan(1000);
+    expect(run.stderr).toContain("error: interrupted by SIGINT");
+    expect(run.stderr).not.toContain("    at ");
+    const shell = await promisify(execFile)(
+      "bash",
+      [
+        "-c",
+        `STALL_FIFO=${fifo} "${process.execPath}" --import ${join(repo, "test/fixtures/stuck-read/stall-open.mjs")} ${bakeBin} validate recipe.yaml 2>/dev/null & pid=$!; sleep 1; kill -INT $pid; wait $pid; echo "status $?"`,
+      ],
+      { cwd: dir },
+    );
+    expect(shell.stdout).toBe("status 130\n");
+  }, 30_000);
+
+  it("ends a long bake build step with exit code 130 within a second of SIGINT", async () => {
+    await writeFile(join(dir, "slow.yaml"), `${RECIPE}      - run: echo step-running; sleep 61.29\n`);
+    const { child, done } = spawnBake(["build", "slow.yaml"], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, CI: "true" },
+      timeoutMs: 60_000,
+    });
+    await sawOutput(child, "step-running");
+    const sentAt = Date.now();
+    child.kill("SIGINT");
+    const run = await done;
+    expect(run.code).toBe(130);
+    expect(Date.now() - sentAt).toBeLessThan(1000);
+    expect(run.stderr).toContain("interrupted by SIGINT");
+  }, 90_000);
+
+  it("ends quietly when its stdout is closed under it, as with | head -c1", async () => {
+    const keys = Array.from({ length: 3000 }, (_, i) => `unknown_key_${i}: 1`).join("\n");
+    await writeFile(join(dir, "many.yaml"), `${RECIPE}      - run: "true"\n${keys}\n`);
+    for (const args of ["validate many.yaml --json", "--help"]) {
+      const { stdout } = await promisify(execFile)(
+        "bash",
+        [
+          "-c",
+          `"${process.execPath}" ${bakeBin} ${args} 2>err.txt | head -c1 >/dev/null; echo "$\{PIPESTATUS[0]}"; cat err.txt`,
+        ],
+        { cwd: dir },
+      );
+      const [status, ...stderr] = stdout.split("\n");
+      // 141 is 128 + SIGPIPE, what a shell shows for a Unix tool whose reader went away; --help fits in the pipe.
+      expect(["141", "0"]).toContain(status);
+      if (args !== "--help") expect(status).toBe("141");
+      expect(stderr.join("\n")).not.toMatch(/EPIPE| {4}at |internal error/);
+    }
+  }, 60_000);
 });

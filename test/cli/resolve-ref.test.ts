@@ -5,7 +5,7 @@ import { lookUpRef, resolveRef } from "../../src/cli/resolve-ref.js";
 import { BakeError } from "../../src/errors.js";
 import { openManifest } from "../../src/manifest/manifest.js";
 import { Project } from "../e2e/project.js";
-import { type CompiledRun, ensureCompiled, runCompiled } from "../helpers/compiled-bake.js";
+import { type CliRun, ensureBuilt, runBake } from "../helpers/compiled-cli.js";
 import { buildFleet, tempManifest } from "../manifest/helpers.js";
 
 // Regression for issue 10.4: `bake export sha256:<record id>` (as `bake history --json` prints it) answered
@@ -25,11 +25,10 @@ let project: Project;
 let recordId: string;
 let artifactId: string;
 
-const bake = (...args: string[]): Promise<CompiledRun> =>
-  runCompiled(args, { cwd: project.dir, env: { CI: "true" } });
+const bake = (...args: string[]): Promise<CliRun> => runBake(args, { cwd: project.dir, env: { CI: "true" } });
 
 beforeAll(async () => {
-  await ensureCompiled();
+  await ensureBuilt();
   project = await Project.create();
   await project.write("recipe.yaml", RECIPE);
   const build = await bake("build", "recipe.yaml");

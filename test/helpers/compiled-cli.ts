@@ -1,49 +1,81 @@
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { execa } from "execa";
+import { promisify } from "node:util";
 
-/** The repository root, where `bin/bake.js` runs the compiled CLI from `dist/`. */
-export const repoRoot = resolve(import.meta.dirname, "../..");
+/** The repository root, where `bin/bake.js` and `dist/` live. */
+export const repo = resolve(import.meta.dirname, "../..");
+/** The compiled CLI a user runs. */
+export const bakeBin = join(repo, "bin/bake.js");
 
-/** One run of the compiled CLI as a separate process. */
+async function newestMtime(dir: string): Promise<number> {
+  let newest = 0;
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) newest = Math.max(newest, (await stat(join(entry.parentPath, entry.name))).mtimeMs);
+  }
+  return newest;
+}
+
+/** Build `dist/` when a source is newer, so regression tests run the CLI as shipped. */
+export async function ensureBuilt(): Promise<void> {
+  const built = await stat(join(repo, "dist/cli/main.js")).catch(() => undefined);
+  if (built === undefined || built.mtimeMs < (await newestMtime(join(repo, "src")))) {
+    await promisify(execFile)("npm", ["run", "build"], { cwd: repo }).catch(() => undefined);
+  }
+  // Not "fresh" again: in a shared working tree, sources may change while tsc runs.
+  await stat(join(repo, "dist/cli/main.js"));
+}
+
+/** What a finished `bake` process left: its exit code (or signal), output, and how long it ran. */
 export interface CliRun {
-  code: number;
+  code: number | null;
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  ms: number;
 }
 
 /**
- * Runs `node bin/bake.js ARGS` as a new user would: a separate process with only the given environment
- * (plus PATH and HOME). Run `npm run build` first; this fails with that advice when `dist/` is missing.
+ * Start the compiled CLI as a separate process. `nodeArgs` go before `bin/bake.js` (such as `--import`).
+ * `done` resolves when it exits; a process still running after `timeoutMs` is killed (and `done` says so).
  */
-export async function runCompiledBake(
+export function spawnBake(
   args: string[],
-  options: { cwd: string; env?: Record<string, string> },
-): Promise<CliRun> {
-  assertBuilt();
-  const result = await execa(process.execPath, [join(repoRoot, "bin/bake.js"), ...args], {
+  options: { cwd: string; env?: Record<string, string | undefined>; nodeArgs?: string[]; timeoutMs?: number },
+): { child: ChildProcess; done: Promise<CliRun> } {
+  const started = Date.now();
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), bakeBin, ...args], {
     cwd: options.cwd,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", ...options.env },
-    extendEnv: false,
-    reject: false,
-    timeout: 120_000,
+    // Only what the test gives (plus PATH and HOME), as a new user's shell would; CI mode by default.
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: process.env.HOME ?? "/root",
+      ...(options.env ?? { CI: "true", NO_COLOR: "1" }),
+    },
+    stdio: ["ignore", "pipe", "pipe"],
   });
-  return { code: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 120_000);
+  const done = new Promise<CliRun>((finish) => {
+    child.once("close", (code, signal) => {
+      clearTimeout(timer);
+      finish({ code, signal, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+  return { child, done };
 }
 
-let checked = false;
-
-/** Throws when `dist/` is missing or older than `src/`: a test of the compiled CLI must run what src/ says. */
-export function assertBuilt(): void {
-  if (checked) return;
-  const main = join(repoRoot, "dist/cli/main.js");
-  if (!existsSync(main)) throw new Error("dist/ is missing: run `npm run build`");
-  const built = statSync(main).mtimeMs;
-  const src = join(repoRoot, "src");
-  for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile() && statSync(join(entry.parentPath, entry.name)).mtimeMs > built) {
-      throw new Error(`dist/ is older than src/ (${entry.name}): run \`npm run build\``);
-    }
-  }
-  checked = true;
+/** Run the compiled CLI to completion. */
+export function runBake(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string | undefined>; timeoutMs?: number },
+): Promise<CliRun> {
+  return spawnBake(args, options).done;
 }

@@ -2,6 +2,7 @@ import { describe, expectTypeOf, it } from "vitest";
 import {
   type ImageRecord,
   type ImageStatus,
+  type Integrity,
   type Manifest,
   type ManifestEvent,
   manifestPath,
@@ -23,6 +24,10 @@ describe("the public manifest API", () => {
     expectTypeOf<Manifest["appendEvent"]>().parameter(0).toEqualTypeOf<NewEvent>();
     expectTypeOf<Manifest["appendEvent"]>().returns.resolves.toEqualTypeOf<ManifestEvent>();
     expectTypeOf<Manifest["status"]>().returns.toEqualTypeOf<ImageStatus>();
+    expectTypeOf<Manifest["integrity"]>().returns.toEqualTypeOf<Integrity>();
+    expectTypeOf<Integrity["problem"]>().toEqualTypeOf<
+      { line: number; code: "edited" | "unlinked"; message: string } | undefined
+    >();
   });
 
   it("narrows events by kind", () => {

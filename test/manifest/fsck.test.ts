@@ -110,8 +110,8 @@ describe("fsck", () => {
     await expect(
       manifest.register(imageInput({ lineage: "web", parent: { external: { ref: "x", id: "y" } } })),
     ).rejects.toMatchObject({
-      code: "manifest-damaged",
-      message: expect.stringContaining("line 5 cannot be read"),
+      code: "manifest-chain-broken",
+      message: expect.stringContaining("line 5 is not JSON any more"),
     });
     expect(readFileSync(path)).toEqual(before);
     expect((await checkManifest(path)).problems[0]).toMatchObject({ line: 5, code: "not-json" });

@@ -151,9 +151,10 @@ describe("normalisation", () => {
 });
 
 describe("reading recipe files", () => {
-  test("stops reading past the size limit, even from an endless device", async () => {
+  test("refuses an endless device without reading it, as it is not a regular file", async () => {
     const { loadRecipe } = await import("../../src/recipe/load.js");
     const result = await loadRecipe("/dev/zero");
-    expect(result.errors.map((e) => e.code)).toEqual(["recipe-too-large"]);
+    expect(result.errors.map((e) => e.code)).toEqual(["recipe-not-a-file"]);
+    expect(result.errors[0]?.message).toBe("/dev/zero is a character device, not a regular file");
   });
 });

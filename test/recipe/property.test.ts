@@ -1,11 +1,14 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: recipes spell `${vars.NAME}` literally
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { stringify } from "yaml";
-import { validateRecipe } from "../../src/recipe/load.js";
+import { BakeError } from "../../src/errors.js";
+import { renderDiagnostics } from "../../src/recipe/diagnostics.js";
+import { loadRecipe, validateRecipe } from "../../src/recipe/load.js";
+import { readVarFile } from "../../src/recipe/var-file.js";
 
 const file = join(mkdtempSync(join(tmpdir(), "bake-recipe-prop-")), "recipe.yaml");
 
@@ -163,4 +166,95 @@ describe("the recipe loader under random input", () => {
       { numRuns: 150 },
     );
   });
+});
+
+// Hostile bytes (issue 9): encodings, control characters, nesting and long lines spliced into a valid recipe.
+const VALID = Buffer.from(
+  "apiVersion: bake/v1\nname: web\nfrom: scratch\nvars:\n  v: { type: string, default: x }\nlayers:\n  - name: app\n    steps:\n      - run: echo hi\n        env: { A: b }\n",
+);
+const hostile: Uint8Array[] = [
+  [0xef, 0xbb, 0xbf], // UTF-8 byte order mark
+  [0xff, 0xfe], // UTF-16 LE mark
+  [0xfe, 0xff], // UTF-16 BE mark
+  [0xff, 0xfe, 0x00, 0x00], // UTF-32 LE mark
+  [0xe9], // Latin-1 é
+  [0xc0, 0x80], // overlong NUL
+  [0xed, 0xa0, 0x80], // UTF-16 surrogate in UTF-8
+  [0xf5, 0x80, 0x80, 0x80], // past U+10FFFF
+  [0x80], // lone continuation byte
+  [0xe2, 0x82], // truncated sequence
+  [0x00],
+  [0x00, 0x61, 0x00, 0x62],
+  [0x1b, 0x5b, 0x32, 0x4a], // ESC [2J
+  [0x1b, 0x5d, 0x30, 0x3b, 0x58, 0x07], // ESC ]0;X BEL
+  [0xc2, 0x9b], // C1 CSI
+  [0xe2, 0x80, 0xae], // U+202E right-to-left override
+  [0x0d],
+  [0x09],
+].map((bytes) => Uint8Array.from(bytes));
+const nesting = fc.oneof(
+  fc.integer({ min: 60, max: 3000 }).map((n) => Buffer.from(`${"[".repeat(n)}${"]".repeat(n)}`)),
+  fc.integer({ min: 60, max: 3000 }).map((n) => Buffer.from(`${"{a: ".repeat(n)}1${"}".repeat(n)}`)),
+  fc
+    .integer({ min: 60, max: 300 })
+    .map((n) => Buffer.from(Array.from({ length: n }, (_, i) => `\n${" ".repeat(i + 2)}k:`).join(""))),
+  fc.integer({ min: 200, max: 20_000 }).map((n) => Buffer.from("x".repeat(n))),
+);
+const splice = fc.array(
+  fc.tuple(fc.nat({ max: VALID.length }), fc.oneof(fc.constantFrom(...hostile), nesting)),
+  { minLength: 1, maxLength: 4 },
+);
+const hostileFile = fc.oneof(
+  splice.map((cuts) => {
+    let bytes: Buffer = VALID;
+    for (const [at, piece] of cuts) bytes = Buffer.concat([bytes.subarray(0, at), piece, bytes.subarray(at)]);
+    return bytes;
+  }),
+  fc.uint8Array({ maxLength: 400 }).map((bytes) => Buffer.from(bytes)),
+);
+
+// What the user sees is bake's own diagnostics, printable, in short lines, and soon.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: looking for control characters
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+let round = 0;
+
+describe("the recipe loader under hostile bytes", () => {
+  test("answers with printable bake diagnostics in short lines, never an exception, each within seconds", async () => {
+    await fc.assert(
+      fc.asyncProperty(hostileFile, async (bytes) => {
+        const path = join(dirname(file), `hostile-${round++}.yaml`);
+        writeFileSync(path, bytes);
+        const started = Date.now();
+        const result = await loadRecipe(path);
+        // Generous for a shared, loaded machine: unloaded, the slowest inputs (3,000-deep flow lists) take ~0.3 s.
+        expect(Date.now() - started).toBeLessThan(3000);
+        expect(result.recipe === undefined).toBe(result.errors.length > 0);
+        for (const diag of [...result.errors, ...result.warnings]) {
+          expect(diag.code).toMatch(/^[a-z][a-z0-9-]*$/);
+          expect(diag.message).not.toContain("\n");
+          expect(diag.message).not.toMatch(/call stack|Cannot read|undefined/);
+        }
+        const shown = renderDiagnostics([...result.errors, ...result.warnings], { color: false });
+        expect(shown).not.toMatch(CONTROL);
+        for (const line of shown.split("\n")) expect(line.length).toBeLessThan(600);
+      }),
+      { numRuns: 200 },
+    );
+  }, 180_000);
+
+  test("reads a hostile var file into values or a BakeError, never another exception", async () => {
+    await fc.assert(
+      fc.asyncProperty(hostileFile, async (bytes) => {
+        const path = join(dirname(file), `vars-${round++}.yaml`);
+        writeFileSync(path, bytes);
+        const outcome = await readVarFile(path, "vars.yaml").then(
+          (values) => values,
+          (error: unknown) => error,
+        );
+        if (outcome instanceof Error) expect(outcome).toBeInstanceOf(BakeError);
+        else expect(typeof outcome).toBe("object");
+      }),
+      { numRuns: 150 },
+    );
+  }, 120_000);
 });

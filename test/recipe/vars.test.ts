@@ -138,3 +138,27 @@ describe("resolveVars", () => {
     );
   });
 });
+
+describe("control characters in values", () => {
+  test("a NUL is refused whether it comes from --var or BAKE_VAR_*, naming the source", async () => {
+    const cli = await failure(
+      resolveVars(recipe, sources({ cliVars: ["app_version=1.0\u00000"], env: { BAKE_VAR_API_TOKEN: "x" } })),
+    );
+    expect(cli.message).toBe(
+      '--var: "1.0\\u00000" for `app_version` contains a NUL character (\\0), which no environment variable, argument or path can hold',
+    );
+    const env = await failure(resolveVars(recipe, sources({ env: { BAKE_VAR_API_TOKEN: "s3\u0000cret" } })));
+    expect(env.message).toContain(
+      "BAKE_VAR_API_TOKEN: the value given for api_token contains a NUL character",
+    );
+    expect(env.message).not.toContain("s3");
+  });
+
+  test("a pattern is matched by a linear-time engine: a catastrophic one answers at once", async () => {
+    const slow = recipeWith('  v: { type: string, pattern: "(a+)+$" }');
+    const started = Date.now();
+    const error = await failure(resolveVars(slow, sources({ cliVars: [`v=${"a".repeat(5000)}!`] })));
+    expect(error.message).toContain("does not match the pattern");
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+});

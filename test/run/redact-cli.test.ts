@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Project } from "../e2e/project.js";
-import { type CompiledRun, ensureCompiled, runCompiled } from "../helpers/compiled-bake.js";
+import { type CliRun, ensureBuilt, runBake } from "../helpers/compiled-cli.js";
 
 // Regression for issue 9.2: a PEM key from a var file (a YAML block scalar) echoed by a step showed line by line.
 const KEY_LINES = [
@@ -41,7 +41,7 @@ verify:
 let project: Project;
 
 beforeAll(async () => {
-  await ensureCompiled();
+  await ensureBuilt();
   project = await Project.create();
   await project.write("ok.yaml", recipe("secret-ok", "true"));
   await project.write("fail.yaml", recipe("secret-fail", "exit 3"));
@@ -52,8 +52,8 @@ afterAll(async () => {
   await project?.remove();
 });
 
-function build(recipeFile: string, ...flags: string[]): Promise<CompiledRun> {
-  return runCompiled(["build", recipeFile, "--var-file", "secrets.yaml", "--no-cache", ...flags], {
+function build(recipeFile: string, ...flags: string[]): Promise<CliRun> {
+  return runBake(["build", recipeFile, "--var-file", "secrets.yaml", "--no-cache", ...flags], {
     cwd: project.dir,
     env: { CI: "true" },
   });

@@ -1,7 +1,15 @@
 import { describeWithId } from "../../manifest/describe.js";
 import { diffRecords } from "../../manifest/diff.js";
 import type { CommandRun } from "../io.js";
-import { openForCommand, parentText, stdoutStyle, warnIfTorn, writeJson } from "../manifest-support.js";
+import {
+  integrityJson,
+  openForCommand,
+  parentText,
+  safe,
+  stdoutStyle,
+  warnAboutManifest,
+  writeJson,
+} from "../manifest-support.js";
 import { resolveRef } from "../resolve-ref.js";
 
 const LAYER_NOTES = {
@@ -15,14 +23,15 @@ const LAYER_NOTES = {
 /** `bake diff REF REF [--json]`: what differs between two images, down to which layers' inputs changed. */
 export const run: CommandRun = async ({ positionals, values }, io) => {
   const manifest = await openForCommand(values, io, { mustExist: true });
-  warnIfTorn(manifest, io);
+  const integrity = warnAboutManifest(manifest, io);
   const a = resolveRef(manifest, positionals[0] as string);
   const b = resolveRef(manifest, positionals[1] as string);
-  const diff = diffRecords(a, b);
   if (values.json === true) {
-    writeJson(io, { manifest: manifest.path, ...diff });
+    writeJson(io, { manifest: manifest.path, ...integrityJson(integrity), ...diffRecords(a, b) });
     return 0;
   }
+  // Everything shown comes from a shared file: escaped, so a hostile value cannot drive the terminal.
+  const diff = safe(diffRecords(a, b));
   const style = stdoutStyle(io, values);
   const out = [`${style.bold(describeWithId(a))} -> ${style.bold(describeWithId(b))}`];
   if (diff.identical) {

@@ -1,4 +1,5 @@
 import { checkManifest } from "../../manifest/fsck.js";
+import { printable } from "../../util/printable.js";
 import type { CommandRun } from "../io.js";
 import { openForCommand, stdoutStyle, writeJson } from "../manifest-support.js";
 
@@ -12,7 +13,8 @@ export const run: CommandRun = async ({ values }, io) => {
   }
   const style = stdoutStyle(io, values);
   for (const problem of report.problems) {
-    io.stdout.write(`${style.red(`${report.path}:${problem.line}`)}: ${problem.message}\n`);
+    // Messages quote lineages, layer names and JSON errors from the file: escaped, so they cannot drive the terminal.
+    io.stdout.write(`${style.red(`${report.path}:${problem.line}`)}: ${printable(problem.message)}\n`);
   }
   if (report.tornFile) {
     io.stdout.write(

@@ -3,10 +3,20 @@ import { describeRecord } from "../../manifest/describe.js";
 import { shortId } from "../../manifest/hash.js";
 import type { HistoryEntry, LineageHistory } from "../../manifest/types.js";
 import { nearest } from "../../util/nearest.js";
+import { printable } from "../../util/printable.js";
 import type { Style } from "../../util/style.js";
 import { drawHistory, type PictureFormat } from "../history-picture.js";
 import type { CommandRun, OptionValues } from "../io.js";
-import { age, openForCommand, statusText, stdoutStyle, warnIfTorn, writeJson } from "../manifest-support.js";
+import {
+  age,
+  integrityJson,
+  openForCommand,
+  safe,
+  statusText,
+  stdoutStyle,
+  warnAboutManifest,
+  writeJson,
+} from "../manifest-support.js";
 
 /** `bake history [LINEAGE] [--all] [--json]`: the lineage tree, newest images first. */
 export const run: CommandRun = async ({ positionals, values }, io) => {
@@ -16,7 +26,7 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
     ...(lineage !== undefined ? { lineage } : {}),
     includeLayers: values.all === true,
   });
-  warnIfTorn(manifest, io);
+  const integrity = warnAboutManifest(manifest, io);
   if (lineage !== undefined && lineages.length === 0 && manifest.header() !== undefined) {
     const guess = nearest(
       lineage,
@@ -25,7 +35,7 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
     throw new BakeError({
       code: "lineage-not-found",
       message: `there is no lineage "${lineage}" in ${manifest.path}`,
-      hint: guess ? `did you mean "${guess}"?` : "run `bake history` to see every lineage",
+      hint: guess ? `did you mean "${printable(guess)}"?` : "run `bake history` to see every lineage",
     });
   }
   if (values.format !== undefined) {
@@ -33,7 +43,7 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
     return 0;
   }
   if (values.json === true) {
-    writeJson(io, { manifest: manifest.path, lineages });
+    writeJson(io, { manifest: manifest.path, ...integrityJson(integrity), lineages });
     return 0;
   }
   if (manifest.header() === undefined) {
@@ -49,7 +59,8 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
     const record = manifest.get(id);
     return record ? describeRecord(record) : shortId(id);
   };
-  io.stdout.write(renderTree(lineages, { style: stdoutStyle(io, values), now: new Date(), nameOf }));
+  // Everything shown comes from a shared file: escaped, so a hostile reason or label cannot drive the terminal.
+  io.stdout.write(renderTree(safe(lineages), { style: stdoutStyle(io, values), now: new Date(), nameOf }));
   return 0;
 };
 
@@ -80,6 +91,11 @@ function renderTree(
     const from = [...lineage.parents, ...lineage.bases].join(", ");
     out.push(`${indent}${style.bold(lineage.lineage)}${from ? style.dim(`  <- ${from}`) : ""}`);
     for (const entry of lineage.entries) out.push(`${indent}  ${entryLine(entry, style, now, nameOf)}`);
+    for (const { channel, target } of lineage.danglingChannels ?? []) {
+      out.push(
+        `${indent}  ${style.red(`@${channel} -> ${shortId(target)}, which is missing from the manifest (its line was removed)`)}`,
+      );
+    }
     for (const child of children.get(lineage.lineage) ?? []) visit(child, `${indent}  `, seen);
   };
   const seen = new Set<string>();

@@ -1,4 +1,5 @@
 import { describeRecord, describeWithId } from "../../manifest/describe.js";
+import { printable } from "../../util/printable.js";
 import type { CommandRun } from "../io.js";
 import { openForCommand, writeJson } from "../manifest-support.js";
 import { resolveRef } from "../resolve-ref.js";
@@ -22,6 +23,8 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
       ? " (it already was)"
       : ` (was ${describeRecord(previous)})`
     : "";
-  io.stdout.write(`promoted ${describeWithId(record)} to ${record.lineage}@${channel}${was}\n`);
+  io.stdout.write(
+    `promoted ${describeWithId(record)} to ${printable(`${record.lineage}@${channel}`)}${was}\n`,
+  );
   return 0;
 };

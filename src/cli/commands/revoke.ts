@@ -2,6 +2,7 @@ import { BakeError } from "../../errors.js";
 import { describeRecord, describeWithId } from "../../manifest/describe.js";
 import type { Manifest } from "../../manifest/manifest.js";
 import type { ImageRecord, ManifestEvent } from "../../manifest/types.js";
+import { printable } from "../../util/printable.js";
 import type { CommandRun } from "../io.js";
 import { openForCommand, writeJson } from "../manifest-support.js";
 import { resolveRef } from "../resolve-ref.js";
@@ -39,7 +40,7 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
     });
     return gceFailed.length > 0 ? 1 : 0;
   }
-  io.stdout.write(`revoked ${describeWithId(record)}: ${reason}\n`);
+  io.stdout.write(`revoked ${describeWithId(record)}: ${printable(reason)}\n`);
   const others = outcome.revoked.filter((r) => r.id !== record.id && r.kind === "image");
   if (others.length > 0) {
     io.stdout.write(
@@ -47,9 +48,11 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
     );
   }
   for (const image of gceImages) {
-    if (image.ok) io.stdout.write(`deprecated Compute Engine image ${image.image}\n`);
+    if (image.ok) io.stdout.write(`deprecated Compute Engine image ${printable(image.image)}\n`);
     else
-      io.stderr.write(`warning: could not deprecate Compute Engine image ${image.image}: ${image.error}\n`);
+      io.stderr.write(
+        `warning: could not deprecate Compute Engine image ${printable(image.image)}: ${printable(image.error ?? "")}\n`,
+      );
   }
   return gceFailed.length > 0 ? 1 : 0;
 };

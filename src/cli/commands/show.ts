@@ -3,11 +3,13 @@ import { shortId } from "../../manifest/hash.js";
 import type { CommandRun } from "../io.js";
 import {
   age,
+  integrityJson,
   openForCommand,
   parentText,
+  safe,
   statusText,
   stdoutStyle,
-  warnIfTorn,
+  warnAboutManifest,
   writeJson,
 } from "../manifest-support.js";
 import { resolveRef } from "../resolve-ref.js";
@@ -15,15 +17,24 @@ import { resolveRef } from "../resolve-ref.js";
 /** `bake show REF [--json]`: one record, its status and channels, and the servers seen running it. */
 export const run: CommandRun = async ({ positionals, values }, io) => {
   const manifest = await openForCommand(values, io, { mustExist: true });
-  warnIfTorn(manifest, io);
-  const record = resolveRef(manifest, positionals[0] as string);
-  const status = manifest.status(record.id);
-  const observations = manifest.observations(record.id);
-  const line = manifest.lineOf(record.id);
+  const integrity = warnAboutManifest(manifest, io);
+  const found = resolveRef(manifest, positionals[0] as string);
+  const line = manifest.lineOf(found.id);
   if (values.json === true) {
-    writeJson(io, { manifest: manifest.path, line, record, status, observations });
+    writeJson(io, {
+      manifest: manifest.path,
+      ...integrityJson(integrity),
+      line,
+      record: found,
+      status: manifest.status(found.id),
+      observations: manifest.observations(found.id),
+    });
     return 0;
   }
+  // Everything shown comes from a shared file: escaped, so a hostile value cannot drive the terminal.
+  const record = safe(found);
+  const status = safe(manifest.status(found.id));
+  const observations = safe(manifest.observations(found.id));
   const style = stdoutStyle(io, values);
   const now = new Date();
   const rows: [string, string][] = [

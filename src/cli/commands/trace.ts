@@ -3,8 +3,18 @@ import { describeRecord } from "../../manifest/describe.js";
 import { shortId } from "../../manifest/hash.js";
 import type { Manifest } from "../../manifest/manifest.js";
 import type { ImageRecord, ImageStatus, Observation } from "../../manifest/types.js";
+import { printable } from "../../util/printable.js";
 import type { CommandRun } from "../io.js";
-import { age, openForCommand, statusText, stdoutStyle, warnIfTorn, writeJson } from "../manifest-support.js";
+import {
+  age,
+  integrityJson,
+  openForCommand,
+  safe,
+  statusText,
+  stdoutStyle,
+  warnAboutManifest,
+  writeJson,
+} from "../manifest-support.js";
 import { resolveRef } from "../resolve-ref.js";
 
 /** One link of a trace: a record and its status. */
@@ -16,7 +26,7 @@ export interface TraceLink {
 /** `bake trace REF|SERVER [--json]`: the chain from an image (or the image a server runs) down to its external base. */
 export const run: CommandRun = async ({ positionals, values }, io) => {
   const manifest = await openForCommand(values, io, { mustExist: true });
-  warnIfTorn(manifest, io);
+  const integrity = warnAboutManifest(manifest, io);
   if (values.target === "gce") {
     // A live lookup: record what the instance runs now, then trace from that observation.
     const gce = await import("../gce-commands.js");
@@ -28,6 +38,7 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
   if (values.json === true) {
     writeJson(io, {
       manifest: manifest.path,
+      ...integrityJson(integrity),
       ...(start.server ? { server: start.server } : {}),
       chain: chain.map(({ record, status }) => ({ ...record, status })),
       ...(ancestry.base ? { base: ancestry.base } : {}),
@@ -38,10 +49,11 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
   const out: string[] = [];
   if (start.server) {
     out.push(
-      `server ${style.bold(start.server.server)} runs ${describeRecord(start.record)} (seen ${age(start.server.at)})`,
+      `server ${style.bold(printable(start.server.server))} runs ${describeRecord(start.record)} (seen ${age(start.server.at)})`,
     );
   }
-  chain.forEach(({ record, status }, depth) => {
+  // Everything shown comes from a shared file: escaped, so a hostile value cannot drive the terminal.
+  safe(chain).forEach(({ record, status }, depth) => {
     const indent = "   ".repeat(depth);
     const channels = status.channels.length > 0 ? style.green(` [${status.channels.join(", ")}]`) : "";
     const state = statusText(status, style);
@@ -57,11 +69,11 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
   });
   const bottom = "   ".repeat(chain.length);
   if (ancestry.base) {
-    out.push(`${bottom}└─ external base ${style.bold(ancestry.base.ref)}`);
-    out.push(`${bottom}     resolved to ${ancestry.base.id}`);
+    out.push(`${bottom}└─ external base ${style.bold(printable(ancestry.base.ref))}`);
+    out.push(`${bottom}     resolved to ${printable(ancestry.base.id)}`);
   } else {
     const last = chain[chain.length - 1]?.record;
-    const missing = last && "record" in last.parent ? last.parent.record : "?";
+    const missing = last && "record" in last.parent ? printable(last.parent.record) : "?";
     out.push(`${bottom}└─ ${style.red(`parent ${missing} is missing from this manifest`)}`);
   }
   io.stdout.write(`${out.join("\n")}\n`);
@@ -88,7 +100,7 @@ export function findStart(manifest: Manifest, ref: string): { record: ImageRecor
     if (!record)
       throw new BakeError({
         code: "ref-not-found",
-        message: `server ${ref} runs ${seen.target}, which is not in ${manifest.path}`,
+        message: `server ${printable(ref)} runs ${printable(seen.target)}, which is not in ${manifest.path}`,
       });
     return { record, server: seen };
   }

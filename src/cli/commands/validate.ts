@@ -11,7 +11,7 @@ import type { CommandRun } from "../io.js";
  */
 export const run: CommandRun = async ({ positionals, values }, io) => {
   const file = positionals[0] ?? "recipe.yaml";
-  const result = await loadRecipe(file, { cwd: io.cwd });
+  const result = await loadRecipe(file, { cwd: io.cwd, signal: io.signal });
   const errors = [...result.errors];
   const warnings = [...result.warnings];
   const cliVars = strings(values.var);
@@ -21,7 +21,13 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
     if (cliVars.length > 0 || varFiles.length > 0 || hasEnvVars) {
       // Loaded only when variables are given: most runs never need it.
       const { collectVars } = await import("../../recipe/vars.js");
-      const { problems } = await collectVars(result.recipe, { cliVars, varFiles, env: io.env, cwd: io.cwd });
+      const { problems } = await collectVars(result.recipe, {
+        cliVars,
+        varFiles,
+        env: io.env,
+        cwd: io.cwd,
+        signal: io.signal,
+      });
       for (const problem of problems) {
         // Secrets and other build-time values may be absent while editing: a warning, not an error.
         const diag: Diagnostic = {

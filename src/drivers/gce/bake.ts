@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { BakeError, BuildFailedError } from "../../errors.js";
 import type { Artifact, BakeLayerInput } from "../driver.js";
+import { secretRedactor } from "../redact-secrets.js";
 import { Cleanup } from "./cleanup.js";
 import { cleanupReport } from "./cleanup-report.js";
 import { guestSteps } from "./guest-steps.js";
@@ -8,6 +9,7 @@ import { formatImageId, parseImageId } from "./image-ref.js";
 import { assertScriptFits, temporaryInstance } from "./instance.js";
 import { LABEL, labelValue, resourceName } from "./labels.js";
 import { retainAfterBuild } from "./retain.js";
+import { SecretChannel, stepsUseSecrets } from "./secret-channel.js";
 import { followSerial } from "./serial.js";
 import type { GceSession } from "./session.js";
 import { layerStartupScript } from "./startup-script.js";
@@ -31,6 +33,7 @@ export async function bakeLayer(input: BakeLayerInput, session: GceSession): Pro
     });
   }
   const steps = await guestSteps(layer, { root: plan.recipe.root, secrets: input.secrets });
+  const redact = secretRedactor(input.secrets);
   const nonce = randomBytes(8).toString("hex");
   const title = `${plan.lineage} ${plan.version}, layer ${layer.name} (${layerIndex + 1}/${plan.layers.length})`;
   const script = layerStartupScript({ title, nonce, steps });
@@ -68,6 +71,13 @@ export async function bakeLayer(input: BakeLayerInput, session: GceSession): Pro
       layer: layer.name,
       message: `builder instance ${instanceName} booted from ${parent.name}`,
     });
+    const channel = new SecretChannel({
+      session,
+      instance: instanceName,
+      reporter,
+      carriesSecrets: stepsUseSecrets(layer.steps),
+      layer: layer.name,
+    });
 
     const startedAt = new Map<number, number>();
     const outcome = await followSerial({
@@ -76,6 +86,7 @@ export async function bakeLayer(input: BakeLayerInput, session: GceSession): Pro
       nonce,
       timeoutMs: options.buildTimeoutMs,
       onMarker: (marker) => {
+        channel.markerSeen();
         if (marker.kind === "step-start") {
           startedAt.set(marker.step, Date.now());
           const planned = layer.steps[marker.step - 1];
@@ -96,8 +107,10 @@ export async function bakeLayer(input: BakeLayerInput, session: GceSession): Pro
           });
         }
       },
-      onLine: (line) => reporter.emit({ type: "output", stream: "stdout", line, layer: layer.name }),
+      onLine: (line) =>
+        reporter.emit({ type: "output", stream: "stdout", line: redact(line), layer: layer.name }),
     });
+    await channel.settle();
     if (outcome.kind === "failure") {
       const what =
         outcome.reason === "timeout"
@@ -109,7 +122,7 @@ export async function bakeLayer(input: BakeLayerInput, session: GceSession): Pro
         code: outcome.reason === "timeout" ? "step-timeout" : "step-failed",
         message: `${what} with exit code ${outcome.exitCode} on builder instance ${instanceName}`,
         ...(outcome.lastLines.length > 0
-          ? { detail: outcome.lastLines.map((line) => `  | ${line}`).join("\n") }
+          ? { detail: outcome.lastLines.map((line) => `  | ${redact(line)}`).join("\n") }
           : {}),
       });
     }

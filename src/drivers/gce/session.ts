@@ -69,6 +69,28 @@ export class GceSession {
     }
   }
 
+  /**
+   * Removes the `startup-script` item from an instance's metadata (under its fingerprint), once the guest has
+   * read it: a script that carries secrets is then no longer readable through `instances.get`.
+   */
+  async removeStartupScript(name: string): Promise<void> {
+    const instance = await this.getInstance(name);
+    const items = (instance?.metadata?.items ?? []).filter((item) => item.key !== "startup-script");
+    await mutate({
+      compute: this.compute,
+      call: "instances.setMetadata",
+      scope: this.zoneScope,
+      send: (requestId) =>
+        this.compute.instances.setMetadata({
+          ...this.zoneScope,
+          requestId,
+          instance: name,
+          metadataResource: { fingerprint: instance?.metadata?.fingerprint ?? "", items },
+        }) as never,
+      callOptions: this.callOptions,
+    });
+  }
+
   async stopInstance(name: string): Promise<void> {
     await mutate({
       compute: this.compute,

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { BakeError } from "../../errors.js";
 import type { CheckResult } from "../../plan/types.js";
 import type { VerifyInput, VerifyResult } from "../driver.js";
+import { secretRedactor } from "../redact-secrets.js";
 import { familyOf } from "./bake.js";
 import { Cleanup } from "./cleanup.js";
 import { cleanupReport } from "./cleanup-report.js";
@@ -10,6 +11,7 @@ import { parseImageId } from "./image-ref.js";
 import { assertScriptFits, temporaryInstance } from "./instance.js";
 import { LABEL, labelValue, resourceName } from "./labels.js";
 import { retainAfterBuild } from "./retain.js";
+import { checksUseSecrets, SecretChannel } from "./secret-channel.js";
 import { followSerial } from "./serial.js";
 import type { GceSession } from "./session.js";
 import { verifyStartupScript } from "./startup-script.js";
@@ -61,12 +63,20 @@ export async function verifyImage(input: VerifyInput, session: GceSession): Prom
         },
       }),
     );
+    const channel = new SecretChannel({
+      session,
+      instance: name,
+      reporter,
+      carriesSecrets: checksUseSecrets(checks),
+    });
+    const redact = secretRedactor(input.secrets);
     const outcome = await followSerial({
       session,
       instance: name,
       nonce,
       timeoutMs: session.options.verifyTimeoutMs,
       onMarker: (marker) => {
+        channel.markerSeen();
         const index = "check" in marker ? marker.check - 1 : -1;
         const check = checks[index];
         if (!check) return;
@@ -96,8 +106,9 @@ export async function verifyImage(input: VerifyInput, session: GceSession): Prom
           reporter.emit({ type: "check-finished", check: index, ...result });
         }
       },
-      onLine: (line) => reporter.emit({ type: "output", stream: "stdout", line }),
+      onLine: (line) => reporter.emit({ type: "output", stream: "stdout", line: redact(line) }),
     });
+    await channel.settle();
     const all = checks.map(
       (check, index): CheckResult =>
         results.get(index) ?? {

@@ -1,14 +1,19 @@
+import { readFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { BakeError } from "../../errors.js";
 import type { BuildPlan } from "../../plan/types.js";
+import { bundleCopy, SOURCES_FILE } from "./bundle.js";
 import { type DockerImage, inspectImage } from "./docker.js";
 import { readOptions } from "./options.js";
+import { shellQuote } from "./shell-quote.js";
 import { compileLayerTemplate, compileVerifyTemplate, type TemplateOptions } from "./template.js";
 import { writeTemplate } from "./write-template.js";
 
 /**
  * Writes one Packer template per layer (`01-<layer>.pkr.json`, ...) and `verify.pkr.json` into `outDir`, with
- * their scripts beside them. Copy sources are referred to relative to the templates (`${path.root}/...`).
+ * their scripts beside them, and every copy source inside the folder (checked against the plan's digests and
+ * listed in `SOURCES.sha256`), so the folder works wherever it is moved.
  * The first template's parent is `parentId`, else the docker image the plan's `docker://` parent names right
  * now; later layers take `-var bake_parent=ID` with the image the previous template built.
  * Returns the files written, templates first in build order.
@@ -39,12 +44,15 @@ export async function emitPackerTemplates(input: {
     builder: read.options.builder,
     profile: read.options.profile,
     source: read.options.source,
-    recipeRoot: path.relative(outDir, plan.recipe.root).split(path.sep).join("/") || ".",
+    recipeRoot: plan.recipe.root,
+    // Copy sources go inside the folder, so it works wherever it is moved.
+    bundle: true,
     // Every layer keeps the base's entrypoint and command, so each template restores the same ones, as bake's do.
     ...(base ? { preserve: { entrypoint: base.entrypoint, cmd: base.cmd } } : {}),
   };
   const templates: string[] = [];
   const others: string[] = [];
+  const sums: string[] = [];
   for (let index = 0; index < plan.layers.length; index++) {
     const compiled = compileLayerTemplate(plan, index, {
       ...common,
@@ -53,6 +61,11 @@ export async function emitPackerTemplates(input: {
     const [template, ...rest] = await writeTemplate(compiled, outDir);
     templates.push(template as string);
     others.push(...rest);
+    for (const copy of compiled.copies) {
+      const bundled = await bundleCopy({ copy, root: plan.recipe.root, outDir });
+      others.push(...bundled.written);
+      sums.push(...bundled.sums);
+    }
   }
   if (plan.verify.length > 0) {
     const [template, ...rest] = await writeTemplate(
@@ -62,7 +75,10 @@ export async function emitPackerTemplates(input: {
     templates.push(template as string);
     others.push(...rest);
   }
-  return [...templates, ...others];
+  if (sums.length === 0) return [...templates, ...others];
+  const sumsFile = path.join(outDir, SOURCES_FILE);
+  await writeFile(sumsFile, `${sums.join("\n")}\n`);
+  return [...templates, ...others, sumsFile];
 }
 
 // Pins a docker:// parent to the image id it names on this machine, when there is one.
@@ -79,27 +95,54 @@ async function dockerParent(
   }
 }
 
-/** What `bake plan --emit packer DIR` prints: the templates written and how to build them with Packer alone. */
+/**
+ * What `bake plan --emit packer DIR` prints: the templates written, and the exact commands that validate and
+ * build them with Packer alone (each template's `-var bake_parent=...` included when it has no default).
+ */
 export function describeEmitted(input: { files: readonly string[]; plan: BuildPlan; cwd: string }): string {
   const shown = (file: string) => {
     const relative = path.relative(input.cwd, file);
-    return relative.startsWith("..") || relative === "" ? file : relative;
+    return shellQuote(relative.startsWith("..") || relative === "" ? file : relative);
   };
   const templates = input.files.filter((file) => file.endsWith(".pkr.json"));
+  const parentVar = templates.map((file, index) => {
+    if (index === 0 && hasParentDefault(file)) return "";
+    const parent = input.plan.parent;
+    // The verify template starts from the image the last layer made; a gce parent is passed as Packer needs it.
+    if (index === 0 && parent.kind === "external" && parent.scheme === "gce") {
+      return `-var ${shellQuote(`bake_parent=${parent.location}`)} `;
+    }
+    return "-var bake_parent=IMAGE_ID ";
+  });
+  const command = (verb: string) =>
+    templates.map((file, index) => `  packer ${verb} ${parentVar[index]}${shown(file)}`);
   const lines = [
     `wrote ${templates.length} Packer template(s) and ${input.files.length - templates.length} file(s) beside them:`,
     ...templates.map((file) => `  ${shown(file)}`),
-    "build them in order with Packer alone (each layer starts from the image the one before it made):",
-    ...templates.map((file, index) =>
-      index === 0
-        ? `  packer build ${shown(file)}`
-        : `  packer build -var bake_parent=IMAGE_ID ${shown(file)}`,
-    ),
+    input.files.some((file) => path.basename(file) === SOURCES_FILE)
+      ? `the folder is self-contained: copy sources are inside it (checksums in ${SOURCES_FILE}), so it can be moved`
+      : "the folder is self-contained (it needs no file from the recipe), so it can be moved",
+    "check them with Packer alone:",
+    ...command("validate"),
+    "build them in order (IMAGE_ID: the image the template before it made; the verify build fails when a check fails):",
+    ...command("build"),
   ];
   if (input.plan.secrets.length > 0) {
     lines.push(
-      `secret variables come from the environment: ${input.plan.secrets.map((name) => `PKR_VAR_${name}`).join(", ")}`,
+      `secret variables come from the environment, never the command line: ${input.plan.secrets.map((name) => `PKR_VAR_${name}`).join(", ")}`,
     );
   }
   return `${lines.join("\n")}\n`;
+}
+
+// Whether a written template already names its parent (a pinned docker image), so it needs no -var.
+function hasParentDefault(file: string): boolean {
+  try {
+    const template = JSON.parse(readFileSync(file, "utf8")) as {
+      variable?: { bake_parent?: { default?: unknown } };
+    };
+    return typeof template.variable?.bake_parent?.default === "string";
+  } catch {
+    return false;
+  }
 }

@@ -16,6 +16,7 @@ import type {
   VerifyInput,
   VerifyResult,
 } from "../driver.js";
+import { secretRedactor } from "../redact-secrets.js";
 import { inspectImage, removeContainers } from "./docker.js";
 import type { MachineLine } from "./machine-readable.js";
 import { type PackerOptions, readOptions } from "./options.js";
@@ -111,7 +112,7 @@ class PackerDriver implements Driver {
       titles: input.layer.steps.map((step) => step.title),
       markers: compiled.markers,
       reporter: input.reporter,
-      redact: redactor(input.secrets),
+      redact: secretRedactor(input.secrets),
     });
     let ok = false;
     try {
@@ -169,12 +170,16 @@ class PackerDriver implements Driver {
       nonce,
       checks: input.checks,
       reporter: input.reporter,
-      redact: redactor(input.secrets),
+      redact: secretRedactor(input.secrets),
     });
     let ok = false;
     try {
       await this.runTemplate(compiled, { input, packerPath, version, onLine: (line) => progress.line(line) });
       ok = true;
+    } catch (error) {
+      // The last provisioner fails the build when a check failed (so Packer alone fails too); bake has each
+      // check's result from the markers before it, and reports those instead of a broken build.
+      if (!(error instanceof BuildFailedError && progress.checksFailed)) throw error;
     } finally {
       if (!ok && options.builder === "docker") await removeContainers(`bake-${input.runId}-`, input);
     }
@@ -201,11 +206,16 @@ class PackerDriver implements Driver {
         packerPath: context.packerPath,
         template: path.join(dir, compiled.name),
         cwd: input.cwd,
-        env: packerEnv(compiled, input),
+        // Packer's own temporary files (the shell provisioner's variable file) stay in this private directory.
+        env: { ...packerEnv(compiled, input), TMPDIR: dir },
         signal: input.signal,
         onLine: context.onLine,
         onStray: (line) =>
-          input.reporter.emit({ type: "output", stream: "stderr", line: redactor(input.secrets)(line) }),
+          input.reporter.emit({
+            type: "output",
+            stream: "stderr",
+            line: secretRedactor(input.secrets)(line),
+          }),
       });
       // A missing or too-old Packer explains a failed build better than the build's own error.
       const [outcome, version] = await Promise.allSettled([run, context.version]);
@@ -288,18 +298,4 @@ function packerEnv(
     env[`PKR_VAR_${name}`] = value;
   }
   return env;
-}
-
-// Hides secrets, and their base64 form (how they travel to the instance), from anything bake reports.
-function redactor(secrets: SecretValues): (text: string) => string {
-  const values = Object.values(secrets)
-    .filter((value) => value.length > 0)
-    .flatMap((value) => [value, Buffer.from(value).toString("base64")])
-    .sort((a, b) => b.length - a.length);
-  if (values.length === 0) return (text) => text;
-  const pattern = new RegExp(
-    values.map((value) => value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"),
-    "g",
-  );
-  return (text) => text.replace(pattern, "***");
 }

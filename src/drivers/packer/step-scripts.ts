@@ -103,10 +103,15 @@ export function filePlacementScript(
   return { text: `${lines.join("\n")}\n`, secrets };
 }
 
+/** Where failed checks are listed in the verify instance, for the closing script to fail the build. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, spelled literally.
+export const VERIFY_FAILURES = '"${TMPDIR:-/tmp}/bake-verify-failures"';
+
 /**
- * A verify check as a script that never fails the Packer build: it retries as the check says and prints
- * `<marker>:start`, then `<marker>:ok:<attempts>` or `<marker>:fail:<attempts>:<exit code>`, which the driver
- * reads to report every check, not only the first failing one.
+ * A verify check as a script that never fails the Packer build by itself: it retries as the check says and
+ * prints `<marker>:start`, then `<marker>:ok:<attempts>` or `<marker>:fail:<attempts>:<exit code>`, which the
+ * driver reads to report every check, not only the first failing one. A failed check also appends its name to
+ * `VERIFY_FAILURES`, so `verifySummaryScript` (the last provisioner) fails the build after all checks ran.
  */
 export function checkScript(check: PlannedCheck, options: { marker: string; header: string }): StepScript {
   const body = checkCommand(check);
@@ -129,11 +134,35 @@ export function checkScript(check: PlannedCheck, options: { marker: string; head
     "  fi",
     "  code=$?",
     '  if [ "$code" -eq 0 ]; then echo "$marker:ok:$attempt"; exit 0; fi',
-    `  if [ "$attempt" -gt ${check.retries} ]; then echo "$marker:fail:$attempt:$code"; exit 0; fi`,
+    `  if [ "$attempt" -gt ${check.retries} ]; then`,
+    '    echo "$marker:fail:$attempt:$code"',
+    `    printf '%s\\n' ${shellQuote(check.name.replace(/[\r\n]+/g, " "))} >> ${VERIFY_FAILURES}`,
+    "    exit 0",
+    "  fi",
     `  sleep ${pause || "0"}`,
     "done",
   ];
   return { text: `${lines.join("\n")}\n`, secrets: body.secrets };
+}
+
+/**
+ * The verify build's last provisioner: it prints `<marker>:passed`, or `<marker>:failed` and the failed checks'
+ * names, and then exits 1 so that Packer alone (`packer build verify.pkr.json`) fails when a check failed.
+ */
+export function verifySummaryScript(options: { marker: string }): StepScript {
+  const lines = [
+    "#!/bin/sh",
+    "# bake: fails the verify build when any check above failed (their names are listed)",
+    `marker=${shellQuote(options.marker)}`,
+    `if [ -s ${VERIFY_FAILURES} ]; then`,
+    '  echo "$marker:failed"',
+    `  sed 's/^/verify check failed: /' ${VERIFY_FAILURES}`,
+    `  rm -f ${VERIFY_FAILURES}`,
+    "  exit 1",
+    "fi",
+    'echo "$marker:passed"',
+  ];
+  return { text: `${lines.join("\n")}\n`, secrets: [] };
 }
 
 // The check as one shell command, plus the environment it needs.

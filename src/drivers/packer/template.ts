@@ -1,5 +1,5 @@
 import { BakeError } from "../../errors.js";
-import type { BuildPlan, PlannedLayer, PlannedStep } from "../../plan/types.js";
+import type { BuildPlan, PlannedCopyStep, PlannedLayer, PlannedStep } from "../../plan/types.js";
 import type { BuilderProfile } from "./builders.js";
 import { secretCarrier } from "./env-script.js";
 import { hclLiteral, hclVar } from "./hcl.js";
@@ -10,6 +10,8 @@ import {
   runScript,
   type StepScript,
   stagingPath,
+  VERIFY_FAILURES,
+  verifySummaryScript,
 } from "./step-scripts.js";
 
 /** A file a template refers to, relative to the template's directory. */
@@ -24,6 +26,12 @@ export interface StepMarker {
   step: number;
 }
 
+/** A copy source the template expects inside its own folder (with `bundle`), at `path`. */
+export interface BundledCopy {
+  path: string;
+  step: PlannedCopyStep;
+}
+
 /** One HCL2 JSON template (`*.pkr.json`) and the files beside it. */
 export interface CompiledTemplate {
   /** The template's file name, such as `01-runtime.pkr.json`. */
@@ -33,6 +41,8 @@ export interface CompiledTemplate {
   /** Secret variables the template declares as sensitive; Packer reads them from `PKR_VAR_<name>`. */
   secrets: string[];
   markers: StepMarker[];
+  /** Copy sources to place beside the template (only with `bundle`). */
+  copies: BundledCopy[];
 }
 
 /** How a plan's layers become templates for one builder. */
@@ -50,6 +60,12 @@ export interface TemplateOptions {
    * directory (then written as `${path.root}/...`).
    */
   recipeRoot: string;
+  /**
+   * Refer to copy sources inside the template's folder (`<layer>/step-NN.files`) instead of the recipe root,
+   * so the folder works wherever it is moved once they are placed there (see `copies`).
+   * @default false
+   */
+  bundle?: boolean;
   /** docker: the parent's entrypoint and command, restored on commit (the builder's own would stick). */
   preserve?: { entrypoint: string[] | null; cmd: string[] | null };
 }
@@ -78,6 +94,7 @@ export function compileLayerTemplate(
   const markers: StepMarker[] = [];
   const secrets = new Set<string>();
   const provisioners: unknown[] = [];
+  const copies: BundledCopy[] = [];
   const script = (step: number, generated: StepScript, extra: Record<string, unknown> = {}) => {
     const file = `${base}/step-${pad(step + 1)}.sh`;
     files.push({ path: file, content: generated.text });
@@ -94,9 +111,13 @@ export function compileLayerTemplate(
       const staging = stagingPath(index, stepIndex);
       const single = step.entries.length === 1 && step.entries[0]?.path === "";
       markers.push({ text: `=> ${staging}`, step: stepIndex });
+      const bundled = options.bundle ? `${base}/step-${pad(stepIndex + 1)}.files` : undefined;
+      if (bundled) copies.push({ path: bundled, step });
       provisioners.push({
         file: {
-          source: copySource(step.from, { root: options.recipeRoot, dir: !single }),
+          source: bundled
+            ? `\${path.root}/${bundled}${single ? "" : "/"}`
+            : copySource(step.from, { root: options.recipeRoot, dir: !single }),
           destination: staging,
         },
       });
@@ -115,6 +136,7 @@ export function compileLayerTemplate(
     files,
     secrets: [...secrets].sort(),
     markers,
+    copies,
   };
 }
 
@@ -128,7 +150,7 @@ export function compileVerifyTemplate(
 ): CompiledTemplate {
   const files: TemplateFile[] = [];
   const secrets = new Set<string>();
-  const provisioners = plan.verify.map((check, index) => {
+  const provisioners: unknown[] = plan.verify.map((check, index) => {
     const file = `verify/check-${pad(index + 1)}.sh`;
     const generated = checkScript(check, {
       marker: checkMarker(options.nonce, index),
@@ -140,6 +162,14 @@ export function compileVerifyTemplate(
     const budgetMs = (check.retries + 1) * (check.timeoutMs + check.intervalMs) + 30_000;
     return { shell: shellProvisioner(file, generated.secrets, { timeout: `${budgetMs}ms` }) };
   });
+  // First clear a failure list the image itself might carry; last, fail the build if any check failed.
+  const summaryFile = "verify/summary.sh";
+  files.push({
+    path: summaryFile,
+    content: verifySummaryScript({ marker: summaryMarker(options.nonce) }).text,
+  });
+  provisioners.unshift({ shell: { inline: [hclLiteral(`rm -f ${VERIFY_FAILURES}`)] } });
+  provisioners.push({ shell: shellProvisioner(summaryFile, [], {}) });
   const source = withoutKeys(options.source, options.profile.discardConflicts);
   return {
     name: "verify.pkr.json",
@@ -160,7 +190,13 @@ export function compileVerifyTemplate(
     files,
     secrets: [...secrets].sort(),
     markers: [],
+    copies: [],
   };
+}
+
+/** The prefix of the line the verify build's last provisioner prints: `<it>:passed` or `<it>:failed`. */
+export function summaryMarker(nonce: string): string {
+  return `bake-check:${nonce}:summary`;
 }
 
 /** The prefix of every result line a verify check prints. */
@@ -197,8 +233,13 @@ function compileFileStep(
 function shellProvisioner(file: string, secrets: readonly string[], extra: Record<string, unknown>) {
   return {
     script: `\${path.root}/${file}`,
+    // Packer puts environment_vars on the `docker exec`/ssh command line, readable by every user in the process
+    // list; from a file uploaded to the instance (and removed after) they never appear in any argv.
     ...(secrets.length > 0
-      ? { environment_vars: secrets.map((name) => `${secretCarrier(name)}=\${base64encode(var.${name})}`) }
+      ? {
+          environment_vars: secrets.map((name) => `${secretCarrier(name)}=\${base64encode(var.${name})}`),
+          use_env_var_file: true,
+        }
       : {}),
     ...extra,
   };

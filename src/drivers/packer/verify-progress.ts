@@ -1,6 +1,7 @@
 import type { CheckResult, PlannedCheck } from "../../plan/types.js";
 import type { Reporter } from "../events.js";
 import { type MachineLine, plainUiText, uiLine } from "./machine-readable.js";
+import { summaryMarker } from "./template.js";
 
 /**
  * Reads the verify build's output: each check script prints `bake-check:<nonce>:<index>:start`, then
@@ -12,6 +13,8 @@ export class VerifyProgress {
   private lastOutput: string | undefined;
   private readonly results = new Map<number, CheckResult>();
   private readonly pattern: RegExp;
+  private readonly summary: string;
+  private summaryFailed = false;
 
   constructor(
     private readonly options: {
@@ -22,6 +25,15 @@ export class VerifyProgress {
     },
   ) {
     this.pattern = new RegExp(`^bake-check:${options.nonce}:(\\d+):(start|ok|fail)(?::(\\d+))?(?::(\\d+))?$`);
+    this.summary = `${summaryMarker(options.nonce)}:failed`;
+  }
+
+  /**
+   * Whether the closing provisioner said some check failed: then Packer's non-zero exit is the verdict on the
+   * image, reported through the checks, not a broken build.
+   */
+  get checksFailed(): boolean {
+    return this.summaryFailed;
   }
 
   line(line: MachineLine): void {
@@ -30,7 +42,10 @@ export class VerifyProgress {
     const { reporter, redact } = this.options;
     for (const part of redact(plainUiText(ui.text)).split("\n")) {
       const marker = this.pattern.exec(part.trim());
-      if (marker) {
+      if (part.trim() === this.summary) {
+        this.summaryFailed = true;
+        this.current = undefined;
+      } else if (marker) {
         this.marker(Number(marker[1]), marker[2] as string, {
           attempts: Number(marker[3] ?? "1"),
           code: marker[4],

@@ -1,4 +1,4 @@
-import { fullMatch } from "../var-check.js";
+import { fullMatch, NUL_HINT, NUL_REASON, patternProblem } from "../var-check.js";
 import type { WrittenScalar } from "../written.js";
 import { type Rule, report } from "./context.js";
 
@@ -49,22 +49,29 @@ export const variableDefinitions: Rule = (ctx) => {
           },
         );
       } else {
-        try {
-          fullMatch(spec.pattern, "");
-        } catch (error) {
+        const problem = patternProblem(spec.pattern);
+        if (problem !== undefined) {
           report(
             ctx,
             "error",
             { path: [...path, "pattern"] },
             {
               code: "var-pattern-invalid",
-              message: `the pattern of \`${name}\` is not a valid regular expression: ${(error as Error).message.split("\n")[0]}`,
-              hint: "write a JavaScript regular expression without slashes, such as ^[0-9]+\\.[0-9]+$",
+              message: `the pattern of \`${name}\` cannot be used: ${problem}`,
+              hint: "patterns use RE2 syntax (no lookahead, lookbehind or backreferences), without slashes, such as [0-9]+\\.[0-9]+",
             },
           );
           continue;
         }
       }
+    }
+    if (typeof spec.default === "string" && spec.default.includes("\0")) {
+      report(
+        ctx,
+        "error",
+        { path: [...path, "default"] },
+        { code: "var-default-nul", message: `the default of \`${name}\` ${NUL_REASON}`, hint: NUL_HINT },
+      );
     }
     if (spec.default !== undefined && !wrongType(spec.default)) {
       if (spec.enum && !spec.enum.includes(spec.default)) {

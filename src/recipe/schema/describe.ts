@@ -41,6 +41,10 @@ export function schemaAt(schemaPath: string): SchemaNode | undefined {
 /** "a string", "an integer or an octal string like \"0755\"": how a value should look, for messages. */
 export function describeExpected(node: SchemaNode, examples = node.examples): string {
   const branches = node.anyOf ?? node.oneOf;
+  // Branches that only require a key (`oneOf: [{required: [run]}, ...]`) describe a mapping's kinds, not types.
+  const kinds = branches?.map((branch) => (branch.type === undefined ? onlyRequired(branch) : undefined));
+  if (kinds?.every((kind) => kind !== undefined))
+    return `a mapping with ${orList(kinds.map((k) => `\`${k}\``))}`;
   if (branches) return branches.map((branch) => describeExpected(branch, examples)).join(" or ");
   if (node.const !== undefined) return `\`${String(node.const)}\``;
   if (node.enum) return `one of ${node.enum.map((value) => `\`${String(value)}\``).join(", ")}`;
@@ -54,6 +58,15 @@ export function describeExpected(node: SchemaNode, examples = node.examples): st
     if (example !== undefined) text += ` like "${example}"`;
   }
   return text;
+}
+
+function onlyRequired(node: SchemaNode): string | undefined {
+  const required = node.required;
+  return Array.isArray(required) && required.length === 1 ? String(required[0]) : undefined;
+}
+
+function orList(words: string[]): string {
+  return words.length > 1 ? `${words.slice(0, -1).join(", ")} or ${words.at(-1)}` : (words[0] ?? "");
 }
 
 const TYPE_WORDS: Record<string, string> = {

@@ -8,9 +8,13 @@ import type { SchemaError } from "./validate.js";
 export function schemaDiagnostics(source: RecipeSource, value: unknown, errors: SchemaError[]): Diagnostic[] {
   // A failed anyOf/oneOf/propertyNames reports its branches too; keep only the summary.
   const summaries = errors.filter((e) => ["anyOf", "oneOf", "propertyNames"].includes(e.keyword));
+  // A value of the wrong type (a step written as `- 42`) fails its oneOf too; the type error says it better.
+  const wrongType = new Set(errors.filter((e) => e.keyword === "type").map((e) => e.instancePath));
   const kept = errors.filter(
     (e) =>
-      e.keyword !== "if" && !summaries.some((s) => s !== e && e.schemaPath.startsWith(`${s.schemaPath}/`)),
+      e.keyword !== "if" &&
+      !(e.keyword === "oneOf" && wrongType.has(e.instancePath)) &&
+      !summaries.some((s) => s !== e && e.schemaPath.startsWith(`${s.schemaPath}/`)),
   );
   // "missing `layers`" (or "needs one of `run`, `copy`, `file`") says nothing new next to
   // "unknown key `layer`, did you mean `layers`?".
@@ -94,7 +98,7 @@ function describeError(
       // YAML reads `true`, `1.10` or `0755` as a boolean or number; quoting keeps it text.
       const quote =
         (typeof data === "number" || typeof data === "boolean") && expected.includes("a string")
-          ? `quote it: \`${String(path.at(-1))}: "${String(data)}"\``
+          ? quoteHint(node, String(path.at(-1)), String(data))
           : undefined;
       if (data === null || data === undefined)
         return at(here, "missing-value", `${field} has no value; it must be ${expected}`, node.description);
@@ -195,6 +199,17 @@ function describeError(
         node.description,
       );
   }
+}
+
+// YAML reads `true`, `1.10` or `5` as a boolean or number: suggest the quoted text only when it would be valid.
+// A bare number where a duration belongs most likely means seconds.
+function quoteHint(node: SchemaNode, key: string, text: string): string | undefined {
+  const pattern = typeof node.pattern === "string" ? new RegExp(node.pattern, "u") : undefined;
+  if (pattern === undefined || pattern.test(text)) return `quote it: \`${key}: "${text}"\``;
+  if (/^\d+(\.\d+)?$/.test(text) && pattern.test(`${text}s`)) {
+    return `a duration needs a unit (ms, s, m or h): \`${key}: "${text}s"\``;
+  }
+  return undefined;
 }
 
 const KEY_RULES: Record<string, string> = {

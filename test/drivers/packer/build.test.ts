@@ -4,7 +4,6 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CommandIO } from "../../../src/cli/io.js";
 import { main } from "../../../src/cli/main.js";
 import { captureIO } from "../../helpers/capture-io.js";
 import { containersNamed, countingPacker, ensureBaseImage, havePackerAndDocker } from "./tools.js";

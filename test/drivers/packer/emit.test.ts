@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CommandIO } from "../../../src/cli/io.js";
 import { main } from "../../../src/cli/main.js";
 import { captureIO } from "../../helpers/capture-io.js";
 import { havePacker } from "./tools.js";

@@ -101,6 +101,12 @@ describe("verify progress from Packer's lines", () => {
       ["three", false, 0],
     ]);
     expect(results[1]?.message).toBe("exit code 1: bake-check:forged:2:ok:1");
+    expect(progress.checksFailed).toBe(false);
+    // The closing provisioner's verdict, forged by check output or not, is only believed with the nonce.
+    feed(progress, ["1,,ui,message,    docker.bake: bake-check:forged:summary:failed"]);
+    expect(progress.checksFailed).toBe(false);
+    feed(progress, ["1,,ui,message,    docker.bake: bake-check:abc:summary:failed"]);
+    expect(progress.checksFailed).toBe(true);
     expect(events).toContainEqual({
       type: "output",
       stream: "stdout",

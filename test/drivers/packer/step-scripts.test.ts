@@ -10,6 +10,7 @@ import {
   copyPlacementScript,
   filePlacementScript,
   runScript,
+  verifySummaryScript,
 } from "../../../src/drivers/packer/step-scripts.js";
 import type { PlannedCheck, PlannedCopyStep } from "../../../src/plan/types.js";
 
@@ -26,7 +27,8 @@ async function runGenerated(text: string, env: Record<string, string> = {}) {
   const file = path.join(work, `script-${Math.random().toString(36).slice(2)}.sh`);
   await writeFile(file, text, { mode: 0o755 });
   const result = await execa("/bin/sh", [file], {
-    env: { PATH: process.env.PATH ?? "", ...env },
+    // The verify scripts keep their failure list under TMPDIR: this test's, not the machine's /tmp.
+    env: { PATH: process.env.PATH ?? "", TMPDIR: work, ...env },
     extendEnv: false,
     reject: false,
   });
@@ -180,6 +182,25 @@ describe("check scripts", () => {
     );
     expect(exitCode).toBe(0);
     expect(stdout.split("\n")).toEqual(["M:start", "M:fail:3:4"]);
+  });
+
+  it("lets the closing script fail the build, naming the failed checks, only when one failed", async () => {
+    // A TMPDIR of its own: other tests' failing checks list themselves in the shared one.
+    const own = { TMPDIR: await mkdtemp(path.join(work, "verify-")) };
+    const run = (text: string) => runGenerated(text, own);
+    const summary = verifySummaryScript({ marker: "S" }).text;
+    const pass: PlannedCheck = { kind: "run", name: "passes", env: {}, script: "true", ...timing };
+    await run(checkScript(pass, { marker: "M", header: "check" }).text);
+    expect(await run(summary)).toEqual({ stdout: "S:passed", exitCode: 0 });
+    const fail: PlannedCheck = { kind: "run", name: "it's broken", env: {}, script: "exit 2", ...timing };
+    expect((await run(checkScript(fail, { marker: "M", header: "check" }).text)).exitCode).toBe(0);
+    await run(checkScript(pass, { marker: "M", header: "check" }).text);
+    expect(await run(summary)).toEqual({
+      stdout: "S:failed\nverify check failed: it's broken",
+      exitCode: 1,
+    });
+    // The list is consumed: a later verify build in the same instance starts clean.
+    expect(await run(summary)).toEqual({ stdout: "S:passed", exitCode: 0 });
   });
 
   it("checks a file's presence, content and mode", async () => {

@@ -53,6 +53,7 @@ export interface FakeInstance {
   status: "PROVISIONING" | "STAGING" | "RUNNING" | "STOPPING" | "TERMINATED";
   labels: Record<string, string>;
   labelFingerprint: string;
+  metadataFingerprint: string;
   metadata: { key: string; value: string }[];
   scheduling: Record<string, unknown>;
   disks: { source: string; deviceName: string; boot: boolean; autoDelete: boolean }[];
@@ -136,7 +137,11 @@ export function instanceJson(instance: FakeInstance): Record<string, unknown> {
     status: instance.status,
     labels: instance.labels,
     labelFingerprint: instance.labelFingerprint,
-    metadata: { kind: "compute#metadata", fingerprint: "bWV0YQ==", items: instance.metadata },
+    metadata: {
+      kind: "compute#metadata",
+      fingerprint: instance.metadataFingerprint,
+      items: instance.metadata,
+    },
     scheduling: instance.scheduling,
     disks: instance.disks.map((disk, index) => ({
       kind: "compute#attachedDisk",

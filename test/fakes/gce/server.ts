@@ -202,6 +202,7 @@ export class FakeCompute {
       status: "RUNNING",
       labels: {},
       labelFingerprint: this.fingerprint(),
+      metadataFingerprint: this.fingerprint(),
       metadata: [],
       scheduling: {},
       disks: [{ source: diskLink(disk), deviceName: "persistent-disk-0", boot: true, autoDelete: true }],
@@ -329,6 +330,8 @@ export class FakeCompute {
         return { body: this.serial(this.instance(project, zone, name), request.query) };
       case "instances.setLabels":
         return remember(this.setLabels(this.instance(project, zone, name), body, { project, zone }));
+      case "instances.setMetadata":
+        return remember(this.setMetadata(this.instance(project, zone, name), body));
       case "disks.get":
         return { body: diskJson(this.disk(project, zone, name)) };
       case "disks.list":
@@ -428,6 +431,7 @@ export class FakeCompute {
       status: "PROVISIONING",
       labels: (body.labels ?? {}) as Record<string, string>,
       labelFingerprint: this.fingerprint(),
+      metadataFingerprint: this.fingerprint(),
       metadata: (((body.metadata ?? {}) as { items?: { key: string; value: string }[] }).items ?? []).map(
         (i) => ({
           key: i.key,
@@ -839,6 +843,32 @@ export class FakeCompute {
     });
   }
 
+  // Replaces an instance's metadata items under its fingerprint, as Compute Engine does.
+  private setMetadata(instance: FakeInstance, body: Record<string, unknown>): FakeOperation {
+    if (body.fingerprint !== instance.metadataFingerprint) {
+      throw new HttpError(
+        412,
+        "conditionNotMet",
+        "Supplied fingerprint does not match current metadata fingerprint.",
+      );
+    }
+    const items = ((body.items ?? []) as { key: string; value: string }[]).map((i) => ({
+      key: i.key,
+      value: i.value,
+    }));
+    return this.operation_({
+      project: instance.project,
+      zone: instance.zone,
+      type: "setMetadata",
+      target: instanceLink(instance),
+      targetId: instance.id,
+      apply: () => {
+        instance.metadata = items;
+        instance.metadataFingerprint = this.fingerprint();
+      },
+    });
+  }
+
   // Another writer changed the labels a moment ago, so the caller's fingerprint is stale.
   private changeLabelsBehindTheBack(route: Route): void {
     const { project, zone = "", name = "" } = route;
@@ -1040,6 +1070,11 @@ const ROUTES: { method: string; pattern: RegExp; call: string }[] = [
     call: "instances.getSerialPortOutput",
   },
   { method: "POST", pattern: /^zones\/([^/]+)\/instances\/([^/]+)\/setLabels$/, call: "instances.setLabels" },
+  {
+    method: "POST",
+    pattern: /^zones\/([^/]+)\/instances\/([^/]+)\/setMetadata$/,
+    call: "instances.setMetadata",
+  },
   { method: "GET", pattern: /^zones\/([^/]+)\/disks$/, call: "disks.list" },
   { method: "GET", pattern: /^zones\/([^/]+)\/disks\/([^/]+)$/, call: "disks.get" },
   { method: "DELETE", pattern: /^zones\/([^/]+)\/disks\/([^/]+)$/, call: "disks.delete" },
