@@ -9,12 +9,12 @@ export interface Run {
 }
 
 /** Runs the CLI in-process in the project, as CI would (`CI=true`). */
-export async function bake(project: Project, args: string[]): Promise<Run> {
+export async function bake(project: Project, args: string[], env: Record<string, string> = {}): Promise<Run> {
   const out: string[] = [];
   const err: string[] = [];
   const code = await main(args, {
     cwd: project.dir,
-    env: { PATH: process.env.PATH, CI: "true" },
+    env: { PATH: process.env.PATH, CI: "true", ...env },
     stdout: { write: (text: string) => out.push(text) },
     stderr: { write: (text: string) => err.push(text) },
     signal: new AbortController().signal,

@@ -1,3 +1,5 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ImageRecord } from "../../src/manifest/types.js";
 import { Project } from "../e2e/project.js";
@@ -153,6 +155,19 @@ describe("bake build DIR (a tree of recipes)", () => {
     const solo = summary.recipes.find((entry) => entry.lineage === "solo");
     expect(solo?.status).toBe("skipped");
     expect(solo?.reason).toContain("--fail-fast");
+  });
+
+  it("appends a table and a Mermaid picture of the tree to the GitHub job summary", async () => {
+    await writeTree(project, { runtime: "exit 3" });
+    const summary = join(project.dir, "summary.md");
+    await writeFile(summary, "earlier step\n");
+    const run = await bake(project, ["build", "images"], { GITHUB_STEP_SUMMARY: summary });
+    expect(run.code).toBe(1);
+    const text = await readFile(summary, "utf8");
+    expect(text.startsWith("earlier step\n### bake tree `tree-")).toBe(true);
+    expect(text).toMatch(/\| runtime \| \*\*failed\*\* \| /);
+    expect(text).toContain("| app-a | skipped | its parent runtime failed |");
+    expect(text).toMatch(/```mermaid\nflowchart TD\n[\s\S]*base#1[\s\S]*```\n$/);
   });
 
   it("refuses a cycle, naming every recipe in it at its from:", async () => {

@@ -62,6 +62,11 @@ export async function buildTree(inputs: string[], values: OptionValues, io: Comm
       io.stderr.write(renderDiagnostics(warnings, { color: false, severity: "warning" })),
   });
   io.stdout.write(json ? summaryJson(cascadeId, results) : summaryText(cascadeId, results, io));
+  const summaryFile = io.env.GITHUB_STEP_SUMMARY;
+  if (summaryFile) {
+    const { appendTreeSummary } = await import("../tree/summary.js");
+    await appendTreeSummary({ file: summaryFile, cascadeId, results, manifest });
+  }
   if (!json) io.stderr.write(failureDetails(results));
   if (io.signal.aborted) return ExitCode.Interrupted;
   return results.some((result) => result.status === "failed") ? ExitCode.Failed : ExitCode.Ok;
