@@ -27,6 +27,7 @@ export async function verifyImage(
   input: VerifyInput & { store: Store; network: "host" | "none" },
 ): Promise<VerifyResult> {
   const { store, reporter } = input;
+  await store.hold(input.image.id);
   const image = await store.requireImage(input.image.id);
   const lowers = await store.unpackedLayers(image);
   const runDir = await store.runDir(input.runId);
