@@ -106,3 +106,26 @@ export function transpileDriver(out: string): void {
   }
   writeFileSync(join(out, "package.json"), '{"type":"module"}');
 }
+
+/** Creates (once) a throwaway system user, with or without a subordinate id range; needs root. */
+export function ensureUser(name: string, subordinate: boolean): { uid: number; gid: number } {
+  try {
+    execFileSync("id", ["-u", name], { stdio: "ignore" });
+  } catch {
+    execFileSync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name]);
+  }
+  const uid = Number(execFileSync("id", ["-u", name], { encoding: "utf8" }).trim());
+  const gid = Number(execFileSync("id", ["-g", name], { encoding: "utf8" }).trim());
+  for (const file of ["/etc/subuid", "/etc/subgid"]) {
+    const lines = readFileSync(file, "utf8")
+      .split("\n")
+      .filter((line) => line !== "");
+    const others = lines.filter((line) => !line.startsWith(`${name}:`));
+    // A range far from the ones useradd hands out, so tests never collide with real users.
+    const wanted = subordinate
+      ? [...others, `${name}:${3_000_000_000 + (uid % 1000) * 65536}:65536`]
+      : others;
+    writeFileSync(file, wanted.length > 0 ? `${wanted.join("\n")}\n` : "");
+  }
+  return { uid, gid };
+}
