@@ -1,18 +1,17 @@
 import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { readdir, readFile, rm, stat } from "node:fs/promises";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ensureUser, makeBusyboxRootfs } from "../drivers/local/helpers.js";
+import { bakeArgv, ensureCompiledCli, ensureUser, makeBusyboxRootfs } from "../drivers/local/helpers.js";
 
 // Issue 9.1: a step's environment (secrets included) must not show in any process's arguments while a step or a
 // check runs, nor be readable by another user, nor land in any file bake writes. Runs the compiled CLI.
 
-const repo = resolve(import.meta.dirname, "../..");
 const isRoot = process.getuid?.() === 0;
 const run = promisify(execFile);
 // Sleep lengths no other process uses, to see in `ps` that a sample fell while the step or the check ran.
@@ -32,14 +31,6 @@ interface Sampling {
   sawCheck: boolean;
   /** Where the secret showed up, one line per finding. */
   hits: string[];
-}
-
-async function newestMtime(dir: string): Promise<number> {
-  let newest = 0;
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) newest = Math.max(newest, (await stat(join(entry.parentPath, entry.name))).mtimeMs);
-  }
-  return newest;
 }
 
 function recipe(secretHash: string): string {
@@ -71,7 +62,7 @@ function makeProject(mode: Mode, secret: string): { dir: string; home: string } 
 }
 
 function spawnBuild(mode: Mode, project: { dir: string; home: string }, secret: string): ChildProcess {
-  const cli = [process.execPath, join(repo, "bin/bake.js"), "build", "recipe.yaml"];
+  const cli = bakeArgv(["build", "recipe.yaml"]);
   const argv = mode.user
     ? [
         "setpriv",
@@ -179,13 +170,7 @@ async function filesContaining(dir: string, secret: string): Promise<{ files: nu
 
 const modes: Mode[] = [{ name: "as root" }];
 
-beforeAll(async () => {
-  const built = await stat(join(repo, "dist/cli/main.js")).catch(() => undefined);
-  if (built === undefined || built.mtimeMs < (await newestMtime(join(repo, "src")))) {
-    await run("npm", ["run", "build"], { cwd: repo }).catch(() => undefined);
-  }
-  expect(statSync(join(repo, "dist/cli/main.js")).isFile()).toBe(true);
-}, 300_000);
+beforeAll(ensureCompiledCli, 300_000);
 
 if (isRoot) {
   const ids = ensureUser("bake-secrets", true);

@@ -7,6 +7,7 @@ import { BakeError, InterruptedError } from "../../errors.js";
 import { currentIdMapping, type IdMapping } from "./idmap.js";
 import { type ImageView, resolveImageUser } from "./image-fs.js";
 import { spawnNamespaced } from "./namespace.js";
+import { overlayMountError } from "./overlay-error.js";
 import { removeTree } from "./remove.js";
 
 /** A host path made visible inside the sandbox. */
@@ -195,7 +196,7 @@ async function runWithScratch(
       });
     }
     if (exitCode === SETUP_FAILED && overlayError !== undefined) {
-      throw overlayMountError({ error: overlayError, lowers, upper, work });
+      throw await overlayMountError({ said: overlayError, lowers, upper, work });
     }
     if (exitCode === SETUP_FAILED && setupErrors.length > 0) {
       throw new BakeError({
@@ -250,31 +251,6 @@ async function makeDevDir(dev: string): Promise<void> {
 // exactly the paths it holds (entries, whiteouts, opaque markers), and its top-most copy already decides all of them.
 function distinctLowers(lowers: readonly string[]): string[] {
   return [...new Set(lowers)];
-}
-
-// The mount's own error (errno text from mount(8)) names the failure; the hint says what usually causes it.
-function overlayMountError(input: {
-  error: string;
-  lowers: string[];
-  upper: string;
-  work: string;
-}): BakeError {
-  const { error } = input;
-  const hint = /symbolic links|ELOOP/i.test(error)
-    ? "overlayfs refused overlapping directories (a layer dir given twice, or an upper/work dir inside a lower); report this as a bug"
-    : /does not exist|No such file/i.test(error)
-      ? "a layer directory vanished while the sandbox started (bake gc, or a deleted .bake?); build again"
-      : /Invalid argument/i.test(error)
-        ? "this kernel rejected an overlay option; rootless overlayfs with userxattr needs Linux 5.11+ (or use --target packer)"
-        : /not permitted|Permission denied/i.test(error)
-          ? "mounting overlayfs in a user namespace needs Linux 5.11+ and a filesystem that allows it under the store (not NFS); use --target packer otherwise"
-          : "see the mount options below; use --target packer where overlayfs is unavailable";
-  return new BakeError({
-    code: "sandbox-overlay",
-    message: `cannot mount the overlay: ${error || "mount failed without a message"}`,
-    detail: `mount -t overlay -o lowerdir=${input.lowers.join(":")},upperdir=${input.upper},workdir=${input.work},userxattr`,
-    hint,
-  });
 }
 
 // Overlay options cannot hold commas or colons in paths, and the whole option string must fit in a page.
