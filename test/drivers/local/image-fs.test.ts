@@ -15,7 +15,7 @@ const bases = [
 
 describe("users and groups as the sandbox sees them", () => {
   test.each(bases)(
-    "runs steps and checks as nobody and gives files to nobody on $name",
+    "runs steps and checks as nobody, gives files to nobody and checks /etc/passwd on $name",
     async ({ from }) => {
       const dir = mkdtempSync(join(tmpdir(), "bake-users-"));
       makeBusyboxRootfs(join(dir, "rootfs"));
@@ -39,6 +39,7 @@ verify:
   - run: test "$(stat -c %u:%g /opt/out/owned)" = 65534:65534 && test "$(stat -c %u /opt/out/uid)" = 65534
   - run: test "$(id -u)" = 65534
     user: nobody
+  - file: { path: /etc/passwd, contains: "nobody:x:65534:" }
 `,
       );
       const result = await bakeCli(["build", "recipe.yaml"], { cwd: dir });
