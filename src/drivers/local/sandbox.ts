@@ -53,6 +53,7 @@ const SETUP_FAILED = 125;
 const DEVICES = ["null", "zero", "full", "random", "urandom", "tty"];
 const SETUP_MARK = "bake-sandbox: ";
 const OVERLAY_MARK = "bake-sandbox-overlay: ";
+const SHELL_ADDED = ["_", "SHLVL", "PWD", "OLDPWD"];
 
 // Runs on the host's /bin/sh inside the new namespaces, before the step. Every value arrives as a positional
 // parameter, except the step's environment: process arguments are public (`ps`), so it comes as a shell script on
@@ -140,8 +141,10 @@ async function runWithScratch(
     options.network,
     String(binds.length),
     ...binds.flatMap((bind) => [bind.source, bind.target, bind.readonly ? "ro" : "rw"]),
-    // bash (when it is /bin/sh) exports `_` on exec; env -u drops it unless the step sets it.
-    ...(Object.hasOwn(env, "_") ? [] : [hostTool("env"), "-u", "_"]),
+    // The setup shell adds variables of its own (dash PWD; bash SHLVL and `_`, which it sets on exec itself):
+    // env -u drops each one the step does not set.
+    hostTool("env"),
+    ...SHELL_ADDED.filter((name) => !Object.hasOwn(env, name)).flatMap((name) => ["-u", name]),
     unshareBin,
     `--root=${root}`,
     `--wd=${options.workdir ?? "/"}`,
@@ -310,10 +313,10 @@ function stepEnv(env: Readonly<Record<string, string>>, home: string): Record<st
   return out;
 }
 
-// Shell code that makes `env` the whole exported environment: the shell's own additions go, then every variable
-// is exported single-quoted (a quote inside becomes '\''), so no value is ever parsed as code.
+// Shell code that exports every variable of `env` (the shell's own additions are dropped by env -u); each value is
+// exported single-quoted (a quote inside becomes '\''), so no value is ever parsed as code.
 function envScript(env: Readonly<Record<string, string>>): string {
-  const lines = ["unset PWD OLDPWD SHLVL"];
+  const lines: string[] = [];
   for (const [name, value] of Object.entries(env)) {
     lines.push(`export ${name}='${value.replaceAll("'", "'\\''")}'`);
   }
