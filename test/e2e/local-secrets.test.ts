@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { bakeArgv, ensureCompiledCli, ensureUser, makeBusyboxRootfs } from "../drivers/local/helpers.js";
 
 // Issue 9.1: a step's environment (secrets included) must not show in any process's arguments while a step or a
-// check runs, nor be readable by another user, nor land in any file bake writes. Runs the compiled CLI.
+// check runs, nor be readable by another user, nor land in any file bake writes. Runs the compiled CLI. The check
+// runs as the image's `app` (uid 1000): rootless with subordinate ids that is one of the builder's subordinate ids.
 
 const isRoot = process.getuid?.() === 0;
 const run = promisify(execFile);
@@ -46,8 +47,9 @@ layers:
       - run: test "$(printf %s "$TOK" | sha256sum | cut -d' ' -f1)" = ${secretHash} && sleep ${STEP_MARK}
         env: { TOK: "\${vars.tok}" }
 verify:
-  - run: test -n "$TOK" && sleep ${CHECK_MARK}
+  - run: test -n "$TOK" && test "$(id -u)" = 1000 && sleep ${CHECK_MARK}
     env: { TOK: "\${vars.tok}" }
+    user: app
 `;
 }
 
