@@ -7,7 +7,13 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { bakeArgv, ensureCompiledCli, ensureUser, makeBusyboxRootfs } from "../drivers/local/helpers.js";
+import {
+  bakeArgv,
+  bakeCli,
+  ensureCompiledCli,
+  ensureUser,
+  makeBusyboxRootfs,
+} from "../drivers/local/helpers.js";
 
 // Issue 9.1: a step's environment (secrets included) must not show in any process's arguments while a step or a
 // check runs, nor be readable by another user, nor land in any file bake writes. Runs the compiled CLI. The check
@@ -220,6 +226,16 @@ describe.skipIf(!isRoot)("secrets in the local driver (compiled CLI)", () => {
     test("no file bake wrote (store, manifest, cache, temp files, home) contains the secret after the build", async () => {
       expect(project).toBeDefined();
       const { dir } = project as { dir: string };
+      // Commands that read the manifest write its derived cache (.bake-cache/) beside it; their output is clean too.
+      for (const args of [
+        ["history", "e2e-secret"],
+        ["show", "e2e-secret"],
+        ["plan", "recipe.yaml", "--json"],
+      ]) {
+        const shown = await bakeCli(args, { cwd: dir, env: { BAKE_VAR_TOK: secret } });
+        expect(shown.code, shown.stderr).toBe(0);
+        expect(`${shown.stdout}${shown.stderr}`).not.toContain(secret);
+      }
       const manifest = readFileSync(join(dir, "bake.lineage.jsonl"), "utf8");
       expect(manifest).toContain('"kind":"image"');
       const found = await filesContaining(dir, secret);
