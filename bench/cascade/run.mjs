@@ -47,7 +47,11 @@ function writeProject(dir, baseRevision) {
   };
   write(
     "images/base/recipe.yaml",
-    recipe("base", "host", `mkdir -p /opt/base && echo ${baseRevision} > /opt/base/rev && touch /opt/base/done`),
+    recipe(
+      "base",
+      "host",
+      `mkdir -p /opt/base && echo ${baseRevision} > /opt/base/rev && touch /opt/base/done`,
+    ),
   );
   for (const app of APPS) {
     write(
@@ -62,7 +66,11 @@ function writeProject(dir, baseRevision) {
 }
 
 function bake(cwd, args) {
-  execFileSync(process.execPath, [bakeBin, ...args], { cwd, stdio: "ignore", env: { ...process.env, CI: "true" } });
+  execFileSync(process.execPath, [bakeBin, ...args], {
+    cwd,
+    stdio: "ignore",
+    env: { ...process.env, CI: "true" },
+  });
 }
 
 function timed(action) {
@@ -101,7 +109,9 @@ try {
       runSequential();
       runTree();
     }
-    console.log(`run ${run}: tree ${tree.at(-1).toFixed(0)} ms, sequential ${sequential.at(-1).toFixed(0)} ms`);
+    console.log(
+      `run ${run}: tree ${tree.at(-1).toFixed(0)} ms, sequential ${sequential.at(-1).toFixed(0)} ms`,
+    );
   }
   const ratio = median(tree) / median(sequential);
   console.log(
