@@ -8,7 +8,7 @@ import { newRunId } from "../../run/run-id.js";
 import { executeTree, type TreeRecipeResult } from "../../run/tree/execute-tree.js";
 import { findOutdated } from "../../run/tree/outdated.js";
 import { planTree } from "../../run/tree/plan-tree.js";
-import { treeReporter } from "../../run/tree/progress.js";
+import { createTreeProgress } from "../../run/tree/progress.js";
 import { printable } from "../../util/printable.js";
 import { styleFor } from "../../util/style.js";
 import type { CommandIO, OptionValues } from "../io.js";
@@ -38,6 +38,12 @@ export async function buildTree(inputs: string[], values: OptionValues, io: Comm
   }
   const cascadeId = newRunId().replace(/^bake-/, "tree-");
   const mode = reporterMode({ json, out: io.stdout, env: io.env });
+  const progress = await createTreeProgress({
+    mode,
+    out: io.stdout,
+    treeRunId: cascadeId,
+    lineages: tree.order.map((recipe) => recipe.lineage),
+  });
   const results = await executeTree(tree, {
     manifest,
     cwd: io.cwd,
@@ -50,17 +56,11 @@ export async function buildTree(inputs: string[], values: OptionValues, io: Comm
     noCache: values["no-cache"] === true,
     ...(select ? { select } : {}),
     cascadeId,
-    reporterFor: (recipe, secrets) =>
-      treeReporter({
-        mode: mode === "json" ? "json" : "plain",
-        out: io.stdout,
-        lineage: recipe.lineage,
-        treeRunId: cascadeId,
-        secrets,
-      }),
+    reporterFor: (recipe, secrets) => progress.reporterFor(recipe.lineage, secrets),
     onWarnings: (_recipe, warnings) =>
       io.stderr.write(renderDiagnostics(warnings, { color: false, severity: "warning" })),
   });
+  await progress.finish(results);
   io.stdout.write(json ? summaryJson(cascadeId, results) : summaryText(cascadeId, results, io));
   const summaryFile = io.env.GITHUB_STEP_SUMMARY;
   if (summaryFile) {
