@@ -24,6 +24,7 @@ export async function bakeLayer(
   input: BakeLayerInput & { store: Store; network: "host" | "none" },
 ): Promise<Artifact> {
   const { store, layer, reporter } = input;
+  await store.hold(input.parent.id);
   const parent = await store.requireImage(input.parent.id);
   const lowers = await store.unpackedLayers(parent);
   const runDir = await store.runDir(input.runId);

@@ -151,7 +151,10 @@ async function archiveImage(input: {
     : undefined;
   if (key) {
     const known = await store.recalled(key);
-    if (known && (await store.image(known))) return known;
+    if (known) {
+      await store.hold(known);
+      if (await store.image(known)) return known;
+    }
   }
   const id =
     input.scheme === "oci-archive"

@@ -1,5 +1,6 @@
 import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { dropLease, readLeases } from "./lease.js";
 import { digestHex, type ImageConfig, type ImageManifest, isDigest } from "./oci.js";
 import { removeTree } from "./remove.js";
 import { INDEX_ANNOTATIONS, processAlive, processStartTime, type Store } from "./store.js";
@@ -9,7 +10,7 @@ export interface GcReport {
   dryRun: boolean;
   /** Scratch directories of runs whose process is gone. */
   runs: { runId: string; pid?: number }[];
-  /** Temp files of dead processes. */
+  /** Temp files and lease files of dead processes. */
   temps: string[];
   /** `index.json` entries no record references and no live run owns. */
   indexEntries: string[];
@@ -46,8 +47,11 @@ export async function collectGarbage(input: {
   const live = await sweepRuns(store, report, cutoff);
   await sweepTemps(store, report, cutoff);
   await store.withLock(async () => {
+    // Read under the lock: a process holds an image in its lease before it adds the image to the index.
+    const leased = await sweepLeases(store, report);
+    live.oldestStart = Math.min(live.oldestStart, leased.oldestStart);
     const index = await store.readIndex();
-    const roots = new Set(input.roots.filter(isDigest));
+    const roots = new Set([...input.roots.filter(isDigest), ...leased.images]);
     const kept = index.manifests.filter((entry) => {
       const run = entry.annotations?.[INDEX_ANNOTATIONS.run];
       return roots.has(entry.digest) || (run !== undefined && live.runIds.has(run));
@@ -145,6 +149,27 @@ async function sweepRuns(
     if (!report.dryRun) await removeTree(dir, store.mapping);
   }
   return { runIds, oldestStart };
+}
+
+// Leases of live processes keep their images and every blob newer than the lease. The caller's own process is
+// left out: \`bake gc\` never builds, and a program that builds and collects in one process decides itself when.
+async function sweepLeases(
+  store: Store,
+  report: GcReport,
+): Promise<{ images: Set<string>; oldestStart: number }> {
+  const images = new Set<string>();
+  let oldestStart = Number.POSITIVE_INFINITY;
+  for (const lease of await readLeases(store.root)) {
+    if (lease.pid === process.pid) continue;
+    if (processAlive(lease.pid) && (!lease.start || processStartTime(lease.pid) === lease.start)) {
+      for (const image of lease.images) if (isDigest(image)) images.add(image);
+      oldestStart = Math.min(oldestStart, lease.since);
+      continue;
+    }
+    report.temps.push(lease.path);
+    if (!report.dryRun) await dropLease(lease.path);
+  }
+  return { images, oldestStart };
 }
 
 async function sweepTemps(store: Store, report: GcReport, cutoff: number): Promise<void> {

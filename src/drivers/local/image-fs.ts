@@ -80,7 +80,8 @@ export async function lookupImagePath(
     }
     const candidate = `/${[...resolved, name].join("/")}`;
     const found = await entryAt(dirs, candidate);
-    if (!found) return { path: `/${[...resolved, name, ...pending].join("/")}` };
+    // Nothing below a missing component can be a symlink, so the rest resolves lexically (never above the root).
+    if (!found) return { path: `/${lexical([...resolved, name, ...pending]).join("/")}` };
     if (found.stats.isSymbolicLink() && (pending.length > 0 || options.followLast)) {
       links += 1;
       if (links > MAX_SYMLINKS) {
@@ -105,14 +106,45 @@ async function rootEntry(dirs: readonly string[]): Promise<ImageEntry | undefine
   return found ? { path: "/", ...found } : undefined;
 }
 
+function lexical(parts: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const part of parts) {
+    if (part === "..") out.pop();
+    else out.push(part);
+  }
+  return out;
+}
+
 /** Splits an image path into components, dropping empty and `.` parts. */
 export function splitPath(path: string): string[] {
   return path.split("/").filter((part) => part !== "" && part !== ".");
 }
 
-/** Reads a file of the image, or undefined when it does not exist. */
-export async function readImageFile(dirs: readonly string[], path: string): Promise<Buffer | undefined> {
-  const { entry } = await lookupImagePath(dirs, path, { followLast: true });
+/** An image as a sandbox sees it: its layer directories (top first) and host directories bound over them. */
+export interface ImageView {
+  dirs: readonly string[];
+  /** Host directories mounted over image paths (a `host` base's /etc, /usr...); they hide what the layers hold there. */
+  binds?: readonly { source: string; target: string }[];
+}
+
+/**
+ * The bind that shows a (canonical) image path in the sandbox, if any. Binds are mounted over the overlay, so a
+ * path under one comes from the host, and the deepest bind wins.
+ */
+export function bindOver(view: ImageView, path: string): { source: string; target: string } | undefined {
+  return [...(view.binds ?? [])]
+    .sort((a, b) => b.target.length - a.target.length)
+    .find((bind) => bind.target === "/" || path === bind.target || path.startsWith(`${bind.target}/`));
+}
+
+/** Reads a file of the image as the sandbox sees it, or undefined when it does not exist. */
+export async function readImageFile(view: ImageView, path: string): Promise<Buffer | undefined> {
+  const { path: resolved, entry } = await lookupImagePath(view.dirs, path, { followLast: true });
+  const bind = bindOver(view, resolved);
+  if (bind) {
+    const hostPath = join(bind.source, resolved.slice(bind.target.length));
+    return readFile(hostPath).catch(() => undefined);
+  }
   if (!entry?.stats.isFile()) return undefined;
   return readFile(entry.hostPath);
 }
@@ -125,11 +157,12 @@ export interface ImageUser {
 }
 
 /**
- * Resolves `user`, `user:group`, `uid` or `uid:gid` against the image's `/etc/passwd` and `/etc/group`.
+ * Resolves `user`, `user:group`, `uid` or `uid:gid` against `/etc/passwd` and `/etc/group` as the sandbox will see
+ * them: the merged layers, and the host's own files under a `host` base's binds.
  */
-export async function resolveImageUser(dirs: readonly string[], spec: string): Promise<ImageUser> {
+export async function resolveImageUser(view: ImageView, spec: string): Promise<ImageUser> {
   const [userPart = "", groupPart] = spec.split(":", 2);
-  const passwd = parseColonFile((await readImageFile(dirs, "/etc/passwd"))?.toString("utf8") ?? "");
+  const passwd = parseColonFile((await readImageFile(view, "/etc/passwd"))?.toString("utf8") ?? "");
   let uid: number;
   let gid: number | undefined;
   let home = "/";
@@ -156,7 +189,7 @@ export async function resolveImageUser(dirs: readonly string[], spec: string): P
   if (groupPart !== undefined && groupPart !== "") {
     if (/^\d+$/.test(groupPart)) gid = Number(groupPart);
     else {
-      const groups = parseColonFile((await readImageFile(dirs, "/etc/group"))?.toString("utf8") ?? "");
+      const groups = parseColonFile((await readImageFile(view, "/etc/group"))?.toString("utf8") ?? "");
       const row = groups.find((fields) => fields[0] === groupPart);
       if (!row) {
         throw new BakeError({

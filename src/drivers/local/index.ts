@@ -14,10 +14,11 @@ export { runInSandbox, type SandboxBind, type SandboxOptions, type SandboxResult
  * pid namespaces with overlayfs), verified in fresh sandboxes from the new image alone.
  */
 export function createDriver(): Driver {
+  // Every store it opens is leased by this process until it exits (see lease.ts), so gc spares a build in progress.
   // prepare() sees the target options; resolve() and inspect() only get a context, so remember the store option.
   let prepared: LocalOptions = { network: "host" };
   const openStore = (options: LocalOptions, ctx: Pick<DriverContext, "cwd" | "env">) =>
-    Store.open(storePath({ option: options.store, env: ctx.env, cwd: ctx.cwd }));
+    Store.open(storePath({ option: options.store, env: ctx.env, cwd: ctx.cwd }), { lease: true });
   return {
     id: "local",
     prepare(target: TargetSpec) {
@@ -38,6 +39,7 @@ export function createDriver(): Driver {
     async inspect(artifactId, ctx): Promise<Artifact | undefined> {
       if (!isDigest(artifactId)) return undefined;
       const store = await openStore(prepared, ctx);
+      await store.hold(artifactId);
       const image = await store.image(artifactId);
       return image ? { id: artifactId, driver: "local", details: { store: store.root } } : undefined;
     },

@@ -12,6 +12,7 @@ export const HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbi
 
 // The first program in the new namespaces: it says "ready" on fd 4, waits for "go" on fd 3 (sent once the
 // parent has written the id maps), closes both and execs the real program. Nothing here is user-controlled.
+// fd 5, when there is one, stays open for the program: it carries `privateInput`.
 const HANDSHAKE = 'printf r >&4; read -r go <&3; exec 3<&- 4>&-; [ "$go" = go ] || exit 125; exec "$@"';
 
 export interface NamespacedProcess {
@@ -34,6 +35,11 @@ export interface SpawnNamespacedOptions {
   isolateNetwork?: boolean;
   env?: Record<string, string>;
   stdin?: "ignore" | "pipe";
+  /**
+   * Bytes the program reads from fd 5, a pipe only it holds. For values (a step's environment, secrets included)
+   * that must not appear in process arguments, which every local user can read in `ps`.
+   */
+  privateInput?: string;
 }
 
 /**
@@ -59,13 +65,18 @@ export async function spawnNamespaced(options: SpawnNamespacedOptions): Promise<
     "sh",
     ...options.argv,
   ];
+  const stdio: ("ignore" | "pipe")[] = [options.stdin ?? "ignore", "pipe", "pipe", "pipe", "pipe"];
+  if (options.privateInput !== undefined) stdio.push("pipe");
   const child = spawn("setpriv", argv, {
-    stdio: [options.stdin ?? "ignore", "pipe", "pipe", "pipe", "pipe"],
+    stdio,
     env: options.env ?? { PATH: HOST_PATH },
     detached: true,
   });
   // A sandbox killed mid-handshake resets its pipes; the exit status reports that, so pipe errors are not crashes.
   for (const stream of child.stdio) stream?.on("error", () => {});
+  // The pipe buffers what the program reads once it is set up; a program that dies first just drops it.
+  if (options.privateInput !== undefined)
+    (child.stdio as unknown as Writable[])[5]?.end(options.privateInput);
   const exited = exitOf(child);
   const stderrHead: string[] = [];
   const collect = (chunk: Buffer) => {

@@ -5,8 +5,9 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { BakeError, InterruptedError } from "../../errors.js";
 import { currentIdMapping, type IdMapping } from "./idmap.js";
-import { resolveImageUser } from "./image-fs.js";
+import { type ImageView, resolveImageUser } from "./image-fs.js";
 import { spawnNamespaced } from "./namespace.js";
+import { overlayMountError } from "./overlay-error.js";
 import { removeTree } from "./remove.js";
 
 /** A host path made visible inside the sandbox. */
@@ -51,14 +52,19 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SETUP_FAILED = 125;
 const DEVICES = ["null", "zero", "full", "random", "urandom", "tty"];
 const SETUP_MARK = "bake-sandbox: ";
+const OVERLAY_MARK = "bake-sandbox-overlay: ";
+const SHELL_ADDED = ["_", "SHLVL", "PWD", "OLDPWD"];
 
 // Runs on the host's /bin/sh inside the new namespaces, before the step. Every value arrives as a positional
-// parameter; the step's environment reaches it only through `env -i NAME=VALUE...` arguments.
+// parameter, except the step's environment: process arguments are public (`ps`), so it comes as a shell script on
+// fd 5, a socket only this process holds (cat copies it into a variable: no value on any command line), and is
+// evaluated once the mounts are done, so host tools never run with it.
 const SETUP = `
 fail() { echo "${SETUP_MARK}$*" >&2; exit ${SETUP_FAILED}; }
 root=$1 lowers=$2 upper=$3 work=$4 dev=$5 net=$6 nbinds=$7; shift 7
-mount -t overlay overlay -o "lowerdir=$lowers,upperdir=$upper,workdir=$work,userxattr" "$root" 2>/dev/null ||
-  fail "cannot mount overlayfs (rootless overlay needs Linux 5.11+ with userxattr)"
+if ! err=$(mount -t overlay overlay -o "lowerdir=$lowers,upperdir=$upper,workdir=$work,userxattr" "$root" 2>&1); then
+  echo "${OVERLAY_MARK}$(printf %s "$err" | grep -v 'dmesg(1)' | tr '\n' ' ')" >&2; exit ${SETUP_FAILED}
+fi
 mount -t proc -o nosuid,nodev,noexec proc "$root/proc" || fail "cannot mount /proc"
 mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$root/tmp" || fail "cannot mount /tmp"
 mount --bind "$dev" "$root/dev" || fail "cannot mount /dev"
@@ -75,7 +81,10 @@ if [ "$net" = none ]; then ip link set lo up 2>/dev/null || true; fi
 if [ "$net" = host ] && [ -f /etc/resolv.conf ] && [ -f "$root/etc/resolv.conf" ] && [ ! -L "$root/etc/resolv.conf" ]; then
   mount --bind /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null && mount -o remount,bind,ro "$root/etc/resolv.conf" 2>/dev/null
 fi
-exec env -i "$@"
+stepenv=$(cat <&5) || fail "cannot read the step's environment (fd 5)"
+exec 5<&-
+eval "$stepenv"
+exec "$@"
 `;
 
 /**
@@ -119,10 +128,10 @@ async function runWithScratch(
       });
     }
   }
-  const lowers = [init, ...options.lowerDirs];
-  const user = await userIds(options.user, [upper, ...options.lowerDirs], mapping);
+  const lowers = distinctLowers([init, ...options.lowerDirs]);
+  const user = await userIds(options.user, { dirs: [upper, ...options.lowerDirs], binds }, mapping);
   const env = stepEnv(options.env, user.home);
-  const unshareBin = hostUnshare();
+  const unshareBin = hostTool("unshare");
   const argv = [
     root,
     lowerSpec(lowers),
@@ -132,7 +141,10 @@ async function runWithScratch(
     options.network,
     String(binds.length),
     ...binds.flatMap((bind) => [bind.source, bind.target, bind.readonly ? "ro" : "rw"]),
-    ...Object.entries(env).map(([name, value]) => `${name}=${value}`),
+    // The setup shell adds variables of its own (dash PWD; bash SHLVL and `_`, which it sets on exec itself):
+    // env -u drops each one the step does not set.
+    hostTool("env"),
+    ...SHELL_ADDED.filter((name) => !Object.hasOwn(env, name)).flatMap((name) => ["-u", name]),
     unshareBin,
     `--root=${root}`,
     `--wd=${options.workdir ?? "/"}`,
@@ -145,6 +157,7 @@ async function runWithScratch(
     mapping,
     sandbox: true,
     isolateNetwork: options.network === "none",
+    privateInput: envScript(env),
   });
   let timedOut = false;
   const onAbort = () => proc.kill();
@@ -159,6 +172,7 @@ async function runWithScratch(
           proc.kill();
         }, options.timeoutMs);
   const setupErrors: string[] = [];
+  let overlayError: string | undefined;
   const lines = (stream: "stdout" | "stderr") =>
     new Promise<void>((resolve) => {
       const reader = createInterface({
@@ -166,7 +180,9 @@ async function runWithScratch(
         crlfDelay: Infinity,
       });
       reader.on("line", (line) => {
-        if (stream === "stderr" && line.startsWith(SETUP_MARK))
+        if (stream === "stderr" && line.startsWith(OVERLAY_MARK))
+          overlayError = line.slice(OVERLAY_MARK.length).trim();
+        else if (stream === "stderr" && line.startsWith(SETUP_MARK))
           setupErrors.push(line.slice(SETUP_MARK.length));
         else options.onOutput?.(stream, line);
       });
@@ -181,6 +197,9 @@ async function runWithScratch(
         message: `timed out after ${formatMs(options.timeoutMs ?? 0)}`,
         exitCode: 1,
       });
+    }
+    if (exitCode === SETUP_FAILED && overlayError !== undefined) {
+      throw await overlayMountError({ said: overlayError, lowers, upper, work });
     }
     if (exitCode === SETUP_FAILED && setupErrors.length > 0) {
       throw new BakeError({
@@ -230,6 +249,13 @@ async function makeDevDir(dev: string): Promise<void> {
   ]);
 }
 
+// Overlayfs refuses a directory given twice ("conflicting lowerdir path"), which identical layers (two `run: true`
+// layers have the same digest) produce. Keeping only the top-most occurrence changes nothing: a lower dir decides
+// exactly the paths it holds (entries, whiteouts, opaque markers), and its top-most copy already decides all of them.
+function distinctLowers(lowers: readonly string[]): string[] {
+  return [...new Set(lowers)];
+}
+
 // Overlay options cannot hold commas or colons in paths, and the whole option string must fit in a page.
 function lowerSpec(lowers: readonly string[]): string {
   for (const dir of lowers) {
@@ -254,12 +280,12 @@ function lowerSpec(lowers: readonly string[]): string {
 
 async function userIds(
   spec: string | undefined,
-  dirs: readonly string[],
+  view: ImageView,
   mapping: IdMapping,
 ): Promise<{ uid: number; gid: number; home: string }> {
   if (spec === undefined || spec === "root" || spec === "0" || spec === "0:0")
     return { uid: 0, gid: 0, home: "/root" };
-  const user = await resolveImageUser(dirs, spec);
+  const user = await resolveImageUser(view, spec);
   if (mapping.kind === "single" && (user.uid !== 0 || user.gid !== 0)) {
     throw new BakeError({
       code: "sandbox-user",
@@ -287,18 +313,31 @@ function stepEnv(env: Readonly<Record<string, string>>, home: string): Record<st
   return out;
 }
 
-let unsharePath: string | undefined;
+// Shell code that exports every variable of `env` (the shell's own additions are dropped by env -u); each value is
+// exported single-quoted (a quote inside becomes '\''), so no value is ever parsed as code.
+function envScript(env: Readonly<Record<string, string>>): string {
+  const lines: string[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    lines.push(`export ${name}='${value.replaceAll("'", "'\\''")}'`);
+  }
+  return `${lines.join("\n")}\n`;
+}
 
-function hostUnshare(): string {
-  unsharePath ??= ["/usr/bin/unshare", "/bin/unshare", "/usr/local/bin/unshare"].find((p) => existsSync(p));
-  if (!unsharePath) {
+const toolPaths = new Map<string, string>();
+
+// Host tools run after the step's PATH is in place, so they are found by absolute path beforehand.
+function hostTool(name: "unshare" | "env"): string {
+  let found = toolPaths.get(name);
+  found ??= ["/usr/bin", "/bin", "/usr/local/bin"].map((dir) => `${dir}/${name}`).find((p) => existsSync(p));
+  if (!found) {
     throw new BakeError({
       code: "sandbox-unavailable",
-      message: "unshare (util-linux) is not installed",
-      hint: "install util-linux 2.38 or later, or use --target packer",
+      message: `${name} (${name === "env" ? "coreutils" : "util-linux"}) is not installed`,
+      hint: "install util-linux 2.38 or later and coreutils, or use --target packer",
     });
   }
-  return unsharePath;
+  toolPaths.set(name, found);
+  return found;
 }
 
 function abortReason(signal: AbortSignal): Error {

@@ -5,7 +5,7 @@ import { revealEnv, revealPlanString, type SecretValues } from "../../plan/secre
 import type { PlannedCopyStep, PlannedFileStep, PlannedRunStep } from "../../plan/types.js";
 import type { Reporter } from "../events.js";
 import type { IdMapping } from "./idmap.js";
-import { lookupImagePath, resolveImageUser } from "./image-fs.js";
+import { bindOver, lookupImagePath, resolveImageUser } from "./image-fs.js";
 import { runInSandbox, type SandboxBind } from "./sandbox.js";
 import { type Owner, UpperWriter } from "./upper-write.js";
 
@@ -32,9 +32,16 @@ export async function runStep(step: PlannedRunStep, ctx: StepContext): Promise<n
     throw new BakeError({ code: "step-invalid", message: "run step has neither script nor argv" });
   if (step.workdir !== undefined) {
     // Like a Dockerfile WORKDIR: a working directory the image lacks is created (owned by root) in this layer.
-    const { entry } = await lookupImagePath([ctx.upper, ...ctx.lowers], step.workdir, { followLast: true });
-    if (!entry) {
-      const writer = new UpperWriter({ upper: ctx.upper, lowers: ctx.lowers, mapping: ctx.mapping });
+    const view = { dirs: [ctx.upper, ...ctx.lowers], binds: ctx.binds };
+    const { path, entry } = await lookupImagePath(view.dirs, step.workdir, { followLast: true });
+    // A directory under a host base's binds is the host's own (the sandbox makes mount points for those).
+    if (!entry && !bindOver(view, path)) {
+      const writer = new UpperWriter({
+        upper: ctx.upper,
+        lowers: ctx.lowers,
+        mapping: ctx.mapping,
+        binds: ctx.binds,
+      });
       await writer.ensureDir(step.workdir, { mode: 0o755, owner: { uid: 0, gid: 0 } });
       await writer.applyOwners();
     }
@@ -78,7 +85,12 @@ export async function runStep(step: PlannedRunStep, ctx: StepContext): Promise<n
 
 /** Copies a file or a directory's contents from the recipe's directory into the layer. */
 export async function copyStep(step: PlannedCopyStep, ctx: StepContext): Promise<void> {
-  const writer = new UpperWriter({ upper: ctx.upper, lowers: ctx.lowers, mapping: ctx.mapping });
+  const writer = new UpperWriter({
+    upper: ctx.upper,
+    lowers: ctx.lowers,
+    mapping: ctx.mapping,
+    binds: ctx.binds,
+  });
   const owner = await ownerOf(step.owner, ctx);
   const source = join(ctx.recipeRoot, step.from);
   const stats = await lstat(source).catch(() => undefined);
@@ -117,7 +129,12 @@ export async function copyStep(step: PlannedCopyStep, ctx: StepContext): Promise
 
 /** Writes a file with the given content (secrets filled in at this moment only). */
 export async function fileStep(step: PlannedFileStep, ctx: StepContext): Promise<void> {
-  const writer = new UpperWriter({ upper: ctx.upper, lowers: ctx.lowers, mapping: ctx.mapping });
+  const writer = new UpperWriter({
+    upper: ctx.upper,
+    lowers: ctx.lowers,
+    mapping: ctx.mapping,
+    binds: ctx.binds,
+  });
   const owner = await ownerOf(step.owner, ctx);
   const data = Buffer.from(revealPlanString(step.content, ctx.secrets), "utf8");
   await writer.writeFile(step.path, { data }, step.mode ?? 0o644, owner);
@@ -126,6 +143,6 @@ export async function fileStep(step: PlannedFileStep, ctx: StepContext): Promise
 
 async function ownerOf(spec: string | undefined, ctx: StepContext): Promise<Owner> {
   if (spec === undefined) return { uid: 0, gid: 0 };
-  const user = await resolveImageUser([ctx.upper, ...ctx.lowers], spec);
+  const user = await resolveImageUser({ dirs: [ctx.upper, ...ctx.lowers], binds: ctx.binds }, spec);
   return { uid: user.uid, gid: user.gid };
 }

@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createWriteStream, readFileSync } from "node:fs";
-import { access, mkdir, open, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { access, mkdir, open, readFile, rename, rm, stat, unlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { BakeError } from "../../errors.js";
 import { currentIdMapping, type IdMapping } from "./idmap.js";
+import { Lease } from "./lease.js";
 import {
   type Descriptor,
   digestHex,
@@ -44,20 +45,30 @@ export const INDEX_ANNOTATIONS = {
 export class Store {
   readonly root: string;
   readonly mapping: IdMapping;
+  #lease: Lease | undefined;
 
   private constructor(root: string) {
     this.root = root;
     this.mapping = currentIdMapping();
   }
 
-  /** Opens (and creates) a store directory. */
-  static async open(root: string): Promise<Store> {
+  /**
+   * Opens (and creates) a store directory. With `lease`, this process takes a lease on the store before it writes
+   * anything, so `bake gc` in another process keeps what it writes and uses until it exits.
+   */
+  static async open(root: string, options: { lease?: boolean } = {}): Promise<Store> {
     const store = new Store(root);
     await mkdir(join(root, "blobs", "sha256"), { recursive: true });
     await mkdir(join(root, "tmp"), { recursive: true });
+    if (options.lease) store.#lease = await Lease.take(root, processStartTime(process.pid) ?? "");
     const layout = join(root, "oci-layout");
     if (!(await exists(layout))) await atomicWrite(store, layout, '{"imageLayoutVersion":"1.0.0"}');
     return store;
+  }
+
+  /** Keeps an image (and everything it uses) from `bake gc` in other processes while this process lives. */
+  async hold(imageId: string): Promise<void> {
+    await this.#lease?.hold(imageId);
   }
 
   blobPath(digest: string): string {
@@ -73,7 +84,8 @@ export class Store {
     const data = typeof bytes === "string" ? Buffer.from(bytes, "utf8") : bytes;
     const digest = `sha256:${createHash("sha256").update(data).digest("hex")}`;
     const path = this.blobPath(digest);
-    if (!(await exists(path))) await atomicWrite(this, path, data);
+    // A blob reused from an earlier run becomes as new as a fresh one: gc spares blobs newer than a live lease.
+    if (!(await touch(path))) await atomicWrite(this, path, data);
     return { digest, size: data.length };
   }
 
@@ -168,6 +180,9 @@ export class Store {
     kind: "base" | "layer";
     ref?: string;
   }): Promise<string> {
+    // Held before it is written, so gc (under the lock, reading leases) never sees the entry without the hold.
+    const text = JSON.stringify(input.manifest);
+    await this.hold(`sha256:${createHash("sha256").update(text).digest("hex")}`);
     const descriptor = await this.writeJsonBlob(input.manifest, MEDIA.manifest);
     const annotations: Record<string, string> = {
       [INDEX_ANNOTATIONS.run]: input.runId,
@@ -355,6 +370,16 @@ export function processStartTime(pid: number): string | undefined {
 
 function safeName(runId: string): string {
   return runId.replace(/[^A-Za-z0-9_.-]/g, "_").slice(0, 100) || "run";
+}
+
+async function touch(path: string): Promise<boolean> {
+  const now = new Date();
+  try {
+    await utimes(path, now, now);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -38,6 +38,11 @@ const FLUSH_BYTES = 256 * 1024;
  * Writes a reproducible POSIX tar: ustar headers with empty user/group names, PAX records (under the fixed
  * name `PaxHeader`) only for long names or large numbers, and two zero blocks at the end.
  */
+// Why not tar-stream (issue 10 asked to prefer a library): its headers are not these bytes. It writes numeric
+// fields as six octal digits, a space and a NUL ("000755 \0") where GNU tar and this writer write seven digits and a
+// NUL ("0000755\0"), and its PAX headers carry the entry's mode, owner and time where these carry fixed ones. Layer
+// digests are image ids and cache results, so every image bake ever built would get a new id on a rebuild; the
+// pinned-bytes test in test/drivers/local/tar-writer.test.ts fails if this writer's output changes.
 export class TarWriter {
   readonly #out: Writable;
   #pending: Buffer[] = [];

@@ -2,7 +2,7 @@ import { chmod, copyFile, lchown, lstat, mkdir, symlink, unlink, writeFile } fro
 import { join } from "node:path";
 import { BakeError } from "../../errors.js";
 import { type IdMapping, toSandboxId } from "./idmap.js";
-import { lookupImagePath, splitPath } from "./image-fs.js";
+import { bindOver, lookupImagePath, splitPath } from "./image-fs.js";
 import { runAsSandboxRoot } from "./namespace.js";
 
 /** Owner ids inside the image. */
@@ -20,30 +20,46 @@ export class UpperWriter {
   readonly #upper: string;
   readonly #lowers: readonly string[];
   readonly #mapping: IdMapping;
+  readonly #binds: readonly { source: string; target: string }[];
   readonly #owners = new Map<string, Owner>();
 
-  constructor(input: { upper: string; lowers: readonly string[]; mapping: IdMapping }) {
+  constructor(input: {
+    upper: string;
+    lowers: readonly string[];
+    mapping: IdMapping;
+    /** Host directories bound read-only over the image in its sandboxes (a `host` base's /usr, /etc...). */
+    binds?: readonly { source: string; target: string }[];
+  }) {
     this.#upper = input.upper;
     this.#lowers = input.lowers;
     this.#mapping = input.mapping;
+    this.#binds = input.binds ?? [];
+  }
+
+  // A file under a bound host directory would be in the layer but hidden behind the bind in every sandbox.
+  #refuseBound(path: string): void {
+    const bind = bindOver({ dirs: [], binds: this.#binds }, path);
+    if (bind) {
+      throw new BakeError({
+        code: "copy-target",
+        message: `${path} is under ${bind.target}, the host's own read-only directory on a host base`,
+        hint: "a host base shows the machine's /usr, /etc and libraries read-only; write under /opt, /srv or /var instead",
+      });
+    }
   }
 
   get #dirs(): string[] {
     return [this.#upper, ...this.#lowers];
   }
 
-  /** Resolves an image path's parent directories (symlinks included) and returns the canonical path. */
-  async canonical(path: string): Promise<string> {
-    const parts = splitPath(path);
-    const name = parts.pop();
-    if (name === undefined) return "/";
-    const parent = await lookupImagePath(this.#dirs, `/${parts.join("/")}`, { followLast: true });
-    return `${parent.path === "/" ? "" : parent.path}/${name}`;
-  }
-
-  /** Makes sure a directory exists in the upper dir (copying up its lower metadata, or creating it). */
+  /**
+   * Makes sure a directory exists in the upper dir (copying up its lower metadata, or creating it). Every component
+   * is resolved through the image's symlinks, the last one included, so `/lib` in a merged-/usr image (`/lib ->
+   * usr/lib`) means `/usr/lib`; resolution never leaves the image root and gives up on loops.
+   */
   async ensureDir(path: string, created?: { mode: number; owner: Owner }): Promise<string> {
-    const canonical = await this.canonical(path);
+    const canonical = (await lookupImagePath(this.#dirs, path, { followLast: true })).path;
+    this.#refuseBound(canonical);
     let current = "";
     for (const part of splitPath(canonical)) {
       current = `${current}/${part}`;
@@ -108,6 +124,7 @@ export class UpperWriter {
     const name = parts.pop();
     if (name === undefined) throw new BakeError({ code: "copy-target", message: "cannot write over /" });
     const parent = await this.ensureDir(`/${parts.join("/")}`, { mode: 0o755, owner });
+    this.#refuseBound(`${parent === "/" ? "" : parent}/${name}`);
     const target = join(this.#upper, parent, name);
     const existing = await lstatOrUndefined(target);
     if (existing?.isDirectory()) {

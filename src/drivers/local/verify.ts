@@ -1,11 +1,12 @@
-import { mkdtemp, readFile } from "node:fs/promises";
+import type { Stats } from "node:fs";
+import { mkdtemp, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { BakeError } from "../../errors.js";
 import { revealEnv } from "../../plan/secrets.js";
 import type { CheckResult, PlannedCheck } from "../../plan/types.js";
 import type { VerifyInput, VerifyResult } from "../driver.js";
 import { hostBinds } from "./host-base.js";
-import { lookupImagePath } from "./image-fs.js";
+import { bindOver, type ImageView, lookupImagePath } from "./image-fs.js";
 import { removeTree } from "./remove.js";
 import { runInSandbox, type SandboxBind } from "./sandbox.js";
 import type { Store } from "./store.js";
@@ -27,6 +28,7 @@ export async function verifyImage(
   input: VerifyInput & { store: Store; network: "host" | "none" },
 ): Promise<VerifyResult> {
   const { store, reporter } = input;
+  await store.hold(input.image.id);
   const image = await store.requireImage(input.image.id);
   const lowers = await store.unpackedLayers(image);
   const runDir = await store.runDir(input.runId);
@@ -82,7 +84,7 @@ async function runCheck(check: PlannedCheck, ctx: CheckContext): Promise<CheckRe
 }
 
 async function attempt(check: PlannedCheck, ctx: CheckContext): Promise<{ ok: boolean; message?: string }> {
-  if (check.kind === "file") return fileCheck(check, ctx.lowers);
+  if (check.kind === "file") return fileCheck(check, { dirs: ctx.lowers, binds: ctx.binds });
   if (check.kind === "http") return httpCheck(check, ctx);
   const argv = check.script !== undefined ? ["/bin/sh", "-c", check.script] : (check.argv ?? []);
   try {
@@ -107,11 +109,14 @@ async function attempt(check: PlannedCheck, ctx: CheckContext): Promise<{ ok: bo
   }
 }
 
+// Looks at the image as its sandboxes show it: under a host base's binds, the host's own files.
 async function fileCheck(
   check: Extract<PlannedCheck, { kind: "file" }>,
-  lowers: string[],
+  view: ImageView,
 ): Promise<{ ok: boolean; message?: string }> {
-  const { entry } = await lookupImagePath(lowers, check.path, { followLast: true });
+  const found = await lookupImagePath(view.dirs, check.path, { followLast: true });
+  const bind = bindOver(view, found.path);
+  const entry = bind ? await hostEntry(join(bind.source, found.path.slice(bind.target.length))) : found.entry;
   if (!check.exists) return entry ? { ok: false, message: `${check.path} exists` } : { ok: true };
   if (!entry) return { ok: false, message: `${check.path} does not exist` };
   if (check.mode !== undefined && (entry.stats.mode & 0o7777) !== check.mode) {
@@ -158,6 +163,11 @@ async function httpCheck(
       message: `GET ${check.url} failed: ${cause ?? (error instanceof Error ? error.message : String(error))}`,
     };
   }
+}
+
+async function hostEntry(hostPath: string): Promise<{ hostPath: string; stats: Stats } | undefined> {
+  const stats = await stat(hostPath).catch(() => undefined);
+  return stats ? { hostPath, stats } : undefined;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

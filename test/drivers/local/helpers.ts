@@ -1,10 +1,12 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import {
   copyFileSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -105,4 +107,77 @@ export function transpileDriver(out: string): void {
     writeFileSync(target, outputText);
   }
   writeFileSync(join(out, "package.json"), '{"type":"module"}');
+}
+
+/** Creates (once) a throwaway system user, with or without a subordinate id range; needs root. */
+export function ensureUser(name: string, subordinate: boolean): { uid: number; gid: number } {
+  try {
+    execFileSync("id", ["-u", name], { stdio: "ignore" });
+  } catch {
+    execFileSync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name]);
+  }
+  const uid = Number(execFileSync("id", ["-u", name], { encoding: "utf8" }).trim());
+  const gid = Number(execFileSync("id", ["-g", name], { encoding: "utf8" }).trim());
+  for (const file of ["/etc/subuid", "/etc/subgid"]) {
+    const lines = readFileSync(file, "utf8")
+      .split("\n")
+      .filter((line) => line !== "");
+    const others = lines.filter((line) => !line.startsWith(`${name}:`));
+    // A range far from the ones useradd hands out, so tests never collide with real users.
+    const wanted = subordinate
+      ? [...others, `${name}:${3_000_000_000 + (uid % 1000) * 65536}:65536`]
+      : others;
+    writeFileSync(file, wanted.length > 0 ? `${wanted.join("\n")}\n` : "");
+  }
+  return { uid, gid };
+}
+
+const REPO = join(import.meta.dirname, "../../..");
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds `dist/` when a source is newer, so tests can run the compiled CLI as a user would. */
+export async function ensureCompiledCli(): Promise<void> {
+  const built = existsSync(join(REPO, "dist/cli/main.js"))
+    ? statSync(join(REPO, "dist/cli/main.js")).mtimeMs
+    : 0;
+  if (built < newestMtime(join(REPO, "src"))) {
+    await new Promise<void>((done) => execFile("npm", ["run", "build"], { cwd: REPO }, () => done()));
+  }
+  if (!existsSync(join(REPO, "dist/cli/main.js")))
+    throw new Error("npm run build did not produce dist/cli/main.js");
+}
+
+/** The argv that runs the compiled CLI (`bin/bake.js`) with these arguments. */
+export function bakeArgv(args: readonly string[]): string[] {
+  return [process.execPath, join(REPO, "bin/bake.js"), ...args];
+}
+
+/** Runs the compiled CLI as a separate process and collects its output. */
+export function bakeCli(
+  args: readonly string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const [node, ...rest] = bakeArgv(args) as [string, ...string[]];
+  return new Promise((done) => {
+    execFile(
+      node,
+      rest,
+      {
+        cwd: options.cwd,
+        env: { PATH: process.env.PATH ?? "", CI: "true", ...options.env },
+        maxBuffer: 64 << 20,
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+        done({ code, stdout, stderr });
+      },
+    );
+  });
 }

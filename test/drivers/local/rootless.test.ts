@@ -1,35 +1,13 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, chownSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
-import { makeBusyboxRootfs, transpileDriver } from "./helpers.js";
+import { ensureUser, makeBusyboxRootfs, transpileDriver } from "./helpers.js";
 
 const isRoot = process.getuid?.() === 0;
 const reason = isRoot ? undefined : "rootless tests create throwaway users, which needs root";
 if (reason) console.warn(`skipping rootless sandbox tests: ${reason}`);
-
-function ensureUser(name: string, subordinate: boolean): { uid: number; gid: number } {
-  try {
-    execFileSync("id", ["-u", name], { stdio: "ignore" });
-  } catch {
-    execFileSync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name]);
-  }
-  const uid = Number(execFileSync("id", ["-u", name], { encoding: "utf8" }).trim());
-  const gid = Number(execFileSync("id", ["-g", name], { encoding: "utf8" }).trim());
-  for (const file of ["/etc/subuid", "/etc/subgid"]) {
-    const lines = readFileSync(file, "utf8")
-      .split("\n")
-      .filter((line) => line !== "");
-    const others = lines.filter((line) => !line.startsWith(`${name}:`));
-    // A range far from the ones useradd hands out, so tests never collide with real users.
-    const wanted = subordinate
-      ? [...others, `${name}:${3_000_000_000 + (uid % 1000) * 65536}:65536`]
-      : others;
-    writeFileSync(file, wanted.length > 0 ? `${wanted.join("\n")}\n` : "");
-  }
-  return { uid, gid };
-}
 
 // Runs as the unprivileged user: builds a rootfs, bakes two layers on it, verifies, prints a JSON summary.
 const INNER = `

@@ -44,6 +44,37 @@ describe("runInSandbox", () => {
     expect((await capture(["/bin/sh", "-c", "exit 42"])).exitCode).toBe(42);
   });
 
+  test("passes every environment value byte for byte, quotes, newlines and shell syntax included, and runs none", async () => {
+    const values: Record<string, string> = {
+      QUOTE: `it's "quoted"`,
+      LINES: "a\nb\n\n",
+      SUBST: "$(touch /pwned) `touch /pwned2` $" + "{HOME}",
+      BACKSLASH: "\\ \\n \\'",
+      SPACES: "  lead and trail  ",
+    };
+    const names = Object.keys(values);
+    const dump = names.map((name) => `printf '%s' "$${name}" | od -An -tx1 | tr -d ' \\n'; echo`);
+    const result = await capture(
+      ["/bin/sh", "-c", [...dump, "test ! -e /pwned && test ! -e /pwned2"].join("\n")],
+      {
+        env: values,
+      },
+    );
+    expect(result.exitCode).toBe(0);
+    expect(result.lines).toEqual(
+      names.map((name) => `stdout: ${Buffer.from(values[name] as string).toString("hex")}`),
+    );
+    // Names the setup shell uses itself still reach the step when given, and only then.
+    const given = await capture(["/bin/env"], { env: { PWD: "/given", _: "underscore", SHLVL: "7" } });
+    expect(given.lines.sort()).toEqual([
+      "stdout: HOME=/root",
+      "stdout: PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+      "stdout: PWD=/given",
+      "stdout: SHLVL=7",
+      "stdout: _=underscore",
+    ]);
+  });
+
   test("runs as the image's user in the working directory, as pid 1 of its own namespace, with a private /tmp", async () => {
     const result = await capture(
       ["/bin/sh", "-c", 'echo "$(id -u):$(id -g) $PWD $HOME $$ $(ls -A /tmp | wc -l)"'],
