@@ -111,6 +111,16 @@ describe("bake manifest init, info and copy", () => {
       await bake(["fsck", "--manifest", pg], { env }),
       await bake(["history", "--manifest", pg.replace(TEST_PG_PASSWORD, "wrong-secret")], { env }),
       await bake(["history"], { env: { ...env, BAKE_MANIFEST: pg.replace("/secret?", "/nodb?") } }),
+      // What the URL leaves out comes from the usual PG* variables: here the user, password, host and port.
+      await bake(["manifest", "info", "--json", "--manifest", "postgres:///secret?schema=bake"], {
+        env: {
+          ...env,
+          PGUSER: "postgres",
+          PGPASSWORD: TEST_PG_PASSWORD,
+          PGHOST: "127.0.0.1",
+          PGPORT: String(cluster.port),
+        },
+      }),
     ];
     for (const run of runs) {
       expect(run.stdout + run.stderr).not.toContain(TEST_PG_PASSWORD);
@@ -121,6 +131,11 @@ describe("bake manifest init, info and copy", () => {
     expect(runs[5]).toMatchObject({
       code: 2,
       stderr: expect.stringContaining('database "nodb" does not exist'),
+    });
+    expect(runs[6]).toMatchObject({ code: 0, stderr: "" });
+    expect(JSON.parse(runs[6]?.stdout as string)).toMatchObject({
+      kind: "postgres",
+      store: { schema: "bake" },
     });
     for (const run of runs) expect(run.stderr).not.toMatch(/\n\s+at /);
   }, 60_000);
