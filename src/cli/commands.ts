@@ -26,8 +26,9 @@ export interface CommandSpec {
 
 const manifestOption: OptionSpec = {
   type: "string",
-  value: "PATH",
-  description: "lineage manifest file (default: $BAKE_MANIFEST, else ./bake.lineage.jsonl)",
+  value: "LOCATION",
+  description:
+    "lineage manifest: a file, git+file|ssh|https://...#branch or postgres://user@host/db?schema=bake (default: $BAKE_MANIFEST, else ./bake.lineage.jsonl)",
 };
 const jsonOption: OptionSpec = { type: "boolean", description: "print machine-readable JSON" };
 const varOptions: Record<string, OptionSpec> = {
@@ -308,6 +309,19 @@ export const COMMANDS: CommandSpec[] = [
     },
     positionals: { min: 0, max: 0 },
     module: "fleet",
+  },
+  {
+    name: "manifest",
+    summary: "set up, inspect or copy a lineage store",
+    usage: "bake manifest init|info [--manifest LOCATION] [--json] | bake manifest copy SRC DST [--json]",
+    examples: [
+      "bake manifest init --manifest postgres://bake@db:5432/infra?schema=bake",
+      "bake manifest info --manifest git+ssh://git@git.example.com/infra/lineage.git --json",
+      "bake manifest copy bake.lineage.jsonl postgres://bake@db:5432/infra",
+    ],
+    options: { manifest: manifestOption, json: jsonOption },
+    positionals: { min: 1, max: 3 },
+    module: "manifest",
   },
 ];
 

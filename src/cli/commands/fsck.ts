@@ -1,12 +1,14 @@
 import { checkManifest } from "../../manifest/fsck.js";
 import { printable } from "../../util/printable.js";
 import type { CommandRun } from "../io.js";
-import { openForCommand, stdoutStyle, writeJson } from "../manifest-support.js";
+import { locationFor, openForCommand, stdoutStyle, writeJson } from "../manifest-support.js";
 
 /** `bake fsck [--json]`: re-hashes every line and checks every link; exit 1 naming each broken line. */
 export const run: CommandRun = async ({ values }, io) => {
-  const manifest = await openForCommand(values, io, { mustExist: true });
-  const report = await checkManifest(manifest.path);
+  // Refuses a missing manifest with the usual hint.
+  await openForCommand(values, io, { mustExist: true });
+  // The location as given, not `manifest.path`: a store URL may need the password that path leaves out.
+  const report = await checkManifest(locationFor(values, io));
   if (values.json === true) {
     writeJson(io, report);
     return report.ok ? 0 : 1;
