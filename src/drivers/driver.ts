@@ -36,6 +36,20 @@ export interface Artifact {
   details?: Record<string, string>;
 }
 
+/**
+ * What an image records about how it was built (OCI `org.opencontainers.image.*` annotations): the base the plan
+ * starts from, as written and as resolved, and the source commit when CI says which. The runner supplies it; drivers
+ * never read CI variables or the manifest themselves.
+ */
+export interface BuildFacts {
+  /** The plan's parent reference as written. */
+  baseRef: string;
+  /** The exact image that reference resolved to. */
+  baseId: string;
+  /** The source commit (GITHUB_SHA, CI_COMMIT_SHA, ...), when known. */
+  revision?: string;
+}
+
 export interface BakeLayerInput extends DriverContext {
   plan: BuildPlan;
   /** The image this layer starts from: the resolved parent or the previous layer's artifact. */
@@ -45,6 +59,8 @@ export interface BakeLayerInput extends DriverContext {
   /** Labels resources so `bake gc` can find what a killed run left behind. */
   runId: string;
   secrets: SecretValues;
+  /** Facts the image records; the runner always sets them (optional for drivers' own tests). */
+  facts?: BuildFacts;
 }
 
 export interface VerifyInput extends DriverContext {

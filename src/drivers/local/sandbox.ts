@@ -40,6 +40,11 @@ export interface SandboxOptions {
   workdir?: string;
   /** Where scratch directories go; must be on the same filesystem as `upperDir`. @default next to `upperDir`, else the OS temp dir */
   scratchDir?: string;
+  /**
+   * Called once the sandbox runs, with the host pid of the process that holds its namespaces (user, mount, pid and,
+   * with `network: none`, network): `nsenter --target` it to join them. The program is that process's only child.
+   */
+  onStarted?: (sandbox: { pid: number }) => void;
 }
 
 /** What a sandboxed program did. */
@@ -159,6 +164,7 @@ async function runWithScratch(
     isolateNetwork: options.network === "none",
     privateInput: envScript(env),
   });
+  if (proc.child.pid !== undefined) options.onStarted?.({ pid: proc.child.pid });
   let timedOut = false;
   const onAbort = () => proc.kill();
   options.signal.addEventListener("abort", onAbort, { once: true });
