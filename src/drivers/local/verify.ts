@@ -13,6 +13,13 @@ import { runInSandbox, type SandboxBind } from "./sandbox.js";
 import { type RunningService, serviceOf, startService } from "./service.js";
 import type { Store } from "./store.js";
 
+// One attempt's result; `final` when no retry can change it (the service it needs has exited).
+interface Outcome {
+  ok: boolean;
+  message?: string;
+  final?: boolean;
+}
+
 interface CheckContext {
   lowers: string[];
   binds: SandboxBind[];
@@ -82,13 +89,14 @@ async function runCheck(check: PlannedCheck, ctx: CheckContext): Promise<CheckRe
   const startedAt = Date.now();
   reporter.emit({ type: "check-started", check: ctx.index, name: check.name });
   let attempts = 0;
-  let outcome: { ok: boolean; message?: string } = { ok: false };
+  let outcome: Outcome = { ok: false };
   while (attempts <= check.retries) {
     signal.throwIfAborted();
     attempts += 1;
     outcome = await attempt(check, ctx);
-    reporter.emit({ type: "check-attempt", check: ctx.index, attempt: attempts, ...outcome });
-    if (outcome.ok || attempts > check.retries) break;
+    const { final, ...reported } = outcome;
+    reporter.emit({ type: "check-attempt", check: ctx.index, attempt: attempts, ...reported });
+    if (outcome.ok || final || attempts > check.retries) break;
     await sleep(check.intervalMs, signal);
   }
   if (!outcome.ok && ctx.service) showServiceOutput(ctx.service, ctx);
@@ -103,7 +111,7 @@ async function runCheck(check: PlannedCheck, ctx: CheckContext): Promise<CheckRe
   return result;
 }
 
-async function attempt(check: PlannedCheck, ctx: CheckContext): Promise<{ ok: boolean; message?: string }> {
+async function attempt(check: PlannedCheck, ctx: CheckContext): Promise<Outcome> {
   if (check.kind === "file") return fileCheck(check, { dirs: ctx.lowers, binds: ctx.binds });
   if (check.kind === "http") return httpCheck(check, ctx);
   const argv = check.script !== undefined ? ["/bin/sh", "-c", check.script] : (check.argv ?? []);
@@ -159,11 +167,15 @@ async function fileCheck(
 async function httpCheck(
   check: Extract<PlannedCheck, { kind: "http" }>,
   ctx: CheckContext,
-): Promise<{ ok: boolean; message?: string }> {
+): Promise<Outcome> {
   const service = ctx.service as RunningService;
   const exited = service.exitCode();
   if (exited !== undefined) {
-    return { ok: false, message: `GET ${check.url}: the image's service exited with code ${exited}` };
+    return {
+      ok: false,
+      final: true,
+      message: `GET ${check.url}: the image's service exited with code ${exited}`,
+    };
   }
   const answer = await getInNetns({
     pid: service.pid,
@@ -175,7 +187,11 @@ async function httpCheck(
   if ("error" in answer) {
     const gone = service.exitCode();
     const why = gone === undefined ? "" : ` (the image's service exited with code ${gone})`;
-    return { ok: false, message: `GET ${check.url} failed: ${answer.error}${why}` };
+    return {
+      ok: false,
+      final: gone !== undefined,
+      message: `GET ${check.url} failed: ${answer.error}${why}`,
+    };
   }
   if (answer.status !== check.status) {
     return { ok: false, message: `GET ${check.url} returned ${answer.status}, expected ${check.status}` };
