@@ -90,7 +90,8 @@ export interface ServerObservation {
  */
 export interface Driver {
   readonly id: string;
-  prepare(target: TargetSpec): PrepareResult;
+  /** Checks the target's options and, given the plan, whether the driver can honour all of it (`config`, say). */
+  prepare(target: TargetSpec, plan?: Pick<BuildPlan, "config">): PrepareResult;
   /** Turns a floating external reference into an exact immutable id. */
   resolve(parent: Extract<ParentSpec, { kind: "external" }>, ctx: DriverContext): Promise<ResolvedImage>;
   /** Confirms an image recorded earlier (a lineage parent or a cached layer) still exists. */
