@@ -1,4 +1,5 @@
 import type { ImageConfigSpec } from "../recipe/types.js";
+import { printable } from "../util/printable.js";
 import type { BuildPlan, PlannedCheck, PlannedStep, PlanString } from "./types.js";
 
 /** The colours the human view uses; `styleFor()` from the CLI provides them. */
@@ -25,7 +26,8 @@ export function renderPlan(plan: BuildPlan, paint: PlanPaint): string {
     field("secrets", `${plan.secrets.join(", ")} ${paint.dim("(values supplied at build)")}`);
   const labels = Object.entries(plan.labels).sort(([a], [b]) => (a < b ? -1 : 1));
   if (labels.length > 0) field("labels", labels.map(([key, value]) => `${key}=${value}`).join(" "));
-  if (plan.config) field("config", describeConfig(plan.config));
+  // Config values come from the recipe: escape control characters and escape sequences before printing them.
+  if (plan.config) field("config", printable(describeConfig(plan.config)));
   if (plan.retain) field("retain", `newest ${plan.retain.keep}`);
   plan.layers.forEach((layer, index) => {
     lines.push("");

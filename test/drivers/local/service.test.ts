@@ -1,12 +1,13 @@
 // Local verify boots the image: its entrypoint/cmd runs as a service in a sandbox with its own network namespace,
 // and http checks are sent from inside that namespace. Run through the compiled CLI, as a user would.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ensureBuilt, runBake } from "../../helpers/compiled-cli.js";
+import { beforeAll, describe, expect, test } from "vitest";
+import { ensureBuilt, repo, runBake } from "../../helpers/compiled-cli.js";
 import { makeBusyboxRootfs } from "./helpers.js";
 
 const work = mkdtempSync(join(tmpdir(), "bake-service-"));
@@ -120,4 +121,16 @@ describe("local verify boots the image's service", () => {
   }, 120_000);
 });
 
-afterAll(() => {});
+describe("examples/busybox-httpd", () => {
+  test("makes its base with make-rootfs.sh, builds, and passes its http check against its own service", async () => {
+    const copy = join(work, "example");
+    cpSync(join(repo, "examples/busybox-httpd"), copy, { recursive: true });
+    execFileSync(join(copy, "make-rootfs.sh"), { stdio: "ignore" });
+    const result = await runBake(["build", "recipe.yaml"], {
+      cwd: copy,
+      env: { ...env, BAKE_MANIFEST: join(copy, "lineage.jsonl") },
+    });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/verify\s+2\/2 checks passed/);
+  }, 120_000);
+});
