@@ -122,6 +122,8 @@ async function attempt(check: PlannedCheck, ctx: CheckContext): Promise<Outcome>
       argv,
       env: revealEnv(check.env, ctx.input.secrets),
       network: ctx.network,
+      // While the image's service runs, a run check shares its network, as a command on the booted instance would.
+      ...(ctx.service?.pid && ctx.service.exitCode() === undefined ? { joinNetworkOf: ctx.service.pid } : {}),
       binds: ctx.binds,
       signal: ctx.input.signal,
       timeoutMs: check.timeoutMs,

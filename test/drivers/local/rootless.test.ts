@@ -46,6 +46,7 @@ for (const [i, layer] of layers.entries()) parent = await driver.bake({ ...ctx, 
 const checks = kind === "subordinate"
   ? [{ kind: "run", name: "whoami", script: 'test "$(cat /home/app/whoami)" = 1000 && test "$(stat -c %u:%g /home/app/whoami)" = 1000:1000 && test ! -e /one', env: {}, retries: 0, intervalMs: 10, timeoutMs: 20000 }]
   : [{ kind: "run", name: "files", script: 'test ! -e /one && test "$(cat /two)" = two && test "$(cat /keep)" = keep && test "$(stat -c %u:%g /bin/busybox)" = 0:0', env: {}, retries: 0, intervalMs: 10, timeoutMs: 20000 }];
+checks.push({ kind: "run", name: "run check reaches the service", script: "wget -qO- http://127.0.0.1:8080/etc/passwd | grep -q root:x:0:0", env: {}, retries: 40, intervalMs: 200, timeoutMs: 5000 });
 checks.push({ kind: "http", name: "service", url: "http://127.0.0.1:8080/etc/passwd", status: 200, bodyContains: "root:x:0:0", env: {}, retries: 40, intervalMs: 200, timeoutMs: 5000 });
 const verify = await driver.verify({ ...ctx, plan, image: parent, checks, runId: "rootless", secrets: {} });
 console.log(JSON.stringify({ uid: process.getuid(), mapping: currentIdMapping().kind, image: parent.id, verify, runs: readdirSync(join(work, "store", "runs")) }));
@@ -104,6 +105,9 @@ describe.skipIf(!isRoot)("rootless sandboxes (an unprivileged user)", () => {
     const { work, result } = runAs("bake-single", ids, "single", rootfs);
     expect(result).toMatchObject({ uid, mapping: "single", verify: { ok: true }, runs: [] });
     expect(result.verify.checks).toContainEqual(expect.objectContaining({ name: "service", ok: true }));
+    expect(result.verify.checks).toContainEqual(
+      expect.objectContaining({ name: "run check reaches the service", ok: true }),
+    );
     expect(statSync(join(work, "store", "blobs")).uid).toBe(uid);
   });
 
@@ -113,5 +117,8 @@ describe.skipIf(!isRoot)("rootless sandboxes (an unprivileged user)", () => {
     const { result } = runAs("bake-subids", ids, "subordinate");
     expect(result).toMatchObject({ uid, mapping: "subordinate", verify: { ok: true }, runs: [] });
     expect(result.verify.checks).toContainEqual(expect.objectContaining({ name: "service", ok: true }));
+    expect(result.verify.checks).toContainEqual(
+      expect.objectContaining({ name: "run check reaches the service", ok: true }),
+    );
   });
 });

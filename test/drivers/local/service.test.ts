@@ -22,7 +22,10 @@ beforeAll(async () => {
   await ensureBuilt();
 }, 300_000);
 
-function recipe(name: string, options: { cmd?: string[]; url?: string; network?: string }): string {
+function recipe(
+  name: string,
+  options: { cmd?: string[]; url?: string; network?: string; extraChecks?: string[] },
+): string {
   const file = join(work, `${name}.yaml`);
   const lines = [
     "apiVersion: bake/v1",
@@ -39,6 +42,7 @@ function recipe(name: string, options: { cmd?: string[]; url?: string; network?:
     "    retries: 8",
     "    interval: 250ms",
     "    timeout: 2s",
+    ...(options.extraChecks ?? []),
   ];
   writeFileSync(file, `${lines.join("\n")}\n`);
   return file;
@@ -105,6 +109,37 @@ describe("local verify boots the image's service", () => {
       const output = result.stdout + result.stderr;
       expect(result.code, output).toBe(1);
       expect(output).toMatch(/ECONNREFUSED/);
+      expect(hits).toBe(0);
+      expect(serviceProcesses(SERVICE)).toEqual([]);
+    } finally {
+      server.close();
+    }
+  }, 120_000);
+
+  test("runs run checks in the service's network: they reach the image's service and never the build machine's", async () => {
+    let hits = 0;
+    const server = createServer((_request, response) => {
+      hits += 1;
+      response.writeHead(200).end("healthy\n");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const file = recipe("svc-run-checks", {
+        cmd: SERVICE,
+        network: "host",
+        extraChecks: [
+          "  - name: reaches the image's service",
+          "    run: wget -qO- http://127.0.0.1:8080/health | grep -q healthy",
+          "    retries: 8",
+          "    interval: 250ms",
+          "  - name: cannot reach the build machine",
+          `    run: "! wget -qO- -T 2 http://127.0.0.1:${port}/health"`,
+        ],
+      });
+      const result = await runBake(["build", file], { cwd: work, env });
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/verify\s+3\/3 checks passed/);
       expect(hits).toBe(0);
       expect(serviceProcesses(SERVICE)).toEqual([]);
     } finally {
