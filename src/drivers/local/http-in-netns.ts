@@ -28,7 +28,11 @@ export function getInNetns(input: {
   timeoutMs: number;
   signal: AbortSignal;
 }): Promise<NetnsResponse> {
+  // setpriv --pdeathsig: a client never outlives bake, even one killed mid-check.
   const argv = [
+    "--pdeathsig",
+    "KILL",
+    "nsenter",
     "--target",
     String(input.pid),
     "--user",
@@ -43,7 +47,7 @@ export function getInNetns(input: {
   ];
   return new Promise((resolve) => {
     execFile(
-      "nsenter",
+      "setpriv",
       argv,
       {
         env: { PATH: HOST_PATH },
