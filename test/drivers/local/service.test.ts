@@ -147,6 +147,32 @@ describe("local verify boots the image's service", () => {
     }
   }, 120_000);
 
+  test("stops the service with its stop signal: one that handles it exits at once, without the 10 s grace", async () => {
+    const file = join(work, "svc-stop.yaml");
+    writeFileSync(
+      file,
+      [
+        "apiVersion: bake/v1",
+        "name: svc-stop",
+        "from: dir:./rootfs",
+        "target: { network: none }",
+        "layers:",
+        "  - name: one",
+        "    steps: [{ run: 'true' }]",
+        "config:",
+        `  cmd: [sh, -c, 'trap "exit 0" USR1; while :; do sleep 0.1; done']`,
+        "  stopSignal: SIGUSR1",
+        "verify:",
+        "  - run: 'true'",
+      ].join("\n"),
+    );
+    const result = await runBake(["build", file], { cwd: work, env });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    // Had the signal not arrived, bake would have waited the whole grace period before killing the service.
+    expect(result.ms).toBeLessThan(9_000);
+    expect(leftovers()).toEqual([]);
+  }, 120_000);
+
   test("refuses an http check on an image without an entrypoint or cmd, saying why", async () => {
     const result = await runBake(["build", recipe("svc-none", {})], { cwd: work, env });
     expect(result.code).toBe(2);
