@@ -36,6 +36,20 @@ export interface Artifact {
   details?: Record<string, string>;
 }
 
+/**
+ * What an image records about how it was built (OCI `org.opencontainers.image.*` annotations): the base the plan
+ * starts from, as written and as resolved, and the source commit when CI says which. The runner supplies it; drivers
+ * never read CI variables or the manifest themselves.
+ */
+export interface BuildFacts {
+  /** The plan's parent reference as written. */
+  baseRef: string;
+  /** The exact image that reference resolved to. */
+  baseId: string;
+  /** The source commit (GITHUB_SHA, CI_COMMIT_SHA, ...), when known. */
+  revision?: string;
+}
+
 export interface BakeLayerInput extends DriverContext {
   plan: BuildPlan;
   /** The image this layer starts from: the resolved parent or the previous layer's artifact. */
@@ -45,6 +59,8 @@ export interface BakeLayerInput extends DriverContext {
   /** Labels resources so `bake gc` can find what a killed run left behind. */
   runId: string;
   secrets: SecretValues;
+  /** Facts the image records; the runner always sets them (optional for drivers' own tests). */
+  facts?: BuildFacts;
 }
 
 export interface VerifyInput extends DriverContext {
@@ -74,7 +90,8 @@ export interface ServerObservation {
  */
 export interface Driver {
   readonly id: string;
-  prepare(target: TargetSpec): PrepareResult;
+  /** Checks the target's options and, given the plan, whether the driver can honour all of it (`config`, say). */
+  prepare(target: TargetSpec, plan?: Pick<BuildPlan, "config">): PrepareResult;
   /** Turns a floating external reference into an exact immutable id. */
   resolve(parent: Extract<ParentSpec, { kind: "external" }>, ctx: DriverContext): Promise<ResolvedImage>;
   /** Confirms an image recorded earlier (a lineage parent or a cached layer) still exists. */

@@ -1,6 +1,14 @@
 import path from "node:path";
 import { BakeError } from "../errors.js";
-import type { CheckSpec, LayerSpec, Recipe, StepSpec, TargetSpec, VarValue } from "../recipe/types.js";
+import type {
+  CheckSpec,
+  ImageConfigSpec,
+  LayerSpec,
+  Recipe,
+  StepSpec,
+  TargetSpec,
+  VarValue,
+} from "../recipe/types.js";
 import { nearest } from "../util/nearest.js";
 import { DRIVER_IDS } from "./driver-ids.js";
 import type { RecipeInputs } from "./inputs.js";
@@ -31,7 +39,16 @@ export interface CompileContext {
  */
 export function compile(recipe: Recipe, context: CompileContext): BuildPlan {
   const fill = new Interpolator({ vars: context.vars, secretNames: context.secretNames });
-  const layers = recipe.layers.map((layer) => compileLayer(layer, { fill, inputs: context.inputs }));
+  const config =
+    recipe.config === undefined ? undefined : (fill.deep(recipe.config, "config") as ImageConfigSpec);
+  // The image config is part of the last layer's inputs: that layer's image is the one that carries it.
+  const layers = recipe.layers.map((layer, index) =>
+    compileLayer(layer, {
+      fill,
+      inputs: context.inputs,
+      config: index === recipe.layers.length - 1 ? config : undefined,
+    }),
+  );
   const verify = recipe.verify.map((check, index) => compileCheck(check, { fill, index }));
   const labels: Record<string, string> = {};
   for (const [key, value] of Object.entries(recipe.labels)) labels[key] = fill.plain(value, `labels.${key}`);
@@ -54,6 +71,7 @@ export function compile(recipe: Recipe, context: CompileContext): BuildPlan {
     layers,
     verify,
     labels,
+    ...(config === undefined ? {} : { config }),
     ...(recipe.retain === undefined ? {} : { retain: { keep: recipe.retain.keep } }),
     vars,
     secrets: fill.usedSecrets(),
@@ -78,11 +96,14 @@ function compileTarget(
   return { driver, options: targetOptions };
 }
 
-function compileLayer(layer: LayerSpec, options: { fill: Interpolator; inputs: RecipeInputs }): PlannedLayer {
+function compileLayer(
+  layer: LayerSpec,
+  options: { fill: Interpolator; inputs: RecipeInputs; config: ImageConfigSpec | undefined },
+): PlannedLayer {
   const steps = layer.steps.map((step, index) =>
     compileStep(step, { ...options, where: `layers.${layer.name}.steps[${index}]` }),
   );
-  return { name: layer.name, inputsDigest: layerInputsDigest(steps), steps };
+  return { name: layer.name, inputsDigest: layerInputsDigest(steps, options.config), steps };
 }
 
 function compileStep(

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { ImageConfigSpec } from "../recipe/types.js";
 import { canonicalJson } from "../util/canonical-json.js";
 import type { PlannedStep } from "./types.js";
 
@@ -8,9 +9,10 @@ const DIGEST_DOMAIN = "bake/layer-inputs/v1\n";
 /**
  * A layer's inputs digest: sha256 over the canonical JSON of its steps, with copy steps carrying the content
  * digest and mode of every copied entry. Titles (display only) and copy source paths (the content is what
- * counts) are left out. Secret templates are hashed as templates, never as values.
+ * counts) are left out. Secret templates are hashed as templates, never as values. The last layer also covers the
+ * image config, when the recipe sets one (a layer without it digests exactly as before).
  */
-export function layerInputsDigest(steps: readonly PlannedStep[]): string {
+export function layerInputsDigest(steps: readonly PlannedStep[], config?: ImageConfigSpec): string {
   const material = steps.map((step) => {
     const { title: _title, ...rest } = step;
     if (rest.kind !== "copy") return rest;
@@ -18,6 +20,6 @@ export function layerInputsDigest(steps: readonly PlannedStep[]): string {
     return copy;
   });
   return `sha256:${createHash("sha256")
-    .update(DIGEST_DOMAIN + canonicalJson(material))
+    .update(DIGEST_DOMAIN + canonicalJson(config === undefined ? material : { steps: material, config }))
     .digest("hex")}`;
 }

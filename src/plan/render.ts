@@ -1,3 +1,5 @@
+import type { ImageConfigSpec } from "../recipe/types.js";
+import { printable } from "../util/printable.js";
 import type { BuildPlan, PlannedCheck, PlannedStep, PlanString } from "./types.js";
 
 /** The colours the human view uses; `styleFor()` from the CLI provides them. */
@@ -24,6 +26,8 @@ export function renderPlan(plan: BuildPlan, paint: PlanPaint): string {
     field("secrets", `${plan.secrets.join(", ")} ${paint.dim("(values supplied at build)")}`);
   const labels = Object.entries(plan.labels).sort(([a], [b]) => (a < b ? -1 : 1));
   if (labels.length > 0) field("labels", labels.map(([key, value]) => `${key}=${value}`).join(" "));
+  // Config values come from the recipe: escape control characters and escape sequences before printing them.
+  if (plan.config) field("config", printable(describeConfig(plan.config)));
   if (plan.retain) field("retain", `newest ${plan.retain.keep}`);
   plan.layers.forEach((layer, index) => {
     lines.push("");
@@ -130,4 +134,18 @@ function duration(ms: number): string {
   }
   if (rest > 0) parts.push(`${Number(rest.toFixed(3))}s`);
   return parts.join("");
+}
+
+// One line: the fields the recipe sets, argv arrays as JSON so spaces inside arguments stay visible.
+function describeConfig(config: ImageConfigSpec): string {
+  const parts: string[] = [];
+  if (config.entrypoint) parts.push(`entrypoint=${JSON.stringify(config.entrypoint)}`);
+  if (config.cmd) parts.push(`cmd=${JSON.stringify(config.cmd)}`);
+  for (const [name, value] of Object.entries(config.env ?? {})) parts.push(`env.${name}=${value}`);
+  if (config.workdir) parts.push(`workdir=${config.workdir}`);
+  if (config.user) parts.push(`user=${config.user}`);
+  if (config.exposedPorts) parts.push(`expose=${config.exposedPorts.join(",")}`);
+  if (config.stopSignal) parts.push(`stopSignal=${config.stopSignal}`);
+  for (const [name, value] of Object.entries(config.labels ?? {})) parts.push(`label.${name}=${value}`);
+  return parts.join(" ");
 }

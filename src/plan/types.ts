@@ -1,4 +1,4 @@
-import type { CheckTiming, TargetSpec, VarValue } from "../recipe/types.js";
+import type { CheckTiming, ImageConfigSpec, TargetSpec, VarValue } from "../recipe/types.js";
 
 /**
  * A value that carries secret material. The plan keeps only the template (every `${vars.NAME}` in it names a
@@ -31,6 +31,11 @@ export interface BuildPlan {
   layers: PlannedLayer[];
   verify: PlannedCheck[];
   labels: Record<string, string>;
+  /**
+   * The image's runtime config (entrypoint, cmd, env, ...), applied over the parent's; absent when the recipe sets
+   * none. The last layer's inputs digest covers it, so a config-only change makes a new image.
+   */
+  config?: ImageConfigSpec;
   retain?: { keep: number };
   /** Values of the non-secret variables, for the record. */
   vars: Record<string, VarValue>;

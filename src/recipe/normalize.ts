@@ -1,8 +1,24 @@
 import { parseDuration } from "./duration.js";
 import { sourceText } from "./rules/values.js";
 import type { RecipePath, RecipeSource } from "./source.js";
-import type { CheckSpec, CheckTiming, LayerSpec, Recipe, StepSpec, TargetSpec, VarSpec } from "./types.js";
-import type { WrittenCheck, WrittenMode, WrittenRecipe, WrittenScalar, WrittenStep } from "./written.js";
+import type {
+  CheckSpec,
+  CheckTiming,
+  ImageConfigSpec,
+  LayerSpec,
+  Recipe,
+  StepSpec,
+  TargetSpec,
+  VarSpec,
+} from "./types.js";
+import type {
+  WrittenCheck,
+  WrittenImageConfig,
+  WrittenMode,
+  WrittenRecipe,
+  WrittenScalar,
+  WrittenStep,
+} from "./written.js";
 
 // The driver of a recipe whose `target` names none (or that has no `target`).
 const DEFAULT_DRIVER = "local";
@@ -53,6 +69,7 @@ export function normalizeRecipe(
     layers,
     verify,
     labels: { ...(written.labels ?? {}) },
+    ...(written.config !== undefined ? { config: normalizeConfig(written.config) } : {}),
     ...(written.retain !== undefined ? { retain: { keep: written.retain.keep } } : {}),
     source: { file: options.file, root: options.root },
   };
@@ -163,4 +180,18 @@ export function modeOf(
   if (typeof value === "string") return Number.parseInt(value, 8);
   const written = sourceText({ source }, path);
   return /^0[0-7]+$/.test(written) ? Number.parseInt(written, 8) : value;
+}
+
+// Copies the fields that are set, each map as own data properties (a key such as `__proto__` stays a key).
+function normalizeConfig(config: WrittenImageConfig): ImageConfigSpec {
+  const out: ImageConfigSpec = {};
+  if (config.entrypoint !== undefined) out.entrypoint = [...config.entrypoint];
+  if (config.cmd !== undefined) out.cmd = [...config.cmd];
+  if (config.env !== undefined) out.env = Object.fromEntries(Object.entries(config.env));
+  if (config.workdir !== undefined) out.workdir = config.workdir;
+  if (config.user !== undefined) out.user = config.user;
+  if (config.exposedPorts !== undefined) out.exposedPorts = [...config.exposedPorts];
+  if (config.stopSignal !== undefined) out.stopSignal = config.stopSignal;
+  if (config.labels !== undefined) out.labels = Object.fromEntries(Object.entries(config.labels));
+  return out;
 }

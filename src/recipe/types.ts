@@ -17,10 +17,30 @@ export interface Recipe {
   layers: LayerSpec[];
   verify: CheckSpec[];
   labels: Record<string, string>;
+  /** How a container from the image runs, over the parent image's config; absent when the recipe sets none. */
+  config?: ImageConfigSpec;
   /** Keep this many newest images of the lineage; drivers may deprecate older ones. */
   retain?: { keep: number };
   /** Where the recipe came from: `file` is absolute and `root` is its directory. */
   source: { file: string; root: string };
+}
+
+/**
+ * The runtime part of an OCI image config, as a recipe sets it. Every field is optional: what is left out is
+ * inherited from the parent image. Drivers apply it as a Dockerfile would (a new `entrypoint` resets an inherited
+ * `cmd`; `env` and `labels` merge key by key).
+ */
+export interface ImageConfigSpec {
+  entrypoint?: string[];
+  cmd?: string[];
+  env?: Record<string, string>;
+  workdir?: string;
+  user?: string;
+  /** `PORT/tcp`, `PORT/udp` or `PORT/sctp`. */
+  exposedPorts?: string[];
+  /** A signal name such as `SIGTERM`. */
+  stopSignal?: string;
+  labels?: Record<string, string>;
 }
 
 /** The build target: a driver id and that driver's options, which the driver's `prepare()` validates. */

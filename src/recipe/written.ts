@@ -15,7 +15,20 @@ export interface WrittenRecipe {
   layers: WrittenLayer[];
   verify?: WrittenCheck[];
   labels?: Record<string, string>;
+  config?: WrittenImageConfig;
   retain?: { keep: number };
+}
+
+/** How a container from the image runs (an OCI image config's runtime part), over the parent's. */
+export interface WrittenImageConfig {
+  entrypoint?: string[];
+  cmd?: string[];
+  env?: Record<string, string>;
+  workdir?: string;
+  user?: string;
+  exposedPorts?: string[];
+  stopSignal?: string;
+  labels?: Record<string, string>;
 }
 
 /** Permission bits: an octal string such as `"0755"` or a number. */

@@ -1,6 +1,14 @@
-import type { Artifact, Driver, DriverContext, ResolvedImage, VerifyResult } from "../drivers/driver.js";
+import type {
+  Artifact,
+  BuildFacts,
+  Driver,
+  DriverContext,
+  ResolvedImage,
+  VerifyResult,
+} from "../drivers/driver.js";
 import type { Reporter } from "../drivers/events.js";
 import { BakeError, BuildFailedError, ExitCode, InterruptedError, isBakeError } from "../errors.js";
+import { ciInfo } from "../manifest/ci.js";
 import type { ImageLayer, ImageRecord, ParentLink } from "../manifest/types.js";
 import { layerCacheKeys } from "../plan/cache-key.js";
 import type { SecretValues } from "../plan/secrets.js";
@@ -156,12 +164,13 @@ async function run(plan: BuildPlan, options: RunContext): Promise<ExecuteResult>
     ? { record: (cached.at(-1) as CachedLayer).record.id }
     : parent.link;
   const bakedLayers: string[] = [];
+  const facts = buildFacts(plan, { parent, env: ctx.env });
   let finalDetails: Record<string, string> = {};
 
   for (let index = cached.length; index < plan.layers.length; index++) {
     const layer = plan.layers[index] as PlannedLayer;
     const cacheKey = keys[index] as string;
-    const artifact = await bakeLayer(plan, { ...options, layer, index, cacheKey, parent: previous });
+    const artifact = await bakeLayer(plan, { ...options, layer, index, cacheKey, parent: previous, facts });
     const record = await manifest.register({
       kind: "layer",
       lineage: plan.lineage,
@@ -233,6 +242,19 @@ function reportCached(
   });
 }
 
+// What every image records about its build (OCI annotations): the base as written and resolved, the CI commit.
+function buildFacts(
+  plan: BuildPlan,
+  options: { parent: ResolvedParent; env: DriverContext["env"] },
+): BuildFacts {
+  const revision = ciInfo(options.env)?.commit;
+  return {
+    baseRef: plan.parent.ref,
+    baseId: options.parent.image.id,
+    ...(revision === undefined ? {} : { revision }),
+  };
+}
+
 // What the image record keeps beyond the contract's fields: the floating parent reference and the verify digest.
 function recordDetails(plan: BuildPlan, parent: ResolvedParent): Record<string, string> {
   return {
@@ -249,6 +271,7 @@ async function bakeLayer(
     index: number;
     cacheKey: string;
     parent: ResolvedImage | Artifact;
+    facts: BuildFacts;
   },
 ): Promise<Artifact> {
   const { layer, index, tap } = options;
@@ -272,6 +295,7 @@ async function bakeLayer(
       layerIndex: index,
       runId: options.runId,
       secrets: options.secrets,
+      facts: options.facts,
     });
     tap.emit({
       type: "layer-finished",

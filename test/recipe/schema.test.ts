@@ -146,6 +146,7 @@ describe("schemas/recipe.schema.json in editors", () => {
     const ajv = new Ajv2020({ strict: false, allowUnionTypes: true });
     const snippets = nodesWith("defaultSnippets", schema, "#");
     expect(snippets.map(([path]) => path).sort()).toEqual([
+      "#/properties/config",
       "#/properties/layers",
       "#/properties/layers/items/properties/steps",
       "#/properties/target",

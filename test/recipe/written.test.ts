@@ -48,6 +48,7 @@ const pairs: [keyof typeof tables, Node | undefined][] = [
   ["fileCheck", props(checks).file],
   ["httpCheck", props(checks).http],
   ["retain", props(schema).retain],
+  ["config", props(schema).config],
 ];
 
 describe("WrittenRecipe and schemas/recipe.schema.json", () => {

@@ -222,8 +222,12 @@ describe("the recipe schema in yaml-language-server", { timeout: 120_000 }, () =
       textDocument: { uri },
       position: { line, character: 5 },
     });
-    expect(hover.contents.value).toContain("`local` sends it from bake's own process on the build machine");
-    expect(hover.contents.value).toContain("needs `network: host`");
+    expect(hover.contents.value).toContain(
+      "`local` starts the image's command (`config.entrypoint` + `config.cmd`, own or inherited) as its service",
+    );
+    expect(hover.contents.value).toContain(
+      "an http check on an image without an entrypoint or cmd is an error",
+    );
   });
 
   test("serves Markdown descriptions on hover, with code spans intact", async () => {

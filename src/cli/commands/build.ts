@@ -64,7 +64,7 @@ async function build(
   ci.planned(plan, secrets);
 
   const driver = await loadDriver(plan.target.driver);
-  const prepared = driver.prepare(plan.target);
+  const prepared = driver.prepare(plan.target, plan);
   for (const warning of prepared.warnings) io.stderr.write(`warning: ${warning}\n`);
   if (prepared.errors.length > 0) {
     throw new BakeError({

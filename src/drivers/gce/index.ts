@@ -1,4 +1,5 @@
 import { BakeError } from "../../errors.js";
+import type { BuildPlan } from "../../plan/types.js";
 import type { TargetSpec } from "../../recipe/types.js";
 import type {
   Artifact,
@@ -37,9 +38,15 @@ export class GceDriver implements Driver {
   private target: Record<string, unknown> = {};
   private readonly clients = new Map<string, Compute>();
 
-  prepare(target: TargetSpec): PrepareResult {
+  prepare(target: TargetSpec, plan?: Pick<BuildPlan, "config">): PrepareResult {
     this.target = target.options;
     const { warnings, errors } = parseGceOptions(target.options);
+    // A VM image has no container runtime config: its services start from the OS's init, which layers set up.
+    if (plan?.config !== undefined) {
+      warnings.push(
+        "config: gce images have no container runtime config, so entrypoint, cmd, env, workdir, user, exposedPorts, stopSignal and labels are not applied; start services from the OS's init in a layer step",
+      );
+    }
     return { warnings, errors };
   }
 

@@ -1,8 +1,9 @@
 import { mkdir, mkdtemp } from "node:fs/promises";
 import { join } from "node:path";
 import type { Artifact, BakeLayerInput } from "../driver.js";
+import { standardAnnotations } from "./annotations.js";
 import { hostBinds } from "./host-base.js";
-import { childConfig, childManifest } from "./image-config.js";
+import { childConfig, childManifest, isoTime } from "./image-config.js";
 import { captureLayer } from "./layer-tar.js";
 import { MEDIA } from "./oci.js";
 import { removeTree } from "./remove.js";
@@ -79,9 +80,13 @@ export async function bakeLayer(
     input.signal.throwIfAborted();
     const epoch = sourceDateEpoch(input.env);
     const captured = await captureLayer({ dir: upper, store, mapping: store.mapping, epoch });
-    const config = childConfig({ parent, plan: input.plan, layer, captured, epoch });
+    // Without facts from the runner (drivers' own tests), the base is the image this layer starts from.
+    const facts = input.facts ?? { baseRef: input.parent.id, baseId: input.parent.id };
+    const annotations = standardAnnotations({ plan: input.plan, facts, created: isoTime(epoch) });
+    const last = input.layerIndex === input.plan.layers.length - 1;
+    const config = childConfig({ parent, plan: input.plan, layer, captured, epoch, last, annotations });
     const configDescriptor = await store.writeJsonBlob(config, MEDIA.config);
-    const manifest = childManifest({ parent, config: configDescriptor, captured });
+    const manifest = childManifest({ parent, config: configDescriptor, captured, annotations });
     const id = await store.addImage({ manifest, runId: input.runId, kind: "layer" });
     await store.adoptLayerDir(captured.diffId, upper, captured.opaque);
     return {

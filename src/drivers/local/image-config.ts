@@ -1,6 +1,7 @@
 import type { BuildPlan, PlannedLayer } from "../../plan/types.js";
 import type { CapturedLayer } from "./layer-tar.js";
 import { type ImageConfig, type ImageManifest, LABELS, MEDIA } from "./oci.js";
+import { applyRuntimeConfig } from "./runtime-config.js";
 import type { StoredImage } from "./store.js";
 
 /** The PATH an image gets when its base says nothing. */
@@ -13,7 +14,9 @@ export function isoTime(epochSeconds: number): string {
 
 /**
  * The config of a parent image plus one layer: diff id and history entry appended, labels of the plan (lineage,
- * version, layer name, recipe labels) over the parent's. Deterministic for the same inputs.
+ * version, layer name, recipe labels) and the standard OCI annotations over the parent's. The plan's runtime
+ * `config` is applied to the last layer only, whose image is the one the recipe describes (its inputs digest covers
+ * the config). Deterministic for the same inputs.
  */
 export function childConfig(input: {
   parent: StoredImage;
@@ -21,20 +24,24 @@ export function childConfig(input: {
   layer: PlannedLayer;
   captured: CapturedLayer;
   epoch: number;
+  /** Whether this is the plan's last layer. */
+  last: boolean;
+  annotations: Record<string, string>;
 }): ImageConfig {
   const { parent, plan, layer, captured } = input;
   const created = isoTime(input.epoch);
-  const parentLabels = parent.config.config?.Labels ?? {};
+  const inherited = { ...parent.config.config, Env: parent.config.config?.Env ?? DEFAULT_ENV };
+  const runtime = applyRuntimeConfig(inherited, input.last ? plan.config : undefined);
   return {
     created,
     architecture: parent.config.architecture,
     os: parent.config.os,
     config: {
-      ...parent.config.config,
-      Env: parent.config.config?.Env ?? DEFAULT_ENV,
+      ...runtime,
       Labels: {
-        ...parentLabels,
+        ...runtime.Labels,
         ...plan.labels,
+        ...input.annotations,
         [LABELS.lineage]: plan.lineage,
         [LABELS.version]: plan.version,
         [LABELS.layer]: layer.name,
@@ -52,13 +59,13 @@ export function childConfig(input: {
   };
 }
 
-/** The manifest of a parent image plus one layer. */
+/** The manifest of a parent image plus one layer, with the standard annotations over the parent's. */
 export function childManifest(input: {
   parent: StoredImage;
   config: { digest: string; size: number };
   captured: CapturedLayer;
+  annotations: Record<string, string>;
 }): ImageManifest {
-  const annotations = input.parent.manifest.annotations;
   return {
     schemaVersion: 2,
     mediaType: MEDIA.manifest,
@@ -67,6 +74,6 @@ export function childManifest(input: {
       ...input.parent.manifest.layers,
       { mediaType: MEDIA.layerGzip, digest: input.captured.digest, size: input.captured.size },
     ],
-    ...(annotations ? { annotations } : {}),
+    annotations: { ...input.parent.manifest.annotations, ...input.annotations },
   };
 }

@@ -33,6 +33,11 @@ export interface SpawnNamespacedOptions {
   sandbox: boolean;
   /** A new, empty network namespace. */
   isolateNetwork?: boolean;
+  /**
+   * Join the user and network namespaces of this host process (another sandbox's namespace holder) instead of
+   * creating a user namespace: the program shares that sandbox's network, with its own mount and pid namespaces.
+   */
+  joinNamespacesOf?: number;
   env?: Record<string, string>;
   stdin?: "ignore" | "pipe";
   /**
@@ -47,15 +52,23 @@ export interface SpawnNamespacedOptions {
  * through `newuidmap` with subordinate ids), which `unshare --map-*` cannot do for every case.
  */
 export async function spawnNamespaced(options: SpawnNamespacedOptions): Promise<NamespacedProcess> {
-  const flags = ["--user", "--kill-child", "--keep-caps"];
+  const join = options.joinNamespacesOf;
+  const flags = join === undefined ? ["--user", "--kill-child", "--keep-caps"] : ["--kill-child"];
   if (options.sandbox) flags.push("--mount", "--pid", "--fork", "--propagation", "private");
   else flags.push("--fork");
-  if (options.isolateNetwork) flags.push("--net");
+  if (options.isolateNetwork && join === undefined) flags.push("--net");
+  // nsenter enters the other sandbox's user namespace (its ids are already mapped) and network, then execs unshare:
+  // the same pid throughout, so --pdeathsig and kill() still reach it. Credentials stay as they are (no setgroups).
+  const enter =
+    join === undefined
+      ? []
+      : ["nsenter", "--target", String(join), "--user", "--net", "--preserve-credentials", "--"];
   // setpriv --pdeathsig: if bake itself is killed, unshare dies and takes the namespace with it (--kill-child).
   // Its own process group lets kill() reach every process that stayed in it, and keeps a terminal's Ctrl-C for bake.
   const argv = [
     "--pdeathsig",
     "KILL",
+    ...enter,
     "unshare",
     ...flags,
     "--",
@@ -98,7 +111,7 @@ export async function spawnNamespaced(options: SpawnNamespacedOptions): Promise<
   }
   child.stderr?.off("data", collect);
   try {
-    await writeIdMaps(child.pid as number, options.mapping);
+    if (join === undefined) await writeIdMaps(child.pid as number, options.mapping);
   } catch (error) {
     child.kill("SIGKILL");
     await exited;

@@ -51,6 +51,9 @@ export interface ImageConfig {
     Entrypoint?: string[];
     WorkingDir?: string;
     User?: string;
+    /** Keys are `PORT/proto`; values are empty objects (the OCI image spec's encoding of a set). */
+    ExposedPorts?: Record<string, Record<string, never>>;
+    StopSignal?: string;
     Labels?: Record<string, string>;
   };
   rootfs: { type: "layers"; diff_ids: string[] };

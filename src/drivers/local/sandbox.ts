@@ -40,6 +40,13 @@ export interface SandboxOptions {
   workdir?: string;
   /** Where scratch directories go; must be on the same filesystem as `upperDir`. @default next to `upperDir`, else the OS temp dir */
   scratchDir?: string;
+  /**
+   * Called once the sandbox runs, with the host pid of the process that holds its namespaces (user, mount, pid and,
+   * with `network: none`, network): `nsenter --target` it to join them. The program is that process's only child.
+   */
+  onStarted?: (sandbox: { pid: number }) => void;
+  /** Share the network namespace of another sandbox (its `onStarted` pid) instead of `network`'s. */
+  joinNetworkOf?: number;
 }
 
 /** What a sandboxed program did. */
@@ -138,7 +145,7 @@ async function runWithScratch(
     upper,
     work,
     dev,
-    options.network,
+    options.joinNetworkOf === undefined ? options.network : "none",
     String(binds.length),
     ...binds.flatMap((bind) => [bind.source, bind.target, bind.readonly ? "ro" : "rw"]),
     // The setup shell adds variables of its own (dash PWD; bash SHLVL and `_`, which it sets on exec itself):
@@ -157,8 +164,10 @@ async function runWithScratch(
     mapping,
     sandbox: true,
     isolateNetwork: options.network === "none",
+    ...(options.joinNetworkOf === undefined ? {} : { joinNamespacesOf: options.joinNetworkOf }),
     privateInput: envScript(env),
   });
+  if (proc.child.pid !== undefined) options.onStarted?.({ pid: proc.child.pid });
   let timedOut = false;
   const onAbort = () => proc.kill();
   options.signal.addEventListener("abort", onAbort, { once: true });

@@ -6,10 +6,19 @@ import { revealEnv } from "../../plan/secrets.js";
 import type { CheckResult, PlannedCheck } from "../../plan/types.js";
 import type { VerifyInput, VerifyResult } from "../driver.js";
 import { hostBinds } from "./host-base.js";
+import { getInNetns } from "./http-in-netns.js";
 import { bindOver, type ImageView, lookupImagePath } from "./image-fs.js";
 import { removeTree } from "./remove.js";
 import { runInSandbox, type SandboxBind } from "./sandbox.js";
+import { type RunningService, serviceOf, startService } from "./service.js";
 import type { Store } from "./store.js";
+
+// One attempt's result; `final` when no retry can change it (the service it needs has exited).
+interface Outcome {
+  ok: boolean;
+  message?: string;
+  final?: boolean;
+}
 
 interface CheckContext {
   lowers: string[];
@@ -18,6 +27,7 @@ interface CheckContext {
   network: "host" | "none";
   input: VerifyInput;
   index: number;
+  service: RunningService | undefined;
 }
 
 /**
@@ -30,6 +40,15 @@ export async function verifyImage(
   const { store, reporter } = input;
   await store.hold(input.image.id);
   const image = await store.requireImage(input.image.id);
+  const spec = serviceOf(image.config);
+  const needsService = input.checks.find((check) => check.kind === "http");
+  if (needsService && !spec) {
+    throw new BakeError({
+      code: "verify-http-without-service",
+      message: `check "${needsService.name}" is an http check, but the image has no entrypoint or cmd: local verify sends http checks to the image's own service, started from its command in a private network namespace, and this image starts none`,
+      hint: "set config.cmd (or config.entrypoint) in the recipe to the service to check, or check with a run step",
+    });
+  }
   const lowers = await store.unpackedLayers(image);
   const runDir = await store.runDir(input.runId);
   const scratch = await mkdtemp(join(runDir, "verify-"));
@@ -39,7 +58,12 @@ export async function verifyImage(
     checks: input.checks.map((check) => check.name),
   });
   const results: CheckResult[] = [];
+  let service: RunningService | undefined;
   try {
+    if (spec) {
+      reporter.emit({ type: "note", message: `starting the image's service: ${JSON.stringify(spec.argv)}` });
+      service = await startService({ spec, lowers, binds: hostBinds(image), scratch, signal: input.signal });
+    }
     for (const [index, check] of input.checks.entries()) {
       const ctx: CheckContext = {
         lowers,
@@ -48,10 +72,12 @@ export async function verifyImage(
         network: input.network,
         input,
         index,
+        service,
       };
       results.push(await runCheck(check, ctx));
     }
   } finally {
+    await service?.stop();
     await removeTree(scratch, store.mapping);
     await removeTree(runDir, store.mapping).catch(() => {});
   }
@@ -63,15 +89,17 @@ async function runCheck(check: PlannedCheck, ctx: CheckContext): Promise<CheckRe
   const startedAt = Date.now();
   reporter.emit({ type: "check-started", check: ctx.index, name: check.name });
   let attempts = 0;
-  let outcome: { ok: boolean; message?: string } = { ok: false };
+  let outcome: Outcome = { ok: false };
   while (attempts <= check.retries) {
     signal.throwIfAborted();
     attempts += 1;
     outcome = await attempt(check, ctx);
-    reporter.emit({ type: "check-attempt", check: ctx.index, attempt: attempts, ...outcome });
-    if (outcome.ok || attempts > check.retries) break;
+    const { final, ...reported } = outcome;
+    reporter.emit({ type: "check-attempt", check: ctx.index, attempt: attempts, ...reported });
+    if (outcome.ok || final || attempts > check.retries) break;
     await sleep(check.intervalMs, signal);
   }
+  if (!outcome.ok && ctx.service) showServiceOutput(ctx.service, ctx);
   const result: CheckResult = {
     name: check.name,
     ok: outcome.ok,
@@ -83,7 +111,7 @@ async function runCheck(check: PlannedCheck, ctx: CheckContext): Promise<CheckRe
   return result;
 }
 
-async function attempt(check: PlannedCheck, ctx: CheckContext): Promise<{ ok: boolean; message?: string }> {
+async function attempt(check: PlannedCheck, ctx: CheckContext): Promise<Outcome> {
   if (check.kind === "file") return fileCheck(check, { dirs: ctx.lowers, binds: ctx.binds });
   if (check.kind === "http") return httpCheck(check, ctx);
   const argv = check.script !== undefined ? ["/bin/sh", "-c", check.script] : (check.argv ?? []);
@@ -94,6 +122,8 @@ async function attempt(check: PlannedCheck, ctx: CheckContext): Promise<{ ok: bo
       argv,
       env: revealEnv(check.env, ctx.input.secrets),
       network: ctx.network,
+      // While the image's service runs, a run check shares its network, as a command on the booted instance would.
+      ...(ctx.service?.pid && ctx.service.exitCode() === undefined ? { joinNetworkOf: ctx.service.pid } : {}),
       binds: ctx.binds,
       signal: ctx.input.signal,
       timeoutMs: check.timeoutMs,
@@ -135,34 +165,56 @@ async function fileCheck(
   return { ok: true };
 }
 
+// Sent from inside the service's network namespace: only the image's own service can answer it.
 async function httpCheck(
   check: Extract<PlannedCheck, { kind: "http" }>,
   ctx: CheckContext,
-): Promise<{ ok: boolean; message?: string }> {
-  if (ctx.network === "none") {
-    return { ok: false, message: "http checks need network: host (this target has network: none)" };
-  }
-  try {
-    const response = await fetch(check.url, {
-      signal: AbortSignal.any([ctx.input.signal, AbortSignal.timeout(check.timeoutMs)]),
-      redirect: "manual",
-    });
-    const body = check.bodyContains === undefined ? "" : await response.text();
-    if (response.status !== check.status) {
-      return { ok: false, message: `GET ${check.url} returned ${response.status}, expected ${check.status}` };
-    }
-    if (check.bodyContains !== undefined && !body.includes(check.bodyContains)) {
-      return { ok: false, message: `GET ${check.url}: the body does not contain the expected text` };
-    }
-    return { ok: true };
-  } catch (error) {
-    if (ctx.input.signal.aborted) throw error;
-    const cause = (error as { cause?: { code?: string } }).cause?.code;
+): Promise<Outcome> {
+  const service = ctx.service as RunningService;
+  const exited = service.exitCode();
+  if (exited !== undefined) {
     return {
       ok: false,
-      message: `GET ${check.url} failed: ${cause ?? (error instanceof Error ? error.message : String(error))}`,
+      final: true,
+      message: `GET ${check.url}: the image's service exited with code ${exited}`,
     };
   }
+  const answer = await getInNetns({
+    pid: service.pid,
+    url: check.url,
+    timeoutMs: check.timeoutMs,
+    signal: ctx.input.signal,
+  });
+  ctx.input.signal.throwIfAborted();
+  if ("error" in answer) {
+    const gone = service.exitCode();
+    const why = gone === undefined ? "" : ` (the image's service exited with code ${gone})`;
+    return {
+      ok: false,
+      final: gone !== undefined,
+      message: `GET ${check.url} failed: ${answer.error}${why}`,
+    };
+  }
+  if (answer.status !== check.status) {
+    return { ok: false, message: `GET ${check.url} returned ${answer.status}, expected ${check.status}` };
+  }
+  if (check.bodyContains !== undefined && !answer.body.includes(check.bodyContains)) {
+    return { ok: false, message: `GET ${check.url}: the body does not contain the expected text` };
+  }
+  return { ok: true };
+}
+
+// A failed check shows what the service said, as a console log would; the runner hides secrets in it like any output.
+function showServiceOutput(service: RunningService, ctx: CheckContext): void {
+  const { reporter } = ctx.input;
+  const lines = service.output();
+  const exited = service.exitCode();
+  const state = exited === undefined ? "still running" : `exited with code ${exited}`;
+  reporter.emit({
+    type: "note",
+    message: `the image's service (${state}) wrote ${lines.length === 0 ? "nothing" : `${lines.length} line(s)`}${lines.length === 0 ? "" : ":"}`,
+  });
+  for (const line of lines) reporter.emit({ type: "output", stream: "stdout", line, check: ctx.index });
 }
 
 async function hostEntry(hostPath: string): Promise<{ hostPath: string; stats: Stats } | undefined> {

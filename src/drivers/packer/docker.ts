@@ -6,6 +6,8 @@ export interface DockerImage {
   id: string;
   entrypoint: string[] | null;
   cmd: string[] | null;
+  /** The image's user; `""` when unset (root). */
+  user: string;
   repoTags: string[];
 }
 
@@ -42,12 +44,13 @@ export async function inspectImage(ref: string, ctx: DockerContext): Promise<Doc
   const body = JSON.parse(`${result.stdout}`) as {
     Id: string;
     RepoTags?: string[] | null;
-    Config?: { Entrypoint?: string[] | null; Cmd?: string[] | null } | null;
+    Config?: { Entrypoint?: string[] | null; Cmd?: string[] | null; User?: string | null } | null;
   };
   return {
     id: body.Id,
     entrypoint: body.Config?.Entrypoint ?? null,
     cmd: body.Config?.Cmd ?? null,
+    user: body.Config?.User ?? "",
     repoTags: body.RepoTags ?? [],
   };
 }

@@ -39,8 +39,26 @@ class PackerDriver implements Driver {
   private readonly versions = new Map<string, Promise<string>>();
   private readonly configs = new Map<string, DockerConfig>();
 
-  prepare(target: TargetSpec): PrepareResult {
+  prepare(target: TargetSpec, plan?: Pick<BuildPlan, "config">): PrepareResult {
     const { warnings, errors } = readOptions(target);
+    // Only the docker builder's commit carries a runtime config; machine images start services from their init.
+    if (plan?.config !== undefined) {
+      const builder = target.options.builder;
+      const source = target.options.source as Record<string, unknown> | undefined;
+      if (builder !== "docker") {
+        warnings.push(
+          `config: the ${String(builder)} builder makes machine images, which have no container runtime config; config is not applied`,
+        );
+      } else if (source !== undefined && "changes" in source) {
+        warnings.push(
+          "config: target.source.changes is set and replaces the changes bake derives from config",
+        );
+      } else if (plan.config.stopSignal !== undefined) {
+        warnings.push(
+          "config.stopSignal: docker commit cannot set a stop signal, so the image keeps its parent's (pass `docker run --stop-signal`)",
+        );
+      }
+    }
     return { warnings, errors };
   }
 
@@ -57,7 +75,7 @@ class PackerDriver implements Driver {
           hint: "bake never pulls: `docker pull` or `docker import` it first (see .ci/make-docker-base for an offline busybox base)",
         });
       }
-      this.configs.set(image.id, { entrypoint: image.entrypoint, cmd: image.cmd });
+      this.configs.set(image.id, { entrypoint: image.entrypoint, cmd: image.cmd, user: image.user });
       // Start the version check now; the first layer build waits for it alongside Packer.
       this.version(this.defaultPackerPath(ctx), ctx).catch(() => undefined);
       return { ref: parent.ref, id: image.id, details: { builder: "docker" } };
@@ -131,7 +149,9 @@ class PackerDriver implements Driver {
         });
       }
       ok = true;
-      if (preserve) this.configs.set(artifact.id, preserve);
+      // The last layer's image carries the recipe's config, not its parent's: docker is asked when it matters.
+      const configured = input.plan.config !== undefined && input.layerIndex === input.plan.layers.length - 1;
+      if (preserve && !configured) this.configs.set(artifact.id, preserve);
       return {
         id: artifact.id,
         driver: this.id,
@@ -257,7 +277,7 @@ class PackerDriver implements Driver {
         hint: "rebuild or re-import the parent image; bake never pulls",
       });
     }
-    const config = { entrypoint: image.entrypoint, cmd: image.cmd };
+    const config = { entrypoint: image.entrypoint, cmd: image.cmd, user: image.user };
     this.configs.set(imageId, config);
     return config;
   }
@@ -278,6 +298,7 @@ function targetOptions(plan: BuildPlan): PackerOptions {
 interface DockerConfig {
   entrypoint: string[] | null;
   cmd: string[] | null;
+  user: string;
 }
 
 // Packer gets the caller's environment, the sensitive variables it declares, and no update checks (offline CI).

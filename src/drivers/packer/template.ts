@@ -1,6 +1,8 @@
 import { BakeError } from "../../errors.js";
 import type { BuildPlan, PlannedCopyStep, PlannedLayer, PlannedStep } from "../../plan/types.js";
+import type { ImageConfigSpec } from "../../recipe/types.js";
 import type { BuilderProfile } from "./builders.js";
+import { dockerChanges, type InheritedCommand } from "./config-changes.js";
 import { secretCarrier } from "./env-script.js";
 import { hclLiteral, hclVar } from "./hcl.js";
 import {
@@ -66,8 +68,8 @@ export interface TemplateOptions {
    * @default false
    */
   bundle?: boolean;
-  /** docker: the parent's entrypoint and command, restored on commit (the builder's own would stick). */
-  preserve?: { entrypoint: string[] | null; cmd: string[] | null };
+  /** docker: the parent's entrypoint, command and user, restored on commit (the builder's own would stick). */
+  preserve?: InheritedCommand;
 }
 
 /** The source block's name in every template: builds show up as `<builder>.bake`. */
@@ -130,7 +132,14 @@ export function compileLayerTemplate(
     name: `${base}.pkr.json`,
     template: {
       variable: variables({ secrets: [...secrets].sort(), options }),
-      source: { [options.builder]: { [SOURCE_NAME]: layerSource(index, options) } },
+      source: {
+        [options.builder]: {
+          [SOURCE_NAME]: layerSource(index, {
+            ...options,
+            config: index === plan.layers.length - 1 ? plan.config : undefined,
+          }),
+        },
+      },
       build: { sources: [`source.${options.builder}.${SOURCE_NAME}`], provisioner: provisioners },
     },
     files,
@@ -271,7 +280,10 @@ function variables(input: { secrets: string[]; options: TemplateOptions }): Reco
   return out;
 }
 
-function layerSource(index: number, options: TemplateOptions): Record<string, unknown> {
+function layerSource(
+  index: number,
+  options: TemplateOptions & { config: ImageConfigSpec | undefined },
+): Record<string, unknown> {
   return {
     ...options.profile.keep,
     ...builderDefaults(`${pad(index + 1)}`, options),
@@ -289,24 +301,28 @@ function builderDefaults(suffix: string, options: TemplateOptions): Record<strin
     options.preserve && options.preserve.entrypoint === null
       ? ["--", "{{.Image}}", "/bin/sh"]
       : ["--entrypoint=/bin/sh", "--", "{{.Image}}"];
+  // Steps and checks run as root whatever user the image names (a recipe's config.user, say): the builder's
+  // --user sticks on commit, so layers pass it only when the parent has a user, which the changes then restore.
+  const root = suffix === "verify" || (options.preserve?.user ?? "") !== "" ? ["--user=0"] : [];
   return {
     run_command: [
       "-d",
       "-i",
       "-t",
       "--network=none",
+      ...root,
       `--name=bake-${hclVar("bake_run_id")}-${suffix}`,
       ...idle,
     ],
   };
 }
 
-function preserveChanges(options: TemplateOptions): Record<string, unknown> {
-  const preserve = options.preserve;
-  if (options.builder !== "docker" || preserve === undefined || "changes" in options.source) return {};
-  const changes: string[] = [];
-  if (preserve.entrypoint !== null) changes.push(`ENTRYPOINT ${JSON.stringify(preserve.entrypoint)}`);
-  if (preserve.cmd !== null) changes.push(`CMD ${JSON.stringify(preserve.cmd)}`);
+// docker: the parent's entrypoint and cmd restored, and on the last layer the recipe's config (see config-changes.ts).
+function preserveChanges(
+  options: TemplateOptions & { config: ImageConfigSpec | undefined },
+): Record<string, unknown> {
+  if (options.builder !== "docker" || "changes" in options.source) return {};
+  const changes = dockerChanges({ inherited: options.preserve, config: options.config });
   if (changes.length === 0) return {};
   // Packer renders these as Go templates; a value that looks like one is left to the builder's defaults.
   if (changes.some((change) => change.includes("{{"))) return {};

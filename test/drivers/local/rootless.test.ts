@@ -36,7 +36,9 @@ const layers = kind === "subordinate"
      { name: "two", inputsDigest: "sha256:2", steps: [step("rm /one && echo two > /two")] }];
 const plan = { apiVersion: "bake/plan/v1", lineage: "rootless", version: "1", recipe: { file: join(work, "r.yaml"), root: work, digest: "sha256:0" },
   parent: { kind: "external", ref: "dir:./rootfs", scheme: "dir", location: rootfs }, target: { driver: "local", options: { network: "none" } },
-  layers, verify: [], labels: {}, vars: {}, secrets: [] };
+  layers, verify: [], labels: {}, vars: {}, secrets: [],
+  // A service verify boots: the http check below reaches it inside the sandbox's own network namespace.
+  config: { cmd: ["httpd", "-f", "-p", "8080", "-h", "/"] } };
 const driver = createDriver();
 driver.prepare(plan.target);
 let parent = await driver.resolve(plan.parent, ctx);
@@ -44,6 +46,8 @@ for (const [i, layer] of layers.entries()) parent = await driver.bake({ ...ctx, 
 const checks = kind === "subordinate"
   ? [{ kind: "run", name: "whoami", script: 'test "$(cat /home/app/whoami)" = 1000 && test "$(stat -c %u:%g /home/app/whoami)" = 1000:1000 && test ! -e /one', env: {}, retries: 0, intervalMs: 10, timeoutMs: 20000 }]
   : [{ kind: "run", name: "files", script: 'test ! -e /one && test "$(cat /two)" = two && test "$(cat /keep)" = keep && test "$(stat -c %u:%g /bin/busybox)" = 0:0', env: {}, retries: 0, intervalMs: 10, timeoutMs: 20000 }];
+checks.push({ kind: "run", name: "run check reaches the service", script: "wget -qO- http://127.0.0.1:8080/etc/passwd | grep -q root:x:0:0", env: {}, retries: 40, intervalMs: 200, timeoutMs: 5000 });
+checks.push({ kind: "http", name: "service", url: "http://127.0.0.1:8080/etc/passwd", status: 200, bodyContains: "root:x:0:0", env: {}, retries: 40, intervalMs: 200, timeoutMs: 5000 });
 const verify = await driver.verify({ ...ctx, plan, image: parent, checks, runId: "rootless", secrets: {} });
 console.log(JSON.stringify({ uid: process.getuid(), mapping: currentIdMapping().kind, image: parent.id, verify, runs: readdirSync(join(work, "store", "runs")) }));
 `;
@@ -100,6 +104,10 @@ describe.skipIf(!isRoot)("rootless sandboxes (an unprivileged user)", () => {
     chmodSync(rootfs, 0o755);
     const { work, result } = runAs("bake-single", ids, "single", rootfs);
     expect(result).toMatchObject({ uid, mapping: "single", verify: { ok: true }, runs: [] });
+    expect(result.verify.checks).toContainEqual(expect.objectContaining({ name: "service", ok: true }));
+    expect(result.verify.checks).toContainEqual(
+      expect.objectContaining({ name: "run check reaches the service", ok: true }),
+    );
     expect(statSync(join(work, "store", "blobs")).uid).toBe(uid);
   });
 
@@ -108,5 +116,9 @@ describe.skipIf(!isRoot)("rootless sandboxes (an unprivileged user)", () => {
     const { uid } = ids;
     const { result } = runAs("bake-subids", ids, "subordinate");
     expect(result).toMatchObject({ uid, mapping: "subordinate", verify: { ok: true }, runs: [] });
+    expect(result.verify.checks).toContainEqual(expect.objectContaining({ name: "service", ok: true }));
+    expect(result.verify.checks).toContainEqual(
+      expect.objectContaining({ name: "run check reaches the service", ok: true }),
+    );
   });
 });
