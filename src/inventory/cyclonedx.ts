@@ -48,16 +48,23 @@ export function cycloneDxJson(inventory: PackageInventory, subject: InventorySub
   return `${serializer.serialize(bom, { sortLists: true, space: 2 })}\n`;
 }
 
+/** A package as a CycloneDX document lists it. */
+export interface DocumentPackage extends PackageVersion {
+  purl: string;
+  license?: string;
+}
+
 /** The packages a CycloneDX JSON document lists (components with a deb or apk package URL). */
-export function packagesOfCycloneDx(document: unknown): PackageVersion[] {
+export function packagesOfCycloneDx(document: unknown): DocumentPackage[] {
   const components = (document as { components?: unknown[] } | null)?.components;
   if (!Array.isArray(components)) return [];
-  const packages: PackageVersion[] = [];
+  const packages: DocumentPackage[] = [];
   for (const component of components) {
-    const purl = (component as { purl?: unknown }).purl;
+    const { purl, licenses } = component as { purl?: unknown; licenses?: { license?: { name?: unknown } }[] };
     if (typeof purl !== "string") continue;
     const parsed = parsePackageUrl(purl);
-    if (parsed) packages.push(parsed);
+    const license = Array.isArray(licenses) ? licenses[0]?.license?.name : undefined;
+    if (parsed) packages.push({ ...parsed, purl, ...(typeof license === "string" ? { license } : {}) });
   }
   return packages;
 }

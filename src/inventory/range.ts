@@ -51,6 +51,15 @@ function parseBound(part: string, whole: string): VersionBound {
   return { operator, version: match[2] as string };
 }
 
+const HOLDS: Record<Operator, (order: number) => boolean> = {
+  "<": (order) => order < 0,
+  "<=": (order) => order <= 0,
+  ">": (order) => order > 0,
+  ">=": (order) => order >= 0,
+  "=": (order) => order === 0,
+  "!=": (order) => order !== 0,
+};
+
 /** Whether a version meets every bound, compared with its ecosystem's ordering. */
 export function matchesBounds(
   ecosystem: Ecosystem,
@@ -59,19 +68,6 @@ export function matchesBounds(
 ): boolean {
   return bounds.every((bound) => {
     const order = compareVersions(ecosystem, version, bound.version);
-    switch (bound.operator) {
-      case "<":
-        return order < 0;
-      case "<=":
-        return order <= 0;
-      case ">":
-        return order > 0;
-      case ">=":
-        return order >= 0;
-      case "=":
-        return order === 0;
-      case "!=":
-        return order !== 0;
-    }
+    return HOLDS[bound.operator](order);
   });
 }

@@ -2,6 +2,7 @@ import { loadDriver } from "../../drivers/index.js";
 import { BakeError, ExitCode } from "../../errors.js";
 import { manifestPath } from "../../manifest/location.js";
 import { openManifest } from "../../manifest/manifest.js";
+import { sideDataFor } from "../../manifest/side-data.js";
 import type { ImageRecord } from "../../manifest/types.js";
 import { planRecipe } from "../../plan/plan-recipe.js";
 import { renderDiagnostics } from "../../recipe/diagnostics.js";
@@ -92,6 +93,7 @@ async function build(
       cwd: io.cwd,
       env: io.env,
       noCache: values["no-cache"] === true,
+      sideData: sideDataFor(manifest.path),
     });
   } finally {
     await reporter.close();
