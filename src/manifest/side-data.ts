@@ -3,6 +3,7 @@ import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { BakeError } from "../errors.js";
 import { digest } from "./hash.js";
+import type { ImageRecord } from "./types.js";
 
 /**
  * Content-addressed data beside a manifest (an image's package inventory, say), referenced by digest from a
@@ -74,4 +75,38 @@ export function sideDataFor(manifestPath: string): SideData {
       return bytes;
     },
   };
+}
+
+/** A record whose side data is missing or does not match its digest, as `bake fsck` reports it. */
+export interface SideDataProblem {
+  line: number;
+  id: string;
+  code: "side-data-missing" | "side-data-tampered" | "side-data-id";
+  message: string;
+}
+
+/** Re-hashes the side data every record refers to (`details.sbom`), for `bake fsck`. */
+export async function checkSideData(manifest: {
+  path: string;
+  records(): readonly ImageRecord[];
+  lineOf(id: string): number | undefined;
+}): Promise<SideDataProblem[]> {
+  const store = sideDataFor(manifest.path);
+  const problems: SideDataProblem[] = [];
+  for (const record of manifest.records()) {
+    const ref = record.details?.sbom;
+    if (ref === undefined) continue;
+    try {
+      await store.get(ref);
+    } catch (error) {
+      if (!(error instanceof BakeError)) throw error;
+      problems.push({
+        line: manifest.lineOf(record.id) ?? 0,
+        id: record.id,
+        code: error.code as SideDataProblem["code"],
+        message: `package inventory: ${error.message}`,
+      });
+    }
+  }
+  return problems;
 }

@@ -249,5 +249,8 @@ describe("package inventory of local images", () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("does not hold what the record refers to");
     expect(run.stderr).not.toContain("    at ");
+    const fsck = await runBake(["fsck"], { cwd: project.dir });
+    expect(fsck.code).toBe(1);
+    expect(fsck.stdout).toMatch(/bake\.lineage\.jsonl:\d+: package inventory: .* does not hold what the record refers to/);
   }, 120_000);
 });
