@@ -251,6 +251,8 @@ describe("package inventory of local images", () => {
     expect(run.stderr).not.toContain("    at ");
     const fsck = await runBake(["fsck"], { cwd: project.dir });
     expect(fsck.code).toBe(1);
-    expect(fsck.stdout).toMatch(/bake\.lineage\.jsonl:\d+: package inventory: .* does not hold what the record refers to/);
+    expect(fsck.stdout).toMatch(
+      /bake\.lineage\.jsonl:\d+: package inventory: .* does not hold what the record refers to/,
+    );
   }, 120_000);
 });
