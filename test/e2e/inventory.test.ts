@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Version } from "@cyclonedx/cyclonedx-library/Spec";
@@ -182,6 +183,8 @@ describe("package inventory of local images", () => {
     expect(old.code).toBe(0);
     const found = JSON.parse(old.stdout) as { matches: { record: string; package: { version: string } }[] };
     expect(found.matches.map((m) => [m.record, m.package.version])).toEqual([[first.id, "3.0.11-1~deb12u2"]]);
+    // The first query left a derived index; the next ones read it and answer the same.
+    expect(existsSync(join(project.dir, ".bake-cache/bake.lineage.jsonl.packages.json"))).toBe(true);
     const both = JSON.parse((await cli("query", "package", "openssl@>=3.0,<4", "--json")).stdout);
     expect(both.matches).toHaveLength(2);
     expect(

@@ -1,8 +1,8 @@
 import { BakeError, ExitCode } from "../../errors.js";
 import { matchesBounds, parsePackageQuery } from "../../inventory/range.js";
 import { shortId } from "../../manifest/hash.js";
+import type { Manifest } from "../../manifest/manifest.js";
 import type { ImageRecord } from "../../manifest/types.js";
-import { recordPackages } from "../inventory-support.js";
 import type { CommandRun } from "../io.js";
 import {
   integrityJson,
@@ -13,6 +13,7 @@ import {
   warnAboutManifest,
   writeJson,
 } from "../manifest-support.js";
+import { PackageIndex } from "../package-index.js";
 
 /** One image holding a matching package. */
 interface PackageMatch {
@@ -47,17 +48,18 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
   const activeOnly = values["active-only"] === true;
   const matches: PackageMatch[] = [];
   const uninventoried: string[] = [];
+  const index = PackageIndex.open(manifest);
   for (const record of manifest.records()) {
     if (record.kind !== "image") continue;
     const status = manifest.status(record.id).status;
     if (activeOnly && status !== "active") continue;
-    const packages = await recordPackages(manifest, record);
+    const packages = await index.named(record, query.name);
     if (!packages) {
       uninventoried.push(record.id);
       continue;
     }
     for (const pkg of packages) {
-      if (pkg.name !== query.name || !matchesBounds(pkg.ecosystem, pkg.version, query.bounds)) continue;
+      if (!matchesBounds(pkg.ecosystem, pkg.version, query.bounds)) continue;
       matches.push({
         record: record.id,
         lineage: record.lineage,
@@ -74,6 +76,7 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
       });
     }
   }
+  index.save();
   const live = matches.some((match) => match.status === "active" && match.servers.length > 0);
   const code = live ? ExitCode.Failed : ExitCode.Ok;
   if (values.json === true) {
@@ -104,7 +107,7 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
 };
 
 // A server counts for an image only while its newest observation names it.
-function runningServers(manifest: Parameters<typeof recordPackages>[0], record: ImageRecord): string[] {
+function runningServers(manifest: Manifest, record: ImageRecord): string[] {
   return manifest
     .observations(record.id)
     .filter((observation) => manifest.server(observation.server)?.target === record.id)
