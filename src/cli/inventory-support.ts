@@ -20,7 +20,7 @@ export async function readSbom(manifest: Manifest, record: ImageRecord): Promise
       message: `${printable(describeWithId(record))} has no package inventory`,
       hint:
         record.driver === "local"
-          ? "images registered by an older bake have none; build it again to record one"
+          ? "images registered by an older bake have none; `bake build --no-cache` registers a new build with one"
           : `the ${printable(record.driver)} driver does not record inventories yet`,
     });
   }
