@@ -8,7 +8,14 @@ export type { BuildEvent, Reporter } from "./drivers/events.js";
 export { emitPackerTemplates } from "./drivers/packer/emit.js";
 export { BakeError, BuildFailedError, ExitCode, InterruptedError, type SourceLocation } from "./errors.js";
 export { checkManifest, type FsckProblem, type FsckReport } from "./manifest/fsck.js";
-export { DEFAULT_MANIFEST_FILE, manifestPath } from "./manifest/location.js";
+export {
+  DEFAULT_MANIFEST_FILE,
+  displayLocation,
+  isStoreLocation,
+  type ManifestLocation,
+  manifestPath,
+  parseLocation,
+} from "./manifest/location.js";
 export { type Ancestry, type Manifest, type OpenOptions, openManifest } from "./manifest/manifest.js";
 export type * from "./manifest/types.js";
 export { layerCacheKey, layerCacheKeys } from "./plan/cache-key.js";

@@ -26,8 +26,9 @@ export interface CommandSpec {
 
 const manifestOption: OptionSpec = {
   type: "string",
-  value: "PATH",
-  description: "lineage manifest file (default: $BAKE_MANIFEST, else ./bake.lineage.jsonl)",
+  value: "LOCATION",
+  description:
+    "lineage manifest: a file, git+file|ssh|https://...#branch or postgres://user@host/db?schema=bake (default: $BAKE_MANIFEST, else ./bake.lineage.jsonl)",
 };
 const jsonOption: OptionSpec = { type: "boolean", description: "print machine-readable JSON" };
 const varOptions: Record<string, OptionSpec> = {
@@ -79,11 +80,14 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: "plan",
     summary: "compile a recipe and show its layers, steps and digests",
-    usage: "bake plan RECIPE [--json] [--emit packer DIR]",
+    usage:
+      "bake plan RECIPE|DIR|PATTERN... [--json] [--emit packer DIR] [--matrix github|gitlab [--outdated]]",
     examples: [
       "bake plan recipe.yaml",
       "bake plan recipe.yaml --json > plan.json",
       "bake plan recipe.yaml --emit packer ./pkr",
+      "bake plan images/ --json",
+      "bake plan images/ --matrix github --outdated",
     ],
     options: {
       ...varOptions,
@@ -95,24 +99,44 @@ export const COMMANDS: CommandSpec[] = [
         description: "write driver templates (packer) to the directory given as --out",
       },
       out: { type: "string", value: "DIR", description: "directory for --emit" },
+      matrix: {
+        type: "string",
+        value: "CI",
+        description: "for a tree: write a dependency-ordered job matrix (github) or child pipeline (gitlab)",
+      },
+      outdated: { type: "boolean", description: "for a tree: keep only the stale recipes in --matrix" },
+      manifest: manifestOption,
     },
-    positionals: { min: 1, max: 2 },
+    positionals: { min: 1, max: 1000 },
     module: "plan",
   },
   {
     name: "build",
-    summary: "build, verify and register an image",
+    summary: "build, verify and register an image, or a whole tree of recipes in dependency order",
     usage:
-      "bake build RECIPE [--target DRIVER] [--var NAME=VALUE]... [--var-file FILE]... [--no-cache] [--manifest PATH] [--junit FILE] [--json]",
+      "bake build RECIPE|DIR|PATTERN... [--jobs N] [--fail-fast] [--outdated] [--target DRIVER] [--var NAME=VALUE]... [--var-file FILE]... [--no-cache] [--manifest PATH] [--junit FILE] [--json]",
     examples: [
       "bake build recipe.yaml",
       "bake build recipe.yaml --var app_version=2.5.0",
       "CI=1 bake build recipe.yaml --json",
+      "bake build images/ --jobs 2",
+      "bake build --outdated images/",
     ],
     options: {
       ...varOptions,
       target: targetOption,
       "no-cache": { type: "boolean", description: "rebuild every layer" },
+      jobs: {
+        type: "string",
+        value: "N",
+        description:
+          "recipes of a tree built at once (default: one per core for local, 4 for packer and gce)",
+      },
+      "fail-fast": { type: "boolean", description: "stop the whole tree at the first failure" },
+      outdated: {
+        type: "boolean",
+        description: "build only the stale recipes of a tree (see bake outdated)",
+      },
       manifest: manifestOption,
       junit: {
         type: "string",
@@ -121,16 +145,39 @@ export const COMMANDS: CommandSpec[] = [
       },
       json: { type: "boolean", description: "print one JSON event per line" },
     },
-    positionals: { min: 1, max: 1 },
+    positionals: { min: 1, max: 1000 },
     module: "build",
+  },
+  {
+    name: "outdated",
+    summary: "say which recipes' newest images are stale, and why",
+    usage: "bake outdated [DIR|RECIPE|PATTERN...] [--json]",
+    examples: [
+      "bake outdated",
+      "bake outdated images/ --json",
+      "bake outdated images/ || bake build --outdated images/",
+    ],
+    options: { ...varOptions, target: targetOption, manifest: manifestOption, json: jsonOption },
+    positionals: { min: 0, max: 1000 },
+    module: "outdated",
   },
   {
     name: "history",
     summary: "show the lineage tree",
-    usage: "bake history [LINEAGE] [--all] [--json]",
-    examples: ["bake history", "bake history web --json", "bake history --all"],
+    usage: "bake history [LINEAGE] [--all] [--json] [--format mermaid|dot]",
+    examples: [
+      "bake history",
+      "bake history web --json",
+      "bake history --all",
+      "bake history --format mermaid",
+    ],
     options: {
       all: { type: "boolean", description: "include layer records" },
+      format: {
+        type: "string",
+        value: "FORMAT",
+        description: "draw the lineage tree: mermaid (rendered by GitHub and GitLab) or dot (Graphviz)",
+      },
       manifest: manifestOption,
       json: jsonOption,
     },
@@ -262,6 +309,19 @@ export const COMMANDS: CommandSpec[] = [
     },
     positionals: { min: 0, max: 0 },
     module: "fleet",
+  },
+  {
+    name: "manifest",
+    summary: "set up, inspect or copy a lineage store",
+    usage: "bake manifest init|info [--manifest LOCATION] [--json] | bake manifest copy SRC DST [--json]",
+    examples: [
+      "bake manifest init --manifest postgres://bake@db:5432/infra?schema=bake",
+      "bake manifest info --manifest git+ssh://git@git.example.com/infra/lineage.git --json",
+      "bake manifest copy bake.lineage.jsonl postgres://bake@db:5432/infra",
+    ],
+    options: { manifest: manifestOption, json: jsonOption },
+    positionals: { min: 1, max: 3 },
+    module: "manifest",
   },
   {
     name: "sbom",

@@ -13,8 +13,7 @@ export async function openForCommand(
   io: CommandIO,
   options: { mustExist?: boolean } = {},
 ): Promise<Manifest> {
-  const flag = typeof values.manifest === "string" ? values.manifest : undefined;
-  const path = manifestPath({ flag, env: io.env, cwd: io.cwd });
+  const path = locationFor(values, io);
   const manifest = await openManifest(path, {
     env: io.env,
     historyCache: true,
@@ -23,11 +22,20 @@ export async function openForCommand(
   if (options.mustExist && manifest.header() === undefined) {
     throw new BakeError({
       code: "manifest-missing",
-      message: `there is no manifest at ${path}`,
+      message: `there is no manifest at ${manifest.path}`,
       hint: "give --manifest PATH or set BAKE_MANIFEST; `bake build` creates the manifest with its first image",
     });
   }
   return manifest;
+}
+
+/**
+ * The manifest location a command names: `--manifest`, else `BAKE_MANIFEST`, else the default file. A store URL may
+ * carry a password: pass it to `openManifest`, print `manifest.path` (or `displayLocation`) instead.
+ */
+export function locationFor(values: OptionValues, io: CommandIO): string {
+  const flag = typeof values.manifest === "string" ? values.manifest : undefined;
+  return manifestPath({ flag, env: io.env, cwd: io.cwd });
 }
 
 /**

@@ -3,6 +3,7 @@ import { BakeError } from "../errors.js";
 import { canonicalJson } from "../util/canonical-json.js";
 import { parseHeader } from "./format.js";
 import { digest, entryId, shortId } from "./hash.js";
+import { isStoreLocation } from "./location.js";
 import { withLock } from "./lock.js";
 import { migrateEntry } from "./migrate.js";
 import { schemaProblems } from "./schema.js";
@@ -44,6 +45,10 @@ export async function checkManifest(
   path: string,
   options: { lockTimeoutMs?: number } = {},
 ): Promise<FsckReport> {
+  if (isStoreLocation(path)) {
+    const { checkStore } = await import("./store/fsck-store.js");
+    return checkStore(path, (copy) => checkManifest(copy, options));
+  }
   if (!existsSync(path)) {
     throw new BakeError({
       code: "manifest-missing",

@@ -303,15 +303,15 @@ export class ManifestFile implements Manifest {
   }
 }
 
-type Validate = (line: unknown, kind: "record" | "event") => string[];
+export type Validate = (line: unknown, kind: "record" | "event") => string[];
 
 // The precompiled validators are loaded only by writers, so reading a history never pays for them.
-async function lineValidator(): Promise<Validate> {
+export async function lineValidator(): Promise<Validate> {
   return (await import("./schema.js")).schemaProblems;
 }
 
 // Validates a line against the schema before it is written, and gives its exact text and its stored value.
-function serialize(body: Record<string, unknown>, kind: "record" | "event", validate: Validate) {
+export function serialize(body: Record<string, unknown>, kind: "record" | "event", validate: Validate) {
   const { id, text } = serializeEntry(body);
   const value = { ...body, id } as unknown as ImageRecord | ManifestEvent;
   const problems = validate(value, kind);
@@ -391,11 +391,11 @@ const CALLER_FIELDS = [
   "runId",
 ] as const satisfies readonly (keyof NewRecord)[];
 
-function pickRecordFields(input: NewRecord): NewRecord {
+export function pickRecordFields(input: NewRecord): NewRecord {
   return pick(input, CALLER_FIELDS);
 }
 
 // Leaves out undefined fields, so ids never depend on how absent values are spelled.
-function compact(body: Record<string, unknown>): Record<string, unknown> {
+export function compact(body: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
 }

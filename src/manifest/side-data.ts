@@ -3,6 +3,7 @@ import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { BakeError } from "../errors.js";
 import { digest } from "./hash.js";
+import { isStoreLocation } from "./location.js";
 import type { ImageRecord } from "./types.js";
 
 /**
@@ -16,8 +17,18 @@ export interface SideData {
   get(id: string): Promise<Buffer>;
 }
 
-/** The side data store of the manifest at `manifestPath`. */
+/**
+ * The side data store of the file manifest at `manifestPath`. Git and PostgreSQL stores keep none yet: a BakeError
+ * says so (builds on them record no inventory).
+ */
 export function sideDataFor(manifestPath: string): SideData {
+  if (isStoreLocation(manifestPath)) {
+    throw new BakeError({
+      code: "side-data-unsupported",
+      message: "package inventories are kept beside file manifests only; this lineage is in a store",
+      hint: "build with a file manifest (--manifest bake.lineage.jsonl) to record inventories",
+    });
+  }
   const root = join(dirname(manifestPath), ".bake-data", "sha256");
   const pathOf = (id: string) => {
     const match = /^sha256:([0-9a-f]{64})$/.exec(id);
@@ -91,6 +102,7 @@ export async function checkSideData(manifest: {
   records(): readonly ImageRecord[];
   lineOf(id: string): number | undefined;
 }): Promise<SideDataProblem[]> {
+  if (isStoreLocation(manifest.path)) return [];
   const store = sideDataFor(manifest.path);
   const problems: SideDataProblem[] = [];
   for (const record of manifest.records()) {

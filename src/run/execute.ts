@@ -31,6 +31,13 @@ export interface ExecuteOptions {
   runId?: string;
   /** Where the verified image's package inventory is stored; without it, none is recorded. */
   sideData?: SideData;
+  /**
+   * Build a lineage parent on exactly this record id instead of what the recipe's `from` resolves to now.
+   * A tree build pins each child to the record its parent got in the same run.
+   */
+  parentRecord?: string;
+  /** Extra details for the image record, such as the cascade a tree build made it in. */
+  details?: Record<string, string>;
 }
 
 /** The outcome of a successful build. */
@@ -100,7 +107,12 @@ interface RunContext extends ExecuteOptions {
 async function run(plan: BuildPlan, options: RunContext): Promise<ExecuteResult> {
   const { driver, manifest, ctx, tap } = options;
   checkAborted(options.signal);
-  const parent = await resolveParent(plan, { driver, manifest, ctx });
+  const parent = await resolveParent(plan, {
+    driver,
+    manifest,
+    ctx,
+    ...(options.parentRecord === undefined ? {} : { pinned: options.parentRecord }),
+  });
   tap.emit({ type: "parent-resolved", ref: parent.image.ref, id: parent.image.id });
   for (const warning of parent.warnings) tap.emit({ type: "note", message: `warning: ${warning}` });
 
@@ -195,7 +207,7 @@ async function run(plan: BuildPlan, options: RunContext): Promise<ExecuteResult>
     layers,
     verify: { ok: verify.ok, checks: verify.checks },
     labels: plan.labels,
-    details: { ...finalDetails, ...recordDetails(plan, parent), ...inventory },
+    details: { ...finalDetails, ...options.details, ...recordDetails(plan, parent), ...inventory },
     runId: options.runId,
   });
   tap.emit({

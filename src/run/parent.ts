@@ -19,7 +19,13 @@ export interface ResolvedParent {
  */
 export async function resolveParent(
   plan: BuildPlan,
-  options: { driver: Driver; manifest: RunnerManifest; ctx: DriverContext },
+  options: {
+    driver: Driver;
+    manifest: RunnerManifest;
+    ctx: DriverContext;
+    /** A record id to use instead of resolving the lineage reference (a tree build's exact parent). */
+    pinned?: string;
+  },
 ): Promise<ResolvedParent> {
   const { driver, manifest, ctx } = options;
   if (plan.parent.kind === "external") {
@@ -27,7 +33,7 @@ export async function resolveParent(
     return { image, link: { external: { ref: image.ref, id: image.id } }, warnings: image.warnings ?? [] };
   }
   const ref = plan.parent.ref;
-  const record = manifest.resolve(ref);
+  const record = manifest.resolve(options.pinned ?? ref);
   const warnings: string[] = [];
   const status = manifest.status(record.id);
   const label = `${record.lineage} ${record.version}${record.build === undefined ? "" : ` build ${record.build}`}`;

@@ -21,10 +21,6 @@ interface Workflow {
   jobs: Record<string, { steps: WorkflowStep[]; env?: Record<string, string> }>;
 }
 
-// Until the git lineage store is merged, the workflow runs with BAKE_MANIFEST as a shared file; set this to true
-// once `bake manifest info --manifest git+file://...` works, so the README's git location is what is tested.
-const REQUIRE_GIT_STORE = false;
-
 // The steps that need the internet: bake comes from this checkout's compiled CLI instead.
 const SKIPPED_RUN_STEPS = ["Install bake"];
 
@@ -63,7 +59,6 @@ async function git(args: string[], cwd: string): Promise<string> {
 let root: string;
 let workflow: Workflow;
 let manifestLocation: string;
-let gitStoreSupported = false;
 let binDir: string;
 
 beforeAll(async () => {
@@ -97,13 +92,10 @@ beforeAll(async () => {
   await git(["remote", "add", "origin", remote], seed);
   await git(["push", "-q", "origin", "main", "v1.0.0"], seed);
 
-  // The shared lineage: the remote's bake/lineage branch when this bake has the git store, else a shared file.
-  const gitLocation = `git+file://${remote}#bake/lineage`;
-  const probe = await runBake(["manifest", "info", "--manifest", gitLocation], { cwd: root });
-  gitStoreSupported = probe.code === 0;
-  if (REQUIRE_GIT_STORE) expect(probe.code, probe.stderr).toBe(0);
-  manifestLocation = gitStoreSupported ? gitLocation : join(root, "shared/bake.lineage.jsonl");
-  if (!gitStoreSupported) await mkdir(join(root, "shared"));
+  // The shared lineage: the remote's own bake/lineage branch, as the README's workflow has it.
+  manifestLocation = `git+file://${remote}#bake/lineage`;
+  const probe = await runBake(["manifest", "info", "--manifest", manifestLocation], { cwd: root });
+  expect(probe.code, probe.stderr).toBe(0);
 });
 
 afterAll(async () => {
@@ -277,10 +269,6 @@ describe("README: bake in CI", () => {
       ["example-base", 1],
       ["example-app", 1],
     ]);
-    if (!gitStoreSupported) {
-      // Recorded so the report says which location the run used.
-      console.info("README workflow ran with BAKE_MANIFEST as a shared file: this bake has no git store yet");
-    }
     expect(await readdir(join(tag, "reports"))).toEqual(["app.xml", "base.xml"]);
   });
 });

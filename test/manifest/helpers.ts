@@ -5,10 +5,14 @@ import { join } from "node:path";
 import type { Manifest } from "../../src/manifest/manifest.js";
 import type { LayerEntry, NewRecord } from "../../src/manifest/types.js";
 
-/** A fresh directory and a manifest path inside it. */
+/**
+ * A fresh directory and a manifest path inside it. When a store suite (test/manifest/store/api-on-*.test.ts) has
+ * prepared fresh store locations, the path is one of those instead, so the same tests run on every store.
+ */
 export function tempManifest(): { dir: string; path: string } {
   const dir = mkdtempSync(join(tmpdir(), "bake-manifest-"));
-  return { dir, path: join(dir, "bake.lineage.jsonl") };
+  const store = (globalThis as { bakeTestStores?: string[] }).bakeTestStores?.shift();
+  return { dir, path: store ?? join(dir, "bake.lineage.jsonl") };
 }
 
 /** `sha256:<hex>` of a label, for readable fake digests. */

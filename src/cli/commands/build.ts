@@ -1,6 +1,6 @@
 import { loadDriver } from "../../drivers/index.js";
 import { BakeError, ExitCode } from "../../errors.js";
-import { manifestPath } from "../../manifest/location.js";
+import { isStoreLocation, manifestPath } from "../../manifest/location.js";
 import { openManifest } from "../../manifest/manifest.js";
 import { sideDataFor } from "../../manifest/side-data.js";
 import type { ImageRecord } from "../../manifest/types.js";
@@ -13,12 +13,22 @@ import { createReporter, fanOut, reporterMode } from "../../run/reporters/index.
 import { styleFor } from "../../util/style.js";
 import { annotateDiagnostics } from "../github-annotations.js";
 import type { CommandIO, CommandRun, OptionValues } from "../io.js";
+import { namesTree } from "../tree/load.js";
 
 /**
  * `bake build RECIPE`: plan the recipe, prepare its driver, then resolve, bake, verify and register.
  * Exit 0 when built (or up to date), 1 when a step or a check failed, 2 for bad input, 130 when interrupted.
  */
 export const run: CommandRun = async (args, io) => {
+  const { positionals, values } = args;
+  if (
+    positionals.length !== 1 ||
+    values.outdated === true ||
+    (await namesTree(positionals[0] as string, io.cwd))
+  ) {
+    const { buildTree } = await import("./build-tree.js");
+    return buildTree(positionals, values, io);
+  }
   const ci = await createCiOutputs({
     recipe: args.positionals[0] as string,
     ...(typeof args.values.junit === "string" ? { junit: args.values.junit } : {}),
@@ -93,7 +103,8 @@ async function build(
       cwd: io.cwd,
       env: io.env,
       noCache: values["no-cache"] === true,
-      sideData: sideDataFor(manifest.path),
+      // Git and PostgreSQL stores keep no side data yet: builds on them record no inventory.
+      ...(isStoreLocation(manifest.path) ? {} : { sideData: sideDataFor(manifest.path) }),
     });
   } finally {
     await reporter.close();

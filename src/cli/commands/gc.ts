@@ -45,7 +45,7 @@ export const run: CommandRun = async ({ values }, io) => {
     olderThanMs,
   });
   if (values.json === true)
-    io.stdout.write(`${JSON.stringify({ store: store.root, manifest: path, ...report })}\n`);
+    io.stdout.write(`${JSON.stringify({ store: store.root, manifest: manifest.path, ...report })}\n`);
   else io.stdout.write(summary(report, store.root));
   return ExitCode.Ok;
 };

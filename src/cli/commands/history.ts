@@ -5,7 +5,8 @@ import type { HistoryEntry, LineageHistory } from "../../manifest/types.js";
 import { nearest } from "../../util/nearest.js";
 import { printable } from "../../util/printable.js";
 import type { Style } from "../../util/style.js";
-import type { CommandRun } from "../io.js";
+import { drawHistory, type PictureFormat } from "../history-picture.js";
+import type { CommandRun, OptionValues } from "../io.js";
 import {
   age,
   integrityJson,
@@ -36,6 +37,10 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
       message: `there is no lineage "${lineage}" in ${manifest.path}`,
       hint: guess ? `did you mean "${printable(guess)}"?` : "run `bake history` to see every lineage",
     });
+  }
+  if (values.format !== undefined) {
+    io.stdout.write(drawHistory(lineages, pictureFormat(values.format)));
+    return 0;
   }
   if (values.json === true) {
     writeJson(io, { manifest: manifest.path, ...integrityJson(integrity), lineages });
@@ -132,4 +137,13 @@ function entryLine(entry: HistoryEntry, style: Style, now: Date, nameOf: (id: st
     .filter((part) => part !== "")
     .join("  ")
     .trimEnd();
+}
+
+function pictureFormat(value: OptionValues[string]): PictureFormat {
+  if (value === "mermaid" || value === "dot") return value;
+  throw new BakeError({
+    code: "usage",
+    message: `history: --format ${String(value)} is not a picture bake draws`,
+    hint: "use --format mermaid (GitHub and GitLab render it) or --format dot (Graphviz)",
+  });
 }

@@ -7,9 +7,19 @@ import { canonicalJson } from "../../util/canonical-json.js";
 import { styleFor } from "../../util/style.js";
 import { annotateDiagnostics } from "../github-annotations.js";
 import type { CommandRun, OptionValues } from "../io.js";
+import { namesTree } from "../tree/load.js";
 
 /** `bake plan RECIPE [--json] [--emit packer DIR]`: compiles a recipe and prints the plan (for people, as canonical JSON, or as Packer templates). */
 export const run: CommandRun = async ({ positionals, values }, io) => {
+  const tree =
+    values.matrix !== undefined ||
+    values.outdated === true ||
+    (values.emit === undefined &&
+      (positionals.length > 1 || (await namesTree(positionals[0] as string, io.cwd))));
+  if (tree) {
+    const { planTreeCommand } = await import("./plan-tree.js");
+    return planTreeCommand(positionals, values, io);
+  }
   const [file, extra] = positionals as [string, string | undefined];
   const emitDir = emitDirectory(values, extra);
   if (extra !== undefined && emitDir === undefined) {

@@ -93,6 +93,11 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
     `${record.createdAt} (${age(record.createdAt, now)}) by bake ${record.bakeVersion}${ci}`,
   ]);
   if (record.runId) rows.push(["run", record.runId]);
+  // A tree build records the cascade it ran in and the parent build that set it off.
+  if (record.details?.cascade) {
+    const after = record.details.cascadeAfter ? ` after ${record.details.cascadeAfter}` : "";
+    rows.push(["cascade", `rebuilt in cascade ${record.details.cascade}${after}`]);
+  }
   for (const [index, seen] of observations.entries()) {
     rows.push([index === 0 ? "servers" : "", `${seen.server} (seen ${age(seen.at, now)})`]);
   }

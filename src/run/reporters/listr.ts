@@ -41,6 +41,12 @@ class Interrupted extends Error {}
 // biome-ignore lint/suspicious/noExplicitAny: listr2's wrapper type is generic over its renderers.
 type Task = ListrTaskWrapper<any, any, any>;
 
+/** One task of a listr2 list, as this renderer builds them. */
+export interface ListrTask {
+  title: string;
+  task: (ctx: unknown, task: Task) => Promise<unknown>;
+}
+
 interface ChildSlot {
   title: string;
   task?: Task;
@@ -76,6 +82,11 @@ export async function createListrReporter(options: {
   redact: Redactor;
   /** Render as on a terminal even when stdout is not one (tests). @default false */
   forceTTY?: boolean;
+  /**
+   * Where the build's tasks go: by default a task list of its own; a tree build nests them under the recipe's task
+   * in one list of concurrent recipes (see `listr-tree.ts`).
+   */
+  mount?: (tasks: ListrTask[]) => Promise<unknown>;
 }): Promise<Reporter> {
   const { Listr, PRESET_TIMER } = await import("listr2");
   const redact = options.redact;
@@ -120,74 +131,75 @@ export async function createListrReporter(options: {
     checks = [];
     verifyTask = undefined;
     result = gate();
-    const list = new Listr(
-      [
-        {
-          title: "resolve parent",
-          task: async (_ctx: unknown, task: Task) => {
-            await unlessInterrupted(task, "resolve parent", async () => {
-              task.title = redact(await parent.promise);
-            });
-          },
-        },
-        ...event.layers.map((name, index) => ({
-          title: `layer ${name}`,
-          task: async (_ctx: unknown, task: Task) => {
-            layerTasks[index] = task;
-            const started = await unlessInterrupted(
-              task,
-              `layer ${name}`,
-              async () => layerStarts[index]?.promise,
-            );
-            if (started === undefined) return;
-            if (started.cached) {
-              task.skip(`layer ${name}: cached`);
-              return;
-            }
-            return task.newListr(childTasks(started.steps ?? [], steps[index] ?? []), {
-              exitOnError: true,
-              rendererOptions: { collapseSubtasks: true },
-            });
-          },
-        })),
-        {
-          title: "verify on a fresh instance",
-          task: async (_ctx: unknown, task: Task) => {
-            verifyTask = task;
-            // Wrapped, because an image up to date also leaves `names` undefined.
-            const started = await unlessInterrupted(task, "verify", async () => ({
-              names: await verifyStart.promise,
-            }));
-            if (started === undefined) return;
-            const names = started.names;
-            if (names === undefined) {
-              task.skip("verify: image up to date");
-              return;
-            }
-            return task.newListr(childTasks(names, checks), {
-              concurrent: false,
-              exitOnError: true,
-              rendererOptions: { collapseSubtasks: false },
-            });
-          },
-        },
-        {
-          title: "register",
-          task: async (_ctx: unknown, task: Task) => {
-            await unlessInterrupted(task, "register", async () => {
-              task.title = redact(await result.promise);
-            });
-          },
-        },
-      ],
+    const tasks: ListrTask[] = [
       {
-        exitOnError: true,
-        registerSignalListeners: false,
-        forceTTY: options.forceTTY ?? false,
-        rendererOptions: { timer: PRESET_TIMER, collapseSubtasks: false, showErrorMessage: true },
+        title: "resolve parent",
+        task: async (_ctx: unknown, task: Task) => {
+          await unlessInterrupted(task, "resolve parent", async () => {
+            task.title = redact(await parent.promise);
+          });
+        },
       },
-    );
-    running = list.run().catch(() => {});
+      ...event.layers.map((name, index) => ({
+        title: `layer ${name}`,
+        task: async (_ctx: unknown, task: Task) => {
+          layerTasks[index] = task;
+          const started = await unlessInterrupted(
+            task,
+            `layer ${name}`,
+            async () => layerStarts[index]?.promise,
+          );
+          if (started === undefined) return;
+          if (started.cached) {
+            task.skip(`layer ${name}: cached`);
+            return;
+          }
+          return task.newListr(childTasks(started.steps ?? [], steps[index] ?? []), {
+            exitOnError: true,
+            rendererOptions: { collapseSubtasks: true },
+          });
+        },
+      })),
+      {
+        title: "verify on a fresh instance",
+        task: async (_ctx: unknown, task: Task) => {
+          verifyTask = task;
+          // Wrapped, because an image up to date also leaves `names` undefined.
+          const started = await unlessInterrupted(task, "verify", async () => ({
+            names: await verifyStart.promise,
+          }));
+          if (started === undefined) return;
+          const names = started.names;
+          if (names === undefined) {
+            task.skip("verify: image up to date");
+            return;
+          }
+          return task.newListr(childTasks(names, checks), {
+            concurrent: false,
+            exitOnError: true,
+            rendererOptions: { collapseSubtasks: false },
+          });
+        },
+      },
+      {
+        title: "register",
+        task: async (_ctx: unknown, task: Task) => {
+          await unlessInterrupted(task, "register", async () => {
+            task.title = redact(await result.promise);
+          });
+        },
+      },
+    ];
+    const mount =
+      options.mount ??
+      ((list: ListrTask[]) =>
+        new Listr(list, {
+          exitOnError: true,
+          registerSignalListeners: false,
+          forceTTY: options.forceTTY ?? false,
+          rendererOptions: { timer: PRESET_TIMER, collapseSubtasks: false, showErrorMessage: true },
+        }).run());
+    running = mount(tasks).catch(() => {});
   };
 
   const settleAll = (error?: Error) => {

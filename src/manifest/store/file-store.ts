@@ -1,0 +1,73 @@
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
+import { withLock } from "../lock.js";
+import type { LineStore, StoreAppend, StoreRead, StoreTip } from "./line-store.js";
+
+/**
+ * A manifest file seen as a line store, for `bake manifest copy`. Commands that read or build on a file keep using
+ * the file manifest itself; this adapter only reads complete lines and appends under the file's own lock.
+ */
+export class FileStore implements LineStore {
+  readonly kind = "file";
+  readonly display: string;
+
+  constructor(private readonly path: string) {
+    this.display = path;
+  }
+
+  async read(from: number): Promise<StoreRead> {
+    const lines = this.completeLines();
+    return { lines: lines.slice(from), tip: { count: lines.length, token: String(lines.length) } };
+  }
+
+  async append(lines: readonly string[], expected: StoreTip): Promise<StoreAppend> {
+    mkdirSync(dirname(this.path), { recursive: true });
+    return withLock(this.path, {}, () => {
+      const fd = openSync(this.path, "a+");
+      try {
+        const bytes = readFileSync(this.path);
+        const present = this.completeLines(bytes);
+        if (present.length !== expected.count || bytes.length !== Buffer.byteLength(joined(present))) {
+          return present.length !== expected.count
+            ? ({ ok: false, reason: "conflict", message: `${this.path} changed since it was read` } as const)
+            : ({
+                ok: false,
+                reason: "refused",
+                message: `${this.path} ends in a torn line; run bake fsck`,
+              } as const);
+        }
+        const buffer = Buffer.from(joined(lines), "utf8");
+        let done = 0;
+        const start = fstatSync(fd).size;
+        while (done < buffer.length) done += writeSync(fd, buffer, done, buffer.length - done, start + done);
+        fsyncSync(fd);
+        const count = expected.count + lines.length;
+        return { ok: true, tip: { count, token: String(count) } } as const;
+      } finally {
+        closeSync(fd);
+      }
+    });
+  }
+
+  async describe(): Promise<Record<string, string | number>> {
+    return { path: this.path };
+  }
+
+  async close(): Promise<void> {}
+
+  private completeLines(bytes?: Buffer): string[] {
+    let text: string;
+    try {
+      text = (bytes ?? readFileSync(this.path)).toString("utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw error;
+    }
+    const end = text.lastIndexOf("\n");
+    return end < 0 ? [] : text.slice(0, end).split("\n");
+  }
+}
+
+function joined(lines: readonly string[]): string {
+  return lines.map((line) => `${line}\n`).join("");
+}
