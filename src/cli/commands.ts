@@ -323,6 +323,40 @@ export const COMMANDS: CommandSpec[] = [
     positionals: { min: 1, max: 3 },
     module: "manifest",
   },
+  {
+    name: "sbom",
+    summary: "print an image's package inventory (CycloneDX or SPDX JSON)",
+    usage: "bake sbom REF [--format cyclonedx|spdx] [-o FILE]",
+    examples: ["bake sbom web@stable", "bake sbom web#12 --format spdx -o web.spdx.json"],
+    options: {
+      format: {
+        type: "string",
+        value: "FORMAT",
+        description: "cyclonedx (default, 1.6 JSON) or spdx (2.3 JSON)",
+      },
+      output: { type: "string", short: "o", value: "FILE", description: "write to FILE instead of stdout" },
+      manifest: manifestOption,
+    },
+    positionals: { min: 1, max: 1 },
+    module: "sbom",
+  },
+  {
+    name: "query",
+    summary: "find the images (and servers) holding a package",
+    usage: "bake query package NAME[@RANGE] [--active-only] [--json]",
+    examples: [
+      "bake query package openssl",
+      'bake query package "openssl@<3.0.13" --active-only',
+      'bake query package "libc6@>=2.36,<2.37" --json',
+    ],
+    options: {
+      "active-only": { type: "boolean", description: "only images that are neither deprecated nor revoked" },
+      manifest: manifestOption,
+      json: jsonOption,
+    },
+    positionals: { min: 2, max: 2 },
+    module: "query",
+  },
 ];
 
 export function findCommand(name: string): CommandSpec | undefined {

@@ -1,3 +1,4 @@
+import type { PackageInventory } from "../inventory/types.js";
 import type { SecretValues } from "../plan/secrets.js";
 import type { BuildPlan, CheckResult, ParentSpec, PlannedCheck, PlannedLayer } from "../plan/types.js";
 import type { TargetSpec } from "../recipe/types.js";
@@ -76,6 +77,12 @@ export interface VerifyResult {
   checks: CheckResult[];
 }
 
+export interface InventoryInput extends DriverContext {
+  plan: BuildPlan;
+  image: Artifact;
+  runId: string;
+}
+
 /** A server and the image it runs, as the driver's platform reports it. */
 export interface ServerObservation {
   server: string;
@@ -100,4 +107,9 @@ export interface Driver {
   /** Boots a fresh instance from `image` alone and runs the checks. */
   verify(input: VerifyInput): Promise<VerifyResult>;
   servers?(ctx: DriverContext): AsyncIterable<ServerObservation>;
+  /**
+   * The packages installed in a verified image, read from its package databases without running anything in it.
+   * Optional: the runner records an inventory only for drivers that have one.
+   */
+  inventory?(input: InventoryInput): Promise<PackageInventory>;
 }

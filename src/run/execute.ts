@@ -9,11 +9,13 @@ import type {
 import type { Reporter } from "../drivers/events.js";
 import { BakeError, BuildFailedError, ExitCode, InterruptedError, isBakeError } from "../errors.js";
 import { ciInfo } from "../manifest/ci.js";
+import type { SideData } from "../manifest/side-data.js";
 import type { ImageLayer, ImageRecord, ParentLink } from "../manifest/types.js";
 import { layerCacheKeys } from "../plan/cache-key.js";
 import type { SecretValues } from "../plan/secrets.js";
 import type { BuildPlan, PlannedLayer } from "../plan/types.js";
 import { type CachedLayer, findCachedPrefix, findUpToDate, verifyDigest } from "./cache.js";
+import { inventoryDetails } from "./inventory.js";
 import type { RunnerManifest } from "./manifest-port.js";
 import { type ResolvedParent, resolveParent } from "./parent.js";
 import { createRedactor, type Redactor, redactDeep } from "./redact.js";
@@ -35,6 +37,8 @@ export interface ExecuteOptions {
   noCache?: boolean;
   /** @default a new `bake-<time>-<rand>` id */
   runId?: string;
+  /** Where the verified image's package inventory is stored; without it, none is recorded. */
+  sideData?: SideData;
   /**
    * Build a lineage parent on exactly this record id instead of what the recipe's `from` resolves to now.
    * A tree build pins each child to the record its parent got in the same run.
@@ -199,6 +203,8 @@ async function run(plan: BuildPlan, options: RunContext): Promise<ExecuteResult>
   const image: Artifact = { id: previous.id, driver: driver.id };
   const verify = await verifyImage(plan, { ...options, image });
   checkAborted(options.signal);
+  const inventory = await inventoryDetails(plan, { ...options, image });
+  checkAborted(options.signal);
   const record = await manifest.register({
     kind: "image",
     lineage: plan.lineage,
@@ -210,7 +216,7 @@ async function run(plan: BuildPlan, options: RunContext): Promise<ExecuteResult>
     layers,
     verify: { ok: verify.ok, checks: verify.checks },
     labels: plan.labels,
-    details: { ...finalDetails, ...options.details, ...recordDetails(plan, parent) },
+    details: { ...finalDetails, ...options.details, ...recordDetails(plan, parent), ...inventory },
     runId: options.runId,
   });
   tap.emit({

@@ -9,6 +9,8 @@ const FLOORS: Record<string, number> = {
   "version.ts": 0,
   recipe: 1,
   plan: 2,
+  // Package inventories: pure parsers and documents, used by drivers (reading images), the runner and the CLI.
+  inventory: 2,
   drivers: 3,
   manifest: 3,
   run: 4,

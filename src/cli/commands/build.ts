@@ -1,7 +1,8 @@
 import { loadDriver } from "../../drivers/index.js";
 import { BakeError, ExitCode } from "../../errors.js";
-import { manifestPath } from "../../manifest/location.js";
+import { isStoreLocation, manifestPath } from "../../manifest/location.js";
 import { openManifest } from "../../manifest/manifest.js";
+import { sideDataFor } from "../../manifest/side-data.js";
 import type { ImageRecord } from "../../manifest/types.js";
 import { planRecipe } from "../../plan/plan-recipe.js";
 import { renderDiagnostics } from "../../recipe/diagnostics.js";
@@ -102,6 +103,8 @@ async function build(
       cwd: io.cwd,
       env: io.env,
       noCache: values["no-cache"] === true,
+      // Git and PostgreSQL stores keep no side data yet: builds on them record no inventory.
+      ...(isStoreLocation(manifest.path) ? {} : { sideData: sideDataFor(manifest.path) }),
     });
   } finally {
     await reporter.close();

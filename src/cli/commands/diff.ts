@@ -10,6 +10,7 @@ import {
   warnAboutManifest,
   writeJson,
 } from "../manifest-support.js";
+import { packageDiffLines, packageDiffOf } from "../package-diff-text.js";
 import { resolveRef } from "../resolve-ref.js";
 
 const LAYER_NOTES = {
@@ -26,8 +27,14 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
   const integrity = warnAboutManifest(manifest, io);
   const a = resolveRef(manifest, positionals[0] as string);
   const b = resolveRef(manifest, positionals[1] as string);
+  const packages = await packageDiffOf(manifest, a, b);
   if (values.json === true) {
-    writeJson(io, { manifest: manifest.path, ...integrityJson(integrity), ...diffRecords(a, b) });
+    writeJson(io, {
+      manifest: manifest.path,
+      ...integrityJson(integrity),
+      ...diffRecords(a, b),
+      ...(packages ? { packages } : {}),
+    });
     return 0;
   }
   // Everything shown comes from a shared file: escaped, so a hostile value cannot drive the terminal.
@@ -73,6 +80,7 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
       else out.push(`  ~ ${label.field}: ${label.a} -> ${label.b}`);
     }
   }
+  if (packages) out.push(...packageDiffLines(packages, style));
   io.stdout.write(`${out.join("\n")}\n`);
   return 0;
 };

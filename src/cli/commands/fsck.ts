@@ -1,14 +1,22 @@
 import { checkManifest } from "../../manifest/fsck.js";
+import { checkSideData } from "../../manifest/side-data.js";
 import { printable } from "../../util/printable.js";
 import type { CommandRun } from "../io.js";
 import { locationFor, openForCommand, stdoutStyle, writeJson } from "../manifest-support.js";
 
-/** `bake fsck [--json]`: re-hashes every line and checks every link; exit 1 naming each broken line. */
+/** `bake fsck [--json]`: re-hashes every line and the side data records refer to, and checks every link; exit 1 naming each broken line. */
 export const run: CommandRun = async ({ values }, io) => {
   // Refuses a missing manifest with the usual hint.
-  await openForCommand(values, io, { mustExist: true });
+  const manifest = await openForCommand(values, io, { mustExist: true });
   // The location as given, not `manifest.path`: a store URL may need the password that path leaves out.
   const report = await checkManifest(locationFor(values, io));
+  // Inventories beside the manifest are referenced by digest from records: re-hashed too.
+  const sideData = await checkSideData(manifest);
+  if (sideData.length > 0) {
+    report.problems.push(...sideData);
+    report.problems.sort((a, b) => a.line - b.line);
+    report.ok = false;
+  }
   if (values.json === true) {
     writeJson(io, report);
     return report.ok ? 0 : 1;

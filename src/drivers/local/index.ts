@@ -2,6 +2,7 @@ import type { TargetSpec } from "../../recipe/types.js";
 import type { Artifact, Driver, DriverContext } from "../driver.js";
 import { bakeLayer, sourceDateEpoch } from "./bake-layer.js";
 import { resolveBase } from "./bases.js";
+import { localInventory } from "./inventory.js";
 import { isDigest } from "./oci.js";
 import { checkOptions, type LocalOptions, readOptions, storePath } from "./options.js";
 import { Store } from "./store.js";
@@ -52,6 +53,10 @@ export function createDriver(): Driver {
       const options = readOptions(input.plan.target.options);
       const store = await openStore(options, input);
       return verifyImage({ ...input, store, network: options.network });
+    },
+    async inventory(input) {
+      const store = await openStore(readOptions(input.plan.target.options), input);
+      return localInventory({ ...input, store });
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Reporter } from "../../drivers/events.js";
 import { loadDriver } from "../../drivers/index.js";
 import { BakeError } from "../../errors.js";
+import type { SideData } from "../../manifest/side-data.js";
 import { planRecipe } from "../../plan/plan-recipe.js";
 import type { SecretValues } from "../../plan/secrets.js";
 import type { Diagnostic } from "../../recipe/diagnostics.js";
@@ -23,6 +24,8 @@ export interface ExecuteTreeOptions {
   jobs: number;
   failFast?: boolean;
   noCache?: boolean;
+  /** Where each verified image's package inventory is stored (see `ExecuteOptions.sideData`). */
+  sideData?: SideData;
   /** Build only these lineages (the others are taken from the manifest). @default every recipe */
   select?: ReadonlySet<string>;
   /** The tree's run id, recorded in every record it makes as `details.cascade`. */
@@ -88,6 +91,7 @@ export async function executeTree(
           cwd: options.cwd,
           env: options.env,
           ...(options.noCache ? { noCache: true } : {}),
+          ...(options.sideData ? { sideData: options.sideData } : {}),
           ...(pinned ? { parentRecord: pinned.id } : {}),
           details: {
             cascade: options.cascadeId,
