@@ -1,5 +1,6 @@
 import type { Artifact, Driver, DriverContext, ResolvedImage, VerifyResult } from "../drivers/driver.js";
 import type { Reporter } from "../drivers/events.js";
+import { createRedactor, type Redactor, redactDeep } from "../drivers/redact.js";
 import { BakeError, BuildFailedError, ExitCode, InterruptedError, isBakeError } from "../errors.js";
 import type { ImageLayer, ImageRecord, ParentLink } from "../manifest/types.js";
 import { layerCacheKeys } from "../plan/cache-key.js";
@@ -8,7 +9,6 @@ import type { BuildPlan, PlannedLayer } from "../plan/types.js";
 import { type CachedLayer, findCachedPrefix, findUpToDate, verifyDigest } from "./cache.js";
 import type { RunnerManifest } from "./manifest-port.js";
 import { type ResolvedParent, resolveParent } from "./parent.js";
-import { createRedactor, type Redactor, redactDeep } from "./redact.js";
 import { newRunId } from "./run-id.js";
 import { StepTap } from "./step-tap.js";
 

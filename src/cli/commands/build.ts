@@ -1,4 +1,5 @@
 import { loadDriver } from "../../drivers/index.js";
+import { createRedactor } from "../../drivers/redact.js";
 import { BakeError, ExitCode } from "../../errors.js";
 import { manifestPath } from "../../manifest/location.js";
 import { openManifest } from "../../manifest/manifest.js";
@@ -7,7 +8,6 @@ import { planRecipe } from "../../plan/plan-recipe.js";
 import { renderDiagnostics } from "../../recipe/diagnostics.js";
 import { type CiOutputs, createCiOutputs } from "../../run/ci/outputs.js";
 import { type ExecuteResult, execute } from "../../run/execute.js";
-import { createRedactor } from "../../run/redact.js";
 import { createReporter, fanOut, reporterMode } from "../../run/reporters/index.js";
 import { styleFor } from "../../util/style.js";
 import { annotateDiagnostics } from "../github-annotations.js";
