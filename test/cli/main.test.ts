@@ -107,6 +107,28 @@ describe("the compiled bake process", () => {
     expect(shell.stdout).toBe("status 130\n");
   }, 30_000);
 
+  it("stops planning at the next read after SIGINT, for bake plan and bake build, without a stack trace", async () => {
+    await writeFile(join(dir, "planned.yaml"), `${RECIPE}      - run: echo never-runs\n`);
+    await writeFile(join(dir, "vars.slow.yaml"), "{}\n");
+    for (const command of ["plan", "build"]) {
+      // The preload holds the var file's open() for 400ms: SIGINT arrives while planning reads it.
+      const { child, done } = spawnBake([command, "planned.yaml", "--var-file", "vars.slow.yaml"], {
+        cwd: dir,
+        env: { PATH: process.env.PATH, CI: "true", SLOW_OPEN: "vars.slow.yaml", SLOW_OPEN_MS: "400" },
+        nodeArgs: ["--import", join(repo, "test/fixtures/slow-open/slow-open.mjs")],
+        timeoutMs: 20_000,
+      });
+      await sawOutput(child, "slow-open");
+      child.kill("SIGINT");
+      const run = await done;
+      // The read sees the abort and bake returns 130 itself, before the watchdog (600ms) would kill it.
+      expect({ command, code: run.code, signal: run.signal }).toEqual({ command, code: 130, signal: null });
+      expect(run.stderr).toContain("interrupted by SIGINT");
+      expect(run.stderr).not.toContain("    at ");
+      expect(run.stdout).not.toMatch(/never-runs|step-started/);
+    }
+  }, 60_000);
+
   it("ends a long bake build step with exit code 130 within a second of SIGINT", async () => {
     await writeFile(join(dir, "slow.yaml"), `${RECIPE}      - run: echo step-running; sleep 61.29\n`);
     const { child, done } = spawnBake(["build", "slow.yaml"], {

@@ -47,6 +47,7 @@ async function build(
     varFiles: strings(values["var-file"]),
     ...(typeof values.target === "string" ? { target: values.target } : {}),
     requireSecrets: true,
+    signal: io.signal,
   });
   const color = Boolean(io.stderr.isTTY) && (io.env.NO_COLOR ?? "") === "" && values["no-color"] !== true;
   if (warnings.length > 0) io.stderr.write(renderDiagnostics(warnings, { color, severity: "warning" }));

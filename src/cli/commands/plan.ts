@@ -23,6 +23,7 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
   const result = await planRecipe(file, {
     cwd: io.cwd,
     env: io.env,
+    signal: io.signal,
     cliVars: strings(values, "var"),
     varFiles: strings(values, "var-file"),
     ...(typeof values.target === "string" ? { target: values.target } : {}),
