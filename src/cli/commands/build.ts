@@ -1,6 +1,7 @@
 import { loadDriver } from "../../drivers/index.js";
 import { createRedactor } from "../../drivers/redact.js";
 import { BakeError, ExitCode } from "../../errors.js";
+import { chainBrokenError } from "../../manifest/append.js";
 import { manifestPath } from "../../manifest/location.js";
 import { openManifest } from "../../manifest/manifest.js";
 import type { ImageRecord } from "../../manifest/types.js";
@@ -40,6 +41,12 @@ async function build(
 ): Promise<number> {
   const file = positionals[0] as string;
   const json = values.json === true;
+  const path = manifestPath({
+    ...(typeof values.manifest === "string" ? { flag: values.manifest } : {}),
+    env: io.env,
+    cwd: io.cwd,
+  });
+  await refuseBrokenManifest(path, io);
   const { plan, secrets, warnings } = await planRecipe(file, {
     cwd: io.cwd,
     env: io.env,
@@ -66,14 +73,7 @@ async function build(
     });
   }
 
-  const manifest = await openManifest(
-    manifestPath({
-      ...(typeof values.manifest === "string" ? { flag: values.manifest } : {}),
-      env: io.env,
-      cwd: io.cwd,
-    }),
-    { create: true, env: io.env },
-  );
+  const manifest = await openManifest(path, { create: true, env: io.env });
   const reporter = fanOut(
     await createReporter({
       mode: reporterMode({ json, out: io.stdout, env: io.env }),
@@ -101,6 +101,13 @@ async function build(
   const redact = createRedactor(secrets);
   io.stdout.write(redact(json ? resultJson(result) : resultText(result.record, result, io)));
   return ExitCode.Ok;
+}
+
+// Register would refuse a manifest whose chain is broken, after all the build work: refuse before any of it,
+// with the same error. The manifest is only read here; it is created (when missing) once the plan is sound.
+async function refuseBrokenManifest(path: string, io: CommandIO): Promise<void> {
+  const { problem } = (await openManifest(path, { env: io.env })).integrity();
+  if (problem) throw chainBrokenError(path, problem);
 }
 
 function strings(value: OptionValues[string]): string[] {
