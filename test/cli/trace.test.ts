@@ -34,6 +34,11 @@ describe("bake trace", () => {
     const fleet = await fleetDir();
     const run = await runBake(["trace", "db-1"], { cwd: fleet.dir });
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain("no server of that name has been observed");
+    expect(run.stderr).toContain('nothing matches "db-1"');
+    // Every REF form tried is listed, in order, and the server lookup last (it was dropped once).
+    expect(run.stderr).toMatch(
+      /tried, in order:\n {2}1\. the records of .*bake\.lineage\.jsonl: .*\n {2}2\. a server of that name observed in .*: none/,
+    );
+    expect(run.stderr).not.toContain("    at ");
   });
 });
