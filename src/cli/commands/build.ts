@@ -12,7 +12,7 @@ import { type ExecuteResult, execute } from "../../run/execute.js";
 import { createReporter, fanOut, reporterMode } from "../../run/reporters/index.js";
 import { styleFor } from "../../util/style.js";
 import { annotateDiagnostics } from "../github-annotations.js";
-import type { CommandIO, CommandRun, OptionValues } from "../io.js";
+import { type CommandIO, type CommandRun, optionStrings } from "../io.js";
 
 /**
  * `bake build RECIPE`: plan the recipe, prepare its driver, then resolve, bake, verify and register.
@@ -50,8 +50,8 @@ async function build(
   const { plan, secrets, warnings } = await planRecipe(file, {
     cwd: io.cwd,
     env: io.env,
-    cliVars: strings(values.var),
-    varFiles: strings(values["var-file"]),
+    cliVars: optionStrings(values, "var"),
+    varFiles: optionStrings(values, "var-file"),
     ...(typeof values.target === "string" ? { target: values.target } : {}),
     requireSecrets: true,
     signal: io.signal,
@@ -109,12 +109,6 @@ async function refuseBrokenManifest(path: string, io: CommandIO): Promise<void> 
   const { problem } = (await openManifest(path, { env: io.env })).integrity();
   if (problem) throw chainBrokenError(path, problem);
 }
-
-function strings(value: OptionValues[string]): string[] {
-  if (value === undefined) return [];
-  return (Array.isArray(value) ? value : [value]).filter((item): item is string => typeof item === "string");
-}
-
 function resultJson(result: ExecuteResult): string {
   return `${JSON.stringify({
     type: "result",
