@@ -1,12 +1,10 @@
 import { execFile, execFileSync } from "node:child_process";
 import {
   copyFileSync,
-  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
-  statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -38,6 +36,7 @@ export function makeBusyboxRootfs(dir: string = mkdtempSync(join(tmpdir(), "bake
 
 import type { BuildEvent, Reporter } from "../../../src/drivers/events.js";
 import type { BuildPlan, PlannedCheck, PlannedLayer, PlannedStep } from "../../../src/plan/types.js";
+import { bakeBin } from "../../helpers/compiled-cli.js";
 
 /** A reporter that keeps every event. */
 export function recordingReporter(): Reporter & { events: BuildEvent[] } {
@@ -132,31 +131,9 @@ export function ensureUser(name: string, subordinate: boolean): { uid: number; g
   return { uid, gid };
 }
 
-const REPO = join(import.meta.dirname, "../../..");
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds `dist/` when a source is newer, so tests can run the compiled CLI as a user would. */
-export async function ensureCompiledCli(): Promise<void> {
-  const built = existsSync(join(REPO, "dist/cli/main.js"))
-    ? statSync(join(REPO, "dist/cli/main.js")).mtimeMs
-    : 0;
-  if (built < newestMtime(join(REPO, "src"))) {
-    await new Promise<void>((done) => execFile("npm", ["run", "build"], { cwd: REPO }, () => done()));
-  }
-  if (!existsSync(join(REPO, "dist/cli/main.js")))
-    throw new Error("npm run build did not produce dist/cli/main.js");
-}
-
 /** The argv that runs the compiled CLI (`bin/bake.js`) with these arguments. */
 export function bakeArgv(args: readonly string[]): string[] {
-  return [process.execPath, join(REPO, "bin/bake.js"), ...args];
+  return [process.execPath, bakeBin, ...args];
 }
 
 /** Runs the compiled CLI as a separate process and collects its output. */

@@ -7,20 +7,12 @@ import { collectGarbage } from "../../../src/drivers/local/gc.js";
 import { createDriver } from "../../../src/drivers/local/index.js";
 import { processStartTime, Store } from "../../../src/drivers/local/store.js";
 import type { PlannedLayer } from "../../../src/plan/types.js";
-import {
-  bakeArgv,
-  bakeCli,
-  ensureCompiledCli,
-  layer,
-  makeBusyboxRootfs,
-  plan,
-  recordingReporter,
-  run,
-} from "./helpers.js";
+import { ensureBuilt } from "../../helpers/compiled-cli.js";
+import { bakeArgv, bakeCli, layer, makeBusyboxRootfs, plan, recordingReporter, run } from "./helpers.js";
 
 // Issue 10.9: a `bake gc` between two layers of a live build dropped the newest layer before it was recorded.
 
-beforeAll(ensureCompiledCli, 300_000);
+beforeAll(ensureBuilt, 300_000);
 
 async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
