@@ -4,9 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { collectGarbage } from "../../../src/drivers/local/gc.js";
-import { createDriver } from "../../../src/drivers/local/index.js";
 import { processStartTime, Store } from "../../../src/drivers/local/store.js";
-import { layer, makeBusyboxRootfs, plan, recordingReporter, run } from "./helpers.js";
+import { busyboxStore } from "./helpers.js";
 
 function deadPid(): number {
   return spawnSync("true").pid as number;
@@ -14,31 +13,7 @@ function deadPid(): number {
 
 async function setup() {
   const work = mkdtempSync(join(tmpdir(), "bake-gc-"));
-  const rootfs = makeBusyboxRootfs(join(work, "rootfs"));
-  const storeDir = join(work, "store");
-  const ctx = {
-    cwd: work,
-    env: { BAKE_STORE: storeDir },
-    signal: new AbortController().signal,
-    reporter: recordingReporter(),
-  };
-  const driver = createDriver();
-  const base = await driver.resolve(
-    { kind: "external", ref: "dir:./rootfs", scheme: "dir", location: rootfs },
-    ctx,
-  );
-  const bake = async (script: string, runId: string) => {
-    const p = plan({ root: work, layers: [layer("l", [run(script)])] });
-    return driver.bake({
-      ...ctx,
-      plan: p,
-      parent: base,
-      layer: p.layers[0]!,
-      layerIndex: 0,
-      runId,
-      secrets: {},
-    });
-  };
+  const { storeDir, base, bake } = await busyboxStore(work);
   const kept = await bake("echo kept > /kept", "run-kept");
   const dropped = await bake("echo dropped > /dropped", "run-dropped");
   const store = await Store.open(storeDir);

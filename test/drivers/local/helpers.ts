@@ -34,7 +34,9 @@ export function makeBusyboxRootfs(dir: string = mkdtempSync(join(tmpdir(), "bake
   return dir;
 }
 
+import type { Artifact, ResolvedImage } from "../../../src/drivers/driver.js";
 import type { BuildEvent, Reporter } from "../../../src/drivers/events.js";
+import { createDriver } from "../../../src/drivers/local/index.js";
 import type { BuildPlan, PlannedCheck, PlannedLayer, PlannedStep } from "../../../src/plan/types.js";
 import { bakeBin } from "../../helpers/compiled-cli.js";
 
@@ -157,4 +159,41 @@ export function bakeCli(
       },
     );
   });
+}
+
+/**
+ * A local driver with a fresh store under `work` (`work/store`) and a busybox base (`work/rootfs`), and a way to
+ * bake one single-step layer on that base: what store-level tests (gc, leases) need to have images to keep or drop.
+ */
+export async function busyboxStore(work: string): Promise<{
+  storeDir: string;
+  base: ResolvedImage;
+  bake: (script: string, runId?: string) => Promise<Artifact>;
+}> {
+  const rootfs = makeBusyboxRootfs(join(work, "rootfs"));
+  const storeDir = join(work, "store");
+  const ctx = {
+    cwd: work,
+    env: { BAKE_STORE: storeDir },
+    signal: new AbortController().signal,
+    reporter: recordingReporter(),
+  };
+  const driver = createDriver();
+  const base = await driver.resolve(
+    { kind: "external", ref: "dir:./rootfs", scheme: "dir", location: rootfs },
+    ctx,
+  );
+  const bake = async (script: string, runId = "unit") => {
+    const p = plan({ root: work, layers: [layer("l", [run(script)])] });
+    return driver.bake({
+      ...ctx,
+      plan: p,
+      parent: base,
+      layer: p.layers[0] as PlannedLayer,
+      layerIndex: 0,
+      runId,
+      secrets: {},
+    });
+  };
+  return { storeDir, base, bake };
 }
