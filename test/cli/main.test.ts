@@ -129,6 +129,27 @@ describe("the compiled bake process", () => {
     }
   }, 60_000);
 
+  it("refuses at once a manifest path that is a FIFO, a directory or a device, instead of hanging in its open", async () => {
+    const fifo = join(dir, "manifest.fifo");
+    execFileSync("mkfifo", [fifo]);
+    await writeFile(join(dir, "tiny.yaml"), `${RECIPE}      - run: "true"\n`);
+    for (const manifest of [fifo, dir, "/dev/zero"]) {
+      for (const args of [["history"], ["fsck"], ["promote", "web#1", "prod"], ["build", "tiny.yaml"]]) {
+        // Before the fix, the synchronous open of the FIFO never returned and SIGINT could not end it.
+        const run = await spawnBake([...args, "--manifest", manifest], {
+          cwd: dir,
+          env: { PATH: process.env.PATH, CI: "true" },
+          timeoutMs: 10_000,
+        }).done;
+        expect({ args, code: run.code }).toEqual({ args, code: 2 });
+        expect(run.stderr).toMatch(
+          /the manifest .* is (a named pipe \(FIFO\)|a directory|a character device), not a regular file/,
+        );
+        expect(run.stderr).not.toContain("    at ");
+      }
+    }
+  }, 120_000);
+
   it("ends a long bake build step with exit code 130 within a second of SIGINT", async () => {
     await writeFile(join(dir, "slow.yaml"), `${RECIPE}      - run: echo step-running; sleep 61.29\n`);
     const { child, done } = spawnBake(["build", "slow.yaml"], {
