@@ -69,5 +69,13 @@ export async function planRecipe(file: string, options: PlanRecipeOptions): Prom
       });
     }
   }
-  return { plan, secrets, warnings };
+  // bake cannot take a value back out of its own argv, which `ps` shows to every user: say so, and how to avoid it.
+  const exposed = resolved.secretsOnCommandLine
+    .filter((name) => name in secrets)
+    .map((name) => ({
+      code: "secret-on-command-line",
+      message: `secret variable \`${name}\` was given with --var, so it is in bake's command line, which any user of this machine can see (ps)`,
+      hint: `pass it as BAKE_VAR_${name.toUpperCase()}=VALUE in the environment, or in a --var-file`,
+    }));
+  return { plan, secrets, warnings: [...warnings, ...exposed] };
 }
