@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { CommandIO } from "../../src/cli/io.js";
 import { main } from "../../src/cli/main.js";
 import type { BuildPlan } from "../../src/plan/types.js";
 import { captureIO } from "../helpers/capture-io.js";
