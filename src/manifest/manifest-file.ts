@@ -1,6 +1,7 @@
-import { closeSync, fstatSync, mkdirSync, openSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, type Stats, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { BakeError } from "../errors.js";
+import { fileKind } from "../util/file-kind.js";
 import { pick } from "../util/pick.js";
 import { bakeVersion } from "../version.js";
 import type { Ancestry, Manifest, OpenOptions } from "./api.js";
@@ -50,6 +51,7 @@ export class ManifestFile implements Manifest {
   ) {}
 
   static async open(path: string, options: OpenOptions): Promise<ManifestFile> {
+    refuseSpecialFile(path);
     const file = new ManifestFile(path, options, undefined);
     if (options.create) {
       mkdirSync(dirname(path), { recursive: true });
@@ -350,6 +352,25 @@ function checkChain(path: string): Integrity {
   } finally {
     closeSync(fd);
   }
+}
+
+// Every read and write of the manifest opens it synchronously: on a FIFO or a device, that open would wait for a
+// writer forever, in a call no signal can interrupt. Anything but a regular file (or nothing yet) is refused first.
+function refuseSpecialFile(path: string): void {
+  let info: Stats;
+  try {
+    info = statSync(path);
+  } catch {
+    // Missing (a build creates it) or unreadable (the first read says why).
+    return;
+  }
+  if (info.isFile()) return;
+  const what = info.isDirectory() ? "a directory" : fileKind(info);
+  throw new BakeError({
+    code: "manifest-not-a-file",
+    message: `the manifest ${path} is ${what}, not a regular file`,
+    hint: "give --manifest (or BAKE_MANIFEST) the path of a lineage manifest file; `bake build` creates it with its first image",
+  });
 }
 
 // Reads just the first line: enough to refuse a foreign file or a newer format before anything else happens.

@@ -21,6 +21,8 @@ export interface PlanRecipeOptions {
   target?: string;
   /** Fail (exit 2) when a secret the plan refers to has no value, as a build must. @default false */
   requireSecrets?: boolean;
+  /** Aborts reading the recipe and its var files (the promise rejects with the signal's reason). */
+  signal?: AbortSignal;
 }
 
 /** A compiled plan, the secret values it needs at execution (never written anywhere), and the recipe's warnings. */
@@ -35,8 +37,10 @@ export interface PlannedRecipe {
  * @throws BakeError (exit 2) for an invalid recipe, a bad variable, or a missing copy source.
  */
 export async function planRecipe(file: string, options: PlanRecipeOptions): Promise<PlannedRecipe> {
-  const { recipe, warnings } = await loadRecipeOrThrow(file, { cwd: options.cwd });
+  const signal = options.signal ? { signal: options.signal } : {};
+  const { recipe, warnings } = await loadRecipeOrThrow(file, { cwd: options.cwd, ...signal });
   const resolved = await resolveVars(recipe, {
+    ...signal,
     cliVars: options.cliVars ?? [],
     varFiles: options.varFiles ?? [],
     env: options.env,
@@ -65,5 +69,13 @@ export async function planRecipe(file: string, options: PlanRecipeOptions): Prom
       });
     }
   }
-  return { plan, secrets, warnings };
+  // bake cannot take a value back out of its own argv, which `ps` shows to every user: say so, and how to avoid it.
+  const exposed = resolved.secretsOnCommandLine
+    .filter((name) => name in secrets)
+    .map((name) => ({
+      code: "secret-on-command-line",
+      message: `secret variable \`${name}\` was given with --var, so it is in bake's command line, which any user of this machine can see (ps)`,
+      hint: `pass it as BAKE_VAR_${name.toUpperCase()}=VALUE in the environment, or in a --var-file`,
+    }));
+  return { plan, secrets, warnings: [...warnings, ...exposed] };
 }

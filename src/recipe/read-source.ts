@@ -1,5 +1,6 @@
-import { constants, type Stats } from "node:fs";
+import { constants } from "node:fs";
 import { open } from "node:fs/promises";
+import { fileKind } from "../util/file-kind.js";
 
 /** Why a recipe or var file could not be read, written for the user (`shown` is the path as they gave it). */
 export interface ReadProblem {
@@ -39,7 +40,7 @@ export async function readSourceFile(
     if (info.isDirectory()) return { problem: { reason: "directory", message: `${shown} is a directory` } };
     if (!info.isFile()) {
       return {
-        problem: { reason: "not-regular", message: `${shown} is ${kindOf(info)}, not a regular file` },
+        problem: { reason: "not-regular", message: `${shown} is ${fileKind(info)}, not a regular file` },
       };
     }
     if (info.size > limit) return { problem: tooLarge(shown, limit, info.size) };
@@ -75,12 +76,4 @@ function openProblem(shown: string, code: string | undefined): ReadProblem {
 function tooLarge(shown: string, limit: number, size: number): ReadProblem {
   const over = size > limit + 1 ? `: ${size} bytes` : "";
   return { reason: "too-large", message: `${shown} is more than ${limit} bytes (the limit)${over}`, size };
-}
-
-function kindOf(info: Stats): string {
-  if (info.isFIFO()) return "a named pipe (FIFO)";
-  if (info.isSocket()) return "a socket";
-  if (info.isCharacterDevice()) return "a character device";
-  if (info.isBlockDevice()) return "a block device";
-  return "a special file";
 }

@@ -27,6 +27,8 @@ export interface VarSources {
 export interface ResolvedVars {
   values: Record<string, VarValue>;
   secrets: Record<string, string>;
+  /** Secret variables whose value came from `--var`, which puts it in bake's own command line. */
+  secretsOnCommandLine: string[];
 }
 
 /** A problem with one variable's value; never holds a secret value. */
@@ -49,9 +51,9 @@ export interface CollectedVars extends ResolvedVars {
  * @throws BakeError `var-invalid` (exit 2) naming each missing or bad value; secret values are never shown.
  */
 export async function resolveVars(recipe: Recipe, sources: VarSources): Promise<ResolvedVars> {
-  const { values, secrets, problems } = await collectVars(recipe, sources);
+  const { values, secrets, secretsOnCommandLine, problems } = await collectVars(recipe, sources);
   if (problems.length > 0) throw varError(problems);
-  return { values, secrets };
+  return { values, secrets, secretsOnCommandLine };
 }
 
 /** The error for a list of variable problems: the first in the message, all of them in the detail. */
@@ -149,7 +151,8 @@ export async function collectVars(recipe: Recipe, sources: VarSources): Promise<
     if (spec.secret) secrets[name] = String(checked.value);
     else values[name] = checked.value;
   }
-  return { values, secrets, problems };
+  const secretsOnCommandLine = Object.keys(secrets).filter((name) => given.get(name)?.origin === "--var");
+  return { values, secrets, secretsOnCommandLine, problems };
 }
 
 // Parse and check one given value against its declaration; a secret's value never enters a message.

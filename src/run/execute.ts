@@ -7,6 +7,7 @@ import type {
   VerifyResult,
 } from "../drivers/driver.js";
 import type { Reporter } from "../drivers/events.js";
+import { createRedactor, type Redactor, redactDeep } from "../drivers/redact.js";
 import { BakeError, BuildFailedError, ExitCode, InterruptedError, isBakeError } from "../errors.js";
 import { ciInfo } from "../manifest/ci.js";
 import type { SideData } from "../manifest/side-data.js";
@@ -18,7 +19,6 @@ import { type CachedLayer, findCachedPrefix, findUpToDate, verifyDigest } from "
 import { inventoryDetails } from "./inventory.js";
 import type { RunnerManifest } from "./manifest-port.js";
 import { type ResolvedParent, resolveParent } from "./parent.js";
-import { createRedactor, type Redactor, redactDeep } from "./redact.js";
 import { newRunId } from "./run-id.js";
 import { StepTap } from "./step-tap.js";
 

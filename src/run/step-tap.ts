@@ -1,6 +1,6 @@
 import type { BuildEvent, Reporter } from "../drivers/events.js";
-import { type Redactor, redactDeep } from "./redact.js";
-import { SecretLines } from "./secret-lines.js";
+import { type Redactor, redactDeep } from "../drivers/redact.js";
+import { SecretLines } from "../drivers/secret-lines.js";
 
 /** The step that was running last, with the tail of its output, for the message of a failed build. */
 export interface StepTrace {

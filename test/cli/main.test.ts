@@ -107,6 +107,49 @@ describe("the compiled bake process", () => {
     expect(shell.stdout).toBe("status 130\n");
   }, 30_000);
 
+  it("stops planning at the next read after SIGINT, for bake plan and bake build, without a stack trace", async () => {
+    await writeFile(join(dir, "planned.yaml"), `${RECIPE}      - run: echo never-runs\n`);
+    await writeFile(join(dir, "vars.slow.yaml"), "{}\n");
+    for (const command of ["plan", "build"]) {
+      // The preload holds the var file's open() for 400ms: SIGINT arrives while planning reads it.
+      const { child, done } = spawnBake([command, "planned.yaml", "--var-file", "vars.slow.yaml"], {
+        cwd: dir,
+        env: { PATH: process.env.PATH, CI: "true", SLOW_OPEN: "vars.slow.yaml", SLOW_OPEN_MS: "400" },
+        nodeArgs: ["--import", join(repo, "test/fixtures/slow-open/slow-open.mjs")],
+        timeoutMs: 20_000,
+      });
+      await sawOutput(child, "slow-open");
+      child.kill("SIGINT");
+      const run = await done;
+      // The read sees the abort and bake returns 130 itself, before the watchdog (600ms) would kill it.
+      expect({ command, code: run.code, signal: run.signal }).toEqual({ command, code: 130, signal: null });
+      expect(run.stderr).toContain("interrupted by SIGINT");
+      expect(run.stderr).not.toContain("    at ");
+      expect(run.stdout).not.toMatch(/never-runs|step-started/);
+    }
+  }, 60_000);
+
+  it("refuses at once a manifest path that is a FIFO, a directory or a device, instead of hanging in its open", async () => {
+    const fifo = join(dir, "manifest.fifo");
+    execFileSync("mkfifo", [fifo]);
+    await writeFile(join(dir, "tiny.yaml"), `${RECIPE}      - run: "true"\n`);
+    for (const manifest of [fifo, dir, "/dev/zero"]) {
+      for (const args of [["history"], ["fsck"], ["promote", "web#1", "prod"], ["build", "tiny.yaml"]]) {
+        // Before the fix, the synchronous open of the FIFO never returned and SIGINT could not end it.
+        const run = await spawnBake([...args, "--manifest", manifest], {
+          cwd: dir,
+          env: { PATH: process.env.PATH, CI: "true" },
+          timeoutMs: 10_000,
+        }).done;
+        expect({ args, code: run.code }).toEqual({ args, code: 2 });
+        expect(run.stderr).toMatch(
+          /the manifest .* is (a named pipe \(FIFO\)|a directory|a character device), not a regular file/,
+        );
+        expect(run.stderr).not.toContain("    at ");
+      }
+    }
+  }, 120_000);
+
   it("ends a long bake build step with exit code 130 within a second of SIGINT", async () => {
     await writeFile(join(dir, "slow.yaml"), `${RECIPE}      - run: echo step-running; sleep 61.29\n`);
     const { child, done } = spawnBake(["build", "slow.yaml"], {

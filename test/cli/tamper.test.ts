@@ -149,6 +149,20 @@ describe("a manifest edited by hand", () => {
     }, 120_000);
   }
 
+  it("refuses bake build before planning or starting a sandbox: no build event, and the recipe is not even read", async () => {
+    const fleet = await tampered(TAMPERS[0] as Tamper);
+    for (const recipe of ["recipe.yaml", "missing-recipe.yaml"]) {
+      const run = runCompiled(["build", recipe, "--json"], { cwd: fleet.dir });
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toMatch(/bake\.lineage\.jsonl: line 8\b/);
+      expect(run.stderr).toContain("bake will not write to a manifest whose chain is broken");
+      // With --json every build event is a stdout line: before the fix, the sandbox ran its step first.
+      expect(run.stdout).not.toMatch(/build-started|step-started|layer-started/);
+      expect(run.stdout).toBe("");
+    }
+    expect(readFileSync(fleet.path)).toEqual(fleet.bytes);
+  }, 60_000);
+
   it("shows an edited record as it now reads, not as the history cache remembers it", async () => {
     const fleet = await tampered(TAMPERS[5] as Tamper);
     const history = runCompiled(["history", "base", "--json"], { cwd: fleet.dir });

@@ -1,6 +1,10 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { shortId } from "../../src/manifest/hash.js";
-import { fleetDir, runBake } from "../manifest/cli-helpers.js";
+import { ensureBuilt, fleetDir, runBake, runCompiled } from "../manifest/cli-helpers.js";
+
+beforeAll(async () => {
+  await ensureBuilt();
+}, 300_000);
 
 describe("bake trace", () => {
   it("walks from an image down to the external base and its resolved id", async () => {
@@ -32,8 +36,14 @@ describe("bake trace", () => {
 
   it("says when neither an image nor a server matches", async () => {
     const fleet = await fleetDir();
-    const run = await runBake(["trace", "db-1"], { cwd: fleet.dir });
+    // The compiled CLI, as a user runs it.
+    const run = runCompiled(["trace", "db-1"], { cwd: fleet.dir });
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain("no server of that name has been observed");
+    expect(run.stderr).toContain('nothing matches "db-1"');
+    // Every REF form tried is listed, in order, and the server lookup last (it was dropped once).
+    expect(run.stderr).toMatch(
+      /tried, in order:\n {2}1\. the records of .*bake\.lineage\.jsonl: .*\n {2}2\. a server of that name observed in .*: none/,
+    );
+    expect(run.stderr).not.toContain("    at ");
   });
 });

@@ -1,7 +1,8 @@
 import { join } from "node:path";
-import { describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { captureIO } from "../helpers/capture-io.js";
+import { ensureBuilt, runBake } from "../helpers/compiled-cli.js";
 
 const fixtures = join(import.meta.dirname, "../fixtures/recipes");
 
@@ -93,5 +94,24 @@ describe("bake validate", () => {
     expect(await main(["validate", "nowhere.yaml"], run.io)).toBe(2);
     expect(run.stderr()).toContain("error: no recipe at nowhere.yaml");
     expect(run.stderr()).not.toContain("    at ");
+  });
+});
+
+// Regression (issue 10): `target` without `driver` is the local driver's, so its hints are the local driver's.
+describe("bake validate on a target without a driver (compiled CLI)", () => {
+  beforeAll(async () => {
+    await ensureBuilt();
+  }, 300_000);
+
+  test("suggests the local driver's `network` for a typo, and BAKE_STORE for `store`", async () => {
+    const typo = await runBake(["validate", "target-default-typo/recipe.yaml"], { cwd: fixtures });
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain("unknown key `netwrk` in `target`");
+    expect(typo.stderr).toContain("hint: did you mean `network`?");
+    const store = await runBake(["validate", "target-store/recipe.yaml"], { cwd: fixtures });
+    expect(store.code).toBe(2);
+    expect(store.stderr).toContain("unknown key `store` in `target`");
+    expect(store.stderr).toContain("BAKE_STORE environment variable");
+    expect(store.stderr).not.toContain("known keys: `driver`\n");
   });
 });

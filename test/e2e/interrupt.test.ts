@@ -1,11 +1,9 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { readdir, readFile, stat } from "node:fs/promises";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { type ChildProcess, spawn } from "node:child_process";
+import { readdir, readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bakeBin, ensureBuilt } from "../helpers/compiled-cli.js";
 import { Project } from "./project.js";
 
-const repo = resolve(import.meta.dirname, "../..");
 // A sleep length no other process on the machine uses, to find the step's processes in /proc.
 const MARKER = "47.31";
 
@@ -13,11 +11,7 @@ let project: Project;
 
 beforeAll(async () => {
   // The signal must reach a real `bake` process, so this file runs the compiled CLI (built when stale).
-  if (await distIsStale()) {
-    await promisify(execFile)("npm", ["run", "build"], { cwd: repo }).catch(() => undefined);
-  }
-  // Not "fresh" again: in a shared working tree, sources may change while tsc runs.
-  expect(await stat(join(repo, "dist/cli/main.js")).catch(() => undefined)).toBeDefined();
+  await ensureBuilt();
   project = await Project.create();
   await project.write(
     "slow/recipe.yaml",
@@ -37,25 +31,12 @@ verify:
   );
 }, 300_000);
 
-async function newestMtime(dir: string): Promise<number> {
-  let newest = 0;
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) newest = Math.max(newest, (await stat(join(entry.parentPath, entry.name))).mtimeMs);
-  }
-  return newest;
-}
-
-async function distIsStale(): Promise<boolean> {
-  const built = await stat(join(repo, "dist/cli/main.js")).catch(() => undefined);
-  return built === undefined || built.mtimeMs < (await newestMtime(join(repo, "src")));
-}
-
 afterAll(async () => {
   await project?.remove();
 });
 
 function spawnBuild(): ChildProcess {
-  return spawn(process.execPath, [join(repo, "bin/bake.js"), "build", "slow/recipe.yaml"], {
+  return spawn(process.execPath, [bakeBin, "build", "slow/recipe.yaml"], {
     cwd: project.dir,
     env: { PATH: process.env.PATH, CI: "true" },
     stdio: ["ignore", "pipe", "pipe"],

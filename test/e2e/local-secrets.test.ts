@@ -7,13 +7,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import {
-  bakeArgv,
-  bakeCli,
-  ensureCompiledCli,
-  ensureUser,
-  makeBusyboxRootfs,
-} from "../drivers/local/helpers.js";
+import { bakeArgv, bakeCli, ensureUser, makeBusyboxRootfs } from "../drivers/local/helpers.js";
+import { ensureBuilt } from "../helpers/compiled-cli.js";
 
 // Issue 9.1: a step's environment (secrets included) must not show in any process's arguments while a step or a
 // check runs, nor be readable by another user, nor land in any file bake writes. Runs the compiled CLI. The check
@@ -178,7 +173,7 @@ async function filesContaining(dir: string, secret: string): Promise<{ files: nu
 
 const modes: Mode[] = [{ name: "as root" }];
 
-beforeAll(ensureCompiledCli, 300_000);
+beforeAll(ensureBuilt, 300_000);
 
 if (isRoot) {
   const ids = ensureUser("bake-secrets", true);

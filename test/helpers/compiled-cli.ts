@@ -1,5 +1,7 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { readdir, stat } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir, readdir, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 
@@ -8,19 +10,43 @@ export const repo = resolve(import.meta.dirname, "../..");
 /** The compiled CLI a user runs. */
 export const bakeBin = join(repo, "bin/bake.js");
 
-async function newestMtime(dir: string): Promise<number> {
+/** Whether `dist/` is missing or older than a file under `src/`. */
+export async function distIsStale(): Promise<boolean> {
+  const built = await stat(join(repo, "dist/cli/main.js")).catch(() => undefined);
   let newest = 0;
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+  for (const entry of await readdir(join(repo, "src"), { recursive: true, withFileTypes: true })) {
     if (entry.isFile()) newest = Math.max(newest, (await stat(join(entry.parentPath, entry.name))).mtimeMs);
   }
-  return newest;
+  return built === undefined || built.mtimeMs < newest;
 }
 
-/** Build `dist/` when a source is newer, so regression tests run the CLI as shipped. */
+/**
+ * Builds `dist/` when a source is newer, so regression tests run the CLI as shipped. Test files run in parallel:
+ * a lock directory makes the others wait for one build instead of writing `dist/` at once.
+ */
 export async function ensureBuilt(): Promise<void> {
-  const built = await stat(join(repo, "dist/cli/main.js")).catch(() => undefined);
-  if (built === undefined || built.mtimeMs < (await newestMtime(join(repo, "src")))) {
-    await promisify(execFile)("npm", ["run", "build"], { cwd: repo }).catch(() => undefined);
+  const lock = join(
+    tmpdir(),
+    `bake-build-${createHash("sha256").update(repo).digest("hex").slice(0, 12)}.lock`,
+  );
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch {
+      // Another test file is building; a lock older than the deadline is from a killed run.
+      const age = Date.now() - ((await stat(lock).catch(() => undefined))?.mtimeMs ?? 0);
+      if (age > 300_000 || Date.now() > deadline) await rm(lock, { recursive: true, force: true });
+      await new Promise((done) => setTimeout(done, 200));
+    }
+  }
+  try {
+    if (await distIsStale()) {
+      await promisify(execFile)("npm", ["run", "build"], { cwd: repo }).catch(() => undefined);
+    }
+  } finally {
+    await rm(lock, { recursive: true, force: true });
   }
   // Not "fresh" again: in a shared working tree, sources may change while tsc runs.
   await stat(join(repo, "dist/cli/main.js"));

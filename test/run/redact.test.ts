@@ -10,13 +10,13 @@ import type {
   VerifyResult,
 } from "../../src/drivers/driver.js";
 import type { Reporter } from "../../src/drivers/events.js";
+import { createRedactor, secretForms } from "../../src/drivers/redact.js";
+import { SecretLines } from "../../src/drivers/secret-lines.js";
 import { BakeError, BuildFailedError } from "../../src/errors.js";
 import { execute } from "../../src/run/execute.js";
-import { createRedactor, secretForms } from "../../src/run/redact.js";
 import { createJsonReporter } from "../../src/run/reporters/json.js";
 import { createListrReporter } from "../../src/run/reporters/listr.js";
 import { createPlainReporter } from "../../src/run/reporters/plain.js";
-import { SecretLines } from "../../src/run/secret-lines.js";
 import { MemoryManifest, twoLayerPlan } from "./fakes.js";
 
 const sha = (text: string) => `sha256:${createHash("sha256").update(text).digest("hex")}`;

@@ -1,5 +1,7 @@
 import { loadDriver } from "../../drivers/index.js";
+import { createRedactor } from "../../drivers/redact.js";
 import { BakeError, ExitCode } from "../../errors.js";
+import { chainBrokenError } from "../../manifest/append.js";
 import { isStoreLocation, manifestPath } from "../../manifest/location.js";
 import { openManifest } from "../../manifest/manifest.js";
 import { sideDataFor } from "../../manifest/side-data.js";
@@ -8,11 +10,10 @@ import { planRecipe } from "../../plan/plan-recipe.js";
 import { renderDiagnostics } from "../../recipe/diagnostics.js";
 import { type CiOutputs, createCiOutputs } from "../../run/ci/outputs.js";
 import { type ExecuteResult, execute } from "../../run/execute.js";
-import { createRedactor } from "../../run/redact.js";
 import { createReporter, fanOut, reporterMode } from "../../run/reporters/index.js";
 import { styleFor } from "../../util/style.js";
 import { annotateDiagnostics } from "../github-annotations.js";
-import type { CommandIO, CommandRun, OptionValues } from "../io.js";
+import { type CommandIO, type CommandRun, type OptionValues, optionStrings } from "../io.js";
 import { namesTree } from "../tree/load.js";
 
 /**
@@ -51,13 +52,20 @@ async function build(
 ): Promise<number> {
   const file = positionals[0] as string;
   const json = values.json === true;
+  const path = manifestPath({
+    ...(typeof values.manifest === "string" ? { flag: values.manifest } : {}),
+    env: io.env,
+    cwd: io.cwd,
+  });
+  await refuseBrokenManifest(path, io);
   const { plan, secrets, warnings } = await planRecipe(file, {
     cwd: io.cwd,
     env: io.env,
-    cliVars: strings(values.var),
-    varFiles: strings(values["var-file"]),
+    cliVars: optionStrings(values, "var"),
+    varFiles: optionStrings(values, "var-file"),
     ...(typeof values.target === "string" ? { target: values.target } : {}),
     requireSecrets: true,
+    signal: io.signal,
   });
   const color = Boolean(io.stderr.isTTY) && (io.env.NO_COLOR ?? "") === "" && values["no-color"] !== true;
   if (warnings.length > 0) io.stderr.write(renderDiagnostics(warnings, { color, severity: "warning" }));
@@ -76,14 +84,7 @@ async function build(
     });
   }
 
-  const manifest = await openManifest(
-    manifestPath({
-      ...(typeof values.manifest === "string" ? { flag: values.manifest } : {}),
-      env: io.env,
-      cwd: io.cwd,
-    }),
-    { create: true, env: io.env },
-  );
+  const manifest = await openManifest(path, { create: true, env: io.env });
   const reporter = fanOut(
     await createReporter({
       mode: reporterMode({ json, out: io.stdout, env: io.env }),
@@ -115,11 +116,12 @@ async function build(
   return ExitCode.Ok;
 }
 
-function strings(value: OptionValues[string]): string[] {
-  if (value === undefined) return [];
-  return (Array.isArray(value) ? value : [value]).filter((item): item is string => typeof item === "string");
+// Register would refuse a manifest whose chain is broken, after all the build work: refuse before any of it,
+// with the same error. The manifest is only read here; it is created (when missing) once the plan is sound.
+async function refuseBrokenManifest(path: string, io: CommandIO): Promise<void> {
+  const { problem } = (await openManifest(path, { env: io.env })).integrity();
+  if (problem) throw chainBrokenError(path, problem);
 }
-
 function resultJson(result: ExecuteResult): string {
   return `${JSON.stringify({
     type: "result",

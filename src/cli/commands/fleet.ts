@@ -127,7 +127,7 @@ async function recordObservations(manifest: Manifest, rows: FleetRow[]): Promise
 
 async function recipeTarget(file: string, io: Parameters<CommandRun>[1]): Promise<Record<string, unknown>> {
   const { planRecipe } = await import("../../plan/plan-recipe.js");
-  const { plan } = await planRecipe(file, { cwd: io.cwd, env: io.env, cliVars: [], varFiles: [] });
+  const { plan } = await planRecipe(file, { cwd: io.cwd, env: io.env, signal: io.signal });
   if (plan.target.driver !== "gce") {
     throw new BakeError({
       code: "usage",

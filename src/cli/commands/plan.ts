@@ -6,7 +6,7 @@ import { renderDiagnostics } from "../../recipe/diagnostics.js";
 import { canonicalJson } from "../../util/canonical-json.js";
 import { styleFor } from "../../util/style.js";
 import { annotateDiagnostics } from "../github-annotations.js";
-import type { CommandRun, OptionValues } from "../io.js";
+import { type CommandRun, type OptionValues, optionStrings } from "../io.js";
 import { namesTree } from "../tree/load.js";
 
 /** `bake plan RECIPE [--json] [--emit packer DIR]`: compiles a recipe and prints the plan (for people, as canonical JSON, or as Packer templates). */
@@ -33,8 +33,9 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
   const result = await planRecipe(file, {
     cwd: io.cwd,
     env: io.env,
-    cliVars: strings(values, "var"),
-    varFiles: strings(values, "var-file"),
+    signal: io.signal,
+    cliVars: optionStrings(values, "var"),
+    varFiles: optionStrings(values, "var-file"),
     ...(typeof values.target === "string" ? { target: values.target } : {}),
   });
   annotateDiagnostics(io.stderr, { diagnostics: result.warnings, level: "warning", ...io });
@@ -73,10 +74,4 @@ function emitDirectory(values: OptionValues, extra: string | undefined): string 
     });
   }
   return dir;
-}
-
-function strings(values: OptionValues, name: string): string[] {
-  const value = values[name];
-  if (value === undefined) return [];
-  return (Array.isArray(value) ? value : [value]).filter((item): item is string => typeof item === "string");
 }

@@ -15,7 +15,7 @@ import {
   warnAboutManifest,
   writeJson,
 } from "../manifest-support.js";
-import { resolveRef } from "../resolve-ref.js";
+import { lookUpRef, refNotFound } from "../resolve-ref.js";
 
 /** One link of a trace: a record and its status. */
 export interface TraceLink {
@@ -82,26 +82,19 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
 
 /** Where a trace starts: an image reference, or else a server the manifest has seen running an image. */
 export function findStart(manifest: Manifest, ref: string): { record: ImageRecord; server?: Observation } {
-  try {
-    return { record: resolveRef(manifest, ref) };
-  } catch (error) {
-    const seen = manifest.server(ref);
-    if (!seen) {
-      if (error instanceof BakeError && error.code === "ref-not-found") {
-        throw new BakeError({
-          code: "ref-not-found",
-          message: `${error.message}, and no server of that name has been observed`,
-          hint: error.hint,
-        });
-      }
-      throw error;
-    }
-    const record = manifest.get(seen.target);
-    if (!record)
-      throw new BakeError({
-        code: "ref-not-found",
-        message: `server ${printable(ref)} runs ${printable(seen.target)}, which is not in ${manifest.path}`,
-      });
-    return { record, server: seen };
+  const lookup = lookUpRef(manifest, ref);
+  if (lookup.record) return { record: lookup.record };
+  const seen = manifest.server(ref);
+  if (!seen) {
+    // The server is the last thing tried: the error keeps every step before it.
+    lookup.tried.push(`a server of that name observed in ${manifest.path}: none`);
+    throw refNotFound(lookup);
   }
+  const record = manifest.get(seen.target);
+  if (!record)
+    throw new BakeError({
+      code: "ref-not-found",
+      message: `server ${printable(ref)} runs ${printable(seen.target)}, which is not in ${manifest.path}`,
+    });
+  return { record, server: seen };
 }

@@ -3,7 +3,7 @@ import { type Diagnostic, renderDiagnostics } from "../../recipe/diagnostics.js"
 import { loadRecipe } from "../../recipe/load.js";
 import { styleFor } from "../../util/style.js";
 import { annotateDiagnostics } from "../github-annotations.js";
-import type { CommandRun } from "../io.js";
+import { type CommandRun, optionStrings } from "../io.js";
 
 /**
  * `bake validate RECIPE [--var NAME=VALUE]... [--var-file FILE]... [--json]`: schema and semantic checks,
@@ -14,8 +14,8 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
   const result = await loadRecipe(file, { cwd: io.cwd, signal: io.signal });
   const errors = [...result.errors];
   const warnings = [...result.warnings];
-  const cliVars = strings(values.var);
-  const varFiles = strings(values["var-file"]);
+  const cliVars = optionStrings(values, "var");
+  const varFiles = optionStrings(values, "var-file");
   if (result.recipe) {
     const hasEnvVars = Object.keys(io.env).some((key) => key.startsWith("BAKE_VAR_"));
     if (cliVars.length > 0 || varFiles.length > 0 || hasEnvVars) {
@@ -65,8 +65,3 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
   );
   return 0;
 };
-
-function strings(value: unknown): string[] {
-  if (value === undefined) return [];
-  return (Array.isArray(value) ? value : [value]).filter((item): item is string => typeof item === "string");
-}

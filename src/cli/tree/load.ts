@@ -6,7 +6,7 @@ import { readVarFile } from "../../recipe/var-file.js";
 import { discoverRecipes } from "../../run/tree/discover.js";
 import { buildTree, type RecipeTree, type TreeRecipe } from "../../run/tree/graph.js";
 import { loadTreeRecipes } from "../../run/tree/load-tree.js";
-import type { CommandIO, OptionValues } from "../io.js";
+import { type CommandIO, type OptionValues, optionStrings } from "../io.js";
 
 /** A tree of recipes found from the command line, and the variables it shares. */
 export interface LoadedTree {
@@ -44,12 +44,12 @@ export async function loadTreeForCommand(
 // Var files first, then --var pairs: each later value wins, as for a single recipe.
 async function treeVars(values: OptionValues, io: CommandIO): Promise<Map<string, string>> {
   const vars = new Map<string, string>();
-  for (const file of strings(values["var-file"])) {
+  for (const file of optionStrings(values, "var-file")) {
     for (const [name, value] of Object.entries(await readVarFile(resolve(io.cwd, file), file))) {
       vars.set(name, typeof value === "string" ? value : JSON.stringify(value));
     }
   }
-  for (const pair of strings(values.var)) {
+  for (const pair of optionStrings(values, "var")) {
     const eq = pair.indexOf("=");
     if (eq <= 0) {
       throw new BakeError({
@@ -67,10 +67,4 @@ async function treeVars(values: OptionValues, io: CommandIO): Promise<Map<string
 export async function namesTree(input: string, cwd: string): Promise<boolean> {
   if (/[*?[]/.test(input)) return true;
   return (await stat(resolve(cwd, input)).catch(() => undefined))?.isDirectory() === true;
-}
-
-/** A repeatable option's values. */
-export function strings(value: OptionValues[string]): string[] {
-  if (value === undefined) return [];
-  return (Array.isArray(value) ? value : [value]).filter((item): item is string => typeof item === "string");
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { BakeError, BuildFailedError } from "../../errors.js";
 import type { Artifact, BakeLayerInput } from "../driver.js";
-import { secretRedactor } from "../redact-secrets.js";
+import { createRedactor } from "../redact.js";
 import { Cleanup } from "./cleanup.js";
 import { cleanupReport } from "./cleanup-report.js";
 import { guestSteps } from "./guest-steps.js";
@@ -33,7 +33,7 @@ export async function bakeLayer(input: BakeLayerInput, session: GceSession): Pro
     });
   }
   const steps = await guestSteps(layer, { root: plan.recipe.root, secrets: input.secrets });
-  const redact = secretRedactor(input.secrets);
+  const redact = createRedactor(input.secrets);
   const nonce = randomBytes(8).toString("hex");
   const title = `${plan.lineage} ${plan.version}, layer ${layer.name} (${layerIndex + 1}/${plan.layers.length})`;
   const script = layerStartupScript({ title, nonce, steps });

@@ -1,9 +1,8 @@
-import { createHash } from "node:crypto";
-import { readFile, readlink } from "node:fs/promises";
+import { readlink } from "node:fs/promises";
 import { join, posix } from "node:path";
-import { BakeError } from "../../errors.js";
 import { revealEnv, revealPlanString, type SecretValues } from "../../plan/secrets.js";
 import type { PlannedCheck, PlannedCopyStep, PlannedLayer } from "../../plan/types.js";
+import { readPlannedFile } from "../planned-file.js";
 import type { GuestCheck, GuestEntry, GuestStep } from "./startup-script.js";
 
 /**
@@ -83,15 +82,10 @@ async function copyEntries(step: PlannedCopyStep, root: string): Promise<GuestEn
     else if (entry.type === "symlink")
       entries.push({ type: "symlink", path, target: entry.target ?? (await readlink(from)), ...owner });
     else {
-      const content = await readFile(from);
-      const digest = `sha256:${createHash("sha256").update(content).digest("hex")}`;
-      if (entry.digest !== undefined && digest !== entry.digest) {
-        throw new BakeError({
-          code: "copy-changed",
-          message: `${from} changed after the plan was made`,
-          hint: "run the build again so the plan and the files agree",
-        });
-      }
+      const { content } = await readPlannedFile(from, {
+        ...(entry.digest === undefined ? {} : { digest: entry.digest }),
+        hint: "run the build again so the plan and the files agree",
+      });
       entries.push({ type: "file", path, content, mode: step.mode ?? entry.mode, ...owner });
     }
   }

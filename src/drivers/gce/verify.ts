@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { BakeError } from "../../errors.js";
 import type { CheckResult } from "../../plan/types.js";
 import type { VerifyInput, VerifyResult } from "../driver.js";
-import { secretRedactor } from "../redact-secrets.js";
+import { createRedactor } from "../redact.js";
 import { familyOf } from "./bake.js";
 import { Cleanup } from "./cleanup.js";
 import { cleanupReport } from "./cleanup-report.js";
@@ -69,7 +69,7 @@ export async function verifyImage(input: VerifyInput, session: GceSession): Prom
       reporter,
       carriesSecrets: checksUseSecrets(checks),
     });
-    const redact = secretRedactor(input.secrets);
+    const redact = createRedactor(input.secrets);
     const outcome = await followSerial({
       session,
       instance: name,

@@ -1,7 +1,6 @@
-import { createHash } from "node:crypto";
-import { chmod, mkdir, readFile, readlink, rm, symlink, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readlink, rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { BakeError } from "../../errors.js";
+import { readPlannedFile } from "../planned-file.js";
 import type { BundledCopy } from "./template.js";
 
 /** The checksum file beside emitted templates, in `sha256sum -c` format. */
@@ -44,15 +43,10 @@ export async function bundleCopy(input: {
     if (entry.type === "symlink") {
       await symlink(entry.target ?? (await readlink(from)), to);
     } else {
-      const content = await readFile(from);
-      const digest = `sha256:${createHash("sha256").update(content).digest("hex")}`;
-      if (entry.digest !== undefined && digest !== entry.digest) {
-        throw new BakeError({
-          code: "copy-changed",
-          message: `${from} changed after the plan was made`,
-          hint: "emit the templates again so the plan and the files agree",
-        });
-      }
+      const { content, digest } = await readPlannedFile(from, {
+        ...(entry.digest === undefined ? {} : { digest: entry.digest }),
+        hint: "emit the templates again so the plan and the files agree",
+      });
       await writeFile(to, content, { mode: entry.mode });
       await chmod(to, entry.mode);
       sums.push(`${digest.slice("sha256:".length)}  ${relative}`);

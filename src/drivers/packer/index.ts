@@ -16,7 +16,7 @@ import type {
   VerifyInput,
   VerifyResult,
 } from "../driver.js";
-import { secretRedactor } from "../redact-secrets.js";
+import { createRedactor } from "../redact.js";
 import { inspectImage, removeContainers } from "./docker.js";
 import type { MachineLine } from "./machine-readable.js";
 import { type PackerOptions, readOptions } from "./options.js";
@@ -130,7 +130,7 @@ class PackerDriver implements Driver {
       titles: input.layer.steps.map((step) => step.title),
       markers: compiled.markers,
       reporter: input.reporter,
-      redact: secretRedactor(input.secrets),
+      redact: createRedactor(input.secrets),
     });
     let ok = false;
     try {
@@ -190,7 +190,7 @@ class PackerDriver implements Driver {
       nonce,
       checks: input.checks,
       reporter: input.reporter,
-      redact: secretRedactor(input.secrets),
+      redact: createRedactor(input.secrets),
     });
     let ok = false;
     try {
@@ -234,7 +234,7 @@ class PackerDriver implements Driver {
           input.reporter.emit({
             type: "output",
             stream: "stderr",
-            line: secretRedactor(input.secrets)(line),
+            line: createRedactor(input.secrets)(line),
           }),
       });
       // A missing or too-old Packer explains a failed build better than the build's own error.

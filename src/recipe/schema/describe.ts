@@ -8,6 +8,7 @@ export interface SchemaNode {
   enum?: unknown[];
   pattern?: string;
   examples?: unknown[];
+  required?: string[];
   properties?: Record<string, SchemaNode>;
   anyOf?: SchemaNode[];
   oneOf?: SchemaNode[];

@@ -74,11 +74,17 @@ function describeError(
       const known = knownKeys(node, data);
       const guess = nearest(key, known);
       const where = path.length === 0 ? "the recipe" : field;
+      const hint =
+        path.length === 1 && path[0] === "target" && key === "store"
+          ? "the local driver's image store is chosen with the BAKE_STORE environment variable (default `.bake`), not in the recipe"
+          : guess
+            ? `did you mean \`${guess}\`?`
+            : `known keys: ${known.map((k) => `\`${k}\``).join(", ")}`;
       return at(
         offsetOf(source, [...path, key], { key: true }),
         "unknown-key",
         `unknown key \`${key}\` in ${where}`,
-        guess ? `did you mean \`${guess}\`?` : `known keys: ${known.map((k) => `\`${k}\``).join(", ")}`,
+        hint,
       );
     }
     case "required": {
@@ -237,13 +243,19 @@ function emptyListHint(path: RecipePath): string | undefined {
   return undefined;
 }
 
-// The keys a mapping accepts; for `target`, those of the driver it names.
+// The keys a mapping accepts; for `target`, those of the driver it names. A branch whose `if` does not require
+// `driver` also applies when the driver is left out: that is how the schema makes `local` the default.
 function knownKeys(node: SchemaNode, data: unknown): string[] {
   const keys = new Set(Object.keys(node.properties ?? {}));
   const driver =
     data !== null && typeof data === "object" ? (data as { driver?: unknown }).driver : undefined;
   for (const branch of node.allOf ?? []) {
-    if (branch.if?.properties?.driver?.const === driver) {
+    const named = branch.if?.properties?.driver?.const;
+    const applies =
+      driver === undefined
+        ? named !== undefined && !(branch.if?.required ?? []).includes("driver")
+        : named === driver;
+    if (applies) {
       for (const key of Object.keys(branch.then?.properties ?? {})) keys.add(key);
     }
   }

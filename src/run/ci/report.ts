@@ -1,7 +1,7 @@
+import type { Redactor } from "../../drivers/redact.js";
 import type { Ancestry } from "../../manifest/api.js";
 import type { ImageRecord } from "../../manifest/types.js";
 import type { Diagnostic } from "../../recipe/diagnostics.js";
-import type { Redactor } from "../redact.js";
 import type { BuildOutcome } from "./outcome.js";
 
 /** Why a build ended without an image: the error that ended it, as the user saw it. */

@@ -1,6 +1,6 @@
 import type { BuildEvent, Reporter } from "../../drivers/events.js";
+import { type Redactor, redactDeep } from "../../drivers/redact.js";
 import type { TextOut } from "../../util/text-out.js";
-import { type Redactor, redactDeep } from "../redact.js";
 
 /** One JSON object per line: `{"time": ISO-8601, "type": ..., ...}`, with every string value redacted. */
 export function createJsonReporter(options: { out: TextOut; redact: Redactor; now?: () => Date }): Reporter {

@@ -1,5 +1,5 @@
 import type { Reporter } from "../../drivers/events.js";
-import type { Redactor } from "../redact.js";
+import type { Redactor } from "../../drivers/redact.js";
 import { createListrReporter, type ListrTask } from "./listr.js";
 
 /** What a recipe's line in the tree view waits for: its build's tasks, or the reason it never started. */

@@ -1,6 +1,6 @@
 import type { ListrTaskWrapper } from "listr2";
 import type { BuildEvent, Reporter } from "../../drivers/events.js";
-import type { Redactor } from "../redact.js";
+import type { Redactor } from "../../drivers/redact.js";
 import { shortId } from "./format.js";
 
 /** A promise settled from outside, by the events that end a task. */

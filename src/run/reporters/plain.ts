@@ -1,6 +1,6 @@
 import type { BuildEvent, Reporter } from "../../drivers/events.js";
+import type { Redactor } from "../../drivers/redact.js";
 import type { TextOut } from "../../util/text-out.js";
-import type { Redactor } from "../redact.js";
 import { describeEvent } from "./format.js";
 
 /**

@@ -1,7 +1,7 @@
 import type { BuildEvent, Reporter } from "../../drivers/events.js";
+import { createRedactor } from "../../drivers/redact.js";
 import type { SecretValues } from "../../plan/secrets.js";
 import type { TextOut } from "../../util/text-out.js";
-import { createRedactor } from "../redact.js";
 import { createReporter, type ReporterMode } from "../reporters/index.js";
 import type { TreeRecipeResult } from "./execute-tree.js";
 

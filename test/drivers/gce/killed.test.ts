@@ -1,13 +1,9 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { readdir, stat } from "node:fs/promises";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { type ChildProcess, spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { openManifest } from "../../../src/manifest/manifest.js";
 import { FakeCompute } from "../../fakes/gce/server.js";
+import { bakeBin, distIsStale, ensureBuilt } from "../../helpers/compiled-cli.js";
 import { GceProject } from "./project.js";
-
-const repo = resolve(import.meta.dirname, "../../..");
 
 const SLOW_RECIPE = `apiVersion: bake/v1
 name: slow
@@ -24,8 +20,7 @@ let project: GceProject;
 
 // Signals must reach a real bake process, so this file runs the compiled CLI (built when stale).
 beforeAll(async () => {
-  if (await distIsStale())
-    await promisify(execFile)("npm", ["run", "build"], { cwd: repo }).catch(() => undefined);
+  await ensureBuilt();
   expect(await distIsStale()).toBe(false);
   fake = await FakeCompute.start();
   project = await GceProject.create();
@@ -36,21 +31,11 @@ afterAll(async () => {
   await project?.remove();
 });
 
-async function distIsStale(): Promise<boolean> {
-  const built = await stat(join(repo, "dist/cli/main.js")).catch(() => undefined);
-  if (!built) return true;
-  let newest = 0;
-  for (const entry of await readdir(join(repo, "src"), { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) newest = Math.max(newest, (await stat(join(entry.parentPath, entry.name))).mtimeMs);
-  }
-  return built.mtimeMs < newest;
-}
-
 function spawnBuild(recipe = "slow.yaml"): {
   child: ChildProcess;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 } {
-  const child = spawn(process.execPath, [join(repo, "bin/bake.js"), "build", recipe], {
+  const child = spawn(process.execPath, [bakeBin, "build", recipe], {
     cwd: project.dir,
     env: project.env(fake),
     stdio: ["ignore", "pipe", "pipe"],

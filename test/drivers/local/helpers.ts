@@ -1,12 +1,10 @@
 import { execFile, execFileSync } from "node:child_process";
 import {
   copyFileSync,
-  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
-  statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -36,8 +34,11 @@ export function makeBusyboxRootfs(dir: string = mkdtempSync(join(tmpdir(), "bake
   return dir;
 }
 
+import type { Artifact, ResolvedImage } from "../../../src/drivers/driver.js";
 import type { BuildEvent, Reporter } from "../../../src/drivers/events.js";
+import { createDriver } from "../../../src/drivers/local/index.js";
 import type { BuildPlan, PlannedCheck, PlannedLayer, PlannedStep } from "../../../src/plan/types.js";
+import { bakeBin } from "../../helpers/compiled-cli.js";
 
 /** A reporter that keeps every event. */
 export function recordingReporter(): Reporter & { events: BuildEvent[] } {
@@ -132,31 +133,9 @@ export function ensureUser(name: string, subordinate: boolean): { uid: number; g
   return { uid, gid };
 }
 
-const REPO = join(import.meta.dirname, "../../..");
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds `dist/` when a source is newer, so tests can run the compiled CLI as a user would. */
-export async function ensureCompiledCli(): Promise<void> {
-  const built = existsSync(join(REPO, "dist/cli/main.js"))
-    ? statSync(join(REPO, "dist/cli/main.js")).mtimeMs
-    : 0;
-  if (built < newestMtime(join(REPO, "src"))) {
-    await new Promise<void>((done) => execFile("npm", ["run", "build"], { cwd: REPO }, () => done()));
-  }
-  if (!existsSync(join(REPO, "dist/cli/main.js")))
-    throw new Error("npm run build did not produce dist/cli/main.js");
-}
-
 /** The argv that runs the compiled CLI (`bin/bake.js`) with these arguments. */
 export function bakeArgv(args: readonly string[]): string[] {
-  return [process.execPath, join(REPO, "bin/bake.js"), ...args];
+  return [process.execPath, bakeBin, ...args];
 }
 
 /** Runs the compiled CLI as a separate process and collects its output. */
@@ -180,4 +159,41 @@ export function bakeCli(
       },
     );
   });
+}
+
+/**
+ * A local driver with a fresh store under `work` (`work/store`) and a busybox base (`work/rootfs`), and a way to
+ * bake one single-step layer on that base: what store-level tests (gc, leases) need to have images to keep or drop.
+ */
+export async function busyboxStore(work: string): Promise<{
+  storeDir: string;
+  base: ResolvedImage;
+  bake: (script: string, runId?: string) => Promise<Artifact>;
+}> {
+  const rootfs = makeBusyboxRootfs(join(work, "rootfs"));
+  const storeDir = join(work, "store");
+  const ctx = {
+    cwd: work,
+    env: { BAKE_STORE: storeDir },
+    signal: new AbortController().signal,
+    reporter: recordingReporter(),
+  };
+  const driver = createDriver();
+  const base = await driver.resolve(
+    { kind: "external", ref: "dir:./rootfs", scheme: "dir", location: rootfs },
+    ctx,
+  );
+  const bake = async (script: string, runId = "unit") => {
+    const p = plan({ root: work, layers: [layer("l", [run(script)])] });
+    return driver.bake({
+      ...ctx,
+      plan: p,
+      parent: base,
+      layer: p.layers[0] as PlannedLayer,
+      layerIndex: 0,
+      runId,
+      secrets: {},
+    });
+  };
+  return { storeDir, base, bake };
 }

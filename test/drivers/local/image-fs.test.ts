@@ -2,11 +2,12 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
-import { bakeCli, ensureCompiledCli, makeBusyboxRootfs } from "./helpers.js";
+import { ensureBuilt } from "../../helpers/compiled-cli.js";
+import { bakeCli, makeBusyboxRootfs } from "./helpers.js";
 
 // Issue 10.3: `user: nobody` failed on the host base, whose /etc/passwd the sandbox binds from the host.
 
-beforeAll(ensureCompiledCli, 300_000);
+beforeAll(ensureBuilt, 300_000);
 
 const bases = [
   { name: "the host base", from: "host" },

@@ -4,23 +4,13 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { collectGarbage } from "../../../src/drivers/local/gc.js";
-import { createDriver } from "../../../src/drivers/local/index.js";
 import { processStartTime, Store } from "../../../src/drivers/local/store.js";
-import type { PlannedLayer } from "../../../src/plan/types.js";
-import {
-  bakeArgv,
-  bakeCli,
-  ensureCompiledCli,
-  layer,
-  makeBusyboxRootfs,
-  plan,
-  recordingReporter,
-  run,
-} from "./helpers.js";
+import { ensureBuilt } from "../../helpers/compiled-cli.js";
+import { bakeArgv, bakeCli, busyboxStore, makeBusyboxRootfs } from "./helpers.js";
 
 // Issue 10.9: a `bake gc` between two layers of a live build dropped the newest layer before it was recorded.
 
-beforeAll(ensureCompiledCli, 300_000);
+beforeAll(ensureBuilt, 300_000);
 
 async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -104,31 +94,7 @@ verify:
 
   test("a lease keeps its images only while its process lives (pid and start time), and gc removes stale ones", async () => {
     const work = mkdtempSync(join(tmpdir(), "bake-lease-unit-"));
-    const rootfs = makeBusyboxRootfs(join(work, "rootfs"));
-    const storeDir = join(work, "store");
-    const ctx = {
-      cwd: work,
-      env: { BAKE_STORE: storeDir },
-      signal: new AbortController().signal,
-      reporter: recordingReporter(),
-    };
-    const driver = createDriver();
-    const base = await driver.resolve(
-      { kind: "external", ref: "dir:./rootfs", scheme: "dir", location: rootfs },
-      ctx,
-    );
-    const bake = async (script: string) => {
-      const p = plan({ root: work, layers: [layer("l", [run(script)])] });
-      return driver.bake({
-        ...ctx,
-        plan: p,
-        parent: base,
-        layer: p.layers[0] as PlannedLayer,
-        layerIndex: 0,
-        runId: "unit",
-        secrets: {},
-      });
-    };
+    const { storeDir, base, bake } = await busyboxStore(work);
     const held = await bake("echo held > /held");
     const stale = await bake("echo stale > /stale");
     const store = await Store.open(storeDir);

@@ -5,11 +5,12 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { overlayMountError } from "../../../src/drivers/local/overlay-error.js";
 import { runInSandbox } from "../../../src/drivers/local/sandbox.js";
 import type { BakeError } from "../../../src/errors.js";
-import { bakeCli, ensureCompiledCli, makeBusyboxRootfs } from "./helpers.js";
+import { ensureBuilt } from "../../helpers/compiled-cli.js";
+import { bakeCli, makeBusyboxRootfs } from "./helpers.js";
 
 // Issue 10.1: identical layers gave overlayfs the same lower dir twice, and the failure was blamed on the kernel.
 
-beforeAll(ensureCompiledCli, 300_000);
+beforeAll(ensureBuilt, 300_000);
 
 describe("overlay lowers", () => {
   test("builds and verifies an image whose layers have identical content (the same layer digest twice)", async () => {

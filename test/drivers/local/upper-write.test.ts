@@ -3,11 +3,12 @@ import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
-import { bakeCli, ensureCompiledCli } from "./helpers.js";
+import { ensureBuilt } from "../../helpers/compiled-cli.js";
+import { bakeCli } from "./helpers.js";
 
 // Issue 10.2: `file` and `copy` could not write into a directory that is a symlink, as merged-/usr systems have.
 
-beforeAll(ensureCompiledCli, 300_000);
+beforeAll(ensureBuilt, 300_000);
 
 /** A merged-/usr root filesystem from the static busybox: /bin -> usr/bin, /lib -> usr/lib, /sbin -> usr/bin. */
 function mergedUsrRootfs(dir: string): void {

@@ -3,6 +3,7 @@ import type { BuildEvent } from "../../../src/drivers/events.js";
 import { parseMachineLine } from "../../../src/drivers/packer/machine-readable.js";
 import { LayerProgress } from "../../../src/drivers/packer/progress.js";
 import { VerifyProgress } from "../../../src/drivers/packer/verify-progress.js";
+import { createRedactor } from "../../../src/drivers/redact.js";
 
 function feed(
   target: { line: (line: NonNullable<ReturnType<typeof parseMachineLine>>) => void },
@@ -69,6 +70,45 @@ describe("layer progress from Packer's lines", () => {
       step: 1,
     });
     expect(events.at(-1)).toMatchObject({ type: "step-finished", step: 1, ok: false });
+  });
+});
+
+describe("secrets in Packer's lines", () => {
+  it("hides each line of a multi-line secret and its base64 form, though Packer reports one line at a time", () => {
+    const key = [
+      "-----BEGIN OPENSSH PRIVATE KEY-----",
+      "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW",
+      "-----END OPENSSH PRIVATE KEY-----",
+      "",
+    ].join("\n");
+    const events: BuildEvent[] = [];
+    const progress = new LayerProgress({
+      layer: "app",
+      titles: ["run cat key"],
+      markers: [{ text: "/01-app/step-01.sh", step: 0 }],
+      reporter: { emit: (event) => events.push(event), close: async () => {} },
+      // The drivers and the runner share one redactor: the same forms are hidden on every path.
+      redact: createRedactor({ key }),
+    });
+    const encoded = Buffer.from(key).toString("base64");
+    feed(progress, [
+      "1,,ui,say,==> docker.bake: Provisioning with shell script: /tmp/x/01-app/step-01.sh",
+      ...key
+        .trimEnd()
+        .split("\n")
+        .map((line) => `1,,ui,message,    docker.bake: ${line}`),
+      `1,,ui,message,    docker.bake: ${encoded}`,
+    ]);
+    progress.finish(true);
+    const shown = events.map((event) => JSON.stringify(event)).join("\n");
+    for (const line of key.trimEnd().split("\n")) expect(shown).not.toContain(line);
+    expect(shown).not.toContain(encoded);
+    expect(events.filter((event) => event.type === "output").map((event) => event.line)).toEqual([
+      "***",
+      "***",
+      "***",
+      "***",
+    ]);
   });
 });
 

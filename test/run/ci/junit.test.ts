@@ -1,8 +1,8 @@
 import { XMLParser } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
+import { createRedactor } from "../../../src/drivers/redact.js";
 import { renderJunit } from "../../../src/run/ci/junit.js";
 import { redactReport } from "../../../src/run/ci/report.js";
-import { createRedactor } from "../../../src/run/redact.js";
 import { junitSchemaErrors } from "../../helpers/junit-schema.js";
 import { outcome, report } from "./reports.js";
 

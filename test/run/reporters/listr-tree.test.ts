@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { BuildEvent } from "../../../src/drivers/events.js";
-import { createRedactor } from "../../../src/run/redact.js";
+import { createRedactor } from "../../../src/drivers/redact.js";
 import { createListrTree } from "../../../src/run/reporters/listr-tree.js";
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 60));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { BuildEvent } from "../../../src/drivers/events.js";
-import { createRedactor } from "../../../src/run/redact.js";
+import { createRedactor } from "../../../src/drivers/redact.js";
 import { createReporter, reporterMode } from "../../../src/run/reporters/index.js";
 
 function sink(isTTY = false) {
