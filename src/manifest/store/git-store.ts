@@ -206,7 +206,7 @@ export class GitStore implements LineStore {
     if (now === undefined) return false;
     if (now === before) return true;
     const [old, current] = await this.readBlobs([before, now]);
-    return old !== undefined && current !== undefined && current.startsWith(old);
+    return old !== undefined && current?.startsWith(old) === true;
   }
 
   async describe(): Promise<Record<string, string | number>> {
