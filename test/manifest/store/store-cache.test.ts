@@ -1,15 +1,16 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OpenOptions } from "../../../src/manifest/api.js";
 import { openManifest } from "../../../src/manifest/manifest.js";
 import type { LineStore, StoreRead } from "../../../src/manifest/store/line-store.js";
 import { openLineStore } from "../../../src/manifest/store/open.js";
+import { storeCachePaths } from "../../../src/manifest/store/store-cache.js";
 import { StoreManifest } from "../../../src/manifest/store/store-manifest.js";
 import { buildFleet, imageInput } from "../helpers.js";
 import { bake } from "./bake-cli.js";
-import { startCluster, type TestCluster } from "./postgres-cluster.js";
+import { startCluster, TEST_PG_PASSWORD, type TestCluster } from "./postgres-cluster.js";
 import { type StoreKind, storeKinds } from "./store-kinds.js";
 
 let cluster: TestCluster;
@@ -144,6 +145,20 @@ for (const kind of storeKinds(() => cluster).filter((k) => k.name !== "file")) {
   });
 }
 
+describe("where a store's cache lives", () => {
+  it("is under BAKE_CACHE_DIR, else XDG_CACHE_HOME/bake, else ~/.cache/bake, in stores/", () => {
+    const identity = "postgres\npostgres://bake@db/infra?schema=bake";
+    expect(storeCachePaths(identity, { BAKE_CACHE_DIR: "/c", XDG_CACHE_HOME: "/x" }).document).toMatch(
+      /^\/c\/stores\/[0-9a-f]{32}\.json$/,
+    );
+    expect(storeCachePaths(identity, { XDG_CACHE_HOME: "/x" }).lines).toMatch(
+      /^\/x\/bake\/stores\/[0-9a-f]{32}\.lines$/,
+    );
+    expect(storeCachePaths(identity, {}).lines).toContain(join(homedir(), ".cache", "bake", "stores"));
+    expect(storeCachePaths(`${identity}2`, {}).lines).not.toBe(storeCachePaths(identity, {}).lines);
+  });
+});
+
 describe("bake history and fsck on a cached PostgreSQL store", () => {
   it("shows an edited old row in a later process even though a cache was warm", async () => {
     const postgres = storeKinds(() => cluster).find((kind) => kind.name === "postgres") as StoreKind;
@@ -155,7 +170,14 @@ describe("bake history and fsck on a cached PostgreSQL store", () => {
     expect(first.code).toBe(0);
     const again = await bake(["history", "--json", "--manifest", location], { env });
     expect(again.stdout).toBe(first.stdout);
-    expect(readdirSync(join(cacheDir, "stores")).some((name) => name.endsWith(".lines"))).toBe(true);
+    const files = readdirSync(join(cacheDir, "stores"));
+    expect(files.some((name) => name.endsWith(".lines"))).toBe(true);
+    // The location carries the cluster's password; the cache is named and keyed by the location without it.
+    expect(location).toContain(TEST_PG_PASSWORD);
+    for (const name of files) {
+      expect(name).not.toContain(TEST_PG_PASSWORD);
+      expect(readFileSync(join(cacheDir, "stores", name), "utf8")).not.toContain(TEST_PG_PASSWORD);
+    }
 
     await postgres.tamper(location, 4, (line) => line.replace('"driver":"', '"driver":"x'));
     const after = await bake(["history", "--json", "--manifest", location], { env });
