@@ -1,5 +1,6 @@
 // Benchmark of the lineage stores: one register (in process, and as a whole `bake promote` process) and
-// `bake history --json` on lineages of 1k and 10k records (add 100000 to --sizes if time allows), for the file
+// `bake history --json` (once cold, with an empty cache directory as on a fresh runner, then with the local cache)
+// on lineages of 1k and 10k records (add 100000 to --sizes if time allows), for the file
 // store, a git store on a local bare remote, and PostgreSQL; ratios to the file store are printed.
 // Run `npm run build` first. Usage: node bench/store/run.mjs [--sizes 1000,10000] [--runs 3] [--pg URL]
 // [--stores file,git,postgres] (the file store always runs: it is what the others are compared with)
@@ -115,12 +116,15 @@ function startCluster() {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-function timeProcess(args) {
+let cold = 0;
+function timeProcess(args, options = {}) {
   const times = [];
-  for (let i = 0; i < runs; i++) {
+  for (let i = 0; i < (options.once ? 1 : runs); i++) {
     const start = process.hrtime.bigint();
+    // A cold run gets a cache directory of its own: a fresh CI runner, with no local cache of the store.
+    const runEnv = options.once ? { ...env, BAKE_CACHE_DIR: join(work, `cold-${++cold}`) } : env;
     const result = spawnSync(process.execPath, [join(repo, "bin/bake.js"), ...args], {
-      env,
+      env: runEnv,
       maxBuffer: 1 << 30,
     });
     if (result.status !== 0) throw new Error(`bake ${args.join(" ")} failed: ${result.stderr}`);
@@ -167,6 +171,7 @@ try {
         kind,
         registerInProcess: median(inProcess),
         registerProcess: timeProcess(["promote", "web-0", "stable", "--manifest", location]),
+        historyCold: timeProcess(["history", "--json", "--manifest", location], { once: true }),
         history: timeProcess(["history", "--json", "--manifest", location]),
       });
     }
@@ -180,11 +185,13 @@ const ms = (value) => `${value.toFixed(0)} ms`;
 console.log(
   `runs: ${runs} (medians); register = one promote event appended (durable), history = bake history --json`,
 );
-console.log("records  store     register in process   register (process)   history --json");
+console.log(
+  "records  store     register in process   register (process)   history --json (cold)   history --json (cached)",
+);
 for (const row of rows) {
   const file = rows.find((other) => other.size === row.size && other.kind === "file");
   const ratio = (key) => (row.kind === "file" ? "" : ` (x${(row[key] / file[key]).toFixed(1)})`);
   console.log(
-    `${String(row.size).padStart(7)}  ${row.kind.padEnd(8)}  ${(ms(row.registerInProcess) + ratio("registerInProcess")).padEnd(20)}  ${(ms(row.registerProcess) + ratio("registerProcess")).padEnd(19)}  ${ms(row.history)}${ratio("history")}`,
+    `${String(row.size).padStart(7)}  ${row.kind.padEnd(8)}  ${(ms(row.registerInProcess) + ratio("registerInProcess")).padEnd(20)}  ${(ms(row.registerProcess) + ratio("registerProcess")).padEnd(19)}  ${(ms(row.historyCold) + ratio("historyCold")).padEnd(22)}  ${ms(row.history)}${ratio("history")}`,
   );
 }

@@ -27,7 +27,9 @@ export interface OpenOptions {
   onWarning?: (message: string) => void;
   /**
    * Serve image histories from a derived cache beside the manifest (`.bake-cache/<name>.history.json`), parsing
-   * only the lines appended since it was written, and refresh it after each such read. @default false
+   * only the lines appended since it was written, and refresh it after each such read. For a git or PostgreSQL
+   * store, keep a verified cache of its lines and history index in the user's cache directory instead, so only rows
+   * past the cached position are fetched (see store/store-cache.ts). @default false
    */
   historyCache?: boolean;
 }

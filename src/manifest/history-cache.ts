@@ -17,7 +17,7 @@ const CACHE_VERSION = 1;
 const SAMPLE = 4096;
 
 /** The cache file (after its checksum line), one JSON document: the index of the manifest's first `length` bytes. */
-interface CacheDocument {
+interface CacheDocument extends PackedIndex {
   cache: "bake-history-cache";
   version: number;
   bakeVersion: string;
@@ -25,13 +25,6 @@ interface CacheDocument {
   header?: ManifestHeader;
   lineCount: number;
   lastLineHash?: string;
-  unreadable: UnreadableLine[];
-  /** Repeated values (lineages, drivers, kinds, base references), which rows name by index. */
-  strings: string[];
-  /** Records as rows, in file order. */
-  records: RecordRow[];
-  /** Events without what a history never shows (`ci`, `prev`, `bakeVersion`), each with its line. */
-  events: { line: number; event: ManifestEvent }[];
 }
 
 // [line, id, kind, lineage, version, build, parent, driver, artifact, createdAt]: arrays parse several times faster
@@ -130,7 +123,37 @@ function readCache(cachePath: string, fd: number, file: { size: number; ino: num
 }
 
 function toDocument(loaded: Loaded, fd: number, ino: number): CacheDocument {
-  const { state } = loaded;
+  return {
+    cache: "bake-history-cache",
+    version: CACHE_VERSION,
+    bakeVersion: bakeVersion(),
+    manifest: { length: loaded.completeEnd, ino, ...fingerprint(fd, loaded.completeEnd) },
+    ...(loaded.header ? { header: loaded.header } : {}),
+    lineCount: loaded.lineCount,
+    ...(loaded.lastLineHash ? { lastLineHash: loaded.lastLineHash } : {}),
+    ...packIndex(loaded.state),
+  };
+}
+
+/** An images-only index as plain JSON (see {@link packIndex}); bump {@link INDEX_VERSION} when its shape changes. */
+export interface PackedIndex {
+  unreadable: UnreadableLine[];
+  /** Repeated values (lineages, drivers, kinds, base references), which rows name by index. */
+  strings: string[];
+  /** Records as rows, in line order. */
+  records: RecordRow[];
+  /** Events without what a history never shows (`ci`, `prev`, `bakeVersion`), each with its line. */
+  events: { line: number; event: ManifestEvent }[];
+}
+
+/** The version of {@link PackedIndex}: caches that keep one record it, and ignore a pack of another version. */
+export const INDEX_VERSION = CACHE_VERSION;
+
+/**
+ * Packs an images-only index (as `appendLines(..., { skipLayers: true })` builds it) for a cache file; with
+ * `skipLayers`, a full index packs as one, without its layer records.
+ */
+export function packIndex(state: ManifestState, options: { skipLayers?: boolean } = {}): PackedIndex {
   const strings: string[] = [];
   const indexes = new Map<string, number>();
   const intern = (value: string) => {
@@ -141,7 +164,10 @@ function toDocument(loaded: Loaded, fd: number, ino: number): CacheDocument {
     }
     return index;
   };
-  const records = state.records.map(
+  const shown = options.skipLayers
+    ? state.records.filter((record) => record.kind !== "layer")
+    : state.records;
+  const records = shown.map(
     (record): RecordRow => [
       state.lines.get(record.id) ?? 0,
       record.id,
@@ -159,23 +185,16 @@ function toDocument(loaded: Loaded, fd: number, ino: number): CacheDocument {
     const { ci: _ci, prev: _prev, bakeVersion: _bakeVersion, ...kept } = event;
     return { line: state.lines.get(event.id) ?? 0, event: kept as ManifestEvent };
   });
-  return {
-    cache: "bake-history-cache",
-    version: CACHE_VERSION,
-    bakeVersion: bakeVersion(),
-    manifest: { length: loaded.completeEnd, ino, ...fingerprint(fd, loaded.completeEnd) },
-    ...(loaded.header ? { header: loaded.header } : {}),
-    lineCount: loaded.lineCount,
-    ...(loaded.lastLineHash ? { lastLineHash: loaded.lastLineHash } : {}),
-    unreadable: state.unreadable,
-    strings,
-    records,
-    events,
-  };
+  return { unreadable: state.unreadable, strings, records, events };
+}
+
+/** The index {@link packIndex} packed. Throws on a pack of the wrong shape (callers treat that as no cache). */
+export function unpackIndex(doc: PackedIndex): ManifestState {
+  return restoreState(doc);
 }
 
 // Only what a history reads of a record; entries are added in line order, as the manifest had them.
-function restoreState(doc: CacheDocument): ManifestState {
+function restoreState(doc: PackedIndex): ManifestState {
   const { strings } = doc;
   const at = (index: number) => {
     const value = strings[index];
@@ -187,7 +206,7 @@ function restoreState(doc: CacheDocument): ManifestState {
   for (const row of doc.records) {
     const line = row[0];
     while (next < doc.events.length && (doc.events[next]?.line ?? 0) < line) {
-      const { event, line: eventLine } = doc.events[next++] as CacheDocument["events"][number];
+      const { event, line: eventLine } = doc.events[next++] as PackedIndex["events"][number];
       state.add(event, eventLine);
     }
     const record = {

@@ -176,6 +176,39 @@ export class GitStore implements LineStore {
     return { ok: true, tip: { count, token: commit } };
   }
 
+  async witness(tip: StoreTip): Promise<string> {
+    return tip.token;
+  }
+
+  // The commit the cache was taken at must still be in the branch's history (not force-pushed away), and no line it
+  // held may differ at the tip: every segment it held whole has the same blob, and its last segment is a prefix of
+  // the tip's (a descendant commit that edits an old segment fails here). The private repository keeps objects
+  // across processes; a commit it no longer has fails the check, safely.
+  async stillHolds(witness: string): Promise<boolean> {
+    const tip = this.tip;
+    if (!tip || !/^[0-9a-f]{40,64}$/.test(witness)) return false;
+    if (witness === tip.commit) return true;
+    const ancestor = await git(this.gitDir, ["merge-base", "--is-ancestor", witness, tip.commit], {
+      allowFailure: true,
+    });
+    if (ancestor.exitCode !== 0) return false;
+    const [tree] = await this.readObjects([`${witness}:${SEGMENT_DIR}`]);
+    if (tree?.type !== "tree") return false;
+    const held = parseTree(tree.data);
+    const names = [...held.keys()].sort();
+    const last = names[names.length - 1];
+    for (const name of names) {
+      if (name !== last && held.get(name) !== tip.segments.get(name)) return false;
+    }
+    if (last === undefined) return true;
+    const before = held.get(last) as string;
+    const now = tip.segments.get(last);
+    if (now === undefined) return false;
+    if (now === before) return true;
+    const [old, current] = await this.readBlobs([before, now]);
+    return old !== undefined && current?.startsWith(old) === true;
+  }
+
   async describe(): Promise<Record<string, string | number>> {
     return {
       remote: this.options.remote,

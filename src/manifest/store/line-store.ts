@@ -36,6 +36,14 @@ export interface LineStore {
   read(from: number): Promise<StoreRead>;
   /** Appends `lines` if the store still stands at `expected`; returns only once the lines are durable. */
   append(lines: readonly string[], expected: StoreTip): Promise<StoreAppend>;
+  /**
+   * A cheap proof of the first `tip.count` lines as they are now, kept by the local cache of a store-backed manifest
+   * and given back to {@link LineStore.stillHolds}: for git the tip commit, for PostgreSQL the transaction ids of the
+   * rows (an UPDATE, or a DELETE and INSERT, gives a row a new one, even with the append-only trigger disabled).
+   */
+  witness?(tip: StoreTip): Promise<string>;
+  /** Whether none of the first `count` lines changed since `witness` was taken (call after a `read`). */
+  stillHolds?(witness: string, count: number): Promise<boolean>;
   /** Facts for `bake manifest info` (never secrets). */
   describe(): Promise<Record<string, string | number>>;
   /** Releases connections and temporary refs. */

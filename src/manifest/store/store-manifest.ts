@@ -7,6 +7,7 @@ import { ciInfo } from "../ci.js";
 import { headerLine, parseHeader } from "../format.js";
 import { digest } from "../hash.js";
 import { buildHistory } from "../history.js";
+import { packIndex, unpackIndex } from "../history-cache.js";
 import { appendLines, type Loaded } from "../load.js";
 import { compact, lineValidator, pickRecordFields, serialize } from "../manifest-file.js";
 import { resolveRef } from "../resolve.js";
@@ -27,6 +28,15 @@ import type {
 } from "../types.js";
 import type { LineStore, StoreTip } from "./line-store.js";
 import { backoff, type RetryBound } from "./retry.js";
+import {
+  dropStoreCache,
+  readCachedLines,
+  readStoreCache,
+  type StoreCache,
+  type StoreCachePaths,
+  storeCachePaths,
+  writeStoreCache,
+} from "./store-cache.js";
 
 /** What a writer composes on: the tip it read, the hash to chain on, and the index of everything up to it. */
 interface Composing {
@@ -36,7 +46,9 @@ interface Composing {
 
 /**
  * A manifest kept in a {@link LineStore} (a git branch or PostgreSQL). The whole lineage is read once on open and
- * then only from the last position seen. A write composes its line on the tip it knows and appends it by
+ * then only from the last position seen; with `historyCache`, a local cache of the verified lines and their history
+ * index (see store-cache.ts) lets a new process read only the rows past the cached position, once the store's line
+ * there still hashes as cached and the store's witness says no earlier line changed. A write composes its line on the tip it knows and appends it by
  * compare-and-swap; when another writer got there first it reads what they wrote, composes again (new `prev`,
  * next build number) and retries after a jittered wait, within a bound.
  */
@@ -51,8 +63,16 @@ export class StoreManifest implements Manifest {
   // The hash chain, verified incrementally: lines are fed to it once, when integrity is first asked after they came.
   private verifier = new ChainVerifier();
   private verifiedChunks = 0;
-  private lastLine: string | undefined;
+  private lastHash: string | undefined;
   private tip: StoreTip = { count: 0, token: "" };
+  // The cached lines not held in `chunks` (which then start at `heldFrom`), until a full index needs them.
+  private base: StoreCache | undefined;
+  private heldFrom = { count: 0, bytes: 0 };
+  // What the cache files hold now (undefined: nothing usable, so a save writes them anew).
+  private cacheCovers: { count: number; bytes: number } | undefined;
+  // The store's witness of its first `count` lines, taken right after reading them.
+  private witnessed: { count: number; value: string } | undefined;
+  private readonly cachePaths: StoreCachePaths | undefined;
 
   private constructor(
     readonly store: LineStore,
@@ -60,6 +80,8 @@ export class StoreManifest implements Manifest {
     private readonly bound: RetryBound,
   ) {
     this.path = store.display;
+    if (options.historyCache)
+      this.cachePaths = storeCachePaths(identityOf(store, options.env), options.env ?? process.env);
   }
 
   /** Reads the whole lineage from the store. */
@@ -68,7 +90,7 @@ export class StoreManifest implements Manifest {
       timeoutMs: options.lockTimeoutMs ?? 60_000,
       refusals: 4,
     });
-    await manifest.reload();
+    if (!(await manifest.openFromCache())) await manifest.reload();
     return manifest;
   }
 
@@ -117,8 +139,9 @@ export class StoreManifest implements Manifest {
   history(options?: HistoryOptions): LineageHistory[] {
     if (options?.includeLayers || this.full) return buildHistory(this.state(), options);
     if (!this.imagesOnly) {
-      this.imagesOnly = emptyLoaded();
+      this.imagesOnly = this.cachedIndex() ?? emptyLoaded();
       appendLines(this.imagesOnly, Buffer.concat(this.chunks), this.path, { skipLayers: true });
+      this.saveCache();
     }
     return buildHistory(this.imagesOnly.state, options);
   }
@@ -157,12 +180,17 @@ export class StoreManifest implements Manifest {
     this.headerSeen = undefined;
     this.verifier = new ChainVerifier();
     this.verifiedChunks = 0;
-    this.lastLine = undefined;
+    this.lastHash = undefined;
     this.tip = { count: 0, token: "" };
+    this.base = undefined;
+    this.heldFrom = { count: 0, bytes: 0 };
+    this.cacheCovers = undefined;
     this.take(read.lines, read.tip);
+    await this.witness();
   }
 
   async register(input: NewRecord): Promise<ImageRecord> {
+    await this.holdCachedLines();
     this.refuseBrokenChain();
     checkNewRecord(input);
     const validate = await lineValidator();
@@ -190,6 +218,7 @@ export class StoreManifest implements Manifest {
   }
 
   async appendEvent(input: NewEvent): Promise<ManifestEvent> {
+    await this.holdCachedLines();
     // Before the rules, which would judge the event by lines that may have been edited.
     this.refuseBrokenChain();
     checkEvent(this.state(), input);
@@ -230,12 +259,18 @@ export class StoreManifest implements Manifest {
       this.refuseDamaged();
       const header =
         this.tip.count === 0 ? [headerLine({ createdAt: this.now(), bakeVersion: bakeVersion() })] : [];
-      const prev = digest((header[0] ?? this.lastLine) as string);
+      const prev = header[0] !== undefined ? digest(header[0]) : (this.lastHash as string);
       const composed = compose({ prev, state: this.state() });
       const lines = [...header, composed.line];
       const outcome = await this.store.append(lines, this.tip);
       if (outcome.ok) {
         this.take(lines, outcome.tip);
+        // A runner's first write leaves a cache for the next process; later writes leave it a few lines behind
+        // (the next reader fetches those), rather than re-packing the index after each append.
+        if (this.cachePaths && !this.cacheCovers) {
+          await this.witness();
+          this.saveCache();
+        }
         return composed.value;
       }
       lastReason = outcome.message;
@@ -277,17 +312,160 @@ export class StoreManifest implements Manifest {
       this.chunks.push(bytes);
       if (this.full) appendLines(this.full, bytes, this.path);
       this.imagesOnly = undefined;
-      this.lastLine = lines[lines.length - 1];
+      this.lastHash = digest(lines[lines.length - 1] as string);
     }
     this.tip = tip;
   }
 
   private state(): ManifestState {
     if (!this.full) {
+      this.mergeBase();
       this.full = emptyLoaded();
       appendLines(this.full, Buffer.concat(this.chunks), this.path);
     }
     return this.full.state;
+  }
+
+  // Starts from the local cache: reads the store from the cached last line on, and trusts the cache only if that
+  // line still hashes as cached and the store's witness (git: the cached commit is an ancestor of the tip;
+  // PostgreSQL: no row before it was rewritten) holds. Anything else (no cache, damage, another store): false.
+  private async openFromCache(): Promise<boolean> {
+    if (!this.cachePaths) return false;
+    const cache = readStoreCache(this.cachePaths);
+    if (!cache) return false;
+    const read = await this.store.read(cache.count - 1);
+    const first = read.lines[0];
+    if (read.tip.count < cache.count || first === undefined || digest(first) !== cache.lastLineHash)
+      return false;
+    if (this.store.stillHolds) {
+      if (cache.witness === undefined || !(await this.store.stillHolds(cache.witness, cache.count)))
+        return false;
+    }
+    this.base = cache;
+    this.heldFrom = { count: cache.count, bytes: cache.linesBytes };
+    this.cacheCovers = { count: cache.count, bytes: cache.linesBytes };
+    this.headerSeen = cache.header;
+    // The cached lines were verified when cached; the chain resumes at their last line.
+    this.verifier = new ChainVerifier({ lines: cache.count, lastLineHash: cache.lastLineHash });
+    this.lastHash = cache.lastLineHash;
+    this.tip = { count: cache.count, token: "" };
+    this.take(read.lines.slice(1), read.tip);
+    if (read.tip.count === cache.count && cache.witness !== undefined) {
+      this.witnessed = { count: cache.count, value: cache.witness };
+    } else {
+      await this.witness();
+    }
+    return true;
+  }
+
+  private async witness(): Promise<void> {
+    this.witnessed =
+      this.cachePaths && this.store.witness && this.tip.count > 0
+        ? { count: this.tip.count, value: await this.store.witness(this.tip) }
+        : undefined;
+  }
+
+  // The images-only index of the cached lines, as the start of a history's index.
+  private cachedIndex(): Loaded | undefined {
+    const base = this.base;
+    if (!base) return undefined;
+    try {
+      return { header: base.header, state: unpackIndex(base.index), completeEnd: 0, lineCount: base.count };
+    } catch {
+      // An index of the right version but the wrong shape: build it from the lines instead.
+      this.mergeBase();
+      return undefined;
+    }
+  }
+
+  // Before a write: the cached lines the full index is built from must be the store's, or the cache is dropped and
+  // the store read again in full (asynchronously, which a reader's synchronous index cannot do).
+  private async holdCachedLines(): Promise<void> {
+    if (!this.base) return;
+    try {
+      this.mergeBase();
+    } catch (error) {
+      if (!(error instanceof BakeError) || error.code !== "store-cache-damaged") throw error;
+      await this.reload();
+    }
+  }
+
+  // Reads the cached lines into `chunks`, re-verifying their chain: with the last line's hash checked against the
+  // store on open, that proves every cached line is the store's, byte for byte.
+  private mergeBase(): void {
+    const base = this.base;
+    if (!base || !this.cachePaths) return;
+    const bytes = readCachedLines(this.cachePaths, base.linesBytes);
+    const verifier = new ChainVerifier();
+    let intact = bytes !== undefined && bytes[bytes.length - 1] === 0x0a;
+    for (let start = 0; intact && bytes && start < bytes.length; ) {
+      const end = bytes.indexOf(0x0a, start);
+      if (verifier.push(bytes.subarray(start, end))) intact = false;
+      start = end + 1;
+    }
+    const point = verifier.point;
+    if (
+      !intact ||
+      verifier.finish() ||
+      point.lines !== base.count ||
+      point.lastLineHash !== base.lastLineHash
+    ) {
+      dropStoreCache(this.cachePaths);
+      this.base = undefined;
+      this.cacheCovers = undefined;
+      throw new BakeError({
+        code: "store-cache-damaged",
+        message: `the local cache of ${this.path} (${this.cachePaths.lines}) does not hold the store's lines; it was removed`,
+        hint: "run the command again: it reads the store in full (a cache is never the source of truth)",
+      });
+    }
+    this.chunks.unshift(bytes as Buffer);
+    this.verifiedChunks += 1;
+    this.heldFrom = { count: 0, bytes: 0 };
+    this.base = undefined;
+  }
+
+  // Records the cache, best effort, when there is more to cache than it holds: only a verified chain, only with
+  // the store's witness of exactly these lines, and with the images-only index of all of them.
+  private saveCache(): void {
+    const paths = this.cachePaths;
+    const header = this.headerSeen;
+    if (!paths || !header || this.tip.count === 0 || this.lastHash === undefined) return;
+    if (this.cacheCovers && this.cacheCovers.count >= this.tip.count) return;
+    if (this.store.witness && this.witnessed?.count !== this.tip.count) return;
+    if (!this.integrity().intact) return;
+    const index = this.imagesOnly
+      ? packIndex(this.imagesOnly.state)
+      : this.full
+        ? packIndex(this.full.state, { skipLayers: true })
+        : undefined;
+    if (!index) return;
+    const held = Buffer.concat(this.chunks);
+    const total = this.heldFrom.bytes + held.length;
+    let lines: { offset: number; bytes: Buffer };
+    if (this.cacheCovers && this.cacheCovers.bytes >= this.heldFrom.bytes) {
+      lines = {
+        offset: this.cacheCovers.bytes,
+        bytes: held.subarray(this.cacheCovers.bytes - this.heldFrom.bytes),
+      };
+    } else if (this.heldFrom.bytes === 0) {
+      lines = { offset: 0, bytes: held };
+    } else {
+      return;
+    }
+    writeStoreCache(
+      paths,
+      {
+        count: this.tip.count,
+        lastLineHash: this.lastHash,
+        ...(this.witnessed ? { witness: this.witnessed.value } : {}),
+        header,
+        linesBytes: total,
+        index,
+      },
+      lines,
+    );
+    this.cacheCovers = { count: this.tip.count, bytes: total };
   }
 
   // The manifest's own refusal of a broken chain, with a hint for a store (there is no file to `git diff`).
@@ -322,6 +500,15 @@ export class StoreManifest implements Manifest {
   private now(): string {
     return (this.options.now?.() ?? new Date()).toISOString();
   }
+}
+
+// Who a cache is of: the location without its password, and for PostgreSQL what the PG* variables fill in.
+function identityOf(store: LineStore, env: OpenOptions["env"] = process.env): string {
+  const parts = [store.kind, store.display];
+  if (store.kind === "postgres") {
+    for (const name of ["PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE"]) parts.push(env[name] ?? "");
+  }
+  return parts.join("\n");
 }
 
 function emptyLoaded(): Loaded {
