@@ -2,7 +2,6 @@ import type { TargetSpec } from "../../recipe/types.js";
 import type { Artifact, Driver, DriverContext } from "../driver.js";
 import { bakeLayer, sourceDateEpoch } from "./bake-layer.js";
 import { resolveBase } from "./bases.js";
-import { localInventory } from "./inventory.js";
 import { isDigest } from "./oci.js";
 import { checkOptions, type LocalOptions, readOptions, storePath } from "./options.js";
 import { Store } from "./store.js";
@@ -56,6 +55,8 @@ export function createDriver(): Driver {
     },
     async inventory(input) {
       const store = await openStore(readOptions(input.plan.target.options), input);
+      // Loaded when an inventory is taken: package parsing and package URLs are not needed to build.
+      const { localInventory } = await import("./inventory.js");
       return localInventory({ ...input, store });
     },
   };

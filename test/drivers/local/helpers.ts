@@ -97,8 +97,9 @@ export function transpileDriver(out: string): void {
           ? [join(dir, entry.name)]
           : [],
     );
-  // The driver and the few modules it imports at run time (type-only imports vanish).
-  const files = [...walk(join(SRC, "drivers/local")), join(SRC, "errors.ts"), join(SRC, "plan/secrets.ts")];
+  // Every source, so whatever the driver comes to import at run time is there (type-only imports vanish);
+  // modules it never loads cost nothing but their transpiling.
+  const files = walk(SRC);
   for (const file of files) {
     const { outputText } = ts.transpileModule(readFileSync(file, "utf8"), {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
