@@ -12,6 +12,7 @@ import { parseHeader } from "./format.js";
 import { digest, serializeEntry } from "./hash.js";
 import { buildHistory } from "./history.js";
 import { loadImagesOnly } from "./history-cache.js";
+import { IndexedManifest } from "./indexed-manifest.js";
 import { appendLines, type Loaded, loadManifestFile } from "./load.js";
 import { migrateEntry } from "./migrate.js";
 import { resolveRef } from "./resolve.js";
@@ -37,7 +38,7 @@ import type {
  * the lock reads just the file's tail (and, when the index is loaded, the lines others appended since), never the
  * whole file again.
  */
-export class ManifestFile implements Manifest {
+export class ManifestFile extends IndexedManifest implements Manifest {
   private loaded: Loaded | undefined;
   // A read-only index without layer records, for histories; dropped whenever the file is written or reloaded.
   private imagesOnly: Loaded | undefined;
@@ -48,7 +49,9 @@ export class ManifestFile implements Manifest {
     readonly path: string,
     private readonly options: OpenOptions,
     private headerSeen: ManifestHeader | undefined,
-  ) {}
+  ) {
+    super();
+  }
 
   static async open(path: string, options: OpenOptions): Promise<ManifestFile> {
     refuseSpecialFile(path);
@@ -65,44 +68,6 @@ export class ManifestFile implements Manifest {
     return this.loaded?.header ?? this.headerSeen;
   }
 
-  records(): readonly ImageRecord[] {
-    return this.state().records;
-  }
-
-  events(): readonly ManifestEvent[] {
-    return this.state().events;
-  }
-
-  get(id: string): ImageRecord | undefined {
-    return this.state().byId.get(id);
-  }
-
-  lineOf(id: string): number | undefined {
-    return this.state().lines.get(id);
-  }
-
-  resolve(ref: string): ImageRecord {
-    return resolveRef(this.state(), this.path, ref);
-  }
-
-  findLayer(cacheKey: string, driver: string): ImageRecord | undefined {
-    return this.state().findLayer(cacheKey, driver);
-  }
-
-  ancestry(id: string): Ancestry {
-    const chain = this.state().chain(this.known(id).id);
-    const bottom = chain[chain.length - 1] as ImageRecord;
-    return "external" in bottom.parent ? { chain, base: bottom.parent.external } : { chain };
-  }
-
-  descendants(id: string): ImageRecord[] {
-    return this.state().descendants(this.known(id).id);
-  }
-
-  status(id: string): ImageStatus {
-    return this.state().status(this.known(id).id);
-  }
-
   history(options?: HistoryOptions): LineageHistory[] {
     if (options?.includeLayers || this.loaded) return buildHistory(this.state(), options);
     // Images only: an index without layer records is enough, and much cheaper to build. The cache is used only
@@ -112,14 +77,6 @@ export class ManifestFile implements Manifest {
         ? loadImagesOnly(this.path)
         : loadManifestFile(this.path, { skipLayers: true });
     return buildHistory(this.imagesOnly.state, options);
-  }
-
-  observations(id: string): Observation[] {
-    return [...(this.state().observed.get(id)?.values() ?? [])];
-  }
-
-  server(name: string): Observation | undefined {
-    return this.state().servers.get(name);
   }
 
   integrity(): Integrity {
@@ -285,15 +242,9 @@ export class ManifestFile implements Manifest {
     return build;
   }
 
-  private state(): ManifestState {
+  protected override state(): ManifestState {
     this.loaded ??= loadManifestFile(this.path);
     return this.loaded.state;
-  }
-
-  private known(id: string): ImageRecord {
-    const record = this.state().byId.get(id);
-    if (!record) throw new BakeError({ code: "ref-not-found", message: `no record has the id ${id}` });
-    return record;
   }
 
   private now(): string {

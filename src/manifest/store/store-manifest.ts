@@ -8,6 +8,7 @@ import { headerLine, parseHeader } from "../format.js";
 import { digest } from "../hash.js";
 import { buildHistory } from "../history.js";
 import { packIndex, unpackIndex } from "../history-cache.js";
+import { IndexedManifest } from "../indexed-manifest.js";
 import { appendLines, type Loaded } from "../load.js";
 import { compact, lineValidator, pickRecordFields, serialize } from "../manifest-file.js";
 import { resolveRef } from "../resolve.js";
@@ -52,7 +53,7 @@ interface Composing {
  * compare-and-swap; when another writer got there first it reads what they wrote, composes again (new `prev`,
  * next build number) and retries after a jittered wait, within a bound.
  */
-export class StoreManifest implements Manifest {
+export class StoreManifest extends IndexedManifest implements Manifest {
   readonly path: string;
   // Every line read or written, as newline-terminated bytes; indexes are parsed from them only when first needed.
   private chunks: Buffer[] = [];
@@ -79,6 +80,7 @@ export class StoreManifest implements Manifest {
     private readonly options: OpenOptions,
     private readonly bound: RetryBound,
   ) {
+    super();
     this.path = store.display;
     if (options.historyCache)
       this.cachePaths = storeCachePaths(identityOf(store, options.env), options.env ?? process.env);
@@ -98,44 +100,6 @@ export class StoreManifest implements Manifest {
     return this.headerSeen;
   }
 
-  records(): readonly ImageRecord[] {
-    return this.state().records;
-  }
-
-  events(): readonly ManifestEvent[] {
-    return this.state().events;
-  }
-
-  get(id: string): ImageRecord | undefined {
-    return this.state().byId.get(id);
-  }
-
-  lineOf(id: string): number | undefined {
-    return this.state().lines.get(id);
-  }
-
-  resolve(ref: string): ImageRecord {
-    return resolveRef(this.state(), this.path, ref);
-  }
-
-  findLayer(cacheKey: string, driver: string): ImageRecord | undefined {
-    return this.state().findLayer(cacheKey, driver);
-  }
-
-  ancestry(id: string): Ancestry {
-    const chain = this.state().chain(this.known(id).id);
-    const bottom = chain[chain.length - 1] as ImageRecord;
-    return "external" in bottom.parent ? { chain, base: bottom.parent.external } : { chain };
-  }
-
-  descendants(id: string): ImageRecord[] {
-    return this.state().descendants(this.known(id).id);
-  }
-
-  status(id: string): ImageStatus {
-    return this.state().status(this.known(id).id);
-  }
-
   history(options?: HistoryOptions): LineageHistory[] {
     if (options?.includeLayers || this.full) return buildHistory(this.state(), options);
     if (!this.imagesOnly) {
@@ -144,14 +108,6 @@ export class StoreManifest implements Manifest {
       this.saveCache();
     }
     return buildHistory(this.imagesOnly.state, options);
-  }
-
-  observations(id: string): Observation[] {
-    return [...(this.state().observed.get(id)?.values() ?? [])];
-  }
-
-  server(name: string): Observation | undefined {
-    return this.state().servers.get(name);
   }
 
   integrity(): Integrity {
@@ -317,7 +273,7 @@ export class StoreManifest implements Manifest {
     this.tip = tip;
   }
 
-  private state(): ManifestState {
+  protected override state(): ManifestState {
     if (!this.full) {
       this.mergeBase();
       this.full = emptyLoaded();
@@ -489,12 +445,6 @@ export class StoreManifest implements Manifest {
         hint: "run `bake fsck --manifest ...` to see every problem and restore the store before building again",
       });
     }
-  }
-
-  private known(id: string): ImageRecord {
-    const record = this.state().byId.get(id);
-    if (!record) throw new BakeError({ code: "ref-not-found", message: `no record has the id ${id}` });
-    return record;
   }
 
   private now(): string {
