@@ -46,7 +46,7 @@ export const tables = {
     config: false,
     retain: false,
   }),
-  local: table<WrittenLocalTarget>()({ driver: false, network: false }),
+  local: table<WrittenLocalTarget>()({ driver: false, network: false, platform: false }),
   packer: table<WrittenPackerTarget>()({
     driver: true,
     builder: true,
