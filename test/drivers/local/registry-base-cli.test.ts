@@ -1,12 +1,12 @@
 // `from: docker://...` as a user meets it: the compiled CLI builds on bases in a real docker-registry, records
 // the exact digest and platform, rebuilds when the tag moves, and fails clearly (exit 2, nothing in the store).
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ensureBuilt, runBake } from "../../helpers/compiled-cli.js";
-import { seedImage, skopeo, startRegistry, type TestRegistry } from "../../helpers/registry.js";
+import { seedImage, seedIndex, skopeo, startRegistry, type TestRegistry } from "../../helpers/registry.js";
 
 const work = mkdtempSync(join(tmpdir(), "bake-registry-cli-"));
 let plain: TestRegistry;
@@ -21,6 +21,7 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(async () => {
   await Promise.all([plain?.stop(), secure?.stop()]);
+  rmSync(work, { recursive: true, force: true });
 });
 
 interface RecordLine {
@@ -101,6 +102,36 @@ describe("bake build on a registry base", () => {
     expect(two?.parent).toEqual({ external: { ref: first.ref, id: moved.digest } });
     expect(two?.layers?.[0]?.cacheKey).not.toBe(one?.layers?.[0]?.cacheKey);
     expect(two?.layers?.[0]?.artifact).not.toBe(one?.layers?.[0]?.artifact);
+  });
+
+  test("builds on this machine's platform from a multi-platform index pinned by digest, and records it", async () => {
+    const seeded = await seedIndex(plain, {
+      repo: "cli/multi",
+      tag: "1",
+      platforms: ["linux/arm64", "linux/amd64"],
+    });
+    const pinned = `docker://${plain.host}/cli/multi@${seeded.digest}`;
+    const amd64 = seeded.manifests.find((entry) => entry.platform === "linux/amd64")?.digest;
+    writeFileSync(
+      join(work, "multi.yaml"),
+      [
+        "apiVersion: bake/v1",
+        "name: multi",
+        'version: "1.0.0"',
+        `from: ${pinned}`,
+        "target: { network: none }",
+        "layers:",
+        "  - name: mark",
+        "    steps: [{ run: cp /etc/platform /seen-platform }]",
+        "verify:",
+        "  - run: grep -qx linux/amd64 /seen-platform",
+      ].join("\n"),
+    );
+    const built = await runBake(["build", "multi.yaml"], { cwd: work, env: env("multi") });
+    expect(built.code, built.stdout + built.stderr).toBe(0);
+    const [record] = images("multi");
+    expect(record?.parent).toEqual({ external: { ref: pinned, id: amd64 } });
+    expect(record?.details).toMatchObject({ parentPlatform: "linux/amd64", parentIndex: seeded.digest });
   });
 
   test("keeps a Docker schema 2 base's registry digest and exports an image whose layers are all OCI", async () => {

@@ -1,7 +1,7 @@
 // Bases from OCI registries for the local driver, against a real docker-registry and real skopeo: resolving
 // tags and digests to exact manifests, picking a platform from an index, pulling once with every blob checked,
 // and the failures that must leave the store as it was.
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -21,6 +21,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await Promise.all([plain?.stop(), secure?.stop()]);
+  rmSync(work, { recursive: true, force: true });
 });
 
 let stores = 0;
