@@ -192,6 +192,17 @@ describe("registry bases", () => {
     expect(storeContents(storeDir).blobs).toEqual([]);
   });
 
+  test("says a TLS registry whose certificate is not trusted cannot be verified", async () => {
+    const seeded = await seedImage(secure, { repo: "private/untrusted", tag: "1" });
+    const home = mkdtempSync(join(work, "home-"));
+    const auth = secure.auth as NonNullable<TestRegistry["auth"]>;
+    const { storeDir, resolve } = setup({ env: { HOME: home, REGISTRY_AUTH_FILE: auth.authFile } });
+    const error = await failure(resolve(seeded.ref));
+    expect(error.code).toBe("registry-tls");
+    expect(error.hint).toContain("certs.d");
+    expect(storeContents(storeDir).blobs).toEqual([]);
+  });
+
   test("says a registry that is down cannot be reached", async () => {
     const registry = await startRegistry();
     const seeded = await seedImage(registry, { repo: "base/gone", tag: "1" });
