@@ -17,7 +17,7 @@ import {
   LABELS,
   MEDIA,
 } from "./oci.js";
-import { registryImage } from "./registry/base.js";
+import { registryImage } from "./registry/resolve.js";
 import type { Store } from "./store.js";
 
 type External = Extract<ParentSpec, { kind: "external" }>;

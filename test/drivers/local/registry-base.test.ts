@@ -128,6 +128,14 @@ describe("registry bases", () => {
     });
   });
 
+  test("warns when a single-platform base is not for the platform asked for", async () => {
+    const seeded = await seedImage(plain, { repo: "base/arm-only", tag: "1", platform: "linux/arm64" });
+    const { resolve } = setup();
+    const resolved = await resolve(seeded.ref);
+    expect(resolved.details).toEqual({ platform: "linux/arm64" });
+    expect(resolved.warnings?.[0]).toContain("is a linux/arm64 image, not linux/amd64");
+  });
+
   test("reuses a digest it has pulled without asking the registry", async () => {
     const registry = await startRegistry();
     const seeded = await seedImage(registry, { repo: "base/offline", tag: "1" });

@@ -49,7 +49,8 @@ export async function skopeo(args: readonly string[], options: SkopeoOptions): P
 const KINDS: { code: string; pattern: RegExp; message: string; hint: string }[] = [
   {
     code: "registry-auth",
-    pattern: /unauthorized|authentication required|invalid username\/password|denied|401/i,
+    pattern:
+      /unauthorized|authentication required|invalid username\/password|access to the resource is denied/i,
     message: "the registry refused the credentials (or asked for some)",
     hint: "log in (skopeo login HOST) or point REGISTRY_AUTH_FILE at an auth file with the right credentials",
   },
@@ -62,7 +63,7 @@ const KINDS: { code: string; pattern: RegExp; message: string; hint: string }[] 
   },
   {
     code: "base-not-found",
-    pattern: /manifest unknown|name unknown|not found|404/i,
+    pattern: /manifest unknown|name unknown|not found/i,
     message: "the registry has no such image",
     hint: "check the repository, tag or digest (skopeo list-tags docker://REGISTRY/REPO)",
   },
@@ -85,7 +86,8 @@ const KINDS: { code: string; pattern: RegExp; message: string; hint: string }[] 
 function skopeoError(stderr: string, ref: string): BakeError {
   const lines = stderr.split("\n").filter((line) => line.trim() !== "");
   const last = (lines.at(-1) ?? "skopeo failed").replace(/^time="[^"]*" level=\w+ msg="(.*)"$/, "$1");
-  const kind = KINDS.find((candidate) => candidate.pattern.test(stderr));
+  // Matched on skopeo's fatal line only: earlier warnings (about an auth file, say) are not the failure.
+  const kind = KINDS.find((candidate) => candidate.pattern.test(last));
   return new BakeError({
     code: kind?.code ?? "registry-error",
     message: `cannot pull ${ref}: ${kind?.message ?? "skopeo failed"}`,

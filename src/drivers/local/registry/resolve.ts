@@ -40,7 +40,10 @@ export async function registryImage(input: RegistryBaseInput): Promise<ResolvedI
   if (!(await store.image(exact.digest))) {
     await pullToStore({ ...input, reference, digest: exact.digest });
   }
-  if (exact.index) await store.remember(indexKey(exact.index, formatPlatform(wanted)), exact.digest);
+  // Remembered so the same pinned index needs no registry next time.
+  if (exact.index && reference.digest) {
+    await store.remember(indexKey(exact.index, formatPlatform(wanted)), exact.digest);
+  }
   const image = await store.requireImage(exact.digest);
   const { variant } = image.config as { variant?: string };
   const platform = formatPlatform({
