@@ -7,7 +7,7 @@ import { bakeVersion } from "../version.js";
 import { COMMANDS, type CommandSpec, findCommand } from "./commands.js";
 import { annotateError } from "./github-annotations.js";
 import { commandHelp, overviewHelp } from "./help.js";
-import type { CommandIO, CommandRun } from "./io.js";
+import type { CommandIO } from "./io.js";
 
 /**
  * How long a command has, after SIGINT or SIGTERM (or a closed stdout), to clean up and return before bake dies of
@@ -151,9 +151,7 @@ async function dispatch(argv: string[], io: CommandIO): Promise<number> {
     return ExitCode.Ok;
   }
   const parsed = parseCommandArgs(command, rest);
-  // Kept opaque to bundlers: vite (vitest) would glob `./commands/*.js` and miss the `.ts` sources under test.
-  const modulePath = `./commands/${command.module}.js`;
-  const module = (await import(/* @vite-ignore */ modulePath)) as { run: CommandRun };
+  const module = await command.load();
   return module.run(parsed, io);
 }
 
