@@ -51,7 +51,7 @@ export function fingerprint(path: string): BaseFingerprint {
     const names = readdirSync(absolute).sort();
     for (const name of names) visit(join(absolute, name), `${relative}/${name}`);
   };
-  await visit(path, ".");
+  visit(path, ".");
   return { digest: `sha256:${hash.digest("hex")}`, newestNs };
 }
 
