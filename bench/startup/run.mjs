@@ -68,12 +68,17 @@ try {
     { name: "bake build, no change (lineage)", argv: bake("build", RECIPES.lineage), goal: { node: 1.5 } },
   ];
   const times = new Map(cases.map((c) => [c.name, []]));
+  const cpu = new Map(cases.map((c) => [c.name, 0]));
   const loadBefore = loadAverage();
   for (let round = 0; round < warmup + runs; round++) {
     const order = cases.map((_, index) => cases[(index + round) % cases.length]);
     for (const entry of order) {
+      const before = childCpuMs();
       const ms = timed(entry.argv);
-      if (round >= warmup) times.get(entry.name).push(ms);
+      if (round >= warmup) {
+        times.get(entry.name).push(ms);
+        cpu.set(entry.name, cpu.get(entry.name) + childCpuMs() - before);
+      }
     }
   }
   const loadAfter = loadAverage();
@@ -84,6 +89,7 @@ try {
     return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
   };
   const nodeMs = median(times.get("node -e 0"));
+  const nodeCpu = cpu.get("node -e 0") / runs;
   const packerMs = hasPacker ? median(times.get("packer version")) : undefined;
   const table = cases.map((entry) => {
     const ms = median(times.get(entry.name));
@@ -93,6 +99,8 @@ try {
       "median (ms)": ms.toFixed(1),
       "min (ms)": Math.min(...times.get(entry.name)).toFixed(1),
       "x node": ratio.toFixed(2),
+      "CPU (ms)": (cpu.get(entry.name) / runs).toFixed(0),
+      "CPU x node": (cpu.get(entry.name) / runs / nodeCpu).toFixed(2),
       goal: entry.goal ? verdict(entry.goal, { ratio, ms, packerMs }) : "",
     };
   });
@@ -101,6 +109,9 @@ try {
   );
   console.table(table);
   console.log(`load average: ${loadBefore} before, ${loadAfter} after (${process.platform}, 1/5/15 min)`);
+  console.log(
+    "goals are judged on wall-time medians; CPU is the mean user+system time per run (steadier on a busy machine)",
+  );
 } finally {
   if (!process.env.BENCH_KEEP) rmSync(work, { recursive: true, force: true });
   else console.error(`kept ${work}`);
@@ -111,6 +122,13 @@ function verdict(goal, { ratio, ms, packerMs }) {
   if (goal.belowPacker && packerMs !== undefined)
     parts.push(`< packer version: ${ms < packerMs ? "met" : "missed"}`);
   return parts.join("; ");
+}
+
+// CPU milliseconds (user + system) of every waited-for child so far, from /proc/self/stat (10 ms clock ticks: the
+// total over all rounds is exact to a tick, so the mean per run is close).
+function childCpuMs() {
+  const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[13]) + Number(fields[14])) * 10;
 }
 
 // Wall milliseconds of one run; a failure stops the bench (a no-change build that builds would time something else).
