@@ -15,6 +15,10 @@ const result = await build({
   platform: "node",
   target: "node20",
   write: false,
+  // yaml's Node build is CommonJS and requires Node's `process`: give the ES module a require() to do it with.
+  banner: {
+    js: 'import { createRequire as __bakeRequire } from "node:module"; const require = __bakeRequire(import.meta.url);',
+  },
   legalComments: "none",
   logLevel: "warning",
 });
