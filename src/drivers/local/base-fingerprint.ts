@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { lstatSync, readdirSync } from "node:fs";
+import { lstatSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 /**
@@ -40,7 +40,10 @@ export function fingerprint(path: string): BaseFingerprint {
   // Synchronous on purpose: one lstat is a few microseconds, and a trip through the thread pool per entry costs
   // more than the call (a root file system has thousands). Nothing else needs the event loop meanwhile.
   const visit = (absolute: string, relative: string): void => {
-    const info = lstatSync(absolute, { bigint: true });
+    // The base itself may be a symlink (`dir:./rootfs` -> a versioned tree): follow it, as the import does. Inside
+    // the tree a symlink is content, and its own stat is what counts.
+    const info =
+      relative === "." ? statSync(absolute, { bigint: true }) : lstatSync(absolute, { bigint: true });
     // bigint nanoseconds: Math.max() takes numbers only.
     for (const time of [info.mtimeNs, info.ctimeNs]) if (time > newestNs) newestNs = time;
     hash.update(

@@ -170,14 +170,18 @@ async function recallOrImport(
   const remembered = parseRemembered(await store.recalled(key));
   const takenNs = nowNs();
   const current = fingerprint(parent.location);
-  const verdict = remembered ? judge(remembered, current) : "changed";
+  const verdict = remembered ? judge(remembered, current) : undefined;
   if (remembered && verdict === "unchanged") {
     await store.hold(remembered.id);
     if (await store.image(remembered.id)) return remembered.id;
   }
-  input.onImport?.(
-    `importing ${parent.ref}: ${remembered === undefined ? "not imported before" : verdict === "racy" ? "changed too recently for its timestamps to tell, so its content is checked" : "it changed since its last import"}`,
-  );
+  const why = {
+    none: "not imported before",
+    unchanged: "its image is no longer in the store",
+    racy: "changed too recently for its timestamps to tell, so its content is checked",
+    changed: "it changed since its last import",
+  }[verdict ?? "none"];
+  input.onImport?.(`importing ${parent.ref}: ${why}`);
   const id = await importer();
   await store.remember(key, JSON.stringify({ id, digest: current.digest, takenNs: takenNs.toString() }));
   return id;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
@@ -32,14 +32,26 @@ describe("base fingerprint", () => {
 
   test("sees a same-size edit whose mtime was put back with utimes", () => {
     const file = join(rootfs, "etc/motd");
-    const { atime, mtime } = statSync(file);
+    // Whole seconds, which utimes puts back exactly (it takes a double of seconds).
+    utimesSync(file, 1_700_000_000, 1_700_000_000);
+    const { size, mtimeNs } = statSync(file, { bigint: true });
     const before = fingerprint(rootfs);
     writeFileSync(file, "HELLO\n");
-    utimesSync(file, atime, mtime);
+    utimesSync(file, 1_700_000_000, 1_700_000_000);
     expect(readFileSync(file, "utf8")).toBe("HELLO\n");
-    expect(statSync(file).mtimeMs).toBe(mtime.getTime());
+    const edited = statSync(file, { bigint: true });
+    expect([edited.size, edited.mtimeNs]).toEqual([size, mtimeNs]);
     // ctime cannot be put back: it moved, so the fingerprint did.
     expect(fingerprint(rootfs).digest).not.toBe(before.digest);
+  });
+
+  test("follows a symlink given as the base itself, and sees an edit inside the tree it points to", () => {
+    const link = join(work, "current");
+    symlinkSync(rootfs, link);
+    const before = fingerprint(link);
+    expect(before.digest).toBe(fingerprint(link).digest);
+    writeFileSync(join(rootfs, "etc/through-link"), "x");
+    expect(fingerprint(link).digest).not.toBe(before.digest);
   });
 
   test("trusts a match only when every timestamp is older than the racy window before it was taken", () => {
