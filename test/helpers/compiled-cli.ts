@@ -16,15 +16,17 @@ export const bakeBin = join(repo, "bin/bake.js");
  */
 const BUILT = ["dist/cli/main.js", "dist/cli-bundle/bake.js"];
 
-/** Whether the library or the CLI bundle is missing or older than a file under `src/`. */
+/** Whether the library or the CLI bundle is missing or older than a file under `src/` or the build's `scripts/`. */
 export async function distIsStale(): Promise<boolean> {
   const times = await Promise.all(
     BUILT.map(async (file) => (await stat(join(repo, file)).catch(() => undefined))?.mtimeMs),
   );
   const built = times.some((time) => time === undefined) ? undefined : Math.min(...(times as number[]));
   let newest = 0;
-  for (const entry of await readdir(join(repo, "src"), { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) newest = Math.max(newest, (await stat(join(entry.parentPath, entry.name))).mtimeMs);
+  for (const dir of ["src", "scripts"]) {
+    for (const entry of await readdir(join(repo, dir), { recursive: true, withFileTypes: true })) {
+      if (entry.isFile()) newest = Math.max(newest, (await stat(join(entry.parentPath, entry.name))).mtimeMs);
+    }
   }
   return built === undefined || built < newest;
 }
