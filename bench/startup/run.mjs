@@ -6,7 +6,7 @@
 // Commands: bake --version, --help, validate (examples/app), history on a 1k-record manifest, and a no-change
 // build for each kind of base: dir:, oci-archive: and a lineage parent.
 // Goals: --version <= 1.2x node and below packer version; validate <= 1.3x; each no-change build <= 1.5x.
-// Usage: npm run build && node bench/startup/run.mjs [--runs 20] [--warmup 3]
+// Usage: npm run build && node bench/startup/run.mjs [--runs 20] [--warmup 3] [--env clean|inherit]
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,7 +19,12 @@ import { buildProject, RECIPES, writeProject } from "./project.mjs";
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const bakeBin = join(repo, "bin/bake.js");
 const { values } = parseArgs({
-  options: { runs: { type: "string", default: "20" }, warmup: { type: "string", default: "3" } },
+  options: {
+    runs: { type: "string", default: "20" },
+    warmup: { type: "string", default: "3" },
+    // `inherit` runs everything in the caller's environment (NODE_OPTIONS, NODE_EXTRA_CA_CERTS, ...), as a shell would.
+    env: { type: "string", default: "clean" },
+  },
 });
 const runs = Math.max(1, Number(values.runs));
 const warmup = Math.max(0, Number(values.warmup));
@@ -31,9 +36,9 @@ if (!existsSync(join(repo, "dist/cli-bundle/bake.js"))) {
 const hasPacker = spawnSync("packer", ["version"], { stdio: "ignore" }).status === 0;
 
 const work = mkdtempSync(join(tmpdir(), "bake-bench-startup-"));
+// Clean by default: variables such as NODE_EXTRA_CA_CERTS make every Node process slower, `node -e 0` included.
 const env = {
-  PATH: process.env.PATH,
-  HOME: process.env.HOME,
+  ...(values.env === "inherit" ? process.env : { PATH: process.env.PATH, HOME: process.env.HOME }),
   CI: "1",
   NO_COLOR: "1",
   CHECKPOINT_DISABLE: "1",
@@ -105,7 +110,7 @@ try {
     };
   });
   console.log(
-    `bench/startup: ${runs} rounds after ${warmup} warm-up, medians; node ${process.version}${hasPacker ? "" : " (packer not found: its row and goal skipped)"}`,
+    `bench/startup: ${runs} rounds after ${warmup} warm-up, medians; ${values.env} environment; node ${process.version}${hasPacker ? "" : " (packer not found: its row and goal skipped)"}`,
   );
   console.table(table);
   console.log(`load average: ${loadBefore} before, ${loadAfter} after (${process.platform}, 1/5/15 min)`);
