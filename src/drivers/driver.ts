@@ -19,6 +19,13 @@ export interface DriverContext {
   reporter: Reporter;
 }
 
+/** What a build will need, known as soon as its recipe is loaded (before variables, inputs and compiling). */
+export interface PrefetchInput extends Pick<DriverContext, "cwd" | "env"> {
+  target: TargetSpec;
+  /** The parent, when `from:` names it without variables. */
+  parent?: ParentSpec;
+}
+
 /** An exact, immutable image, as a driver names it. */
 export interface ResolvedImage {
   /** The reference as written (`docker-archive:./base.tar`, `gce:projects/p/global/images/family/f`, ...). */
@@ -101,6 +108,12 @@ export interface Driver {
   prepare(target: TargetSpec, plan?: Pick<BuildPlan, "config">): PrepareResult;
   /** Turns a floating external reference into an exact immutable id. */
   resolve(parent: Extract<ParentSpec, { kind: "external" }>, ctx: DriverContext): Promise<ResolvedImage>;
+  /**
+   * Optional: starts, without waiting, the slow lookups a build of this target will make (a tool's version check,
+   * the parent's resolution), so that they run while the caller is still planning. Never throws: what failed is
+   * reported by `resolve` or `bake`, which use the results.
+   */
+  prefetch?(input: PrefetchInput): void;
   /** Confirms an image recorded earlier (a lineage parent or a cached layer) still exists. */
   inspect(artifactId: string, ctx: DriverContext): Promise<Artifact | undefined>;
   bake(input: BakeLayerInput): Promise<Artifact>;

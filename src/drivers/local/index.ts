@@ -1,13 +1,11 @@
 import type { TargetSpec } from "../../recipe/types.js";
 import type { Artifact, Driver, DriverContext } from "../driver.js";
-import { bakeLayer, sourceDateEpoch } from "./bake-layer.js";
-import { resolveBase } from "./bases.js";
+import { sourceDateEpoch } from "./epoch.js";
 import { isDigest } from "./oci.js";
 import { checkOptions, type LocalOptions, readOptions, storePath } from "./options.js";
 import { Store } from "./store.js";
-import { verifyImage } from "./verify.js";
 
-export { runInSandbox, type SandboxBind, type SandboxOptions, type SandboxResult } from "./sandbox.js";
+export type { SandboxBind, SandboxOptions, SandboxResult } from "./sandbox.js";
 
 /**
  * The embedded default driver: OCI images in a local store, layers baked in rootless sandboxes (user, mount and
@@ -17,6 +15,8 @@ export function createDriver(): Driver {
   // Every store it opens is leased by this process until it exits (see lease.ts), so gc spares a build in progress.
   // prepare() sees the target options; resolve() and inspect() only get a context, so remember the store option.
   let prepared: LocalOptions = { network: "host" };
+  // Only inspect() is loaded up front: a build with nothing to do calls nothing else (or resolve() of an unchanged
+  // base), so baking, verifying and importing load on first use.
   const openStore = (options: LocalOptions, ctx: Pick<DriverContext, "cwd" | "env">) =>
     Store.open(storePath({ option: options.store, env: ctx.env, cwd: ctx.cwd }), { lease: true });
   return {
@@ -28,6 +28,7 @@ export function createDriver(): Driver {
     },
     async resolve(parent, ctx) {
       const store = await openStore(prepared, ctx);
+      const { resolveBase } = await import("./bases.js");
       return resolveBase({
         parent,
         store,
@@ -38,6 +39,7 @@ export function createDriver(): Driver {
         signal: ctx.signal,
         reporter: ctx.reporter,
         ...(prepared.platform ? { platform: prepared.platform } : {}),
+        onImport: (message) => ctx.reporter.emit({ type: "note", message }),
       });
     },
     async inspect(artifactId, ctx): Promise<Artifact | undefined> {
@@ -50,11 +52,13 @@ export function createDriver(): Driver {
     async bake(input) {
       const options = readOptions(input.plan.target.options);
       const store = await openStore(options, input);
+      const { bakeLayer } = await import("./bake-layer.js");
       return bakeLayer({ ...input, store, network: options.network });
     },
     async verify(input) {
       const options = readOptions(input.plan.target.options);
       const store = await openStore(options, input);
+      const { verifyImage } = await import("./verify.js");
       return verifyImage({ ...input, store, network: options.network });
     },
     async inventory(input) {

@@ -14,8 +14,6 @@ import {
   type ImageManifest,
   MEDIA,
 } from "./oci.js";
-import { removeTree } from "./remove.js";
-import { unpackLayer } from "./unpack.js";
 
 /** A manifest and its config, read from the store. */
 export interface StoredImage {
@@ -320,6 +318,11 @@ export class Store {
         throw new BakeError({ code: "image-corrupt", message: `image ${image.id} lacks diff id ${index}` });
       const dir = this.layerDir(diffId);
       if (!(await exists(dir))) {
+        // Loaded when a layer is first unpacked: inspecting and importing never do (a no-change build stays light).
+        const [{ unpackLayer }, { removeTree }] = await Promise.all([
+          import("./unpack.js"),
+          import("./remove.js"),
+        ]);
         const temp = this.tempPath("unpack");
         try {
           const { opaque } = await unpackLayer({
