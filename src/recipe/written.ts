@@ -49,6 +49,8 @@ export interface WrittenLocalTarget {
   driver?: "local";
   /** @default "host" */
   network?: "host" | "none";
+  /** `os/arch[/variant]` picked from a `docker://` base that is a multi-platform index. @default this machine's */
+  platform?: string;
 }
 
 export interface WrittenPackerTarget {

@@ -325,8 +325,20 @@ function recordDetails(plan: BuildPlan, parent: ResolvedParent): Record<string, 
   return {
     parentRef: plan.parent.ref,
     parentId: parent.image.id,
+    ...baseDetails(parent),
     verifyDigest: verifyDigest(plan),
   };
+}
+
+// What the driver says about an external base (a registry base's platform and index digest, say), as `parent*`.
+function baseDetails(parent: ResolvedParent): Record<string, string> {
+  if (!("external" in parent.link)) return {};
+  return Object.fromEntries(
+    Object.entries(parent.image.details ?? {}).map(([key, value]) => [
+      `parent${key.charAt(0).toUpperCase()}${key.slice(1)}`,
+      value,
+    ]),
+  );
 }
 
 async function bakeLayer(

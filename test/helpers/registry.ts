@@ -237,13 +237,23 @@ interface ImageSpec {
  */
 export async function seedImage(
   registry: TestRegistry,
-  input: { repo: string; tag: string } & ImageSpec,
+  input: {
+    repo: string;
+    tag: string;
+    /** `v2s2` pushes a Docker schema 2 manifest (skopeo converts it, so it gets another digest). @default oci */
+    format?: "oci" | "v2s2";
+  } & ImageSpec,
 ): Promise<Seeded> {
   const layout = await ociLayout([input]);
   try {
     const ref = `docker://${registry.host}/${input.repo}:${input.tag}`;
-    await skopeo(registry, ["copy", "--quiet", `oci:${layout.dir}:seed`, ref]);
-    return { ref, digest: layout.top, manifests: [] };
+    const format = input.format === "v2s2" ? ["--format", "v2s2"] : [];
+    await skopeo(registry, ["copy", "--quiet", ...format, `oci:${layout.dir}:seed`, ref]);
+    const digest =
+      input.format === "v2s2"
+        ? (await skopeo(registry, ["inspect", "--format", "{{.Digest}}", ref])).trim()
+        : layout.top;
+    return { ref, digest, manifests: [] };
   } finally {
     await rm(layout.dir, { recursive: true, force: true });
   }

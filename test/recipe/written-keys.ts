@@ -48,7 +48,7 @@ export const tables = {
     publish: false,
     retain: false,
   }),
-  local: table<WrittenLocalTarget>()({ driver: false, network: false }),
+  local: table<WrittenLocalTarget>()({ driver: false, network: false, platform: false }),
   packer: table<WrittenPackerTarget>()({
     driver: true,
     builder: true,

@@ -79,7 +79,10 @@ describe("the README's recipe snippets", () => {
     const recipe = `${MINIMAL}${target}`;
     expect(await cli(["validate"], recipe)).toMatchObject({ code: 0, stderr: "" });
     const plan = await cli(["plan", "--json"], recipe);
-    expect(JSON.parse(plan.stdout).target).toEqual({ driver: "local", options: { network: "none" } });
+    expect(JSON.parse(plan.stdout).target).toEqual({
+      driver: "local",
+      options: { network: "none", platform: "linux/amd64" },
+    });
   });
 });
 

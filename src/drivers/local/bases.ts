@@ -2,6 +2,7 @@ import { stat } from "node:fs/promises";
 import { BakeError } from "../../errors.js";
 import type { ParentSpec } from "../../plan/types.js";
 import type { ResolvedImage } from "../driver.js";
+import type { Reporter } from "../events.js";
 import { type ImportedArchive, importArchive } from "./archive-import.js";
 import { hostIdentity } from "./host-base.js";
 import type { IdMapping } from "./idmap.js";
@@ -16,6 +17,7 @@ import {
   LABELS,
   MEDIA,
 } from "./oci.js";
+import { registryImage } from "./registry/resolve.js";
 import type { Store } from "./store.js";
 
 type External = Extract<ParentSpec, { kind: "external" }>;
@@ -27,6 +29,11 @@ export async function resolveBase(input: {
   mapping: IdMapping;
   runId: string;
   epoch: number;
+  env: Readonly<Record<string, string | undefined>>;
+  signal: AbortSignal;
+  reporter: Reporter;
+  /** The `platform` target option: what to pick from a registry image index. */
+  platform?: string;
 }): Promise<ResolvedImage> {
   const { parent, store } = input;
   switch (parent.scheme) {
@@ -49,14 +56,13 @@ export async function resolveBase(input: {
     case "oci-archive":
     case "docker-archive":
       return { ref: parent.ref, id: await archiveImage({ ...input, scheme: parent.scheme }) };
+    case "docker":
+      return registryImage(input);
     default:
       throw new BakeError({
         code: "base-unsupported",
         message: `the local driver cannot use the base "${parent.ref}"`,
-        hint:
-          parent.scheme === "docker"
-            ? "save the image first (docker save IMAGE -o base.tar) and use from: docker-archive:./base.tar"
-            : "use scratch, host, dir:PATH, oci-archive:PATH or docker-archive:PATH, or build with --target gce/packer",
+        hint: "use scratch, host, dir:PATH, oci-archive:PATH, docker-archive:PATH or docker://IMAGE, or build with --target gce/packer",
       });
   }
 }

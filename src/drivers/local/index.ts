@@ -34,6 +34,10 @@ export function createDriver(): Driver {
         mapping: store.mapping,
         runId: runIdOf(ctx),
         epoch: sourceDateEpoch(ctx.env),
+        env: ctx.env,
+        signal: ctx.signal,
+        reporter: ctx.reporter,
+        ...(prepared.platform ? { platform: prepared.platform } : {}),
       });
     },
     async inspect(artifactId, ctx): Promise<Artifact | undefined> {
