@@ -2,11 +2,10 @@ import { copyFile, link, mkdir, open, readFile, rm, writeFile } from "node:fs/pr
 import { join } from "node:path";
 import { BakeError } from "../../../errors.js";
 import type { PushResult, RegistryCredentials } from "../../driver.js";
-import { createRedactor } from "../../redact.js";
 import { digestHex, type ImageIndex, MEDIA } from "../oci.js";
 import type { Store } from "../store.js";
-import { authSecrets } from "./auth-secrets.js";
 import { parseDestination } from "./destination.js";
+import { skopeo } from "./skopeo.js";
 
 /** What one push needs. */
 export interface PushImageInput {
@@ -63,7 +62,7 @@ export async function pushImage(input: PushImageInput): Promise<PushResult> {
       ? await writeAuthFile(join(scratch, "auth.json"), destination.host, input.credentials)
       : input.authFile;
     const digestFile = join(scratch, "digest");
-    await runSkopeo(
+    await skopeo(
       [
         "copy",
         "--quiet",
@@ -76,7 +75,13 @@ export async function pushImage(input: PushImageInput): Promise<PushResult> {
         `oci:${layout}`,
         destination.ref,
       ],
-      { ...input, ref: destination.ref },
+      {
+        env: input.env,
+        signal: input.signal,
+        ref: destination.ref,
+        action: "push",
+        ...(input.credentials ? { secrets: credentialSecrets(input.credentials) } : {}),
+      },
     );
     const digest = (await readFile(digestFile, "utf8")).trim();
     if (!/^sha256:[0-9a-f]{64}$/.test(digest)) {
@@ -112,68 +117,8 @@ async function writeAuthFile(path: string, host: string, credentials: RegistryCr
   return path;
 }
 
-async function runSkopeo(args: readonly string[], options: PushImageInput & { ref: string }): Promise<void> {
-  // Loaded on first use: only a push needs a process runner here.
-  const { execa } = await import("execa");
-  const conf = options.env.CONTAINERS_REGISTRIES_CONF;
-  const result = await execa("skopeo", [...(conf ? ["--registries-conf", conf] : []), ...args], {
-    env: options.env,
-    extendEnv: false,
-    reject: false,
-    stdin: "ignore",
-    cancelSignal: options.signal,
-    maxBuffer: 16 << 20,
-  });
-  if (!result.failed) return;
-  if ((result as { code?: string }).code === "ENOENT") {
-    throw new BakeError({
-      code: "skopeo-missing",
-      message: `pushing to a registry (${options.ref}) needs skopeo, which is not installed`,
-      hint: "install it: apt-get install skopeo (Debian, Ubuntu) or dnf install skopeo (Fedora)",
-    });
-  }
-  if (result.isCanceled) throw options.signal.reason ?? new Error("aborted");
-  const secrets: Record<string, string> = { ...(await authSecrets(options.env)) };
-  if (options.credentials) {
-    secrets.password = options.credentials.password;
-    secrets.token = Buffer.from(`${options.credentials.username}:${options.credentials.password}`).toString(
-      "base64",
-    );
-  }
-  throw pushError(createRedactor(secrets)(String(result.stderr)), options.ref);
-}
-
-const KINDS: { code: string; pattern: RegExp; message: string; hint: string }[] = [
-  {
-    code: "registry-auth",
-    pattern: /unauthorized|authentication required|invalid username\/password|denied|\b401\b/i,
-    message: "the registry refused the credentials (or asked for some)",
-    hint: "log in (skopeo login HOST), pass --authfile FILE, or set the recipe's publish credentials from secret variables",
-  },
-  {
-    code: "registry-tls",
-    pattern: /x509|certificate|tls:|server gave HTTP response to HTTPS client/i,
-    message: "the registry's TLS could not be verified",
-    hint: "trust its CA in /etc/containers/certs.d/HOST:PORT/ca.crt (or ~/.config/containers/certs.d), or mark a plain-HTTP registry insecure in registries.conf",
-  },
-  {
-    code: "registry-unreachable",
-    pattern:
-      /connection refused|no such host|dial tcp|i\/o timeout|network is unreachable|connection reset|EOF/i,
-    message: "the registry cannot be reached",
-    hint: "check the registry's address and that it is up",
-  },
-];
-
-// skopeo's last line says what failed; it is kept (redacted) as the error's detail.
-function pushError(stderr: string, ref: string): BakeError {
-  const lines = stderr.split("\n").filter((line) => line.trim() !== "");
-  const last = (lines.at(-1) ?? "skopeo failed").replace(/^time="[^"]*" level=\w+ msg="(.*)"$/, "$1");
-  const kind = KINDS.find((candidate) => candidate.pattern.test(stderr));
-  return new BakeError({
-    code: kind?.code ?? "push-failed",
-    message: `cannot push to ${ref}: ${kind?.message ?? "skopeo failed"}`,
-    hint: kind?.hint ?? "see skopeo's message below",
-    detail: `skopeo: ${last}`,
-  });
+// The password, and the token the auth file holds, hidden in skopeo's messages like the auth files' own.
+function credentialSecrets(credentials: RegistryCredentials): Record<string, string> {
+  const token = Buffer.from(`${credentials.username}:${credentials.password}`, "utf8").toString("base64");
+  return { password: credentials.password, token };
 }
