@@ -115,7 +115,10 @@ describe("pushImage", () => {
       credentials: { username: secure.auth?.username as string, password: wrong },
     });
     await expect(failure).rejects.toMatchObject({ code: "registry-auth", exitCode: 2 });
-    const error = await failure.catch((caught: Error & { detail?: string; hint?: string }) => caught);
+    const error = (await failure.catch((caught: unknown) => caught)) as Error & {
+      detail?: string;
+      hint?: string;
+    };
     expect(JSON.stringify([error.message, error.detail, error.hint])).not.toContain(wrong);
     expect(readdirSync(join(work, "store", "tmp"))).toEqual([]);
   });
