@@ -1,6 +1,7 @@
 // Bases from OCI registries for the local driver, against a real docker-registry and real skopeo: resolving
 // tags and digests to exact manifests, picking a platform from an index, pulling once with every blob checked,
 // and the failures that must leave the store as it was.
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,7 +27,7 @@ afterAll(async () => {
 
 let stores = 0;
 /** A fresh store and a driver resolving into it, as a client of the test registries. */
-function setup(options: { env?: Record<string, string>; platform?: string } = {}) {
+function setup(options: { env?: Record<string, string>; platform?: string; signal?: AbortSignal } = {}) {
   const storeDir = join(work, `store-${stores++}`);
   const reporter = recordingReporter();
   const driver = createDriver();
@@ -34,7 +35,7 @@ function setup(options: { env?: Record<string, string>; platform?: string } = {}
   const ctx = {
     cwd: work,
     env: { PATH: process.env.PATH ?? "", BAKE_STORE: storeDir, ...plain.env, ...options.env },
-    signal: new AbortController().signal,
+    signal: options.signal ?? new AbortController().signal,
     reporter,
   };
   const resolve = (ref: string): Promise<ResolvedImage> =>
@@ -220,6 +221,24 @@ describe("registry bases", () => {
     expect(error.code).toBe("registry-unreachable");
     expect(error.message).toContain(seeded.ref);
     expect(storeContents(storeDir).blobs).toEqual([]);
+  });
+
+  test("stops a pull when the build is aborted and leaves the store as it was", async () => {
+    const seeded = await seedImage(plain, { repo: "base/big", tag: "1", padBytes: 20_000_000 });
+    const controller = new AbortController();
+    const { storeDir, resolve } = setup({ signal: controller.signal });
+    await Store.open(storeDir);
+    const before = storeContents(storeDir);
+    const pulling = resolve(seeded.ref);
+    // Aborted as soon as skopeo has started writing the pull's scratch directory.
+    const started = Date.now();
+    while (storeContents(storeDir).tmp.length === 0 && Date.now() - started < 20_000) {
+      await new Promise((done) => setTimeout(done, 5));
+    }
+    controller.abort(new Error("stop"));
+    await expect(pulling).rejects.toThrow("stop");
+    expect(storeContents(storeDir)).toEqual(before);
+    expect(execFileSync("ps", ["-eo", "args"], { encoding: "utf8" })).not.toContain(storeDir);
   });
 
   test("asks for skopeo to be installed when it is missing", async () => {

