@@ -284,6 +284,27 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import("./commands/export.js"),
   },
   {
+    name: "push",
+    summary: "push an image to a registry and record the push (a publish event)",
+    usage: "bake push REF docker://REGISTRY/REPO:TAG [--authfile FILE] [--json]",
+    examples: [
+      "bake push web@stable docker://registry.example.com:5000/team/web:2.4.0",
+      "bake push web#12 docker://127.0.0.1:5000/web:12 --authfile ci/auth.json --json",
+    ],
+    options: {
+      authfile: {
+        type: "string",
+        value: "FILE",
+        description:
+          "registry credentials (a containers auth.json); default: $REGISTRY_AUTH_FILE, ~/.config/containers/auth.json, ~/.docker/config.json",
+      },
+      manifest: manifestOption,
+      json: jsonOption,
+    },
+    positionals: { min: 2, max: 2 },
+    module: "push",
+  },
+  {
     name: "gc",
     summary: "remove what killed runs left behind and unreferenced blobs",
     usage: "bake gc [--target DRIVER] [--older-than DURATION] [--dry-run]",

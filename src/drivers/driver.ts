@@ -97,6 +97,32 @@ export interface ServerObservation {
   details?: Record<string, string>;
 }
 
+/** Credentials for one push, from variables marked secret: they reach the registry client through a 0600 file only. */
+export interface RegistryCredentials {
+  username: string;
+  password: string;
+}
+
+export interface PushInput extends DriverContext {
+  /** The artifact id of the image to push (a record's `artifact`). */
+  image: string;
+  /** `docker://REGISTRY/REPO:TAG`. */
+  destination: string;
+  /** An auth file to use instead of the usual ones (`REGISTRY_AUTH_FILE`, `~/.config/containers/auth.json`, ...). */
+  authFile?: string;
+  /** Credentials to push with; they win over every auth file. */
+  credentials?: RegistryCredentials;
+  /** Target options of the recipe (the local driver's `store`, say), when a recipe is known. */
+  options?: Record<string, unknown>;
+}
+
+/** What a push put where. */
+export interface PushResult {
+  destination: string;
+  /** The digest of the manifest the registry now holds under the destination. */
+  digest: string;
+}
+
 /**
  * The Packer-style driver contract. `prepare` validates only; `bake` launches a builder from the parent, runs the
  * layer's steps, captures an image and cleans up in reverse order even on failure or abort.
@@ -125,4 +151,9 @@ export interface Driver {
    * Optional: the runner records an inventory only for drivers that have one.
    */
   inventory?(input: InventoryInput): Promise<PackageInventory>;
+  /**
+   * Pushes an image to a registry, keeping its manifest's bytes (so the pushed digest is the artifact id when the
+   * registry takes the manifest as it is). Optional: only drivers whose images can live in a registry have it.
+   */
+  push?(input: PushInput): Promise<PushResult>;
 }

@@ -61,6 +61,20 @@ export function createDriver(): Driver {
       const { verifyImage } = await import("./verify.js");
       return verifyImage({ ...input, store, network: options.network });
     },
+    async push(input) {
+      const store = await openStore(readOptions(input.options ?? {}), input);
+      // Loaded when pushing: a build that publishes nothing never needs skopeo's runner.
+      const { pushImage } = await import("./registry/push.js");
+      return pushImage({
+        store,
+        image: input.image,
+        destination: input.destination,
+        env: input.env,
+        signal: input.signal,
+        ...(input.authFile ? { authFile: input.authFile } : {}),
+        ...(input.credentials ? { credentials: input.credentials } : {}),
+      });
+    },
     async inventory(input) {
       const store = await openStore(readOptions(input.plan.target.options), input);
       // Loaded when an inventory is taken: package parsing and package URLs are not needed to build.

@@ -4,7 +4,7 @@
 // @ts-nocheck
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://bake.dev/schemas/recipe/v1.json","type":"object","additionalProperties":false,"required":["apiVersion","name","from","layers"],"properties":{"apiVersion":{"const":"bake/v1"},"name":{"type":"string","pattern":"^[a-z]([-a-z0-9]{0,37}[a-z0-9])?$"},"version":{"type":"string","minLength":1},"description":{"type":"string"},"from":{"type":"string","minLength":1},"target":{"type":"object","properties":{"driver":{"type":"string","enum":["local","packer","gce"]}},"allOf":[{"if":{"properties":{"driver":{"const":"local"}}},"then":{"properties":{"driver":{"const":"local"},"network":{"enum":["host","none"]},"platform":{"type":"string","pattern":"^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$"}}}},{"if":{"properties":{"driver":{"const":"packer"}},"required":["driver"]},"then":{"required":["builder"],"properties":{"driver":{"const":"packer"},"builder":{"type":"string","minLength":1},"source":{"type":"object"},"parentField":{"type":"string","minLength":1},"packerPath":{"type":"string","minLength":1}}}},{"if":{"properties":{"driver":{"const":"gce"}},"required":["driver"]},"then":{"required":["project","zone"],"properties":{"driver":{"const":"gce"},"project":{"type":"string","minLength":1},"zone":{"type":"string","minLength":1},"machineType":{"type":"string","minLength":1},"network":{"type":"string","minLength":1},"subnetwork":{"type":"string","minLength":1},"serviceAccount":{"type":"string","minLength":1},"diskSizeGb":{"type":"integer","minimum":10,"maximum":65536},"diskType":{"type":"string","minLength":1},"imageFamily":{"type":"string","minLength":1,"pattern":"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"},"storageLocations":{"type":"array","items":{"type":"string","minLength":1}},"labels":{"type":"object","propertyNames":{"pattern":"^[a-z][a-z0-9_-]{0,62}$"},"additionalProperties":{"type":"string","maxLength":63}},"endpoint":{"type":"string","minLength":1,"pattern":"^https?://"},"buildTimeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"verifyTimeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"maxRunDuration":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"pollInterval":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"retryDelay":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"retries":{"type":"integer","minimum":1,"maximum":20},"externalIp":{"type":"boolean"}}}}],"unevaluatedProperties":false},"vars":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"type":{"enum":["string","number","boolean"]},"default":{"type":["string","number","boolean"]},"enum":{"type":"array","minItems":1,"items":{"type":["string","number","boolean"]}},"pattern":{"type":"string"},"secret":{"type":"boolean"},"description":{"type":"string"}}}},"layers":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["name","steps"],"properties":{"name":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$"},"steps":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"properties":{"run":{"anyOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"env":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":["string","number","boolean"]}},"workdir":{"type":"string","pattern":"^/"},"user":{"type":"string","minLength":1},"timeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"copy":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1},"to":{"type":"string","pattern":"^/"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer","minimum":0,"maximum":4095}]},"owner":{"type":"string","pattern":"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"}}},"file":{"type":"object","additionalProperties":false,"required":["path","content"],"properties":{"path":{"type":"string","pattern":"^/"},"content":{"type":"string"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer","minimum":0,"maximum":4095}]},"owner":{"type":"string","pattern":"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"}}}},"oneOf":[{"required":["run"]},{"required":["copy"]},{"required":["file"]}],"dependentRequired":{"env":["run"],"workdir":["run"],"user":["run"],"timeout":["run"]}}}}}},"verify":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string","minLength":1},"run":{"anyOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"env":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":["string","number","boolean"]}},"user":{"type":"string","minLength":1},"workdir":{"type":"string","pattern":"^/"},"file":{"type":"object","additionalProperties":false,"required":["path"],"properties":{"path":{"type":"string","pattern":"^/"},"exists":{"type":"boolean"},"contains":{"type":"string"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer","minimum":0,"maximum":4095}]}}},"http":{"type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"type":"string","pattern":"^https?://"},"status":{"type":"integer","minimum":100,"maximum":599},"bodyContains":{"type":"string"}}},"retries":{"type":"integer","minimum":0,"maximum":1000},"interval":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"timeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"}},"oneOf":[{"required":["run"]},{"required":["file"]},{"required":["http"]}],"dependentRequired":{"env":["run"],"user":["run"],"workdir":["run"]}}},"labels":{"type":"object","propertyNames":{"pattern":"^[a-z][a-z0-9_-]{0,62}$"},"additionalProperties":{"type":"string","maxLength":63}},"config":{"type":"object","additionalProperties":false,"properties":{"entrypoint":{"type":"array","items":{"type":"string","minLength":1},"maxItems":256},"cmd":{"type":"array","items":{"type":"string","minLength":1},"maxItems":256},"env":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":"string"}},"workdir":{"type":"string","pattern":"^/"},"user":{"type":"string","minLength":1},"exposedPorts":{"type":"array","items":{"type":"string","pattern":"^[0-9]{1,5}/(tcp|udp|sctp)$"},"uniqueItems":true},"stopSignal":{"type":"string","pattern":"^SIG[A-Z0-9]+$"},"labels":{"type":"object","propertyNames":{"minLength":1,"maxLength":256},"additionalProperties":{"type":"string"}}}},"retain":{"type":"object","additionalProperties":false,"required":["keep"],"properties":{"keep":{"type":"integer","minimum":1}}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://bake.dev/schemas/recipe/v1.json","type":"object","additionalProperties":false,"required":["apiVersion","name","from","layers"],"properties":{"apiVersion":{"const":"bake/v1"},"name":{"type":"string","pattern":"^[a-z]([-a-z0-9]{0,37}[a-z0-9])?$"},"version":{"type":"string","minLength":1},"description":{"type":"string"},"from":{"type":"string","minLength":1},"target":{"type":"object","properties":{"driver":{"type":"string","enum":["local","packer","gce"]}},"allOf":[{"if":{"properties":{"driver":{"const":"local"}}},"then":{"properties":{"driver":{"const":"local"},"network":{"enum":["host","none"]},"platform":{"type":"string","pattern":"^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$"}}}},{"if":{"properties":{"driver":{"const":"packer"}},"required":["driver"]},"then":{"required":["builder"],"properties":{"driver":{"const":"packer"},"builder":{"type":"string","minLength":1},"source":{"type":"object"},"parentField":{"type":"string","minLength":1},"packerPath":{"type":"string","minLength":1}}}},{"if":{"properties":{"driver":{"const":"gce"}},"required":["driver"]},"then":{"required":["project","zone"],"properties":{"driver":{"const":"gce"},"project":{"type":"string","minLength":1},"zone":{"type":"string","minLength":1},"machineType":{"type":"string","minLength":1},"network":{"type":"string","minLength":1},"subnetwork":{"type":"string","minLength":1},"serviceAccount":{"type":"string","minLength":1},"diskSizeGb":{"type":"integer","minimum":10,"maximum":65536},"diskType":{"type":"string","minLength":1},"imageFamily":{"type":"string","minLength":1,"pattern":"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"},"storageLocations":{"type":"array","items":{"type":"string","minLength":1}},"labels":{"type":"object","propertyNames":{"pattern":"^[a-z][a-z0-9_-]{0,62}$"},"additionalProperties":{"type":"string","maxLength":63}},"endpoint":{"type":"string","minLength":1,"pattern":"^https?://"},"buildTimeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"verifyTimeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"maxRunDuration":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"pollInterval":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"retryDelay":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"retries":{"type":"integer","minimum":1,"maximum":20},"externalIp":{"type":"boolean"}}}}],"unevaluatedProperties":false},"vars":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"type":{"enum":["string","number","boolean"]},"default":{"type":["string","number","boolean"]},"enum":{"type":"array","minItems":1,"items":{"type":["string","number","boolean"]}},"pattern":{"type":"string"},"secret":{"type":"boolean"},"description":{"type":"string"}}}},"layers":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["name","steps"],"properties":{"name":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$"},"steps":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"properties":{"run":{"anyOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"env":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":["string","number","boolean"]}},"workdir":{"type":"string","pattern":"^/"},"user":{"type":"string","minLength":1},"timeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"copy":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1},"to":{"type":"string","pattern":"^/"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer","minimum":0,"maximum":4095}]},"owner":{"type":"string","pattern":"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"}}},"file":{"type":"object","additionalProperties":false,"required":["path","content"],"properties":{"path":{"type":"string","pattern":"^/"},"content":{"type":"string"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer","minimum":0,"maximum":4095}]},"owner":{"type":"string","pattern":"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"}}}},"oneOf":[{"required":["run"]},{"required":["copy"]},{"required":["file"]}],"dependentRequired":{"env":["run"],"workdir":["run"],"user":["run"],"timeout":["run"]}}}}}},"verify":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string","minLength":1},"run":{"anyOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"env":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":["string","number","boolean"]}},"user":{"type":"string","minLength":1},"workdir":{"type":"string","pattern":"^/"},"file":{"type":"object","additionalProperties":false,"required":["path"],"properties":{"path":{"type":"string","pattern":"^/"},"exists":{"type":"boolean"},"contains":{"type":"string"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer","minimum":0,"maximum":4095}]}}},"http":{"type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"type":"string","pattern":"^https?://"},"status":{"type":"integer","minimum":100,"maximum":599},"bodyContains":{"type":"string"}}},"retries":{"type":"integer","minimum":0,"maximum":1000},"interval":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"timeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"}},"oneOf":[{"required":["run"]},{"required":["file"]},{"required":["http"]}],"dependentRequired":{"env":["run"],"user":["run"],"workdir":["run"]}}},"labels":{"type":"object","propertyNames":{"pattern":"^[a-z][a-z0-9_-]{0,62}$"},"additionalProperties":{"type":"string","maxLength":63}},"config":{"type":"object","additionalProperties":false,"properties":{"entrypoint":{"type":"array","items":{"type":"string","minLength":1},"maxItems":256},"cmd":{"type":"array","items":{"type":"string","minLength":1},"maxItems":256},"env":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":"string"}},"workdir":{"type":"string","pattern":"^/"},"user":{"type":"string","minLength":1},"exposedPorts":{"type":"array","items":{"type":"string","pattern":"^[0-9]{1,5}/(tcp|udp|sctp)$"},"uniqueItems":true},"stopSignal":{"type":"string","pattern":"^SIG[A-Z0-9]+$"},"labels":{"type":"object","propertyNames":{"minLength":1,"maxLength":256},"additionalProperties":{"type":"string"}}}},"publish":{"type":"array","items":{"anyOf":[{"type":"string","pattern":"^docker://[^\\s@]+$"},{"type":"object","additionalProperties":false,"required":["to"],"properties":{"to":{"type":"string","pattern":"^docker://[^\\s@]+$"},"username":{"type":"string","minLength":1},"password":{"type":"string","pattern":"^\\$\\{vars\\.[A-Za-z_][A-Za-z0-9_]*\\}$"}},"dependentRequired":{"username":["password"],"password":["username"]}}]},"maxItems":32},"retain":{"type":"object","additionalProperties":false,"required":["keep"],"properties":{"keep":{"type":"integer","minimum":1}}}}};
 const func1 = Object.prototype.hasOwnProperty;
 const func2 = (text) => Array.from(text).length;
 const pattern4 = new RegExp("^[a-z]([-a-z0-9]{0,37}[a-z0-9])?$", "u");
@@ -20,6 +20,8 @@ const pattern20 = new RegExp("^0?[0-7]{3,4}$", "u");
 const pattern21 = new RegExp("^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$", "u");
 const pattern35 = new RegExp("^[0-9]{1,5}/(tcp|udp|sctp)$", "u");
 const pattern36 = new RegExp("^SIG[A-Z0-9]+$", "u");
+const pattern37 = new RegExp("^docker://[^\\s@]+$", "u");
+const pattern39 = new RegExp("^\\$\\{vars\\.[A-Za-z_][A-Za-z0-9_]*\\}$", "u");
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://bake.dev/schemas/recipe/v1.json" */;
@@ -3508,11 +3510,11 @@ vErrors.push(err254);
 errors++;
 }
 }
-if(data.retain !== undefined){
-let data108 = data.retain;
-if(data108 && typeof data108 == "object" && !Array.isArray(data108)){
-if(data108.keep === undefined){
-const err255 = {instancePath:instancePath+"/retain",schemaPath:"#/properties/retain/required",keyword:"required",params:{missingProperty: "keep"},message:"must have required property '"+"keep"+"'"};
+if(data.publish !== undefined){
+let data108 = data.publish;
+if(Array.isArray(data108)){
+if(data108.length > 32){
+const err255 = {instancePath:instancePath+"/publish",schemaPath:"#/properties/publish/maxItems",keyword:"maxItems",params:{limit: 32},message:"must NOT have more than 32 items"};
 if(vErrors === null){
 vErrors = [err255];
 }
@@ -3521,9 +3523,15 @@ vErrors.push(err255);
 }
 errors++;
 }
-for(const key25 in data108){
-if(!(key25 === "keep")){
-const err256 = {instancePath:instancePath+"/retain",schemaPath:"#/properties/retain/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};
+const len10 = data108.length;
+for(let i11=0; i11<len10; i11++){
+let data109 = data108[i11];
+const _errs276 = errors;
+let valid65 = false;
+const _errs277 = errors;
+if(typeof data109 === "string"){
+if(!pattern37.test(data109)){
+const err256 = {instancePath:instancePath+"/publish/" + i11,schemaPath:"#/properties/publish/items/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^docker://[^\\s@]+$"},message:"must match pattern \""+"^docker://[^\\s@]+$"+"\""};
 if(vErrors === null){
 vErrors = [err256];
 }
@@ -3533,10 +3541,8 @@ vErrors.push(err256);
 errors++;
 }
 }
-if(data108.keep !== undefined){
-let data109 = data108.keep;
-if(!(((typeof data109 == "number") && (!(data109 % 1) && !isNaN(data109))) && (isFinite(data109)))){
-const err257 = {instancePath:instancePath+"/retain/keep",schemaPath:"#/properties/retain/properties/keep/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err257 = {instancePath:instancePath+"/publish/" + i11,schemaPath:"#/properties/publish/items/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err257];
 }
@@ -3545,9 +3551,12 @@ vErrors.push(err257);
 }
 errors++;
 }
-if((typeof data109 == "number") && (isFinite(data109))){
-if(data109 < 1 || isNaN(data109)){
-const err258 = {instancePath:instancePath+"/retain/keep",schemaPath:"#/properties/retain/properties/keep/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+var _valid10 = _errs277 === errors;
+valid65 = valid65 || _valid10;
+const _errs279 = errors;
+if(data109 && typeof data109 == "object" && !Array.isArray(data109)){
+if(data109.to === undefined){
+const err258 = {instancePath:instancePath+"/publish/" + i11,schemaPath:"#/properties/publish/items/anyOf/1/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'"};
 if(vErrors === null){
 vErrors = [err258];
 }
@@ -3556,11 +3565,9 @@ vErrors.push(err258);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err259 = {instancePath:instancePath+"/retain",schemaPath:"#/properties/retain/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key25 in data109){
+if(!(((key25 === "to") || (key25 === "username")) || (key25 === "password"))){
+const err259 = {instancePath:instancePath+"/publish/" + i11,schemaPath:"#/properties/publish/items/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err259];
 }
@@ -3570,14 +3577,228 @@ vErrors.push(err259);
 errors++;
 }
 }
-}
-else {
-const err260 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data109.to !== undefined){
+let data110 = data109.to;
+if(typeof data110 === "string"){
+if(!pattern37.test(data110)){
+const err260 = {instancePath:instancePath+"/publish/" + i11+"/to",schemaPath:"#/properties/publish/items/anyOf/1/properties/to/pattern",keyword:"pattern",params:{pattern: "^docker://[^\\s@]+$"},message:"must match pattern \""+"^docker://[^\\s@]+$"+"\""};
 if(vErrors === null){
 vErrors = [err260];
 }
 else {
 vErrors.push(err260);
+}
+errors++;
+}
+}
+else {
+const err261 = {instancePath:instancePath+"/publish/" + i11+"/to",schemaPath:"#/properties/publish/items/anyOf/1/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err261];
+}
+else {
+vErrors.push(err261);
+}
+errors++;
+}
+}
+if(data109.username !== undefined){
+let data111 = data109.username;
+if(typeof data111 === "string"){
+if(func2(data111) < 1){
+const err262 = {instancePath:instancePath+"/publish/" + i11+"/username",schemaPath:"#/properties/publish/items/anyOf/1/properties/username/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err262];
+}
+else {
+vErrors.push(err262);
+}
+errors++;
+}
+}
+else {
+const err263 = {instancePath:instancePath+"/publish/" + i11+"/username",schemaPath:"#/properties/publish/items/anyOf/1/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err263];
+}
+else {
+vErrors.push(err263);
+}
+errors++;
+}
+}
+if(data109.password !== undefined){
+let data112 = data109.password;
+if(typeof data112 === "string"){
+if(!pattern39.test(data112)){
+const err264 = {instancePath:instancePath+"/publish/" + i11+"/password",schemaPath:"#/properties/publish/items/anyOf/1/properties/password/pattern",keyword:"pattern",params:{pattern: "^\\$\\{vars\\.[A-Za-z_][A-Za-z0-9_]*\\}$"},message:"must match pattern \""+"^\\$\\{vars\\.[A-Za-z_][A-Za-z0-9_]*\\}$"+"\""};
+if(vErrors === null){
+vErrors = [err264];
+}
+else {
+vErrors.push(err264);
+}
+errors++;
+}
+}
+else {
+const err265 = {instancePath:instancePath+"/publish/" + i11+"/password",schemaPath:"#/properties/publish/items/anyOf/1/properties/password/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err265];
+}
+else {
+vErrors.push(err265);
+}
+errors++;
+}
+}
+if(data109.username !== undefined){
+if(data109.password === undefined){
+const err266 = {instancePath:instancePath+"/publish/" + i11,schemaPath:"#/properties/publish/items/anyOf/1/dependentRequired",keyword:"dependentRequired",params:{property: "username",
+    missingProperty: "password",
+    depsCount: 1,
+    deps: "password"},message:"must have property password when property username is present"};
+if(vErrors === null){
+vErrors = [err266];
+}
+else {
+vErrors.push(err266);
+}
+errors++;
+}
+}
+if(data109.password !== undefined){
+if(data109.username === undefined){
+const err267 = {instancePath:instancePath+"/publish/" + i11,schemaPath:"#/properties/publish/items/anyOf/1/dependentRequired",keyword:"dependentRequired",params:{property: "password",
+    missingProperty: "username",
+    depsCount: 1,
+    deps: "username"},message:"must have property username when property password is present"};
+if(vErrors === null){
+vErrors = [err267];
+}
+else {
+vErrors.push(err267);
+}
+errors++;
+}
+}
+}
+else {
+const err268 = {instancePath:instancePath+"/publish/" + i11,schemaPath:"#/properties/publish/items/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err268];
+}
+else {
+vErrors.push(err268);
+}
+errors++;
+}
+var _valid10 = _errs279 === errors;
+valid65 = valid65 || _valid10;
+if(!valid65){
+const err269 = {instancePath:instancePath+"/publish/" + i11,schemaPath:"#/properties/publish/items/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err269];
+}
+else {
+vErrors.push(err269);
+}
+errors++;
+}
+else {
+errors = _errs276;
+if(vErrors !== null){
+if(_errs276){
+vErrors.length = _errs276;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err270 = {instancePath:instancePath+"/publish",schemaPath:"#/properties/publish/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err270];
+}
+else {
+vErrors.push(err270);
+}
+errors++;
+}
+}
+if(data.retain !== undefined){
+let data113 = data.retain;
+if(data113 && typeof data113 == "object" && !Array.isArray(data113)){
+if(data113.keep === undefined){
+const err271 = {instancePath:instancePath+"/retain",schemaPath:"#/properties/retain/required",keyword:"required",params:{missingProperty: "keep"},message:"must have required property '"+"keep"+"'"};
+if(vErrors === null){
+vErrors = [err271];
+}
+else {
+vErrors.push(err271);
+}
+errors++;
+}
+for(const key26 in data113){
+if(!(key26 === "keep")){
+const err272 = {instancePath:instancePath+"/retain",schemaPath:"#/properties/retain/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err272];
+}
+else {
+vErrors.push(err272);
+}
+errors++;
+}
+}
+if(data113.keep !== undefined){
+let data114 = data113.keep;
+if(!(((typeof data114 == "number") && (!(data114 % 1) && !isNaN(data114))) && (isFinite(data114)))){
+const err273 = {instancePath:instancePath+"/retain/keep",schemaPath:"#/properties/retain/properties/keep/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err273];
+}
+else {
+vErrors.push(err273);
+}
+errors++;
+}
+if((typeof data114 == "number") && (isFinite(data114))){
+if(data114 < 1 || isNaN(data114)){
+const err274 = {instancePath:instancePath+"/retain/keep",schemaPath:"#/properties/retain/properties/keep/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err274];
+}
+else {
+vErrors.push(err274);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err275 = {instancePath:instancePath+"/retain",schemaPath:"#/properties/retain/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err275];
+}
+else {
+vErrors.push(err275);
+}
+errors++;
+}
+}
+}
+else {
+const err276 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err276];
+}
+else {
+vErrors.push(err276);
 }
 errors++;
 }

@@ -9,6 +9,10 @@ export interface SkopeoOptions {
   signal: AbortSignal;
   /** The image reference the command is about, for error messages. */
   ref: string;
+  /** What bake is doing, for error messages. @default "pull" */
+  action?: "pull" | "push";
+  /** Values to hide in skopeo's messages besides the auth files' credentials (those bake handed it). */
+  secrets?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -35,13 +39,20 @@ export async function skopeo(args: readonly string[], options: SkopeoOptions): P
     if ((result as { code?: string }).code === "ENOENT" || /ENOENT/.test(String(result.message))) {
       throw new BakeError({
         code: "skopeo-missing",
-        message: `bases from registries (${options.ref}) are pulled with skopeo, which is not installed`,
-        hint: "install it (apt-get install skopeo), or save the image and use from: oci-archive:PATH",
+        message:
+          options.action === "push"
+            ? `pushing to a registry (${options.ref}) needs skopeo, which is not installed`
+            : `bases from registries (${options.ref}) are pulled with skopeo, which is not installed`,
+        hint:
+          options.action === "push"
+            ? "install it (apt-get install skopeo)"
+            : "install it (apt-get install skopeo), or save the image and use from: oci-archive:PATH",
       });
     }
     if (result.isCanceled) throw options.signal.reason ?? new Error("aborted");
-    const redact = createRedactor(await authSecrets(options.env));
-    throw skopeoError(redact(Buffer.from(result.stderr).toString("utf8")), options.ref);
+    const redact = createRedactor({ ...(await authSecrets(options.env)), ...options.secrets });
+    const what = options.action === "push" ? `push to ${options.ref}` : `pull ${options.ref}`;
+    throw skopeoError(redact(Buffer.from(result.stderr).toString("utf8")), what);
   }
   return Buffer.from(result.stdout);
 }
@@ -83,14 +94,14 @@ const KINDS: { code: string; pattern: RegExp; message: string; hint: string }[] 
 ];
 
 // skopeo's last line says what failed; it is kept (redacted) as the error's detail.
-function skopeoError(stderr: string, ref: string): BakeError {
+function skopeoError(stderr: string, what: string): BakeError {
   const lines = stderr.split("\n").filter((line) => line.trim() !== "");
   const last = (lines.at(-1) ?? "skopeo failed").replace(/^time="[^"]*" level=\w+ msg="(.*)"$/, "$1");
   // Matched on skopeo's fatal line only: earlier warnings (about an auth file, say) are not the failure.
   const kind = KINDS.find((candidate) => candidate.pattern.test(last));
   return new BakeError({
     code: kind?.code ?? "registry-error",
-    message: `cannot pull ${ref}: ${kind?.message ?? "skopeo failed"}`,
+    message: `cannot ${what}: ${kind?.message ?? "skopeo failed"}`,
     hint: kind?.hint ?? "see skopeo's message below",
     detail: `skopeo: ${last}`,
   });
