@@ -3,7 +3,11 @@ import type {
   DisksClient,
   GlobalOperationsClient,
   ImagesClient,
+  InstanceGroupManagersClient,
   InstancesClient,
+  InstanceTemplatesClient,
+  RegionInstanceGroupManagersClient,
+  RegionOperationsClient,
   ZoneOperationsClient,
 } from "@google-cloud/compute";
 
@@ -14,6 +18,10 @@ export interface Compute {
   images: ImagesClient;
   zoneOperations: ZoneOperationsClient;
   globalOperations: GlobalOperationsClient;
+  instanceTemplates: InstanceTemplatesClient;
+  instanceGroupManagers: InstanceGroupManagersClient;
+  regionInstanceGroupManagers: RegionInstanceGroupManagersClient;
+  regionOperations: RegionOperationsClient;
   close(): Promise<void>;
 }
 
@@ -46,6 +54,19 @@ export function openCompute(options: { endpoint?: string }): Compute {
     images: load<ImagesClient>("images_client.js", "ImagesClient"),
     zoneOperations: load<ZoneOperationsClient>("zone_operations_client.js", "ZoneOperationsClient"),
     globalOperations: load<GlobalOperationsClient>("global_operations_client.js", "GlobalOperationsClient"),
+    instanceTemplates: load<InstanceTemplatesClient>(
+      "instance_templates_client.js",
+      "InstanceTemplatesClient",
+    ),
+    instanceGroupManagers: load<InstanceGroupManagersClient>(
+      "instance_group_managers_client.js",
+      "InstanceGroupManagersClient",
+    ),
+    regionInstanceGroupManagers: load<RegionInstanceGroupManagersClient>(
+      "region_instance_group_managers_client.js",
+      "RegionInstanceGroupManagersClient",
+    ),
+    regionOperations: load<RegionOperationsClient>("region_operations_client.js", "RegionOperationsClient"),
   };
   return {
     ...compute,
