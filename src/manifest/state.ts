@@ -84,6 +84,9 @@ export class ManifestState {
         this.servers.set(event.server, seen);
         break;
       }
+      case "rollout":
+        // Rollouts change no status; readers find them among the events.
+        break;
     }
   }
 

@@ -46,6 +46,7 @@ const eventFields: Record<EventFields, true> = {
   cascade: true,
   server: true,
   details: true,
+  rollout: true,
 };
 const headerFields: Record<keyof ManifestHeader, true> = {
   bake: true,

@@ -4,7 +4,7 @@
 import ucs2lengthModule from "ajv/dist/runtime/ucs2length.js";
 
 const ucs2length = ucs2lengthModule.default ?? ucs2lengthModule;
-export const header = validate33;
+export const header = validate35;
 const schema32 = {
   type: "object",
   additionalProperties: false,
@@ -19,13 +19,13 @@ const schema32 = {
 const schema33 = { type: "string", format: "date-time", pattern: "^\\d{4}-\\d\\d-\\d\\dT" };
 const pattern4 = new RegExp("^\\d+\\.\\d+$", "u");
 const pattern5 = new RegExp("^\\d{4}-\\d\\d-\\d\\dT", "u");
-function validate33(
+function validate35(
   data,
   { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {},
 ) {
   let vErrors = null;
   let errors = 0;
-  const evaluated0 = validate33.evaluated;
+  const evaluated0 = validate35.evaluated;
   if (evaluated0.dynamicProps) {
     evaluated0.props = undefined;
   }
@@ -227,11 +227,11 @@ function validate33(
     }
     errors++;
   }
-  validate33.errors = vErrors;
+  validate35.errors = vErrors;
   return errors === 0;
 }
-validate33.evaluated = { props: true, dynamicProps: false, dynamicItems: false };
-export const record = validate34;
+validate35.evaluated = { props: true, dynamicProps: false, dynamicItems: false };
+export const record = validate36;
 const schema34 = {
   type: "object",
   additionalProperties: false,
@@ -1184,13 +1184,13 @@ function validate28(
   return errors === 0;
 }
 validate28.evaluated = { props: true, dynamicProps: false, dynamicItems: false };
-function validate34(
+function validate36(
   data,
   { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {},
 ) {
   let vErrors = null;
   let errors = 0;
-  const evaluated0 = validate34.evaluated;
+  const evaluated0 = validate36.evaluated;
   if (evaluated0.dynamicProps) {
     evaluated0.props = undefined;
   }
@@ -2482,11 +2482,11 @@ function validate34(
     }
     errors++;
   }
-  validate34.errors = vErrors;
+  validate36.errors = vErrors;
   return errors === 0;
 }
-validate34.evaluated = { props: true, dynamicProps: false, dynamicItems: false };
-export const event = validate38;
+validate36.evaluated = { props: true, dynamicProps: false, dynamicItems: false };
+export const event = validate40;
 const schema52 = {
   type: "object",
   required: ["type", "id", "prev", "event", "target", "lineage", "at", "bakeVersion"],
@@ -2494,7 +2494,7 @@ const schema52 = {
     type: { const: "event" },
     id: { $ref: "#/$defs/digest" },
     prev: { $ref: "#/$defs/digest" },
-    event: { enum: ["promote", "revoke", "deprecate", "observe"] },
+    event: { enum: ["promote", "revoke", "deprecate", "observe", "rollout"] },
     target: { $ref: "#/$defs/digest" },
     lineage: { $ref: "#/$defs/name" },
     at: { $ref: "#/$defs/time" },
@@ -2505,6 +2505,7 @@ const schema52 = {
     cascade: { type: "boolean" },
     server: { type: "string", minLength: 1 },
     details: { $ref: "#/$defs/strings" },
+    rollout: { $ref: "#/$defs/rollout" },
   },
   additionalProperties: false,
   allOf: [
@@ -2525,17 +2526,562 @@ const schema52 = {
     },
     {
       if: { properties: { event: { const: "observe" } } },
-      then: { required: ["server"], not: { anyOf: [{ required: ["channel"] }, { required: ["reason"] }] } },
+      then: {
+        required: ["server"],
+        not: { anyOf: [{ required: ["channel"] }, { required: ["reason"] }, { required: ["rollout"] }] },
+      },
+    },
+    {
+      if: { properties: { event: { const: "rollout" } } },
+      then: {
+        required: ["rollout"],
+        not: { anyOf: [{ required: ["channel"] }, { required: ["reason"] }, { required: ["server"] }] },
+      },
+      else: { not: { required: ["rollout"] } },
     },
   ],
 };
-function validate38(
+const schema61 = {
+  type: "object",
+  additionalProperties: false,
+  required: ["group", "fromTemplate", "toTemplate", "result", "instances", "startedAt", "endedAt"],
+  properties: {
+    group: { type: "string", minLength: 1 },
+    zone: { type: "string", minLength: 1 },
+    region: { type: "string", minLength: 1 },
+    fromTemplate: { type: "string", minLength: 1 },
+    toTemplate: { type: "string", minLength: 1 },
+    fromRecord: { $ref: "#/$defs/digest" },
+    result: { enum: ["succeeded", "rolled-back", "failed", "interrupted"] },
+    reason: { type: "string", minLength: 1 },
+    instances: { type: "integer", minimum: 0 },
+    startedAt: { $ref: "#/$defs/time" },
+    endedAt: { $ref: "#/$defs/time" },
+  },
+};
+function validate32(
   data,
   { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {},
 ) {
   let vErrors = null;
   let errors = 0;
-  const evaluated0 = validate38.evaluated;
+  const evaluated0 = validate32.evaluated;
+  if (evaluated0.dynamicProps) {
+    evaluated0.props = undefined;
+  }
+  if (evaluated0.dynamicItems) {
+    evaluated0.items = undefined;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.group === undefined) {
+      const err0 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "group" },
+        message: "must have required property '" + "group" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+    if (data.fromTemplate === undefined) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "fromTemplate" },
+        message: "must have required property '" + "fromTemplate" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data.toTemplate === undefined) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "toTemplate" },
+        message: "must have required property '" + "toTemplate" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+    if (data.result === undefined) {
+      const err3 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "result" },
+        message: "must have required property '" + "result" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err3];
+      } else {
+        vErrors.push(err3);
+      }
+      errors++;
+    }
+    if (data.instances === undefined) {
+      const err4 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "instances" },
+        message: "must have required property '" + "instances" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err4];
+      } else {
+        vErrors.push(err4);
+      }
+      errors++;
+    }
+    if (data.startedAt === undefined) {
+      const err5 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "startedAt" },
+        message: "must have required property '" + "startedAt" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err5];
+      } else {
+        vErrors.push(err5);
+      }
+      errors++;
+    }
+    if (data.endedAt === undefined) {
+      const err6 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "endedAt" },
+        message: "must have required property '" + "endedAt" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err6];
+      } else {
+        vErrors.push(err6);
+      }
+      errors++;
+    }
+    for (const key0 in data) {
+      if (!func1.call(schema61.properties, key0)) {
+        const err7 = {
+          instancePath,
+          schemaPath: "#/additionalProperties",
+          keyword: "additionalProperties",
+          params: { additionalProperty: key0 },
+          message: "must NOT have additional properties",
+        };
+        if (vErrors === null) {
+          vErrors = [err7];
+        } else {
+          vErrors.push(err7);
+        }
+        errors++;
+      }
+    }
+    if (data.group !== undefined) {
+      let data0 = data.group;
+      if (typeof data0 === "string") {
+        if (func2(data0) < 1) {
+          const err8 = {
+            instancePath: instancePath + "/group",
+            schemaPath: "#/properties/group/minLength",
+            keyword: "minLength",
+            params: { limit: 1 },
+            message: "must NOT have fewer than 1 characters",
+          };
+          if (vErrors === null) {
+            vErrors = [err8];
+          } else {
+            vErrors.push(err8);
+          }
+          errors++;
+        }
+      } else {
+        const err9 = {
+          instancePath: instancePath + "/group",
+          schemaPath: "#/properties/group/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err9];
+        } else {
+          vErrors.push(err9);
+        }
+        errors++;
+      }
+    }
+    if (data.zone !== undefined) {
+      let data1 = data.zone;
+      if (typeof data1 === "string") {
+        if (func2(data1) < 1) {
+          const err10 = {
+            instancePath: instancePath + "/zone",
+            schemaPath: "#/properties/zone/minLength",
+            keyword: "minLength",
+            params: { limit: 1 },
+            message: "must NOT have fewer than 1 characters",
+          };
+          if (vErrors === null) {
+            vErrors = [err10];
+          } else {
+            vErrors.push(err10);
+          }
+          errors++;
+        }
+      } else {
+        const err11 = {
+          instancePath: instancePath + "/zone",
+          schemaPath: "#/properties/zone/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err11];
+        } else {
+          vErrors.push(err11);
+        }
+        errors++;
+      }
+    }
+    if (data.region !== undefined) {
+      let data2 = data.region;
+      if (typeof data2 === "string") {
+        if (func2(data2) < 1) {
+          const err12 = {
+            instancePath: instancePath + "/region",
+            schemaPath: "#/properties/region/minLength",
+            keyword: "minLength",
+            params: { limit: 1 },
+            message: "must NOT have fewer than 1 characters",
+          };
+          if (vErrors === null) {
+            vErrors = [err12];
+          } else {
+            vErrors.push(err12);
+          }
+          errors++;
+        }
+      } else {
+        const err13 = {
+          instancePath: instancePath + "/region",
+          schemaPath: "#/properties/region/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err13];
+        } else {
+          vErrors.push(err13);
+        }
+        errors++;
+      }
+    }
+    if (data.fromTemplate !== undefined) {
+      let data3 = data.fromTemplate;
+      if (typeof data3 === "string") {
+        if (func2(data3) < 1) {
+          const err14 = {
+            instancePath: instancePath + "/fromTemplate",
+            schemaPath: "#/properties/fromTemplate/minLength",
+            keyword: "minLength",
+            params: { limit: 1 },
+            message: "must NOT have fewer than 1 characters",
+          };
+          if (vErrors === null) {
+            vErrors = [err14];
+          } else {
+            vErrors.push(err14);
+          }
+          errors++;
+        }
+      } else {
+        const err15 = {
+          instancePath: instancePath + "/fromTemplate",
+          schemaPath: "#/properties/fromTemplate/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err15];
+        } else {
+          vErrors.push(err15);
+        }
+        errors++;
+      }
+    }
+    if (data.toTemplate !== undefined) {
+      let data4 = data.toTemplate;
+      if (typeof data4 === "string") {
+        if (func2(data4) < 1) {
+          const err16 = {
+            instancePath: instancePath + "/toTemplate",
+            schemaPath: "#/properties/toTemplate/minLength",
+            keyword: "minLength",
+            params: { limit: 1 },
+            message: "must NOT have fewer than 1 characters",
+          };
+          if (vErrors === null) {
+            vErrors = [err16];
+          } else {
+            vErrors.push(err16);
+          }
+          errors++;
+        }
+      } else {
+        const err17 = {
+          instancePath: instancePath + "/toTemplate",
+          schemaPath: "#/properties/toTemplate/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err17];
+        } else {
+          vErrors.push(err17);
+        }
+        errors++;
+      }
+    }
+    if (data.fromRecord !== undefined) {
+      let data5 = data.fromRecord;
+      if (typeof data5 === "string") {
+        if (!pattern6.test(data5)) {
+          const err18 = {
+            instancePath: instancePath + "/fromRecord",
+            schemaPath: "#/$defs/digest/pattern",
+            keyword: "pattern",
+            params: { pattern: "^sha256:[0-9a-f]{64}$" },
+            message: 'must match pattern "' + "^sha256:[0-9a-f]{64}$" + '"',
+          };
+          if (vErrors === null) {
+            vErrors = [err18];
+          } else {
+            vErrors.push(err18);
+          }
+          errors++;
+        }
+      } else {
+        const err19 = {
+          instancePath: instancePath + "/fromRecord",
+          schemaPath: "#/$defs/digest/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err19];
+        } else {
+          vErrors.push(err19);
+        }
+        errors++;
+      }
+    }
+    if (data.result !== undefined) {
+      let data6 = data.result;
+      if (
+        !(data6 === "succeeded" || data6 === "rolled-back" || data6 === "failed" || data6 === "interrupted")
+      ) {
+        const err20 = {
+          instancePath: instancePath + "/result",
+          schemaPath: "#/properties/result/enum",
+          keyword: "enum",
+          params: { allowedValues: schema61.properties.result.enum },
+          message: "must be equal to one of the allowed values",
+        };
+        if (vErrors === null) {
+          vErrors = [err20];
+        } else {
+          vErrors.push(err20);
+        }
+        errors++;
+      }
+    }
+    if (data.reason !== undefined) {
+      let data7 = data.reason;
+      if (typeof data7 === "string") {
+        if (func2(data7) < 1) {
+          const err21 = {
+            instancePath: instancePath + "/reason",
+            schemaPath: "#/properties/reason/minLength",
+            keyword: "minLength",
+            params: { limit: 1 },
+            message: "must NOT have fewer than 1 characters",
+          };
+          if (vErrors === null) {
+            vErrors = [err21];
+          } else {
+            vErrors.push(err21);
+          }
+          errors++;
+        }
+      } else {
+        const err22 = {
+          instancePath: instancePath + "/reason",
+          schemaPath: "#/properties/reason/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err22];
+        } else {
+          vErrors.push(err22);
+        }
+        errors++;
+      }
+    }
+    if (data.instances !== undefined) {
+      let data8 = data.instances;
+      if (!(typeof data8 == "number" && !(data8 % 1) && !isNaN(data8) && isFinite(data8))) {
+        const err23 = {
+          instancePath: instancePath + "/instances",
+          schemaPath: "#/properties/instances/type",
+          keyword: "type",
+          params: { type: "integer" },
+          message: "must be integer",
+        };
+        if (vErrors === null) {
+          vErrors = [err23];
+        } else {
+          vErrors.push(err23);
+        }
+        errors++;
+      }
+      if (typeof data8 == "number" && isFinite(data8)) {
+        if (data8 < 0 || isNaN(data8)) {
+          const err24 = {
+            instancePath: instancePath + "/instances",
+            schemaPath: "#/properties/instances/minimum",
+            keyword: "minimum",
+            params: { comparison: ">=", limit: 0 },
+            message: "must be >= 0",
+          };
+          if (vErrors === null) {
+            vErrors = [err24];
+          } else {
+            vErrors.push(err24);
+          }
+          errors++;
+        }
+      }
+    }
+    if (data.startedAt !== undefined) {
+      let data9 = data.startedAt;
+      if (typeof data9 === "string") {
+        if (!pattern5.test(data9)) {
+          const err25 = {
+            instancePath: instancePath + "/startedAt",
+            schemaPath: "#/$defs/time/pattern",
+            keyword: "pattern",
+            params: { pattern: "^\\d{4}-\\d\\d-\\d\\dT" },
+            message: 'must match pattern "' + "^\\d{4}-\\d\\d-\\d\\dT" + '"',
+          };
+          if (vErrors === null) {
+            vErrors = [err25];
+          } else {
+            vErrors.push(err25);
+          }
+          errors++;
+        }
+      } else {
+        const err26 = {
+          instancePath: instancePath + "/startedAt",
+          schemaPath: "#/$defs/time/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err26];
+        } else {
+          vErrors.push(err26);
+        }
+        errors++;
+      }
+    }
+    if (data.endedAt !== undefined) {
+      let data10 = data.endedAt;
+      if (typeof data10 === "string") {
+        if (!pattern5.test(data10)) {
+          const err27 = {
+            instancePath: instancePath + "/endedAt",
+            schemaPath: "#/$defs/time/pattern",
+            keyword: "pattern",
+            params: { pattern: "^\\d{4}-\\d\\d-\\d\\dT" },
+            message: 'must match pattern "' + "^\\d{4}-\\d\\d-\\d\\dT" + '"',
+          };
+          if (vErrors === null) {
+            vErrors = [err27];
+          } else {
+            vErrors.push(err27);
+          }
+          errors++;
+        }
+      } else {
+        const err28 = {
+          instancePath: instancePath + "/endedAt",
+          schemaPath: "#/$defs/time/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err28];
+        } else {
+          vErrors.push(err28);
+        }
+        errors++;
+      }
+    }
+  } else {
+    const err29 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: { type: "object" },
+      message: "must be object",
+    };
+    if (vErrors === null) {
+      vErrors = [err29];
+    } else {
+      vErrors.push(err29);
+    }
+    errors++;
+  }
+  validate32.errors = vErrors;
+  return errors === 0;
+}
+validate32.evaluated = { props: true, dynamicProps: false, dynamicItems: false };
+function validate40(
+  data,
+  { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {},
+) {
+  let vErrors = null;
+  let errors = 0;
+  const evaluated0 = validate40.evaluated;
   if (evaluated0.dynamicProps) {
     evaluated0.props = undefined;
   }
@@ -3035,12 +3581,27 @@ function validate38(
     }
     var _valid7 = _errs40 === errors;
     valid16 = valid16 || _valid7;
+    const _errs41 = errors;
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      let missing8;
+      if (data.rollout === undefined && (missing8 = "rollout")) {
+        const err25 = {};
+        if (vErrors === null) {
+          vErrors = [err25];
+        } else {
+          vErrors.push(err25);
+        }
+        errors++;
+      }
+    }
+    var _valid7 = _errs41 === errors;
+    valid16 = valid16 || _valid7;
     if (!valid16) {
-      const err25 = {};
+      const err26 = {};
       if (vErrors === null) {
-        vErrors = [err25];
+        vErrors = [err26];
       } else {
-        vErrors.push(err25);
+        vErrors.push(err26);
       }
       errors++;
     } else {
@@ -3055,7 +3616,7 @@ function validate38(
     }
     var valid15 = _errs37 === errors;
     if (valid15) {
-      const err26 = {
+      const err27 = {
         instancePath,
         schemaPath: "#/allOf/3/then/not",
         keyword: "not",
@@ -3063,9 +3624,9 @@ function validate38(
         message: "must NOT be valid",
       };
       if (vErrors === null) {
-        vErrors = [err26];
+        vErrors = [err27];
       } else {
-        vErrors.push(err26);
+        vErrors.push(err27);
       }
       errors++;
     } else {
@@ -3080,7 +3641,7 @@ function validate38(
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
       if (data.server === undefined) {
-        const err27 = {
+        const err28 = {
           instancePath,
           schemaPath: "#/allOf/3/then/required",
           keyword: "required",
@@ -3088,9 +3649,9 @@ function validate38(
           message: "must have required property '" + "server" + "'",
         };
         if (vErrors === null) {
-          vErrors = [err27];
+          vErrors = [err28];
         } else {
-          vErrors.push(err27);
+          vErrors.push(err28);
         }
         errors++;
       }
@@ -3099,7 +3660,7 @@ function validate38(
     valid13 = _valid6;
   }
   if (!valid13) {
-    const err28 = {
+    const err29 = {
       instancePath,
       schemaPath: "#/allOf/3/if",
       keyword: "if",
@@ -3107,110 +3668,115 @@ function validate38(
       message: 'must match "then" schema',
     };
     if (vErrors === null) {
-      vErrors = [err28];
+      vErrors = [err29];
     } else {
-      vErrors.push(err28);
+      vErrors.push(err29);
     }
     errors++;
   }
+  const _errs43 = errors;
+  let valid17 = true;
+  const _errs44 = errors;
   if (data && typeof data == "object" && !Array.isArray(data)) {
-    if (data.type === undefined) {
-      const err29 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: { missingProperty: "type" },
-        message: "must have required property '" + "type" + "'",
-      };
-      if (vErrors === null) {
-        vErrors = [err29];
-      } else {
-        vErrors.push(err29);
+    if (data.event !== undefined) {
+      if ("rollout" !== data.event) {
+        const err30 = {};
+        if (vErrors === null) {
+          vErrors = [err30];
+        } else {
+          vErrors.push(err30);
+        }
+        errors++;
       }
-      errors++;
     }
-    if (data.id === undefined) {
-      const err30 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: { missingProperty: "id" },
-        message: "must have required property '" + "id" + "'",
-      };
-      if (vErrors === null) {
-        vErrors = [err30];
-      } else {
-        vErrors.push(err30);
+  }
+  var _valid8 = _errs44 === errors;
+  errors = _errs43;
+  if (vErrors !== null) {
+    if (_errs43) {
+      vErrors.length = _errs43;
+    } else {
+      vErrors = null;
+    }
+  }
+  let ifClause0;
+  if (_valid8) {
+    const _errs46 = errors;
+    const _errs47 = errors;
+    const _errs48 = errors;
+    const _errs49 = errors;
+    let valid20 = false;
+    const _errs50 = errors;
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      let missing9;
+      if (data.channel === undefined && (missing9 = "channel")) {
+        const err31 = {};
+        if (vErrors === null) {
+          vErrors = [err31];
+        } else {
+          vErrors.push(err31);
+        }
+        errors++;
       }
-      errors++;
     }
-    if (data.prev === undefined) {
-      const err31 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: { missingProperty: "prev" },
-        message: "must have required property '" + "prev" + "'",
-      };
-      if (vErrors === null) {
-        vErrors = [err31];
-      } else {
-        vErrors.push(err31);
+    var _valid9 = _errs50 === errors;
+    valid20 = valid20 || _valid9;
+    const _errs51 = errors;
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      let missing10;
+      if (data.reason === undefined && (missing10 = "reason")) {
+        const err32 = {};
+        if (vErrors === null) {
+          vErrors = [err32];
+        } else {
+          vErrors.push(err32);
+        }
+        errors++;
       }
-      errors++;
     }
-    if (data.event === undefined) {
-      const err32 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: { missingProperty: "event" },
-        message: "must have required property '" + "event" + "'",
-      };
-      if (vErrors === null) {
-        vErrors = [err32];
-      } else {
-        vErrors.push(err32);
+    var _valid9 = _errs51 === errors;
+    valid20 = valid20 || _valid9;
+    const _errs52 = errors;
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      let missing11;
+      if (data.server === undefined && (missing11 = "server")) {
+        const err33 = {};
+        if (vErrors === null) {
+          vErrors = [err33];
+        } else {
+          vErrors.push(err33);
+        }
+        errors++;
       }
-      errors++;
     }
-    if (data.target === undefined) {
-      const err33 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: { missingProperty: "target" },
-        message: "must have required property '" + "target" + "'",
-      };
-      if (vErrors === null) {
-        vErrors = [err33];
-      } else {
-        vErrors.push(err33);
-      }
-      errors++;
-    }
-    if (data.lineage === undefined) {
-      const err34 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: { missingProperty: "lineage" },
-        message: "must have required property '" + "lineage" + "'",
-      };
+    var _valid9 = _errs52 === errors;
+    valid20 = valid20 || _valid9;
+    if (!valid20) {
+      const err34 = {};
       if (vErrors === null) {
         vErrors = [err34];
       } else {
         vErrors.push(err34);
       }
       errors++;
+    } else {
+      errors = _errs49;
+      if (vErrors !== null) {
+        if (_errs49) {
+          vErrors.length = _errs49;
+        } else {
+          vErrors = null;
+        }
+      }
     }
-    if (data.at === undefined) {
+    var valid19 = _errs48 === errors;
+    if (valid19) {
       const err35 = {
         instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: { missingProperty: "at" },
-        message: "must have required property '" + "at" + "'",
+        schemaPath: "#/allOf/4/then/not",
+        keyword: "not",
+        params: {},
+        message: "must NOT be valid",
       };
       if (vErrors === null) {
         vErrors = [err35];
@@ -3218,31 +3784,44 @@ function validate38(
         vErrors.push(err35);
       }
       errors++;
-    }
-    if (data.bakeVersion === undefined) {
-      const err36 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: { missingProperty: "bakeVersion" },
-        message: "must have required property '" + "bakeVersion" + "'",
-      };
-      if (vErrors === null) {
-        vErrors = [err36];
-      } else {
-        vErrors.push(err36);
+    } else {
+      errors = _errs47;
+      if (vErrors !== null) {
+        if (_errs47) {
+          vErrors.length = _errs47;
+        } else {
+          vErrors = null;
+        }
       }
-      errors++;
     }
-    for (const key0 in data) {
-      if (!func1.call(schema52.properties, key0)) {
-        const err37 = {
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      if (data.rollout === undefined) {
+        const err36 = {
           instancePath,
-          schemaPath: "#/additionalProperties",
-          keyword: "additionalProperties",
-          params: { additionalProperty: key0 },
-          message: "must NOT have additional properties",
+          schemaPath: "#/allOf/4/then/required",
+          keyword: "required",
+          params: { missingProperty: "rollout" },
+          message: "must have required property '" + "rollout" + "'",
         };
+        if (vErrors === null) {
+          vErrors = [err36];
+        } else {
+          vErrors.push(err36);
+        }
+        errors++;
+      }
+    }
+    var _valid8 = _errs46 === errors;
+    valid17 = _valid8;
+    ifClause0 = "then";
+  } else {
+    const _errs53 = errors;
+    const _errs54 = errors;
+    const _errs55 = errors;
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      let missing12;
+      if (data.rollout === undefined && (missing12 = "rollout")) {
+        const err37 = {};
         if (vErrors === null) {
           vErrors = [err37];
         } else {
@@ -3251,183 +3830,179 @@ function validate38(
         errors++;
       }
     }
-    if (data.type !== undefined) {
-      if ("event" !== data.type) {
-        const err38 = {
-          instancePath: instancePath + "/type",
-          schemaPath: "#/properties/type/const",
-          keyword: "const",
-          params: { allowedValue: "event" },
-          message: "must be equal to constant",
-        };
-        if (vErrors === null) {
-          vErrors = [err38];
-        } else {
-          vErrors.push(err38);
-        }
-        errors++;
-      }
-    }
-    if (data.id !== undefined) {
-      let data5 = data.id;
-      if (typeof data5 === "string") {
-        if (!pattern6.test(data5)) {
-          const err39 = {
-            instancePath: instancePath + "/id",
-            schemaPath: "#/$defs/digest/pattern",
-            keyword: "pattern",
-            params: { pattern: "^sha256:[0-9a-f]{64}$" },
-            message: 'must match pattern "' + "^sha256:[0-9a-f]{64}$" + '"',
-          };
-          if (vErrors === null) {
-            vErrors = [err39];
-          } else {
-            vErrors.push(err39);
-          }
-          errors++;
-        }
+    var valid21 = _errs55 === errors;
+    if (valid21) {
+      const err38 = {
+        instancePath,
+        schemaPath: "#/allOf/4/else/not",
+        keyword: "not",
+        params: {},
+        message: "must NOT be valid",
+      };
+      if (vErrors === null) {
+        vErrors = [err38];
       } else {
-        const err40 = {
-          instancePath: instancePath + "/id",
-          schemaPath: "#/$defs/digest/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
-        };
-        if (vErrors === null) {
-          vErrors = [err40];
+        vErrors.push(err38);
+      }
+      errors++;
+    } else {
+      errors = _errs54;
+      if (vErrors !== null) {
+        if (_errs54) {
+          vErrors.length = _errs54;
         } else {
-          vErrors.push(err40);
+          vErrors = null;
         }
-        errors++;
       }
     }
-    if (data.prev !== undefined) {
-      let data6 = data.prev;
-      if (typeof data6 === "string") {
-        if (!pattern6.test(data6)) {
-          const err41 = {
-            instancePath: instancePath + "/prev",
-            schemaPath: "#/$defs/digest/pattern",
-            keyword: "pattern",
-            params: { pattern: "^sha256:[0-9a-f]{64}$" },
-            message: 'must match pattern "' + "^sha256:[0-9a-f]{64}$" + '"',
-          };
-          if (vErrors === null) {
-            vErrors = [err41];
-          } else {
-            vErrors.push(err41);
-          }
-          errors++;
-        }
+    var _valid8 = _errs53 === errors;
+    valid17 = _valid8;
+    ifClause0 = "else";
+  }
+  if (!valid17) {
+    const err39 = {
+      instancePath,
+      schemaPath: "#/allOf/4/if",
+      keyword: "if",
+      params: { failingKeyword: ifClause0 },
+      message: 'must match "' + ifClause0 + '" schema',
+    };
+    if (vErrors === null) {
+      vErrors = [err39];
+    } else {
+      vErrors.push(err39);
+    }
+    errors++;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.type === undefined) {
+      const err40 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "type" },
+        message: "must have required property '" + "type" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err40];
       } else {
-        const err42 = {
-          instancePath: instancePath + "/prev",
-          schemaPath: "#/$defs/digest/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
-        };
-        if (vErrors === null) {
-          vErrors = [err42];
-        } else {
-          vErrors.push(err42);
-        }
-        errors++;
+        vErrors.push(err40);
       }
+      errors++;
     }
-    if (data.event !== undefined) {
-      let data7 = data.event;
-      if (!(data7 === "promote" || data7 === "revoke" || data7 === "deprecate" || data7 === "observe")) {
-        const err43 = {
-          instancePath: instancePath + "/event",
-          schemaPath: "#/properties/event/enum",
-          keyword: "enum",
-          params: { allowedValues: schema52.properties.event.enum },
-          message: "must be equal to one of the allowed values",
-        };
-        if (vErrors === null) {
-          vErrors = [err43];
-        } else {
-          vErrors.push(err43);
-        }
-        errors++;
-      }
-    }
-    if (data.target !== undefined) {
-      let data8 = data.target;
-      if (typeof data8 === "string") {
-        if (!pattern6.test(data8)) {
-          const err44 = {
-            instancePath: instancePath + "/target",
-            schemaPath: "#/$defs/digest/pattern",
-            keyword: "pattern",
-            params: { pattern: "^sha256:[0-9a-f]{64}$" },
-            message: 'must match pattern "' + "^sha256:[0-9a-f]{64}$" + '"',
-          };
-          if (vErrors === null) {
-            vErrors = [err44];
-          } else {
-            vErrors.push(err44);
-          }
-          errors++;
-        }
+    if (data.id === undefined) {
+      const err41 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "id" },
+        message: "must have required property '" + "id" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err41];
       } else {
-        const err45 = {
-          instancePath: instancePath + "/target",
-          schemaPath: "#/$defs/digest/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
-        };
-        if (vErrors === null) {
-          vErrors = [err45];
-        } else {
-          vErrors.push(err45);
-        }
-        errors++;
+        vErrors.push(err41);
       }
+      errors++;
     }
-    if (data.lineage !== undefined) {
-      let data9 = data.lineage;
-      if (typeof data9 === "string") {
-        if (func2(data9) > 63) {
-          const err46 = {
-            instancePath: instancePath + "/lineage",
-            schemaPath: "#/$defs/name/maxLength",
-            keyword: "maxLength",
-            params: { limit: 63 },
-            message: "must NOT have more than 63 characters",
-          };
-          if (vErrors === null) {
-            vErrors = [err46];
-          } else {
-            vErrors.push(err46);
-          }
-          errors++;
-        }
-        if (!pattern8.test(data9)) {
-          const err47 = {
-            instancePath: instancePath + "/lineage",
-            schemaPath: "#/$defs/name/pattern",
-            keyword: "pattern",
-            params: { pattern: "^[a-z0-9][a-z0-9._-]*$" },
-            message: 'must match pattern "' + "^[a-z0-9][a-z0-9._-]*$" + '"',
-          };
-          if (vErrors === null) {
-            vErrors = [err47];
-          } else {
-            vErrors.push(err47);
-          }
-          errors++;
-        }
+    if (data.prev === undefined) {
+      const err42 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "prev" },
+        message: "must have required property '" + "prev" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err42];
       } else {
+        vErrors.push(err42);
+      }
+      errors++;
+    }
+    if (data.event === undefined) {
+      const err43 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "event" },
+        message: "must have required property '" + "event" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err43];
+      } else {
+        vErrors.push(err43);
+      }
+      errors++;
+    }
+    if (data.target === undefined) {
+      const err44 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "target" },
+        message: "must have required property '" + "target" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err44];
+      } else {
+        vErrors.push(err44);
+      }
+      errors++;
+    }
+    if (data.lineage === undefined) {
+      const err45 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "lineage" },
+        message: "must have required property '" + "lineage" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err45];
+      } else {
+        vErrors.push(err45);
+      }
+      errors++;
+    }
+    if (data.at === undefined) {
+      const err46 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "at" },
+        message: "must have required property '" + "at" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err46];
+      } else {
+        vErrors.push(err46);
+      }
+      errors++;
+    }
+    if (data.bakeVersion === undefined) {
+      const err47 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "bakeVersion" },
+        message: "must have required property '" + "bakeVersion" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err47];
+      } else {
+        vErrors.push(err47);
+      }
+      errors++;
+    }
+    for (const key0 in data) {
+      if (!func1.call(schema52.properties, key0)) {
         const err48 = {
-          instancePath: instancePath + "/lineage",
-          schemaPath: "#/$defs/name/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
+          instancePath,
+          schemaPath: "#/additionalProperties",
+          keyword: "additionalProperties",
+          params: { additionalProperty: key0 },
+          message: "must NOT have additional properties",
         };
         if (vErrors === null) {
           vErrors = [err48];
@@ -3437,45 +4012,45 @@ function validate38(
         errors++;
       }
     }
-    if (data.at !== undefined) {
-      let data10 = data.at;
-      if (typeof data10 === "string") {
-        if (!pattern5.test(data10)) {
-          const err49 = {
-            instancePath: instancePath + "/at",
-            schemaPath: "#/$defs/time/pattern",
-            keyword: "pattern",
-            params: { pattern: "^\\d{4}-\\d\\d-\\d\\dT" },
-            message: 'must match pattern "' + "^\\d{4}-\\d\\d-\\d\\dT" + '"',
-          };
-          if (vErrors === null) {
-            vErrors = [err49];
-          } else {
-            vErrors.push(err49);
-          }
-          errors++;
-        }
-      } else {
-        const err50 = {
-          instancePath: instancePath + "/at",
-          schemaPath: "#/$defs/time/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
+    if (data.type !== undefined) {
+      if ("event" !== data.type) {
+        const err49 = {
+          instancePath: instancePath + "/type",
+          schemaPath: "#/properties/type/const",
+          keyword: "const",
+          params: { allowedValue: "event" },
+          message: "must be equal to constant",
         };
         if (vErrors === null) {
-          vErrors = [err50];
+          vErrors = [err49];
         } else {
-          vErrors.push(err50);
+          vErrors.push(err49);
         }
         errors++;
       }
     }
-    if (data.bakeVersion !== undefined) {
-      if (typeof data.bakeVersion !== "string") {
+    if (data.id !== undefined) {
+      let data6 = data.id;
+      if (typeof data6 === "string") {
+        if (!pattern6.test(data6)) {
+          const err50 = {
+            instancePath: instancePath + "/id",
+            schemaPath: "#/$defs/digest/pattern",
+            keyword: "pattern",
+            params: { pattern: "^sha256:[0-9a-f]{64}$" },
+            message: 'must match pattern "' + "^sha256:[0-9a-f]{64}$" + '"',
+          };
+          if (vErrors === null) {
+            vErrors = [err50];
+          } else {
+            vErrors.push(err50);
+          }
+          errors++;
+        }
+      } else {
         const err51 = {
-          instancePath: instancePath + "/bakeVersion",
-          schemaPath: "#/properties/bakeVersion/type",
+          instancePath: instancePath + "/id",
+          schemaPath: "#/$defs/digest/type",
           keyword: "type",
           params: { type: "string" },
           message: "must be string",
@@ -3488,16 +4063,16 @@ function validate38(
         errors++;
       }
     }
-    if (data.ci !== undefined) {
-      let data12 = data.ci;
-      if (data12 && typeof data12 == "object" && !Array.isArray(data12)) {
-        if (data12.provider === undefined) {
+    if (data.prev !== undefined) {
+      let data7 = data.prev;
+      if (typeof data7 === "string") {
+        if (!pattern6.test(data7)) {
           const err52 = {
-            instancePath: instancePath + "/ci",
-            schemaPath: "#/$defs/ci/required",
-            keyword: "required",
-            params: { missingProperty: "provider" },
-            message: "must have required property '" + "provider" + "'",
+            instancePath: instancePath + "/prev",
+            schemaPath: "#/$defs/digest/pattern",
+            keyword: "pattern",
+            params: { pattern: "^sha256:[0-9a-f]{64}$" },
+            message: 'must match pattern "' + "^sha256:[0-9a-f]{64}$" + '"',
           };
           if (vErrors === null) {
             vErrors = [err52];
@@ -3506,132 +4081,141 @@ function validate38(
           }
           errors++;
         }
-        for (const key1 in data12) {
-          if (!(key1 === "provider" || key1 === "runId" || key1 === "commit")) {
-            const err53 = {
-              instancePath: instancePath + "/ci",
-              schemaPath: "#/$defs/ci/additionalProperties",
-              keyword: "additionalProperties",
-              params: { additionalProperty: key1 },
-              message: "must NOT have additional properties",
-            };
-            if (vErrors === null) {
-              vErrors = [err53];
-            } else {
-              vErrors.push(err53);
-            }
-            errors++;
-          }
-        }
-        if (data12.provider !== undefined) {
-          let data13 = data12.provider;
-          if (typeof data13 === "string") {
-            if (func2(data13) < 1) {
-              const err54 = {
-                instancePath: instancePath + "/ci/provider",
-                schemaPath: "#/$defs/ci/properties/provider/minLength",
-                keyword: "minLength",
-                params: { limit: 1 },
-                message: "must NOT have fewer than 1 characters",
-              };
-              if (vErrors === null) {
-                vErrors = [err54];
-              } else {
-                vErrors.push(err54);
-              }
-              errors++;
-            }
-          } else {
-            const err55 = {
-              instancePath: instancePath + "/ci/provider",
-              schemaPath: "#/$defs/ci/properties/provider/type",
-              keyword: "type",
-              params: { type: "string" },
-              message: "must be string",
-            };
-            if (vErrors === null) {
-              vErrors = [err55];
-            } else {
-              vErrors.push(err55);
-            }
-            errors++;
-          }
-        }
-        if (data12.runId !== undefined) {
-          if (typeof data12.runId !== "string") {
-            const err56 = {
-              instancePath: instancePath + "/ci/runId",
-              schemaPath: "#/$defs/ci/properties/runId/type",
-              keyword: "type",
-              params: { type: "string" },
-              message: "must be string",
-            };
-            if (vErrors === null) {
-              vErrors = [err56];
-            } else {
-              vErrors.push(err56);
-            }
-            errors++;
-          }
-        }
-        if (data12.commit !== undefined) {
-          if (typeof data12.commit !== "string") {
-            const err57 = {
-              instancePath: instancePath + "/ci/commit",
-              schemaPath: "#/$defs/ci/properties/commit/type",
-              keyword: "type",
-              params: { type: "string" },
-              message: "must be string",
-            };
-            if (vErrors === null) {
-              vErrors = [err57];
-            } else {
-              vErrors.push(err57);
-            }
-            errors++;
-          }
-        }
       } else {
-        const err58 = {
-          instancePath: instancePath + "/ci",
-          schemaPath: "#/$defs/ci/type",
+        const err53 = {
+          instancePath: instancePath + "/prev",
+          schemaPath: "#/$defs/digest/type",
           keyword: "type",
-          params: { type: "object" },
-          message: "must be object",
+          params: { type: "string" },
+          message: "must be string",
         };
         if (vErrors === null) {
-          vErrors = [err58];
+          vErrors = [err53];
         } else {
-          vErrors.push(err58);
+          vErrors.push(err53);
         }
         errors++;
       }
     }
-    if (data.channel !== undefined) {
-      let data16 = data.channel;
-      if (typeof data16 === "string") {
-        if (func2(data16) > 63) {
-          const err59 = {
-            instancePath: instancePath + "/channel",
+    if (data.event !== undefined) {
+      let data8 = data.event;
+      if (
+        !(
+          data8 === "promote" ||
+          data8 === "revoke" ||
+          data8 === "deprecate" ||
+          data8 === "observe" ||
+          data8 === "rollout"
+        )
+      ) {
+        const err54 = {
+          instancePath: instancePath + "/event",
+          schemaPath: "#/properties/event/enum",
+          keyword: "enum",
+          params: { allowedValues: schema52.properties.event.enum },
+          message: "must be equal to one of the allowed values",
+        };
+        if (vErrors === null) {
+          vErrors = [err54];
+        } else {
+          vErrors.push(err54);
+        }
+        errors++;
+      }
+    }
+    if (data.target !== undefined) {
+      let data9 = data.target;
+      if (typeof data9 === "string") {
+        if (!pattern6.test(data9)) {
+          const err55 = {
+            instancePath: instancePath + "/target",
+            schemaPath: "#/$defs/digest/pattern",
+            keyword: "pattern",
+            params: { pattern: "^sha256:[0-9a-f]{64}$" },
+            message: 'must match pattern "' + "^sha256:[0-9a-f]{64}$" + '"',
+          };
+          if (vErrors === null) {
+            vErrors = [err55];
+          } else {
+            vErrors.push(err55);
+          }
+          errors++;
+        }
+      } else {
+        const err56 = {
+          instancePath: instancePath + "/target",
+          schemaPath: "#/$defs/digest/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err56];
+        } else {
+          vErrors.push(err56);
+        }
+        errors++;
+      }
+    }
+    if (data.lineage !== undefined) {
+      let data10 = data.lineage;
+      if (typeof data10 === "string") {
+        if (func2(data10) > 63) {
+          const err57 = {
+            instancePath: instancePath + "/lineage",
             schemaPath: "#/$defs/name/maxLength",
             keyword: "maxLength",
             params: { limit: 63 },
             message: "must NOT have more than 63 characters",
           };
           if (vErrors === null) {
-            vErrors = [err59];
+            vErrors = [err57];
           } else {
-            vErrors.push(err59);
+            vErrors.push(err57);
           }
           errors++;
         }
-        if (!pattern8.test(data16)) {
-          const err60 = {
-            instancePath: instancePath + "/channel",
+        if (!pattern8.test(data10)) {
+          const err58 = {
+            instancePath: instancePath + "/lineage",
             schemaPath: "#/$defs/name/pattern",
             keyword: "pattern",
             params: { pattern: "^[a-z0-9][a-z0-9._-]*$" },
             message: 'must match pattern "' + "^[a-z0-9][a-z0-9._-]*$" + '"',
+          };
+          if (vErrors === null) {
+            vErrors = [err58];
+          } else {
+            vErrors.push(err58);
+          }
+          errors++;
+        }
+      } else {
+        const err59 = {
+          instancePath: instancePath + "/lineage",
+          schemaPath: "#/$defs/name/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err59];
+        } else {
+          vErrors.push(err59);
+        }
+        errors++;
+      }
+    }
+    if (data.at !== undefined) {
+      let data11 = data.at;
+      if (typeof data11 === "string") {
+        if (!pattern5.test(data11)) {
+          const err60 = {
+            instancePath: instancePath + "/at",
+            schemaPath: "#/$defs/time/pattern",
+            keyword: "pattern",
+            params: { pattern: "^\\d{4}-\\d\\d-\\d\\dT" },
+            message: 'must match pattern "' + "^\\d{4}-\\d\\d-\\d\\dT" + '"',
           };
           if (vErrors === null) {
             vErrors = [err60];
@@ -3642,8 +4226,8 @@ function validate38(
         }
       } else {
         const err61 = {
-          instancePath: instancePath + "/channel",
-          schemaPath: "#/$defs/name/type",
+          instancePath: instancePath + "/at",
+          schemaPath: "#/$defs/time/type",
           keyword: "type",
           params: { type: "string" },
           message: "must be string",
@@ -3656,99 +4240,97 @@ function validate38(
         errors++;
       }
     }
-    if (data.reason !== undefined) {
-      let data17 = data.reason;
-      if (typeof data17 === "string") {
-        if (func2(data17) < 1) {
-          const err62 = {
-            instancePath: instancePath + "/reason",
-            schemaPath: "#/properties/reason/minLength",
-            keyword: "minLength",
-            params: { limit: 1 },
-            message: "must NOT have fewer than 1 characters",
-          };
-          if (vErrors === null) {
-            vErrors = [err62];
-          } else {
-            vErrors.push(err62);
-          }
-          errors++;
-        }
-      } else {
-        const err63 = {
-          instancePath: instancePath + "/reason",
-          schemaPath: "#/properties/reason/type",
+    if (data.bakeVersion !== undefined) {
+      if (typeof data.bakeVersion !== "string") {
+        const err62 = {
+          instancePath: instancePath + "/bakeVersion",
+          schemaPath: "#/properties/bakeVersion/type",
           keyword: "type",
           params: { type: "string" },
           message: "must be string",
         };
         if (vErrors === null) {
-          vErrors = [err63];
+          vErrors = [err62];
         } else {
-          vErrors.push(err63);
+          vErrors.push(err62);
         }
         errors++;
       }
     }
-    if (data.cascade !== undefined) {
-      if (typeof data.cascade !== "boolean") {
-        const err64 = {
-          instancePath: instancePath + "/cascade",
-          schemaPath: "#/properties/cascade/type",
-          keyword: "type",
-          params: { type: "boolean" },
-          message: "must be boolean",
-        };
-        if (vErrors === null) {
-          vErrors = [err64];
-        } else {
-          vErrors.push(err64);
-        }
-        errors++;
-      }
-    }
-    if (data.server !== undefined) {
-      let data19 = data.server;
-      if (typeof data19 === "string") {
-        if (func2(data19) < 1) {
-          const err65 = {
-            instancePath: instancePath + "/server",
-            schemaPath: "#/properties/server/minLength",
-            keyword: "minLength",
-            params: { limit: 1 },
-            message: "must NOT have fewer than 1 characters",
+    if (data.ci !== undefined) {
+      let data13 = data.ci;
+      if (data13 && typeof data13 == "object" && !Array.isArray(data13)) {
+        if (data13.provider === undefined) {
+          const err63 = {
+            instancePath: instancePath + "/ci",
+            schemaPath: "#/$defs/ci/required",
+            keyword: "required",
+            params: { missingProperty: "provider" },
+            message: "must have required property '" + "provider" + "'",
           };
           if (vErrors === null) {
-            vErrors = [err65];
+            vErrors = [err63];
           } else {
-            vErrors.push(err65);
+            vErrors.push(err63);
           }
           errors++;
         }
-      } else {
-        const err66 = {
-          instancePath: instancePath + "/server",
-          schemaPath: "#/properties/server/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
-        };
-        if (vErrors === null) {
-          vErrors = [err66];
-        } else {
-          vErrors.push(err66);
+        for (const key1 in data13) {
+          if (!(key1 === "provider" || key1 === "runId" || key1 === "commit")) {
+            const err64 = {
+              instancePath: instancePath + "/ci",
+              schemaPath: "#/$defs/ci/additionalProperties",
+              keyword: "additionalProperties",
+              params: { additionalProperty: key1 },
+              message: "must NOT have additional properties",
+            };
+            if (vErrors === null) {
+              vErrors = [err64];
+            } else {
+              vErrors.push(err64);
+            }
+            errors++;
+          }
         }
-        errors++;
-      }
-    }
-    if (data.details !== undefined) {
-      let data20 = data.details;
-      if (data20 && typeof data20 == "object" && !Array.isArray(data20)) {
-        for (const key2 in data20) {
-          if (typeof data20[key2] !== "string") {
+        if (data13.provider !== undefined) {
+          let data14 = data13.provider;
+          if (typeof data14 === "string") {
+            if (func2(data14) < 1) {
+              const err65 = {
+                instancePath: instancePath + "/ci/provider",
+                schemaPath: "#/$defs/ci/properties/provider/minLength",
+                keyword: "minLength",
+                params: { limit: 1 },
+                message: "must NOT have fewer than 1 characters",
+              };
+              if (vErrors === null) {
+                vErrors = [err65];
+              } else {
+                vErrors.push(err65);
+              }
+              errors++;
+            }
+          } else {
+            const err66 = {
+              instancePath: instancePath + "/ci/provider",
+              schemaPath: "#/$defs/ci/properties/provider/type",
+              keyword: "type",
+              params: { type: "string" },
+              message: "must be string",
+            };
+            if (vErrors === null) {
+              vErrors = [err66];
+            } else {
+              vErrors.push(err66);
+            }
+            errors++;
+          }
+        }
+        if (data13.runId !== undefined) {
+          if (typeof data13.runId !== "string") {
             const err67 = {
-              instancePath: instancePath + "/details/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),
-              schemaPath: "#/$defs/strings/additionalProperties/type",
+              instancePath: instancePath + "/ci/runId",
+              schemaPath: "#/$defs/ci/properties/runId/type",
               keyword: "type",
               params: { type: "string" },
               message: "must be string",
@@ -3761,8 +4343,195 @@ function validate38(
             errors++;
           }
         }
+        if (data13.commit !== undefined) {
+          if (typeof data13.commit !== "string") {
+            const err68 = {
+              instancePath: instancePath + "/ci/commit",
+              schemaPath: "#/$defs/ci/properties/commit/type",
+              keyword: "type",
+              params: { type: "string" },
+              message: "must be string",
+            };
+            if (vErrors === null) {
+              vErrors = [err68];
+            } else {
+              vErrors.push(err68);
+            }
+            errors++;
+          }
+        }
       } else {
-        const err68 = {
+        const err69 = {
+          instancePath: instancePath + "/ci",
+          schemaPath: "#/$defs/ci/type",
+          keyword: "type",
+          params: { type: "object" },
+          message: "must be object",
+        };
+        if (vErrors === null) {
+          vErrors = [err69];
+        } else {
+          vErrors.push(err69);
+        }
+        errors++;
+      }
+    }
+    if (data.channel !== undefined) {
+      let data17 = data.channel;
+      if (typeof data17 === "string") {
+        if (func2(data17) > 63) {
+          const err70 = {
+            instancePath: instancePath + "/channel",
+            schemaPath: "#/$defs/name/maxLength",
+            keyword: "maxLength",
+            params: { limit: 63 },
+            message: "must NOT have more than 63 characters",
+          };
+          if (vErrors === null) {
+            vErrors = [err70];
+          } else {
+            vErrors.push(err70);
+          }
+          errors++;
+        }
+        if (!pattern8.test(data17)) {
+          const err71 = {
+            instancePath: instancePath + "/channel",
+            schemaPath: "#/$defs/name/pattern",
+            keyword: "pattern",
+            params: { pattern: "^[a-z0-9][a-z0-9._-]*$" },
+            message: 'must match pattern "' + "^[a-z0-9][a-z0-9._-]*$" + '"',
+          };
+          if (vErrors === null) {
+            vErrors = [err71];
+          } else {
+            vErrors.push(err71);
+          }
+          errors++;
+        }
+      } else {
+        const err72 = {
+          instancePath: instancePath + "/channel",
+          schemaPath: "#/$defs/name/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err72];
+        } else {
+          vErrors.push(err72);
+        }
+        errors++;
+      }
+    }
+    if (data.reason !== undefined) {
+      let data18 = data.reason;
+      if (typeof data18 === "string") {
+        if (func2(data18) < 1) {
+          const err73 = {
+            instancePath: instancePath + "/reason",
+            schemaPath: "#/properties/reason/minLength",
+            keyword: "minLength",
+            params: { limit: 1 },
+            message: "must NOT have fewer than 1 characters",
+          };
+          if (vErrors === null) {
+            vErrors = [err73];
+          } else {
+            vErrors.push(err73);
+          }
+          errors++;
+        }
+      } else {
+        const err74 = {
+          instancePath: instancePath + "/reason",
+          schemaPath: "#/properties/reason/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err74];
+        } else {
+          vErrors.push(err74);
+        }
+        errors++;
+      }
+    }
+    if (data.cascade !== undefined) {
+      if (typeof data.cascade !== "boolean") {
+        const err75 = {
+          instancePath: instancePath + "/cascade",
+          schemaPath: "#/properties/cascade/type",
+          keyword: "type",
+          params: { type: "boolean" },
+          message: "must be boolean",
+        };
+        if (vErrors === null) {
+          vErrors = [err75];
+        } else {
+          vErrors.push(err75);
+        }
+        errors++;
+      }
+    }
+    if (data.server !== undefined) {
+      let data20 = data.server;
+      if (typeof data20 === "string") {
+        if (func2(data20) < 1) {
+          const err76 = {
+            instancePath: instancePath + "/server",
+            schemaPath: "#/properties/server/minLength",
+            keyword: "minLength",
+            params: { limit: 1 },
+            message: "must NOT have fewer than 1 characters",
+          };
+          if (vErrors === null) {
+            vErrors = [err76];
+          } else {
+            vErrors.push(err76);
+          }
+          errors++;
+        }
+      } else {
+        const err77 = {
+          instancePath: instancePath + "/server",
+          schemaPath: "#/properties/server/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err77];
+        } else {
+          vErrors.push(err77);
+        }
+        errors++;
+      }
+    }
+    if (data.details !== undefined) {
+      let data21 = data.details;
+      if (data21 && typeof data21 == "object" && !Array.isArray(data21)) {
+        for (const key2 in data21) {
+          if (typeof data21[key2] !== "string") {
+            const err78 = {
+              instancePath: instancePath + "/details/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),
+              schemaPath: "#/$defs/strings/additionalProperties/type",
+              keyword: "type",
+              params: { type: "string" },
+              message: "must be string",
+            };
+            if (vErrors === null) {
+              vErrors = [err78];
+            } else {
+              vErrors.push(err78);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err79 = {
           instancePath: instancePath + "/details",
           schemaPath: "#/$defs/strings/type",
           keyword: "type",
@@ -3770,15 +4539,29 @@ function validate38(
           message: "must be object",
         };
         if (vErrors === null) {
-          vErrors = [err68];
+          vErrors = [err79];
         } else {
-          vErrors.push(err68);
+          vErrors.push(err79);
         }
         errors++;
       }
     }
+    if (data.rollout !== undefined) {
+      if (
+        !validate32(data.rollout, {
+          instancePath: instancePath + "/rollout",
+          parentData: data,
+          parentDataProperty: "rollout",
+          rootData,
+          dynamicAnchors,
+        })
+      ) {
+        vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
+        errors = vErrors.length;
+      }
+    }
   } else {
-    const err69 = {
+    const err80 = {
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
@@ -3786,13 +4569,13 @@ function validate38(
       message: "must be object",
     };
     if (vErrors === null) {
-      vErrors = [err69];
+      vErrors = [err80];
     } else {
-      vErrors.push(err69);
+      vErrors.push(err80);
     }
     errors++;
   }
-  validate38.errors = vErrors;
+  validate40.errors = vErrors;
   return errors === 0;
 }
-validate38.evaluated = { props: true, dynamicProps: false, dynamicItems: false };
+validate40.evaluated = { props: true, dynamicProps: false, dynamicItems: false };
