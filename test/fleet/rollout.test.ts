@@ -62,4 +62,188 @@ describe("bake rollout", () => {
     });
     expect(fixture.manifest.observations(target.id)).toHaveLength(20);
   }, 60_000);
+
+  test("rolls back by itself when the new image's instances fail the health check, and exits 1 naming the reason", async () => {
+    fixture = await FleetFixture.create();
+    const { fake, records, images } = fixture;
+    fake.unhealthyImage(images[2]?.name as string);
+    const result = await fixture.bake([
+      ...ROLLOUT,
+      "web#3",
+      "--max-surge",
+      "3",
+      "--max-unavailable",
+      "0",
+      "--timeout",
+      "60s",
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/is UNHEALTHY by the group's health check web-http/);
+    expect(result.stderr).toContain("rolled back: web runs web-template-1 again");
+    expect(fixture.templates()).toEqual({ "web-template-1": 20 });
+    const group = fake.group("web");
+    expect(group.template).toBe("web-template-1");
+    expect(group.stats.minHealthy).toBeGreaterThanOrEqual(20);
+    expect(group.stats.maxInstances).toBeLessThanOrEqual(23);
+    // Nothing leaked: the template bake made is gone, every instance and disk is the group's.
+    expect(fake.liveTemplates()).toEqual(["web-template-1"]);
+    expect(fake.live()).toMatchObject({ instances: 20, disks: 20 });
+    await fixture.manifest.reload();
+    const rollout = fixture.manifest.events().find((e) => e.event === "rollout");
+    expect(rollout).toMatchObject({
+      target: records[2]?.id,
+      rollout: { result: "rolled-back", reason: expect.stringMatching(/UNHEALTHY/) },
+    });
+  }, 60_000);
+
+  test("rolls back from a quota error in the middle of the update, leaving nothing behind", async () => {
+    fixture = await FleetFixture.create();
+    const { fake } = fixture;
+    const running = fixture.bake([
+      ...ROLLOUT,
+      "web#2",
+      "--max-surge",
+      "3",
+      "--max-unavailable",
+      "0",
+      "--json",
+    ]);
+    // Once a few servers are replaced, the project runs out of CPUs for the next ones (for a few attempts).
+    await fake.waitFor(
+      () => fake.group("web").members.filter((m) => m.template !== "web-template-1").length >= 6,
+    );
+    fake.inject({ call: "managedInstances.create", kind: "quota", times: 3 });
+    const result = await running;
+    expect(result.code).toBe(1);
+    const summary = JSON.parse(result.stdout.slice(result.stdout.lastIndexOf("\n{") + 1)) as {
+      result: string;
+      reason: string;
+      templateDeleted: boolean;
+    };
+    expect(summary).toMatchObject({ result: "rolled-back", templateDeleted: true });
+    expect(summary.reason).toMatch(
+      /could not create instance web-[0-9a-f]{4} of bake-web-2-\w+: QUOTA_EXCEEDED/,
+    );
+    expect(fixture.templates()).toEqual({ "web-template-1": 20 });
+    expect(fake.liveTemplates()).toEqual(["web-template-1"]);
+    expect(fake.live()).toMatchObject({ instances: 20, disks: 20 });
+    expect(fake.group("web").stats.minHealthy).toBeGreaterThanOrEqual(20);
+  }, 60_000);
+
+  test("with --no-rollback leaves a failed update where it stopped and says so", async () => {
+    fixture = await FleetFixture.create({ size: 4 });
+    const { fake, images } = fixture;
+    fake.unhealthyImage(images[1]?.name as string);
+    const result = await fixture.bake([...ROLLOUT, "web#2", "--max-surge", "1", "--no-rollback"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("web was left as it is");
+    expect(fake.group("web").template).toMatch(/^bake-web-2-/);
+    await fixture.manifest.reload();
+    expect(fixture.manifest.events().find((e) => e.event === "rollout")).toMatchObject({
+      rollout: { result: "failed" },
+    });
+  }, 60_000);
+
+  test("rolls back when the update stalls past --timeout", async () => {
+    fixture = await FleetFixture.create({ size: 4 });
+    const { fake } = fixture;
+    const running = fixture.bake([...ROLLOUT, "web#2", "--max-surge", "1", "--timeout", "1s"]);
+    await fake.waitFor(() => fake.group("web").template !== "web-template-1");
+    fake.stallGroup("web", 1_000_000);
+    // The stall ends once bake has given up and pointed the group back at its old template.
+    await fake.waitFor(() => fake.group("web").template === "web-template-1");
+    fake.stallGroup("web", 0);
+    const result = await running;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/timed out: \d of 4 instances of web were on bake-web-2-\w+ and healthy/);
+    expect(fixture.templates()).toEqual({ "web-template-1": 4 });
+  }, 60_000);
+
+  test("rides out 5xx answers and slow responses from Compute Engine", async () => {
+    fixture = await FleetFixture.create({ size: 4 });
+    const { fake } = fixture;
+    fake.inject({ call: "instanceGroupManagers.get", kind: "server-error", times: 2 });
+    fake.inject({ call: "instanceGroupManagers.listManagedInstances", kind: "slow-response", times: 2 });
+    fake.inject({ call: "instanceTemplates.insert", kind: "lost-response" });
+    const result = await fixture.bake([...ROLLOUT, "web#2", "--max-surge", "2"]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(Object.values(fixture.templates())).toEqual([4]);
+    expect(fake.liveTemplates()).toHaveLength(2);
+  }, 60_000);
+
+  test("rolls out to a regional group across its zones with a percent surge", async () => {
+    fixture = await FleetFixture.create({ size: 6, region: "us-central1" });
+    const { fake } = fixture;
+    const result = await fixture.bake([
+      "rollout",
+      "web#2",
+      "--target",
+      "gce",
+      "--group",
+      "web",
+      "--region",
+      "us-central1",
+      "--max-surge",
+      "50%",
+      "--max-unavailable",
+      "0",
+    ]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const group = fake.group("web");
+    expect(group.stats.maxInstances).toBeLessThanOrEqual(9);
+    expect(new Set(group.members.map((m) => m.zone))).toEqual(
+      new Set(["us-central1-a", "us-central1-b", "us-central1-c"]),
+    );
+    expect(Object.keys(fixture.templates())).toEqual([expect.stringMatching(/^bake-web-2-/)]);
+  }, 60_000);
+
+  test("refuses a revoked image and warns about a deprecated one", async () => {
+    fixture = await FleetFixture.create({ size: 2 });
+    const { records } = fixture;
+    await fixture.manifest.appendEvent({
+      event: "revoke",
+      target: records[1]?.id as string,
+      reason: "CVE-2026-1",
+      cascade: false,
+    });
+    const refused = await fixture.bake([...ROLLOUT, "web#2"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/web#2 .*is revoked \(CVE-2026-1\); bake does not roll it out/);
+    expect(fixture.templates()).toEqual({ "web-template-1": 2 });
+    await fixture.manifest.appendEvent({
+      event: "deprecate",
+      target: records[2]?.id as string,
+      reason: "old",
+    });
+    const warned = await fixture.bake([...ROLLOUT, "web#3"]);
+    expect(warned.code).toBe(0);
+    expect(warned.stdout).toMatch(/warning: web#3 .*is deprecated \(old\)/);
+  }, 60_000);
+
+  test("--dry-run names the templates and the policy and changes nothing", async () => {
+    fixture = await FleetFixture.create({ size: 2 });
+    const result = await fixture.bake([...ROLLOUT, "web#2", "--max-surge", "10%", "--dry-run"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /dry run: would make template bake-web-2-\w+ from web-template-1 and replace 2 instances of web \(max surge 10%, max unavailable 0\)/,
+    );
+    expect(fixture.fake.liveTemplates()).toEqual(["web-template-1"]);
+    await fixture.manifest.reload();
+    expect(fixture.manifest.events()).toHaveLength(0);
+  }, 60_000);
+
+  test.each([
+    [["--max-surge", "three"], /--max-surge "three" is not a count or a percent/],
+    [["--max-surge", "150%"], /--max-surge "150%" is not a count or a percent/],
+    [["--timeout", "soon"], /--timeout "soon" is not a duration/],
+    [["--region", "us-central1"], /give exactly one of --zone .* and --region/],
+  ])("refuses bad input %j with exit 2", async (extra, message) => {
+    fixture = await FleetFixture.create({ size: 1 });
+    const result = await fixture.bake([...ROLLOUT, "web#2", ...extra]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toMatch(/at .*\.ts:\d+/);
+  });
 });
