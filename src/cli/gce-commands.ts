@@ -1,4 +1,4 @@
-import type { DriverContext, ServerObservation } from "../drivers/driver.js";
+import type { DriverContext, GroupStatus, ServerObservation, TemplateInfo } from "../drivers/driver.js";
 import type { Reporter } from "../drivers/events.js";
 import { collectGce, type GceGcReport } from "../drivers/gce/gc.js";
 import { parseImageId } from "../drivers/gce/image-ref.js";
@@ -110,6 +110,20 @@ export async function gceServers(
   const { driver, ctx } = commandDriver(io, target);
   try {
     return await collectServers(driver, ctx);
+  } finally {
+    await driver.close();
+  }
+}
+
+/** Every managed group of the project, and the instance templates, for `bake fleet`. */
+export async function gceGroups(
+  io: CommandIO,
+  target?: Record<string, unknown>,
+): Promise<{ groups: GroupStatus[]; templates: TemplateInfo[] }> {
+  const { driver, ctx } = commandDriver(io, target);
+  try {
+    const groups = await driver.fleet.groups(ctx);
+    return { groups, templates: groups.length > 0 ? await driver.fleet.templates(ctx) : [] };
   } finally {
     await driver.close();
   }

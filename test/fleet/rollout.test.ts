@@ -61,6 +61,29 @@ describe("bake rollout", () => {
       },
     });
     expect(fixture.manifest.observations(target.id)).toHaveLength(20);
+
+    const fleet = await fixture.bake(["fleet", "--target", "gce", "--json"]);
+    expect(fleet.code).toBe(0);
+    const report = JSON.parse(fleet.stdout) as { groups: Record<string, unknown>[] };
+    expect(report.groups).toEqual([
+      expect.objectContaining({
+        group: "web",
+        zone: "us-central1-a",
+        template,
+        record: target.id,
+        onTarget: 20,
+        targetSize: 20,
+        inProgress: false,
+        records: [expect.objectContaining({ record: target.id, instances: 20 })],
+        stragglers: [],
+        lastRollout: expect.objectContaining({ result: "succeeded", toTemplate: template }),
+      }),
+    ]);
+    const text = await fixture.bake(["fleet", "--target", "gce"]);
+    expect(text.stdout).toMatch(
+      new RegExp(`^group web \\(us-central1-a\\): 20/20 on web#2 2\\.5\\.0 \\(${shortId(target.id)}\\), stable$`, "m"),
+    );
+    expect(text.stdout).toMatch(/^ {2}web#2 2\.5\.0 \(\w+\): 20 instances$/m);
   }, 60_000);
 
   test("rolls back by itself when the new image's instances fail the health check, and exits 1 naming the reason", async () => {

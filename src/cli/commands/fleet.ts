@@ -1,8 +1,10 @@
 import { BakeError, ExitCode } from "../../errors.js";
+import { summarizeGroups } from "../../fleet/groups.js";
 import { recordObservations } from "../../fleet/observe.js";
 import { type FleetRow, fleetRows } from "../../fleet/rows.js";
 import { describeRecord } from "../../manifest/describe.js";
 import { shortId } from "../../manifest/hash.js";
+import { groupsJson, renderGroups } from "../fleet-groups.js";
 import type { CommandRun } from "../io.js";
 import { openForCommand, statusText, stdoutStyle, writeJson } from "../manifest-support.js";
 
@@ -25,12 +27,20 @@ export const run: CommandRun = async ({ values }, io) => {
   const options = typeof values.recipe === "string" ? await recipeTarget(values.recipe, io) : undefined;
   const gce = await import("../gce-commands.js");
   const servers = await gce.gceServers(io, options);
-  const rows = fleetRows(manifest, servers);
+  const { groups, templates } = await gce.gceGroups(io, options);
+  // A group's instances say which group they belong to, so observations (and `bake history`) know it.
+  const groupOf = new Map(groups.flatMap((g) => g.members.map((m) => [m.server, g.name] as const)));
+  const rows = fleetRows(manifest, servers).map((row) => {
+    const group = groupOf.get(row.server);
+    return group ? { ...row, details: { ...row.details, group } } : row;
+  });
   const observed = await recordObservations(manifest, rows);
+  const summaries = summarizeGroups(manifest, groups, templates);
   if (values.json === true) {
     writeJson(io, {
       manifest: manifest.path,
       observed,
+      groups: groupsJson(summaries),
       servers: rows.map((row) => ({
         server: row.server,
         image: row.image,
@@ -47,7 +57,11 @@ export const run: CommandRun = async ({ values }, io) => {
         base: row.base ?? null,
       })),
     });
-  } else io.stdout.write(render(rows, observed, values, io));
+  } else {
+    io.stdout.write(render(rows, observed, values, io));
+    const text = renderGroups(summaries, stdoutStyle(io, values));
+    if (text) io.stdout.write(`\n${text}`);
+  }
   return rows.some((row) => row.flags.includes("revoked")) ? ExitCode.Failed : ExitCode.Ok;
 };
 
