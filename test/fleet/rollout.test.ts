@@ -81,7 +81,10 @@ describe("bake rollout", () => {
     ]);
     const text = await fixture.bake(["fleet", "--target", "gce"]);
     expect(text.stdout).toMatch(
-      new RegExp(`^group web \\(us-central1-a\\): 20/20 on web#2 2\\.5\\.0 \\(${shortId(target.id)}\\), stable$`, "m"),
+      new RegExp(
+        `^group web \\(us-central1-a\\): 20/20 on web#2 2\\.5\\.0 \\(${shortId(target.id)}\\), stable$`,
+        "m",
+      ),
     );
     expect(text.stdout).toMatch(/^ {2}web#2 2\.5\.0 \(\w+\): 20 instances$/m);
   }, 60_000);
