@@ -87,6 +87,14 @@ describe("bake rollout", () => {
       ),
     );
     expect(text.stdout).toMatch(/^ {2}web#2 2\.5\.0 \(\w+\): 20 instances$/m);
+
+    const history = await fixture.bake(["history", "web"]);
+    expect(history.stdout).toMatch(/#2 .*live: web\/us-central1-a \(20\)$/m);
+    expect(history.stdout).not.toMatch(/#1 .*live:/m);
+    const historyJson = JSON.parse((await fixture.bake(["history", "--json"])).stdout) as {
+      live: Record<string, unknown>;
+    };
+    expect(historyJson.live).toEqual({ [target.id]: [{ group: "web", where: "us-central1-a", instances: 20 }] });
   }, 60_000);
 
   test("rolls back by itself when the new image's instances fail the health check, and exits 1 naming the reason", async () => {
@@ -120,6 +128,10 @@ describe("bake rollout", () => {
       target: records[2]?.id,
       rollout: { result: "rolled-back", reason: expect.stringMatching(/UNHEALTHY/) },
     });
+    // After a rollback the old image is what runs.
+    const history = await fixture.bake(["history", "web"]);
+    expect(history.stdout).toMatch(/#1 .*live: web\/us-central1-a \(20\)$/m);
+    expect(history.stdout).not.toMatch(/#3 .*live:/m);
   }, 60_000);
 
   test("rolls back from a quota error in the middle of the update, leaving nothing behind", async () => {

@@ -1,4 +1,5 @@
 import { BakeError } from "../../errors.js";
+import { describeLive, type LiveIn, liveByRecord } from "../../fleet/live.js";
 import { describeRecord } from "../../manifest/describe.js";
 import { shortId } from "../../manifest/hash.js";
 import type { HistoryEntry, LineageHistory } from "../../manifest/types.js";
@@ -42,8 +43,15 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
     io.stdout.write(drawHistory(lineages, pictureFormat(values.format)));
     return 0;
   }
+  // Which images run in which managed groups, from rollout events and observations.
+  const live = liveByRecord(manifest);
   if (values.json === true) {
-    writeJson(io, { manifest: manifest.path, ...integrityJson(integrity), lineages });
+    writeJson(io, {
+      manifest: manifest.path,
+      ...integrityJson(integrity),
+      lineages,
+      live: Object.fromEntries(live),
+    });
     return 0;
   }
   if (manifest.header() === undefined) {
@@ -60,14 +68,21 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
     return record ? describeRecord(record) : shortId(id);
   };
   // Everything shown comes from a shared file: escaped, so a hostile reason or label cannot drive the terminal.
-  io.stdout.write(renderTree(safe(lineages), { style: stdoutStyle(io, values), now: new Date(), nameOf }));
+  io.stdout.write(
+    renderTree(safe(lineages), {
+      style: stdoutStyle(io, values),
+      now: new Date(),
+      nameOf,
+      live: new Map([...live].map(([id, groups]) => [id, safe(groups)])),
+    }),
+  );
   return 0;
 };
 
 // Lineages nest under the lineage their newest image was built on; the others are roots.
 function renderTree(
   lineages: LineageHistory[],
-  options: { style: Style; now: Date; nameOf: (id: string) => string },
+  options: { style: Style; now: Date; nameOf: (id: string) => string; live: Map<string, LiveIn[]> },
 ): string {
   const { style, now } = options;
   const byName = new Map(lineages.map((lineage) => [lineage.lineage, lineage]));
@@ -90,7 +105,11 @@ function renderTree(
     seen.add(lineage.lineage);
     const from = [...lineage.parents, ...lineage.bases].join(", ");
     out.push(`${indent}${style.bold(lineage.lineage)}${from ? style.dim(`  <- ${from}`) : ""}`);
-    for (const entry of lineage.entries) out.push(`${indent}  ${entryLine(entry, style, now, nameOf)}`);
+    for (const entry of lineage.entries) {
+      const groups = options.live.get(entry.id) ?? [];
+      const live = groups.length > 0 ? `  ${style.cyan(`live: ${groups.map(describeLive).join(", ")}`)}` : "";
+      out.push(`${indent}  ${entryLine(entry, style, now, nameOf)}${live}`);
+    }
     for (const { channel, target } of lineage.danglingChannels ?? []) {
       out.push(
         `${indent}  ${style.red(`@${channel} -> ${shortId(target)}, which is missing from the manifest (its line was removed)`)}`,
