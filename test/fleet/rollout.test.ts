@@ -37,6 +37,24 @@ describe("bake rollout", () => {
       });
     }
     expect(fake.live().instances).toBe(20);
+    // The new template is the group's old one with the record's image and bake's labels, nothing else changed.
+    const before = fake.fleet.template("bake-test", "web-template-1")?.properties as Record<string, unknown>;
+    const after = fake.fleet.template("bake-test", template)?.properties as Record<string, unknown>;
+    const copied = ["machineType", "metadata", "serviceAccounts", "tags", "networkInterfaces"] as const;
+    for (const key of copied) expect(after[key]).toMatchObject(before[key] as object);
+    const bootOf = (p: Record<string, unknown>) => (p.disks as Record<string, Record<string, unknown>>[])[0];
+    expect(bootOf(after)).toMatchObject({ ...bootOf(before), initializeParams: expect.any(Object) });
+    expect(bootOf(after)?.initializeParams).toMatchObject({
+      diskSizeGb: "10",
+      diskType: "pd-balanced",
+      sourceImage: `projects/bake-test/global/images/${images[1]?.name}`,
+    });
+    expect(after.labels).toEqual({
+      team: "heroes",
+      "bake-lineage": "web",
+      "bake-version": "2-5-0",
+      "bake-record": shortId(target.id),
+    });
     expect(result.stdout).toMatch(/replaced/);
     expect(result.stdout).toContain(
       `rolled out ${template} to web: 20/20 instances on the new record and healthy`,
@@ -94,7 +112,9 @@ describe("bake rollout", () => {
     const historyJson = JSON.parse((await fixture.bake(["history", "--json"])).stdout) as {
       live: Record<string, unknown>;
     };
-    expect(historyJson.live).toEqual({ [target.id]: [{ group: "web", where: "us-central1-a", instances: 20 }] });
+    expect(historyJson.live).toEqual({
+      [target.id]: [{ group: "web", where: "us-central1-a", instances: 20 }],
+    });
   }, 60_000);
 
   test("rolls back by itself when the new image's instances fail the health check, and exits 1 naming the reason", async () => {
@@ -208,6 +228,31 @@ describe("bake rollout", () => {
     expect(result.code).toBe(0);
     expect(Object.values(fixture.templates())).toEqual([4]);
     expect(fake.liveTemplates()).toHaveLength(2);
+  }, 60_000);
+
+  test("--min-ready holds each new instance to a healthy spell before it counts as replaced", async () => {
+    fixture = await FleetFixture.create({ size: 2 });
+    const started = Date.now();
+    const result = await fixture.bake([
+      ...ROLLOUT,
+      "web#2",
+      "--max-surge",
+      "2",
+      "--min-ready",
+      "1500ms",
+      "--json",
+    ]);
+    expect(result.code).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
+    const progress = result.stdout
+      .split("\n")
+      .filter((line) => line.startsWith('{"type":"rollout-progress"'))
+      .map(
+        (line) => JSON.parse(line) as { replaced: number; healthy: number; total: number; instances: number },
+      );
+    // A moment came when only new instances were left, healthy, but not yet counted as replaced.
+    expect(progress.some((p) => p.instances === 2 && p.healthy === 2 && p.replaced === 0)).toBe(true);
+    expect(progress.at(-1)).toMatchObject({ replaced: 2, total: 2 });
   }, 60_000);
 
   test("rolls out to a regional group across its zones with a percent surge", async () => {

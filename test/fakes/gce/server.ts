@@ -215,7 +215,10 @@ export class FakeCompute {
           },
         ],
         networkInterfaces: [
-          { network: `projects/${input.project}/global/networks/default`, accessConfigs: [] },
+          {
+            network: `projects/${input.project}/global/networks/default`,
+            accessConfigs: [{ name: "External NAT", type: "ONE_TO_ONE_NAT" }],
+          },
         ],
         metadata: { items: [{ key: "app-env", value: "production" }] },
         serviceAccounts: [
