@@ -131,10 +131,22 @@ export async function rollout(input: RolloutInput): Promise<RolloutOutcome> {
     return manifest.appendEvent({ event: "rollout", target: record.id, rollout: facts });
   };
 
+  try {
+    await fleet.startUpdate({ group: input.group, template: toTemplate, policy: input.policy }, ctx);
+  } catch (error) {
+    if (error instanceof InterruptedError || ctx.signal.aborted || !isBakeError(error)) throw error;
+    // Refused (a policy Compute Engine rejects, say) or lost: if the group still targets its template, nothing
+    // changed, and the template bake made would only be left behind.
+    const now = await fleet.group(input.group, ctx).catch(() => undefined);
+    if (now?.template === fromTemplate) {
+      const templateDeleted = await deleteUnused(fleet, ctx, toTemplate, fromTemplate, emit);
+      const event = await finish("failed", error.message);
+      return { ...base, result: "failed", reason: error.message, event, observed: 0, templateDeleted };
+    }
+  }
   let reason: string;
   try {
     try {
-      await fleet.startUpdate({ group: input.group, template: toTemplate, policy: input.policy }, ctx);
       const followed = await follow(toTemplate, "rollout", true);
       if (followed.ok) {
         const event = await finish("succeeded");

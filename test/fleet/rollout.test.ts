@@ -282,6 +282,44 @@ describe("bake rollout", () => {
     expect(Object.keys(fixture.templates())).toEqual([expect.stringMatching(/^bake-web-2-/)]);
   }, 60_000);
 
+  test("fails without touching the group, and deletes its template, when Compute Engine refuses the update", async () => {
+    fixture = await FleetFixture.create({ size: 3, region: "us-central1" });
+    const { fake } = fixture;
+    const result = await fixture.bake([
+      "rollout",
+      "web#2",
+      "--target",
+      "gce",
+      "--group",
+      "web",
+      "--region",
+      "us-central1",
+      "--max-surge",
+      "1",
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /regionInstanceGroupManagers\.patch failed \(HTTP 400 invalid\).*number of zones/,
+    );
+    expect(fake.group("web").template).toBe("web-template-1");
+    expect(fake.liveTemplates()).toEqual(["web-template-1"]);
+    await fixture.manifest.reload();
+    expect(fixture.manifest.events().find((e) => e.event === "rollout")).toMatchObject({
+      rollout: { result: "failed", region: "us-central1" },
+    });
+  }, 60_000);
+
+  test("bake fleet still lists servers when the account may not list groups", async () => {
+    fixture = await FleetFixture.create({ size: 2 });
+    fixture.fake.inject({ call: "instanceGroupManagers.aggregatedList", kind: "quota" });
+    const result = await fixture.bake(["fleet", "--target", "gce", "--json"]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^warning: could not list managed instance groups: .*quotaExceeded/m);
+    const report = JSON.parse(result.stdout) as { servers: unknown[]; groups: unknown[] };
+    expect(report.servers).toHaveLength(2);
+    expect(report.groups).toEqual([]);
+  }, 60_000);
+
   test("refuses a revoked image and warns about a deprecated one", async () => {
     fixture = await FleetFixture.create({ size: 2 });
     const { records } = fixture;
@@ -322,6 +360,7 @@ describe("bake rollout", () => {
     [["--max-surge", "150%"], /--max-surge "150%" is not a count or a percent/],
     [["--timeout", "soon"], /--timeout "soon" is not a duration/],
     [["--region", "us-central1"], /give exactly one of --zone .* and --region/],
+    [["--max-surge", "0", "--max-unavailable", "0%"], /cannot both be 0/],
   ])("refuses bad input %j with exit 2", async (extra, message) => {
     fixture = await FleetFixture.create({ size: 1 });
     const result = await fixture.bake([...ROLLOUT, "web#2", ...extra]);

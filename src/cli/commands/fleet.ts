@@ -1,9 +1,10 @@
-import { BakeError, ExitCode } from "../../errors.js";
+import { BakeError, ExitCode, isBakeError } from "../../errors.js";
 import { summarizeGroups } from "../../fleet/groups.js";
 import { recordObservations } from "../../fleet/observe.js";
 import { type FleetRow, fleetRows } from "../../fleet/rows.js";
 import { describeRecord } from "../../manifest/describe.js";
 import { shortId } from "../../manifest/hash.js";
+import { printable } from "../../util/printable.js";
 import { groupsJson, renderGroups } from "../fleet-groups.js";
 import type { CommandRun } from "../io.js";
 import { openForCommand, statusText, stdoutStyle, writeJson } from "../manifest-support.js";
@@ -27,7 +28,12 @@ export const run: CommandRun = async ({ values }, io) => {
   const options = typeof values.recipe === "string" ? await recipeTarget(values.recipe, io) : undefined;
   const gce = await import("../gce-commands.js");
   const servers = await gce.gceServers(io, options);
-  const { groups, templates } = await gce.gceGroups(io, options);
+  // Groups are extra: an account that may list instances but not groups still gets its servers.
+  const { groups, templates } = await gce.gceGroups(io, options).catch((error: unknown) => {
+    if (!isBakeError(error) || error.code === "interrupted") throw error;
+    io.stderr.write(`warning: could not list managed instance groups: ${printable(error.message)}\n`);
+    return { groups: [], templates: [] };
+  });
   // A group's instances say which group they belong to, so observations (and `bake history`) know it.
   const groupOf = new Map(groups.flatMap((g) => g.members.map((m) => [m.server, g.name] as const)));
   const rows = fleetRows(manifest, servers).map((row) => {

@@ -131,13 +131,27 @@ function readOptions(values: OptionValues, io: CommandIO): RolloutOptions {
       });
     }
   }
+  const maxSurge = parseAmount(
+    "max-surge",
+    typeof values["max-surge"] === "string" ? values["max-surge"] : "1",
+  );
+  const maxUnavailable = parseAmount(
+    "max-unavailable",
+    typeof values["max-unavailable"] === "string" ? values["max-unavailable"] : "0",
+  );
+  const zero = (amount: typeof maxSurge) => ("fixed" in amount ? amount.fixed : amount.percent) === 0;
+  if (zero(maxSurge) && zero(maxUnavailable)) {
+    throw new BakeError({
+      code: "usage",
+      message:
+        "rollout: --max-surge and --max-unavailable cannot both be 0: no instance could ever be replaced",
+      hint: "allow a surge (--max-surge 1) or some unavailable instances (--max-unavailable 1)",
+    });
+  }
   return {
     group: { name, ...(zone ? { zone } : {}), ...(region ? { region } : {}) },
-    maxSurge: parseAmount("max-surge", typeof values["max-surge"] === "string" ? values["max-surge"] : "1"),
-    maxUnavailable: parseAmount(
-      "max-unavailable",
-      typeof values["max-unavailable"] === "string" ? values["max-unavailable"] : "0",
-    ),
+    maxSurge,
+    maxUnavailable,
     minReadyMs: duration("min-ready", "0s"),
     timeoutMs: duration("timeout", "30m"),
     // The gce driver's own poll interval setting also paces following a group.
