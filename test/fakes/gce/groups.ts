@@ -82,6 +82,8 @@ export interface GroupHost {
 const BOOT_TICKS = 2;
 const HEALTH_TICKS = 2;
 const DELETE_TICKS = 1;
+/** After a failed creation, Compute Engine waits before it tries again; the error stays on the instance meanwhile. */
+const RETRY_TICKS = 5;
 
 /**
  * The group manager: on every tick it moves instances along (creating, verifying, deleting) and, for a proactive
@@ -155,7 +157,7 @@ export class GroupSimulator {
               message: `Quota 'CPUS' exceeded.  Limit: 24.0 in region ${group.region ?? group.zones[0]?.replace(/-[a-z]$/, "")}.`,
             },
           ];
-          member.ticks = 0;
+          member.ticks = BOOT_TICKS - RETRY_TICKS;
           continue;
         }
         delete member.errors;
