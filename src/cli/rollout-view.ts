@@ -2,6 +2,7 @@ import type { RolloutEvent } from "../fleet/rollout.js";
 import type { ReporterMode } from "../run/reporters/index.js";
 import { printable } from "../util/printable.js";
 import type { TextOut } from "../util/text-out.js";
+import { jsonLine } from "./manifest-support.js";
 
 /** One line for a rollout event, for people. */
 export function describeRolloutEvent(event: RolloutEvent): string {
@@ -21,7 +22,7 @@ export function describeRolloutEvent(event: RolloutEvent): string {
 
 /**
  * Shows a rollout's progress: a live listr2 task on a terminal (its title is replaced/total), timestamped plain lines
- * in CI and pipes, or one JSON object per event with `--json`. `work` receives the function to send events to.
+ * in CI and pipes, or one JSON object per line per event with `--json`. `work` receives the function to send events to.
  */
 export async function withRolloutView<T>(input: {
   mode: ReporterMode;
@@ -31,7 +32,7 @@ export async function withRolloutView<T>(input: {
 }): Promise<T> {
   const { mode, out } = input;
   if (mode === "json") {
-    return input.work((event) => out.write(`${JSON.stringify(event)}\n`));
+    return input.work((event) => out.write(jsonLine({ time: new Date().toISOString(), ...event })));
   }
   if (mode === "plain") {
     return input.work((event) =>

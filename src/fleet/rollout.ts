@@ -134,7 +134,12 @@ export async function rollout(input: RolloutInput): Promise<RolloutOutcome> {
   try {
     await fleet.startUpdate({ group: input.group, template: toTemplate, policy: input.policy }, ctx);
   } catch (error) {
-    if (error instanceof InterruptedError || ctx.signal.aborted || !isBakeError(error)) throw error;
+    if (error instanceof InterruptedError || ctx.signal.aborted) {
+      // The patch may have reached Compute Engine: record where bake stopped, as when following.
+      await finish("interrupted", "interrupted while starting the update").catch(() => undefined);
+      throw new InterruptedError();
+    }
+    if (!isBakeError(error)) throw error;
     // Refused (a policy Compute Engine rejects, say) or lost: if the group still targets its template, nothing
     // changed, and the template bake made would only be left behind.
     const now = await fleet.group(input.group, ctx).catch(() => undefined);

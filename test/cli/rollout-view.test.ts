@@ -39,7 +39,7 @@ describe("the rollout view", () => {
       },
     });
     expect(value).toBe(42);
-    expect(JSON.parse(json.text)).toEqual(progress);
+    expect(JSON.parse(json.text)).toEqual({ time: expect.stringMatching(/^\d{4}-/), ...progress });
     const plain = sink();
     await withRolloutView({
       mode: "plain",

@@ -42,7 +42,7 @@ describe("template retention after a rollout", () => {
       "--json",
     ]);
     expect(result.code).toBe(0);
-    const summary = JSON.parse(result.stdout.slice(result.stdout.lastIndexOf("\n{") + 1)) as {
+    const summary = JSON.parse(result.stdout.trimEnd().split("\n").at(-1) as string) as {
       retired: { kept: string[]; deleted: string[]; inUse: string[] };
       toTemplate: string;
     };

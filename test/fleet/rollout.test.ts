@@ -173,7 +173,7 @@ describe("bake rollout", () => {
     fake.inject({ call: "managedInstances.create", kind: "quota", times: 3 });
     const result = await running;
     expect(result.code).toBe(1);
-    const summary = JSON.parse(result.stdout.slice(result.stdout.lastIndexOf("\n{") + 1)) as {
+    const summary = JSON.parse(result.stdout.trimEnd().split("\n").at(-1) as string) as {
       result: string;
       reason: string;
       templateDeleted: boolean;
@@ -246,7 +246,7 @@ describe("bake rollout", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
     const progress = result.stdout
       .split("\n")
-      .filter((line) => line.startsWith('{"type":"rollout-progress"'))
+      .filter((line) => line.includes('"type":"rollout-progress"'))
       .map(
         (line) => JSON.parse(line) as { replaced: number; healthy: number; total: number; instances: number },
       );

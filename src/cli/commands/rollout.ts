@@ -8,7 +8,7 @@ import { parseDuration } from "../../recipe/duration.js";
 import { reporterMode } from "../../run/reporters/index.js";
 import { printable } from "../../util/printable.js";
 import type { CommandIO, CommandRun, OptionValues } from "../io.js";
-import { openForCommand, writeJson } from "../manifest-support.js";
+import { jsonLine, openForCommand } from "../manifest-support.js";
 import { resolveRef } from "../resolve-ref.js";
 import { withRolloutView } from "../rollout-view.js";
 
@@ -61,8 +61,18 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
       const { retireTemplates } = await import("../../fleet/retire.js");
       retired = await retireTemplates({ fleet, ctx, lineage: record.lineage, keep });
     }
-    if (json)
-      writeJson(io, { manifest: manifest.path, ...summary(outcome), ...(retired ? { retired } : {}) });
+    // With --json every line is one JSON object: the progress events, then this result.
+    if (json) {
+      io.stdout.write(
+        jsonLine({
+          time: new Date().toISOString(),
+          type: "rollout-result",
+          manifest: manifest.path,
+          ...summary(outcome),
+          ...(retired ? { retired } : {}),
+        }),
+      );
+    }
     const ok = outcome.result === "succeeded" || outcome.result === "planned";
     if (!json) (ok ? io.stdout : io.stderr).write(text(outcome, options, retired));
     return ok ? ExitCode.Ok : ExitCode.Failed;
