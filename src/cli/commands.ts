@@ -314,7 +314,7 @@ export const COMMANDS: CommandSpec[] = [
     name: "rollout",
     summary: "replace a managed group's servers with instances of a verified image",
     usage:
-      "bake rollout REF --target gce --group NAME (--zone ZONE | --region REGION) [--max-surge N|N%] [--max-unavailable N|N%] [--min-ready DURATION] [--timeout DURATION] [--no-rollback] [--keep N] [--dry-run] [--json]",
+      "bake rollout REF --target gce --group NAME (--zone ZONE | --region REGION) [--max-surge N|N%] [--max-unavailable N|N%] [--min-ready DURATION] [--timeout DURATION] [--no-rollback] [--keep N] [--recipe RECIPE] [--dry-run] [--json]",
     examples: [
       "bake rollout web@stable --target gce --group web --zone us-central1-a --max-surge 3 --max-unavailable 0",
       "bake rollout web#12 --target gce --group web --region us-central1 --max-surge 10% --dry-run",
