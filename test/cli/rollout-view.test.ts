@@ -15,7 +15,13 @@ const progress: RolloutEvent = {
 };
 
 function sink(): TextOut & { text: string } {
-  const out = { text: "", isTTY: false, write: (chunk: string) => void (out.text += chunk) };
+  const out = {
+    text: "",
+    isTTY: false,
+    write: (chunk: string) => {
+      out.text += chunk;
+    },
+  };
   return out;
 }
 

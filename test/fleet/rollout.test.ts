@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { shortId } from "../../src/manifest/hash.js";
-import type { ManifestEvent } from "../../src/manifest/types.js";
+import type { ImageRecord, ManifestEvent } from "../../src/manifest/types.js";
 import { FleetFixture } from "./fleet-fixture.js";
 
 let fixture: FleetFixture | undefined;
@@ -15,7 +15,7 @@ describe("bake rollout", () => {
   test("replaces the seed's 20 servers with surge 3 and none unavailable, never below 20 healthy nor above 23 instances", async () => {
     fixture = await FleetFixture.create();
     const { fake, records, images } = fixture;
-    const target = records[1]!;
+    const target = records[1] as ImageRecord;
     const result = await fixture.bake([...ROLLOUT, "web#2", "--max-surge", "3", "--max-unavailable", "0"]);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
