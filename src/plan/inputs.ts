@@ -53,16 +53,24 @@ async function gatherCopySource(options: {
     info = await stat(real);
   } catch {
     throw new BakeError({
-      code: "copy-source-missing",
+      code: "copy-missing",
       message: `copy source "${from}" does not exist`,
       hint: `copy sources are relative to the recipe's directory (${root})`,
     });
   }
+  // The same codes as the validator's copy rule: `..` that leaves the directory, or a symlink that does.
+  if (!isInside(path.resolve(root), absolute)) {
+    throw new BakeError({
+      code: "copy-outside-root",
+      message: `copy source "${from}" is outside the recipe's directory`,
+      hint: "move the files next to the recipe (or the recipe up); `..` may not leave its directory",
+    });
+  }
   if (!isInside(realRoot, real)) {
     throw new BakeError({
-      code: "copy-source-outside",
-      message: `copy source "${from}" resolves outside the recipe's directory`,
-      hint: "copy only files that live under the recipe's directory",
+      code: "copy-symlink-escape",
+      message: `copy source "${from}" leads outside the recipe's directory through a symlink`,
+      hint: "copy the real files next to the recipe instead of linking to them",
     });
   }
   if (info.isFile()) return [await fileEntry(real, "", info)];

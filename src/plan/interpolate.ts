@@ -59,7 +59,7 @@ export class Interpolator {
     return value.replace(VAR_REFERENCE, (_match, name: string) => {
       if (this.#secretNames.has(name)) {
         throw new BakeError({
-          code: "secret-not-allowed",
+          code: "secret-misplaced",
           message: `${field} refers to the secret variable "${name}"`,
           hint: "secrets may only be used in env values and file content, so they never reach a plan or a record",
         });
@@ -97,7 +97,7 @@ export class Interpolator {
 export function assertNoInterpolation(script: string, field: string): void {
   if (ANY_REFERENCE.test(script)) {
     throw new BakeError({
-      code: "interpolation-in-script",
+      code: "script-interpolation",
       message: `${field} contains \${vars...}, which bake never splices into a shell script`,
       hint: "use $X: variables reach scripts as environment variables (set them under env:)",
     });

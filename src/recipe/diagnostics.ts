@@ -1,11 +1,11 @@
-import type { SourceLocation } from "../errors.js";
+import type { BakeErrorCode, SourceLocation } from "../errors.js";
 import { printable } from "../util/printable.js";
 import type { Style } from "../util/style.js";
 
 /** One finding about a recipe: an error (the recipe is rejected) or a warning (it is accepted). */
 export interface Diagnostic {
   /** Stable identifier, such as `unknown-key` or `script-interpolation`. */
-  code: string;
+  code: BakeErrorCode;
   /** One line, written for the user. */
   message: string;
   /** Where in the recipe (1-based line and column), when known. */

@@ -1,6 +1,16 @@
+import type { BakeErrorCode } from "../errors.js";
 import type { Diagnostic } from "./diagnostics.js";
 import { diagnosticAt, maskSecretDefaults, type RecipeSource } from "./source.js";
-import { isCollection, isMap, isPair, isSeq, LineCounter, type Node, parseDocument } from "./yaml.js";
+import {
+  type ErrorCode,
+  isCollection,
+  isMap,
+  isPair,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+} from "./yaml.js";
 
 /** Recipes larger than this are refused before parsing. */
 export const MAX_RECIPE_BYTES = 1024 * 1024;
@@ -107,6 +117,34 @@ const YAML_HINTS: Record<string, string> = {
   MULTIPLE_DOCS: "a recipe is a single YAML document: remove the `---` separator and what follows",
 };
 
+// bake's code for each code of the yaml parser: typed against yaml's own list, so a new one in an update fails
+// the build until it is named here (and in BAKE_ERROR_CODES).
+const YAML_CODES: Record<ErrorCode, BakeErrorCode> = {
+  ALIAS_PROPS: "yaml-alias-props",
+  BAD_ALIAS: "yaml-bad-alias",
+  BAD_DIRECTIVE: "yaml-bad-directive",
+  BAD_DQ_ESCAPE: "yaml-bad-dq-escape",
+  BAD_INDENT: "yaml-bad-indent",
+  BAD_PROP_ORDER: "yaml-bad-prop-order",
+  BAD_SCALAR_START: "yaml-bad-scalar-start",
+  BLOCK_AS_IMPLICIT_KEY: "yaml-block-as-implicit-key",
+  BLOCK_IN_FLOW: "yaml-block-in-flow",
+  DUPLICATE_KEY: "yaml-duplicate-key",
+  IMPOSSIBLE: "yaml-impossible",
+  KEY_OVER_1024_CHARS: "yaml-key-over-1024-chars",
+  MISSING_CHAR: "yaml-missing-char",
+  MULTILINE_IMPLICIT_KEY: "yaml-multiline-implicit-key",
+  MULTIPLE_ANCHORS: "yaml-multiple-anchors",
+  MULTIPLE_DOCS: "yaml-multiple-docs",
+  MULTIPLE_TAGS: "yaml-multiple-tags",
+  NON_STRING_KEY: "yaml-non-string-key",
+  RESOURCE_EXHAUSTION: "yaml-resource-exhaustion",
+  TAB_AS_INDENT: "yaml-tab-as-indent",
+  TAG_RESOLVE_FAILED: "yaml-tag-resolve-failed",
+  UNEXPECTED_TOKEN: "yaml-unexpected-token",
+  BAD_COLLECTION_TYPE: "yaml-bad-collection-type",
+};
+
 // yaml reports problems with a code and character range; turn each into bake's diagnostic.
 function yamlDiagnostic(source: RecipeSource, problem: YamlProblem): Diagnostic {
   const offset = problem.pos[0];
@@ -136,7 +174,7 @@ function yamlDiagnostic(source: RecipeSource, problem: YamlProblem): Diagnostic 
     });
   }
   return diagnosticAt(source, offset, {
-    code: `yaml-${problem.code.toLowerCase().replaceAll("_", "-")}`,
+    code: YAML_CODES[problem.code as ErrorCode] ?? "yaml-invalid",
     message: message.charAt(0).toLowerCase() + message.slice(1),
     hint: YAML_HINTS[problem.code],
   });

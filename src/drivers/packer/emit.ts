@@ -29,7 +29,7 @@ export async function emitPackerTemplates(input: {
   const read = readOptions(plan.target);
   if (!read.options || plan.target.driver !== "packer") {
     throw new BakeError({
-      code: "packer-target-invalid",
+      code: "target-invalid",
       message:
         plan.target.driver !== "packer"
           ? `--emit packer needs a packer target, but the recipe's target is "${plan.target.driver}"`

@@ -22,7 +22,7 @@ export const parentReference: Rule = (ctx) => {
       "error",
       { path: ["from"] },
       {
-        code: "bad-parent",
+        code: "parent-invalid",
         message: `\`from\` "${from}" is not a valid ${scheme[1]} reference`,
         hint: isDocker
           ? "write it as docker://IMAGE, such as docker://debian:12-slim"
@@ -43,7 +43,7 @@ export const parentReference: Rule = (ctx) => {
     "error",
     { path: ["from"] },
     {
-      code: "bad-parent",
+      code: "parent-invalid",
       message: `\`from\` "${from}" is not a lineage or an external image reference`,
       hint: `${suggestion}\`from\` takes ${FORMS}`,
     },

@@ -1,3 +1,4 @@
+import type { BakeErrorCode } from "../../errors.js";
 import { nearest } from "../../util/nearest.js";
 import type { Diagnostic } from "../diagnostics.js";
 import { diagnosticAt, offsetOf, type RecipePath, type RecipeSource } from "../source.js";
@@ -59,7 +60,7 @@ function describeError(
   path: RecipePath,
   error: SchemaError,
 ): Described {
-  const at = (offset: number, code: string, message: string, hint?: string): Described => ({
+  const at = (offset: number, code: BakeErrorCode, message: string, hint?: string): Described => ({
     offset,
     diagnostic: diagnosticAt(source, offset, { code, message, ...(hint ? { hint } : {}) }),
   });
@@ -198,9 +199,10 @@ function describeError(
     case "minLength":
       return at(here, "empty-value", `${field} is empty`, node.description);
     default:
+      // Limits the cases above do not word themselves: a size or bound is out of range, anything else a bad value.
       return at(
         here,
-        `schema-${error.keyword}`,
+        /^(max|exclusive)|^multipleOf$/.test(error.keyword) ? "out-of-range" : "bad-value",
         `${field} ${error.message ?? "is not valid"}`,
         node.description,
       );

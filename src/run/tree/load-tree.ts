@@ -5,7 +5,7 @@ import { parseParent } from "../../plan/parent.js";
 import { type Diagnostic, renderDiagnostics } from "../../recipe/diagnostics.js";
 import { loadRecipe } from "../../recipe/load.js";
 import { parseRecipeText } from "../../recipe/parse.js";
-import { diagnosticAt, offsetOf, type RecipeSource } from "../../recipe/source.js";
+import { excerptAt, locationAt, offsetOf, type RecipeSource } from "../../recipe/source.js";
 import type { TreeRecipe } from "./graph.js";
 
 /**
@@ -52,8 +52,8 @@ export async function loadTreeRecipes(
 }
 
 function position(source: RecipeSource, path: string[]): Pick<Diagnostic, "location" | "excerpt"> {
-  const { location, excerpt } = diagnosticAt(source, offsetOf(source, path), { code: "", message: "" });
-  return { ...(location ? { location } : {}), ...(excerpt ? { excerpt } : {}) };
+  const offset = offsetOf(source, path);
+  return { location: locationAt(source, offset), excerpt: excerptAt(source, offset) };
 }
 
 function withFile(diag: Diagnostic, file: string): Diagnostic {
