@@ -74,6 +74,7 @@ export async function planRecipe(file: string, options: PlanRecipeOptions): Prom
     .filter((name) => name in secrets)
     .map((name) => ({
       code: "secret-on-command-line" as const,
+      severity: "warning" as const,
       message: `secret variable \`${name}\` was given with --var, so it is in bake's command line, which any user of this machine can see (ps)`,
       hint: `pass it as BAKE_VAR_${name.toUpperCase()}=VALUE in the environment, or in a --var-file`,
     }));

@@ -90,6 +90,7 @@ export function parseRecipeText(text: string, file: string): ParseResult {
 export function tooLarge(file: string, size: number): Diagnostic {
   return {
     code: "recipe-too-large",
+    severity: "error",
     message: `the recipe is more than ${MAX_RECIPE_BYTES} bytes (the limit)${size > MAX_RECIPE_BYTES + 1 ? `: ${size} bytes` : ""}`,
     location: { file, line: 1, col: 1 },
     hint: "move large content into files next to the recipe and use `copy`",
@@ -173,7 +174,7 @@ function yamlDiagnostic(source: RecipeSource, problem: YamlProblem): Diagnostic 
       hint: YAML_HINTS.MULTIPLE_DOCS,
     });
   }
-  return diagnosticAt(source, offset, {
+  return diagnosticAt(source, { start: offset, end: problem.pos[1] }, {
     code: YAML_CODES[problem.code as ErrorCode] ?? "yaml-invalid",
     message: message.charAt(0).toLowerCase() + message.slice(1),
     hint: YAML_HINTS[problem.code],

@@ -1,7 +1,7 @@
 import type { BakeErrorCode } from "../../errors.js";
 import { nearest } from "../../util/nearest.js";
 import type { Diagnostic } from "../diagnostics.js";
-import { diagnosticAt, offsetOf, type RecipePath, type RecipeSource } from "../source.js";
+import { diagnosticAt, offsetOf, type RecipePath, type RecipeSource, spanOf } from "../source.js";
 import { describeExpected, describeValue, type SchemaNode, schemaAt } from "./describe.js";
 import type { SchemaError } from "./validate.js";
 
@@ -60,11 +60,17 @@ function describeError(
   path: RecipePath,
   error: SchemaError,
 ): Described {
+  const span = spanOf(source, path);
+  // At the value itself, the diagnostic also says where it ends; at one of its keys, only where that starts.
   const at = (offset: number, code: BakeErrorCode, message: string, hint?: string): Described => ({
     offset,
-    diagnostic: diagnosticAt(source, offset, { code, message, ...(hint ? { hint } : {}) }),
+    diagnostic: diagnosticAt(source, offset === span.start ? span : { start: offset, path }, {
+      code,
+      message,
+      ...(hint ? { hint } : {}),
+    }),
   });
-  const here = offsetOf(source, path);
+  const here = span.start;
   const field = fieldName(path);
   const node = schemaAt(error.schemaPath.replace(/\/[^/]+$/, "")) ?? {};
   const data = valueAt(value, path);
