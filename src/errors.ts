@@ -82,6 +82,7 @@ export const BAKE_ERROR_CODES = [
   "ambiguous-reference",
   "unknown-driver",
   "target-invalid",
+  "plan-root-missing",
   // Variables and secrets
   "var-default-enum",
   "var-default-nul",

@@ -23,11 +23,15 @@ export interface PlanRecipeOptions {
   requireSecrets?: boolean;
   /** Aborts reading the recipe and its var files (the promise rejects with the signal's reason). */
   signal?: AbortSignal;
+  /** Absolute paths in the plan instead of paths relative to the recipe's directory; see `CompileContext`. @default false */
+  absolutePaths?: boolean;
 }
 
 /** A compiled plan, the secret values it needs at execution (never written anywhere), and the recipe's warnings. */
 export interface PlannedRecipe {
   plan: BuildPlan;
+  /** The recipe's directory, absolute: what the plan's relative paths are relative to (execute's `root`). */
+  root: string;
   secrets: SecretValues;
   warnings: Diagnostic[];
 }
@@ -49,12 +53,11 @@ export async function planRecipe(file: string, options: PlanRecipeOptions): Prom
     allowMissingSecrets: options.requireSecrets !== true,
   });
   const inputs = await gatherInputs(recipe);
-  const secretNames = Object.keys(recipe.vars).filter((name) => recipe.vars[name]?.secret === true);
   const plan = compile(recipe, {
     vars: resolved.values,
-    secretNames,
     inputs,
     ...(options.target === undefined ? {} : { target: options.target }),
+    ...(options.absolutePaths ? { absolutePaths: true } : {}),
   });
   // Only the secrets the plan refers to travel on to the runner.
   const secrets: Record<string, string> = {};
@@ -78,5 +81,5 @@ export async function planRecipe(file: string, options: PlanRecipeOptions): Prom
       message: `secret variable \`${name}\` was given with --var, so it is in bake's command line, which any user of this machine can see (ps)`,
       hint: `pass it as BAKE_VAR_${name.toUpperCase()}=VALUE in the environment, or in a --var-file`,
     }));
-  return { plan, secrets, warnings: [...warnings, ...exposed] };
+  return { plan, root: recipe.source.root, secrets, warnings: [...warnings, ...exposed] };
 }

@@ -174,11 +174,15 @@ function yamlDiagnostic(source: RecipeSource, problem: YamlProblem): Diagnostic 
       hint: YAML_HINTS.MULTIPLE_DOCS,
     });
   }
-  return diagnosticAt(source, { start: offset, end: problem.pos[1] }, {
-    code: YAML_CODES[problem.code as ErrorCode] ?? "yaml-invalid",
-    message: message.charAt(0).toLowerCase() + message.slice(1),
-    hint: YAML_HINTS[problem.code],
-  });
+  return diagnosticAt(
+    source,
+    { start: offset, end: problem.pos[1] },
+    {
+      code: YAML_CODES[problem.code as ErrorCode] ?? "yaml-invalid",
+      message: message.charAt(0).toLowerCase() + message.slice(1),
+      hint: YAML_HINTS[problem.code],
+    },
+  );
 }
 
 // yaml reports an unclosed quote where the text ends; point at the quote that opened it instead.

@@ -30,7 +30,9 @@ const RETIRED = [
 async function sourceFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
   return entries
-    .filter((entry) => entry.isFile() && entry.name.endsWith(".ts") && !entry.parentPath.includes("generated"))
+    .filter(
+      (entry) => entry.isFile() && entry.name.endsWith(".ts") && !entry.parentPath.includes("generated"),
+    )
     .map((entry) => join(entry.parentPath, entry.name))
     .sort();
 }
@@ -92,7 +94,8 @@ describe("error codes", () => {
     for (const file of files) {
       const text = await readFile(file, "utf8");
       for (const code of RETIRED) {
-        if (text.includes(`"${code}"`) || text.includes(`\`${code}\``)) back.push(`${relative(root, file)}: ${code}`);
+        if (text.includes(`"${code}"`) || text.includes(`\`${code}\``))
+          back.push(`${relative(root, file)}: ${code}`);
       }
     }
     expect(back).toEqual([]);

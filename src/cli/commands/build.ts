@@ -58,7 +58,7 @@ async function build(
     cwd: io.cwd,
   });
   await refuseBrokenManifest(path, io);
-  const { plan, secrets, warnings } = await planRecipe(file, {
+  const { plan, root, secrets, warnings } = await planRecipe(file, {
     cwd: io.cwd,
     env: io.env,
     cliVars: optionStrings(values, "var"),
@@ -102,6 +102,7 @@ async function build(
       signal: io.signal,
       secrets,
       cwd: io.cwd,
+      root,
       env: io.env,
       noCache: values["no-cache"] === true,
       // Git and PostgreSQL stores keep no side data yet: builds on them record no inventory.
