@@ -58,7 +58,7 @@ export function compile(recipe: Recipe, context: CompileContext): BuildPlan {
   const fill = new Interpolator({
     vars: context.vars,
     secretNames,
-    locate: (path) => recipeLocation(recipe, path),
+    locate: (path, options) => recipeLocation(recipe, path, options),
   });
   refuseSecretValues(context.vars, { secretNames, fill });
   const config =
@@ -120,11 +120,14 @@ function refuseSecretValues(
 ): void {
   for (const name of Object.keys(vars)) {
     if (!options.secretNames.has(name)) continue;
-    throw options.fill.error(child(topField("vars"), name), {
-      code: "secret-in-vars",
-      message: `a value was given in vars for the secret variable "${name}"`,
-      hint: "pass secret values to the runner (execute's `secrets`), never to compile: a plan holds only their names",
-    });
+    throw options.fill.error(
+      { ...child(topField("vars"), name), key: true },
+      {
+        code: "secret-in-vars",
+        message: `a value was given in vars for the secret variable "${name}"`,
+        hint: "pass secret values to the runner (execute's `secrets`), never to compile: a plan holds only their names",
+      },
+    );
   }
 }
 

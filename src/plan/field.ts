@@ -9,10 +9,12 @@ import type { RecipePath } from "../recipe/source.js";
 export interface Field {
   label: string;
   path: RecipePath;
+  /** Point at the key that introduces the part rather than its value (a declaration, say). */
+  key?: boolean;
 }
 
 /** Finds where a part of the recipe is written; `undefined` for a recipe without positions. */
-export type Locate = (path: RecipePath) => SourceLocation | undefined;
+export type Locate = (path: RecipePath, options: { key?: boolean }) => SourceLocation | undefined;
 
 /** The field under `parent` at `key`: `.key` for a name, `[key]` for an index. */
 export function child(parent: Field, key: string | number): Field {

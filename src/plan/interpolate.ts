@@ -33,7 +33,8 @@ export class Interpolator {
 
   /** A BakeError about `field`, at its place in the recipe when known. */
   error(field: Field, options: ConstructorParameters<typeof BakeError>[0]): BakeError {
-    return new BakeError({ ...options, location: options.location ?? this.#locate(field.path) });
+    const location = options.location ?? this.#locate(field.path, { key: field.key === true });
+    return new BakeError({ ...options, location });
   }
 
   /**
