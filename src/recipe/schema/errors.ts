@@ -62,13 +62,18 @@ function describeError(
 ): Described {
   const span = spanOf(source, path);
   // At the value itself, the diagnostic also says where it ends; at one of its keys, only where that starts.
-  const at = (offset: number, code: BakeErrorCode, message: string, hint?: string): Described => ({
+  // An unknown key's pointer names the key itself.
+  const at = (offset: number, code: BakeErrorCode, message: string, hint?: string, at = path): Described => ({
     offset,
-    diagnostic: diagnosticAt(source, offset === span.start ? span : { start: offset, path }, {
-      code,
-      message,
-      ...(hint ? { hint } : {}),
-    }),
+    diagnostic: diagnosticAt(
+      source,
+      offset === span.start && at === path ? span : { start: offset, path: at },
+      {
+        code,
+        message,
+        ...(hint ? { hint } : {}),
+      },
+    ),
   });
   const here = span.start;
   const field = fieldName(path);
@@ -92,6 +97,7 @@ function describeError(
         "unknown-key",
         `unknown key \`${key}\` in ${where}`,
         hint,
+        [...path, key],
       );
     }
     case "required": {
