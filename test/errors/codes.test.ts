@@ -101,6 +101,19 @@ describe("error codes", () => {
     expect(back).toEqual([]);
   });
 
+  it("documents only listed codes in the README's errors table", async () => {
+    const readme = await readFile(join(root, "README.md"), "utf8");
+    const section = readme.slice(
+      readme.indexOf("### Errors"),
+      readme.indexOf("### Validating and compiling"),
+    );
+    const documented = [...section.matchAll(/^\| `([a-z0-9-]+)` \|/gm)].map((match) => match[1]);
+    expect(documented.length).toBeGreaterThan(0);
+    expect(
+      documented.filter((code) => !(BAKE_ERROR_CODES as readonly string[]).includes(code ?? "")),
+    ).toEqual([]);
+  });
+
   it("finds codes written as a field, a conditional, and a variable", () => {
     const text = [
       'throw new BakeError({ code: "copy-missing", message: "m" });',
