@@ -36,6 +36,30 @@ export interface PlannedRecipe {
   warnings: Diagnostic[];
 }
 
+// Shorter secrets are too likely to occur in ordinary values by chance to refuse a value that contains one.
+const MIN_CONTAINED_SECRET = 8;
+
+// A secret's value given to a plain variable as well (`--var version=$TOKEN`) would be printed into the plan.
+function refuseSecretCopies(
+  values: Readonly<Record<string, unknown>>,
+  secrets: Readonly<Record<string, string>>,
+) {
+  for (const [name, value] of Object.entries(values)) {
+    const text = String(value);
+    for (const [secret, secretValue] of Object.entries(secrets)) {
+      if (secretValue === "") continue;
+      const holds =
+        text === secretValue || (secretValue.length >= MIN_CONTAINED_SECRET && text.includes(secretValue));
+      if (!holds) continue;
+      throw new BakeError({
+        code: "secret-in-vars",
+        message: `the value of variable "${name}" holds the value of the secret variable "${secret}"`,
+        hint: `a plain variable is printed into the plan and the record: give "${name}" another value`,
+      });
+    }
+  }
+}
+
 /**
  * Loads, validates and compiles a recipe file: `loadRecipeOrThrow`, `resolveVars`, `gatherInputs`, `compile`.
  * @throws BakeError (exit 2) for an invalid recipe, a bad variable, or a missing copy source.
@@ -52,6 +76,7 @@ export async function planRecipe(file: string, options: PlanRecipeOptions): Prom
     // A plan carries secrets only as names, so it can be made without their values; a build cannot.
     allowMissingSecrets: options.requireSecrets !== true,
   });
+  refuseSecretCopies(resolved.values, resolved.secrets);
   const inputs = await gatherInputs(recipe);
   const plan = compile(recipe, {
     vars: resolved.values,

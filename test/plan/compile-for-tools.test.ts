@@ -172,3 +172,18 @@ describe("plans do not depend on where the checkout is", () => {
     expect(() => rootPlan(plan, undefined)).toThrow(expect.objectContaining({ code: "plan-root-missing" }));
   });
 });
+
+describe("planRecipe knows the secret values", () => {
+  it("refuses a plain variable whose value is a secret's value, without printing it", async () => {
+    const root = await checkout("one");
+    const error = await planRecipe("recipe.yaml", {
+      cwd: root,
+      env: { BAKE_VAR_api_token: SECRET, BAKE_VAR_app_version: `v-${SECRET}` },
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "secret-in-vars" });
+    expect((error as BakeError).message).toBe(
+      'the value of variable "app_version" holds the value of the secret variable "api_token"',
+    );
+    expect(`${(error as BakeError).message}${(error as BakeError).hint}`).not.toContain(SECRET);
+  });
+});
