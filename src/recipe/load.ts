@@ -1,5 +1,4 @@
 import { dirname, resolve } from "node:path";
-import { BakeError } from "../errors.js";
 import type { Diagnostic } from "./diagnostics.js";
 import { decodeUtf8 } from "./encoding.js";
 import { RecipeInvalidError } from "./invalid-error.js";
