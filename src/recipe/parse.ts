@@ -41,7 +41,9 @@ export function parseRecipeText(text: string, file: string): ParseResult {
   });
   const source: RecipeSource = { file, text, lines, doc, shown: maskSecretDefaults(text, doc) };
   const errors = doc.errors.map((error) => yamlDiagnostic(source, error));
-  const warnings = doc.warnings.map((warning) => yamlDiagnostic(source, warning));
+  const warnings = doc.warnings.map(
+    (warning): Diagnostic => ({ ...yamlDiagnostic(source, warning), severity: "warning" }),
+  );
   if (errors.length > 0) return { source, errors, warnings };
   const shape = checkShape(doc.contents);
   if (shape.tooDeep) {

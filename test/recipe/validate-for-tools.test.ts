@@ -109,3 +109,13 @@ describe("validateRecipe for tools", () => {
     expect(text).not.toContain("\u001b[");
   });
 });
+
+describe("severity follows the list a diagnostic is in", () => {
+  it("marks every error `error` and every warning `warning`", () => {
+    const text = `%FOO bar\n---\n${TEXT}  - name: more\n    steps:\n      - file: { path: /etc/x, content: x, mode: 644 }\n`;
+    const { errors, warnings } = validateRecipe(text, { file: "recipe.yaml", cwd: dir });
+    expect(warnings.map((w) => w.code)).toEqual(["yaml-bad-directive", "mode-decimal"]);
+    expect(warnings.every((w) => w.severity === "warning")).toBe(true);
+    expect(errors.every((e) => e.severity === "error")).toBe(true);
+  });
+});
