@@ -259,6 +259,23 @@ export class BakeError extends Error {
   }
 }
 
+/**
+ * `error` pointing at `location`: the same error when it has a location already (or none is known), else a copy
+ * with it. For a layer that finds a problem without knowing where the recipe wrote it, such as a copy source.
+ */
+export function withLocation(error: BakeError, location: SourceLocation | undefined): BakeError {
+  if (location === undefined || error.location !== undefined) return error;
+  return new BakeError({
+    code: error.code,
+    message: error.message,
+    hint: error.hint,
+    detail: error.detail,
+    location,
+    exitCode: error.exitCode,
+    cause: error,
+  });
+}
+
 /** Exit codes every command shares. */
 export const ExitCode = {
   Ok: 0,

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { BakeError, isBakeError } from "../errors.js";
+import { BakeError, isBakeError, withLocation } from "../errors.js";
 import { recipeLocation } from "../recipe/source.js";
 import type {
   CheckSpec,
@@ -136,15 +136,8 @@ function located<T>(fill: Interpolator, field: Field, make: () => T): T {
   try {
     return make();
   } catch (error) {
-    if (!isBakeError(error) || error.location !== undefined) throw error;
-    throw fill.error(field, {
-      code: error.code,
-      message: error.message,
-      hint: error.hint,
-      detail: error.detail,
-      exitCode: error.exitCode,
-      cause: error,
-    });
+    if (!isBakeError(error)) throw error;
+    throw withLocation(error, fill.locate(field));
   }
 }
 

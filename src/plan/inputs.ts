@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { createReadStream, type Stats } from "node:fs";
 import { lstat, readdir, readFile, readlink, realpath, stat } from "node:fs/promises";
 import path from "node:path";
-import { BakeError } from "../errors.js";
+import { BakeError, isBakeError, withLocation } from "../errors.js";
+import { recipeLocation } from "../recipe/source.js";
 import type { Recipe } from "../recipe/types.js";
 import type { CopyEntry } from "./types.js";
 
@@ -29,11 +30,16 @@ const READ_WHOLE_LIMIT = 8 * 1024 * 1024;
 export async function gatherInputs(recipe: Recipe): Promise<RecipeInputs> {
   const copies: Record<string, CopyEntry[]> = {};
   let realRoot: string | undefined;
-  for (const layer of recipe.layers) {
-    for (const step of layer.steps) {
+  for (const [l, layer] of recipe.layers.entries()) {
+    for (const [s, step] of layer.steps.entries()) {
       if (step.kind !== "copy" || Object.hasOwn(copies, step.from)) continue;
       realRoot ??= await realpath(recipe.source.root);
-      copies[step.from] = await gatherCopySource({ root: recipe.source.root, realRoot, from: step.from });
+      try {
+        copies[step.from] = await gatherCopySource({ root: recipe.source.root, realRoot, from: step.from });
+      } catch (error) {
+        if (!isBakeError(error)) throw error;
+        throw withLocation(error, recipeLocation(recipe, ["layers", l, "steps", s, "copy", "from"]));
+      }
     }
   }
   return { copies, recipeDigest: `sha256:${await hashFile(recipe.source.file)}` };

@@ -1,4 +1,4 @@
-import { BakeError } from "../errors.js";
+import { BakeError, type SourceLocation } from "../errors.js";
 import type { VarValue } from "../recipe/types.js";
 import { child, type Field, type Locate } from "./field.js";
 import type { PlanString } from "./types.js";
@@ -31,10 +31,14 @@ export class Interpolator {
     return [...this.#usedSecrets].sort();
   }
 
+  /** Where `field` is written in the recipe, when known. */
+  locate(field: Field): SourceLocation | undefined {
+    return this.#locate(field.path, { key: field.key === true });
+  }
+
   /** A BakeError about `field`, at its place in the recipe when known. */
   error(field: Field, options: ConstructorParameters<typeof BakeError>[0]): BakeError {
-    const location = options.location ?? this.#locate(field.path, { key: field.key === true });
-    return new BakeError({ ...options, location });
+    return new BakeError({ ...options, location: options.location ?? this.locate(field) });
   }
 
   /**

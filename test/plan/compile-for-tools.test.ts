@@ -101,6 +101,15 @@ describe("compile errors carry the recipe's location", () => {
     expect(error.location).toEqual({ file, line: 29, col: 24 });
   });
 
+  it("points a copy source that went missing after validation at its from:", async () => {
+    const root = await checkout("a");
+    const file = path.join(root, "recipe.yaml");
+    const { recipe } = await loadRecipeOrThrow(file);
+    await rm(path.join(root, "dist"), { recursive: true });
+    const error = await gatherInputs(recipe).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "copy-missing", location: { file, line: 25, col: 17 } });
+  });
+
   it("has no location for a recipe built in code", async () => {
     const file = path.join(await checkout("a"), "recipe.yaml");
     const { recipe } = await loadRecipeOrThrow(file);
