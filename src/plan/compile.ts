@@ -1,6 +1,6 @@
 import path from "node:path";
 import { BakeError, isBakeError, withLocation } from "../errors.js";
-import { recipeLocation } from "../recipe/source.js";
+import { recipeLocation } from "../recipe/locations.js";
 import type {
   CheckSpec,
   ImageConfigSpec,

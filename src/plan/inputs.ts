@@ -3,7 +3,7 @@ import { createReadStream, type Stats } from "node:fs";
 import { lstat, readdir, readFile, readlink, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { BakeError, isBakeError, withLocation } from "../errors.js";
-import { recipeLocation } from "../recipe/source.js";
+import { recipeLocation } from "../recipe/locations.js";
 import type { Recipe } from "../recipe/types.js";
 import type { CopyEntry } from "./types.js";
 

@@ -2,6 +2,7 @@ import { dirname, resolve } from "node:path";
 import type { Diagnostic } from "./diagnostics.js";
 import { decodeUtf8 } from "./encoding.js";
 import { RecipeInvalidError } from "./invalid-error.js";
+import { rememberLocations } from "./locations.js";
 import { normalizeRecipe } from "./normalize.js";
 import { MAX_RECIPE_BYTES, parseRecipeText, tooLarge } from "./parse.js";
 import { type ReadProblem, readSourceFile } from "./read-source.js";
@@ -9,7 +10,7 @@ import { RULES, type RuleContext } from "./rules/index.js";
 import { schemaDiagnostics } from "./schema/errors.js";
 import { pruneBroken } from "./schema/prune.js";
 import { schemaErrors } from "./schema/validate.js";
-import { diagnosticAt, formatExcerpt, rememberSource } from "./source.js";
+import { diagnosticAt, formatExcerpt, locationAt, offsetOf } from "./source.js";
 import type { Recipe } from "./types.js";
 import type { WrittenRecipe } from "./written.js";
 
@@ -153,7 +154,9 @@ function validateText(text: string, options: ValidateOptions & { positions?: boo
   if (errors.length > 0) return { errors, warnings };
   const recipe = normalizeRecipe(value as WrittenRecipe, { source, file: absolute, root: dirname(absolute) });
   // The compiler points its own errors at the recipe's text through this.
-  if (options.positions !== false) rememberSource(recipe, source);
+  if (options.positions !== false) {
+    rememberLocations(recipe, (path, at) => locationAt(source, offsetOf(source, path, at)));
+  }
   return { recipe, errors: [], warnings };
 }
 

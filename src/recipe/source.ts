@@ -203,38 +203,3 @@ export function maskSecretDefaults(text: string, doc: Document.Parsed): string {
   }
   return shown;
 }
-
-/**
- * Finds where a part of a recipe is written, by its path in the written recipe (`["layers", 0, "steps", 1]`):
- * its value, or with `key: true` the key that introduces it.
- */
-export type RecipeLocator = (path: RecipePath, options?: { key?: boolean }) => SourceLocation | undefined;
-
-// Each recipe the loader made, with where its parts are written. A WeakMap keeps positions off the recipe object,
-// so a Recipe stays plain data (it serialises and compares as before) and the document is freed with the recipe.
-const LOCATORS = new WeakMap<object, RecipeLocator>();
-
-/**
- * Remembers where `recipe`'s parts are written, for errors found later (by the compiler). A front end without a
- * parsed document may pass a locator that parses on demand.
- */
-export function rememberSource(recipe: object, locate: RecipeSource | RecipeLocator): void {
-  LOCATORS.set(
-    recipe,
-    typeof locate === "function"
-      ? locate
-      : (path, options) => locationAt(locate, offsetOf(locate, path, options)),
-  );
-}
-
-/**
- * Where the part of `recipe` at `path` is written, when the recipe came from text through the loader (a copy
- * of the object, or a recipe built in code, has no positions).
- */
-export function recipeLocation(
-  recipe: object,
-  path: RecipePath,
-  options: { key?: boolean } = {},
-): SourceLocation | undefined {
-  return LOCATORS.get(recipe)?.(path, options);
-}
