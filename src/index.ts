@@ -6,7 +6,16 @@
 export type * from "./drivers/driver.js";
 export type { BuildEvent, Reporter } from "./drivers/events.js";
 export { emitPackerTemplates } from "./drivers/packer/emit.js";
-export { BakeError, BuildFailedError, ExitCode, InterruptedError, type SourceLocation } from "./errors.js";
+export {
+  BAKE_ERROR_CODES,
+  BakeError,
+  type BakeErrorCode,
+  BuildFailedError,
+  ExitCode,
+  InterruptedError,
+  isBakeError,
+  type SourceLocation,
+} from "./errors.js";
 export { checkManifest, type FsckProblem, type FsckReport } from "./manifest/fsck.js";
 export {
   DEFAULT_MANIFEST_FILE,
@@ -25,14 +34,22 @@ export { type PlannedRecipe, type PlanRecipeOptions, planRecipe } from "./plan/p
 export { revealEnv, revealPlanString, type SecretValues } from "./plan/secrets.js";
 export type * from "./plan/types.js";
 export { type Diagnostic, renderDiagnostics } from "./recipe/diagnostics.js";
+export { RecipeInvalidError } from "./recipe/invalid-error.js";
 export {
   loadRecipe,
   loadRecipeOrThrow,
   type RecipeResult,
+  type ValidateOptions,
   validateRecipe,
 } from "./recipe/load.js";
 export type * from "./recipe/types.js";
-export { type ResolvedVars, resolveVars, type VarSources } from "./recipe/vars.js";
+export {
+  type ResolvedVars,
+  resolveVars,
+  VarInvalidError,
+  type VarProblem,
+  type VarSources,
+} from "./recipe/vars.js";
 export type * from "./recipe/written.js";
 export { type ExecuteOptions, type ExecuteResult, execute } from "./run/execute.js";
 export type { RunnerManifest } from "./run/manifest-port.js";

@@ -56,20 +56,35 @@ export async function resolveVars(recipe: Recipe, sources: VarSources): Promise<
   return { values, secrets, secretsOnCommandLine };
 }
 
-/** The error for a list of variable problems: the first in the message, all of them in the detail. */
-export function varError(problems: VarProblem[]): BakeError {
-  const [first] = problems;
-  if (problems.length === 1 && first)
-    return new BakeError({
-      code: "var-invalid",
-      message: first.message,
-      ...(first.hint ? { hint: first.hint } : {}),
-    });
-  return new BakeError({
-    code: "var-invalid",
-    message: `${problems.length} problems with variables`,
-    detail: problems.map((p) => `  - ${p.message}${p.hint ? `\n    hint: ${p.hint}` : ""}`).join("\n"),
-  });
+/**
+ * Bad or missing variable values (`var-invalid`, exit 2): the first problem in the message, all of them in the
+ * detail, and each as data in `problems`.
+ */
+export class VarInvalidError extends BakeError {
+  /** Every problem found, one per variable; none holds a secret value. */
+  readonly problems: readonly VarProblem[];
+
+  constructor(problems: readonly VarProblem[]) {
+    const [first] = problems;
+    super(
+      problems.length === 1 && first
+        ? { code: "var-invalid", message: first.message, hint: first.hint }
+        : {
+            code: "var-invalid",
+            message: `${problems.length} problems with variables`,
+            detail: problems
+              .map((p) => `  - ${p.message}${p.hint ? `\n    hint: ${p.hint}` : ""}`)
+              .join("\n"),
+          },
+    );
+    this.name = "VarInvalidError";
+    this.problems = problems;
+  }
+}
+
+/** The error for a list of variable problems. */
+export function varError(problems: VarProblem[]): VarInvalidError {
+  return new VarInvalidError(problems);
 }
 
 interface Given {
