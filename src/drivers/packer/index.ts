@@ -3,6 +3,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { BakeError, BuildFailedError } from "../../errors.js";
+import { GuestInventoryReader, reportMarker } from "../../inventory/guest-report.js";
+import type { PackageInventory } from "../../inventory/types.js";
 import type { SecretValues } from "../../plan/secrets.js";
 import type { BuildPlan, ParentSpec } from "../../plan/types.js";
 import type { TargetSpec } from "../../recipe/types.js";
@@ -11,6 +13,7 @@ import type {
   BakeLayerInput,
   Driver,
   DriverContext,
+  InventoryInput,
   PrepareResult,
   ResolvedImage,
   VerifyInput,
@@ -23,7 +26,12 @@ import { type PackerOptions, readOptions } from "./options.js";
 import { packerVersion } from "./packer-version.js";
 import { LayerProgress } from "./progress.js";
 import { type PackerRun, runPackerBuild } from "./run-packer.js";
-import { type CompiledTemplate, compileLayerTemplate, compileVerifyTemplate } from "./template.js";
+import {
+  type CompiledTemplate,
+  compileLayerTemplate,
+  compileVerifyTemplate,
+  inventoryScriptPath,
+} from "./template.js";
 import { VerifyProgress } from "./verify-progress.js";
 import { writeTemplate } from "./write-template.js";
 
@@ -38,6 +46,8 @@ class PackerDriver implements Driver {
   readonly id = "packer";
   private readonly versions = new Map<string, Promise<string>>();
   private readonly configs = new Map<string, DockerConfig>();
+  // What the last layer's inventory step reported, by the image it made: an inventory, or why there is none.
+  private readonly inventories = new Map<string, { inventory: PackageInventory } | { error: unknown }>();
 
   prepare(target: TargetSpec, plan?: Pick<BuildPlan, "config">): PrepareResult {
     const { warnings, errors } = readOptions(target);
@@ -116,6 +126,9 @@ class PackerDriver implements Driver {
     version.catch(() => undefined);
     const preserve =
       options.builder === "docker" ? await this.dockerConfig(input.parent.id, input) : undefined;
+    // The last layer ends with the inventory step, so the image's packages are read before it is captured.
+    const last = input.layerIndex === input.plan.layers.length - 1;
+    const marker = last ? reportMarker(randomBytes(8).toString("hex")) : undefined;
     const compiled = compileLayerTemplate(input.plan, input.layerIndex, {
       builder: options.builder,
       profile: options.profile,
@@ -124,13 +137,18 @@ class PackerDriver implements Driver {
       runId: input.runId,
       recipeRoot: input.plan.recipe.root,
       ...(preserve ? { preserve } : {}),
+      ...(marker ? { inventory: { marker } } : {}),
     });
+    const reader = marker ? new GuestInventoryReader(marker) : undefined;
     const progress = new LayerProgress({
       layer: input.layer.name,
       titles: input.layer.steps.map((step) => step.title),
       markers: compiled.markers,
       reporter: input.reporter,
       redact: createRedactor(input.secrets),
+      ...(reader
+        ? { inventory: { script: `/${inventoryScriptPath(input.layer, input.layerIndex)}`, reader } }
+        : {}),
     });
     let ok = false;
     try {
@@ -149,6 +167,15 @@ class PackerDriver implements Driver {
         });
       }
       ok = true;
+      if (reader) {
+        this.inventories.set(
+          artifact.id,
+          await reader.inventory().then(
+            (inventory) => ({ inventory }),
+            (error: unknown) => ({ error }),
+          ),
+        );
+      }
       // The last layer's image carries the recipe's config, not its parent's: docker is asked when it matters.
       const configured = input.plan.config !== undefined && input.layerIndex === input.plan.layers.length - 1;
       if (preserve && !configured) this.configs.set(artifact.id, preserve);
@@ -205,6 +232,23 @@ class PackerDriver implements Driver {
     }
     const checks = progress.checkResults();
     return { ok: checks.every((check) => check.ok), checks };
+  }
+
+  /**
+   * The packages the last layer's inventory step reported for this image. An image whose last layer came from
+   * the cache had no such step in this process, so it has no inventory (the runner records a warning).
+   */
+  async inventory(input: InventoryInput): Promise<PackageInventory> {
+    const taken = this.inventories.get(input.image.id);
+    if (!taken) {
+      throw new BakeError({
+        code: "inventory-not-taken",
+        message: "the image's last layer came from the cache, so no inventory step ran on its builder",
+        hint: "build with --no-cache to take one",
+      });
+    }
+    if ("error" in taken) throw taken.error;
+    return taken.inventory;
   }
 
   // Writes the template to a private temporary directory, runs it, and removes the directory.

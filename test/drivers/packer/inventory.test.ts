@@ -1,0 +1,86 @@
+import { spawnSync } from "node:child_process";
+import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main } from "../../../src/cli/main.js";
+import { captureIO } from "../../helpers/capture-io.js";
+import { ensureBaseImage, havePackerAndDocker } from "./tools.js";
+
+// Real Packer and a real dockerd, offline, as the other packer build tests.
+const enabled = havePackerAndDocker() || Boolean(process.env.CI);
+const fixture = path.resolve(import.meta.dirname, "../../fixtures/packer/inventory");
+
+let dir: string;
+const images: string[] = [];
+
+beforeAll(async () => {
+  if (!enabled) return;
+  ensureBaseImage();
+  dir = await mkdtemp(path.join(tmpdir(), "bake-packer-inventory-"));
+  await cp(fixture, dir, { recursive: true });
+});
+
+afterAll(async () => {
+  if (!enabled) return;
+  if (images.length > 0) spawnSync("docker", ["rmi", "-f", ...new Set(images)], { stdio: "ignore" });
+  await rm(dir, { recursive: true, force: true });
+});
+
+function capture() {
+  return captureIO({ cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: "1" } });
+}
+
+interface Line {
+  kind?: string;
+  artifact?: string;
+  details?: Record<string, string>;
+}
+
+async function records(): Promise<Line[]> {
+  const text = await readFile(path.join(dir, "bake.lineage.jsonl"), "utf8");
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Line)
+    .filter((line) => line.kind === "image" || line.kind === "layer");
+}
+
+describe.skipIf(!enabled)("the packer driver's inventory step", () => {
+  it("records an SBOM of the whole image from the report the builder printed, and keeps the report out of the log", async () => {
+    const run = capture();
+    const code = await main(["build", "recipe.yaml", "--manifest", "bake.lineage.jsonl"], run.io);
+    expect({ code, stderr: run.stderr() }).toMatchObject({ code: 0 });
+    const all = await records();
+    images.push(...all.map((record) => record.artifact as string));
+    const image = all.find((record) => record.kind === "image");
+    // openssl and libc6 from the first layer's status file, tzdata from the last layer's status.d; not `gone`.
+    expect(image?.details).toMatchObject({
+      packages: "3",
+      sbom: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+    });
+    // The report travels through Packer's output but never reaches the build log, nor does the script's name.
+    expect(run.stdout() + run.stderr()).not.toMatch(/bake-inventory|inventory\.sh/);
+    expect(run.stdout()).toContain("app step done");
+    expect(run.stdout()).toContain("inventory: 3 packages");
+
+    const sbom = capture();
+    expect(await main(["sbom", "packer-inventory", "--manifest", "bake.lineage.jsonl"], sbom.io)).toBe(0);
+    const document = JSON.parse(sbom.stdout()) as {
+      components: { name: string; version: string; purl?: string }[];
+    };
+    const packages = document.components.filter((c) => c.purl !== undefined);
+    expect(packages.map((c) => [c.name, c.version, c.purl])).toEqual([
+      ["libc6", "2.36-9+deb12u4", "pkg:deb/debian/libc6@2.36-9+deb12u4?arch=amd64&distro=debian-12"],
+      ["openssl", "3.0.11-1~deb12u2", "pkg:deb/debian/openssl@3.0.11-1~deb12u2?arch=amd64&distro=debian-12"],
+      ["tzdata", "2024a-0+deb12u1", "pkg:deb/debian/tzdata@2024a-0+deb12u1?arch=all&distro=debian-12"],
+    ]);
+    // The inventory step changed nothing in the image: its script is gone and no report file was left.
+    const left = spawnSync(
+      "docker",
+      ["run", "--rm", "--network=none", image?.artifact as string, "sh", "-c", "ls /tmp"],
+      { encoding: "utf8" },
+    );
+    expect(left.stdout).not.toMatch(/inventory|script/);
+  }, 600_000);
+});
