@@ -45,7 +45,7 @@ export function guestInventoryScript(marker: string): string {
     "  p=$(printf '%s' \"$1\" | bake_enc | tr -d ' \\n')",
     "  size=$(wc -c < \"$1\" | tr -d ' ')",
     '  if [ "$size" -gt "$limit" ]; then echo "$m:big:$p:$size"; return 0; fi',
-    '  echo "$m:file:$p"',
+    '  echo "$m:file:$p:$size"',
     '  bake_enc < "$1" | sed "s/^/$m:d:/"',
     '  echo "$m:eof"',
     "}",
@@ -72,7 +72,7 @@ export class GuestInventoryReader {
   private readonly prefix: string;
   private encoding: "b64" | "hex" | undefined;
   private ended = false;
-  private current: { path: string; chunks: string[]; size: number } | undefined;
+  private current: { path: string; chunks: string[]; size: number; expected: number } | undefined;
   private readonly files = new Map<string, Buffer>();
   private total = 0;
   private problem: string | undefined;
@@ -117,7 +117,7 @@ export class GuestInventoryReader {
     if (!this.encoding) return;
     if (kind === "file") {
       const path = this.decodePath(value);
-      if (path !== undefined) this.current = { path, chunks: [], size: 0 };
+      if (path !== undefined) this.current = { path, chunks: [], size: 0, expected: Number(size) };
     } else if (kind === "d" && this.current) {
       const chunk = rest.slice(2);
       if (!this.validChunk(chunk)) {
@@ -133,7 +133,13 @@ export class GuestInventoryReader {
       }
       this.current.chunks.push(chunk);
     } else if (kind === "eof" && this.current) {
-      this.files.set(this.current.path, this.decode(this.current.chunks.join("")));
+      const bytes = this.decode(this.current.chunks.join(""));
+      // A channel that drops lines (a serial port's buffer overrun) shows as a file of the wrong size.
+      if (bytes.length !== this.current.expected) {
+        this.problem = `the report of ${this.current.path} is incomplete (${bytes.length} of ${this.current.expected} bytes arrived)`;
+        return;
+      }
+      this.files.set(this.current.path, bytes);
       this.current = undefined;
     } else if (kind === "big") {
       const path = this.decodePath(value) ?? "a file";

@@ -105,8 +105,13 @@ describe("the inventory report a builder prints", () => {
     const file = `${marker}:file:${Buffer.from("/var/lib/dpkg/status").toString("base64")}`;
     const cases: [string, RegExp][] = [
       ["plain build output\n", /printed no inventory report/],
-      [`${start}\n${file}\n${marker}:d:UGFj\n`, /stopped before its end/],
+      [`${start}\n${file}:3\n${marker}:d:UGFj\n`, /stopped before its end/],
       [`${start}\n${file}\n${marker}:d:not*base64\n${marker}:eof\n${marker}:end\n`, /corrupted/],
+      // A line lost on the way (PACK|AGE: were sent, PACK arrived).
+      [
+        `${start}\n${file}:8\n${marker}:d:UEFDSw==\n${marker}:eof\n${marker}:end\n`,
+        /incomplete \(4 of 8 bytes/,
+      ],
       [
         `${start}\n${marker}:big:${Buffer.from("/var/lib/dpkg/status").toString("base64")}:99999999999\n${marker}:end\n`,
         /\/var\/lib\/dpkg\/status is 99999999999 bytes/,
@@ -122,7 +127,7 @@ describe("the inventory report a builder prints", () => {
     expect(reader.take(`${reportMarker("ffff")}:start:b64`)).toBe(false);
     expect(reader.take("    docker.bake: hello")).toBe(false);
     expect(reader.take(`    docker.bake: ${marker}:start:b64`)).toBe(true);
-    reader.take(`${marker}:file:${Buffer.from("/etc/passwd").toString("base64")}`);
+    reader.take(`${marker}:file:${Buffer.from("/etc/passwd").toString("base64")}:11`);
     reader.take(`${marker}:d:${Buffer.from("root:x:0:0\n").toString("base64")}`);
     reader.take(`${marker}:eof`);
     reader.take(`${marker}:end`);

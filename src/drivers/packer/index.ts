@@ -8,6 +8,7 @@ import type { PackageInventory } from "../../inventory/types.js";
 import type { SecretValues } from "../../plan/secrets.js";
 import type { BuildPlan, ParentSpec } from "../../plan/types.js";
 import type { TargetSpec } from "../../recipe/types.js";
+import { BuilderInventories } from "../builder-inventories.js";
 import type {
   Artifact,
   BakeLayerInput,
@@ -46,8 +47,7 @@ class PackerDriver implements Driver {
   readonly id = "packer";
   private readonly versions = new Map<string, Promise<string>>();
   private readonly configs = new Map<string, DockerConfig>();
-  // What the last layer's inventory step reported, by the image it made: an inventory, or why there is none.
-  private readonly inventories = new Map<string, { inventory: PackageInventory } | { error: unknown }>();
+  private readonly inventories = new BuilderInventories();
 
   prepare(target: TargetSpec, plan?: Pick<BuildPlan, "config">): PrepareResult {
     const { warnings, errors } = readOptions(target);
@@ -167,15 +167,7 @@ class PackerDriver implements Driver {
         });
       }
       ok = true;
-      if (reader) {
-        this.inventories.set(
-          artifact.id,
-          await reader.inventory().then(
-            (inventory) => ({ inventory }),
-            (error: unknown) => ({ error }),
-          ),
-        );
-      }
+      if (reader) await this.inventories.record(artifact.id, reader);
       // The last layer's image carries the recipe's config, not its parent's: docker is asked when it matters.
       const configured = input.plan.config !== undefined && input.layerIndex === input.plan.layers.length - 1;
       if (preserve && !configured) this.configs.set(artifact.id, preserve);
@@ -234,21 +226,9 @@ class PackerDriver implements Driver {
     return { ok: checks.every((check) => check.ok), checks };
   }
 
-  /**
-   * The packages the last layer's inventory step reported for this image. An image whose last layer came from
-   * the cache had no such step in this process, so it has no inventory (the runner records a warning).
-   */
+  /** The packages the last layer's inventory step reported for this image (see `BuilderInventories`). */
   async inventory(input: InventoryInput): Promise<PackageInventory> {
-    const taken = this.inventories.get(input.image.id);
-    if (!taken) {
-      throw new BakeError({
-        code: "inventory-not-taken",
-        message: "the image's last layer came from the cache, so no inventory step ran on its builder",
-        hint: "build with --no-cache to take one",
-      });
-    }
-    if ("error" in taken) throw taken.error;
-    return taken.inventory;
+    return this.inventories.get(input.image.id);
   }
 
   // Writes the template to a private temporary directory, runs it, and removes the directory.
