@@ -18,6 +18,11 @@ export class BuilderInventories {
     this.taken.set(artifactId, result);
   }
 
+  /** Whether a report (good or bad) was kept for the image. */
+  has(artifactId: string): boolean {
+    return this.taken.has(artifactId);
+  }
+
   /**
    * The packages reported for an image. An image whose last layer came from the cache had no inventory step in
    * this process, so it has none (the runner records a warning, never fails the build).

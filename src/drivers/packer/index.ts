@@ -22,13 +22,14 @@ import type {
 } from "../driver.js";
 import { createRedactor } from "../redact.js";
 import { inspectImage, removeContainers } from "./docker.js";
-import type { MachineLine } from "./machine-readable.js";
+import { type MachineLine, plainUiText, uiLine } from "./machine-readable.js";
 import { type PackerOptions, readOptions } from "./options.js";
 import { packerVersion } from "./packer-version.js";
 import { LayerProgress } from "./progress.js";
 import { type PackerRun, runPackerBuild } from "./run-packer.js";
 import {
   type CompiledTemplate,
+  compileInventoryTemplate,
   compileLayerTemplate,
   compileVerifyTemplate,
   inventoryScriptPath,
@@ -226,8 +227,49 @@ class PackerDriver implements Driver {
     return { ok: checks.every((check) => check.ok), checks };
   }
 
-  /** The packages the last layer's inventory step reported for this image (see `BuilderInventories`). */
+  /**
+   * The packages the last layer's inventory step reported for this image. When that layer came from the cache, a
+   * throwaway build of the image runs the step alone (builders that can discard their result only).
+   */
   async inventory(input: InventoryInput): Promise<PackageInventory> {
+    if (this.inventories.has(input.image.id)) return this.inventories.get(input.image.id);
+    const options = targetOptions(input.plan);
+    if (Object.keys(options.profile.discard).length === 0) return this.inventories.get(input.image.id);
+    const packerPath = this.packerPath(options, input);
+    const version = this.version(packerPath, input);
+    version.catch(() => undefined);
+    const marker = reportMarker(randomBytes(8).toString("hex"));
+    const compiled = compileInventoryTemplate({
+      builder: options.builder,
+      profile: options.profile,
+      source: options.source,
+      parent: input.image.id,
+      runId: input.runId,
+      recipeRoot: input.plan.recipe.root,
+      marker,
+    });
+    input.reporter.emit({
+      type: "note",
+      message: "inventory: the last layer came from the cache; reading its packages on a throwaway builder",
+    });
+    const reader = new GuestInventoryReader(marker);
+    let ok = false;
+    try {
+      await this.runTemplate(compiled, {
+        input: { ...input, secrets: {} },
+        packerPath,
+        version,
+        // Only the report matters; the builder's own chatter stays out of the build log.
+        onLine: (line) => {
+          const ui = uiLine(line);
+          if (ui) for (const part of plainUiText(ui.text).split("\n")) reader.take(part);
+        },
+      });
+      ok = true;
+    } finally {
+      if (!ok && options.builder === "docker") await removeContainers(`bake-${input.runId}-`, input);
+    }
+    await this.inventories.record(input.image.id, reader);
     return this.inventories.get(input.image.id);
   }
 

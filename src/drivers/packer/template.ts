@@ -219,6 +219,39 @@ export function compileVerifyTemplate(
   };
 }
 
+/**
+ * Compiles an inventory-only build: a throwaway instance of the image runs the inventory step and nothing is
+ * kept. For an image whose last layer came from the cache, so no layer build reported its packages.
+ */
+export function compileInventoryTemplate(options: TemplateOptions & { marker: string }): CompiledTemplate {
+  const file = "inventory/inventory.sh";
+  const source = withoutKeys(options.source, options.profile.discardConflicts);
+  return {
+    name: "inventory.pkr.json",
+    template: {
+      variable: variables({ secrets: [], options }),
+      source: {
+        [options.builder]: {
+          [SOURCE_NAME]: {
+            ...builderDefaults("inventory", options),
+            ...source,
+            ...options.profile.discard,
+            [options.profile.parentField]: hclVar("bake_parent"),
+          },
+        },
+      },
+      build: {
+        sources: [`source.${options.builder}.${SOURCE_NAME}`],
+        provisioner: [{ shell: shellProvisioner(file, [], {}) }],
+      },
+    },
+    files: [{ path: file, content: guestInventoryScript(options.marker) }],
+    secrets: [],
+    markers: [],
+    copies: [],
+  };
+}
+
 /** The prefix of the line the verify build's last provisioner prints: `<it>:passed` or `<it>:failed`. */
 export function summaryMarker(nonce: string): string {
   return `bake-check:${nonce}:summary`;
@@ -319,7 +352,10 @@ function builderDefaults(suffix: string, options: TemplateOptions): Record<strin
       : ["--entrypoint=/bin/sh", "--", "{{.Image}}"];
   // Steps and checks run as root whatever user the image names (a recipe's config.user, say): the builder's
   // --user sticks on commit, so layers pass it only when the parent has a user, which the changes then restore.
-  const root = suffix === "verify" || (options.preserve?.user ?? "") !== "" ? ["--user=0"] : [];
+  const root =
+    suffix === "verify" || suffix === "inventory" || (options.preserve?.user ?? "") !== ""
+      ? ["--user=0"]
+      : [];
   return {
     run_command: [
       "-d",

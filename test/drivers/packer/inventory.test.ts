@@ -1,11 +1,11 @@
 import { spawnSync } from "node:child_process";
-import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../../src/cli/main.js";
 import { captureIO } from "../../helpers/capture-io.js";
-import { ensureBaseImage, havePackerAndDocker } from "./tools.js";
+import { containersNamed, countingPacker, ensureBaseImage, havePackerAndDocker } from "./tools.js";
 
 // Real Packer and a real dockerd, offline, as the other packer build tests.
 const enabled = havePackerAndDocker() || Boolean(process.env.CI);
@@ -34,6 +34,7 @@ function capture() {
 interface Line {
   kind?: string;
   artifact?: string;
+  runId?: string;
   details?: Record<string, string>;
 }
 
@@ -82,5 +83,39 @@ describe.skipIf(!enabled)("the packer driver's inventory step", () => {
       { encoding: "utf8" },
     );
     expect(left.stdout).not.toMatch(/inventory|script/);
+  }, 600_000);
+
+  it("takes the inventory on a throwaway builder when every layer came from the cache but the image is new", async () => {
+    // Another check makes a new image record from the same cached layers: no layer build ran the inventory step.
+    const recipe = (await readFile(path.join(dir, "recipe.yaml"), "utf8")).replace(
+      "verify:\n",
+      "verify:\n  - file: { path: /etc/os-release, contains: debian }\n",
+    );
+    await writeFile(path.join(dir, "recipe.yaml"), recipe);
+    const log = path.join(dir, "packer-calls.log");
+    const run = captureIO({
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        CI: "1",
+        BAKE_PACKER: await countingPacker(dir, log),
+      },
+    });
+    const code = await main(["build", "recipe.yaml", "--manifest", "bake.lineage.jsonl"], run.io);
+    expect({ code, stderr: run.stderr() }).toMatchObject({ code: 0 });
+    const builds = (await readFile(log, "utf8")).split("\n").filter((line) => line.startsWith("build "));
+    expect(builds.map((line) => path.basename(line.split(" ").at(-1) ?? ""))).toEqual([
+      "verify.pkr.json",
+      "inventory.pkr.json",
+    ]);
+    const latest = (await records()).filter((record) => record.kind === "image");
+    expect(latest).toHaveLength(2);
+    expect(latest[1]?.details).toMatchObject({ packages: "3", sbom: expect.stringMatching(/^sha256:/) });
+    const sbom = captureIO({ cwd: dir, env: {} });
+    expect(await main(["sbom", "packer-inventory", "--manifest", "bake.lineage.jsonl"], sbom.io)).toBe(0);
+    expect(sbom.stdout()).toContain("pkg:deb/debian/tzdata@2024a-0+deb12u1?arch=all&distro=debian-12");
+    expect(run.stdout() + run.stderr()).not.toMatch(/bake-inventory|inventory\.sh/);
+    expect(containersNamed(`bake-${latest[1]?.runId}-`)).toEqual([]);
   }, 600_000);
 });
