@@ -111,7 +111,8 @@ describe.skipIf(!enabled)("the packer driver's inventory step", () => {
     ]);
     const latest = (await records()).filter((record) => record.kind === "image");
     expect(latest).toHaveLength(2);
-    expect(latest[1]?.details).toMatchObject({ packages: "3", sbom: expect.stringMatching(/^sha256:/) });
+    // The same packages of the same image give the same document, however they were taken.
+    expect(latest[1]?.details).toMatchObject({ packages: "3", sbom: latest[0]?.details?.sbom });
     const sbom = captureIO({ cwd: dir, env: {} });
     expect(await main(["sbom", "packer-inventory", "--manifest", "bake.lineage.jsonl"], sbom.io)).toBe(0);
     expect(sbom.stdout()).toContain("pkg:deb/debian/tzdata@2024a-0+deb12u1?arch=all&distro=debian-12");
