@@ -1,3 +1,4 @@
+import { deepFreeze } from "./freeze.js";
 import type {
   ImageRecord,
   ImageStatus,
@@ -37,7 +38,12 @@ export class ManifestState {
   // Revocations with cascade: while there are none, a status never needs the ancestry walked.
   private cascades = 0;
 
+  /**
+   * Indexes a line's entry, and freezes it (deeply): records and events are handed out as they are indexed, so a
+   * caller must not be able to change what every later read returns. Freezing once here costs nothing per read.
+   */
   add(entry: ManifestEntry, line: number): void {
+    deepFreeze(entry);
     this.lines.set(entry.id, line);
     if (entry.type === "record") this.addRecord(entry);
     else this.addEvent(entry);
@@ -70,12 +76,12 @@ export class ManifestState {
         this.deprecations.set(event.target, event);
         break;
       case "observe": {
-        const seen: Observation = {
+        const seen: Observation = Object.freeze({
           server: event.server,
           target: event.target,
           at: event.at,
           ...(event.details ? { details: event.details } : {}),
-        };
+        });
         const byServer = this.observed.get(event.target) ?? new Map<string, Observation>();
         this.observed.set(event.target, byServer);
         const previous = this.servers.get(event.server);
