@@ -14,11 +14,11 @@ export abstract class IndexedManifest {
   protected abstract state(): ManifestState;
 
   records(): readonly ImageRecord[] {
-    return this.state().records;
+    return this.state().recordList();
   }
 
   events(): readonly ManifestEvent[] {
-    return this.state().events;
+    return this.state().eventList();
   }
 
   get(id: string): ImageRecord | undefined {

@@ -35,6 +35,10 @@ export class ManifestState {
   /** server -> newest observation. */
   readonly servers = new Map<string, Observation>();
   private readonly layersByKey = new Map<string, ImageRecord[]>();
+  // Frozen copies of `records` and `events` for callers, made on first ask after a change: handing out the live
+  // arrays would let a caller's sort() or push() reorder or change the index itself.
+  private recordsView: readonly ImageRecord[] | undefined;
+  private eventsView: readonly ManifestEvent[] | undefined;
   // Revocations with cascade: while there are none, a status never needs the ancestry walked.
   private cascades = 0;
 
@@ -49,7 +53,20 @@ export class ManifestState {
     else this.addEvent(entry);
   }
 
+  /** Every record, in file order, as a frozen array that later additions do not change. */
+  recordList(): readonly ImageRecord[] {
+    this.recordsView ??= Object.freeze([...this.records]);
+    return this.recordsView;
+  }
+
+  /** Every event, in file order, as a frozen array that later additions do not change. */
+  eventList(): readonly ManifestEvent[] {
+    this.eventsView ??= Object.freeze([...this.events]);
+    return this.eventsView;
+  }
+
   private addRecord(record: ImageRecord): void {
+    this.recordsView = undefined;
     this.records.push(record);
     this.byId.set(record.id, record);
     if ("record" in record.parent) push(this.children, record.parent.record, record);
@@ -60,6 +77,7 @@ export class ManifestState {
   }
 
   private addEvent(event: ManifestEvent): void {
+    this.eventsView = undefined;
     this.events.push(event);
     switch (event.event) {
       case "promote": {

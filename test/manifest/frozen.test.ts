@@ -67,6 +67,18 @@ describe("records and events handed out by a manifest", () => {
     expect(Object.isFrozen(manifest.get(web2.id))).toBe(true);
   });
 
+  it("come in frozen arrays, so sorting or emptying what records() returns changes nothing", async () => {
+    const { manifest, base1 } = await fleet();
+    const before = manifest.records().map((record) => record.id);
+    expect(() => (manifest.records() as ImageRecord[]).reverse()).toThrow(TypeError);
+    expect(() => {
+      (manifest.events() as unknown[]).length = 0;
+    }).toThrow(TypeError);
+    expect(manifest.records().map((record) => record.id)).toEqual(before);
+    expect(manifest.events()).toHaveLength(3);
+    expect(manifest.history({ lineage: "base" })[0]?.entries.at(-1)?.id).toBe(base1.id);
+  });
+
   it("are frozen when register returns them, and share nothing with the caller's input", async () => {
     const { path } = tempManifest();
     const manifest = await openManifest(path, { create: true, env: {} });

@@ -14,7 +14,7 @@ afterAll(() => cluster?.destroy());
 describe.each(storeKinds(() => cluster))("the manifest API on the $name store", (kind) => {
   it("registers, promotes, revokes and resolves, and a second handle reads the same lineage", async () => {
     const location = await kind.fresh();
-    const manifest = await openManifest(location, { create: true, env: {} });
+    const manifest = await openManifest(location, { mustExist: false, env: {} });
     expect(manifest.header()).toBeUndefined();
     const fleet = await buildFleet(manifest);
     expect(manifest.header()?.bake).toBe("manifest");
@@ -104,5 +104,23 @@ describe.each(storeKinds(() => cluster))("the manifest API on the $name store", 
         manifest.register(imageInput({ lineage: "web", parent: debianBase, seed: "stale" })),
       ).rejects.toMatchObject({ code: "manifest-chain-broken" });
     }
+  });
+
+  it("refuses an empty location unless told it may be missing, and with verify names an edited line on open", async () => {
+    const location = await kind.fresh();
+    await expect(openManifest(location, { env: {} })).rejects.toMatchObject({ code: "manifest-missing" });
+    expect((await openManifest(location, { mustExist: false, env: {} })).records()).toEqual([]);
+    const manifest = await openManifest(location, { create: true, env: {} });
+    const fleet = await buildFleet(manifest);
+    const verified = await openManifest(location, { verify: true, env: {} });
+    expect(verified.resolve("web@stable").id).toBe(fleet.web2.id);
+    expect(Object.isFrozen(verified.get(fleet.web2.id))).toBe(true);
+    const line = manifest.lineOf(fleet.web1.id) as number;
+    await kind.tamper(location, line, (text) => text.replace('"version":"2.0.0"', '"version":"6.6.6"'));
+    await expect(openManifest(location, { verify: true, env: {} })).rejects.toMatchObject({
+      code: "manifest-chain-broken",
+      message: expect.stringContaining(`line ${line} was edited`),
+    });
+    expect((await openManifest(location, { env: {} })).get(fleet.web1.id)?.version).toBe("6.6.6");
   });
 });
