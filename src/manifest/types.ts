@@ -118,13 +118,13 @@ export interface EventEnvelope {
 /** An event as stored: one line of the manifest. Frozen when read. */
 export type ManifestEvent = DeepReadonly<NewEvent & EventEnvelope>;
 
-/** The first line of every manifest. */
+/** The first line of every manifest. Frozen when read, like records. */
 export interface ManifestHeader {
-  bake: "manifest";
+  readonly bake: "manifest";
   /** `MAJOR.MINOR`. A newer major is refused ("upgrade bake"); older shapes are migrated on read. */
-  format: string;
-  createdAt: string;
-  bakeVersion: string;
+  readonly format: string;
+  readonly createdAt: string;
+  readonly bakeVersion: string;
 }
 
 /** Every line after the header. */

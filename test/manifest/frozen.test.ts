@@ -65,6 +65,10 @@ describe("records and events handed out by a manifest", () => {
     }
     await manifest.reload();
     expect(Object.isFrozen(manifest.get(web2.id))).toBe(true);
+    expect(() => {
+      mutable(manifest.header()).format = "9.0";
+    }).toThrow(TypeError);
+    expect(manifest.header()?.format).toBe("1.0");
   });
 
   it("come in frozen arrays, so sorting or emptying what records() returns changes nothing", async () => {
