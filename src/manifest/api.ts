@@ -75,7 +75,7 @@ export interface Ancestry {
  */
 export interface Manifest {
   readonly path: string;
-  /** The header, or undefined when the file does not exist yet. */
+  /** The header, or undefined when there is no manifest yet (opened with `create` or `mustExist: false`). */
   header(): ManifestHeader | undefined;
   /** Every record (images and layers), in file order. */
   records(): readonly ImageRecord[];

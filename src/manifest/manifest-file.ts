@@ -34,7 +34,8 @@ import type {
 } from "./types.js";
 
 /**
- * The file-backed manifest. Opening reads only the header; the index is built on the first read. A writer holding
+ * The file-backed manifest. Opening reads the header, then indexes the file asynchronously (opened `lazy`, as the
+ * CLI does, it reads only the header and builds the index synchronously on first read). A writer holding
  * the lock reads just the file's tail (and, when the index is loaded, the lines others appended since), never the
  * whole file again.
  */
