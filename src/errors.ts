@@ -171,6 +171,7 @@ export const BAKE_ERROR_CODES = [
   "manifest-lock-failed",
   "manifest-locked",
   "manifest-missing",
+  "manifest-read-only",
   "manifest-not-a-file",
   "manifest-too-new",
   "manifest-unreadable",

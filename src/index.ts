@@ -25,7 +25,14 @@ export {
   manifestPath,
   parseLocation,
 } from "./manifest/location.js";
-export { type Ancestry, type Manifest, type OpenOptions, openManifest } from "./manifest/manifest.js";
+export {
+  type Ancestry,
+  type Manifest,
+  manifestFromText,
+  type OpenOptions,
+  openManifest,
+  type TextOptions,
+} from "./manifest/manifest.js";
 export type * from "./manifest/types.js";
 export { layerCacheKey, layerCacheKeys } from "./plan/cache-key.js";
 export { type CompileContext, compile } from "./plan/compile.js";

@@ -38,9 +38,30 @@ const floorScript = (file) =>
   `const t=require("fs").readFileSync(${JSON.stringify(file)},"utf8");let n=0;for(const l of t.split("\\n"))if(l){JSON.parse(l);n++}`;
 const registerScript = (file) => `
 const { openManifest } = await import(${JSON.stringify(pathToFileURL(join(dist, "manifest/manifest.js")).href)});
-const m = await openManifest(${JSON.stringify(file)}, { env: {} });
+const m = await openManifest(${JSON.stringify(file)}, { env: {}, lazy: true });
 await m.register({ kind: "image", lineage: "app-3", version: "9.9.9", parent: { external: { ref: "scratch", id: "scratch" } },
   driver: "local", artifact: "sha256:${"e".repeat(64)}", recipeDigest: "sha256:${"f".repeat(64)}", layers: [] });`;
+
+// Opening for reads in a long-running program: the index built on open (asynchronously, in batches) against the
+// lazy, synchronous one the CLI uses, with the longest stretch the event loop could not run a 1 ms timer.
+const openScript = (file, lazy) => `
+const { openManifest } = await import(${JSON.stringify(pathToFileURL(join(dist, "manifest/manifest.js")).href)});
+const t0 = performance.now();
+let last = t0, stall = 0;
+const timer = setInterval(() => { const now = performance.now(); stall = Math.max(stall, now - last); last = now; }, 1);
+const m = await openManifest(${JSON.stringify(file)}, { env: {}, lazy: ${lazy} });
+m.records();
+const end = performance.now();
+clearInterval(timer);
+process.stdout.write(JSON.stringify({ took: end - t0, stall: Math.max(stall, end - last) }));`;
+function measureOpen(file, lazy) {
+  const samples = Array.from({ length: runs }, () =>
+    JSON.parse(
+      execFileSync(process.execPath, ["--input-type=module", "-e", openScript(file, lazy)]).toString(),
+    ),
+  );
+  return { took: median(samples.map((s) => s.took)), stall: median(samples.map((s) => s.stall)) };
+}
 
 console.log(`node ${process.version}, ${runs} runs each (median), ${new Date().toISOString()}`);
 console.log(
@@ -77,7 +98,8 @@ try {
       return timeProcess(["--input-type=module", "-e", registerScript(file)]);
     });
     const cold = { wall: median(coldSamples.map((s) => s.wall)), cpu: median(coldSamples.map((s) => s.cpu)) };
-    results.push({ size, mb, history, floor, register, call, cold });
+    const opened = { async: measureOpen(file, false), lazy: measureOpen(file, true) };
+    results.push({ size, mb, history, floor, register, call, cold, opened });
     console.log(
       `${String(size).padStart(7)}  ${`${mb.toFixed(1)} MB`.padEnd(9)} ${ms(history).padStart(14)}  ${ms(floor).padStart(15)}  ${ratio(history, floor).padStart(11)}  ${ms(register).padStart(14)}  ${ratio(register, floor).padStart(11)}  ${`${call.toFixed(1)} ms`.padStart(10)}`,
     );
@@ -94,5 +116,11 @@ if (big) {
 for (const r of results) {
   console.log(
     `${String(r.size).padStart(7)}  first register after an outside change (no chain checkpoint: every line re-hashed): ${ms(r.cold)}`,
+  );
+}
+for (const r of results) {
+  const { async: eager, lazy } = r.opened;
+  console.log(
+    `${String(r.size).padStart(7)}  open + records() in process: on open ${eager.took.toFixed(0)} ms (longest event-loop stall ${eager.stall.toFixed(0)} ms); lazy ${lazy.took.toFixed(0)} ms (stall ${lazy.stall.toFixed(0)} ms)`,
   );
 }

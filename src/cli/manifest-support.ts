@@ -1,4 +1,3 @@
-import { BakeError } from "../errors.js";
 import { describeWithId } from "../manifest/describe.js";
 import { manifestPath } from "../manifest/location.js";
 import { type Manifest, openManifest } from "../manifest/manifest.js";
@@ -7,26 +6,22 @@ import { printable } from "../util/printable.js";
 import { type Style, styleFor } from "../util/style.js";
 import type { CommandIO, OptionValues } from "./io.js";
 
-/** Opens the manifest a command names (`--manifest`, `BAKE_MANIFEST`, or the default file in the current directory). */
+/**
+ * Opens the manifest a command names (`--manifest`, `BAKE_MANIFEST`, or the default file in the current directory).
+ * Lazily: a one-shot command indexes on first use, synchronously, and `bake history` can use a cheaper index.
+ */
 export async function openForCommand(
   values: OptionValues,
   io: CommandIO,
   options: { mustExist?: boolean } = {},
 ): Promise<Manifest> {
-  const path = locationFor(values, io);
-  const manifest = await openManifest(path, {
+  return openManifest(locationFor(values, io), {
     env: io.env,
     historyCache: true,
+    lazy: true,
+    mustExist: options.mustExist ?? false,
     onWarning: (message) => io.stderr.write(`warning: ${message}\n`),
   });
-  if (options.mustExist && manifest.header() === undefined) {
-    throw new BakeError({
-      code: "manifest-missing",
-      message: `there is no manifest at ${manifest.path}`,
-      hint: "give --manifest PATH or set BAKE_MANIFEST; `bake build` creates the manifest with its first image",
-    });
-  }
-  return manifest;
 }
 
 /**

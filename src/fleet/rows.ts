@@ -15,7 +15,7 @@ export interface FleetRow {
   record?: ImageRecord;
   status?: ImageStatus;
   /** The record first, then its parents; empty for an unknown image. */
-  chain: ImageRecord[];
+  chain: readonly ImageRecord[];
   base?: ExternalBase;
   /** For an outdated server: the newest active image of its lineage. */
   newest?: ImageRecord;

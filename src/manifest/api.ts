@@ -16,8 +16,30 @@ import type {
 
 /** Options for {@link openManifest}. */
 export interface OpenOptions {
-  /** Create the file (with its header) when it does not exist. Otherwise a missing file reads as empty. @default false */
+  /** Create the file (with its header) when it does not exist, as `bake build` does. @default false */
   create?: boolean;
+  /**
+   * Throw a `manifest-missing` BakeError when there is no manifest at the location (no file, an empty file, or a store
+   * with no lines). With `false`, a missing manifest reads as empty: no header, records or events.
+   * @default true, unless `create` is set (then a missing manifest is created, not an error)
+   */
+  mustExist?: boolean;
+  /**
+   * Check every line's hash and the chain of `prev` hashes while reading, and throw a `manifest-chain-broken`
+   * BakeError naming the first line that breaks it, instead of reading what an edited manifest says. Without it,
+   * reads show what is there and {@link Manifest.integrity} says whether to trust it. Implies reading every line on
+   * open (not `lazy`); {@link Manifest.reload} verifies again. @default false
+   */
+  verify?: boolean;
+  /**
+   * Build the index on first use, synchronously, instead of while opening, asynchronously. The CLI uses it: a
+   * one-shot command has nothing else to run meanwhile, `bake build` appends without reading the whole file, and
+   * `bake history` reads a cheaper images-only index (or `historyCache`). A long-running program (a server, an
+   * editor) should leave it off: opening then reads and indexes the file in batches, yielding to the event loop
+   * between them, so timers and I/O keep running even for a manifest of hundreds of MB. `verify` always reads on
+   * open. @default false, or true when `historyCache` is set (the cache serves only lazy reads)
+   */
+  lazy?: boolean;
   /** Where CI run information comes from. @default process.env */
   env?: Readonly<Record<string, string | undefined>>;
   /** How long a write waits for another process's lock before failing. @default 15000 */
@@ -30,7 +52,8 @@ export interface OpenOptions {
    * Serve image histories from a derived cache beside the manifest (`.bake-cache/<name>.history.json`), parsing
    * only the lines appended since it was written, and refresh it after each such read. For a git or PostgreSQL
    * store, keep a verified cache of its lines and history index in the user's cache directory instead, so only rows
-   * past the cached position are fetched (see store/store-cache.ts). @default false
+   * past the cached position are fetched (see store/store-cache.ts). Implies `lazy` unless `lazy: false` is given.
+   * @default false
    */
   historyCache?: boolean;
 }
@@ -38,18 +61,22 @@ export interface OpenOptions {
 /** The chain of an image down to its external base. */
 export interface Ancestry {
   /** The record itself first, then its parent, and so on. */
-  chain: ImageRecord[];
+  chain: readonly ImageRecord[];
   /** The external base at the bottom, when the chain ends in one. */
   base?: ExternalBase;
 }
 
 /**
- * An open lineage manifest. Reads are served from an index built lazily on first use; writes append under a
- * cross-process lock and catch up with what other processes appended since.
+ * An open lineage manifest. Reads are served from an index built when it was opened (or on first use, when opened
+ * `lazy`); writes append under a cross-process lock and catch up with what other processes appended since.
+ *
+ * Records, events and observations are handed out frozen (deeply, once, when their line is indexed; their types
+ * are `DeepReadonly`): changing one throws in strict mode, and never changes what later reads return.
+ * Copy one (`structuredClone(record)`) to get a value to edit.
  */
 export interface Manifest {
   readonly path: string;
-  /** The header, or undefined when the file does not exist yet. */
+  /** The header, or undefined when there is no manifest yet (opened with `create` or `mustExist: false`). */
   header(): ManifestHeader | undefined;
   /** Every record (images and layers), in file order. */
   records(): readonly ImageRecord[];
@@ -70,12 +97,15 @@ export interface Manifest {
   register(input: NewRecord): Promise<ImageRecord>;
   /** Appends an event. The target must be a record of this manifest. */
   appendEvent(input: NewEvent): Promise<ManifestEvent>;
-  /** The record, its parent, and so on down to the external base. */
-  ancestry(id: string): Ancestry;
-  /** Every record built on this one, directly or not, in file order. */
-  descendants(id: string): ImageRecord[];
-  /** Status derived from the events, with the reason and the channels pointing at it. */
-  status(id: string): ImageStatus;
+  /**
+   * The record, its parent, and so on down to the external base. `ref` is anything {@link Manifest.resolve}
+   * accepts (a full id, a short id, `web@stable`, `web#12`); it throws the same BakeError when it names nothing.
+   */
+  ancestry(ref: string): Ancestry;
+  /** Every record built on the one `ref` names (as {@link Manifest.resolve} reads it), directly or not, in file order. */
+  descendants(ref: string): ImageRecord[];
+  /** Status of the record `ref` names (as {@link Manifest.resolve} reads it): derived from the events, with the reason and the channels pointing at it. */
+  status(ref: string): ImageStatus;
   /** The lineages and their records, newest first; layers only when asked. */
   history(options?: HistoryOptions): LineageHistory[];
   /** The newest observation of each server running this record. */
@@ -94,6 +124,6 @@ export interface Manifest {
   integrity(): Integrity;
   /** A last line without its newline, if the file ends in one (a crash mid-write). */
   tornTail(): TornTail | undefined;
-  /** Re-reads the file from disk. */
+  /** Re-reads the file from disk (asynchronously, verifying again when opened with `verify`). */
   reload(): Promise<void>;
 }

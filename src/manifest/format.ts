@@ -1,5 +1,6 @@
 import { BakeError } from "../errors.js";
 import { canonicalJson } from "../util/canonical-json.js";
+import { deepFreeze } from "./freeze.js";
 import type { ManifestHeader } from "./types.js";
 
 /** The format this bake writes. Readers accept any 1.x and migrate 0.9 on read. */
@@ -44,7 +45,8 @@ export function parseHeader(text: string, path: string): ManifestHeader {
   if (major < MAJOR && !READABLE_OLDER.has(header.format)) {
     throw notAManifest(path, `its format ${header.format} is older than any this bake can migrate`);
   }
-  return header;
+  // Handed out by Manifest.header(), like records: frozen, so no caller can change what the next call returns.
+  return deepFreeze(header);
 }
 
 function notAManifest(path: string, why: string): BakeError {

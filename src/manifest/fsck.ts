@@ -6,6 +6,7 @@ import { digest, entryId, shortId } from "./hash.js";
 import { isStoreLocation } from "./location.js";
 import { withLock } from "./lock.js";
 import { migrateEntry } from "./migrate.js";
+import { missingManifestError } from "./open-options.js";
 import { schemaProblems } from "./schema.js";
 import type { ManifestEntry, TornTail } from "./types.js";
 
@@ -37,7 +38,9 @@ export interface FsckReport {
 }
 
 /**
- * Re-reads the manifest and checks every line: JSON, schema, id against content, canonical bytes, the chain of
+ * Re-reads the manifest and checks every line, and resolves to the report (a Promise: it waits for the lock, and a
+ * store location is copied first). Rejects with a `manifest-missing` BakeError when there is no manifest there.
+ * Checks every line: JSON, schema, id against content, canonical bytes, the chain of
  * `prev` hashes, parent and layer links, build order and event targets. Holds the lock while reading, so it never
  * mistakes a write in progress for a torn line.
  */
@@ -49,13 +52,7 @@ export async function checkManifest(
     const { checkStore } = await import("./store/fsck-store.js");
     return checkStore(path, (copy) => checkManifest(copy, options));
   }
-  if (!existsSync(path)) {
-    throw new BakeError({
-      code: "manifest-missing",
-      message: `there is no manifest at ${path}`,
-      hint: "give --manifest PATH or set BAKE_MANIFEST; `bake build` creates the manifest with its first image",
-    });
-  }
+  if (!existsSync(path)) throw missingManifestError(path);
   try {
     return await withLock(path, { timeoutMs: options.lockTimeoutMs ?? 15_000 }, () => checkBytes(path));
   } catch (error) {

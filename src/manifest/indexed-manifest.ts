@@ -1,4 +1,3 @@
-import { BakeError } from "../errors.js";
 import type { Ancestry } from "./api.js";
 import { resolveRef } from "./resolve.js";
 import type { ManifestState } from "./state.js";
@@ -15,11 +14,11 @@ export abstract class IndexedManifest {
   protected abstract state(): ManifestState;
 
   records(): readonly ImageRecord[] {
-    return this.state().records;
+    return this.state().recordList();
   }
 
   events(): readonly ManifestEvent[] {
-    return this.state().events;
+    return this.state().eventList();
   }
 
   get(id: string): ImageRecord | undefined {
@@ -38,18 +37,18 @@ export abstract class IndexedManifest {
     return this.state().findLayer(cacheKey, driver);
   }
 
-  ancestry(id: string): Ancestry {
-    const chain = this.state().chain(this.known(id).id);
+  ancestry(ref: string): Ancestry {
+    const chain = this.state().chain(this.resolve(ref).id);
     const bottom = chain[chain.length - 1] as ImageRecord;
     return "external" in bottom.parent ? { chain, base: bottom.parent.external } : { chain };
   }
 
-  descendants(id: string): ImageRecord[] {
-    return this.state().descendants(this.known(id).id);
+  descendants(ref: string): ImageRecord[] {
+    return this.state().descendants(this.resolve(ref).id);
   }
 
-  status(id: string): ImageStatus {
-    return this.state().status(this.known(id).id);
+  status(ref: string): ImageStatus {
+    return this.state().status(this.resolve(ref).id);
   }
 
   observations(id: string): Observation[] {
@@ -68,9 +67,4 @@ export abstract class IndexedManifest {
     return [...(this.state().publishedDigests.get(digest) ?? [])];
   }
 
-  protected known(id: string): ImageRecord {
-    const record = this.state().byId.get(id);
-    if (!record) throw new BakeError({ code: "ref-not-found", message: `no record has the id ${id}` });
-    return record;
-  }
 }

@@ -1,6 +1,9 @@
 import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { BakeError } from "../errors.js";
 import { pick } from "../util/pick.js";
+import type { ChainBreak, ChainVerifier } from "./chain.js";
 import { parseHeader } from "./format.js";
 import { digest } from "./hash.js";
 import { migrateEntry } from "./migrate.js";
@@ -28,24 +31,94 @@ export interface LoadOptions {
    * Never used for an index a writer extends or a command that shows whole records. @default false
    */
   skipLayers?: boolean;
+  /**
+   * Feed every complete line to this verifier as it is read, and throw a `manifest-chain-broken` BakeError naming
+   * the first line that breaks the chain (see {@link chainUnverifiedError}).
+   */
+  verifier?: ChainVerifier;
 }
 
-/** Reads the whole manifest. A missing or empty file reads as a manifest with no header and no records. */
+/** An index with nothing in it: what a missing or empty manifest reads as. */
+export function emptyLoaded(): Loaded {
+  return { state: new ManifestState(), completeEnd: 0, lineCount: 0 };
+}
+
+/**
+ * Reads the whole manifest, synchronously. A missing or empty file reads as a manifest with no header and no records.
+ * Only for the CLI's lazy reads (`OpenOptions.lazy`) and for a writer catching up under its lock, where the process
+ * has nothing else to do meanwhile; everything else uses {@link readManifestFile}.
+ */
 export function loadManifestFile(path: string, options: LoadOptions = {}): Loaded {
-  let bytes: Buffer;
+  const loaded = emptyLoaded();
+  let bytes: Buffer | undefined;
   try {
     bytes = readFileSync(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT")
-      return { state: new ManifestState(), completeEnd: 0, lineCount: 0 };
-    throw new BakeError({
-      code: "manifest-unreadable",
-      message: `cannot read the manifest ${path}: ${(error as Error).message}`,
-    });
+    bytes = missingOrThrow(path, error);
   }
-  const loaded: Loaded = { state: new ManifestState(), completeEnd: 0, lineCount: 0 };
-  appendLines(loaded, bytes, path, options);
+  if (bytes) appendLines(loaded, bytes, path, options);
   return loaded;
+}
+
+/**
+ * Reads the whole manifest without holding up the event loop: the bytes are read asynchronously, and indexed in
+ * batches with a turn of the event loop between them (see {@link indexBytes}). A missing file reads as empty.
+ */
+export async function readManifestFile(path: string, options: LoadOptions = {}): Promise<Loaded> {
+  const loaded = emptyLoaded();
+  let bytes: Buffer | undefined;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    bytes = missingOrThrow(path, error);
+  }
+  if (bytes) await indexBytes(loaded, bytes, path, options);
+  return loaded;
+}
+
+// About a millisecond or two of parsing per batch on a typical machine: short enough that timers and I/O callbacks
+// of the rest of the program run on time, long enough that the turns cost nothing measurable.
+const BATCH_BYTES = 256 << 10;
+
+/**
+ * {@link appendLines} in batches of complete lines (about 256 KiB each), yielding to the event loop after each, so
+ * indexing a manifest of any size never blocks timers or I/O for long.
+ */
+export async function indexBytes(
+  loaded: Loaded,
+  bytes: Buffer,
+  path: string,
+  options: LoadOptions = {},
+): Promise<void> {
+  let start = 0;
+  while (bytes.length - start > BATCH_BYTES) {
+    const end = bytes.lastIndexOf(NEWLINE, start + BATCH_BYTES) + 1;
+    if (end <= start) break;
+    appendLines(loaded, bytes.subarray(start, end), path, options);
+    start = end;
+    await nextTurn();
+  }
+  appendLines(loaded, bytes.subarray(start), path, options);
+  const problem = options.verifier?.finish();
+  if (problem) throw chainUnverifiedError(path, problem);
+}
+
+/** What a read that verifies the chain (`verify: true`) throws at the first line that breaks it. */
+export function chainUnverifiedError(path: string, problem: ChainBreak): BakeError {
+  return new BakeError({
+    code: "manifest-chain-broken",
+    message: `${path} does not verify: ${problem.message}`,
+    hint: "run `bake fsck` to see every problem, then restore that line as bake wrote it (from git or a backup); open without `verify` to read it anyway",
+  });
+}
+
+// A missing file reads as empty (undefined); any other failure to read is a clear BakeError.
+function missingOrThrow(path: string, error: unknown): undefined {
+  if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+  throw new BakeError({
+    code: "manifest-unreadable",
+    message: `cannot read the manifest ${path}: ${(error as Error).message}`,
+  });
 }
 
 /** Parses the bytes that follow `loaded.completeEnd` into `loaded`, so a writer can catch up without re-reading. */
@@ -59,6 +132,9 @@ export function appendLines(loaded: Loaded, bytes: Buffer, path: string, options
   while (start < completeBytes) {
     const end = bytes.indexOf(NEWLINE, start);
     line += 1;
+    if (options.verifier?.push(bytes.subarray(start, end))) {
+      throw chainUnverifiedError(path, options.verifier.problem as ChainBreak);
+    }
     if (line === 1) {
       loaded.header = parseHeader(bytes.toString("utf8", start, end), path);
     } else {

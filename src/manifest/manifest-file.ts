@@ -4,37 +4,38 @@ import { BakeError } from "../errors.js";
 import { fileKind } from "../util/file-kind.js";
 import { pick } from "../util/pick.js";
 import { bakeVersion } from "../version.js";
-import type { Ancestry, Manifest, OpenOptions } from "./api.js";
+import type { Manifest, OpenOptions } from "./api.js";
 import { appendLine, chainBrokenError, createIfMissing, type WriteContext } from "./append.js";
+import { ChainVerifier } from "./chain.js";
 import { ciInfo } from "./ci.js";
 import { verifyFileChain } from "./file-chain.js";
 import { parseHeader } from "./format.js";
+import { deepFreeze } from "./freeze.js";
 import { digest, serializeEntry } from "./hash.js";
 import { buildHistory } from "./history.js";
 import { loadImagesOnly } from "./history-cache.js";
 import { IndexedManifest } from "./indexed-manifest.js";
-import { appendLines, type Loaded, loadManifestFile } from "./load.js";
+import { appendLines, type Loaded, loadManifestFile, readManifestFile } from "./load.js";
 import { migrateEntry } from "./migrate.js";
-import { resolveRef } from "./resolve.js";
+import { indexLazily, missingManifestError, mustExist } from "./open-options.js";
 import { checkEvent, checkNewRecord } from "./rules.js";
 import type { ManifestState } from "./state.js";
 import { lastNewlineBefore, readRange, readTail, scanBackward } from "./tail.js";
 import type {
   HistoryOptions,
   ImageRecord,
-  ImageStatus,
   Integrity,
   LineageHistory,
   ManifestEvent,
   ManifestHeader,
   NewEvent,
   NewRecord,
-  Observation,
   TornTail,
 } from "./types.js";
 
 /**
- * The file-backed manifest. Opening reads only the header; the index is built on the first read. A writer holding
+ * The file-backed manifest. Opening reads the header, then indexes the file asynchronously (opened `lazy`, as the
+ * CLI does, it reads only the header and builds the index synchronously on first read). A writer holding
  * the lock reads just the file's tail (and, when the index is loaded, the lines others appended since), never the
  * whole file again.
  */
@@ -61,6 +62,8 @@ export class ManifestFile extends IndexedManifest implements Manifest {
       createIfMissing(path, file.headerFields());
     }
     file.headerSeen = readHeader(path);
+    if (file.headerSeen === undefined && mustExist(options)) throw missingManifestError(path);
+    if (!indexLazily(options)) await file.reload();
     return file;
   }
 
@@ -93,8 +96,11 @@ export class ManifestFile extends IndexedManifest implements Manifest {
   async reload(): Promise<void> {
     this.imagesOnly = undefined;
     this.checked = undefined;
-    this.loaded = loadManifestFile(this.path);
+    const verifier = this.options.verify ? new ChainVerifier() : undefined;
+    this.loaded = await readManifestFile(this.path, verifier ? { verifier } : {});
     this.headerSeen = this.loaded.header;
+    // Every complete line was just hashed into the chain, and it held (or the read threw).
+    if (verifier) this.checked = { intact: true };
   }
 
   async register(input: NewRecord): Promise<ImageRecord> {
@@ -242,6 +248,7 @@ export class ManifestFile extends IndexedManifest implements Manifest {
     return build;
   }
 
+  // Built on open, asynchronously, unless the manifest was opened `lazy` (the CLI): then on first use, synchronously.
   protected override state(): ManifestState {
     this.loaded ??= loadManifestFile(this.path);
     return this.loaded.state;
@@ -265,8 +272,10 @@ export async function lineValidator(): Promise<Validate> {
 
 // Validates a line against the schema before it is written, and gives its exact text and its stored value.
 export function serialize(body: Record<string, unknown>, kind: "record" | "event", validate: Validate) {
-  const { id, text } = serializeEntry(body);
-  const value = { ...body, id } as unknown as ImageRecord | ManifestEvent;
+  const { text } = serializeEntry(body);
+  // Parsed back from the line itself, then frozen: what a writer returns is exactly what readers will see, and
+  // shares nothing with the caller's input (which is the caller's to change).
+  const value = deepFreeze(JSON.parse(text)) as ImageRecord | ManifestEvent;
   const problems = validate(value, kind);
   if (problems.length > 0) {
     throw new BakeError({

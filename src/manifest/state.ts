@@ -1,3 +1,4 @@
+import { deepFreeze } from "./freeze.js";
 import type {
   ImageRecord,
   ImageStatus,
@@ -39,16 +40,38 @@ export class ManifestState {
   /** registry manifest digest -> the pushes that gave it, in file order. */
   readonly publishedDigests = new Map<string, Publication[]>();
   private readonly layersByKey = new Map<string, ImageRecord[]>();
+  // Frozen copies of `records` and `events` for callers, made on first ask after a change: handing out the live
+  // arrays would let a caller's sort() or push() reorder or change the index itself.
+  private recordsView: readonly ImageRecord[] | undefined;
+  private eventsView: readonly ManifestEvent[] | undefined;
   // Revocations with cascade: while there are none, a status never needs the ancestry walked.
   private cascades = 0;
 
+  /**
+   * Indexes a line's entry, and freezes it (deeply): records and events are handed out as they are indexed, so a
+   * caller must not be able to change what every later read returns. Freezing once here costs nothing per read.
+   */
   add(entry: ManifestEntry, line: number): void {
+    deepFreeze(entry);
     this.lines.set(entry.id, line);
     if (entry.type === "record") this.addRecord(entry);
     else this.addEvent(entry);
   }
 
+  /** Every record, in file order, as a frozen array that later additions do not change. */
+  recordList(): readonly ImageRecord[] {
+    this.recordsView ??= Object.freeze([...this.records]);
+    return this.recordsView;
+  }
+
+  /** Every event, in file order, as a frozen array that later additions do not change. */
+  eventList(): readonly ManifestEvent[] {
+    this.eventsView ??= Object.freeze([...this.events]);
+    return this.eventsView;
+  }
+
   private addRecord(record: ImageRecord): void {
+    this.recordsView = undefined;
     this.records.push(record);
     this.byId.set(record.id, record);
     if ("record" in record.parent) push(this.children, record.parent.record, record);
@@ -59,6 +82,7 @@ export class ManifestState {
   }
 
   private addEvent(event: ManifestEvent): void {
+    this.eventsView = undefined;
     this.events.push(event);
     switch (event.event) {
       case "promote": {
@@ -75,12 +99,12 @@ export class ManifestState {
         this.deprecations.set(event.target, event);
         break;
       case "observe": {
-        const seen: Observation = {
+        const seen: Observation = Object.freeze({
           server: event.server,
           target: event.target,
           at: event.at,
           ...(event.details ? { details: event.details } : {}),
-        };
+        });
         const byServer = this.observed.get(event.target) ?? new Map<string, Observation>();
         this.observed.set(event.target, byServer);
         const previous = this.servers.get(event.server);

@@ -62,8 +62,22 @@ export interface NewRecord {
   runId?: string;
 }
 
-/** A record as stored: one line of the manifest. Never rewritten. */
-export interface ImageRecord extends NewRecord {
+/**
+ * A value as a manifest hands it out: read-only all the way down. The manifest freezes each record and event once,
+ * when it indexes the line, so a caller can neither change what later reads return nor pay for a copy per read.
+ * Copy it (`structuredClone`) to get something to edit.
+ */
+export type DeepReadonly<T> = T extends readonly (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+/** A record as stored: one line of the manifest. Never rewritten, and frozen when read. */
+export type ImageRecord = DeepReadonly<StoredRecord>;
+
+/** The fields of a stored record; {@link ImageRecord} is its read-only form. */
+export interface StoredRecord extends NewRecord {
   type: "record";
   /** `sha256:<hex>` of the canonical JSON of every other field (so it covers `prev` and the parent id). */
   id: string;
@@ -133,16 +147,16 @@ export interface EventEnvelope {
   ci?: CiInfo;
 }
 
-/** An event as stored: one line of the manifest. */
-export type ManifestEvent = NewEvent & EventEnvelope;
+/** An event as stored: one line of the manifest. Frozen when read. */
+export type ManifestEvent = DeepReadonly<NewEvent & EventEnvelope>;
 
-/** The first line of every manifest. */
+/** The first line of every manifest. Frozen when read, like records. */
 export interface ManifestHeader {
-  bake: "manifest";
+  readonly bake: "manifest";
   /** `MAJOR.MINOR`. A newer major is refused ("upgrade bake"); older shapes are migrated on read. */
-  format: string;
-  createdAt: string;
-  bakeVersion: string;
+  readonly format: string;
+  readonly createdAt: string;
+  readonly bakeVersion: string;
 }
 
 /** Every line after the header. */
@@ -163,13 +177,13 @@ export interface ImageStatus {
   channels: string[];
 }
 
-/** The servers last seen running an image. */
-export interface Observation {
+/** The servers last seen running an image. Frozen, like the event it comes from. */
+export type Observation = DeepReadonly<{
   server: string;
   target: string;
   at: string;
   details?: Record<string, string>;
-}
+}>;
 
 /** Filters for `Manifest.history`. */
 export interface HistoryOptions {

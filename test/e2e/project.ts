@@ -49,7 +49,7 @@ export class Project {
   }
 
   async records(): Promise<ImageRecord[]> {
-    const manifest = await openManifest(join(this.dir, "bake.lineage.jsonl"));
+    const manifest = await openManifest(join(this.dir, "bake.lineage.jsonl"), { mustExist: false });
     return [...manifest.records()];
   }
 

@@ -35,7 +35,7 @@ describe("the public manifest API", () => {
     expectTypeOf<Revoke>().toHaveProperty("cascade").toEqualTypeOf<boolean>();
     expectTypeOf<Revoke>().toHaveProperty("reason").toEqualTypeOf<string>();
     expectTypeOf<ImageRecord["parent"]>().toEqualTypeOf<
-      { record: string } | { external: { ref: string; id: string } }
+      { readonly record: string } | { readonly external: { readonly ref: string; readonly id: string } }
     >();
   });
 });

@@ -8,7 +8,7 @@ import { buildFleet, imageInput, tempManifest } from "./helpers.js";
 
 async function fleet() {
   const { path } = tempManifest();
-  const manifest = await openManifest(path, { env: {} });
+  const manifest = await openManifest(path, { create: true, env: {} });
   return { path, manifest, ...(await buildFleet(manifest)) };
 }
 

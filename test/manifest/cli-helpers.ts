@@ -31,7 +31,7 @@ export async function runBake(
 /** A directory holding `bake.lineage.jsonl` with the fleet from {@link buildFleet}. */
 export async function fleetDir() {
   const { dir, path } = tempManifest();
-  const manifest = await openManifest(path, { env: {} });
+  const manifest = await openManifest(path, { create: true, env: {} });
   const records = await buildFleet(manifest);
   return { dir, path, manifest, ...records };
 }

@@ -23,7 +23,7 @@ describe("manifest format versions", () => {
   it("migrates a format 0.9 manifest on read, keeps its ids, and appends to it", async () => {
     const { path } = tempManifest();
     copyFileSync(join(fixtures, "format-0.9.jsonl"), path);
-    const manifest = await openManifest(path, { env: {} });
+    const manifest = await openManifest(path, { create: true, env: {} });
     const web = manifest.resolve("web@stable");
     expect(web).toMatchObject({
       type: "record",

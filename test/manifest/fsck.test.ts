@@ -6,7 +6,7 @@ import { buildFleet, imageInput, tempManifest } from "./helpers.js";
 
 async function fleet() {
   const { path } = tempManifest();
-  const manifest = await openManifest(path, { env: {} });
+  const manifest = await openManifest(path, { create: true, env: {} });
   return { manifest, path, ...(await buildFleet(manifest)) };
 }
 
@@ -105,7 +105,7 @@ describe("fsck", () => {
     all[4] = "{not json";
     writeFileSync(path, all.join("\n"));
     const before = readFileSync(path);
-    const manifest = await openManifest(path, { env: {} });
+    const manifest = await openManifest(path, { create: true, env: {} });
     manifest.records();
     await expect(
       manifest.register(imageInput({ lineage: "web", parent: { external: { ref: "x", id: "y" } } })),

@@ -65,7 +65,7 @@ describe("history cache", () => {
     const { dir, path, base3 } = await fleetDir();
     await historyJson(dir);
     const coveredBefore = cachedLength(path);
-    const manifest = await openManifest(path, { env: {} });
+    const manifest = await openManifest(path, { create: true, env: {} });
     const added = await manifest.register(
       imageInput({ lineage: "web", parent: { record: base3.id }, version: "9.9.9" }),
     );
@@ -109,7 +109,7 @@ describe("history cache", () => {
     const lines = readFileSync(path, "utf8").split("\n");
     const web3Line = lines.findIndex((line) => line.includes(`"id":"${web3.id}"`));
     writeFileSync(path, `${lines.slice(0, web3Line).join("\n")}\n`);
-    const manifest = await openManifest(path, { env: {} });
+    const manifest = await openManifest(path, { create: true, env: {} });
     let other = await manifest.register(
       imageInput({ lineage: "web", parent: { record: base3.id }, version: "7.7.7-a-longer-version" }),
     );

@@ -5,7 +5,7 @@ import { buildFleet, layerInput, tempManifest } from "./helpers.js";
 describe("history", () => {
   it("lists lineages with their images newest first, with lineage parents and external bases", async () => {
     const { path } = tempManifest();
-    const manifest = await openManifest(path, { env: {} });
+    const manifest = await openManifest(path, { create: true, env: {} });
     const fleet = await buildFleet(manifest);
     const history = (await openManifest(path)).history();
     expect(history.map((l) => [l.lineage, l.parents, l.bases])).toEqual([
@@ -18,7 +18,7 @@ describe("history", () => {
 
   it("gives the same images from the quick images-only index as from the full one", async () => {
     const { path } = tempManifest();
-    const manifest = await openManifest(path, { env: {} });
+    const manifest = await openManifest(path, { create: true, env: {} });
     const fleet = await buildFleet(manifest);
     // A layer record whose labels mention "build" must still be left out of an images-only history.
     await manifest.register({
@@ -40,7 +40,7 @@ describe("history", () => {
 
   it("filters by lineage", async () => {
     const { path } = tempManifest();
-    const manifest = await openManifest(path, { env: {} });
+    const manifest = await openManifest(path, { create: true, env: {} });
     await buildFleet(manifest);
     expect(manifest.history({ lineage: "base" }).map((l) => l.lineage)).toEqual(["base"]);
   });

@@ -6,7 +6,7 @@ import { debianBase, imageInput, layerInput, tempManifest } from "./helpers.js";
 describe("openManifest and register", () => {
   it("creates the file with a header and appends one canonical line per record", async () => {
     const { path } = tempManifest();
-    const manifest = await openManifest(path, { env: {} });
+    const manifest = await openManifest(path, { create: true, env: {} });
     const record = await manifest.register(imageInput({ lineage: "base", parent: debianBase }));
     const lines = readFileSync(path, "utf8").split("\n");
     expect(lines).toHaveLength(3);
@@ -19,9 +19,9 @@ describe("openManifest and register", () => {
 
   it("numbers images per lineage, also across separately opened handles", async () => {
     const { path } = tempManifest();
-    const first = await openManifest(path, { env: {} });
+    const first = await openManifest(path, { create: true, env: {} });
     await first.register(imageInput({ lineage: "base", parent: debianBase, seed: "1" }));
-    const second = await openManifest(path, { env: {} });
+    const second = await openManifest(path, { create: true, env: {} });
     const two = await second.register(imageInput({ lineage: "base", parent: debianBase, seed: "2" }));
     second.records();
     const three = await first.register(imageInput({ lineage: "base", parent: debianBase, seed: "3" }));
@@ -35,6 +35,7 @@ describe("openManifest and register", () => {
   it("records CI information from the environment", async () => {
     const { path } = tempManifest();
     const manifest = await openManifest(path, {
+      create: true,
       env: { GITHUB_ACTIONS: "true", GITHUB_RUN_ID: "4242", GITHUB_SHA: "abc123" },
     });
     const record = await manifest.register(imageInput({ lineage: "base", parent: debianBase }));
@@ -43,7 +44,7 @@ describe("openManifest and register", () => {
 
   it("refuses a parent that is not in the manifest", async () => {
     const { path } = tempManifest();
-    const manifest = await openManifest(path, { env: {} });
+    const manifest = await openManifest(path, { create: true, env: {} });
     await expect(
       manifest.register(imageInput({ lineage: "web", parent: { record: `sha256:${"0".repeat(64)}` } })),
     ).rejects.toThrow(/its parent sha256:0+ is not in/);
@@ -51,7 +52,7 @@ describe("openManifest and register", () => {
 
   it("finds the newest layer with a cache key and driver", async () => {
     const { path } = tempManifest();
-    const manifest = await openManifest(path, { env: {} });
+    const manifest = await openManifest(path, { create: true, env: {} });
     const one = await manifest.register(layerInput({ lineage: "base", name: "runtime", parent: debianBase }));
     const two = await manifest.register(layerInput({ lineage: "base", name: "runtime", parent: debianBase }));
     expect(one.layer?.cacheKey).toBe(two.layer?.cacheKey);
@@ -59,9 +60,9 @@ describe("openManifest and register", () => {
     expect(manifest.findLayer(two.layer?.cacheKey as string, "gce")).toBeUndefined();
   });
 
-  it("reads a missing file as an empty manifest without creating it", async () => {
+  it("reads a missing file as an empty manifest without creating it, when told mustExist: false", async () => {
     const { path } = tempManifest();
-    const manifest = await openManifest(path);
+    const manifest = await openManifest(path, { mustExist: false });
     expect(manifest.records()).toEqual([]);
     expect(manifest.header()).toBeUndefined();
     expect(() => readFileSync(path)).toThrow();

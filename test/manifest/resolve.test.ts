@@ -5,7 +5,7 @@ import { buildFleet, layerInput, tempManifest } from "./helpers.js";
 
 async function fleet() {
   const { path } = tempManifest();
-  const manifest = await openManifest(path, { env: {} });
+  const manifest = await openManifest(path, { create: true, env: {} });
   return { manifest, path, ...(await buildFleet(manifest)) };
 }
 
@@ -60,7 +60,7 @@ describe("resolving references", () => {
 
   it("refuses an ambiguous prefix and lists the candidates", async () => {
     const { path } = tempManifest();
-    const manifest = await openManifest(path, { env: {} });
+    const manifest = await openManifest(path, { create: true, env: {} });
     const byPrefix = new Map<string, string>();
     let pair: [string, string] | undefined;
     for (let i = 0; pair === undefined && i < 5000; i++) {

@@ -79,7 +79,7 @@ describe("the manifest schema", () => {
 
   it("accepts every line bake writes", async () => {
     const { path } = tempManifest();
-    const manifest = await openManifest(path, { env: { CI: "true" } });
+    const manifest = await openManifest(path, { create: true, env: { CI: "true" } });
     const layer = await manifest.register(
       layerInput({ lineage: "base", name: "runtime", parent: debianBase }),
     );

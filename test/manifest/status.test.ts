@@ -4,7 +4,7 @@ import { buildFleet, tempManifest } from "./helpers.js";
 
 async function fleet() {
   const { path } = tempManifest();
-  const manifest = await openManifest(path, { env: {} });
+  const manifest = await openManifest(path, { create: true, env: {} });
   return { manifest, path, ...(await buildFleet(manifest)) };
 }
 
@@ -113,5 +113,24 @@ describe("status derived from events", () => {
       ref: "docker-archive:./debian.tar",
       id: expect.stringMatching(/^sha256:/),
     });
+  });
+
+  it("takes any reference resolve takes in status, ancestry and descendants, not only full ids", async () => {
+    const { manifest, web2, base3 } = await fleet();
+    const short = web2.id.slice("sha256:".length, "sha256:".length + 12);
+    for (const ref of ["web@stable", "web#2", short, `sha256:${short}`, web2.id]) {
+      expect(manifest.status(ref)).toEqual(manifest.status(web2.id));
+      expect(manifest.ancestry(ref).chain.map((record) => record.id)).toEqual(
+        manifest.ancestry(web2.id).chain.map((record) => record.id),
+      );
+    }
+    expect(manifest.descendants("base@stable")).toEqual(manifest.descendants(base3.id));
+    expect(manifest.descendants("base#3").length).toBeGreaterThan(0);
+    expect(() => manifest.status("web@nightly")).toThrow(
+      expect.objectContaining({ code: "ref-not-found", message: expect.stringContaining('"web@nightly"') }),
+    );
+    expect(() => manifest.ancestry(`sha256:${"0".repeat(64)}`)).toThrow(
+      expect.objectContaining({ code: "ref-not-found" }),
+    );
   });
 });

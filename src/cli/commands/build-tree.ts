@@ -27,7 +27,7 @@ export async function buildTree(inputs: string[], values: OptionValues, io: Comm
       env: io.env,
       cwd: io.cwd,
     }),
-    { create: true, env: io.env },
+    { create: true, env: io.env, lazy: true },
   );
   const { tree, recipes, vars } = await loadTreeForCommand(inputs, { values, io, manifest });
   const target = typeof values.target === "string" ? values.target : undefined;

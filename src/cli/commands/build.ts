@@ -95,7 +95,7 @@ async function build(
   const manifest =
     !isStoreLocation(path) && existing.header() !== undefined
       ? existing
-      : await openManifest(path, { create: true, env: io.env });
+      : await openManifest(path, { create: true, env: io.env, lazy: true });
   const reporter = fanOut(
     await createReporter({
       mode: reporterMode({ json, out: io.stdout, env: io.env }),
@@ -131,7 +131,7 @@ async function build(
 // Register would refuse a manifest whose chain is broken, after all the build work: refuse before any of it,
 // with the same error. The manifest is only read here; it is created (when missing) once the plan is sound.
 async function refuseBrokenManifest(path: string, io: CommandIO): Promise<Manifest> {
-  const manifest = await openManifest(path, { env: io.env });
+  const manifest = await openManifest(path, { env: io.env, mustExist: false, lazy: true });
   const { problem } = manifest.integrity();
   if (problem) throw chainBrokenError(path, problem);
   return manifest;

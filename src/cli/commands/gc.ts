@@ -36,7 +36,7 @@ export const run: CommandRun = async ({ values }, io) => {
     env: io.env,
     cwd: io.cwd,
   });
-  const manifest = await openManifest(path);
+  const manifest = await openManifest(path, { mustExist: false, lazy: true });
   const store = await Store.open(storePath({ env: io.env, cwd: io.cwd }));
   const report = await collectGarbage({
     store,

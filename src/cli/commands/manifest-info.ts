@@ -9,7 +9,7 @@ import { locationFor, writeJson } from "../manifest-support.js";
 export const run: CommandRun = async ({ values }, io) => {
   const location = locationFor(values, io);
   const kind = parseLocation(location, io.cwd).kind;
-  const manifest = await openManifest(location, { env: io.env });
+  const manifest = await openManifest(location, { env: io.env, mustExist: false, lazy: true });
   const store = await openLineStore(location, { env: io.env, cwd: io.cwd });
   let details: Record<string, string | number>;
   try {

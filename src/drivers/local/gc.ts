@@ -190,7 +190,7 @@ export function recordRoots(
   records: readonly {
     driver: string;
     artifact: string;
-    layers?: { artifact: string }[];
+    layers?: readonly { artifact: string }[];
     parent: { record: string } | { external: { id: string } };
   }[],
 ): string[] {

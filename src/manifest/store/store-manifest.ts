@@ -1,6 +1,6 @@
 import { BakeError } from "../../errors.js";
 import { bakeVersion } from "../../version.js";
-import type { Ancestry, Manifest, OpenOptions } from "../api.js";
+import type { Manifest, OpenOptions } from "../api.js";
 import { chainBrokenError } from "../append.js";
 import { ChainVerifier } from "../chain.js";
 import { ciInfo } from "../ci.js";
@@ -9,22 +9,20 @@ import { digest } from "../hash.js";
 import { buildHistory } from "../history.js";
 import { packIndex, unpackIndex } from "../history-cache.js";
 import { IndexedManifest } from "../indexed-manifest.js";
-import { appendLines, type Loaded } from "../load.js";
+import { appendLines, emptyLoaded, indexBytes, type Loaded } from "../load.js";
 import { compact, lineValidator, pickRecordFields, serialize } from "../manifest-file.js";
-import { resolveRef } from "../resolve.js";
+import { indexLazily, missingManifestError, mustExist } from "../open-options.js";
 import { checkEvent, checkNewRecord } from "../rules.js";
-import { ManifestState } from "../state.js";
+import type { ManifestState } from "../state.js";
 import type {
   HistoryOptions,
   ImageRecord,
-  ImageStatus,
   Integrity,
   LineageHistory,
   ManifestEvent,
   ManifestHeader,
   NewEvent,
   NewRecord,
-  Observation,
   TornTail,
 } from "../types.js";
 import type { LineStore, StoreTip } from "./line-store.js";
@@ -92,7 +90,9 @@ export class StoreManifest extends IndexedManifest implements Manifest {
       timeoutMs: options.lockTimeoutMs ?? 60_000,
       refusals: 4,
     });
-    if (!(await manifest.openFromCache())) await manifest.reload();
+    if (!(await manifest.openFromCache())) await manifest.readAll();
+    if (manifest.header() === undefined && mustExist(options)) throw missingManifestError(manifest.path);
+    if (!indexLazily(options)) await manifest.indexAll();
     return manifest;
   }
 
@@ -129,6 +129,12 @@ export class StoreManifest extends IndexedManifest implements Manifest {
   }
 
   async reload(): Promise<void> {
+    await this.readAll();
+    if (!indexLazily(this.options)) await this.indexAll();
+  }
+
+  // Reads every line from the store again, dropping every index.
+  private async readAll(): Promise<void> {
     const read = await this.store.read(0);
     this.chunks = [];
     this.full = undefined;
@@ -273,6 +279,21 @@ export class StoreManifest extends IndexedManifest implements Manifest {
     this.tip = tip;
   }
 
+  // The full index, built without holding up the event loop (see indexBytes), verifying the chain on the way when
+  // the manifest was opened with `verify`.
+  private async indexAll(): Promise<void> {
+    await this.holdCachedLines();
+    const verifier = this.options.verify ? new ChainVerifier() : undefined;
+    const full = emptyLoaded();
+    await indexBytes(full, Buffer.concat(this.chunks), this.path, verifier ? { verifier } : {});
+    this.full = full;
+    if (verifier) {
+      this.verifier = verifier;
+      this.verifiedChunks = this.chunks.length;
+    }
+  }
+
+  // Built on open, asynchronously (indexAll), unless opened `lazy` (the CLI): then on first use, synchronously.
   protected override state(): ManifestState {
     if (!this.full) {
       this.mergeBase();
@@ -459,8 +480,4 @@ function identityOf(store: LineStore, env: OpenOptions["env"] = process.env): st
     for (const name of ["PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE"]) parts.push(env[name] ?? "");
   }
   return parts.join("\n");
-}
-
-function emptyLoaded(): Loaded {
-  return { state: new ManifestState(), completeEnd: 0, lineCount: 0 };
 }

@@ -7,7 +7,7 @@ const [moduleDir, manifestPath, child, countText, big] = process.argv.slice(2);
 const { openManifest } = await import(pathToFileURL(`${moduleDir}/manifest/manifest.js`).href);
 const digest = (text) => `sha256:${createHash("sha256").update(text).digest("hex")}`;
 const count = Number(countText);
-const manifest = await openManifest(manifestPath, { env: {}, lockTimeoutMs: 60_000 });
+const manifest = await openManifest(manifestPath, { create: true, env: {}, lockTimeoutMs: 60_000 });
 const base = { external: { ref: "docker-archive:./base.tar", id: digest("base") } };
 // Big records make a write take long enough for a kill to land in the middle of it now and then.
 const filler = big ? "x".repeat(Number(big)) : undefined;

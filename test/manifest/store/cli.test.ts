@@ -24,7 +24,7 @@ describe("bake manifest init, info and copy", () => {
   it("round-trips a lineage file -> PostgreSQL -> git -> file with byte-identical lines", async () => {
     const dir = mkdtempSync(join(tmpdir(), "bake-roundtrip-"));
     const source = join(dir, "source.jsonl");
-    await buildFleet(await openManifest(source, { env: {} }));
+    await buildFleet(await openManifest(source, { create: true, env: {} }));
     const pg = `${await cluster.database("roundtrip")}?schema=lineage`;
     const git = bareRemote().location;
     const back = join(dir, "back.jsonl");
@@ -79,7 +79,7 @@ describe("bake manifest init, info and copy", () => {
   it("warns readers of a store whose chain is broken, refuses writers and lets fsck name the line", async () => {
     const dir = mkdtempSync(join(tmpdir(), "bake-tampered-"));
     const source = join(dir, "source.jsonl");
-    await buildFleet(await openManifest(source, { env: {} }));
+    await buildFleet(await openManifest(source, { create: true, env: {} }));
     const kind = storeKinds(() => cluster).find((each) => each.name === "postgres") as StoreKind;
     const pg = await kind.fresh();
     expect((await bake(["manifest", "copy", source, pg], { env })).code).toBe(0);
@@ -153,7 +153,7 @@ describe("bake manifest init, info and copy", () => {
     const remote = bareRemote();
     const dir = mkdtempSync(join(tmpdir(), "bake-refuse-"));
     const source = join(dir, "source.jsonl");
-    await buildFleet(await openManifest(source, { env: {} }));
+    await buildFleet(await openManifest(source, { create: true, env: {} }));
     expect((await bake(["manifest", "copy", source, remote.location], { env })).code).toBe(0);
     refuseEveryPush(remote.repo);
     const refused = await bake(["promote", "web#1", "stable", "--manifest", remote.location], { env });

@@ -44,7 +44,7 @@ describe.each(kinds)("concurrent writers on the $name store", (kind) => {
       expect(result.code).toBe(0);
       expect(result.acks).toHaveLength(30);
     }
-    const manifest = await openManifest(location, { env: {} });
+    const manifest = await openManifest(location, { create: true, env: {} });
     const ids = new Set([...manifest.records(), ...manifest.events()].map((entry) => entry.id));
     expect(ids.size).toBe(240);
     for (const result of results) for (const id of result.acks) expect(ids.has(id)).toBe(true);

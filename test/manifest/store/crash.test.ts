@@ -52,14 +52,14 @@ describe.each(storeKinds(() => cluster).filter((kind) => kind.name !== "file"))(
           for (const id of run.acks) acked.add(id);
         }
         // After every wave the store loads and holds everything acknowledged so far.
-        const manifest = await openManifest(location, { env: {} });
+        const manifest = await openManifest(location, { create: true, env: {} });
         const present = new Set([...manifest.records(), ...manifest.events()].map((entry) => entry.id));
         for (const id of acked) expect(present.has(id)).toBe(true);
       }
       expect(acked.size).toBeGreaterThan(0);
       const report = await checkManifest(location);
       expect(report.problems).toEqual([]);
-      const manifest = await openManifest(location, { env: {} });
+      const manifest = await openManifest(location, { create: true, env: {} });
       const builds = manifest.records().map((record) => record.build);
       expect(builds).toEqual(Array.from({ length: builds.length }, (_, i) => i + 1));
     }, 600_000);

@@ -79,7 +79,7 @@ describe("a PostgreSQL store that stops in the middle of bake build", () => {
     expect(broken.stderr).not.toMatch(/\n\s+at /);
 
     cluster.start();
-    const manifest = await openManifest(location, { env: {} });
+    const manifest = await openManifest(location, { create: true, env: {} });
     expect(manifest.records().filter((record) => record.kind === "image")).toEqual([]);
     expect(manifest.records().map((record) => record.layer?.name)).toEqual(["first"]);
 

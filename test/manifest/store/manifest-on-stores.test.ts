@@ -14,7 +14,7 @@ afterAll(() => cluster?.destroy());
 describe.each(storeKinds(() => cluster))("the manifest API on the $name store", (kind) => {
   it("registers, promotes, revokes and resolves, and a second handle reads the same lineage", async () => {
     const location = await kind.fresh();
-    const manifest = await openManifest(location, { env: {} });
+    const manifest = await openManifest(location, { mustExist: false, env: {} });
     expect(manifest.header()).toBeUndefined();
     const fleet = await buildFleet(manifest);
     expect(manifest.header()?.bake).toBe("manifest");
@@ -32,7 +32,7 @@ describe.each(storeKinds(() => cluster))("the manifest API on the $name store", 
       inheritedFrom: fleet.base3.id,
     });
 
-    const other = await openManifest(location, { env: {} });
+    const other = await openManifest(location, { create: true, env: {} });
     expect(other.records().map((record) => record.id)).toEqual(manifest.records().map((record) => record.id));
     expect(other.events()).toEqual(manifest.events());
     expect(other.ancestry(fleet.web2.id).chain.map((record) => record.id)).toEqual([
@@ -55,8 +55,8 @@ describe.each(storeKinds(() => cluster))("the manifest API on the $name store", 
 
   it("numbers builds without gaps when a stale handle writes after another: it re-reads and recomposes", async () => {
     const location = await kind.fresh();
-    const first = await openManifest(location, { env: {} });
-    const second = await openManifest(location, { env: {} });
+    const first = await openManifest(location, { create: true, env: {} });
+    const second = await openManifest(location, { create: true, env: {} });
     const one = await first.register(imageInput({ lineage: "web", parent: debianBase, seed: "a" }));
     const two = await second.register(imageInput({ lineage: "web", parent: debianBase, seed: "b" }));
     const three = await first.register(imageInput({ lineage: "web", parent: debianBase, seed: "c" }));
@@ -67,7 +67,7 @@ describe.each(storeKinds(() => cluster))("the manifest API on the $name store", 
   });
 
   it("refuses a parent the lineage does not hold", async () => {
-    const manifest = await openManifest(await kind.fresh(), { env: {} });
+    const manifest = await openManifest(await kind.fresh(), { create: true, env: {} });
     await expect(
       manifest.register(
         layerInput({ lineage: "web", name: "app", parent: { record: `sha256:${"0".repeat(64)}` } }),
@@ -77,7 +77,7 @@ describe.each(storeKinds(() => cluster))("the manifest API on the $name store", 
 
   it("lets fsck name a record edited behind bake's back", async () => {
     const location = await kind.fresh();
-    const manifest = await openManifest(location, { env: {} });
+    const manifest = await openManifest(location, { create: true, env: {} });
     const fleet = await buildFleet(manifest);
     const line = manifest.lineOf(fleet.web1.id) as number;
     await kind.tamper(location, line, (text) => text.replace('"version":"2.0.0"', '"version":"6.6.6"'));
@@ -88,7 +88,7 @@ describe.each(storeKinds(() => cluster))("the manifest API on the $name store", 
     );
 
     // The manifest's own chain verification, on the store's lines: readers learn the chain is broken, writers refuse.
-    const reader = await openManifest(location, { env: {} });
+    const reader = await openManifest(location, { create: true, env: {} });
     expect(reader.integrity()).toMatchObject({ intact: false, problem: { line, code: "edited" } });
     await expect(
       reader.register(imageInput({ lineage: "web", parent: debianBase, seed: "after" })),
@@ -104,5 +104,23 @@ describe.each(storeKinds(() => cluster))("the manifest API on the $name store", 
         manifest.register(imageInput({ lineage: "web", parent: debianBase, seed: "stale" })),
       ).rejects.toMatchObject({ code: "manifest-chain-broken" });
     }
+  });
+
+  it("refuses an empty location unless told it may be missing, and with verify names an edited line on open", async () => {
+    const location = await kind.fresh();
+    await expect(openManifest(location, { env: {} })).rejects.toMatchObject({ code: "manifest-missing" });
+    expect((await openManifest(location, { mustExist: false, env: {} })).records()).toEqual([]);
+    const manifest = await openManifest(location, { create: true, env: {} });
+    const fleet = await buildFleet(manifest);
+    const verified = await openManifest(location, { verify: true, env: {} });
+    expect(verified.resolve("web@stable").id).toBe(fleet.web2.id);
+    expect(Object.isFrozen(verified.get(fleet.web2.id))).toBe(true);
+    const line = manifest.lineOf(fleet.web1.id) as number;
+    await kind.tamper(location, line, (text) => text.replace('"version":"2.0.0"', '"version":"6.6.6"'));
+    await expect(openManifest(location, { verify: true, env: {} })).rejects.toMatchObject({
+      code: "manifest-chain-broken",
+      message: expect.stringContaining(`line ${line} was edited`),
+    });
+    expect((await openManifest(location, { env: {} })).get(fleet.web1.id)?.version).toBe("6.6.6");
   });
 });

@@ -47,7 +47,7 @@ async function openCached(location: string, env: Record<string, string>) {
 
 // What an uncached process sees: the reference every cached read must equal.
 async function uncachedHistory(location: string) {
-  const manifest = await openManifest(location, { env: {} });
+  const manifest = await openManifest(location, { create: true, env: {} });
   return { history: manifest.history(), all: manifest.history({ includeLayers: true }) };
 }
 
@@ -66,7 +66,7 @@ for (const kind of storeKinds(() => cluster).filter((k) => k.name !== "file")) {
       dirs.push(cacheDir);
       env = { BAKE_CACHE_DIR: cacheDir };
       const location = await kind.fresh();
-      const fleet = await buildFleet(await openManifest(location, { env: {} }));
+      const fleet = await buildFleet(await openManifest(location, { create: true, env: {} }));
       const first = await openCached(location, env);
       first.manifest.history();
       await first.close();
@@ -76,7 +76,7 @@ for (const kind of storeKinds(() => cluster).filter((k) => k.name !== "file")) {
 
     it("lets a second process read only the rows appended since, with the same history as an uncached read", async () => {
       const { location, fleet } = await warmed();
-      const writer = await openManifest(location, { env: {} });
+      const writer = await openManifest(location, { create: true, env: {} });
       await writer.appendEvent({ event: "deprecate", target: fleet.web1.id, reason: "superseded" });
 
       const second = await openCached(location, env);
@@ -103,7 +103,7 @@ for (const kind of storeKinds(() => cluster).filter((k) => k.name !== "file")) {
       expect(record.build).toBe(4);
       expect(cached.reads.every((read) => read.from > 0)).toBe(true);
       await cached.close();
-      const reopened = await openManifest(location, { env: {} });
+      const reopened = await openManifest(location, { create: true, env: {} });
       expect(reopened.integrity()).toEqual({ intact: true });
       expect(reopened.resolve("web#4").id).toBe(record.id);
     });
@@ -165,7 +165,7 @@ describe("bake history and fsck on a cached PostgreSQL store", () => {
     const cacheDir = mkdtempSync(join(tmpdir(), "bake-store-cache-cli-"));
     const env = { BAKE_CACHE_DIR: cacheDir };
     const location = await postgres.fresh();
-    await buildFleet(await openManifest(location, { env: {} }));
+    await buildFleet(await openManifest(location, { create: true, env: {} }));
     const first = await bake(["history", "--json", "--manifest", location], { env });
     expect(first.code).toBe(0);
     const again = await bake(["history", "--json", "--manifest", location], { env });

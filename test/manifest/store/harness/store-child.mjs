@@ -8,7 +8,7 @@ const [moduleDir, location, child, countText] = process.argv.slice(2);
 const { openManifest } = await import(pathToFileURL(`${moduleDir}/manifest/manifest.js`).href);
 const digest = (text) => `sha256:${createHash("sha256").update(text).digest("hex")}`;
 const count = Number(countText);
-const manifest = await openManifest(location, { env: {}, lockTimeoutMs: 300_000 });
+const manifest = await openManifest(location, { create: true, env: {}, lockTimeoutMs: 300_000 });
 const base = { external: { ref: "docker-archive:./base.tar", id: digest("base") } };
 
 try {
