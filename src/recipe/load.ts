@@ -4,7 +4,7 @@ import type { Diagnostic } from "./diagnostics.js";
 import { decodeUtf8 } from "./encoding.js";
 import { RecipeInvalidError } from "./invalid-error.js";
 import { normalizeRecipe } from "./normalize.js";
-import { MAX_RECIPE_BYTES, parseRecipeText, tooLarge } from "./parse.js";
+import { MAX_RECIPE_BYTES, type ParseResult, parseRecipeFast, parseRecipeText, tooLarge } from "./parse.js";
 import { type ReadProblem, readSourceFile } from "./read-source.js";
 import { RULES, type RuleContext } from "./rules/index.js";
 import { schemaDiagnostics } from "./schema/errors.js";
@@ -87,8 +87,19 @@ function readDiagnostic(file: string, problem: ReadProblem): Diagnostic {
  * @param options.cwd - directory a relative `file` is resolved against. @default process.cwd()
  */
 export function validateRecipe(text: string, options: { file: string; cwd?: string }): RecipeResult {
+  const clean = text.replace(/^\uFEFF/, "");
+  const fast = parseRecipeFast(clean, options.file);
+  if (fast !== undefined) {
+    const result = checkParsed(fast, options);
+    // Errors are rare and read by people: they come from yaml's own nodes, exactly as without the fast path.
+    if (result.errors.length === 0) return result;
+  }
+  return checkParsed(parseRecipeText(clean, options.file), options);
+}
+
+// The schema and the semantic rules over a parsed recipe, then normalisation when nothing is wrong.
+function checkParsed(parsed: ParseResult, options: { file: string; cwd?: string }): RecipeResult {
   const absolute = resolve(options.cwd ?? process.cwd(), options.file);
-  const parsed = parseRecipeText(text.replace(/^\uFEFF/, ""), options.file);
   const warnings = [...parsed.warnings];
   if (parsed.errors.length > 0 || parsed.source === undefined) {
     return { errors: parsed.errors.sort(byPosition), warnings: warnings.sort(byPosition) };
