@@ -40,14 +40,29 @@ function writeArray(items: readonly unknown[]): string {
 }
 
 function writeObject(object: Record<string, unknown>): string {
-  const keys = Object.keys(object).sort();
+  const keys = Object.keys(object);
+  if (keys.length > 1) keys.sort();
   let out = "{";
   let first = true;
   for (const key of keys) {
     const text = write(object[key]);
     if (text === undefined) continue;
-    out += `${first ? "" : ","}${JSON.stringify(key)}:${text}`;
+    out += first ? quotedKey(key) : `,${quotedKey(key)}`;
+    out += `:${text}`;
     first = false;
   }
   return `${out}}`;
+}
+
+// Plans and digests repeat the same few dozen field names thousands of times; quote each once.
+const QUOTED_KEYS = new Map<string, string>();
+const MAX_QUOTED_KEYS = 1024;
+
+function quotedKey(key: string): string {
+  let quoted = QUOTED_KEYS.get(key);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key);
+    if (QUOTED_KEYS.size < MAX_QUOTED_KEYS && key.length <= 64) QUOTED_KEYS.set(key, quoted);
+  }
+  return quoted;
 }
