@@ -88,11 +88,6 @@ function isFlowIndicator(code: number): boolean {
   return code === 0x2c || code === 0x5b || code === 0x5d || code === 0x7b || code === 0x7d;
 }
 
-interface Parsed {
-  value: unknown;
-  span: Span;
-}
-
 class Parser {
   readonly #text: string;
   readonly #length: number;
@@ -103,6 +98,8 @@ class Parser {
   #indent = -1;
   /** Start of the line holding #pos. */
   #lineStart = 0;
+  /** The span of the value the last parse method returned (returned this way to save an object per node). */
+  #span: Span = { start: 0, end: 0 };
 
   constructor(text: string) {
     this.#text = text;
@@ -115,10 +112,10 @@ class Parser {
       this.#lineStarts.push(nl + 1);
     this.#skipToContent(0);
     if (this.#indent !== 0) bail();
-    const root = this.#blockMap(0, 1);
+    const value = this.#blockMap(0, 1);
     // The root mapping ends only at the end of the text (the field is reassigned inside #blockMap).
     if ((this.#indent as number) !== -1) bail();
-    return { value: root.value as Record<string, unknown>, root: root.span, lineStarts: this.#lineStarts };
+    return { value, root: this.#span, lineStarts: this.#lineStarts };
   }
 
   #code(at: number): number {
@@ -172,44 +169,44 @@ class Parser {
   }
 
   // Entries of a block mapping whose keys sit at column `indent`; #pos is at the first key.
-  #blockMap(indent: number, depth: number): Parsed {
+  #blockMap(indent: number, depth: number): Record<string, unknown> {
     if (depth > MAX_FAST_DEPTH) bail();
     const value: Record<string, unknown> = {};
-    const entries = new Map<string, { keyStart: number; span: Span }>();
+    const keys: string[] = [];
+    const keyStarts: number[] = [];
+    const children: Span[] = [];
     const start = this.#pos;
-    let end = start;
     for (;;) {
-      const keyStart = this.#pos;
+      keyStarts.push(this.#pos);
       const key = this.#key();
-      if (entries.has(key) || key === "__proto__" || key === "<<") bail();
-      const child = this.#valueAfterIndicator(indent, depth, true);
-      value[key] = child.value;
-      entries.set(key, { keyStart, span: child.span });
-      end = child.span.end;
+      if (key === "__proto__" || key === "<<" || Object.hasOwn(value, key)) bail();
+      keys.push(key);
+      value[key] = this.#valueAfterIndicator(indent, depth, true);
+      children.push(this.#span);
       if (this.#indent < indent) break;
       if (this.#indent > indent) bail();
     }
-    return { value, span: { start, end, entries } };
+    this.#span = { start, end: this.#span.end, keys, keyStarts, children };
+    return value;
   }
 
   // Items of a block sequence whose dashes sit at column `indent`; #pos is at the first dash. With `inMap`, the
   // sequence is a mapping's value at the mapping's own indentation, so a key at that column ends it.
-  #blockSeq(indent: number, depth: number, inMap: boolean): Parsed {
+  #blockSeq(indent: number, depth: number, inMap: boolean): unknown[] {
     if (depth > MAX_FAST_DEPTH) bail();
     const value: unknown[] = [];
-    const items: Span[] = [];
+    const children: Span[] = [];
     const start = this.#pos;
     for (;;) {
       this.#pos++; // the dash
-      const child = this.#valueAfterIndicator(indent, depth, false);
-      value.push(child.value);
-      items.push(child.span);
+      value.push(this.#valueAfterIndicator(indent, depth, false));
+      children.push(this.#span);
       if (this.#indent === indent && this.#isDashEntry(this.#pos)) continue;
       if (this.#indent < indent || (inMap && this.#indent === indent)) break;
       bail();
     }
-    const end = items[items.length - 1]?.end ?? start;
-    return { value, span: { start, end, items } };
+    this.#span = { start, end: this.#span.end, children };
+    return value;
   }
 
   #isDashEntry(at: number): boolean {
@@ -217,7 +214,7 @@ class Parser {
   }
 
   // The value after a key's `:` or an item's `-` (#pos just past it), in a collection at column `indent`.
-  #valueAfterIndicator(indent: number, depth: number, inMap: boolean): Parsed {
+  #valueAfterIndicator(indent: number, depth: number, inMap: boolean): unknown {
     const text = this.#text;
     let at = this.#pos;
     while (at < this.#length && text.charCodeAt(at) === SPACE) at++;
@@ -307,18 +304,18 @@ class Parser {
   }
 
   // A value that starts on the current line at #pos: a scalar, a flow collection or a block scalar.
-  #inlineValue(indent: number, depth: number): Parsed {
+  #inlineValue(indent: number, depth: number): unknown {
     const text = this.#text;
     const start = this.#pos;
     const first = text.charCodeAt(start);
-    let parsed: Parsed;
+    let value: unknown;
     if (first === DQUOTE || first === SQUOTE) {
-      const value = this.#quoted();
-      parsed = { value, span: { start, end: this.#pos } };
+      value = this.#quoted();
+      this.#span = { start, end: this.#pos };
     } else if (first === 0x7c || first === 0x3e) {
       return this.#blockScalar(indent);
     } else if (first === 0x5b || first === 0x7b) {
-      parsed = this.#flow(depth);
+      value = this.#flow(depth);
     } else {
       // `-1` or `-x` is a plain scalar; other indicators (and `- `) are not for this path.
       if (isIndicator(first) && (first !== DASH || this.#isBlank(start + 1))) bail();
@@ -334,10 +331,11 @@ class Parser {
       }
       const raw = text.slice(start, end);
       this.#pos = end;
-      parsed = { value: plainValue(raw), span: { start, end } };
+      value = plainValue(raw);
+      this.#span = { start, end };
     }
     this.#endLine();
-    return parsed;
+    return value;
   }
 
   // A one-line single- or double-quoted scalar at #pos; leaves #pos after the closing quote.
@@ -404,7 +402,7 @@ class Parser {
   }
 
   // `|`, `|-`, `>` or `>-` at #pos, with content indented past `indent`; moves to the next content line.
-  #blockScalar(indent: number): Parsed {
+  #blockScalar(indent: number): string {
     const text = this.#text;
     const start = this.#pos;
     const folded = text.charCodeAt(start) === 0x3e;
@@ -452,11 +450,12 @@ class Parser {
     while (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
     const body = folded ? fold(lines) : lines.join("\n");
     this.#skipToContent(end);
-    return { value: strip ? body : `${body}\n`, span: { start, end } };
+    this.#span = { start, end };
+    return strip ? body : `${body}\n`;
   }
 
   // A one-line flow sequence or mapping at #pos; leaves #pos after its closing bracket.
-  #flow(depth: number): Parsed {
+  #flow(depth: number): unknown {
     if (depth > MAX_FAST_DEPTH) bail();
     const text = this.#text;
     const start = this.#pos;
@@ -464,25 +463,24 @@ class Parser {
     const close = isMap ? 0x7d : 0x5d;
     this.#pos++;
     this.#skipFlowSpaces();
-    const items: Span[] = [];
+    const children: Span[] = [];
+    const keys: string[] = [];
+    const keyStarts: number[] = [];
     const values: unknown[] = [];
-    const entries = new Map<string, { keyStart: number; span: Span }>();
     const object: Record<string, unknown> = {};
     if (text.charCodeAt(this.#pos) !== close) {
       for (;;) {
         if (isMap) {
-          const keyStart = this.#pos;
+          keyStarts.push(this.#pos);
           const key = this.#flowKey();
-          if (entries.has(key) || key === "__proto__" || key === "<<") bail();
+          if (key === "__proto__" || key === "<<" || Object.hasOwn(object, key)) bail();
+          keys.push(key);
           this.#skipFlowSpaces();
-          const item = this.#flowItem(depth + 1);
-          object[key] = item.value;
-          entries.set(key, { keyStart, span: item.span });
+          object[key] = this.#flowItem(depth + 1);
         } else {
-          const item = this.#flowItem(depth + 1);
-          values.push(item.value);
-          items.push(item.span);
+          values.push(this.#flowItem(depth + 1));
         }
+        children.push(this.#span);
         this.#skipFlowSpaces();
         const code = text.charCodeAt(this.#pos);
         if (code === close) break;
@@ -493,8 +491,10 @@ class Parser {
       }
     }
     this.#pos++;
-    const span: Span = isMap ? { start, end: this.#pos, entries } : { start, end: this.#pos, items };
-    return { value: isMap ? object : values, span };
+    this.#span = isMap
+      ? { start, end: this.#pos, keys, keyStarts, children }
+      : { start, end: this.#pos, children };
+    return isMap ? object : values;
   }
 
   #skipFlowSpaces(): void {
@@ -509,8 +509,7 @@ class Parser {
     let key: string;
     if (first === DQUOTE || first === SQUOTE) key = this.#quoted();
     else {
-      const scalar = this.#flowPlain();
-      key = scalar.text;
+      key = this.#flowPlain();
       if (plainValue(key) !== key) bail();
     }
     if (text.charCodeAt(this.#pos) !== COLON || text.charCodeAt(this.#pos + 1) !== SPACE) bail();
@@ -519,20 +518,22 @@ class Parser {
   }
 
   // One item of a flow collection: a quoted or plain scalar, or a nested flow collection.
-  #flowItem(depth: number): Parsed {
+  #flowItem(depth: number): unknown {
     const start = this.#pos;
     const first = this.#text.charCodeAt(start);
     if (first === DQUOTE || first === SQUOTE) {
       const value = this.#quoted();
-      return { value, span: { start, end: this.#pos } };
+      this.#span = { start, end: this.#pos };
+      return value;
     }
     if (first === 0x5b || first === 0x7b) return this.#flow(depth);
     const scalar = this.#flowPlain();
-    return { value: plainValue(scalar.text), span: { start, end: start + scalar.text.length } };
+    this.#span = { start, end: start + scalar.length };
+    return plainValue(scalar);
   }
 
   // A plain scalar inside a flow collection, up to a flow indicator; leaves #pos at what ends it.
-  #flowPlain(): { text: string } {
+  #flowPlain(): string {
     const text = this.#text;
     const start = this.#pos;
     const first = text.charCodeAt(start);
@@ -559,7 +560,7 @@ class Parser {
     if (end === start) bail();
     this.#pos = i;
     // #pos stays on the first space after the scalar, which the caller skips.
-    return { text: text.slice(start, end) };
+    return text.slice(start, end);
   }
 }
 

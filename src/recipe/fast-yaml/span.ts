@@ -7,10 +7,12 @@ import type { RecipePath } from "../source.js";
 export interface Span {
   start: number;
   end: number;
-  /** A mapping's entries by key, with the offset where each key starts. */
-  entries?: Map<string, { keyStart: number; span: Span }>;
-  /** A sequence's items. */
-  items?: Span[];
+  /** A mapping's keys in order (plain arrays: a recipe's mappings are small, and a Map per mapping costs more). */
+  keys?: string[];
+  /** Where each of a mapping's keys starts. */
+  keyStarts?: number[];
+  /** The spans of a mapping's values (in the order of `keys`) or of a sequence's items. */
+  children?: Span[];
 }
 
 /** What {@link locateSpan} finds: the deepest span on the way, the key that introduced it, and whether it is the one. */
@@ -28,13 +30,13 @@ export function locateSpan(root: Span, path: RecipePath): Located {
   let span = root;
   let keyStart: number | undefined;
   for (const segment of path) {
-    if (span.entries !== undefined) {
-      const entry = span.entries.get(String(segment));
-      if (entry === undefined) return { span, keyStart, found: false };
-      keyStart = entry.keyStart;
-      span = entry.span;
-    } else if (span.items !== undefined && typeof segment === "number") {
-      const item = span.items[segment];
+    if (span.keys !== undefined) {
+      const index = span.keys.indexOf(String(segment));
+      if (index === -1) return { span, keyStart, found: false };
+      keyStart = span.keyStarts?.[index];
+      span = span.children?.[index] as Span;
+    } else if (span.children !== undefined && typeof segment === "number") {
+      const item = span.children[segment];
       if (item === undefined) return { span, keyStart, found: false };
       span = item;
       keyStart = undefined;
@@ -49,11 +51,11 @@ export function locateSpan(root: Span, path: RecipePath): Located {
 export function spanAtPath(root: Span, path: RecipePath): Span | undefined {
   let span: Span | undefined = root;
   for (const segment of path) {
-    if (span?.entries !== undefined) {
-      span = typeof segment === "string" ? span.entries.get(segment)?.span : undefined;
-    } else if (span?.items !== undefined) {
+    if (span?.keys !== undefined) {
+      span = typeof segment === "string" ? span.children?.[span.keys.indexOf(segment)] : undefined;
+    } else if (span?.children !== undefined) {
       const index = typeof segment === "string" && segment !== "" ? Number(segment) : segment;
-      span = Number.isInteger(index) && (index as number) >= 0 ? span.items[index as number] : undefined;
+      span = Number.isInteger(index) && (index as number) >= 0 ? span.children[index as number] : undefined;
     } else return undefined;
   }
   return span;
@@ -70,20 +72,26 @@ export function maskSecretSpans(
   root: Span,
 ): string | undefined {
   const vars = value.vars;
-  const varSpans = root.entries?.get("vars")?.span.entries;
-  if (vars === null || typeof vars !== "object" || Array.isArray(vars) || varSpans === undefined) return text;
+  const varSpans = entry(root, "vars");
+  if (vars === null || typeof vars !== "object" || Array.isArray(vars) || varSpans?.keys === undefined)
+    return text;
   let shown = text;
-  for (const [name, entry] of varSpans) {
+  for (const name of varSpans.keys) {
     const spec = (vars as Record<string, unknown>)[name];
-    const specSpans = entry.span.entries;
-    if (spec === null || typeof spec !== "object" || specSpans === undefined) continue;
-    const secret = specSpans.get("secret");
-    const fallback = specSpans.get("default");
-    if (secret === undefined || (spec as Record<string, unknown>).secret !== true || fallback === undefined)
-      continue;
-    if (fallback.span.entries !== undefined || fallback.span.items !== undefined) return undefined;
-    const { start, end } = fallback.span;
+    const specSpans = entry(varSpans, name);
+    if (spec === null || typeof spec !== "object" || specSpans?.keys === undefined) continue;
+    const fallback = entry(specSpans, "default");
+    if (!specSpans.keys.includes("secret") || (spec as Record<string, unknown>).secret !== true) continue;
+    if (fallback === undefined) continue;
+    if (fallback.keys !== undefined || fallback.children !== undefined) return undefined;
+    const { start, end } = fallback;
     shown = shown.slice(0, start) + shown.slice(start, end).replace(/[^\n]/g, "*") + shown.slice(end);
   }
   return shown;
+}
+
+// The span of a mapping's value by key.
+function entry(span: Span, key: string): Span | undefined {
+  const index = span.keys?.indexOf(key) ?? -1;
+  return index === -1 ? undefined : span.children?.[index];
 }
