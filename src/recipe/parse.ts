@@ -95,7 +95,7 @@ export function parseRecipeFast(text: string, file: string): ParseResult | undef
   const fast = fastParse(text);
   if (fast === undefined) return undefined;
   const lines = new LineCounter();
-  for (const start of fast.lineStarts) lines.addNewLine(start);
+  lines.lineStarts = fast.lineStarts;
   let doc: Document.Parsed | undefined;
   let shown: string | undefined;
   const source: RecipeSource = {
