@@ -169,6 +169,9 @@ try {
   console.log(
     `  validate ${best.validate.toFixed(1)} ms, resolve vars ${best.vars.toFixed(1)} ms, gather inputs ${best.inputs.toFixed(1)} ms, compile+canonicalJson ${best.compile.toFixed(1)} ms`,
   );
+  console.log(
+    `  validate + compile, summed:    ${perSecond(best.validate + best.compile)} recipes/s (the phases above; earlier benches' figure)`,
+  );
   console.log(`  with vars and file hashing:    ${perSecond(total(best))} recipes/s`);
   console.log(
     `  cpu time per full pass:        ${cpuPerPass.toFixed(0)} ms (${perSecond(cpuPerPass)} recipes/s of cpu)`,
@@ -201,9 +204,11 @@ try {
   );
   // How many recipes the fast YAML front end read (the rest, and any with errors, go through yaml).
   const { parseRecipeFast } = await import(path.join(root, "dist/recipe/parse.js"));
-  const fast = texts.filter((text, i) => parseRecipeFast(text, files[i]) !== undefined).length;
+  const fast = parseRecipeFast
+    ? `${texts.filter((text, i) => parseRecipeFast(text, files[i]) !== undefined).length} of ${RECIPES}`
+    : "none (a build without it)";
   const load = loadavg().map((n) => n.toFixed(2));
-  console.log(`  fast YAML front end read ${fast} of ${RECIPES} recipes; load average ${load.join(" ")}`);
+  console.log(`  recipes read by the fast YAML front end: ${fast}; load average ${load.join(" ")}`);
 
   // Cold processes, interleaved so both see the same machine load.
   const recipe = files[0];
