@@ -476,6 +476,7 @@ describe("the fast YAML front end against yaml", () => {
       (s: string) => `${s}: v\n`,
       (s: string) => `a:\n  - ${s}: v\n    b: ${s}\n`,
       (s: string) => `a: "${s}"\nb: '${s}'\n`,
+      (s: string) => `# head\n--- # start\na: ${s}\n`,
     ];
     let taken = 0;
     for (const tricky of TRICKY) for (const place of places) if (expectSameAsYaml(place(tricky))) taken++;

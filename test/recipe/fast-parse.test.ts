@@ -56,7 +56,8 @@ describe("the fast YAML front end", () => {
     ["a tag", "a: !!str 1\n"],
     ["a merge key", "a: {b: 1}\nc:\n  <<: {b: 2}\n"],
     ["a second document", "a: 1\n---\nb: 2\n"],
-    ["a document start marker", "---\na: 1\n"],
+    ["content on the document start marker's line", "--- a: 1\n"],
+    ["a document end marker", "a: 1\n...\n"],
     ["a directive", "%YAML 1.2\n---\na: 1\n"],
     ["a complex key", "? [a]\n: 1\n"],
     ["a tab", "a:\n\tb: 1\n"],
@@ -95,6 +96,10 @@ describe("the fast YAML front end", () => {
     ["nesting past the fast path's depth", `a: ${"[".repeat(50)}${"]".repeat(50)}\n`],
   ])("bails out to yaml on %s", (_name, text) => {
     expect(fastParse(text)).toBeUndefined();
+  });
+
+  test("reads a document start marker before the root mapping", () => {
+    expect(fastParse("# recipe\n--- # start\na: 1\n")?.value).toStrictEqual({ a: 1 });
   });
 
   test("leaves a recipe that may be over the size limit to yaml", () => {

@@ -111,6 +111,12 @@ class Parser {
     for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", nl + 1))
       this.#lineStarts.push(nl + 1);
     this.#skipToContent(0);
+    if (this.#indent === 0 && this.#isStartMarker(this.#pos)) {
+      // A `---` line before the root mapping opens the one document; the mapping follows on later lines.
+      const nl = text.indexOf("\n", this.#pos);
+      if (nl === -1) bail();
+      this.#skipToContent(nl + 1);
+    }
     if (this.#indent !== 0) bail();
     const value = this.#blockMap(0, 1);
     // The root mapping ends only at the end of the text (the field is reassigned inside #blockMap).
@@ -140,8 +146,11 @@ class Parser {
         this.#pos = at;
         this.#lineStart = start;
         this.#indent = at - start;
-        // `---` and `...` at the start of a line are document markers.
-        if (at === start && (text.startsWith("---", at) || text.startsWith("...", at))) bail();
+        // `---` and `...` at the start of a line are document markers (the first line's `---` is checked by the
+        // caller).
+        if (at === start && (text.startsWith("---", at) || text.startsWith("...", at)) && lineStart !== 0)
+          bail();
+        if (at === start && text.startsWith("...", at)) bail();
         return;
       }
       const nl = text.indexOf("\n", at);
@@ -207,6 +216,16 @@ class Parser {
     }
     this.#span = { start, end: this.#span.end, children };
     return value;
+  }
+
+  // `---` alone on its line (a comment may follow).
+  #isStartMarker(at: number): boolean {
+    const text = this.#text;
+    if (!text.startsWith("---", at)) return false;
+    let end = at + 3;
+    while (end < this.#length && text.charCodeAt(end) === SPACE) end++;
+    const code = this.#code(end);
+    return code === NL || (code === HASH && end > at + 3);
   }
 
   #isDashEntry(at: number): boolean {
