@@ -66,5 +66,4 @@ export abstract class IndexedManifest {
   published(digest: string): Publication[] {
     return [...(this.state().publishedDigests.get(digest) ?? [])];
   }
-
 }

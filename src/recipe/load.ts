@@ -4,7 +4,7 @@ import { decodeUtf8 } from "./encoding.js";
 import { RecipeInvalidError } from "./invalid-error.js";
 import { rememberLocations } from "./locations.js";
 import { normalizeRecipe } from "./normalize.js";
-import { MAX_RECIPE_BYTES, parseRecipeText, tooLarge } from "./parse.js";
+import { MAX_RECIPE_BYTES, type ParseResult, parseRecipeFast, parseRecipeText, tooLarge } from "./parse.js";
 import { type ReadProblem, readSourceFile } from "./read-source.js";
 import { RULES, type RuleContext } from "./rules/index.js";
 import { schemaDiagnostics } from "./schema/errors.js";
@@ -113,9 +113,22 @@ export function validateRecipe(input: string | WrittenRecipe, options: ValidateO
   return { ...result, errors: result.errors.map(strip), warnings: result.warnings.map(strip) };
 }
 
-function validateText(text: string, options: ValidateOptions & { positions?: boolean }): RecipeResult {
+type TextOptions = ValidateOptions & { positions?: boolean };
+
+function validateText(text: string, options: TextOptions): RecipeResult {
+  const clean = text.replace(/^\uFEFF/, "");
+  const fast = parseRecipeFast(clean, options.file);
+  if (fast !== undefined) {
+    const result = checkParsed(fast, options);
+    // Errors are rare and read by people: they come from yaml's own nodes, exactly as without the fast path.
+    if (result.errors.length === 0) return result;
+  }
+  return checkParsed(parseRecipeText(clean, options.file), options);
+}
+
+// The schema and the semantic rules over a parsed recipe, then normalisation when nothing is wrong.
+function checkParsed(parsed: ParseResult, options: TextOptions): RecipeResult {
   const absolute = resolve(options.cwd ?? process.cwd(), options.file);
-  const parsed = parseRecipeText(text.replace(/^\uFEFF/, ""), options.file);
   const warnings = [...parsed.warnings];
   if (parsed.errors.length > 0 || parsed.source === undefined) {
     return { errors: parsed.errors.sort(byPosition), warnings: warnings.sort(byPosition) };

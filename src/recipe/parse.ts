@@ -1,7 +1,10 @@
 import type { BakeErrorCode } from "../errors.js";
 import type { Diagnostic } from "./diagnostics.js";
+import { fastParse } from "./fast-yaml/parse.js";
+import { maskSecretSpans } from "./fast-yaml/span.js";
 import { diagnosticAt, maskSecretDefaults, type RecipeSource } from "./source.js";
 import {
+  type Document,
   type ErrorCode,
   isCollection,
   isMap,
@@ -11,6 +14,9 @@ import {
   type Node,
   parseDocument,
 } from "./yaml.js";
+
+// How bake reads YAML: one document, keys unique, `<<` merges, problems as data rather than exceptions.
+const YAML_OPTIONS = { uniqueKeys: true, merge: true, prettyErrors: false, logLevel: "error" } as const;
 
 /** Recipes larger than this are refused before parsing. */
 export const MAX_RECIPE_BYTES = 1024 * 1024;
@@ -32,13 +38,7 @@ export function parseRecipeText(text: string, file: string): ParseResult {
   const size = Buffer.byteLength(text, "utf8");
   if (size > MAX_RECIPE_BYTES) return { errors: [tooLarge(file, size)], warnings: [] };
   const lines = new LineCounter();
-  const doc = parseDocument(text, {
-    lineCounter: lines,
-    uniqueKeys: true,
-    merge: true,
-    prettyErrors: false,
-    logLevel: "error",
-  });
+  const doc = parseDocument(text, { ...YAML_OPTIONS, lineCounter: lines });
   const source: RecipeSource = { file, text, lines, doc, shown: maskSecretDefaults(text, doc) };
   const errors = doc.errors.map((error) => yamlDiagnostic(source, error));
   const warnings = doc.warnings.map(
@@ -86,6 +86,37 @@ export function parseRecipeText(text: string, file: string): ParseResult {
       warnings,
     };
   }
+}
+
+/**
+ * Parse recipe text with the fast front end (./fast-yaml/), which reads the common subset of YAML to the same data
+ * as `yaml` does, with positions for every key and value. Answers `undefined` when the text leaves the subset;
+ * the caller then uses {@link parseRecipeText}. The source's `doc` is yaml's, parsed only if something asks for it.
+ */
+export function parseRecipeFast(text: string, file: string): ParseResult | undefined {
+  // Three bytes per UTF-16 unit at most: anything that might be over the limit is left to the full parser.
+  if (text.length * 3 > MAX_RECIPE_BYTES) return undefined;
+  const fast = fastParse(text);
+  if (fast === undefined) return undefined;
+  const lines = new LineCounter();
+  lines.lineStarts = fast.lineStarts;
+  let doc: Document.Parsed | undefined;
+  let shown: string | undefined;
+  const source: RecipeSource = {
+    file,
+    text,
+    lines,
+    spans: fast.root,
+    get doc() {
+      doc ??= parseDocument(text, YAML_OPTIONS);
+      return doc;
+    },
+    get shown() {
+      shown ??= maskSecretSpans(text, fast.value, fast.root) ?? maskSecretDefaults(text, this.doc);
+      return shown;
+    },
+  };
+  return { source, value: fast.value, errors: [], warnings: [] };
 }
 
 /** The error for a recipe over {@link MAX_RECIPE_BYTES}, refused before parsing. */

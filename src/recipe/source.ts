@@ -1,6 +1,7 @@
 import type { SourceLocation } from "../errors.js";
 import { printable } from "../util/printable.js";
 import type { Diagnostic } from "./diagnostics.js";
+import { locateSpan, type Span } from "./fast-yaml/span.js";
 import {
   type Document,
   isAlias,
@@ -17,9 +18,12 @@ export interface RecipeSource {
   file: string;
   text: string;
   lines: LineCounter;
+  /** yaml's document. When `spans` is set (the fast front end read the text), it is parsed only if asked for. */
   doc: Document.Parsed;
   /** `text` with secret values blanked out, offsets unchanged: what excerpts show. */
   shown?: string;
+  /** Positions from the fast front end (./fast-yaml/), which answer in place of `doc`'s nodes. */
+  spans?: Span;
 }
 
 /** A path into the parsed recipe, as JSON pointer segments (`["layers", 0, "name"]`). */
@@ -152,6 +156,11 @@ function keyText(key: unknown): string | undefined {
 
 /** Offset of the value at `path` (or of its key, with `key: true`), falling back to the nearest parent. */
 export function offsetOf(source: RecipeSource, path: RecipePath, options: { key?: boolean } = {}): number {
+  if (source.spans !== undefined) {
+    // The fast front end has no empty values, so only `key: true` points at the key.
+    const { span, keyStart } = locateSpan(source.spans, path);
+    return options.key && keyStart !== undefined ? keyStart : span.start;
+  }
   const { node, key } = nodeAt(source.doc, path);
   // An empty value (`name:`) has a zero-width node after the colon; its key is the better place to point.
   const range = node?.range;
@@ -177,6 +186,12 @@ export function spanOf(
 
 /** Offset of `needle` inside the source text of the value at `path`, or of the value itself. */
 export function offsetWithin(source: RecipeSource, path: RecipePath, needle: string): number {
+  if (source.spans !== undefined) {
+    const { span, found } = locateSpan(source.spans, path);
+    if (!found) return offsetOf(source, path);
+    const index = source.text.slice(span.start, span.end).indexOf(needle);
+    return index === -1 ? span.start : span.start + index;
+  }
   const { node, found } = nodeAt(source.doc, path);
   const range = node?.range;
   if (!found || !range) return offsetOf(source, path);

@@ -5,6 +5,12 @@ import { type Rule, report } from "./context.js";
 /** A `copy` source exists and stays inside the recipe's directory, also after following symlinks. */
 export const copySourcesInsideRoot: Rule = (ctx) => {
   let realRoot: string | undefined;
+  // Recipes copy the same source into several layers; resolve each path once per validation.
+  const resolved = new Map<string, string | undefined>();
+  const realPathOnce = (path: string): string | undefined => {
+    if (!resolved.has(path)) resolved.set(path, realPath(path));
+    return resolved.get(path);
+  };
   ctx.recipe.layers.forEach((layer, layerIndex) => {
     layer.steps.forEach((step, stepIndex) => {
       if (!("copy" in step)) return;
@@ -37,7 +43,7 @@ export const copySourcesInsideRoot: Rule = (ctx) => {
       }
       if (!ctx.checkFiles) return;
       // One realpath call both proves the source exists and resolves every symlink on the way.
-      const real = realPath(path);
+      const real = realPathOnce(path);
       if (real === undefined) {
         report(ctx, "error", target, {
           code: "copy-missing",

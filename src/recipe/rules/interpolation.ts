@@ -94,11 +94,22 @@ function placeOf(path: RecipePath): Place {
   return "plain";
 }
 
+// Visits every string that could hold an interpolation. One path array is pushed and popped on the way down and
+// copied only for the strings visited: most strings have no `${` and cost no allocation.
 function walk(value: unknown, path: RecipePath, visit: (text: string, path: RecipePath) => void): void {
-  if (typeof value === "string") visit(value, path);
-  else if (Array.isArray(value)) {
-    for (const [index, item] of value.entries()) walk(item, [...path, index], visit);
+  if (typeof value === "string") {
+    if (value.includes("${")) visit(value, [...path]);
+  } else if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      path.push(index);
+      walk(value[index], path, visit);
+      path.pop();
+    }
   } else if (value !== null && typeof value === "object") {
-    for (const [key, item] of Object.entries(value)) walk(item, [...path, key], visit);
+    for (const key of Object.keys(value)) {
+      path.push(key);
+      walk((value as Record<string, unknown>)[key], path, visit);
+      path.pop();
+    }
   }
 }

@@ -1,4 +1,5 @@
 import { parseDuration } from "../duration.js";
+import { spanAtPath } from "../fast-yaml/span.js";
 import type { RecipePath } from "../source.js";
 import { type Rule, type RuleContext, report } from "./context.js";
 
@@ -72,6 +73,11 @@ function checkMode(ctx: RuleContext, path: RecipePath, mode: string | number | u
 
 /** The text of the scalar at `path` as written in the recipe. */
 export function sourceText(ctx: Pick<RuleContext, "source">, path: RecipePath): string {
+  const { spans, text } = ctx.source;
+  if (spans !== undefined) {
+    const span = spanAtPath(spans, path);
+    return span ? text.slice(span.start, span.end).trim() : "";
+  }
   const node = ctx.source.doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
   const range = node?.range;
   return range ? ctx.source.text.slice(range[0], range[1]).trim() : "";
