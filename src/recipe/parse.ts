@@ -41,20 +41,17 @@ export function parseRecipeText(text: string, file: string): ParseResult {
   const doc = parseDocument(text, { ...YAML_OPTIONS, lineCounter: lines });
   const source: RecipeSource = { file, text, lines, doc, shown: maskSecretDefaults(text, doc) };
   const errors = doc.errors.map((error) => yamlDiagnostic(source, error));
+  // Where yaml's composer runs out of stack depends on the stack left to it; the document it composed up to there
+  // still shows the first level too deep, which is where the error belongs.
+  const overflow = errors.findIndex((error) => error.code === "yaml-too-deep");
+  const deepest = overflow === -1 ? undefined : checkShape(doc.contents).tooDeep;
+  if (deepest) errors[overflow] = tooDeep(source, deepest.range?.[0] ?? 0);
   const warnings = doc.warnings.map(
     (warning): Diagnostic => ({ ...yamlDiagnostic(source, warning), severity: "warning" }),
   );
   if (errors.length > 0) return { source, errors, warnings };
   const shape = checkShape(doc.contents);
-  if (shape.tooDeep) {
-    errors.push(
-      diagnosticAt(source, shape.tooDeep.range?.[0] ?? 0, {
-        code: "yaml-too-deep",
-        message: `the recipe nests lists and mappings more than ${MAX_DEPTH} levels deep`,
-        hint: TOO_DEEP_HINT,
-      }),
-    );
-  }
+  if (shape.tooDeep) errors.push(tooDeep(source, shape.tooDeep.range?.[0] ?? 0));
   // A list or mapping used as a key (`? [a]: b`) has no place in a recipe; yaml would stringify it.
   for (const key of shape.collectionKeys) {
     errors.push(
@@ -179,6 +176,14 @@ const YAML_CODES: Record<ErrorCode, BakeErrorCode> = {
   BAD_COLLECTION_TYPE: "yaml-bad-collection-type",
 };
 
+function tooDeep(source: RecipeSource, offset: number): Diagnostic {
+  return diagnosticAt(source, offset, {
+    code: "yaml-too-deep",
+    message: `the recipe nests lists and mappings more than ${MAX_DEPTH} levels deep`,
+    hint: TOO_DEEP_HINT,
+  });
+}
+
 // yaml reports problems with a code and character range; turn each into bake's diagnostic.
 function yamlDiagnostic(source: RecipeSource, problem: YamlProblem): Diagnostic {
   const offset = problem.pos[0];
@@ -195,11 +200,7 @@ function yamlDiagnostic(source: RecipeSource, problem: YamlProblem): Diagnostic 
     });
   } else if (/call stack/i.test(message)) {
     // yaml's composer recurses and catches its own stack overflow; say what it means for a recipe.
-    return diagnosticAt(source, offset, {
-      code: "yaml-too-deep",
-      message: `the recipe nests lists and mappings more than ${MAX_DEPTH} levels deep`,
-      hint: TOO_DEEP_HINT,
-    });
+    return tooDeep(source, offset);
   } else if (/multiple documents/i.test(message)) {
     return diagnosticAt(source, offset, {
       code: "yaml-multiple-docs",

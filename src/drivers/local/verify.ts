@@ -115,6 +115,38 @@ async function attempt(check: PlannedCheck, ctx: CheckContext): Promise<Outcome>
   if (check.kind === "file") return fileCheck(check, { dirs: ctx.lowers, binds: ctx.binds });
   if (check.kind === "http") return httpCheck(check, ctx);
   const argv = check.script !== undefined ? ["/bin/sh", "-c", check.script] : (check.argv ?? []);
+  // While the image's service runs, a run check shares its network, as a command on the booted instance would.
+  const service = ctx.service?.pid && ctx.service.exitCode() === undefined ? ctx.service : undefined;
+  try {
+    return await runCommandCheck(check, ctx, argv, service?.pid);
+  } catch (error) {
+    // The service may exit between the look above and nsenter joining it; then the check runs on its own.
+    if (
+      service &&
+      error instanceof BakeError &&
+      error.code === "sandbox-unavailable" &&
+      (await exits(service))
+    ) {
+      return runCommandCheck(check, ctx, argv, undefined);
+    }
+    throw error;
+  }
+}
+
+// Whether the service has exited, or does within a moment (its exit may not have been reaped yet).
+async function exits(service: { exitCode(): number | undefined }): Promise<boolean> {
+  for (let tries = 0; tries < 20 && service.exitCode() === undefined; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return service.exitCode() !== undefined;
+}
+
+async function runCommandCheck(
+  check: Extract<PlannedCheck, { kind: "run" }>,
+  ctx: CheckContext,
+  argv: string[],
+  joinNetworkOf: number | undefined,
+): Promise<Outcome> {
   try {
     const { exitCode } = await runInSandbox({
       lowerDirs: ctx.lowers,
@@ -122,8 +154,7 @@ async function attempt(check: PlannedCheck, ctx: CheckContext): Promise<Outcome>
       argv,
       env: revealEnv(check.env, ctx.input.secrets),
       network: ctx.network,
-      // While the image's service runs, a run check shares its network, as a command on the booted instance would.
-      ...(ctx.service?.pid && ctx.service.exitCode() === undefined ? { joinNetworkOf: ctx.service.pid } : {}),
+      ...(joinNetworkOf === undefined ? {} : { joinNetworkOf }),
       binds: ctx.binds,
       signal: ctx.input.signal,
       timeoutMs: check.timeoutMs,
