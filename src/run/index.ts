@@ -16,7 +16,7 @@ export type { BuildEvent, Reporter } from "../drivers/events.js";
 export type { TextOut } from "../util/text-out.js";
 export type { ExecuteOptions, ExecuteResult } from "./execute.js";
 export type { RunnerManifest } from "./manifest-port.js";
-export { type ReporterMode, reporterMode } from "./reporters/index.js";
+export { type ReporterMode, reporterMode } from "./reporters/mode.js";
 
 /**
  * Load a driver by id (`local`, `packer` or `gce`), loading only that driver's code. The `gce` driver needs the

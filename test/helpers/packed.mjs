@@ -40,6 +40,7 @@ export function installInto(project, dependencies) {
   try {
     manifest = JSON.parse(readFileSync(file, "utf8"));
   } catch {}
+  mkdirSync(project, { recursive: true });
   writeFileSync(file, `${JSON.stringify({ ...manifest, dependencies }, null, 2)}\n`);
   npm(["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], project);
 }
