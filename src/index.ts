@@ -4,7 +4,7 @@
  * (code that reads files, starts processes or talks to a store loads on the first call). The one exception is
  * `validateRecipe`, which is synchronous: import it from `@bakehq/bake/recipe`.
  *
- * @packageDocumentation
+ * @module @bakehq/bake
  */
 export {
   BakeError,

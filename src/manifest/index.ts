@@ -2,7 +2,7 @@
  * `@bakehq/bake/manifest`: open, read, append to and check a lineage manifest (a JSONL file, a git ref or a
  * PostgreSQL schema). The readers and the store clients load on the first call.
  *
- * @packageDocumentation
+ * @module @bakehq/bake/manifest
  */
 import type * as Fsck from "./fsck.js";
 import type * as Open from "./manifest.js";
@@ -17,6 +17,7 @@ export {
   manifestPath,
   parseLocation,
 } from "./location.js";
+export type { SideData } from "./side-data.js";
 export type * from "./types.js";
 
 /**
@@ -24,6 +25,8 @@ export type * from "./types.js";
  * `postgres://user@host/db?schema=bake`).
  *
  * @throws BakeError for a newer format or an unreadable header.
+ *
+ * @function
  */
 export const openManifest: typeof Open.openManifest = async (...args) =>
   (await import("./manifest.js")).openManifest(...args);
@@ -32,6 +35,8 @@ export const openManifest: typeof Open.openManifest = async (...args) =>
  * Re-read a manifest file and check every line: JSON, schema, ids against content, canonical bytes, the chain of
  * hashes, parent and layer links, build order and event targets. Resolves to a report; never throws for a
  * damaged manifest.
+ *
+ * @function
  */
 export const checkManifest: typeof Fsck.checkManifest = async (...args) =>
   (await import("./fsck.js")).checkManifest(...args);

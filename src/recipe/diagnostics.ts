@@ -20,7 +20,7 @@ const ANSI = (open: number, close: number) => (text: string) => `\u001b[${open}m
 
 /**
  * Render diagnostics as `file:line:col: error: message`, the excerpt and the hint, one block each. Everything
- * quoted from a recipe or var file is passed through {@link printable}, so it cannot drive the terminal.
+ * quoted from a recipe or var file is passed through `printable()`, so it cannot drive the terminal.
  *
  * @param opts.color - colour with ANSI escapes (ignored when `style` is given).
  * @param opts.severity - the label each block gets. @default "error"

@@ -5,7 +5,7 @@
  * {@link validateRecipe}; the file readers load on the first call. The package root re-exports everything
  * here except `validateRecipe`, so that importing the root stays cheap.
  *
- * @packageDocumentation
+ * @module @bakehq/bake/recipe
  */
 
 export * from "./lazy-api.js";

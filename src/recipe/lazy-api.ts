@@ -5,6 +5,7 @@
 import type * as Load from "./load.js";
 import type * as Vars from "./vars.js";
 
+export type { Style } from "../util/style.js";
 export { type Diagnostic, renderDiagnostics } from "./diagnostics.js";
 export type { RecipeResult } from "./load.js";
 export type * from "./types.js";
@@ -18,6 +19,8 @@ export type * from "./written.js";
  * @param file - the recipe, absolute or relative to `options.cwd`; diagnostics name it as given.
  * @param options - `cwd` (default `process.cwd()`) and an abort `signal`.
  * @returns `recipe` exactly when `errors` is empty, and the warnings either way.
+ *
+ * @function
  */
 export const loadRecipe: typeof Load.loadRecipe = async (...args) =>
   (await import("./load.js")).loadRecipe(...args);
@@ -26,6 +29,8 @@ export const loadRecipe: typeof Load.loadRecipe = async (...args) =>
  * {@link loadRecipe}, throwing when the recipe has errors.
  *
  * @throws BakeError `recipe-invalid` (exit code 2), whose `detail` renders every error.
+ *
+ * @function
  */
 export const loadRecipeOrThrow: typeof Load.loadRecipeOrThrow = async (...args) =>
   (await import("./load.js")).loadRecipeOrThrow(...args);
@@ -35,6 +40,8 @@ export const loadRecipeOrThrow: typeof Load.loadRecipeOrThrow = async (...args) 
  * typed and checked against `enum` and `pattern`. Secret values come back apart, in `secrets`.
  *
  * @throws BakeError `var-invalid` (exit code 2) naming each missing or bad value; secret values are never shown.
+ *
+ * @function
  */
 export const resolveVars: typeof Vars.resolveVars = async (...args) =>
   (await import("./vars.js")).resolveVars(...args);
