@@ -10,6 +10,7 @@ import { installInto, packTarball, repo, repoVersion } from "../helpers/packed.m
 
 const run = promisify(execFile);
 const tsc = join(repo, "node_modules/typescript/bin/tsc");
+const OLDEST_TS = "typescript-5.0";
 // Only PATH and HOME, as a new user's shell would have: no NODE_PATH or NODE_OPTIONS reaching into the repository.
 const cleanEnv = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root" };
 // Until `BakeError["code"]` is a union of the codes, any string compiles, misspelt or not.
@@ -20,8 +21,8 @@ let project: string;
 let packed: { tarball: string; files: string[] };
 
 // Compiles the consumer (test/consumer/project) against the installed tarball, with the repository's tsc.
-function compile(dir: string) {
-  return run(process.execPath, [tsc, "-p", join(dir, "tsconfig.json")], { cwd: dir, env: cleanEnv });
+function compile(dir: string, compiler = tsc) {
+  return run(process.execPath, [compiler, "-p", join(dir, "tsconfig.json")], { cwd: dir, env: cleanEnv });
 }
 
 let ran: Promise<Record<string, unknown>> | undefined;
@@ -47,6 +48,8 @@ beforeAll(async () => {
   installInto(project, {
     "@bakehq/bake": `file:${packed.tarball}`,
     "@types/node": repoVersion("@types/node"),
+    // The oldest TypeScript the README promises.
+    [OLDEST_TS]: "npm:typescript@5.0.4",
   });
 }, 300_000);
 
@@ -81,6 +84,7 @@ describe("the package as npm packs it", () => {
     ) as {
       scripts: Record<string, string>;
       license: string;
+      engines: { node: string };
       peerDependencies: Record<string, string>;
       peerDependenciesMeta: Record<string, { optional?: boolean }>;
       dependencies: Record<string, string>;
@@ -89,6 +93,7 @@ describe("the package as npm packs it", () => {
       expect(manifest.scripts[hook]).toBeUndefined();
     }
     expect(manifest.license).toBe("Apache-2.0");
+    expect(manifest.engines.node).toBe("^20.19.0 || >=22.12.0");
     expect(await readFile(join(project, "node_modules/@bakehq/bake/LICENSE"), "utf8")).toContain(
       "Apache License\n                           Version 2.0",
     );
@@ -107,6 +112,15 @@ describe("the package as npm packs it", () => {
       { cwd: project, env: cleanEnv },
     );
     expect(probe.stdout.trim()).toBe("missing");
+  });
+
+  it("takes under 30 MB of node_modules without the Google client", async () => {
+    const { stdout } = await run("du", ["-sk", "--exclude=./@types", `--exclude=./${OLDEST_TS}`, "."], {
+      cwd: join(project, "node_modules"),
+    });
+    const megabytes = Number(stdout.split("\t")[0]) / 1024;
+    expect(megabytes).toBeGreaterThan(1);
+    expect(megabytes).toBeLessThanOrEqual(30);
   });
 
   it("passes publint --strict", async () => {
@@ -184,6 +198,11 @@ describe("a strict TypeScript project that depends on the package", () => {
       everyCodeListed: true,
     });
     expect(output.reporterLines).toBeGreaterThan(0);
+  }, 180_000);
+
+  it("compiles with TypeScript 5.0, the oldest the README promises", async () => {
+    await consumerOutput();
+    await compile(project, join(project, "node_modules", OLDEST_TS, "bin/tsc"));
   }, 180_000);
 
   it("gets a BakeError saying exactly what to install when it builds with the gce driver and no Google client", async () => {
