@@ -57,7 +57,7 @@ describe("what importing each entry point loads", () => {
     expect(
       matching(modules, [
         ...HEAVY,
-        /\/dist\/recipe\/(yaml|load)\.js$/,
+        /\/dist\/recipe\/(yaml|load|parse)\.js$/,
         /\/dist\/recipe\/schema\//,
         /^node:child_process$/,
       ]),
