@@ -6,6 +6,7 @@ import { GceDriver } from "../drivers/gce/index.js";
 import { LABEL } from "../drivers/gce/labels.js";
 import { listServers } from "../drivers/gce/servers.js";
 import type { GceSession } from "../drivers/gce/session.js";
+import { findByImageDigest } from "../manifest/image-digest.js";
 import type { Manifest } from "../manifest/manifest.js";
 import type { ImageRecord } from "../manifest/types.js";
 import type { CommandIO } from "./io.js";
@@ -135,9 +136,7 @@ export async function observeServer(manifest: Manifest, name: string, io: Comman
   return true;
 }
 
-/** The record whose artifact a server's image is: an image record first, else a layer record. */
+/** The record a server's image is (see findByImageDigest: the one lookup from an image a platform reports). */
 export function recordForArtifact(manifest: Manifest, artifact: string): ImageRecord | undefined {
-  if (!artifact) return undefined;
-  const matches = manifest.records().filter((record) => record.artifact === artifact);
-  return matches.find((record) => record.kind === "image") ?? matches[matches.length - 1];
+  return findByImageDigest(manifest, artifact)?.record;
 }

@@ -1,13 +1,12 @@
 import { parseArgs } from "node:util";
 import { BakeError, ExitCode, isBakeError } from "../errors.js";
-import { nearest } from "../util/nearest.js";
-import { printable } from "../util/printable.js";
-import { styleFor } from "../util/style.js";
 import { bakeVersion } from "../version.js";
-import { COMMANDS, type CommandSpec, findCommand } from "./commands.js";
-import { annotateError } from "./github-annotations.js";
-import { commandHelp, overviewHelp } from "./help.js";
-import type { CommandIO, CommandRun } from "./io.js";
+import type { CommandSpec } from "./commands.js";
+import type { CommandIO } from "./io.js";
+
+// Only what `bake --version` needs is imported statically; the command table, help, error rendering and CI
+// annotations load when used (scripts/bundle-cli.mjs makes each a chunk), so the version banner costs Node's start
+// and one small file.
 
 /**
  * How long a command has, after SIGINT or SIGTERM (or a closed stdout), to clean up and return before bake dies of
@@ -24,6 +23,11 @@ export const EXIT_OUTPUT_CLOSED = 141;
  * Only `bin/bake.js` calls this with the real process; tests pass their own `io`.
  */
 export async function main(argv: string[], io?: Partial<CommandIO>): Promise<number> {
+  // Before any signal handling is set up: printing the version is all there is to do.
+  if (argv[0] === "--version" || argv[0] === "-V") {
+    (io?.stdout ?? process.stdout).write(`bake ${bakeVersion()}\n`);
+    return ExitCode.Ok;
+  }
   const ownSignal = io?.signal === undefined;
   const controller = new AbortController();
   let outputClosed = false;
@@ -68,7 +72,10 @@ export async function main(argv: string[], io?: Partial<CommandIO>): Promise<num
     return outputClosed ? EXIT_OUTPUT_CLOSED : code;
   } catch (error) {
     if (outputClosed) return EXIT_OUTPUT_CLOSED;
-    if (isBakeError(error)) annotateError(fullIO.stderr, { error, command: argv[0], ...fullIO });
+    if (isBakeError(error)) {
+      const { annotateError } = await import("./github-annotations.js");
+      annotateError(fullIO.stderr, { error, command: argv[0], ...fullIO });
+    }
     return reportError(error, fullIO, argv.includes("--no-color"));
   } finally {
     // The watchdog, if armed, stays: something may still hold the process open after the command returned.
@@ -120,11 +127,9 @@ function cleanupUnderWay(): boolean {
 
 async function dispatch(argv: string[], io: CommandIO): Promise<number> {
   const [first, ...rest] = argv;
-  if (first === "--version" || first === "-V") {
-    io.stdout.write(`bake ${bakeVersion()}\n`);
-    return ExitCode.Ok;
-  }
+  const { COMMANDS, findCommand } = await import("./commands.js");
   if (first === undefined || first === "--help" || first === "-h" || first === "help") {
+    const { commandHelp, overviewHelp } = await import("./help.js");
     const topic = first === "help" ? rest[0] : undefined;
     const command = topic === undefined ? undefined : findCommand(topic);
     io.stdout.write(command ? commandHelp(command) : overviewHelp());
@@ -132,6 +137,7 @@ async function dispatch(argv: string[], io: CommandIO): Promise<number> {
   }
   const command = findCommand(first);
   if (!command) {
+    const { nearest } = await import("../util/nearest.js");
     const guess = first.startsWith("-")
       ? undefined
       : nearest(
@@ -147,17 +153,16 @@ async function dispatch(argv: string[], io: CommandIO): Promise<number> {
     });
   }
   if (rest.includes("--help") || rest.includes("-h")) {
+    const { commandHelp } = await import("./help.js");
     io.stdout.write(commandHelp(command));
     return ExitCode.Ok;
   }
-  const parsed = parseCommandArgs(command, rest);
-  // Kept opaque to bundlers: vite (vitest) would glob `./commands/*.js` and miss the `.ts` sources under test.
-  const modulePath = `./commands/${command.module}.js`;
-  const module = (await import(/* @vite-ignore */ modulePath)) as { run: CommandRun };
+  const parsed = await parseCommandArgs(command, rest);
+  const module = await command.load();
   return module.run(parsed, io);
 }
 
-function parseCommandArgs(command: CommandSpec, args: string[]) {
+async function parseCommandArgs(command: CommandSpec, args: string[]) {
   const options = {
     ...Object.fromEntries(
       Object.entries(command.options).map(([name, spec]) => [
@@ -174,6 +179,7 @@ function parseCommandArgs(command: CommandSpec, args: string[]) {
     const message =
       error instanceof Error ? (error.message.split("\n")[0] ?? "bad arguments") : "bad arguments";
     const unknown = /Unknown option '(--?[^']+)'/.exec(message)?.[1];
+    const { nearest } = await import("../util/nearest.js");
     const guess = unknown ? nearest(unknown.replace(/^-+/, ""), Object.keys(command.options)) : undefined;
     throw new BakeError({
       code: "usage",
@@ -198,7 +204,11 @@ function describeCount({ min, max }: { min: number; max: number }): string {
   return min === 0 ? `at most ${max} ${noun(max)}` : `${min} to ${max} arguments`;
 }
 
-function reportError(error: unknown, io: CommandIO, noColor: boolean): number {
+async function reportError(error: unknown, io: CommandIO, noColor: boolean): Promise<number> {
+  const [{ printable }, { styleFor }] = await Promise.all([
+    import("../util/printable.js"),
+    import("../util/style.js"),
+  ]);
   const style = styleFor(io.stderr, io.env, noColor);
   if (isBakeError(error)) {
     // Messages quote recipes, var files and manifests: escape what could drive the terminal.

@@ -1,16 +1,20 @@
 import { BakeError } from "../errors.js";
+import { findByImageDigest } from "../manifest/image-digest.js";
 import type { Manifest } from "../manifest/manifest.js";
 import type { ImageRecord } from "../manifest/types.js";
 
 const FULL_DIGEST = /^(?:sha256:)?([0-9a-f]{64})$/;
 const ID_PREFIX = /^(?:sha256:)?[0-9a-f]{4,63}$/;
 const LINEAGE_NAME = /^[a-z0-9][a-z0-9._-]*$/;
+// REGISTRY/REPO@sha256:HEX or docker://...@sha256:HEX: an image as a registry, `docker pull` or a runtime names it.
+const REGISTRY_DIGEST = /^(?:docker:\/\/([^\s@]+)|([^\s@/]+\/[^\s@]+))@(sha256:[0-9a-f]{64})$/;
 
 /** The forms of a REF, in the order bake tries them; the hint of every "cannot resolve" error. */
 export const REF_FORMS =
   "a REF is tried as, in order: a record id (sha256:..., as `bake history --json` prints it) or a unique prefix of " +
   "4+ hex digits, LINEAGE (its newest active image), LINEAGE@CHANNEL, LINEAGE@VERSION, LINEAGE#BUILD; then a full " +
-  "sha256: artifact id (the image a record names); see `bake history`";
+  "sha256: digest, as a registry (after `bake push`) or a driver (the artifact a record names) gives it, also written " +
+  "REGISTRY/REPO@sha256:... or docker://REGISTRY/REPO@sha256:...; see `bake history`";
 
 /** What bake made of a REF: how it read the text, what it looked for, and the record if one matched. */
 export interface RefLookup {
@@ -35,6 +39,8 @@ export interface RefLookup {
  */
 export function lookUpRef(manifest: Manifest, ref: string): RefLookup {
   const text = ref.trim();
+  const pulled = REGISTRY_DIGEST.exec(text);
+  if (pulled) return lookUpImageDigest(manifest, { ref, digest: pulled[3] as string });
   const digest = FULL_DIGEST.exec(text);
   const artifactId = digest ? `sha256:${digest[1]}` : undefined;
   const lookup: RefLookup = { ref, form: formOf(text), tried: [], ...(artifactId ? { artifactId } : {}) };
@@ -47,14 +53,30 @@ export function lookUpRef(manifest: Manifest, ref: string): RefLookup {
     lookup.tried.push(`the records of ${manifest.path}: ${reasonOf(error, manifest.path)}`);
   }
   if (artifactId) {
-    const makers = manifest.records().filter((record) => record.artifact === artifactId);
-    const record = makers.findLast((r) => r.kind === "image") ?? makers.at(-1);
-    if (record) {
-      lookup.record = record;
+    const match = findByImageDigest(manifest, artifactId);
+    if (match) {
+      lookup.record = match.record;
       return lookup;
     }
-    lookup.tried.push(`a record whose artifact is ${artifactId}: none`);
+    lookup.tried.push(`a push (publish event) or a record's artifact with the digest ${artifactId}: none`);
   }
+  return lookup;
+}
+
+// A registry reference by digest names no record directly: only pushes and artifacts can match it.
+function lookUpImageDigest(manifest: Manifest, options: { ref: string; digest: string }): RefLookup {
+  const lookup: RefLookup = {
+    ref: options.ref,
+    form: "an image in a registry, by digest (REGISTRY/REPO@sha256:...)",
+    tried: [],
+    artifactId: options.digest,
+  };
+  const match = findByImageDigest(manifest, options.digest);
+  if (match) lookup.record = match.record;
+  else
+    lookup.tried.push(
+      `a push (publish event) of ${manifest.path} or a record's artifact with the digest ${options.digest}: none`,
+    );
   return lookup;
 }
 

@@ -19,6 +19,13 @@ export interface DriverContext {
   reporter: Reporter;
 }
 
+/** What a build will need, known as soon as its recipe is loaded (before variables, inputs and compiling). */
+export interface PrefetchInput extends Pick<DriverContext, "cwd" | "env"> {
+  target: TargetSpec;
+  /** The parent, when `from:` names it without variables. */
+  parent?: ParentSpec;
+}
+
 /** An exact, immutable image, as a driver names it. */
 export interface ResolvedImage {
   /** The reference as written (`docker-archive:./base.tar`, `gce:projects/p/global/images/family/f`, ...). */
@@ -90,6 +97,32 @@ export interface ServerObservation {
   details?: Record<string, string>;
 }
 
+/** Credentials for one push, from variables marked secret: they reach the registry client through a 0600 file only. */
+export interface RegistryCredentials {
+  username: string;
+  password: string;
+}
+
+export interface PushInput extends DriverContext {
+  /** The artifact id of the image to push (a record's `artifact`). */
+  image: string;
+  /** `docker://REGISTRY/REPO:TAG`. */
+  destination: string;
+  /** An auth file to use instead of the usual ones (`REGISTRY_AUTH_FILE`, `~/.config/containers/auth.json`, ...). */
+  authFile?: string;
+  /** Credentials to push with; they win over every auth file. */
+  credentials?: RegistryCredentials;
+  /** Target options of the recipe (the local driver's `store`, say), when a recipe is known. */
+  options?: Record<string, unknown>;
+}
+
+/** What a push put where. */
+export interface PushResult {
+  destination: string;
+  /** The digest of the manifest the registry now holds under the destination. */
+  digest: string;
+}
+
 /**
  * The Packer-style driver contract. `prepare` validates only; `bake` launches a builder from the parent, runs the
  * layer's steps, captures an image and cleans up in reverse order even on failure or abort.
@@ -101,6 +134,12 @@ export interface Driver {
   prepare(target: TargetSpec, plan?: Pick<BuildPlan, "config">): PrepareResult;
   /** Turns a floating external reference into an exact immutable id. */
   resolve(parent: Extract<ParentSpec, { kind: "external" }>, ctx: DriverContext): Promise<ResolvedImage>;
+  /**
+   * Optional: starts, without waiting, the slow lookups a build of this target will make (a tool's version check,
+   * the parent's resolution), so that they run while the caller is still planning. Never throws: what failed is
+   * reported by `resolve` or `bake`, which use the results.
+   */
+  prefetch?(input: PrefetchInput): void;
   /** Confirms an image recorded earlier (a lineage parent or a cached layer) still exists. */
   inspect(artifactId: string, ctx: DriverContext): Promise<Artifact | undefined>;
   bake(input: BakeLayerInput): Promise<Artifact>;
@@ -112,4 +151,9 @@ export interface Driver {
    * Optional: the runner records an inventory only for drivers that have one.
    */
   inventory?(input: InventoryInput): Promise<PackageInventory>;
+  /**
+   * Pushes an image to a registry, keeping its manifest's bytes (so the pushed digest is the artifact id when the
+   * registry takes the manifest as it is). Optional: only drivers whose images can live in a registry have it.
+   */
+  push?(input: PushInput): Promise<PushResult>;
 }

@@ -74,6 +74,8 @@ export type BuildEvent =
       interrupted?: boolean;
     }
   | { type: "registered"; recordId: string; lineage: string; version: string; build: number }
+  /** The registered image was pushed to a registry (a recipe's `publish:`), and the push recorded. */
+  | { type: "published"; recordId: string; destination: string; digest: string }
   /** Every layer was cached and an identical verified image is already registered: nothing was launched. */
   | { type: "up-to-date"; recordId: string; lineage: string; version: string; build: number }
   | {

@@ -1,6 +1,13 @@
 import { BakeError } from "../errors.js";
-import { DRIVER_IDS } from "../plan/driver-ids.js";
+import { DRIVER_IDS, type DriverId } from "../plan/driver-ids.js";
 import type { Driver } from "./driver.js";
+
+// A literal `import()` per driver: the CLI bundle gives each its own chunk, and vitest resolves the `.ts` sources.
+const LOADERS: Record<DriverId, () => Promise<{ createDriver(): Driver }>> = {
+  local: () => import("./local/index.js"),
+  packer: () => import("./packer/index.js"),
+  gce: () => import("./gce/index.js"),
+};
 
 /** Loads a driver lazily, so a command only pays for the driver it uses. */
 export async function loadDriver(id: string): Promise<Driver> {
@@ -11,8 +18,6 @@ export async function loadDriver(id: string): Promise<Driver> {
       hint: `use one of: ${DRIVER_IDS.join(", ")}`,
     });
   }
-  // Kept opaque to bundlers: vite (vitest) would glob `./*/index.js` and miss the `.ts` sources under test.
-  const modulePath = `./${id}/index.js`;
-  const module = (await import(/* @vite-ignore */ modulePath)) as { createDriver(): Driver };
+  const module = await LOADERS[id as DriverId]();
   return module.createDriver();
 }

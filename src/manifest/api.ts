@@ -10,6 +10,7 @@ import type {
   NewEvent,
   NewRecord,
   Observation,
+  Publication,
   TornTail,
 } from "./types.js";
 
@@ -81,6 +82,10 @@ export interface Manifest {
   observations(id: string): Observation[];
   /** The newest observation of a server, if any event names it. */
   server(name: string): Observation | undefined;
+  /** Every push of this record to a registry (its `publish` events), oldest first. */
+  publications(id: string): Publication[];
+  /** The pushes whose registry manifest digest is exactly this one, oldest first. */
+  published(digest: string): Publication[];
   /**
    * Whether every line is the one bake wrote, as far as the hash chain tells: readers show what is there either way,
    * and should warn when it is not intact; writers refuse to append to a broken chain. Cheap when the manifest is

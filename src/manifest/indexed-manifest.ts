@@ -2,7 +2,7 @@ import { BakeError } from "../errors.js";
 import type { Ancestry } from "./api.js";
 import { resolveRef } from "./resolve.js";
 import type { ManifestState } from "./state.js";
-import type { ImageRecord, ImageStatus, ManifestEvent, Observation } from "./types.js";
+import type { ImageRecord, ImageStatus, ManifestEvent, Observation, Publication } from "./types.js";
 
 /**
  * The reads every manifest answers from its index, whatever holds the lines (a file, a git branch, PostgreSQL).
@@ -58,6 +58,14 @@ export abstract class IndexedManifest {
 
   server(name: string): Observation | undefined {
     return this.state().servers.get(name);
+  }
+
+  publications(id: string): Publication[] {
+    return this.state().publications.filter((publication) => publication.target === id);
+  }
+
+  published(digest: string): Publication[] {
+    return [...(this.state().publishedDigests.get(digest) ?? [])];
   }
 
   protected known(id: string): ImageRecord {

@@ -47,6 +47,9 @@ export function checkEvent(state: ManifestState, input: NewEvent): ImageRecord {
       break;
     case "observe":
       break;
+    case "publish":
+      checkPublish(state, target, input);
+      break;
   }
   if (input.event === "revoke" || input.event === "deprecate") {
     if (input.reason.trim() === "") throw refused(`a ${input.event} needs a reason`);
@@ -103,6 +106,31 @@ function checkRevoke(state: ManifestState, target: ImageRecord, cascade: boolean
         ? `see \`bake show ${describeRecord(target)}\``
         : `bake revoke ${describeRecord(revokedAncestor)} --cascade --reason "..."`,
     );
+  }
+}
+
+// A destination is printed to everyone who reads the shared manifest, and must never carry credentials.
+function checkPublish(
+  state: ManifestState,
+  target: ImageRecord,
+  input: Extract<NewEvent, { event: "publish" }>,
+): void {
+  if (target.kind !== "image") throw refused(`${describeRecord(target)} is a layer record; publish an image`);
+  if (state.statusName(target.id) === "revoked") {
+    throw refused(`${describeWithId(target)} is revoked; a revoked image is not published`);
+  }
+  if (!/^docker:\/\/[^\s@]+$/.test(input.destination) || printable(input.destination) !== input.destination) {
+    throw new BakeError({
+      code: "event-invalid",
+      message: `"${printable(input.destination)}" is not a destination a publish can record`,
+      hint: "a destination is docker://REGISTRY/REPO:TAG, without credentials or a digest",
+    });
+  }
+  if (!/^sha256:[0-9a-f]{64}$/.test(input.digest)) {
+    throw new BakeError({
+      code: "event-invalid",
+      message: `"${printable(input.digest)}" is not a sha256 manifest digest`,
+    });
   }
 }
 

@@ -4,6 +4,7 @@ import type {
   ManifestEntry,
   ManifestEvent,
   Observation,
+  Publication,
   StatusName,
 } from "./types.js";
 
@@ -33,6 +34,10 @@ export class ManifestState {
   readonly observed = new Map<string, Map<string, Observation>>();
   /** server -> newest observation. */
   readonly servers = new Map<string, Observation>();
+  /** Every push, in file order. */
+  readonly publications: Publication[] = [];
+  /** registry manifest digest -> the pushes that gave it, in file order. */
+  readonly publishedDigests = new Map<string, Publication[]>();
   private readonly layersByKey = new Map<string, ImageRecord[]>();
   // Revocations with cascade: while there are none, a status never needs the ancestry walked.
   private cascades = 0;
@@ -82,6 +87,18 @@ export class ManifestState {
         if (previous) this.observed.get(previous.target)?.delete(event.server);
         byServer.set(event.server, seen);
         this.servers.set(event.server, seen);
+        break;
+      }
+      case "publish": {
+        const publication: Publication = {
+          target: event.target,
+          destination: event.destination,
+          digest: event.digest,
+          at: event.at,
+          event: event.id,
+        };
+        this.publications.push(publication);
+        push(this.publishedDigests, event.digest, publication);
         break;
       }
     }

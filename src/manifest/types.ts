@@ -82,7 +82,16 @@ export type NewEvent =
   | { event: "promote"; target: string; channel: string }
   | { event: "revoke"; target: string; reason: string; cascade: boolean }
   | { event: "deprecate"; target: string; reason: string }
-  | { event: "observe"; target: string; server: string; details?: Record<string, string> };
+  | { event: "observe"; target: string; server: string; details?: Record<string, string> }
+  | {
+      event: "publish";
+      target: string;
+      /** Where the image was pushed, as given: `docker://REGISTRY/REPO:TAG` (never with credentials). */
+      destination: string;
+      /** The digest of the manifest the registry holds (`skopeo inspect`, `docker pull` and running containers name it). */
+      digest: string;
+      details?: Record<string, string>;
+    };
 
 /** The kind of an event. */
 export type EventKind = NewEvent["event"];
@@ -209,4 +218,14 @@ export interface TornTail {
   /** Byte offset where the torn line starts. */
   offset: number;
   bytes: number;
+}
+
+/** One push of an image to a registry, from its `publish` event. */
+export interface Publication {
+  target: string;
+  destination: string;
+  digest: string;
+  at: string;
+  /** The id of the `publish` event. */
+  event: string;
 }

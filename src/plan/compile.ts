@@ -4,6 +4,7 @@ import type {
   CheckSpec,
   ImageConfigSpec,
   LayerSpec,
+  PublishSpec,
   Recipe,
   StepSpec,
   TargetSpec,
@@ -16,7 +17,14 @@ import { assertNoInterpolation, Interpolator } from "./interpolate.js";
 import { layerInputsDigest } from "./layer-digest.js";
 import { parseParent } from "./parent.js";
 import { copyTitle, fileTitle, runTitle } from "./titles.js";
-import type { BuildPlan, PlannedCheck, PlannedLayer, PlannedStep, PlanString } from "./types.js";
+import type {
+  BuildPlan,
+  PlannedCheck,
+  PlannedLayer,
+  PlannedPublish,
+  PlannedStep,
+  PlanString,
+} from "./types.js";
 
 /** What `compile()` needs besides the recipe. Everything here is already resolved; compile does no I/O. */
 export interface CompileContext {
@@ -73,9 +81,47 @@ export function compile(recipe: Recipe, context: CompileContext): BuildPlan {
     labels,
     ...(config === undefined ? {} : { config }),
     ...(recipe.retain === undefined ? {} : { retain: { keep: recipe.retain.keep } }),
+    ...(recipe.publish?.length
+      ? { publish: recipe.publish.map((entry, index) => compilePublish(entry, { fill, index })) }
+      : {}),
     vars,
     secrets: fill.usedSecrets(),
   };
+}
+
+// A destination is recorded in the manifest: plain variables only, and the shape a push can take.
+function compilePublish(entry: PublishSpec, options: { fill: Interpolator; index: number }): PlannedPublish {
+  const field = `publish[${options.index}]`;
+  const to = options.fill.plain(entry.to, `${field}.to`);
+  if (!isPushDestination(to)) {
+    throw new BakeError({
+      code: "publish-invalid",
+      message: `${field}.to is "${to}", which is not docker://REGISTRY/REPO:TAG`,
+      hint: "name the registry, the repository and a tag, such as docker://registry.example.com:5000/team/web:2.4.0",
+    });
+  }
+  if (entry.password === undefined || entry.username === undefined) return { to };
+  const password = options.fill.secretable(entry.password, `${field}.password`);
+  if (typeof password === "string") {
+    throw new BakeError({
+      code: "publish-password-not-secret",
+      message: `${field}.password is not a variable marked secret`,
+      hint: "declare the variable with secret: true and pass its value with --var, --var-file or BAKE_VAR_NAME",
+    });
+  }
+  return {
+    to,
+    credentials: { username: options.fill.secretable(entry.username, `${field}.username`), password },
+  };
+}
+
+// docker://HOST/REPO:TAG: a registry host, a repository and a tag in its last segment; no credentials, no digest.
+function isPushDestination(to: string): boolean {
+  if (!to.startsWith("docker://") || /[\s@]/.test(to)) return false;
+  const segments = to.slice("docker://".length).split("/");
+  const last = segments.at(-1) ?? "";
+  const colon = last.indexOf(":");
+  return segments.length >= 2 && colon > 0 && /^[\w][\w.-]{0,127}$/.test(last.slice(colon + 1));
 }
 
 function compileTarget(

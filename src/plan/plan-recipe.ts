@@ -1,6 +1,7 @@
 import { BakeError } from "../errors.js";
 import type { Diagnostic } from "../recipe/diagnostics.js";
 import { loadRecipeOrThrow } from "../recipe/load.js";
+import type { Recipe } from "../recipe/types.js";
 import { resolveVars } from "../recipe/vars.js";
 import { compile } from "./compile.js";
 import { gatherInputs } from "./inputs.js";
@@ -23,6 +24,11 @@ export interface PlanRecipeOptions {
   requireSecrets?: boolean;
   /** Aborts reading the recipe and its var files (the promise rejects with the signal's reason). */
   signal?: AbortSignal;
+  /**
+   * Called once the recipe is loaded and valid, before variables, inputs and compiling: a build starts its driver's
+   * slow lookups (`Driver.prefetch`) then, so they overlap with the rest of planning.
+   */
+  onLoaded?: (recipe: Recipe) => void;
 }
 
 /** A compiled plan, the secret values it needs at execution (never written anywhere), and the recipe's warnings. */
@@ -39,6 +45,7 @@ export interface PlannedRecipe {
 export async function planRecipe(file: string, options: PlanRecipeOptions): Promise<PlannedRecipe> {
   const signal = options.signal ? { signal: options.signal } : {};
   const { recipe, warnings } = await loadRecipeOrThrow(file, { cwd: options.cwd, ...signal });
+  options.onLoaded?.(recipe);
   const resolved = await resolveVars(recipe, {
     ...signal,
     cliVars: options.cliVars ?? [],

@@ -29,6 +29,13 @@ export function renderPlan(plan: BuildPlan, paint: PlanPaint): string {
   // Config values come from the recipe: escape control characters and escape sequences before printing them.
   if (plan.config) field("config", printable(describeConfig(plan.config)));
   if (plan.retain) field("retain", `newest ${plan.retain.keep}`);
+  // Destinations come from the recipe too; credentials are shown only as who pushes, never the secret.
+  for (const entry of plan.publish ?? []) {
+    const who = entry.credentials
+      ? ` ${paint.dim(`as ${typeof entry.credentials.username === "string" ? entry.credentials.username : entry.credentials.username.secret}`)}`
+      : "";
+    field("publish", `${printable(entry.to)}${printable(who)}`);
+  }
   plan.layers.forEach((layer, index) => {
     lines.push("");
     lines.push(`${paint.cyan(`layer ${index + 1}/${plan.layers.length}`)} ${paint.bold(layer.name)}`);

@@ -37,10 +37,20 @@ export interface BuildPlan {
    */
   config?: ImageConfigSpec;
   retain?: { keep: number };
+  /** Registries to push the image to after it is verified and registered; absent when the recipe names none. */
+  publish?: PlannedPublish[];
   /** Values of the non-secret variables, for the record. */
   vars: Record<string, VarValue>;
   /** Names of the secret variables the plan refers to; their values are supplied at execution. */
   secrets: string[];
+}
+
+/** One push after registration. */
+export interface PlannedPublish {
+  /** `docker://REGISTRY/REPO:TAG`, variables filled in. */
+  to: string;
+  /** Credentials to push with; the password is always a template of secret variables, revealed only to push. */
+  credentials?: { username: PlanString; password: SecretTemplate };
 }
 
 export type ExternalScheme = "scratch" | "host" | "oci-archive" | "docker-archive" | "dir" | "gce" | "docker";

@@ -6,6 +6,7 @@ import type {
   CheckTiming,
   ImageConfigSpec,
   LayerSpec,
+  PublishSpec,
   Recipe,
   StepSpec,
   TargetSpec,
@@ -15,6 +16,7 @@ import type {
   WrittenCheck,
   WrittenImageConfig,
   WrittenMode,
+  WrittenPublish,
   WrittenRecipe,
   WrittenScalar,
   WrittenStep,
@@ -70,6 +72,7 @@ export function normalizeRecipe(
     verify,
     labels: { ...(written.labels ?? {}) },
     ...(written.config !== undefined ? { config: normalizeConfig(written.config) } : {}),
+    ...(written.publish !== undefined ? { publish: written.publish.map(normalizePublish) } : {}),
     ...(written.retain !== undefined ? { retain: { keep: written.retain.keep } } : {}),
     source: { file: options.file, root: options.root },
   };
@@ -183,6 +186,10 @@ export function modeOf(
 }
 
 // Copies the fields that are set, each map as own data properties (a key such as `__proto__` stays a key).
+function normalizePublish(entry: WrittenPublish): PublishSpec {
+  return typeof entry === "string" ? { to: entry } : { ...entry };
+}
+
 function normalizeConfig(config: WrittenImageConfig): ImageConfigSpec {
   const out: ImageConfigSpec = {};
   if (config.entrypoint !== undefined) out.entrypoint = [...config.entrypoint];

@@ -19,6 +19,8 @@ export interface Recipe {
   labels: Record<string, string>;
   /** How a container from the image runs, over the parent image's config; absent when the recipe sets none. */
   config?: ImageConfigSpec;
+  /** Registries to push the verified, registered image to; absent when the recipe names none. */
+  publish?: PublishSpec[];
   /** Keep this many newest images of the lineage; drivers may deprecate older ones. */
   retain?: { keep: number };
   /** Where the recipe came from: `file` is absolute and `root` is its directory. */
@@ -41,6 +43,14 @@ export interface ImageConfigSpec {
   /** A signal name such as `SIGTERM`. */
   stopSignal?: string;
   labels?: Record<string, string>;
+}
+
+/** One push of the image after registration. Strings may hold `${vars.NAME}`; `password` names a secret variable. */
+export interface PublishSpec {
+  /** `docker://REGISTRY/REPO:TAG`. */
+  to: string;
+  username?: string;
+  password?: string;
 }
 
 /** The build target: a driver id and that driver's options, which the driver's `prepare()` validates. */

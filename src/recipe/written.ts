@@ -16,8 +16,12 @@ export interface WrittenRecipe {
   verify?: WrittenCheck[];
   labels?: Record<string, string>;
   config?: WrittenImageConfig;
+  publish?: WrittenPublish[];
   retain?: { keep: number };
 }
+
+/** A push after registration: `docker://REGISTRY/REPO:TAG`, or that with the credentials to push with. */
+export type WrittenPublish = string | { to: string; username?: string; password?: string };
 
 /** How a container from the image runs (an OCI image config's runtime part), over the parent's. */
 export interface WrittenImageConfig {
@@ -45,6 +49,8 @@ export interface WrittenLocalTarget {
   driver?: "local";
   /** @default "host" */
   network?: "host" | "none";
+  /** `os/arch[/variant]` picked from a `docker://` base that is a multi-platform index. @default this machine's */
+  platform?: string;
 }
 
 export interface WrittenPackerTarget {

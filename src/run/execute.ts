@@ -19,6 +19,7 @@ import { type CachedLayer, findCachedPrefix, findUpToDate, verifyDigest } from "
 import { inventoryDetails } from "./inventory.js";
 import type { RunnerManifest } from "./manifest-port.js";
 import { type ResolvedParent, resolveParent } from "./parent.js";
+import { publish, publishCredentials } from "./publish.js";
 import { newRunId } from "./run-id.js";
 import { StepTap } from "./step-tap.js";
 
@@ -85,7 +86,9 @@ export async function execute(plan: BuildPlan, options: ExecuteOptions): Promise
     layers: plan.layers.map((layer) => layer.name),
   });
   try {
+    checkPublishable(plan, options);
     const result = await run(plan, { ...options, runId, ctx, tap, redact });
+    await publishAll(plan, { ...options, runId, ctx, tap, redact, record: result.record });
     tap.emit({
       type: "build-finished",
       ok: true,
@@ -229,6 +232,62 @@ async function run(plan: BuildPlan, options: RunContext): Promise<ExecuteResult>
   return { record, upToDate: false, bakedLayers, cachedLayers, runId: options.runId };
 }
 
+// A plan that publishes needs a driver that pushes and a manifest to record in: refused before any work.
+function checkPublishable(plan: BuildPlan, options: ExecuteOptions): void {
+  if (!plan.publish?.length) return;
+  if (!options.driver.push) {
+    throw new BakeError({
+      code: "push-driver",
+      message: `publish: the ${options.driver.id} driver cannot push images to a registry`,
+      hint: "publish works with the local driver; remove publish: for this target",
+    });
+  }
+  if (!options.manifest.appendEvent) {
+    throw new BakeError({
+      code: "publish-unrecorded",
+      message: "publish: this manifest cannot record pushes (it has no appendEvent)",
+    });
+  }
+}
+
+// Each push of `publish:` in order, each recorded as it succeeds. A failure keeps the registered image (and the
+// pushes before it) and says how to push again; secrets never reach the message.
+async function publishAll(plan: BuildPlan, options: RunContext & { record: ImageRecord }): Promise<void> {
+  const { manifest, record, tap } = options;
+  for (const entry of plan.publish ?? []) {
+    checkAborted(options.signal);
+    const credentials = publishCredentials(entry, options.secrets);
+    try {
+      const event = await publish({
+        driver: options.driver,
+        manifest: manifest as Required<RunnerManifest>,
+        record,
+        destination: entry.to,
+        ctx: options.ctx,
+        options: plan.target.options,
+        ...(credentials ? { credentials } : {}),
+      });
+      tap.emit({
+        type: "published",
+        recordId: record.id,
+        destination: event.destination,
+        digest: event.digest,
+      });
+    } catch (error) {
+      if (options.signal.aborted) throw interrupted(options.signal);
+      const reason = options.redact(error instanceof Error ? error.message : String(error));
+      throw new BakeError({
+        code: isBakeError(error) ? error.code : "publish-failed",
+        message: `${record.lineage} ${record.version} build ${record.build ?? "?"} is registered (${record.id}), but publishing it failed: ${reason}`,
+        hint: `${isBakeError(error) && error.hint ? `${options.redact(error.hint)}; then ` : ""}push it again with: bake push ${record.lineage}#${record.build ?? "?"} ${entry.to}`,
+        ...(isBakeError(error) && error.detail ? { detail: options.redact(error.detail) } : {}),
+        exitCode: isBakeError(error) ? error.exitCode : ExitCode.Failed,
+        cause: error,
+      });
+    }
+  }
+}
+
 // Cached layers are reported as started-and-finished at once, so every renderer lists them.
 function reportCached(
   plan: BuildPlan,
@@ -266,8 +325,20 @@ function recordDetails(plan: BuildPlan, parent: ResolvedParent): Record<string, 
   return {
     parentRef: plan.parent.ref,
     parentId: parent.image.id,
+    ...baseDetails(parent),
     verifyDigest: verifyDigest(plan),
   };
+}
+
+// What the driver says about an external base (a registry base's platform and index digest, say), as `parent*`.
+function baseDetails(parent: ResolvedParent): Record<string, string> {
+  if (!("external" in parent.link)) return {};
+  return Object.fromEntries(
+    Object.entries(parent.image.details ?? {}).map(([key, value]) => [
+      `parent${key.charAt(0).toUpperCase()}${key.slice(1)}`,
+      value,
+    ]),
+  );
 }
 
 async function bakeLayer(

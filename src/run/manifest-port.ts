@@ -1,4 +1,4 @@
-import type { ImageRecord, ImageStatus, NewRecord } from "../manifest/types.js";
+import type { ImageRecord, ImageStatus, ManifestEvent, NewEvent, NewRecord } from "../manifest/types.js";
 
 /**
  * The part of the lineage manifest the runner uses. The real `Manifest` satisfies it; tests may pass a small
@@ -12,4 +12,6 @@ export interface RunnerManifest {
   findLayer(cacheKey: string, driver: string): ImageRecord | undefined;
   register(input: NewRecord): Promise<ImageRecord>;
   status(id: string): Pick<ImageStatus, "status" | "reason">;
+  /** Appends an event; needed only to record the pushes of a plan with `publish`. */
+  appendEvent?(input: NewEvent): Promise<ManifestEvent>;
 }

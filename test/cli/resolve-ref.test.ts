@@ -76,7 +76,9 @@ describe("bake export takes every form of REF", () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain(`nothing matches "${digest}": bake read it as a full id`);
     expect(unknown.stderr).toMatch(/1\. the records of .*bake\.lineage\.jsonl: no record has the id/);
-    expect(unknown.stderr).toContain(`2. a record whose artifact is ${digest}: none`);
+    expect(unknown.stderr).toContain(
+      `2. a push (publish event) or a record's artifact with the digest ${digest}: none`,
+    );
     expect(unknown.stderr).toMatch(/3\. the local store .*: no image sha256:e+/);
     expect(unknown.stderr).toContain("hint: a REF is tried as, in order:");
     expect(unknown.stderr).not.toMatch(/\n\s+at /);

@@ -10,14 +10,25 @@ export const repo = resolve(import.meta.dirname, "../..");
 /** The compiled CLI a user runs. */
 export const bakeBin = join(repo, "bin/bake.js");
 
-/** Whether `dist/` is missing or older than a file under `src/`. */
+/**
+ * What `npm run build` makes that tests run: tsc's library (`dist/`, which `test/drivers/local/killed.test.ts` and
+ * benches import) and the CLI bundle `bin/bake.js` loads (scripts/bundle-cli.mjs).
+ */
+const BUILT = ["dist/cli/main.js", "dist/cli-bundle/bake.js"];
+
+/** Whether the library or the CLI bundle is missing or older than a file under `src/` or the build's `scripts/`. */
 export async function distIsStale(): Promise<boolean> {
-  const built = await stat(join(repo, "dist/cli/main.js")).catch(() => undefined);
+  const times = await Promise.all(
+    BUILT.map(async (file) => (await stat(join(repo, file)).catch(() => undefined))?.mtimeMs),
+  );
+  const built = times.some((time) => time === undefined) ? undefined : Math.min(...(times as number[]));
   let newest = 0;
-  for (const entry of await readdir(join(repo, "src"), { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) newest = Math.max(newest, (await stat(join(entry.parentPath, entry.name))).mtimeMs);
+  for (const dir of ["src", "scripts"]) {
+    for (const entry of await readdir(join(repo, dir), { recursive: true, withFileTypes: true })) {
+      if (entry.isFile()) newest = Math.max(newest, (await stat(join(entry.parentPath, entry.name))).mtimeMs);
+    }
   }
-  return built === undefined || built.mtimeMs < newest;
+  return built === undefined || built < newest;
 }
 
 /**
@@ -49,7 +60,7 @@ export async function ensureBuilt(): Promise<void> {
     await rm(lock, { recursive: true, force: true });
   }
   // Not "fresh" again: in a shared working tree, sources may change while tsc runs.
-  await stat(join(repo, "dist/cli/main.js"));
+  for (const file of BUILT) await stat(join(repo, file));
 }
 
 /** What a finished `bake` process left: its exit code (or signal), output, and how long it ran. */

@@ -46,6 +46,8 @@ const eventFields: Record<EventFields, true> = {
   cascade: true,
   server: true,
   details: true,
+  destination: true,
+  digest: true,
 };
 const headerFields: Record<keyof ManifestHeader, true> = {
   bake: true,
@@ -90,6 +92,12 @@ describe("the manifest schema", () => {
     });
     await manifest.appendEvent({ event: "promote", target: image.id, channel: "stable" });
     await manifest.appendEvent({ event: "observe", target: image.id, server: "web-1" });
+    await manifest.appendEvent({
+      event: "publish",
+      target: image.id,
+      destination: "docker://registry.example.com:5000/base:1",
+      digest: `sha256:${"ab".repeat(32)}`,
+    });
     await manifest.appendEvent({ event: "deprecate", target: image.id, reason: "superseded" });
     await manifest.appendEvent({ event: "revoke", target: image.id, reason: "CVE", cascade: true });
     const lines = readFileSync(path, "utf8")

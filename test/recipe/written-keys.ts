@@ -11,6 +11,7 @@ import type {
   WrittenLayer,
   WrittenLocalTarget,
   WrittenPackerTarget,
+  WrittenPublish,
   WrittenRecipe,
   WrittenStep,
   WrittenVar,
@@ -44,9 +45,10 @@ export const tables = {
     verify: false,
     labels: false,
     config: false,
+    publish: false,
     retain: false,
   }),
-  local: table<WrittenLocalTarget>()({ driver: false, network: false }),
+  local: table<WrittenLocalTarget>()({ driver: false, network: false, platform: false }),
   packer: table<WrittenPackerTarget>()({
     driver: true,
     builder: true,
@@ -121,4 +123,5 @@ export const tables = {
     stopSignal: false,
     labels: false,
   }),
+  publish: table<Exclude<WrittenPublish, string>>()({ to: true, username: false, password: false }),
 };

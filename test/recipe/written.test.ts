@@ -49,6 +49,7 @@ const pairs: [keyof typeof tables, Node | undefined][] = [
   ["httpCheck", props(checks).http],
   ["retain", props(schema).retain],
   ["config", props(schema).config],
+  ["publish", (props(schema).publish?.items as Node & { anyOf?: Node[] })?.anyOf?.[1]],
 ];
 
 describe("WrittenRecipe and schemas/recipe.schema.json", () => {

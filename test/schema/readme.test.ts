@@ -79,7 +79,28 @@ describe("the README's recipe snippets", () => {
     const recipe = `${MINIMAL}${target}`;
     expect(await cli(["validate"], recipe)).toMatchObject({ code: 0, stderr: "" });
     const plan = await cli(["plan", "--json"], recipe);
-    expect(JSON.parse(plan.stdout).target).toEqual({ driver: "local", options: { network: "none" } });
+    expect(JSON.parse(plan.stdout).target).toEqual({
+      driver: "local",
+      options: { network: "none", platform: "linux/amd64" },
+    });
+  });
+});
+
+describe("the README's publish example", () => {
+  test("validates in a recipe and plans its pushes, the password kept a secret template", async () => {
+    const blocks = await yamlBlocks("#### Push and publish");
+    const block = blocks.find((text) => text.includes("publish:")) as string;
+    const recipe = `${MINIMAL}${block}`;
+    expect(await cli(["validate"], recipe)).toMatchObject({ code: 0, stderr: "" });
+    const plan = JSON.parse((await cli(["plan", "--json"], recipe)).stdout);
+    expect(plan.publish).toEqual([
+      { to: "docker://registry.example.com:5000/team/web:2.4.0" },
+      {
+        to: "docker://registry.example.com:5000/team/web:latest",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the plan keeps the reference as written.
+        credentials: { username: "ci-bot", password: { secret: "${vars.registry_password}" } },
+      },
+    ]);
   });
 });
 

@@ -1,19 +1,19 @@
-import { loadDriver } from "../../drivers/index.js";
 import { createRedactor } from "../../drivers/redact.js";
 import { BakeError, ExitCode } from "../../errors.js";
 import { chainBrokenError } from "../../manifest/append.js";
 import { isStoreLocation, manifestPath } from "../../manifest/location.js";
-import { openManifest } from "../../manifest/manifest.js";
+import { type Manifest, openManifest } from "../../manifest/manifest.js";
 import { sideDataFor } from "../../manifest/side-data.js";
 import type { ImageRecord } from "../../manifest/types.js";
 import { planRecipe } from "../../plan/plan-recipe.js";
 import { renderDiagnostics } from "../../recipe/diagnostics.js";
 import { type CiOutputs, createCiOutputs } from "../../run/ci/outputs.js";
+import { earlyDriver } from "../../run/early-driver.js";
 import { type ExecuteResult, execute } from "../../run/execute.js";
 import { createReporter, fanOut, reporterMode } from "../../run/reporters/index.js";
 import { styleFor } from "../../util/style.js";
 import { annotateDiagnostics } from "../github-annotations.js";
-import { type CommandIO, type CommandRun, type OptionValues, optionStrings } from "../io.js";
+import { type CommandIO, type CommandRun, optionStrings } from "../io.js";
 import { namesTree } from "../tree/load.js";
 
 /**
@@ -57,7 +57,13 @@ async function build(
     env: io.env,
     cwd: io.cwd,
   });
-  await refuseBrokenManifest(path, io);
+  // The driver loads, and starts its slow lookups (Packer's version, the parent image), while the recipe is planned.
+  const early = earlyDriver({
+    ...(typeof values.target === "string" ? { target: values.target } : {}),
+    cwd: io.cwd,
+    env: io.env,
+  });
+  const existing = await refuseBrokenManifest(path, io);
   const { plan, secrets, warnings } = await planRecipe(file, {
     cwd: io.cwd,
     env: io.env,
@@ -66,13 +72,14 @@ async function build(
     ...(typeof values.target === "string" ? { target: values.target } : {}),
     requireSecrets: true,
     signal: io.signal,
+    onLoaded: (recipe) => early.onLoaded(recipe),
   });
   const color = Boolean(io.stderr.isTTY) && (io.env.NO_COLOR ?? "") === "" && values["no-color"] !== true;
   if (warnings.length > 0) io.stderr.write(renderDiagnostics(warnings, { color, severity: "warning" }));
   annotateDiagnostics(io.stderr, { diagnostics: warnings, level: "warning", ...io });
   ci.planned(plan, secrets);
 
-  const driver = await loadDriver(plan.target.driver);
+  const driver = await early.driver(plan.target.driver);
   const prepared = driver.prepare(plan.target, plan);
   for (const warning of prepared.warnings) io.stderr.write(`warning: ${warning}\n`);
   if (prepared.errors.length > 0) {
@@ -84,7 +91,11 @@ async function build(
     });
   }
 
-  const manifest = await openManifest(path, { create: true, env: io.env });
+  // The manifest opened for the chain check serves the build when its file exists: it is not read twice.
+  const manifest =
+    !isStoreLocation(path) && existing.header() !== undefined
+      ? existing
+      : await openManifest(path, { create: true, env: io.env });
   const reporter = fanOut(
     await createReporter({
       mode: reporterMode({ json, out: io.stdout, env: io.env }),
@@ -118,9 +129,11 @@ async function build(
 
 // Register would refuse a manifest whose chain is broken, after all the build work: refuse before any of it,
 // with the same error. The manifest is only read here; it is created (when missing) once the plan is sound.
-async function refuseBrokenManifest(path: string, io: CommandIO): Promise<void> {
-  const { problem } = (await openManifest(path, { env: io.env })).integrity();
+async function refuseBrokenManifest(path: string, io: CommandIO): Promise<Manifest> {
+  const manifest = await openManifest(path, { env: io.env });
+  const { problem } = manifest.integrity();
   if (problem) throw chainBrokenError(path, problem);
+  return manifest;
 }
 function resultJson(result: ExecuteResult): string {
   return `${JSON.stringify({

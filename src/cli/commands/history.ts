@@ -43,7 +43,15 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
     return 0;
   }
   if (values.json === true) {
-    writeJson(io, { manifest: manifest.path, ...integrityJson(integrity), lineages });
+    // Pushes ride along on the entries they concern (only where there are some), so older readers see the same shape.
+    const withPushes = lineages.map((lineage) => ({
+      ...lineage,
+      entries: lineage.entries.map((entry) => {
+        const published = manifest.publications(entry.id);
+        return published.length > 0 ? { ...entry, published } : entry;
+      }),
+    }));
+    writeJson(io, { manifest: manifest.path, ...integrityJson(integrity), lineages: withPushes });
     return 0;
   }
   if (manifest.header() === undefined) {
@@ -60,14 +68,23 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
     return record ? describeRecord(record) : shortId(id);
   };
   // Everything shown comes from a shared file: escaped, so a hostile reason or label cannot drive the terminal.
-  io.stdout.write(renderTree(safe(lineages), { style: stdoutStyle(io, values), now: new Date(), nameOf }));
+  const pushes = (id: string) => safe(manifest.publications(id).map((pushed) => pushed.destination));
+  io.stdout.write(
+    renderTree(safe(lineages), { style: stdoutStyle(io, values), now: new Date(), nameOf, pushes }),
+  );
   return 0;
 };
 
 // Lineages nest under the lineage their newest image was built on; the others are roots.
 function renderTree(
   lineages: LineageHistory[],
-  options: { style: Style; now: Date; nameOf: (id: string) => string },
+  options: {
+    style: Style;
+    now: Date;
+    nameOf: (id: string) => string;
+    /** Where each record was pushed (its publish events), oldest first. */
+    pushes: (id: string) => string[];
+  },
 ): string {
   const { style, now } = options;
   const byName = new Map(lineages.map((lineage) => [lineage.lineage, lineage]));
@@ -90,7 +107,11 @@ function renderTree(
     seen.add(lineage.lineage);
     const from = [...lineage.parents, ...lineage.bases].join(", ");
     out.push(`${indent}${style.bold(lineage.lineage)}${from ? style.dim(`  <- ${from}`) : ""}`);
-    for (const entry of lineage.entries) out.push(`${indent}  ${entryLine(entry, style, now, nameOf)}`);
+    for (const entry of lineage.entries) {
+      const pushed = [...new Set(options.pushes(entry.id))];
+      const suffix = pushed.length > 0 ? style.dim(`  pushed: ${pushed.join(", ")}`) : "";
+      out.push(`${indent}  ${entryLine(entry, style, now, nameOf)}${suffix}`);
+    }
     for (const { channel, target } of lineage.danglingChannels ?? []) {
       out.push(
         `${indent}  ${style.red(`@${channel} -> ${shortId(target)}, which is missing from the manifest (its line was removed)`)}`,

@@ -28,6 +28,7 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
       record: found,
       status: manifest.status(found.id),
       observations: manifest.observations(found.id),
+      publications: manifest.publications(found.id),
     });
     return 0;
   }
@@ -35,6 +36,7 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
   const record = safe(found);
   const status = safe(manifest.status(found.id));
   const observations = safe(manifest.observations(found.id));
+  const publications = safe(manifest.publications(found.id));
   const style = stdoutStyle(io, values);
   const now = new Date();
   const rows: [string, string][] = [
@@ -100,6 +102,12 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
   }
   for (const [index, seen] of observations.entries()) {
     rows.push([index === 0 ? "servers" : "", `${seen.server} (seen ${age(seen.at, now)})`]);
+  }
+  for (const [index, pushed] of publications.entries()) {
+    rows.push([
+      index === 0 ? "published" : "",
+      `${pushed.destination} as ${pushed.digest} (${age(pushed.at, now)})`,
+    ]);
   }
   rows.push(["line", `${line} of ${manifest.path}`]);
   const width = Math.max(...rows.map(([key]) => key.length));

@@ -40,7 +40,11 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
       manifest: manifest.path,
       ...integrityJson(integrity),
       ...(start.server ? { server: start.server } : {}),
-      chain: chain.map(({ record, status }) => ({ ...record, status })),
+      chain: chain.map(({ record, status }) => ({
+        ...record,
+        status,
+        publications: manifest.publications(record.id),
+      })),
       ...(ancestry.base ? { base: ancestry.base } : {}),
     });
     return 0;
@@ -60,6 +64,11 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
     out.push(
       `${indent}${depth > 0 ? "└─ " : ""}${style.bold(describeRecord(record))}  ${record.version}  ${style.cyan(shortId(record.id))}  ${record.driver} ${record.artifact}${channels}${state ? `  ${state}` : ""}`,
     );
+    for (const pushed of manifest.publications(record.id)) {
+      out.push(
+        `${indent}${depth > 0 ? "   " : ""}   published: ${printable(pushed.destination)} as ${shortId(pushed.digest)}`,
+      );
+    }
     const layers = record.layers ?? [];
     if (layers.length > 0) {
       out.push(

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp } from "node:fs/promises";
 import { join } from "node:path";
 import type { Artifact, BakeLayerInput } from "../driver.js";
 import { standardAnnotations } from "./annotations.js";
+import { sourceDateEpoch } from "./epoch.js";
 import { hostBinds } from "./host-base.js";
 import { childConfig, childManifest, isoTime } from "./image-config.js";
 import { captureLayer } from "./layer-tar.js";
@@ -9,12 +10,6 @@ import { MEDIA } from "./oci.js";
 import { removeTree } from "./remove.js";
 import { copyStep, fileStep, runStep, type StepContext } from "./steps.js";
 import type { Store } from "./store.js";
-
-/** The epoch every layer time is clamped to: SOURCE_DATE_EPOCH when set, else 0. */
-export function sourceDateEpoch(env: Readonly<Record<string, string | undefined>>): number {
-  const value = Number(env.SOURCE_DATE_EPOCH);
-  return Number.isInteger(value) && value >= 0 ? value : 0;
-}
 
 /**
  * Bakes one layer: runs its steps over the parent's layers in a fresh upper dir, captures the upper dir as a

@@ -2,11 +2,12 @@ import { stat } from "node:fs/promises";
 import { BakeError } from "../../errors.js";
 import type { ParentSpec } from "../../plan/types.js";
 import type { ResolvedImage } from "../driver.js";
-import { type ImportedArchive, importArchive } from "./archive-import.js";
+import type { Reporter } from "../events.js";
+import type { ImportedArchive } from "./archive-import.js";
+import { fingerprint, judge, nowNs, parseRemembered } from "./base-fingerprint.js";
 import { hostIdentity } from "./host-base.js";
 import type { IdMapping } from "./idmap.js";
 import { DEFAULT_ENV, isoTime } from "./image-config.js";
-import { captureLayer } from "./layer-tar.js";
 import {
   type Descriptor,
   hostArchitecture,
@@ -27,6 +28,13 @@ export async function resolveBase(input: {
   mapping: IdMapping;
   runId: string;
   epoch: number;
+  env: Readonly<Record<string, string | undefined>>;
+  signal: AbortSignal;
+  reporter: Reporter;
+  /** The `platform` target option: what to pick from a registry image index. */
+  platform?: string;
+  /** Told when a `dir:` or archive base is imported (it changed, or it is new to this store). */
+  onImport?: (message: string) => void;
 }): Promise<ResolvedImage> {
   const { parent, store } = input;
   switch (parent.scheme) {
@@ -45,18 +53,35 @@ export async function resolveBase(input: {
       };
     }
     case "dir":
-      return { ref: parent.ref, id: await dirImage({ ...input, path: parent.location }) };
+      await requireDirectory(parent.location);
+      return {
+        ref: parent.ref,
+        id: await recallOrImport(input, () => dirImage({ ...input, path: parent.location })),
+      };
     case "oci-archive":
-    case "docker-archive":
-      return { ref: parent.ref, id: await archiveImage({ ...input, scheme: parent.scheme }) };
+    case "docker-archive": {
+      const scheme = parent.scheme;
+      const importer =
+        scheme === "oci-archive"
+          ? () => ociArchiveImage(parent.location, store, input.runId, parent.ref)
+          : () => dockerArchiveImage(parent.location, store, input.runId, parent.ref);
+      const exists = await stat(parent.location).then(
+        () => true,
+        () => false,
+      );
+      // A missing archive gets importArchive's own error.
+      return { ref: parent.ref, id: exists ? await recallOrImport(input, importer) : await importer() };
+    }
+    case "docker": {
+      // Loaded only for registry bases: the skopeo runner and blob checks are not needed otherwise.
+      const { registryImage } = await import("./registry/resolve.js");
+      return registryImage(input);
+    }
     default:
       throw new BakeError({
         code: "base-unsupported",
         message: `the local driver cannot use the base "${parent.ref}"`,
-        hint:
-          parent.scheme === "docker"
-            ? "save the image first (docker save IMAGE -o base.tar) and use from: docker-archive:./base.tar"
-            : "use scratch, host, dir:PATH, oci-archive:PATH or docker-archive:PATH, or build with --target gce/packer",
+        hint: "use scratch, host, dir:PATH, oci-archive:PATH, docker-archive:PATH or docker://IMAGE, or build with --target gce/packer",
       });
   }
 }
@@ -104,14 +129,7 @@ async function dirImage(input: {
   epoch: number;
   parent: External;
 }): Promise<string> {
-  const info = await stat(input.path).catch(() => undefined);
-  if (!info?.isDirectory()) {
-    throw new BakeError({
-      code: "base-missing",
-      message: `base directory ${input.path} does not exist`,
-      hint: "from: dir:PATH takes a root filesystem directory, relative to the recipe",
-    });
-  }
+  const { captureLayer } = await import("./layer-tar.js");
   const captured = await captureLayer({
     readAs: "host",
     dir: input.path,
@@ -136,35 +154,49 @@ async function dirImage(input: {
   return input.store.addImage({ manifest, runId: input.runId, kind: "base", ref: input.parent.ref });
 }
 
-// Importing an archive reads and hashes all of it; an unchanged file (same inode, size and mtime) maps to the
-// image imported before, as long as that image is still in the store.
-async function archiveImage(input: {
-  parent: External;
-  store: Store;
-  runId: string;
-  scheme: "oci-archive" | "docker-archive";
-}): Promise<string> {
-  const { parent, store, runId } = input;
-  const info = await stat(parent.location).catch(() => undefined);
-  const key = info
-    ? `${input.scheme}:${parent.location}:${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}`
-    : undefined;
-  if (key) {
-    const known = await store.recalled(key);
-    if (known) {
-      await store.hold(known);
-      if (await store.image(known)) return known;
-    }
+async function requireDirectory(path: string): Promise<void> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    throw new BakeError({
+      code: "base-missing",
+      message: `base directory ${path} does not exist`,
+      hint: "from: dir:PATH takes a root filesystem directory, relative to the recipe",
+    });
   }
-  const id =
-    input.scheme === "oci-archive"
-      ? await ociArchiveImage(parent.location, store, runId, parent.ref)
-      : await dockerArchiveImage(parent.location, store, runId, parent.ref);
-  if (key) await store.remember(key, id);
+}
+
+// Importing a directory or an archive reads and hashes all of it (200-300 ms for a small root file system). A base
+// whose stat fingerprint (base-fingerprint.ts) matches the one taken at its last import maps to the image imported
+// then, as long as that image is still in the store; a racy match (timestamps too close to that import to prove
+// anything) is imported again, which is the content check: the same content gives the same image.
+async function recallOrImport(
+  input: { parent: External; store: Store; onImport?: (message: string) => void },
+  importer: () => Promise<string>,
+): Promise<string> {
+  const { parent, store } = input;
+  const key = `base:${parent.scheme}:${parent.location}:${store.mapping.key}`;
+  const remembered = parseRemembered(await store.recalled(key));
+  const takenNs = nowNs();
+  const current = fingerprint(parent.location);
+  const verdict = remembered ? judge(remembered, current) : undefined;
+  if (remembered && verdict === "unchanged") {
+    await store.hold(remembered.id);
+    if (await store.image(remembered.id)) return remembered.id;
+  }
+  const why = {
+    none: "not imported before",
+    unchanged: "its image is no longer in the store",
+    racy: "changed too recently for its timestamps to tell, so its content is checked",
+    changed: "it changed since its last import",
+  }[verdict ?? "none"];
+  input.onImport?.(`importing ${parent.ref}: ${why}`);
+  const id = await importer();
+  await store.remember(key, JSON.stringify({ id, digest: current.digest, takenNs: takenNs.toString() }));
   return id;
 }
 
 async function ociArchiveImage(path: string, store: Store, runId: string, ref: string): Promise<string> {
+  const { importArchive } = await import("./archive-import.js");
   const archive = await importArchive(path, store);
   const index = archive.json.get("index.json") as ImageIndex | undefined;
   if (!index?.manifests?.length) {
@@ -214,6 +246,7 @@ async function registerImported(
 }
 
 async function dockerArchiveImage(path: string, store: Store, runId: string, ref: string): Promise<string> {
+  const { importArchive } = await import("./archive-import.js");
   const archive = await importArchive(path, store);
   return dockerManifestImage(path, archive, store, runId, ref);
 }

@@ -103,7 +103,7 @@ async function writeOci(tar: TarWriter, store: Store, image: StoredImage, tag?: 
     mediaType: MEDIA.index,
     manifests: [
       {
-        mediaType: MEDIA.manifest,
+        mediaType: image.manifest.mediaType ?? MEDIA.manifest,
         digest: image.id,
         size: manifestBytes.length,
         ...(Object.keys(annotations).length > 0 ? { annotations } : {}),

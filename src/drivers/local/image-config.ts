@@ -1,6 +1,6 @@
 import type { BuildPlan, PlannedLayer } from "../../plan/types.js";
 import type { CapturedLayer } from "./layer-tar.js";
-import { type ImageConfig, type ImageManifest, LABELS, MEDIA } from "./oci.js";
+import { type Descriptor, type ImageConfig, type ImageManifest, LABELS, MEDIA } from "./oci.js";
 import { applyRuntimeConfig } from "./runtime-config.js";
 import type { StoredImage } from "./store.js";
 
@@ -71,9 +71,19 @@ export function childManifest(input: {
     mediaType: MEDIA.manifest,
     config: { mediaType: MEDIA.config, digest: input.config.digest, size: input.config.size },
     layers: [
-      ...input.parent.manifest.layers,
+      ...input.parent.manifest.layers.map(ociLayer),
       { mediaType: MEDIA.layerGzip, digest: input.captured.digest, size: input.captured.size },
     ],
     annotations: { ...input.parent.manifest.annotations, ...input.annotations },
   };
+}
+
+// A Docker layer descriptor (from a registry base) becomes its OCI twin: the bytes are the same, and an OCI
+// manifest may name only OCI layer types.
+function ociLayer(layer: Descriptor): Descriptor {
+  const twin: Record<string, string> = {
+    [MEDIA.dockerLayerGzip]: MEDIA.layerGzip,
+    "application/vnd.docker.image.rootfs.diff.tar": MEDIA.layerTar,
+  };
+  return { ...layer, mediaType: twin[layer.mediaType] ?? layer.mediaType };
 }

@@ -1,13 +1,11 @@
 import type { TargetSpec } from "../../recipe/types.js";
 import type { Artifact, Driver, DriverContext } from "../driver.js";
-import { bakeLayer, sourceDateEpoch } from "./bake-layer.js";
-import { resolveBase } from "./bases.js";
+import { sourceDateEpoch } from "./epoch.js";
 import { isDigest } from "./oci.js";
 import { checkOptions, type LocalOptions, readOptions, storePath } from "./options.js";
 import { Store } from "./store.js";
-import { verifyImage } from "./verify.js";
 
-export { runInSandbox, type SandboxBind, type SandboxOptions, type SandboxResult } from "./sandbox.js";
+export type { SandboxBind, SandboxOptions, SandboxResult } from "./sandbox.js";
 
 /**
  * The embedded default driver: OCI images in a local store, layers baked in rootless sandboxes (user, mount and
@@ -17,6 +15,8 @@ export function createDriver(): Driver {
   // Every store it opens is leased by this process until it exits (see lease.ts), so gc spares a build in progress.
   // prepare() sees the target options; resolve() and inspect() only get a context, so remember the store option.
   let prepared: LocalOptions = { network: "host" };
+  // Only inspect() is loaded up front: a build with nothing to do calls nothing else (or resolve() of an unchanged
+  // base), so baking, verifying and importing load on first use.
   const openStore = (options: LocalOptions, ctx: Pick<DriverContext, "cwd" | "env">) =>
     Store.open(storePath({ option: options.store, env: ctx.env, cwd: ctx.cwd }), { lease: true });
   return {
@@ -28,12 +28,18 @@ export function createDriver(): Driver {
     },
     async resolve(parent, ctx) {
       const store = await openStore(prepared, ctx);
+      const { resolveBase } = await import("./bases.js");
       return resolveBase({
         parent,
         store,
         mapping: store.mapping,
         runId: runIdOf(ctx),
         epoch: sourceDateEpoch(ctx.env),
+        env: ctx.env,
+        signal: ctx.signal,
+        reporter: ctx.reporter,
+        ...(prepared.platform ? { platform: prepared.platform } : {}),
+        onImport: (message) => ctx.reporter.emit({ type: "note", message }),
       });
     },
     async inspect(artifactId, ctx): Promise<Artifact | undefined> {
@@ -46,12 +52,28 @@ export function createDriver(): Driver {
     async bake(input) {
       const options = readOptions(input.plan.target.options);
       const store = await openStore(options, input);
+      const { bakeLayer } = await import("./bake-layer.js");
       return bakeLayer({ ...input, store, network: options.network });
     },
     async verify(input) {
       const options = readOptions(input.plan.target.options);
       const store = await openStore(options, input);
+      const { verifyImage } = await import("./verify.js");
       return verifyImage({ ...input, store, network: options.network });
+    },
+    async push(input) {
+      const store = await openStore(readOptions(input.options ?? {}), input);
+      // Loaded when pushing: a build that publishes nothing never needs skopeo's runner.
+      const { pushImage } = await import("./registry/push.js");
+      return pushImage({
+        store,
+        image: input.image,
+        destination: input.destination,
+        env: input.env,
+        signal: input.signal,
+        ...(input.authFile ? { authFile: input.authFile } : {}),
+        ...(input.credentials ? { credentials: input.credentials } : {}),
+      });
     },
     async inventory(input) {
       const store = await openStore(readOptions(input.plan.target.options), input);

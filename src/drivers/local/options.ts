@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from "node:path";
 import type { PrepareResult } from "../driver.js";
+import { parsePlatform } from "./registry/platform.js";
 
 /** The local driver's target options, as a recipe's `target.options` gives them. */
 export interface LocalOptions {
@@ -7,9 +8,14 @@ export interface LocalOptions {
   network: "host" | "none";
   /** The image store directory. @default $BAKE_STORE, else `.bake` in the working directory */
   store?: string;
+  /**
+   * `os/arch[/variant]` to pick from a `docker://` base that is a multi-platform image index.
+   * @default this machine's (linux/amd64, linux/arm64, ...)
+   */
+  platform?: string;
 }
 
-const KNOWN = ["network", "store"];
+const KNOWN = ["network", "store", "platform"];
 
 /** Checks target options without side effects. */
 export function checkOptions(options: Readonly<Record<string, unknown>>): PrepareResult {
@@ -31,6 +37,12 @@ export function checkOptions(options: Readonly<Record<string, unknown>>): Prepar
       `target option store must not contain commas, colons or backslashes (overlayfs cannot take them): ${store}`,
     );
   }
+  const platform = options.platform;
+  if (platform !== undefined && (typeof platform !== "string" || !parsePlatform(platform))) {
+    errors.push(
+      `target option platform must be os/arch or os/arch/variant, such as linux/amd64, not ${JSON.stringify(platform)}`,
+    );
+  }
   return { errors, warnings };
 }
 
@@ -39,6 +51,7 @@ export function readOptions(options: Readonly<Record<string, unknown>>): LocalOp
   return {
     network: options.network === "none" ? "none" : "host",
     store: typeof options.store === "string" ? options.store : undefined,
+    ...(typeof options.platform === "string" ? { platform: options.platform } : {}),
   };
 }
 

@@ -14,8 +14,6 @@ import {
   type ImageManifest,
   MEDIA,
 } from "./oci.js";
-import { removeTree } from "./remove.js";
-import { unpackLayer } from "./unpack.js";
 
 /** A manifest and its config, read from the store. */
 export interface StoredImage {
@@ -180,10 +178,29 @@ export class Store {
     kind: "base" | "layer";
     ref?: string;
   }): Promise<string> {
+    const { manifest, ...rest } = input;
+    return this.addManifestBytes({
+      ...rest,
+      bytes: Buffer.from(JSON.stringify(manifest)),
+      mediaType: MEDIA.manifest,
+    });
+  }
+
+  /**
+   * Adds a manifest as these exact bytes (a pulled manifest keeps its registry digest) and lists it in
+   * `index.json` with its media type. Its config and layers must be in the store already.
+   */
+  async addManifestBytes(input: {
+    bytes: Buffer;
+    mediaType: string;
+    runId: string;
+    kind: "base" | "layer";
+    ref?: string;
+  }): Promise<string> {
     // Held before it is written, so gc (under the lock, reading leases) never sees the entry without the hold.
-    const text = JSON.stringify(input.manifest);
-    await this.hold(`sha256:${createHash("sha256").update(text).digest("hex")}`);
-    const descriptor = await this.writeJsonBlob(input.manifest, MEDIA.manifest);
+    await this.hold(`sha256:${createHash("sha256").update(input.bytes).digest("hex")}`);
+    const { digest, size } = await this.writeBlob(input.bytes);
+    const descriptor: Descriptor = { mediaType: input.mediaType, digest, size };
     const annotations: Record<string, string> = {
       [INDEX_ANNOTATIONS.run]: input.runId,
       [INDEX_ANNOTATIONS.kind]: input.kind,
@@ -194,6 +211,12 @@ export class Store {
       return { ...index, manifests: [...index.manifests, { ...descriptor, annotations }] };
     });
     return descriptor.digest;
+  }
+
+  /** Moves a file whose bytes the caller checked against `digest` into the blobs; a blob already there stays. */
+  async adoptBlob(path: string, digest: string): Promise<void> {
+    if (await touch(this.blobPath(digest))) return;
+    await rename(path, this.blobPath(digest));
   }
 
   async readIndex(): Promise<ImageIndex> {
@@ -295,6 +318,11 @@ export class Store {
         throw new BakeError({ code: "image-corrupt", message: `image ${image.id} lacks diff id ${index}` });
       const dir = this.layerDir(diffId);
       if (!(await exists(dir))) {
+        // Loaded when a layer is first unpacked: inspecting and importing never do (a no-change build stays light).
+        const [{ unpackLayer }, { removeTree }] = await Promise.all([
+          import("./unpack.js"),
+          import("./remove.js"),
+        ]);
         const temp = this.tempPath("unpack");
         try {
           const { opaque } = await unpackLayer({

@@ -1,5 +1,5 @@
-import { execa } from "execa";
 import { BakeError } from "../../errors.js";
+import { capture } from "../../util/capture.js";
 
 /** What bake needs to know of a local docker image. */
 export interface DockerImage {
@@ -18,14 +18,12 @@ interface DockerContext {
 
 /** Inspects a local image by name or id; `undefined` when it does not exist. Never pulls. */
 export async function inspectImage(ref: string, ctx: DockerContext): Promise<DockerImage | undefined> {
-  const result = await execa("docker", ["image", "inspect", "--format", "{{json .}}", ref], {
+  const result = await capture("docker", ["image", "inspect", "--format", "{{json .}}", ref], {
     env: ctx.env,
-    extendEnv: false,
     cwd: ctx.cwd,
-    reject: false,
-    timeout: 60_000,
+    timeoutMs: 60_000,
   });
-  if (result.code === "ENOENT") {
+  if (result.missing) {
     throw new BakeError({
       code: "docker-missing",
       message: "cannot run docker: the docker CLI was not found",
@@ -57,23 +55,19 @@ export async function inspectImage(ref: string, ctx: DockerContext): Promise<Doc
 
 /** Removes containers whose name starts with `prefix` (what a killed Packer left); returns their names. */
 export async function removeContainers(prefix: string, ctx: DockerContext): Promise<string[]> {
-  const list = await execa("docker", ["ps", "-a", "--filter", `name=^/${prefix}`, "--format", "{{.Names}}"], {
-    env: ctx.env,
-    extendEnv: false,
-    cwd: ctx.cwd,
-    reject: false,
-    timeout: 60_000,
-  });
+  const list = await capture(
+    "docker",
+    ["ps", "-a", "--filter", `name=^/${prefix}`, "--format", "{{.Names}}"],
+    {
+      env: ctx.env,
+      cwd: ctx.cwd,
+      timeoutMs: 60_000,
+    },
+  );
   if (list.exitCode !== 0) return [];
   const names = `${list.stdout}`.split("\n").filter((name) => name.startsWith(prefix));
   if (names.length > 0) {
-    await execa("docker", ["rm", "-f", ...names], {
-      env: ctx.env,
-      extendEnv: false,
-      cwd: ctx.cwd,
-      reject: false,
-      timeout: 60_000,
-    });
+    await capture("docker", ["rm", "-f", ...names], { env: ctx.env, cwd: ctx.cwd, timeoutMs: 60_000 });
   }
   return names;
 }

@@ -11,13 +11,14 @@ import type {
   BakeLayerInput,
   Driver,
   DriverContext,
+  PrefetchInput,
   PrepareResult,
   ResolvedImage,
   VerifyInput,
   VerifyResult,
 } from "../driver.js";
 import { createRedactor } from "../redact.js";
-import { inspectImage, removeContainers } from "./docker.js";
+import { type DockerImage, inspectImage, removeContainers } from "./docker.js";
 import type { MachineLine } from "./machine-readable.js";
 import { type PackerOptions, readOptions } from "./options.js";
 import { packerVersion } from "./packer-version.js";
@@ -38,6 +39,20 @@ class PackerDriver implements Driver {
   readonly id = "packer";
   private readonly versions = new Map<string, Promise<string>>();
   private readonly configs = new Map<string, DockerConfig>();
+  // `docker image inspect` of an external parent, started by prefetch() and taken (once) by resolve().
+  private readonly parents = new Map<string, Promise<DockerImage | undefined>>();
+
+  prefetch(input: PrefetchInput): void {
+    const { options } = readOptions(input.target);
+    if (!options) return;
+    this.version(options.packerPath ?? this.defaultPackerPath(input), input).catch(() => undefined);
+    const parent = input.parent;
+    if (parent?.kind === "external" && parent.scheme === "docker" && !this.parents.has(parent.location)) {
+      const image = inspectImage(parent.location, input);
+      image.catch(() => undefined);
+      this.parents.set(parent.location, image);
+    }
+  }
 
   prepare(target: TargetSpec, plan?: Pick<BuildPlan, "config">): PrepareResult {
     const { warnings, errors } = readOptions(target);
@@ -67,7 +82,9 @@ class PackerDriver implements Driver {
     ctx: DriverContext,
   ): Promise<ResolvedImage> {
     if (parent.scheme === "docker") {
-      const image = await inspectImage(parent.location, ctx);
+      const prefetched = this.parents.get(parent.location);
+      this.parents.delete(parent.location);
+      const image = await (prefetched ?? inspectImage(parent.location, ctx));
       if (!image) {
         throw new BakeError({
           code: "parent-missing",
@@ -251,7 +268,7 @@ class PackerDriver implements Driver {
     return options.packerPath ?? this.defaultPackerPath(ctx);
   }
 
-  private version(packerPath: string, ctx: DriverContext): Promise<string> {
+  private version(packerPath: string, ctx: Pick<DriverContext, "cwd" | "env">): Promise<string> {
     let version = this.versions.get(packerPath);
     if (!version) {
       version = packerVersion({ packerPath, env: ctx.env, cwd: ctx.cwd });
@@ -261,7 +278,7 @@ class PackerDriver implements Driver {
     return version;
   }
 
-  private defaultPackerPath(ctx: DriverContext): string {
+  private defaultPackerPath(ctx: Pick<DriverContext, "env">): string {
     return ctx.env.BAKE_PACKER ?? "packer";
   }
 

@@ -1,5 +1,5 @@
-import { execa } from "execa";
 import { BakeError } from "../../errors.js";
+import { capture } from "../../util/capture.js";
 
 /** The oldest Packer that reads HCL2 JSON templates with `source` and `build` blocks. */
 export const MINIMUM_PACKER = { major: 1, minor: 6, patch: 0 };
@@ -14,24 +14,14 @@ export async function packerVersion(options: {
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
 }): Promise<string> {
-  let stdout: string;
-  try {
-    const result = await execa(options.packerPath, ["version"], {
-      env: { ...options.env, CHECKPOINT_DISABLE: "1" },
-      extendEnv: false,
-      cwd: options.cwd,
-      reject: false,
-      timeout: 60_000,
-    });
-    if ((result as { code?: string }).code === "ENOENT" || /ENOENT/.test(String(result.message ?? ""))) {
-      throw missing(options.packerPath);
-    }
-    stdout = `${result.stdout}`;
-  } catch (error) {
-    if (error instanceof BakeError) throw error;
-    throw missing(options.packerPath, error);
-  }
-  return checkVersion(stdout, options.packerPath);
+  const result = await capture(options.packerPath, ["version"], {
+    env: { ...options.env, CHECKPOINT_DISABLE: "1" },
+    cwd: options.cwd,
+    timeoutMs: 60_000,
+  });
+  if (result.missing) throw missing(options.packerPath, result.error);
+  // Whatever else went wrong (not executable, killed), the text says no version and checkVersion says so.
+  return checkVersion(result.stdout, options.packerPath);
 }
 
 /** A Packer version. */

@@ -1,5 +1,4 @@
 import { createInterface } from "node:readline";
-import { execa } from "execa";
 import { BakeError, BuildFailedError, InterruptedError } from "../../errors.js";
 import {
   type BuildSummary,
@@ -42,6 +41,8 @@ export async function runPackerBuild(options: RunPackerOptions): Promise<PackerR
   if (options.signal.aborted) throw new InterruptedError();
   const collector = new SummaryCollector();
   const uiErrors: string[] = [];
+  // execa (process groups, no forced kill, good errors) is loaded only when Packer is started.
+  const { execa } = await import("execa");
   const child = execa(options.packerPath, ["build", "-machine-readable", "-color=false", options.template], {
     cwd: options.cwd,
     env: options.env,

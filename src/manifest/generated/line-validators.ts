@@ -2494,7 +2494,7 @@ const schema52 = {
     type: { const: "event" },
     id: { $ref: "#/$defs/digest" },
     prev: { $ref: "#/$defs/digest" },
-    event: { enum: ["promote", "revoke", "deprecate", "observe"] },
+    event: { enum: ["promote", "revoke", "deprecate", "observe", "publish"] },
     target: { $ref: "#/$defs/digest" },
     lineage: { $ref: "#/$defs/name" },
     at: { $ref: "#/$defs/time" },
@@ -2505,30 +2505,59 @@ const schema52 = {
     cascade: { type: "boolean" },
     server: { type: "string", minLength: 1 },
     details: { $ref: "#/$defs/strings" },
+    destination: {
+      description:
+        "publish: where the image was pushed, as given (docker://REGISTRY/REPO:TAG), never with credentials",
+      type: "string",
+      pattern: "^docker://[^\\s@]+$",
+    },
+    digest: {
+      description:
+        "publish: the digest of the manifest the registry holds, as `skopeo inspect` and `docker pull` name it",
+      $ref: "#/$defs/digest",
+    },
   },
   additionalProperties: false,
   allOf: [
     {
       if: { properties: { event: { const: "promote" } } },
-      then: { required: ["channel"], not: { anyOf: [{ required: ["reason"] }, { required: ["server"] }] } },
+      then: {
+        required: ["channel"],
+        not: { anyOf: [{ required: ["reason"] }, { required: ["server"] }, { required: ["destination"] }] },
+      },
     },
     {
       if: { properties: { event: { const: "revoke" } } },
       then: {
         required: ["reason", "cascade"],
-        not: { anyOf: [{ required: ["channel"] }, { required: ["server"] }] },
+        not: { anyOf: [{ required: ["channel"] }, { required: ["server"] }, { required: ["destination"] }] },
       },
     },
     {
       if: { properties: { event: { const: "deprecate" } } },
-      then: { required: ["reason"], not: { anyOf: [{ required: ["channel"] }, { required: ["server"] }] } },
+      then: {
+        required: ["reason"],
+        not: { anyOf: [{ required: ["channel"] }, { required: ["server"] }, { required: ["destination"] }] },
+      },
     },
     {
       if: { properties: { event: { const: "observe" } } },
-      then: { required: ["server"], not: { anyOf: [{ required: ["channel"] }, { required: ["reason"] }] } },
+      then: {
+        required: ["server"],
+        not: { anyOf: [{ required: ["channel"] }, { required: ["reason"] }, { required: ["destination"] }] },
+      },
+    },
+    {
+      if: { properties: { event: { const: "publish" } } },
+      then: {
+        required: ["destination", "digest"],
+        not: { anyOf: [{ required: ["channel"] }, { required: ["reason"] }, { required: ["server"] }] },
+      },
+      else: { not: { required: ["digest"] } },
     },
   ],
 };
+const pattern22 = new RegExp("^docker://[^\\s@]+$", "u");
 function validate38(
   data,
   { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {},
@@ -2603,12 +2632,27 @@ function validate38(
     }
     var _valid1 = _errs10 === errors;
     valid4 = valid4 || _valid1;
+    const _errs11 = errors;
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      let missing2;
+      if (data.destination === undefined && (missing2 = "destination")) {
+        const err3 = {};
+        if (vErrors === null) {
+          vErrors = [err3];
+        } else {
+          vErrors.push(err3);
+        }
+        errors++;
+      }
+    }
+    var _valid1 = _errs11 === errors;
+    valid4 = valid4 || _valid1;
     if (!valid4) {
-      const err3 = {};
+      const err4 = {};
       if (vErrors === null) {
-        vErrors = [err3];
+        vErrors = [err4];
       } else {
-        vErrors.push(err3);
+        vErrors.push(err4);
       }
       errors++;
     } else {
@@ -2623,7 +2667,7 @@ function validate38(
     }
     var valid3 = _errs7 === errors;
     if (valid3) {
-      const err4 = {
+      const err5 = {
         instancePath,
         schemaPath: "#/allOf/0/then/not",
         keyword: "not",
@@ -2631,9 +2675,9 @@ function validate38(
         message: "must NOT be valid",
       };
       if (vErrors === null) {
-        vErrors = [err4];
+        vErrors = [err5];
       } else {
-        vErrors.push(err4);
+        vErrors.push(err5);
       }
       errors++;
     } else {
@@ -2648,7 +2692,7 @@ function validate38(
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
       if (data.channel === undefined) {
-        const err5 = {
+        const err6 = {
           instancePath,
           schemaPath: "#/allOf/0/then/required",
           keyword: "required",
@@ -2656,9 +2700,9 @@ function validate38(
           message: "must have required property '" + "channel" + "'",
         };
         if (vErrors === null) {
-          vErrors = [err5];
+          vErrors = [err6];
         } else {
-          vErrors.push(err5);
+          vErrors.push(err6);
         }
         errors++;
       }
@@ -2667,7 +2711,7 @@ function validate38(
     valid1 = _valid0;
   }
   if (!valid1) {
-    const err6 = {
+    const err7 = {
       instancePath,
       schemaPath: "#/allOf/0/if",
       keyword: "if",
@@ -2675,47 +2719,18 @@ function validate38(
       message: 'must match "then" schema',
     };
     if (vErrors === null) {
-      vErrors = [err6];
+      vErrors = [err7];
     } else {
-      vErrors.push(err6);
+      vErrors.push(err7);
     }
     errors++;
   }
-  const _errs12 = errors;
-  let valid5 = true;
   const _errs13 = errors;
+  let valid5 = true;
+  const _errs14 = errors;
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.event !== undefined) {
       if ("revoke" !== data.event) {
-        const err7 = {};
-        if (vErrors === null) {
-          vErrors = [err7];
-        } else {
-          vErrors.push(err7);
-        }
-        errors++;
-      }
-    }
-  }
-  var _valid2 = _errs13 === errors;
-  errors = _errs12;
-  if (vErrors !== null) {
-    if (_errs12) {
-      vErrors.length = _errs12;
-    } else {
-      vErrors = null;
-    }
-  }
-  if (_valid2) {
-    const _errs15 = errors;
-    const _errs16 = errors;
-    const _errs17 = errors;
-    const _errs18 = errors;
-    let valid8 = false;
-    const _errs19 = errors;
-    if (data && typeof data == "object" && !Array.isArray(data)) {
-      let missing2;
-      if (data.channel === undefined && (missing2 = "channel")) {
         const err8 = {};
         if (vErrors === null) {
           vErrors = [err8];
@@ -2725,12 +2740,26 @@ function validate38(
         errors++;
       }
     }
-    var _valid3 = _errs19 === errors;
-    valid8 = valid8 || _valid3;
+  }
+  var _valid2 = _errs14 === errors;
+  errors = _errs13;
+  if (vErrors !== null) {
+    if (_errs13) {
+      vErrors.length = _errs13;
+    } else {
+      vErrors = null;
+    }
+  }
+  if (_valid2) {
+    const _errs16 = errors;
+    const _errs17 = errors;
+    const _errs18 = errors;
+    const _errs19 = errors;
+    let valid8 = false;
     const _errs20 = errors;
     if (data && typeof data == "object" && !Array.isArray(data)) {
       let missing3;
-      if (data.server === undefined && (missing3 = "server")) {
+      if (data.channel === undefined && (missing3 = "channel")) {
         const err9 = {};
         if (vErrors === null) {
           vErrors = [err9];
@@ -2742,27 +2771,57 @@ function validate38(
     }
     var _valid3 = _errs20 === errors;
     valid8 = valid8 || _valid3;
+    const _errs21 = errors;
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      let missing4;
+      if (data.server === undefined && (missing4 = "server")) {
+        const err10 = {};
+        if (vErrors === null) {
+          vErrors = [err10];
+        } else {
+          vErrors.push(err10);
+        }
+        errors++;
+      }
+    }
+    var _valid3 = _errs21 === errors;
+    valid8 = valid8 || _valid3;
+    const _errs22 = errors;
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      let missing5;
+      if (data.destination === undefined && (missing5 = "destination")) {
+        const err11 = {};
+        if (vErrors === null) {
+          vErrors = [err11];
+        } else {
+          vErrors.push(err11);
+        }
+        errors++;
+      }
+    }
+    var _valid3 = _errs22 === errors;
+    valid8 = valid8 || _valid3;
     if (!valid8) {
-      const err10 = {};
+      const err12 = {};
       if (vErrors === null) {
-        vErrors = [err10];
+        vErrors = [err12];
       } else {
-        vErrors.push(err10);
+        vErrors.push(err12);
       }
       errors++;
     } else {
-      errors = _errs18;
+      errors = _errs19;
       if (vErrors !== null) {
-        if (_errs18) {
-          vErrors.length = _errs18;
+        if (_errs19) {
+          vErrors.length = _errs19;
         } else {
           vErrors = null;
         }
       }
     }
-    var valid7 = _errs17 === errors;
+    var valid7 = _errs18 === errors;
     if (valid7) {
-      const err11 = {
+      const err13 = {
         instancePath,
         schemaPath: "#/allOf/1/then/not",
         keyword: "not",
@@ -2770,16 +2829,16 @@ function validate38(
         message: "must NOT be valid",
       };
       if (vErrors === null) {
-        vErrors = [err11];
+        vErrors = [err13];
       } else {
-        vErrors.push(err11);
+        vErrors.push(err13);
       }
       errors++;
     } else {
-      errors = _errs16;
+      errors = _errs17;
       if (vErrors !== null) {
-        if (_errs16) {
-          vErrors.length = _errs16;
+        if (_errs17) {
+          vErrors.length = _errs17;
         } else {
           vErrors = null;
         }
@@ -2787,7 +2846,7 @@ function validate38(
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
       if (data.reason === undefined) {
-        const err12 = {
+        const err14 = {
           instancePath,
           schemaPath: "#/allOf/1/then/required",
           keyword: "required",
@@ -2795,53 +2854,20 @@ function validate38(
           message: "must have required property '" + "reason" + "'",
         };
         if (vErrors === null) {
-          vErrors = [err12];
+          vErrors = [err14];
         } else {
-          vErrors.push(err12);
+          vErrors.push(err14);
         }
         errors++;
       }
       if (data.cascade === undefined) {
-        const err13 = {
+        const err15 = {
           instancePath,
           schemaPath: "#/allOf/1/then/required",
           keyword: "required",
           params: { missingProperty: "cascade" },
           message: "must have required property '" + "cascade" + "'",
         };
-        if (vErrors === null) {
-          vErrors = [err13];
-        } else {
-          vErrors.push(err13);
-        }
-        errors++;
-      }
-    }
-    var _valid2 = _errs15 === errors;
-    valid5 = _valid2;
-  }
-  if (!valid5) {
-    const err14 = {
-      instancePath,
-      schemaPath: "#/allOf/1/if",
-      keyword: "if",
-      params: { failingKeyword: "then" },
-      message: 'must match "then" schema',
-    };
-    if (vErrors === null) {
-      vErrors = [err14];
-    } else {
-      vErrors.push(err14);
-    }
-    errors++;
-  }
-  const _errs22 = errors;
-  let valid9 = true;
-  const _errs23 = errors;
-  if (data && typeof data == "object" && !Array.isArray(data)) {
-    if (data.event !== undefined) {
-      if ("deprecate" !== data.event) {
-        const err15 = {};
         if (vErrors === null) {
           vErrors = [err15];
         } else {
@@ -2850,41 +2876,30 @@ function validate38(
         errors++;
       }
     }
+    var _valid2 = _errs16 === errors;
+    valid5 = _valid2;
   }
-  var _valid4 = _errs23 === errors;
-  errors = _errs22;
-  if (vErrors !== null) {
-    if (_errs22) {
-      vErrors.length = _errs22;
+  if (!valid5) {
+    const err16 = {
+      instancePath,
+      schemaPath: "#/allOf/1/if",
+      keyword: "if",
+      params: { failingKeyword: "then" },
+      message: 'must match "then" schema',
+    };
+    if (vErrors === null) {
+      vErrors = [err16];
     } else {
-      vErrors = null;
+      vErrors.push(err16);
     }
+    errors++;
   }
-  if (_valid4) {
-    const _errs25 = errors;
-    const _errs26 = errors;
-    const _errs27 = errors;
-    const _errs28 = errors;
-    let valid12 = false;
-    const _errs29 = errors;
-    if (data && typeof data == "object" && !Array.isArray(data)) {
-      let missing4;
-      if (data.channel === undefined && (missing4 = "channel")) {
-        const err16 = {};
-        if (vErrors === null) {
-          vErrors = [err16];
-        } else {
-          vErrors.push(err16);
-        }
-        errors++;
-      }
-    }
-    var _valid5 = _errs29 === errors;
-    valid12 = valid12 || _valid5;
-    const _errs30 = errors;
-    if (data && typeof data == "object" && !Array.isArray(data)) {
-      let missing5;
-      if (data.server === undefined && (missing5 = "server")) {
+  const _errs24 = errors;
+  let valid9 = true;
+  const _errs25 = errors;
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.event !== undefined) {
+      if ("deprecate" !== data.event) {
         const err17 = {};
         if (vErrors === null) {
           vErrors = [err17];
@@ -2894,14 +2909,98 @@ function validate38(
         errors++;
       }
     }
-    var _valid5 = _errs30 === errors;
+  }
+  var _valid4 = _errs25 === errors;
+  errors = _errs24;
+  if (vErrors !== null) {
+    if (_errs24) {
+      vErrors.length = _errs24;
+    } else {
+      vErrors = null;
+    }
+  }
+  if (_valid4) {
+    const _errs27 = errors;
+    const _errs28 = errors;
+    const _errs29 = errors;
+    const _errs30 = errors;
+    let valid12 = false;
+    const _errs31 = errors;
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      let missing6;
+      if (data.channel === undefined && (missing6 = "channel")) {
+        const err18 = {};
+        if (vErrors === null) {
+          vErrors = [err18];
+        } else {
+          vErrors.push(err18);
+        }
+        errors++;
+      }
+    }
+    var _valid5 = _errs31 === errors;
+    valid12 = valid12 || _valid5;
+    const _errs32 = errors;
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      let missing7;
+      if (data.server === undefined && (missing7 = "server")) {
+        const err19 = {};
+        if (vErrors === null) {
+          vErrors = [err19];
+        } else {
+          vErrors.push(err19);
+        }
+        errors++;
+      }
+    }
+    var _valid5 = _errs32 === errors;
+    valid12 = valid12 || _valid5;
+    const _errs33 = errors;
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      let missing8;
+      if (data.destination === undefined && (missing8 = "destination")) {
+        const err20 = {};
+        if (vErrors === null) {
+          vErrors = [err20];
+        } else {
+          vErrors.push(err20);
+        }
+        errors++;
+      }
+    }
+    var _valid5 = _errs33 === errors;
     valid12 = valid12 || _valid5;
     if (!valid12) {
-      const err18 = {};
+      const err21 = {};
       if (vErrors === null) {
-        vErrors = [err18];
+        vErrors = [err21];
       } else {
-        vErrors.push(err18);
+        vErrors.push(err21);
+      }
+      errors++;
+    } else {
+      errors = _errs30;
+      if (vErrors !== null) {
+        if (_errs30) {
+          vErrors.length = _errs30;
+        } else {
+          vErrors = null;
+        }
+      }
+    }
+    var valid11 = _errs29 === errors;
+    if (valid11) {
+      const err22 = {
+        instancePath,
+        schemaPath: "#/allOf/2/then/not",
+        keyword: "not",
+        params: {},
+        message: "must NOT be valid",
+      };
+      if (vErrors === null) {
+        vErrors = [err22];
+      } else {
+        vErrors.push(err22);
       }
       errors++;
     } else {
@@ -2914,102 +3013,15 @@ function validate38(
         }
       }
     }
-    var valid11 = _errs27 === errors;
-    if (valid11) {
-      const err19 = {
-        instancePath,
-        schemaPath: "#/allOf/2/then/not",
-        keyword: "not",
-        params: {},
-        message: "must NOT be valid",
-      };
-      if (vErrors === null) {
-        vErrors = [err19];
-      } else {
-        vErrors.push(err19);
-      }
-      errors++;
-    } else {
-      errors = _errs26;
-      if (vErrors !== null) {
-        if (_errs26) {
-          vErrors.length = _errs26;
-        } else {
-          vErrors = null;
-        }
-      }
-    }
     if (data && typeof data == "object" && !Array.isArray(data)) {
       if (data.reason === undefined) {
-        const err20 = {
+        const err23 = {
           instancePath,
           schemaPath: "#/allOf/2/then/required",
           keyword: "required",
           params: { missingProperty: "reason" },
           message: "must have required property '" + "reason" + "'",
         };
-        if (vErrors === null) {
-          vErrors = [err20];
-        } else {
-          vErrors.push(err20);
-        }
-        errors++;
-      }
-    }
-    var _valid4 = _errs25 === errors;
-    valid9 = _valid4;
-  }
-  if (!valid9) {
-    const err21 = {
-      instancePath,
-      schemaPath: "#/allOf/2/if",
-      keyword: "if",
-      params: { failingKeyword: "then" },
-      message: 'must match "then" schema',
-    };
-    if (vErrors === null) {
-      vErrors = [err21];
-    } else {
-      vErrors.push(err21);
-    }
-    errors++;
-  }
-  const _errs32 = errors;
-  let valid13 = true;
-  const _errs33 = errors;
-  if (data && typeof data == "object" && !Array.isArray(data)) {
-    if (data.event !== undefined) {
-      if ("observe" !== data.event) {
-        const err22 = {};
-        if (vErrors === null) {
-          vErrors = [err22];
-        } else {
-          vErrors.push(err22);
-        }
-        errors++;
-      }
-    }
-  }
-  var _valid6 = _errs33 === errors;
-  errors = _errs32;
-  if (vErrors !== null) {
-    if (_errs32) {
-      vErrors.length = _errs32;
-    } else {
-      vErrors = null;
-    }
-  }
-  if (_valid6) {
-    const _errs35 = errors;
-    const _errs36 = errors;
-    const _errs37 = errors;
-    const _errs38 = errors;
-    let valid16 = false;
-    const _errs39 = errors;
-    if (data && typeof data == "object" && !Array.isArray(data)) {
-      let missing6;
-      if (data.channel === undefined && (missing6 = "channel")) {
-        const err23 = {};
         if (vErrors === null) {
           vErrors = [err23];
         } else {
@@ -3018,75 +3030,75 @@ function validate38(
         errors++;
       }
     }
-    var _valid7 = _errs39 === errors;
-    valid16 = valid16 || _valid7;
-    const _errs40 = errors;
-    if (data && typeof data == "object" && !Array.isArray(data)) {
-      let missing7;
-      if (data.reason === undefined && (missing7 = "reason")) {
-        const err24 = {};
+    var _valid4 = _errs27 === errors;
+    valid9 = _valid4;
+  }
+  if (!valid9) {
+    const err24 = {
+      instancePath,
+      schemaPath: "#/allOf/2/if",
+      keyword: "if",
+      params: { failingKeyword: "then" },
+      message: 'must match "then" schema',
+    };
+    if (vErrors === null) {
+      vErrors = [err24];
+    } else {
+      vErrors.push(err24);
+    }
+    errors++;
+  }
+  const _errs35 = errors;
+  let valid13 = true;
+  const _errs36 = errors;
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.event !== undefined) {
+      if ("observe" !== data.event) {
+        const err25 = {};
         if (vErrors === null) {
-          vErrors = [err24];
+          vErrors = [err25];
         } else {
-          vErrors.push(err24);
+          vErrors.push(err25);
         }
         errors++;
       }
     }
-    var _valid7 = _errs40 === errors;
-    valid16 = valid16 || _valid7;
-    if (!valid16) {
-      const err25 = {};
-      if (vErrors === null) {
-        vErrors = [err25];
-      } else {
-        vErrors.push(err25);
-      }
-      errors++;
+  }
+  var _valid6 = _errs36 === errors;
+  errors = _errs35;
+  if (vErrors !== null) {
+    if (_errs35) {
+      vErrors.length = _errs35;
     } else {
-      errors = _errs38;
-      if (vErrors !== null) {
-        if (_errs38) {
-          vErrors.length = _errs38;
-        } else {
-          vErrors = null;
-        }
-      }
+      vErrors = null;
     }
-    var valid15 = _errs37 === errors;
-    if (valid15) {
-      const err26 = {
-        instancePath,
-        schemaPath: "#/allOf/3/then/not",
-        keyword: "not",
-        params: {},
-        message: "must NOT be valid",
-      };
-      if (vErrors === null) {
-        vErrors = [err26];
-      } else {
-        vErrors.push(err26);
-      }
-      errors++;
-    } else {
-      errors = _errs36;
-      if (vErrors !== null) {
-        if (_errs36) {
-          vErrors.length = _errs36;
-        } else {
-          vErrors = null;
-        }
-      }
-    }
+  }
+  if (_valid6) {
+    const _errs38 = errors;
+    const _errs39 = errors;
+    const _errs40 = errors;
+    const _errs41 = errors;
+    let valid16 = false;
+    const _errs42 = errors;
     if (data && typeof data == "object" && !Array.isArray(data)) {
-      if (data.server === undefined) {
-        const err27 = {
-          instancePath,
-          schemaPath: "#/allOf/3/then/required",
-          keyword: "required",
-          params: { missingProperty: "server" },
-          message: "must have required property '" + "server" + "'",
-        };
+      let missing9;
+      if (data.channel === undefined && (missing9 = "channel")) {
+        const err26 = {};
+        if (vErrors === null) {
+          vErrors = [err26];
+        } else {
+          vErrors.push(err26);
+        }
+        errors++;
+      }
+    }
+    var _valid7 = _errs42 === errors;
+    valid16 = valid16 || _valid7;
+    const _errs43 = errors;
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      let missing10;
+      if (data.reason === undefined && (missing10 = "reason")) {
+        const err27 = {};
         if (vErrors === null) {
           vErrors = [err27];
         } else {
@@ -3095,47 +3107,49 @@ function validate38(
         errors++;
       }
     }
-    var _valid6 = _errs35 === errors;
-    valid13 = _valid6;
-  }
-  if (!valid13) {
-    const err28 = {
-      instancePath,
-      schemaPath: "#/allOf/3/if",
-      keyword: "if",
-      params: { failingKeyword: "then" },
-      message: 'must match "then" schema',
-    };
-    if (vErrors === null) {
-      vErrors = [err28];
-    } else {
-      vErrors.push(err28);
+    var _valid7 = _errs43 === errors;
+    valid16 = valid16 || _valid7;
+    const _errs44 = errors;
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      let missing11;
+      if (data.destination === undefined && (missing11 = "destination")) {
+        const err28 = {};
+        if (vErrors === null) {
+          vErrors = [err28];
+        } else {
+          vErrors.push(err28);
+        }
+        errors++;
+      }
     }
-    errors++;
-  }
-  if (data && typeof data == "object" && !Array.isArray(data)) {
-    if (data.type === undefined) {
-      const err29 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: { missingProperty: "type" },
-        message: "must have required property '" + "type" + "'",
-      };
+    var _valid7 = _errs44 === errors;
+    valid16 = valid16 || _valid7;
+    if (!valid16) {
+      const err29 = {};
       if (vErrors === null) {
         vErrors = [err29];
       } else {
         vErrors.push(err29);
       }
       errors++;
+    } else {
+      errors = _errs41;
+      if (vErrors !== null) {
+        if (_errs41) {
+          vErrors.length = _errs41;
+        } else {
+          vErrors = null;
+        }
+      }
     }
-    if (data.id === undefined) {
+    var valid15 = _errs40 === errors;
+    if (valid15) {
       const err30 = {
         instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: { missingProperty: "id" },
-        message: "must have required property '" + "id" + "'",
+        schemaPath: "#/allOf/3/then/not",
+        keyword: "not",
+        params: {},
+        message: "must NOT be valid",
       };
       if (vErrors === null) {
         vErrors = [err30];
@@ -3143,156 +3157,194 @@ function validate38(
         vErrors.push(err30);
       }
       errors++;
-    }
-    if (data.prev === undefined) {
-      const err31 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: { missingProperty: "prev" },
-        message: "must have required property '" + "prev" + "'",
-      };
-      if (vErrors === null) {
-        vErrors = [err31];
-      } else {
-        vErrors.push(err31);
+    } else {
+      errors = _errs39;
+      if (vErrors !== null) {
+        if (_errs39) {
+          vErrors.length = _errs39;
+        } else {
+          vErrors = null;
+        }
       }
-      errors++;
     }
-    if (data.event === undefined) {
-      const err32 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: { missingProperty: "event" },
-        message: "must have required property '" + "event" + "'",
-      };
-      if (vErrors === null) {
-        vErrors = [err32];
-      } else {
-        vErrors.push(err32);
-      }
-      errors++;
-    }
-    if (data.target === undefined) {
-      const err33 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: { missingProperty: "target" },
-        message: "must have required property '" + "target" + "'",
-      };
-      if (vErrors === null) {
-        vErrors = [err33];
-      } else {
-        vErrors.push(err33);
-      }
-      errors++;
-    }
-    if (data.lineage === undefined) {
-      const err34 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: { missingProperty: "lineage" },
-        message: "must have required property '" + "lineage" + "'",
-      };
-      if (vErrors === null) {
-        vErrors = [err34];
-      } else {
-        vErrors.push(err34);
-      }
-      errors++;
-    }
-    if (data.at === undefined) {
-      const err35 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: { missingProperty: "at" },
-        message: "must have required property '" + "at" + "'",
-      };
-      if (vErrors === null) {
-        vErrors = [err35];
-      } else {
-        vErrors.push(err35);
-      }
-      errors++;
-    }
-    if (data.bakeVersion === undefined) {
-      const err36 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: { missingProperty: "bakeVersion" },
-        message: "must have required property '" + "bakeVersion" + "'",
-      };
-      if (vErrors === null) {
-        vErrors = [err36];
-      } else {
-        vErrors.push(err36);
-      }
-      errors++;
-    }
-    for (const key0 in data) {
-      if (!func1.call(schema52.properties, key0)) {
-        const err37 = {
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      if (data.server === undefined) {
+        const err31 = {
           instancePath,
-          schemaPath: "#/additionalProperties",
-          keyword: "additionalProperties",
-          params: { additionalProperty: key0 },
-          message: "must NOT have additional properties",
+          schemaPath: "#/allOf/3/then/required",
+          keyword: "required",
+          params: { missingProperty: "server" },
+          message: "must have required property '" + "server" + "'",
         };
         if (vErrors === null) {
-          vErrors = [err37];
+          vErrors = [err31];
         } else {
-          vErrors.push(err37);
+          vErrors.push(err31);
         }
         errors++;
       }
     }
-    if (data.type !== undefined) {
-      if ("event" !== data.type) {
-        const err38 = {
-          instancePath: instancePath + "/type",
-          schemaPath: "#/properties/type/const",
-          keyword: "const",
-          params: { allowedValue: "event" },
-          message: "must be equal to constant",
-        };
+    var _valid6 = _errs38 === errors;
+    valid13 = _valid6;
+  }
+  if (!valid13) {
+    const err32 = {
+      instancePath,
+      schemaPath: "#/allOf/3/if",
+      keyword: "if",
+      params: { failingKeyword: "then" },
+      message: 'must match "then" schema',
+    };
+    if (vErrors === null) {
+      vErrors = [err32];
+    } else {
+      vErrors.push(err32);
+    }
+    errors++;
+  }
+  const _errs46 = errors;
+  let valid17 = true;
+  const _errs47 = errors;
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.event !== undefined) {
+      if ("publish" !== data.event) {
+        const err33 = {};
         if (vErrors === null) {
-          vErrors = [err38];
+          vErrors = [err33];
         } else {
-          vErrors.push(err38);
+          vErrors.push(err33);
         }
         errors++;
       }
     }
-    if (data.id !== undefined) {
-      let data5 = data.id;
-      if (typeof data5 === "string") {
-        if (!pattern6.test(data5)) {
-          const err39 = {
-            instancePath: instancePath + "/id",
-            schemaPath: "#/$defs/digest/pattern",
-            keyword: "pattern",
-            params: { pattern: "^sha256:[0-9a-f]{64}$" },
-            message: 'must match pattern "' + "^sha256:[0-9a-f]{64}$" + '"',
-          };
-          if (vErrors === null) {
-            vErrors = [err39];
-          } else {
-            vErrors.push(err39);
-          }
-          errors++;
+  }
+  var _valid8 = _errs47 === errors;
+  errors = _errs46;
+  if (vErrors !== null) {
+    if (_errs46) {
+      vErrors.length = _errs46;
+    } else {
+      vErrors = null;
+    }
+  }
+  let ifClause0;
+  if (_valid8) {
+    const _errs49 = errors;
+    const _errs50 = errors;
+    const _errs51 = errors;
+    const _errs52 = errors;
+    let valid20 = false;
+    const _errs53 = errors;
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      let missing12;
+      if (data.channel === undefined && (missing12 = "channel")) {
+        const err34 = {};
+        if (vErrors === null) {
+          vErrors = [err34];
+        } else {
+          vErrors.push(err34);
         }
+        errors++;
+      }
+    }
+    var _valid9 = _errs53 === errors;
+    valid20 = valid20 || _valid9;
+    const _errs54 = errors;
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      let missing13;
+      if (data.reason === undefined && (missing13 = "reason")) {
+        const err35 = {};
+        if (vErrors === null) {
+          vErrors = [err35];
+        } else {
+          vErrors.push(err35);
+        }
+        errors++;
+      }
+    }
+    var _valid9 = _errs54 === errors;
+    valid20 = valid20 || _valid9;
+    const _errs55 = errors;
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      let missing14;
+      if (data.server === undefined && (missing14 = "server")) {
+        const err36 = {};
+        if (vErrors === null) {
+          vErrors = [err36];
+        } else {
+          vErrors.push(err36);
+        }
+        errors++;
+      }
+    }
+    var _valid9 = _errs55 === errors;
+    valid20 = valid20 || _valid9;
+    if (!valid20) {
+      const err37 = {};
+      if (vErrors === null) {
+        vErrors = [err37];
       } else {
+        vErrors.push(err37);
+      }
+      errors++;
+    } else {
+      errors = _errs52;
+      if (vErrors !== null) {
+        if (_errs52) {
+          vErrors.length = _errs52;
+        } else {
+          vErrors = null;
+        }
+      }
+    }
+    var valid19 = _errs51 === errors;
+    if (valid19) {
+      const err38 = {
+        instancePath,
+        schemaPath: "#/allOf/4/then/not",
+        keyword: "not",
+        params: {},
+        message: "must NOT be valid",
+      };
+      if (vErrors === null) {
+        vErrors = [err38];
+      } else {
+        vErrors.push(err38);
+      }
+      errors++;
+    } else {
+      errors = _errs50;
+      if (vErrors !== null) {
+        if (_errs50) {
+          vErrors.length = _errs50;
+        } else {
+          vErrors = null;
+        }
+      }
+    }
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      if (data.destination === undefined) {
+        const err39 = {
+          instancePath,
+          schemaPath: "#/allOf/4/then/required",
+          keyword: "required",
+          params: { missingProperty: "destination" },
+          message: "must have required property '" + "destination" + "'",
+        };
+        if (vErrors === null) {
+          vErrors = [err39];
+        } else {
+          vErrors.push(err39);
+        }
+        errors++;
+      }
+      if (data.digest === undefined) {
         const err40 = {
-          instancePath: instancePath + "/id",
-          schemaPath: "#/$defs/digest/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
+          instancePath,
+          schemaPath: "#/allOf/4/then/required",
+          keyword: "required",
+          params: { missingProperty: "digest" },
+          message: "must have required property '" + "digest" + "'",
         };
         if (vErrors === null) {
           vErrors = [err40];
@@ -3302,11 +3354,263 @@ function validate38(
         errors++;
       }
     }
-    if (data.prev !== undefined) {
-      let data6 = data.prev;
+    var _valid8 = _errs49 === errors;
+    valid17 = _valid8;
+    ifClause0 = "then";
+  } else {
+    const _errs56 = errors;
+    const _errs57 = errors;
+    const _errs58 = errors;
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      let missing15;
+      if (data.digest === undefined && (missing15 = "digest")) {
+        const err41 = {};
+        if (vErrors === null) {
+          vErrors = [err41];
+        } else {
+          vErrors.push(err41);
+        }
+        errors++;
+      }
+    }
+    var valid21 = _errs58 === errors;
+    if (valid21) {
+      const err42 = {
+        instancePath,
+        schemaPath: "#/allOf/4/else/not",
+        keyword: "not",
+        params: {},
+        message: "must NOT be valid",
+      };
+      if (vErrors === null) {
+        vErrors = [err42];
+      } else {
+        vErrors.push(err42);
+      }
+      errors++;
+    } else {
+      errors = _errs57;
+      if (vErrors !== null) {
+        if (_errs57) {
+          vErrors.length = _errs57;
+        } else {
+          vErrors = null;
+        }
+      }
+    }
+    var _valid8 = _errs56 === errors;
+    valid17 = _valid8;
+    ifClause0 = "else";
+  }
+  if (!valid17) {
+    const err43 = {
+      instancePath,
+      schemaPath: "#/allOf/4/if",
+      keyword: "if",
+      params: { failingKeyword: ifClause0 },
+      message: 'must match "' + ifClause0 + '" schema',
+    };
+    if (vErrors === null) {
+      vErrors = [err43];
+    } else {
+      vErrors.push(err43);
+    }
+    errors++;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.type === undefined) {
+      const err44 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "type" },
+        message: "must have required property '" + "type" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err44];
+      } else {
+        vErrors.push(err44);
+      }
+      errors++;
+    }
+    if (data.id === undefined) {
+      const err45 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "id" },
+        message: "must have required property '" + "id" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err45];
+      } else {
+        vErrors.push(err45);
+      }
+      errors++;
+    }
+    if (data.prev === undefined) {
+      const err46 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "prev" },
+        message: "must have required property '" + "prev" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err46];
+      } else {
+        vErrors.push(err46);
+      }
+      errors++;
+    }
+    if (data.event === undefined) {
+      const err47 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "event" },
+        message: "must have required property '" + "event" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err47];
+      } else {
+        vErrors.push(err47);
+      }
+      errors++;
+    }
+    if (data.target === undefined) {
+      const err48 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "target" },
+        message: "must have required property '" + "target" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err48];
+      } else {
+        vErrors.push(err48);
+      }
+      errors++;
+    }
+    if (data.lineage === undefined) {
+      const err49 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "lineage" },
+        message: "must have required property '" + "lineage" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err49];
+      } else {
+        vErrors.push(err49);
+      }
+      errors++;
+    }
+    if (data.at === undefined) {
+      const err50 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "at" },
+        message: "must have required property '" + "at" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err50];
+      } else {
+        vErrors.push(err50);
+      }
+      errors++;
+    }
+    if (data.bakeVersion === undefined) {
+      const err51 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "bakeVersion" },
+        message: "must have required property '" + "bakeVersion" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err51];
+      } else {
+        vErrors.push(err51);
+      }
+      errors++;
+    }
+    for (const key0 in data) {
+      if (!func1.call(schema52.properties, key0)) {
+        const err52 = {
+          instancePath,
+          schemaPath: "#/additionalProperties",
+          keyword: "additionalProperties",
+          params: { additionalProperty: key0 },
+          message: "must NOT have additional properties",
+        };
+        if (vErrors === null) {
+          vErrors = [err52];
+        } else {
+          vErrors.push(err52);
+        }
+        errors++;
+      }
+    }
+    if (data.type !== undefined) {
+      if ("event" !== data.type) {
+        const err53 = {
+          instancePath: instancePath + "/type",
+          schemaPath: "#/properties/type/const",
+          keyword: "const",
+          params: { allowedValue: "event" },
+          message: "must be equal to constant",
+        };
+        if (vErrors === null) {
+          vErrors = [err53];
+        } else {
+          vErrors.push(err53);
+        }
+        errors++;
+      }
+    }
+    if (data.id !== undefined) {
+      let data6 = data.id;
       if (typeof data6 === "string") {
         if (!pattern6.test(data6)) {
-          const err41 = {
+          const err54 = {
+            instancePath: instancePath + "/id",
+            schemaPath: "#/$defs/digest/pattern",
+            keyword: "pattern",
+            params: { pattern: "^sha256:[0-9a-f]{64}$" },
+            message: 'must match pattern "' + "^sha256:[0-9a-f]{64}$" + '"',
+          };
+          if (vErrors === null) {
+            vErrors = [err54];
+          } else {
+            vErrors.push(err54);
+          }
+          errors++;
+        }
+      } else {
+        const err55 = {
+          instancePath: instancePath + "/id",
+          schemaPath: "#/$defs/digest/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err55];
+        } else {
+          vErrors.push(err55);
+        }
+        errors++;
+      }
+    }
+    if (data.prev !== undefined) {
+      let data7 = data.prev;
+      if (typeof data7 === "string") {
+        if (!pattern6.test(data7)) {
+          const err56 = {
             instancePath: instancePath + "/prev",
             schemaPath: "#/$defs/digest/pattern",
             keyword: "pattern",
@@ -3314,14 +3618,14 @@ function validate38(
             message: 'must match pattern "' + "^sha256:[0-9a-f]{64}$" + '"',
           };
           if (vErrors === null) {
-            vErrors = [err41];
+            vErrors = [err56];
           } else {
-            vErrors.push(err41);
+            vErrors.push(err56);
           }
           errors++;
         }
       } else {
-        const err42 = {
+        const err57 = {
           instancePath: instancePath + "/prev",
           schemaPath: "#/$defs/digest/type",
           keyword: "type",
@@ -3329,275 +3633,30 @@ function validate38(
           message: "must be string",
         };
         if (vErrors === null) {
-          vErrors = [err42];
+          vErrors = [err57];
         } else {
-          vErrors.push(err42);
+          vErrors.push(err57);
         }
         errors++;
       }
     }
     if (data.event !== undefined) {
-      let data7 = data.event;
-      if (!(data7 === "promote" || data7 === "revoke" || data7 === "deprecate" || data7 === "observe")) {
-        const err43 = {
+      let data8 = data.event;
+      if (
+        !(
+          data8 === "promote" ||
+          data8 === "revoke" ||
+          data8 === "deprecate" ||
+          data8 === "observe" ||
+          data8 === "publish"
+        )
+      ) {
+        const err58 = {
           instancePath: instancePath + "/event",
           schemaPath: "#/properties/event/enum",
           keyword: "enum",
           params: { allowedValues: schema52.properties.event.enum },
           message: "must be equal to one of the allowed values",
-        };
-        if (vErrors === null) {
-          vErrors = [err43];
-        } else {
-          vErrors.push(err43);
-        }
-        errors++;
-      }
-    }
-    if (data.target !== undefined) {
-      let data8 = data.target;
-      if (typeof data8 === "string") {
-        if (!pattern6.test(data8)) {
-          const err44 = {
-            instancePath: instancePath + "/target",
-            schemaPath: "#/$defs/digest/pattern",
-            keyword: "pattern",
-            params: { pattern: "^sha256:[0-9a-f]{64}$" },
-            message: 'must match pattern "' + "^sha256:[0-9a-f]{64}$" + '"',
-          };
-          if (vErrors === null) {
-            vErrors = [err44];
-          } else {
-            vErrors.push(err44);
-          }
-          errors++;
-        }
-      } else {
-        const err45 = {
-          instancePath: instancePath + "/target",
-          schemaPath: "#/$defs/digest/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
-        };
-        if (vErrors === null) {
-          vErrors = [err45];
-        } else {
-          vErrors.push(err45);
-        }
-        errors++;
-      }
-    }
-    if (data.lineage !== undefined) {
-      let data9 = data.lineage;
-      if (typeof data9 === "string") {
-        if (func2(data9) > 63) {
-          const err46 = {
-            instancePath: instancePath + "/lineage",
-            schemaPath: "#/$defs/name/maxLength",
-            keyword: "maxLength",
-            params: { limit: 63 },
-            message: "must NOT have more than 63 characters",
-          };
-          if (vErrors === null) {
-            vErrors = [err46];
-          } else {
-            vErrors.push(err46);
-          }
-          errors++;
-        }
-        if (!pattern8.test(data9)) {
-          const err47 = {
-            instancePath: instancePath + "/lineage",
-            schemaPath: "#/$defs/name/pattern",
-            keyword: "pattern",
-            params: { pattern: "^[a-z0-9][a-z0-9._-]*$" },
-            message: 'must match pattern "' + "^[a-z0-9][a-z0-9._-]*$" + '"',
-          };
-          if (vErrors === null) {
-            vErrors = [err47];
-          } else {
-            vErrors.push(err47);
-          }
-          errors++;
-        }
-      } else {
-        const err48 = {
-          instancePath: instancePath + "/lineage",
-          schemaPath: "#/$defs/name/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
-        };
-        if (vErrors === null) {
-          vErrors = [err48];
-        } else {
-          vErrors.push(err48);
-        }
-        errors++;
-      }
-    }
-    if (data.at !== undefined) {
-      let data10 = data.at;
-      if (typeof data10 === "string") {
-        if (!pattern5.test(data10)) {
-          const err49 = {
-            instancePath: instancePath + "/at",
-            schemaPath: "#/$defs/time/pattern",
-            keyword: "pattern",
-            params: { pattern: "^\\d{4}-\\d\\d-\\d\\dT" },
-            message: 'must match pattern "' + "^\\d{4}-\\d\\d-\\d\\dT" + '"',
-          };
-          if (vErrors === null) {
-            vErrors = [err49];
-          } else {
-            vErrors.push(err49);
-          }
-          errors++;
-        }
-      } else {
-        const err50 = {
-          instancePath: instancePath + "/at",
-          schemaPath: "#/$defs/time/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
-        };
-        if (vErrors === null) {
-          vErrors = [err50];
-        } else {
-          vErrors.push(err50);
-        }
-        errors++;
-      }
-    }
-    if (data.bakeVersion !== undefined) {
-      if (typeof data.bakeVersion !== "string") {
-        const err51 = {
-          instancePath: instancePath + "/bakeVersion",
-          schemaPath: "#/properties/bakeVersion/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
-        };
-        if (vErrors === null) {
-          vErrors = [err51];
-        } else {
-          vErrors.push(err51);
-        }
-        errors++;
-      }
-    }
-    if (data.ci !== undefined) {
-      let data12 = data.ci;
-      if (data12 && typeof data12 == "object" && !Array.isArray(data12)) {
-        if (data12.provider === undefined) {
-          const err52 = {
-            instancePath: instancePath + "/ci",
-            schemaPath: "#/$defs/ci/required",
-            keyword: "required",
-            params: { missingProperty: "provider" },
-            message: "must have required property '" + "provider" + "'",
-          };
-          if (vErrors === null) {
-            vErrors = [err52];
-          } else {
-            vErrors.push(err52);
-          }
-          errors++;
-        }
-        for (const key1 in data12) {
-          if (!(key1 === "provider" || key1 === "runId" || key1 === "commit")) {
-            const err53 = {
-              instancePath: instancePath + "/ci",
-              schemaPath: "#/$defs/ci/additionalProperties",
-              keyword: "additionalProperties",
-              params: { additionalProperty: key1 },
-              message: "must NOT have additional properties",
-            };
-            if (vErrors === null) {
-              vErrors = [err53];
-            } else {
-              vErrors.push(err53);
-            }
-            errors++;
-          }
-        }
-        if (data12.provider !== undefined) {
-          let data13 = data12.provider;
-          if (typeof data13 === "string") {
-            if (func2(data13) < 1) {
-              const err54 = {
-                instancePath: instancePath + "/ci/provider",
-                schemaPath: "#/$defs/ci/properties/provider/minLength",
-                keyword: "minLength",
-                params: { limit: 1 },
-                message: "must NOT have fewer than 1 characters",
-              };
-              if (vErrors === null) {
-                vErrors = [err54];
-              } else {
-                vErrors.push(err54);
-              }
-              errors++;
-            }
-          } else {
-            const err55 = {
-              instancePath: instancePath + "/ci/provider",
-              schemaPath: "#/$defs/ci/properties/provider/type",
-              keyword: "type",
-              params: { type: "string" },
-              message: "must be string",
-            };
-            if (vErrors === null) {
-              vErrors = [err55];
-            } else {
-              vErrors.push(err55);
-            }
-            errors++;
-          }
-        }
-        if (data12.runId !== undefined) {
-          if (typeof data12.runId !== "string") {
-            const err56 = {
-              instancePath: instancePath + "/ci/runId",
-              schemaPath: "#/$defs/ci/properties/runId/type",
-              keyword: "type",
-              params: { type: "string" },
-              message: "must be string",
-            };
-            if (vErrors === null) {
-              vErrors = [err56];
-            } else {
-              vErrors.push(err56);
-            }
-            errors++;
-          }
-        }
-        if (data12.commit !== undefined) {
-          if (typeof data12.commit !== "string") {
-            const err57 = {
-              instancePath: instancePath + "/ci/commit",
-              schemaPath: "#/$defs/ci/properties/commit/type",
-              keyword: "type",
-              params: { type: "string" },
-              message: "must be string",
-            };
-            if (vErrors === null) {
-              vErrors = [err57];
-            } else {
-              vErrors.push(err57);
-            }
-            errors++;
-          }
-        }
-      } else {
-        const err58 = {
-          instancePath: instancePath + "/ci",
-          schemaPath: "#/$defs/ci/type",
-          keyword: "type",
-          params: { type: "object" },
-          message: "must be object",
         };
         if (vErrors === null) {
           vErrors = [err58];
@@ -3607,16 +3666,16 @@ function validate38(
         errors++;
       }
     }
-    if (data.channel !== undefined) {
-      let data16 = data.channel;
-      if (typeof data16 === "string") {
-        if (func2(data16) > 63) {
+    if (data.target !== undefined) {
+      let data9 = data.target;
+      if (typeof data9 === "string") {
+        if (!pattern6.test(data9)) {
           const err59 = {
-            instancePath: instancePath + "/channel",
-            schemaPath: "#/$defs/name/maxLength",
-            keyword: "maxLength",
-            params: { limit: 63 },
-            message: "must NOT have more than 63 characters",
+            instancePath: instancePath + "/target",
+            schemaPath: "#/$defs/digest/pattern",
+            keyword: "pattern",
+            params: { pattern: "^sha256:[0-9a-f]{64}$" },
+            message: 'must match pattern "' + "^sha256:[0-9a-f]{64}$" + '"',
           };
           if (vErrors === null) {
             vErrors = [err59];
@@ -3625,47 +3684,47 @@ function validate38(
           }
           errors++;
         }
-        if (!pattern8.test(data16)) {
-          const err60 = {
-            instancePath: instancePath + "/channel",
-            schemaPath: "#/$defs/name/pattern",
-            keyword: "pattern",
-            params: { pattern: "^[a-z0-9][a-z0-9._-]*$" },
-            message: 'must match pattern "' + "^[a-z0-9][a-z0-9._-]*$" + '"',
-          };
-          if (vErrors === null) {
-            vErrors = [err60];
-          } else {
-            vErrors.push(err60);
-          }
-          errors++;
-        }
       } else {
-        const err61 = {
-          instancePath: instancePath + "/channel",
-          schemaPath: "#/$defs/name/type",
+        const err60 = {
+          instancePath: instancePath + "/target",
+          schemaPath: "#/$defs/digest/type",
           keyword: "type",
           params: { type: "string" },
           message: "must be string",
         };
         if (vErrors === null) {
-          vErrors = [err61];
+          vErrors = [err60];
         } else {
-          vErrors.push(err61);
+          vErrors.push(err60);
         }
         errors++;
       }
     }
-    if (data.reason !== undefined) {
-      let data17 = data.reason;
-      if (typeof data17 === "string") {
-        if (func2(data17) < 1) {
+    if (data.lineage !== undefined) {
+      let data10 = data.lineage;
+      if (typeof data10 === "string") {
+        if (func2(data10) > 63) {
+          const err61 = {
+            instancePath: instancePath + "/lineage",
+            schemaPath: "#/$defs/name/maxLength",
+            keyword: "maxLength",
+            params: { limit: 63 },
+            message: "must NOT have more than 63 characters",
+          };
+          if (vErrors === null) {
+            vErrors = [err61];
+          } else {
+            vErrors.push(err61);
+          }
+          errors++;
+        }
+        if (!pattern8.test(data10)) {
           const err62 = {
-            instancePath: instancePath + "/reason",
-            schemaPath: "#/properties/reason/minLength",
-            keyword: "minLength",
-            params: { limit: 1 },
-            message: "must NOT have fewer than 1 characters",
+            instancePath: instancePath + "/lineage",
+            schemaPath: "#/$defs/name/pattern",
+            keyword: "pattern",
+            params: { pattern: "^[a-z0-9][a-z0-9._-]*$" },
+            message: 'must match pattern "' + "^[a-z0-9][a-z0-9._-]*$" + '"',
           };
           if (vErrors === null) {
             vErrors = [err62];
@@ -3676,8 +3735,8 @@ function validate38(
         }
       } else {
         const err63 = {
-          instancePath: instancePath + "/reason",
-          schemaPath: "#/properties/reason/type",
+          instancePath: instancePath + "/lineage",
+          schemaPath: "#/$defs/name/type",
           keyword: "type",
           params: { type: "string" },
           message: "must be string",
@@ -3690,45 +3749,45 @@ function validate38(
         errors++;
       }
     }
-    if (data.cascade !== undefined) {
-      if (typeof data.cascade !== "boolean") {
-        const err64 = {
-          instancePath: instancePath + "/cascade",
-          schemaPath: "#/properties/cascade/type",
-          keyword: "type",
-          params: { type: "boolean" },
-          message: "must be boolean",
-        };
-        if (vErrors === null) {
-          vErrors = [err64];
-        } else {
-          vErrors.push(err64);
-        }
-        errors++;
-      }
-    }
-    if (data.server !== undefined) {
-      let data19 = data.server;
-      if (typeof data19 === "string") {
-        if (func2(data19) < 1) {
-          const err65 = {
-            instancePath: instancePath + "/server",
-            schemaPath: "#/properties/server/minLength",
-            keyword: "minLength",
-            params: { limit: 1 },
-            message: "must NOT have fewer than 1 characters",
+    if (data.at !== undefined) {
+      let data11 = data.at;
+      if (typeof data11 === "string") {
+        if (!pattern5.test(data11)) {
+          const err64 = {
+            instancePath: instancePath + "/at",
+            schemaPath: "#/$defs/time/pattern",
+            keyword: "pattern",
+            params: { pattern: "^\\d{4}-\\d\\d-\\d\\dT" },
+            message: 'must match pattern "' + "^\\d{4}-\\d\\d-\\d\\dT" + '"',
           };
           if (vErrors === null) {
-            vErrors = [err65];
+            vErrors = [err64];
           } else {
-            vErrors.push(err65);
+            vErrors.push(err64);
           }
           errors++;
         }
       } else {
+        const err65 = {
+          instancePath: instancePath + "/at",
+          schemaPath: "#/$defs/time/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err65];
+        } else {
+          vErrors.push(err65);
+        }
+        errors++;
+      }
+    }
+    if (data.bakeVersion !== undefined) {
+      if (typeof data.bakeVersion !== "string") {
         const err66 = {
-          instancePath: instancePath + "/server",
-          schemaPath: "#/properties/server/type",
+          instancePath: instancePath + "/bakeVersion",
+          schemaPath: "#/properties/bakeVersion/type",
           keyword: "type",
           params: { type: "string" },
           message: "must be string",
@@ -3741,12 +3800,265 @@ function validate38(
         errors++;
       }
     }
+    if (data.ci !== undefined) {
+      let data13 = data.ci;
+      if (data13 && typeof data13 == "object" && !Array.isArray(data13)) {
+        if (data13.provider === undefined) {
+          const err67 = {
+            instancePath: instancePath + "/ci",
+            schemaPath: "#/$defs/ci/required",
+            keyword: "required",
+            params: { missingProperty: "provider" },
+            message: "must have required property '" + "provider" + "'",
+          };
+          if (vErrors === null) {
+            vErrors = [err67];
+          } else {
+            vErrors.push(err67);
+          }
+          errors++;
+        }
+        for (const key1 in data13) {
+          if (!(key1 === "provider" || key1 === "runId" || key1 === "commit")) {
+            const err68 = {
+              instancePath: instancePath + "/ci",
+              schemaPath: "#/$defs/ci/additionalProperties",
+              keyword: "additionalProperties",
+              params: { additionalProperty: key1 },
+              message: "must NOT have additional properties",
+            };
+            if (vErrors === null) {
+              vErrors = [err68];
+            } else {
+              vErrors.push(err68);
+            }
+            errors++;
+          }
+        }
+        if (data13.provider !== undefined) {
+          let data14 = data13.provider;
+          if (typeof data14 === "string") {
+            if (func2(data14) < 1) {
+              const err69 = {
+                instancePath: instancePath + "/ci/provider",
+                schemaPath: "#/$defs/ci/properties/provider/minLength",
+                keyword: "minLength",
+                params: { limit: 1 },
+                message: "must NOT have fewer than 1 characters",
+              };
+              if (vErrors === null) {
+                vErrors = [err69];
+              } else {
+                vErrors.push(err69);
+              }
+              errors++;
+            }
+          } else {
+            const err70 = {
+              instancePath: instancePath + "/ci/provider",
+              schemaPath: "#/$defs/ci/properties/provider/type",
+              keyword: "type",
+              params: { type: "string" },
+              message: "must be string",
+            };
+            if (vErrors === null) {
+              vErrors = [err70];
+            } else {
+              vErrors.push(err70);
+            }
+            errors++;
+          }
+        }
+        if (data13.runId !== undefined) {
+          if (typeof data13.runId !== "string") {
+            const err71 = {
+              instancePath: instancePath + "/ci/runId",
+              schemaPath: "#/$defs/ci/properties/runId/type",
+              keyword: "type",
+              params: { type: "string" },
+              message: "must be string",
+            };
+            if (vErrors === null) {
+              vErrors = [err71];
+            } else {
+              vErrors.push(err71);
+            }
+            errors++;
+          }
+        }
+        if (data13.commit !== undefined) {
+          if (typeof data13.commit !== "string") {
+            const err72 = {
+              instancePath: instancePath + "/ci/commit",
+              schemaPath: "#/$defs/ci/properties/commit/type",
+              keyword: "type",
+              params: { type: "string" },
+              message: "must be string",
+            };
+            if (vErrors === null) {
+              vErrors = [err72];
+            } else {
+              vErrors.push(err72);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err73 = {
+          instancePath: instancePath + "/ci",
+          schemaPath: "#/$defs/ci/type",
+          keyword: "type",
+          params: { type: "object" },
+          message: "must be object",
+        };
+        if (vErrors === null) {
+          vErrors = [err73];
+        } else {
+          vErrors.push(err73);
+        }
+        errors++;
+      }
+    }
+    if (data.channel !== undefined) {
+      let data17 = data.channel;
+      if (typeof data17 === "string") {
+        if (func2(data17) > 63) {
+          const err74 = {
+            instancePath: instancePath + "/channel",
+            schemaPath: "#/$defs/name/maxLength",
+            keyword: "maxLength",
+            params: { limit: 63 },
+            message: "must NOT have more than 63 characters",
+          };
+          if (vErrors === null) {
+            vErrors = [err74];
+          } else {
+            vErrors.push(err74);
+          }
+          errors++;
+        }
+        if (!pattern8.test(data17)) {
+          const err75 = {
+            instancePath: instancePath + "/channel",
+            schemaPath: "#/$defs/name/pattern",
+            keyword: "pattern",
+            params: { pattern: "^[a-z0-9][a-z0-9._-]*$" },
+            message: 'must match pattern "' + "^[a-z0-9][a-z0-9._-]*$" + '"',
+          };
+          if (vErrors === null) {
+            vErrors = [err75];
+          } else {
+            vErrors.push(err75);
+          }
+          errors++;
+        }
+      } else {
+        const err76 = {
+          instancePath: instancePath + "/channel",
+          schemaPath: "#/$defs/name/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err76];
+        } else {
+          vErrors.push(err76);
+        }
+        errors++;
+      }
+    }
+    if (data.reason !== undefined) {
+      let data18 = data.reason;
+      if (typeof data18 === "string") {
+        if (func2(data18) < 1) {
+          const err77 = {
+            instancePath: instancePath + "/reason",
+            schemaPath: "#/properties/reason/minLength",
+            keyword: "minLength",
+            params: { limit: 1 },
+            message: "must NOT have fewer than 1 characters",
+          };
+          if (vErrors === null) {
+            vErrors = [err77];
+          } else {
+            vErrors.push(err77);
+          }
+          errors++;
+        }
+      } else {
+        const err78 = {
+          instancePath: instancePath + "/reason",
+          schemaPath: "#/properties/reason/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err78];
+        } else {
+          vErrors.push(err78);
+        }
+        errors++;
+      }
+    }
+    if (data.cascade !== undefined) {
+      if (typeof data.cascade !== "boolean") {
+        const err79 = {
+          instancePath: instancePath + "/cascade",
+          schemaPath: "#/properties/cascade/type",
+          keyword: "type",
+          params: { type: "boolean" },
+          message: "must be boolean",
+        };
+        if (vErrors === null) {
+          vErrors = [err79];
+        } else {
+          vErrors.push(err79);
+        }
+        errors++;
+      }
+    }
+    if (data.server !== undefined) {
+      let data20 = data.server;
+      if (typeof data20 === "string") {
+        if (func2(data20) < 1) {
+          const err80 = {
+            instancePath: instancePath + "/server",
+            schemaPath: "#/properties/server/minLength",
+            keyword: "minLength",
+            params: { limit: 1 },
+            message: "must NOT have fewer than 1 characters",
+          };
+          if (vErrors === null) {
+            vErrors = [err80];
+          } else {
+            vErrors.push(err80);
+          }
+          errors++;
+        }
+      } else {
+        const err81 = {
+          instancePath: instancePath + "/server",
+          schemaPath: "#/properties/server/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err81];
+        } else {
+          vErrors.push(err81);
+        }
+        errors++;
+      }
+    }
     if (data.details !== undefined) {
-      let data20 = data.details;
-      if (data20 && typeof data20 == "object" && !Array.isArray(data20)) {
-        for (const key2 in data20) {
-          if (typeof data20[key2] !== "string") {
-            const err67 = {
+      let data21 = data.details;
+      if (data21 && typeof data21 == "object" && !Array.isArray(data21)) {
+        for (const key2 in data21) {
+          if (typeof data21[key2] !== "string") {
+            const err82 = {
               instancePath: instancePath + "/details/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),
               schemaPath: "#/$defs/strings/additionalProperties/type",
               keyword: "type",
@@ -3754,15 +4066,15 @@ function validate38(
               message: "must be string",
             };
             if (vErrors === null) {
-              vErrors = [err67];
+              vErrors = [err82];
             } else {
-              vErrors.push(err67);
+              vErrors.push(err82);
             }
             errors++;
           }
         }
       } else {
-        const err68 = {
+        const err83 = {
           instancePath: instancePath + "/details",
           schemaPath: "#/$defs/strings/type",
           keyword: "type",
@@ -3770,15 +4082,83 @@ function validate38(
           message: "must be object",
         };
         if (vErrors === null) {
-          vErrors = [err68];
+          vErrors = [err83];
         } else {
-          vErrors.push(err68);
+          vErrors.push(err83);
+        }
+        errors++;
+      }
+    }
+    if (data.destination !== undefined) {
+      let data23 = data.destination;
+      if (typeof data23 === "string") {
+        if (!pattern22.test(data23)) {
+          const err84 = {
+            instancePath: instancePath + "/destination",
+            schemaPath: "#/properties/destination/pattern",
+            keyword: "pattern",
+            params: { pattern: "^docker://[^\\s@]+$" },
+            message: 'must match pattern "' + "^docker://[^\\s@]+$" + '"',
+          };
+          if (vErrors === null) {
+            vErrors = [err84];
+          } else {
+            vErrors.push(err84);
+          }
+          errors++;
+        }
+      } else {
+        const err85 = {
+          instancePath: instancePath + "/destination",
+          schemaPath: "#/properties/destination/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err85];
+        } else {
+          vErrors.push(err85);
+        }
+        errors++;
+      }
+    }
+    if (data.digest !== undefined) {
+      let data24 = data.digest;
+      if (typeof data24 === "string") {
+        if (!pattern6.test(data24)) {
+          const err86 = {
+            instancePath: instancePath + "/digest",
+            schemaPath: "#/$defs/digest/pattern",
+            keyword: "pattern",
+            params: { pattern: "^sha256:[0-9a-f]{64}$" },
+            message: 'must match pattern "' + "^sha256:[0-9a-f]{64}$" + '"',
+          };
+          if (vErrors === null) {
+            vErrors = [err86];
+          } else {
+            vErrors.push(err86);
+          }
+          errors++;
+        }
+      } else {
+        const err87 = {
+          instancePath: instancePath + "/digest",
+          schemaPath: "#/$defs/digest/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err87];
+        } else {
+          vErrors.push(err87);
         }
         errors++;
       }
     }
   } else {
-    const err69 = {
+    const err88 = {
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
@@ -3786,9 +4166,9 @@ function validate38(
       message: "must be object",
     };
     if (vErrors === null) {
-      vErrors = [err69];
+      vErrors = [err88];
     } else {
-      vErrors.push(err69);
+      vErrors.push(err88);
     }
     errors++;
   }

@@ -15,7 +15,12 @@ export const parentReference: Rule = (ctx) => {
   if (scheme && SCHEMES.includes(scheme[1] ?? "")) {
     const rest = scheme[3] ?? "";
     const isDocker = scheme[1] === "docker";
-    const wellFormed = /^\S+$/.test(rest) && (isDocker ? scheme[2] === "//" : scheme[2] === undefined);
+    // A docker pin must be a whole sha256 digest: a short one would fail only at build time.
+    const pin = isDocker && rest.includes("@") ? rest.slice(rest.indexOf("@") + 1) : undefined;
+    const wellFormed =
+      /^\S+$/.test(rest) &&
+      (isDocker ? scheme[2] === "//" : scheme[2] === undefined) &&
+      (pin === undefined || /^sha256:[0-9a-f]{64}$/.test(pin));
     if (wellFormed) return;
     report(
       ctx,
@@ -25,7 +30,7 @@ export const parentReference: Rule = (ctx) => {
         code: "bad-parent",
         message: `\`from\` "${from}" is not a valid ${scheme[1]} reference`,
         hint: isDocker
-          ? "write it as docker://IMAGE, such as docker://debian:12-slim"
+          ? "write it as docker://IMAGE:TAG or docker://IMAGE@sha256:<64 hex digits>, such as docker://debian:12-slim"
           : `write it as ${scheme[1]}:PATH or ${scheme[1]}:NAME, with no spaces`,
       },
     );

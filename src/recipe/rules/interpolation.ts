@@ -8,7 +8,8 @@ type Place = "script" | "secret-ok" | "plain" | "none";
 
 /**
  * `${vars.NAME}` names a declared variable; it never appears in a `run` script (values reach scripts as
- * environment variables) or in `vars` themselves; secrets appear only in `env` values and `file` content.
+ * environment variables) or in `vars` themselves; secrets appear only in `env` values, `file` content and the
+ * credentials of a `publish` entry, whose `password` must be a secret.
  */
 export const interpolationRules: Rule = (ctx) => {
   walk(ctx.recipe, [], (text, path) => checkString(ctx, text, path));
@@ -64,7 +65,14 @@ function checkString(ctx: RuleContext, text: string, path: RecipePath): void {
       report(ctx, "error", target, {
         code: "secret-misplaced",
         message: `secret variable \`${use.name}\` cannot be used here`,
-        hint: "secrets may only appear in `env` values and `file` content, so they never reach plans, labels or names",
+        hint: "secrets may only appear in `env` values, `file` content and `publish` credentials, so they never reach plans, labels or names",
+      });
+    }
+    if (spec.secret !== true && path[0] === "publish" && path[2] === "password") {
+      report(ctx, "error", target, {
+        code: "publish-password-not-secret",
+        message: `\`publish\` password \`${use.text}\` names a variable that is not secret`,
+        hint: `mark it \`secret: true\` under \`vars:\`, so its value never reaches a plan, a log or a record`,
       });
     }
   }
@@ -74,6 +82,8 @@ function checkString(ctx: RuleContext, text: string, path: RecipePath): void {
 function placeOf(path: RecipePath): Place {
   const [top] = path;
   if (top === "vars") return "none";
+  // A push's credentials: handed to skopeo in a 0600 auth file, never recorded.
+  if (top === "publish" && (path[2] === "username" || path[2] === "password")) return "secret-ok";
   const inStep = top === "layers" && path[2] === "steps";
   const inCheck = top === "verify";
   if (!inStep && !inCheck) return "plain";

@@ -4,21 +4,24 @@
 // @ts-nocheck
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://bake.dev/schemas/recipe/v1.json","type":"object","additionalProperties":false,"required":["apiVersion","name","from","layers"],"properties":{"apiVersion":{"const":"bake/v1"},"name":{"type":"string","pattern":"^[a-z]([-a-z0-9]{0,37}[a-z0-9])?$"},"version":{"type":"string","minLength":1},"description":{"type":"string"},"from":{"type":"string","minLength":1},"target":{"type":"object","properties":{"driver":{"type":"string","enum":["local","packer","gce"]}},"allOf":[{"if":{"properties":{"driver":{"const":"local"}}},"then":{"properties":{"driver":{"const":"local"},"network":{"enum":["host","none"]}}}},{"if":{"properties":{"driver":{"const":"packer"}},"required":["driver"]},"then":{"required":["builder"],"properties":{"driver":{"const":"packer"},"builder":{"type":"string","minLength":1},"source":{"type":"object"},"parentField":{"type":"string","minLength":1},"packerPath":{"type":"string","minLength":1}}}},{"if":{"properties":{"driver":{"const":"gce"}},"required":["driver"]},"then":{"required":["project","zone"],"properties":{"driver":{"const":"gce"},"project":{"type":"string","minLength":1},"zone":{"type":"string","minLength":1},"machineType":{"type":"string","minLength":1},"network":{"type":"string","minLength":1},"subnetwork":{"type":"string","minLength":1},"serviceAccount":{"type":"string","minLength":1},"diskSizeGb":{"type":"integer","minimum":10,"maximum":65536},"diskType":{"type":"string","minLength":1},"imageFamily":{"type":"string","minLength":1,"pattern":"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"},"storageLocations":{"type":"array","items":{"type":"string","minLength":1}},"labels":{"type":"object","propertyNames":{"pattern":"^[a-z][a-z0-9_-]{0,62}$"},"additionalProperties":{"type":"string","maxLength":63}},"endpoint":{"type":"string","minLength":1,"pattern":"^https?://"},"buildTimeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"verifyTimeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"maxRunDuration":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"pollInterval":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"retryDelay":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"retries":{"type":"integer","minimum":1,"maximum":20},"externalIp":{"type":"boolean"}}}}],"unevaluatedProperties":false},"vars":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"type":{"enum":["string","number","boolean"]},"default":{"type":["string","number","boolean"]},"enum":{"type":"array","minItems":1,"items":{"type":["string","number","boolean"]}},"pattern":{"type":"string"},"secret":{"type":"boolean"},"description":{"type":"string"}}}},"layers":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["name","steps"],"properties":{"name":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$"},"steps":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"properties":{"run":{"anyOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"env":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":["string","number","boolean"]}},"workdir":{"type":"string","pattern":"^/"},"user":{"type":"string","minLength":1},"timeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"copy":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1},"to":{"type":"string","pattern":"^/"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer","minimum":0,"maximum":4095}]},"owner":{"type":"string","pattern":"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"}}},"file":{"type":"object","additionalProperties":false,"required":["path","content"],"properties":{"path":{"type":"string","pattern":"^/"},"content":{"type":"string"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer","minimum":0,"maximum":4095}]},"owner":{"type":"string","pattern":"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"}}}},"oneOf":[{"required":["run"]},{"required":["copy"]},{"required":["file"]}],"dependentRequired":{"env":["run"],"workdir":["run"],"user":["run"],"timeout":["run"]}}}}}},"verify":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string","minLength":1},"run":{"anyOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"env":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":["string","number","boolean"]}},"user":{"type":"string","minLength":1},"workdir":{"type":"string","pattern":"^/"},"file":{"type":"object","additionalProperties":false,"required":["path"],"properties":{"path":{"type":"string","pattern":"^/"},"exists":{"type":"boolean"},"contains":{"type":"string"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer","minimum":0,"maximum":4095}]}}},"http":{"type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"type":"string","pattern":"^https?://"},"status":{"type":"integer","minimum":100,"maximum":599},"bodyContains":{"type":"string"}}},"retries":{"type":"integer","minimum":0,"maximum":1000},"interval":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"timeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"}},"oneOf":[{"required":["run"]},{"required":["file"]},{"required":["http"]}],"dependentRequired":{"env":["run"],"user":["run"],"workdir":["run"]}}},"labels":{"type":"object","propertyNames":{"pattern":"^[a-z][a-z0-9_-]{0,62}$"},"additionalProperties":{"type":"string","maxLength":63}},"config":{"type":"object","additionalProperties":false,"properties":{"entrypoint":{"type":"array","items":{"type":"string","minLength":1},"maxItems":256},"cmd":{"type":"array","items":{"type":"string","minLength":1},"maxItems":256},"env":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":"string"}},"workdir":{"type":"string","pattern":"^/"},"user":{"type":"string","minLength":1},"exposedPorts":{"type":"array","items":{"type":"string","pattern":"^[0-9]{1,5}/(tcp|udp|sctp)$"},"uniqueItems":true},"stopSignal":{"type":"string","pattern":"^SIG[A-Z0-9]+$"},"labels":{"type":"object","propertyNames":{"minLength":1,"maxLength":256},"additionalProperties":{"type":"string"}}}},"retain":{"type":"object","additionalProperties":false,"required":["keep"],"properties":{"keep":{"type":"integer","minimum":1}}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://bake.dev/schemas/recipe/v1.json","type":"object","additionalProperties":false,"required":["apiVersion","name","from","layers"],"properties":{"apiVersion":{"const":"bake/v1"},"name":{"type":"string","pattern":"^[a-z]([-a-z0-9]{0,37}[a-z0-9])?$"},"version":{"type":"string","minLength":1},"description":{"type":"string"},"from":{"type":"string","minLength":1},"target":{"type":"object","properties":{"driver":{"type":"string","enum":["local","packer","gce"]}},"allOf":[{"if":{"properties":{"driver":{"const":"local"}}},"then":{"properties":{"driver":{"const":"local"},"network":{"enum":["host","none"]},"platform":{"type":"string","pattern":"^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$"}}}},{"if":{"properties":{"driver":{"const":"packer"}},"required":["driver"]},"then":{"required":["builder"],"properties":{"driver":{"const":"packer"},"builder":{"type":"string","minLength":1},"source":{"type":"object"},"parentField":{"type":"string","minLength":1},"packerPath":{"type":"string","minLength":1}}}},{"if":{"properties":{"driver":{"const":"gce"}},"required":["driver"]},"then":{"required":["project","zone"],"properties":{"driver":{"const":"gce"},"project":{"type":"string","minLength":1},"zone":{"type":"string","minLength":1},"machineType":{"type":"string","minLength":1},"network":{"type":"string","minLength":1},"subnetwork":{"type":"string","minLength":1},"serviceAccount":{"type":"string","minLength":1},"diskSizeGb":{"type":"integer","minimum":10,"maximum":65536},"diskType":{"type":"string","minLength":1},"imageFamily":{"type":"string","minLength":1,"pattern":"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"},"storageLocations":{"type":"array","items":{"type":"string","minLength":1}},"labels":{"type":"object","propertyNames":{"pattern":"^[a-z][a-z0-9_-]{0,62}$"},"additionalProperties":{"type":"string","maxLength":63}},"endpoint":{"type":"string","minLength":1,"pattern":"^https?://"},"buildTimeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"verifyTimeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"maxRunDuration":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"pollInterval":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"retryDelay":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"retries":{"type":"integer","minimum":1,"maximum":20},"externalIp":{"type":"boolean"}}}}],"unevaluatedProperties":false},"vars":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"type":{"enum":["string","number","boolean"]},"default":{"type":["string","number","boolean"]},"enum":{"type":"array","minItems":1,"items":{"type":["string","number","boolean"]}},"pattern":{"type":"string"},"secret":{"type":"boolean"},"description":{"type":"string"}}}},"layers":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["name","steps"],"properties":{"name":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$"},"steps":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"properties":{"run":{"anyOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"env":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":["string","number","boolean"]}},"workdir":{"type":"string","pattern":"^/"},"user":{"type":"string","minLength":1},"timeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"copy":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1},"to":{"type":"string","pattern":"^/"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer","minimum":0,"maximum":4095}]},"owner":{"type":"string","pattern":"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"}}},"file":{"type":"object","additionalProperties":false,"required":["path","content"],"properties":{"path":{"type":"string","pattern":"^/"},"content":{"type":"string"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer","minimum":0,"maximum":4095}]},"owner":{"type":"string","pattern":"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"}}}},"oneOf":[{"required":["run"]},{"required":["copy"]},{"required":["file"]}],"dependentRequired":{"env":["run"],"workdir":["run"],"user":["run"],"timeout":["run"]}}}}}},"verify":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string","minLength":1},"run":{"anyOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"env":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":["string","number","boolean"]}},"user":{"type":"string","minLength":1},"workdir":{"type":"string","pattern":"^/"},"file":{"type":"object","additionalProperties":false,"required":["path"],"properties":{"path":{"type":"string","pattern":"^/"},"exists":{"type":"boolean"},"contains":{"type":"string"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer","minimum":0,"maximum":4095}]}}},"http":{"type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"type":"string","pattern":"^https?://"},"status":{"type":"integer","minimum":100,"maximum":599},"bodyContains":{"type":"string"}}},"retries":{"type":"integer","minimum":0,"maximum":1000},"interval":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"timeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"}},"oneOf":[{"required":["run"]},{"required":["file"]},{"required":["http"]}],"dependentRequired":{"env":["run"],"user":["run"],"workdir":["run"]}}},"labels":{"type":"object","propertyNames":{"pattern":"^[a-z][a-z0-9_-]{0,62}$"},"additionalProperties":{"type":"string","maxLength":63}},"config":{"type":"object","additionalProperties":false,"properties":{"entrypoint":{"type":"array","items":{"type":"string","minLength":1},"maxItems":256},"cmd":{"type":"array","items":{"type":"string","minLength":1},"maxItems":256},"env":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":"string"}},"workdir":{"type":"string","pattern":"^/"},"user":{"type":"string","minLength":1},"exposedPorts":{"type":"array","items":{"type":"string","pattern":"^[0-9]{1,5}/(tcp|udp|sctp)$"},"uniqueItems":true},"stopSignal":{"type":"string","pattern":"^SIG[A-Z0-9]+$"},"labels":{"type":"object","propertyNames":{"minLength":1,"maxLength":256},"additionalProperties":{"type":"string"}}}},"publish":{"type":"array","items":{"anyOf":[{"type":"string","pattern":"^docker://[^\\s@]+$"},{"type":"object","additionalProperties":false,"required":["to"],"properties":{"to":{"type":"string","pattern":"^docker://[^\\s@]+$"},"username":{"type":"string","minLength":1},"password":{"type":"string","pattern":"^\\$\\{vars\\.[A-Za-z_][A-Za-z0-9_]*\\}$"}},"dependentRequired":{"username":["password"],"password":["username"]}}]},"maxItems":32},"retain":{"type":"object","additionalProperties":false,"required":["keep"],"properties":{"keep":{"type":"integer","minimum":1}}}}};
 const func1 = Object.prototype.hasOwnProperty;
 const func2 = (text) => Array.from(text).length;
 const pattern4 = new RegExp("^[a-z]([-a-z0-9]{0,37}[a-z0-9])?$", "u");
-const pattern5 = new RegExp("^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$", "u");
-const pattern6 = new RegExp("^[a-z][a-z0-9_-]{0,62}$", "u");
-const pattern7 = new RegExp("^https?://", "u");
-const pattern8 = new RegExp("^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$", "u");
-const pattern13 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
-const pattern14 = new RegExp("^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$", "u");
-const pattern16 = new RegExp("^/", "u");
-const pattern19 = new RegExp("^0?[0-7]{3,4}$", "u");
-const pattern20 = new RegExp("^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$", "u");
-const pattern34 = new RegExp("^[0-9]{1,5}/(tcp|udp|sctp)$", "u");
-const pattern35 = new RegExp("^SIG[A-Z0-9]+$", "u");
+const pattern5 = new RegExp("^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$", "u");
+const pattern6 = new RegExp("^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$", "u");
+const pattern7 = new RegExp("^[a-z][a-z0-9_-]{0,62}$", "u");
+const pattern8 = new RegExp("^https?://", "u");
+const pattern9 = new RegExp("^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$", "u");
+const pattern14 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
+const pattern15 = new RegExp("^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$", "u");
+const pattern17 = new RegExp("^/", "u");
+const pattern20 = new RegExp("^0?[0-7]{3,4}$", "u");
+const pattern21 = new RegExp("^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$", "u");
+const pattern35 = new RegExp("^[0-9]{1,5}/(tcp|udp|sctp)$", "u");
+const pattern36 = new RegExp("^SIG[A-Z0-9]+$", "u");
+const pattern37 = new RegExp("^docker://[^\\s@]+$", "u");
+const pattern39 = new RegExp("^\\$\\{vars\\.[A-Za-z_][A-Za-z0-9_]*\\}$", "u");
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://bake.dev/schemas/recipe/v1.json" */;
@@ -240,17 +243,11 @@ vErrors.push(err15);
 errors++;
 }
 }
-}
-var _valid0 = _errs17 === errors;
-valid2 = _valid0;
-if(valid2){
-var props0 = {};
-props0.driver = true;
-props0.network = true;
-}
-}
-if(!valid2){
-const err16 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/allOf/0/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
+if(data5.platform !== undefined){
+let data9 = data5.platform;
+if(typeof data9 === "string"){
+if(!pattern5.test(data9)){
+const err16 = {instancePath:instancePath+"/target/platform",schemaPath:"#/properties/target/allOf/0/then/properties/platform/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$"},message:"must match pattern \""+"^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$"+"\""};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -259,13 +256,9 @@ vErrors.push(err16);
 }
 errors++;
 }
-const _errs21 = errors;
-let valid5 = true;
-const _errs22 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-let missing0;
-if((data5.driver === undefined) && (missing0 = "driver")){
-const err17 = {};
+}
+else {
+const err17 = {instancePath:instancePath+"/target/platform",schemaPath:"#/properties/target/allOf/0/then/properties/platform/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -274,10 +267,19 @@ vErrors.push(err17);
 }
 errors++;
 }
-else {
-if(data5.driver !== undefined){
-if("packer" !== data5.driver){
-const err18 = {};
+}
+}
+var _valid0 = _errs17 === errors;
+valid2 = _valid0;
+if(valid2){
+var props0 = {};
+props0.driver = true;
+props0.network = true;
+props0.platform = true;
+}
+}
+if(!valid2){
+const err18 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/allOf/0/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -286,24 +288,13 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-}
-}
-var _valid1 = _errs22 === errors;
-errors = _errs21;
-if(vErrors !== null){
-if(_errs21){
-vErrors.length = _errs21;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid1){
+const _errs23 = errors;
+let valid5 = true;
 const _errs24 = errors;
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.builder === undefined){
-const err19 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/allOf/1/then/required",keyword:"required",params:{missingProperty: "builder"},message:"must have required property '"+"builder"+"'"};
+let missing0;
+if((data5.driver === undefined) && (missing0 = "driver")){
+const err19 = {};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -312,9 +303,10 @@ vErrors.push(err19);
 }
 errors++;
 }
+else {
 if(data5.driver !== undefined){
 if("packer" !== data5.driver){
-const err20 = {instancePath:instancePath+"/target/driver",schemaPath:"#/properties/target/allOf/1/then/properties/driver/const",keyword:"const",params:{allowedValue: "packer"},message:"must be equal to constant"};
+const err20 = {};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -324,11 +316,23 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data5.builder !== undefined){
-let data11 = data5.builder;
-if(typeof data11 === "string"){
-if(func2(data11) < 1){
-const err21 = {instancePath:instancePath+"/target/builder",schemaPath:"#/properties/target/allOf/1/then/properties/builder/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+}
+var _valid1 = _errs24 === errors;
+errors = _errs23;
+if(vErrors !== null){
+if(_errs23){
+vErrors.length = _errs23;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid1){
+const _errs26 = errors;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.builder === undefined){
+const err21 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/allOf/1/then/required",keyword:"required",params:{missingProperty: "builder"},message:"must have required property '"+"builder"+"'"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -337,9 +341,9 @@ vErrors.push(err21);
 }
 errors++;
 }
-}
-else {
-const err22 = {instancePath:instancePath+"/target/builder",schemaPath:"#/properties/target/allOf/1/then/properties/builder/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data5.driver !== undefined){
+if("packer" !== data5.driver){
+const err22 = {instancePath:instancePath+"/target/driver",schemaPath:"#/properties/target/allOf/1/then/properties/driver/const",keyword:"const",params:{allowedValue: "packer"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -349,10 +353,11 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data5.source !== undefined){
-let data12 = data5.source;
-if(!(data12 && typeof data12 == "object" && !Array.isArray(data12))){
-const err23 = {instancePath:instancePath+"/target/source",schemaPath:"#/properties/target/allOf/1/then/properties/source/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data5.builder !== undefined){
+let data12 = data5.builder;
+if(typeof data12 === "string"){
+if(func2(data12) < 1){
+const err23 = {instancePath:instancePath+"/target/builder",schemaPath:"#/properties/target/allOf/1/then/properties/builder/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -362,11 +367,8 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data5.parentField !== undefined){
-let data13 = data5.parentField;
-if(typeof data13 === "string"){
-if(func2(data13) < 1){
-const err24 = {instancePath:instancePath+"/target/parentField",schemaPath:"#/properties/target/allOf/1/then/properties/parentField/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err24 = {instancePath:instancePath+"/target/builder",schemaPath:"#/properties/target/allOf/1/then/properties/builder/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -376,8 +378,10 @@ vErrors.push(err24);
 errors++;
 }
 }
-else {
-const err25 = {instancePath:instancePath+"/target/parentField",schemaPath:"#/properties/target/allOf/1/then/properties/parentField/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data5.source !== undefined){
+let data13 = data5.source;
+if(!(data13 && typeof data13 == "object" && !Array.isArray(data13))){
+const err25 = {instancePath:instancePath+"/target/source",schemaPath:"#/properties/target/allOf/1/then/properties/source/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -387,11 +391,11 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data5.packerPath !== undefined){
-let data14 = data5.packerPath;
+if(data5.parentField !== undefined){
+let data14 = data5.parentField;
 if(typeof data14 === "string"){
 if(func2(data14) < 1){
-const err26 = {instancePath:instancePath+"/target/packerPath",schemaPath:"#/properties/target/allOf/1/then/properties/packerPath/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err26 = {instancePath:instancePath+"/target/parentField",schemaPath:"#/properties/target/allOf/1/then/properties/parentField/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -402,7 +406,7 @@ errors++;
 }
 }
 else {
-const err27 = {instancePath:instancePath+"/target/packerPath",schemaPath:"#/properties/target/allOf/1/then/properties/packerPath/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err27 = {instancePath:instancePath+"/target/parentField",schemaPath:"#/properties/target/allOf/1/then/properties/parentField/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -412,8 +416,33 @@ vErrors.push(err27);
 errors++;
 }
 }
+if(data5.packerPath !== undefined){
+let data15 = data5.packerPath;
+if(typeof data15 === "string"){
+if(func2(data15) < 1){
+const err28 = {instancePath:instancePath+"/target/packerPath",schemaPath:"#/properties/target/allOf/1/then/properties/packerPath/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err28];
 }
-var _valid1 = _errs24 === errors;
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+else {
+const err29 = {instancePath:instancePath+"/target/packerPath",schemaPath:"#/properties/target/allOf/1/then/properties/packerPath/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+}
+var _valid1 = _errs26 === errors;
 valid5 = _valid1;
 if(valid5){
 var props1 = {};
@@ -425,12 +454,12 @@ props1.packerPath = true;
 }
 }
 if(!valid5){
-const err28 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/allOf/1/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
+const err30 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/allOf/1/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
 if(vErrors === null){
-vErrors = [err28];
+vErrors = [err30];
 }
 else {
-vErrors.push(err28);
+vErrors.push(err30);
 }
 errors++;
 }
@@ -443,51 +472,13 @@ props0 = props0 || {};
 Object.assign(props0, props1);
 }
 }
-const _errs35 = errors;
+const _errs37 = errors;
 let valid8 = true;
-const _errs36 = errors;
+const _errs38 = errors;
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 let missing1;
 if((data5.driver === undefined) && (missing1 = "driver")){
-const err29 = {};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-else {
-if(data5.driver !== undefined){
-if("gce" !== data5.driver){
-const err30 = {};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-}
-}
-}
-var _valid2 = _errs36 === errors;
-errors = _errs35;
-if(vErrors !== null){
-if(_errs35){
-vErrors.length = _errs35;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid2){
-const _errs38 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.project === undefined){
-const err31 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/allOf/2/then/required",keyword:"required",params:{missingProperty: "project"},message:"must have required property '"+"project"+"'"};
+const err31 = {};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -496,8 +487,10 @@ vErrors.push(err31);
 }
 errors++;
 }
-if(data5.zone === undefined){
-const err32 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/allOf/2/then/required",keyword:"required",params:{missingProperty: "zone"},message:"must have required property '"+"zone"+"'"};
+else {
+if(data5.driver !== undefined){
+if("gce" !== data5.driver){
+const err32 = {};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -506,9 +499,24 @@ vErrors.push(err32);
 }
 errors++;
 }
-if(data5.driver !== undefined){
-if("gce" !== data5.driver){
-const err33 = {instancePath:instancePath+"/target/driver",schemaPath:"#/properties/target/allOf/2/then/properties/driver/const",keyword:"const",params:{allowedValue: "gce"},message:"must be equal to constant"};
+}
+}
+}
+var _valid2 = _errs38 === errors;
+errors = _errs37;
+if(vErrors !== null){
+if(_errs37){
+vErrors.length = _errs37;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid2){
+const _errs40 = errors;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.project === undefined){
+const err33 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/allOf/2/then/required",keyword:"required",params:{missingProperty: "project"},message:"must have required property '"+"project"+"'"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -517,12 +525,8 @@ vErrors.push(err33);
 }
 errors++;
 }
-}
-if(data5.project !== undefined){
-let data17 = data5.project;
-if(typeof data17 === "string"){
-if(func2(data17) < 1){
-const err34 = {instancePath:instancePath+"/target/project",schemaPath:"#/properties/target/allOf/2/then/properties/project/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data5.zone === undefined){
+const err34 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/allOf/2/then/required",keyword:"required",params:{missingProperty: "zone"},message:"must have required property '"+"zone"+"'"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -531,9 +535,9 @@ vErrors.push(err34);
 }
 errors++;
 }
-}
-else {
-const err35 = {instancePath:instancePath+"/target/project",schemaPath:"#/properties/target/allOf/2/then/properties/project/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data5.driver !== undefined){
+if("gce" !== data5.driver){
+const err35 = {instancePath:instancePath+"/target/driver",schemaPath:"#/properties/target/allOf/2/then/properties/driver/const",keyword:"const",params:{allowedValue: "gce"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -543,11 +547,11 @@ vErrors.push(err35);
 errors++;
 }
 }
-if(data5.zone !== undefined){
-let data18 = data5.zone;
+if(data5.project !== undefined){
+let data18 = data5.project;
 if(typeof data18 === "string"){
 if(func2(data18) < 1){
-const err36 = {instancePath:instancePath+"/target/zone",schemaPath:"#/properties/target/allOf/2/then/properties/zone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err36 = {instancePath:instancePath+"/target/project",schemaPath:"#/properties/target/allOf/2/then/properties/project/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -558,7 +562,7 @@ errors++;
 }
 }
 else {
-const err37 = {instancePath:instancePath+"/target/zone",schemaPath:"#/properties/target/allOf/2/then/properties/zone/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err37 = {instancePath:instancePath+"/target/project",schemaPath:"#/properties/target/allOf/2/then/properties/project/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -568,11 +572,11 @@ vErrors.push(err37);
 errors++;
 }
 }
-if(data5.machineType !== undefined){
-let data19 = data5.machineType;
+if(data5.zone !== undefined){
+let data19 = data5.zone;
 if(typeof data19 === "string"){
 if(func2(data19) < 1){
-const err38 = {instancePath:instancePath+"/target/machineType",schemaPath:"#/properties/target/allOf/2/then/properties/machineType/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err38 = {instancePath:instancePath+"/target/zone",schemaPath:"#/properties/target/allOf/2/then/properties/zone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -583,7 +587,7 @@ errors++;
 }
 }
 else {
-const err39 = {instancePath:instancePath+"/target/machineType",schemaPath:"#/properties/target/allOf/2/then/properties/machineType/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err39 = {instancePath:instancePath+"/target/zone",schemaPath:"#/properties/target/allOf/2/then/properties/zone/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -593,11 +597,11 @@ vErrors.push(err39);
 errors++;
 }
 }
-if(data5.network !== undefined){
-let data20 = data5.network;
+if(data5.machineType !== undefined){
+let data20 = data5.machineType;
 if(typeof data20 === "string"){
 if(func2(data20) < 1){
-const err40 = {instancePath:instancePath+"/target/network",schemaPath:"#/properties/target/allOf/2/then/properties/network/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err40 = {instancePath:instancePath+"/target/machineType",schemaPath:"#/properties/target/allOf/2/then/properties/machineType/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -608,7 +612,7 @@ errors++;
 }
 }
 else {
-const err41 = {instancePath:instancePath+"/target/network",schemaPath:"#/properties/target/allOf/2/then/properties/network/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err41 = {instancePath:instancePath+"/target/machineType",schemaPath:"#/properties/target/allOf/2/then/properties/machineType/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -618,11 +622,11 @@ vErrors.push(err41);
 errors++;
 }
 }
-if(data5.subnetwork !== undefined){
-let data21 = data5.subnetwork;
+if(data5.network !== undefined){
+let data21 = data5.network;
 if(typeof data21 === "string"){
 if(func2(data21) < 1){
-const err42 = {instancePath:instancePath+"/target/subnetwork",schemaPath:"#/properties/target/allOf/2/then/properties/subnetwork/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err42 = {instancePath:instancePath+"/target/network",schemaPath:"#/properties/target/allOf/2/then/properties/network/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -633,7 +637,7 @@ errors++;
 }
 }
 else {
-const err43 = {instancePath:instancePath+"/target/subnetwork",schemaPath:"#/properties/target/allOf/2/then/properties/subnetwork/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err43 = {instancePath:instancePath+"/target/network",schemaPath:"#/properties/target/allOf/2/then/properties/network/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -643,11 +647,11 @@ vErrors.push(err43);
 errors++;
 }
 }
-if(data5.serviceAccount !== undefined){
-let data22 = data5.serviceAccount;
+if(data5.subnetwork !== undefined){
+let data22 = data5.subnetwork;
 if(typeof data22 === "string"){
 if(func2(data22) < 1){
-const err44 = {instancePath:instancePath+"/target/serviceAccount",schemaPath:"#/properties/target/allOf/2/then/properties/serviceAccount/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err44 = {instancePath:instancePath+"/target/subnetwork",schemaPath:"#/properties/target/allOf/2/then/properties/subnetwork/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -658,7 +662,7 @@ errors++;
 }
 }
 else {
-const err45 = {instancePath:instancePath+"/target/serviceAccount",schemaPath:"#/properties/target/allOf/2/then/properties/serviceAccount/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err45 = {instancePath:instancePath+"/target/subnetwork",schemaPath:"#/properties/target/allOf/2/then/properties/subnetwork/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -668,10 +672,11 @@ vErrors.push(err45);
 errors++;
 }
 }
-if(data5.diskSizeGb !== undefined){
-let data23 = data5.diskSizeGb;
-if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){
-const err46 = {instancePath:instancePath+"/target/diskSizeGb",schemaPath:"#/properties/target/allOf/2/then/properties/diskSizeGb/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data5.serviceAccount !== undefined){
+let data23 = data5.serviceAccount;
+if(typeof data23 === "string"){
+if(func2(data23) < 1){
+const err46 = {instancePath:instancePath+"/target/serviceAccount",schemaPath:"#/properties/target/allOf/2/then/properties/serviceAccount/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -680,9 +685,9 @@ vErrors.push(err46);
 }
 errors++;
 }
-if((typeof data23 == "number") && (isFinite(data23))){
-if(data23 > 65536 || isNaN(data23)){
-const err47 = {instancePath:instancePath+"/target/diskSizeGb",schemaPath:"#/properties/target/allOf/2/then/properties/diskSizeGb/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536"};
+}
+else {
+const err47 = {instancePath:instancePath+"/target/serviceAccount",schemaPath:"#/properties/target/allOf/2/then/properties/serviceAccount/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -691,8 +696,11 @@ vErrors.push(err47);
 }
 errors++;
 }
-if(data23 < 10 || isNaN(data23)){
-const err48 = {instancePath:instancePath+"/target/diskSizeGb",schemaPath:"#/properties/target/allOf/2/then/properties/diskSizeGb/minimum",keyword:"minimum",params:{comparison: ">=", limit: 10},message:"must be >= 10"};
+}
+if(data5.diskSizeGb !== undefined){
+let data24 = data5.diskSizeGb;
+if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){
+const err48 = {instancePath:instancePath+"/target/diskSizeGb",schemaPath:"#/properties/target/allOf/2/then/properties/diskSizeGb/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -701,13 +709,9 @@ vErrors.push(err48);
 }
 errors++;
 }
-}
-}
-if(data5.diskType !== undefined){
-let data24 = data5.diskType;
-if(typeof data24 === "string"){
-if(func2(data24) < 1){
-const err49 = {instancePath:instancePath+"/target/diskType",schemaPath:"#/properties/target/allOf/2/then/properties/diskType/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if((typeof data24 == "number") && (isFinite(data24))){
+if(data24 > 65536 || isNaN(data24)){
+const err49 = {instancePath:instancePath+"/target/diskSizeGb",schemaPath:"#/properties/target/allOf/2/then/properties/diskSizeGb/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -716,9 +720,8 @@ vErrors.push(err49);
 }
 errors++;
 }
-}
-else {
-const err50 = {instancePath:instancePath+"/target/diskType",schemaPath:"#/properties/target/allOf/2/then/properties/diskType/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data24 < 10 || isNaN(data24)){
+const err50 = {instancePath:instancePath+"/target/diskSizeGb",schemaPath:"#/properties/target/allOf/2/then/properties/diskSizeGb/minimum",keyword:"minimum",params:{comparison: ">=", limit: 10},message:"must be >= 10"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -728,11 +731,12 @@ vErrors.push(err50);
 errors++;
 }
 }
-if(data5.imageFamily !== undefined){
-let data25 = data5.imageFamily;
+}
+if(data5.diskType !== undefined){
+let data25 = data5.diskType;
 if(typeof data25 === "string"){
 if(func2(data25) < 1){
-const err51 = {instancePath:instancePath+"/target/imageFamily",schemaPath:"#/properties/target/allOf/2/then/properties/imageFamily/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err51 = {instancePath:instancePath+"/target/diskType",schemaPath:"#/properties/target/allOf/2/then/properties/diskType/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -741,8 +745,9 @@ vErrors.push(err51);
 }
 errors++;
 }
-if(!pattern5.test(data25)){
-const err52 = {instancePath:instancePath+"/target/imageFamily",schemaPath:"#/properties/target/allOf/2/then/properties/imageFamily/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"+"\""};
+}
+else {
+const err52 = {instancePath:instancePath+"/target/diskType",schemaPath:"#/properties/target/allOf/2/then/properties/diskType/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -752,8 +757,11 @@ vErrors.push(err52);
 errors++;
 }
 }
-else {
-const err53 = {instancePath:instancePath+"/target/imageFamily",schemaPath:"#/properties/target/allOf/2/then/properties/imageFamily/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data5.imageFamily !== undefined){
+let data26 = data5.imageFamily;
+if(typeof data26 === "string"){
+if(func2(data26) < 1){
+const err53 = {instancePath:instancePath+"/target/imageFamily",schemaPath:"#/properties/target/allOf/2/then/properties/imageFamily/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -762,16 +770,8 @@ vErrors.push(err53);
 }
 errors++;
 }
-}
-if(data5.storageLocations !== undefined){
-let data26 = data5.storageLocations;
-if(Array.isArray(data26)){
-const len0 = data26.length;
-for(let i0=0; i0<len0; i0++){
-let data27 = data26[i0];
-if(typeof data27 === "string"){
-if(func2(data27) < 1){
-const err54 = {instancePath:instancePath+"/target/storageLocations/" + i0,schemaPath:"#/properties/target/allOf/2/then/properties/storageLocations/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(!pattern6.test(data26)){
+const err54 = {instancePath:instancePath+"/target/imageFamily",schemaPath:"#/properties/target/allOf/2/then/properties/imageFamily/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"+"\""};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -782,7 +782,7 @@ errors++;
 }
 }
 else {
-const err55 = {instancePath:instancePath+"/target/storageLocations/" + i0,schemaPath:"#/properties/target/allOf/2/then/properties/storageLocations/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err55 = {instancePath:instancePath+"/target/imageFamily",schemaPath:"#/properties/target/allOf/2/then/properties/imageFamily/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -792,9 +792,15 @@ vErrors.push(err55);
 errors++;
 }
 }
-}
-else {
-const err56 = {instancePath:instancePath+"/target/storageLocations",schemaPath:"#/properties/target/allOf/2/then/properties/storageLocations/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data5.storageLocations !== undefined){
+let data27 = data5.storageLocations;
+if(Array.isArray(data27)){
+const len0 = data27.length;
+for(let i0=0; i0<len0; i0++){
+let data28 = data27[i0];
+if(typeof data28 === "string"){
+if(func2(data28) < 1){
+const err56 = {instancePath:instancePath+"/target/storageLocations/" + i0,schemaPath:"#/properties/target/allOf/2/then/properties/storageLocations/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -804,14 +810,8 @@ vErrors.push(err56);
 errors++;
 }
 }
-if(data5.labels !== undefined){
-let data28 = data5.labels;
-if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
-for(const key1 in data28){
-const _errs64 = errors;
-if(typeof key1 === "string"){
-if(!pattern6.test(key1)){
-const err57 = {instancePath:instancePath+"/target/labels",schemaPath:"#/properties/target/allOf/2/then/properties/labels/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[a-z][a-z0-9_-]{0,62}$"+"\"",propertyName:key1};
+else {
+const err57 = {instancePath:instancePath+"/target/storageLocations/" + i0,schemaPath:"#/properties/target/allOf/2/then/properties/storageLocations/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -821,9 +821,9 @@ vErrors.push(err57);
 errors++;
 }
 }
-var valid13 = _errs64 === errors;
-if(!valid13){
-const err58 = {instancePath:instancePath+"/target/labels",schemaPath:"#/properties/target/allOf/2/then/properties/labels/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid"};
+}
+else {
+const err58 = {instancePath:instancePath+"/target/storageLocations",schemaPath:"#/properties/target/allOf/2/then/properties/storageLocations/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -833,11 +833,14 @@ vErrors.push(err58);
 errors++;
 }
 }
-for(const key2 in data28){
-let data29 = data28[key2];
-if(typeof data29 === "string"){
-if(func2(data29) > 63){
-const err59 = {instancePath:instancePath+"/target/labels/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/target/allOf/2/then/properties/labels/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+if(data5.labels !== undefined){
+let data29 = data5.labels;
+if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
+for(const key1 in data29){
+const _errs66 = errors;
+if(typeof key1 === "string"){
+if(!pattern7.test(key1)){
+const err59 = {instancePath:instancePath+"/target/labels",schemaPath:"#/properties/target/allOf/2/then/properties/labels/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[a-z][a-z0-9_-]{0,62}$"+"\"",propertyName:key1};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -847,8 +850,9 @@ vErrors.push(err59);
 errors++;
 }
 }
-else {
-const err60 = {instancePath:instancePath+"/target/labels/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/target/allOf/2/then/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var valid13 = _errs66 === errors;
+if(!valid13){
+const err60 = {instancePath:instancePath+"/target/labels",schemaPath:"#/properties/target/allOf/2/then/properties/labels/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -858,9 +862,11 @@ vErrors.push(err60);
 errors++;
 }
 }
-}
-else {
-const err61 = {instancePath:instancePath+"/target/labels",schemaPath:"#/properties/target/allOf/2/then/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key2 in data29){
+let data30 = data29[key2];
+if(typeof data30 === "string"){
+if(func2(data30) > 63){
+const err61 = {instancePath:instancePath+"/target/labels/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/target/allOf/2/then/properties/labels/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -870,11 +876,8 @@ vErrors.push(err61);
 errors++;
 }
 }
-if(data5.endpoint !== undefined){
-let data30 = data5.endpoint;
-if(typeof data30 === "string"){
-if(func2(data30) < 1){
-const err62 = {instancePath:instancePath+"/target/endpoint",schemaPath:"#/properties/target/allOf/2/then/properties/endpoint/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err62 = {instancePath:instancePath+"/target/labels/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/target/allOf/2/then/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -883,8 +886,10 @@ vErrors.push(err62);
 }
 errors++;
 }
-if(!pattern7.test(data30)){
-const err63 = {instancePath:instancePath+"/target/endpoint",schemaPath:"#/properties/target/allOf/2/then/properties/endpoint/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""};
+}
+}
+else {
+const err63 = {instancePath:instancePath+"/target/labels",schemaPath:"#/properties/target/allOf/2/then/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -894,8 +899,11 @@ vErrors.push(err63);
 errors++;
 }
 }
-else {
-const err64 = {instancePath:instancePath+"/target/endpoint",schemaPath:"#/properties/target/allOf/2/then/properties/endpoint/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data5.endpoint !== undefined){
+let data31 = data5.endpoint;
+if(typeof data31 === "string"){
+if(func2(data31) < 1){
+const err64 = {instancePath:instancePath+"/target/endpoint",schemaPath:"#/properties/target/allOf/2/then/properties/endpoint/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -904,12 +912,8 @@ vErrors.push(err64);
 }
 errors++;
 }
-}
-if(data5.buildTimeout !== undefined){
-let data31 = data5.buildTimeout;
-if(typeof data31 === "string"){
 if(!pattern8.test(data31)){
-const err65 = {instancePath:instancePath+"/target/buildTimeout",schemaPath:"#/properties/target/allOf/2/then/properties/buildTimeout/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+const err65 = {instancePath:instancePath+"/target/endpoint",schemaPath:"#/properties/target/allOf/2/then/properties/endpoint/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -920,7 +924,7 @@ errors++;
 }
 }
 else {
-const err66 = {instancePath:instancePath+"/target/buildTimeout",schemaPath:"#/properties/target/allOf/2/then/properties/buildTimeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err66 = {instancePath:instancePath+"/target/endpoint",schemaPath:"#/properties/target/allOf/2/then/properties/endpoint/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -930,11 +934,11 @@ vErrors.push(err66);
 errors++;
 }
 }
-if(data5.verifyTimeout !== undefined){
-let data32 = data5.verifyTimeout;
+if(data5.buildTimeout !== undefined){
+let data32 = data5.buildTimeout;
 if(typeof data32 === "string"){
-if(!pattern8.test(data32)){
-const err67 = {instancePath:instancePath+"/target/verifyTimeout",schemaPath:"#/properties/target/allOf/2/then/properties/verifyTimeout/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+if(!pattern9.test(data32)){
+const err67 = {instancePath:instancePath+"/target/buildTimeout",schemaPath:"#/properties/target/allOf/2/then/properties/buildTimeout/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -945,7 +949,7 @@ errors++;
 }
 }
 else {
-const err68 = {instancePath:instancePath+"/target/verifyTimeout",schemaPath:"#/properties/target/allOf/2/then/properties/verifyTimeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err68 = {instancePath:instancePath+"/target/buildTimeout",schemaPath:"#/properties/target/allOf/2/then/properties/buildTimeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -955,11 +959,11 @@ vErrors.push(err68);
 errors++;
 }
 }
-if(data5.maxRunDuration !== undefined){
-let data33 = data5.maxRunDuration;
+if(data5.verifyTimeout !== undefined){
+let data33 = data5.verifyTimeout;
 if(typeof data33 === "string"){
-if(!pattern8.test(data33)){
-const err69 = {instancePath:instancePath+"/target/maxRunDuration",schemaPath:"#/properties/target/allOf/2/then/properties/maxRunDuration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+if(!pattern9.test(data33)){
+const err69 = {instancePath:instancePath+"/target/verifyTimeout",schemaPath:"#/properties/target/allOf/2/then/properties/verifyTimeout/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -970,7 +974,7 @@ errors++;
 }
 }
 else {
-const err70 = {instancePath:instancePath+"/target/maxRunDuration",schemaPath:"#/properties/target/allOf/2/then/properties/maxRunDuration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err70 = {instancePath:instancePath+"/target/verifyTimeout",schemaPath:"#/properties/target/allOf/2/then/properties/verifyTimeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -980,11 +984,11 @@ vErrors.push(err70);
 errors++;
 }
 }
-if(data5.pollInterval !== undefined){
-let data34 = data5.pollInterval;
+if(data5.maxRunDuration !== undefined){
+let data34 = data5.maxRunDuration;
 if(typeof data34 === "string"){
-if(!pattern8.test(data34)){
-const err71 = {instancePath:instancePath+"/target/pollInterval",schemaPath:"#/properties/target/allOf/2/then/properties/pollInterval/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+if(!pattern9.test(data34)){
+const err71 = {instancePath:instancePath+"/target/maxRunDuration",schemaPath:"#/properties/target/allOf/2/then/properties/maxRunDuration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -995,7 +999,7 @@ errors++;
 }
 }
 else {
-const err72 = {instancePath:instancePath+"/target/pollInterval",schemaPath:"#/properties/target/allOf/2/then/properties/pollInterval/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err72 = {instancePath:instancePath+"/target/maxRunDuration",schemaPath:"#/properties/target/allOf/2/then/properties/maxRunDuration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -1005,11 +1009,11 @@ vErrors.push(err72);
 errors++;
 }
 }
-if(data5.retryDelay !== undefined){
-let data35 = data5.retryDelay;
+if(data5.pollInterval !== undefined){
+let data35 = data5.pollInterval;
 if(typeof data35 === "string"){
-if(!pattern8.test(data35)){
-const err73 = {instancePath:instancePath+"/target/retryDelay",schemaPath:"#/properties/target/allOf/2/then/properties/retryDelay/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+if(!pattern9.test(data35)){
+const err73 = {instancePath:instancePath+"/target/pollInterval",schemaPath:"#/properties/target/allOf/2/then/properties/pollInterval/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -1020,7 +1024,7 @@ errors++;
 }
 }
 else {
-const err74 = {instancePath:instancePath+"/target/retryDelay",schemaPath:"#/properties/target/allOf/2/then/properties/retryDelay/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err74 = {instancePath:instancePath+"/target/pollInterval",schemaPath:"#/properties/target/allOf/2/then/properties/pollInterval/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -1030,10 +1034,11 @@ vErrors.push(err74);
 errors++;
 }
 }
-if(data5.retries !== undefined){
-let data36 = data5.retries;
-if(!(((typeof data36 == "number") && (!(data36 % 1) && !isNaN(data36))) && (isFinite(data36)))){
-const err75 = {instancePath:instancePath+"/target/retries",schemaPath:"#/properties/target/allOf/2/then/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data5.retryDelay !== undefined){
+let data36 = data5.retryDelay;
+if(typeof data36 === "string"){
+if(!pattern9.test(data36)){
+const err75 = {instancePath:instancePath+"/target/retryDelay",schemaPath:"#/properties/target/allOf/2/then/properties/retryDelay/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -1042,9 +1047,9 @@ vErrors.push(err75);
 }
 errors++;
 }
-if((typeof data36 == "number") && (isFinite(data36))){
-if(data36 > 20 || isNaN(data36)){
-const err76 = {instancePath:instancePath+"/target/retries",schemaPath:"#/properties/target/allOf/2/then/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 20},message:"must be <= 20"};
+}
+else {
+const err76 = {instancePath:instancePath+"/target/retryDelay",schemaPath:"#/properties/target/allOf/2/then/properties/retryDelay/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -1053,8 +1058,11 @@ vErrors.push(err76);
 }
 errors++;
 }
-if(data36 < 1 || isNaN(data36)){
-const err77 = {instancePath:instancePath+"/target/retries",schemaPath:"#/properties/target/allOf/2/then/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data5.retries !== undefined){
+let data37 = data5.retries;
+if(!(((typeof data37 == "number") && (!(data37 % 1) && !isNaN(data37))) && (isFinite(data37)))){
+const err77 = {instancePath:instancePath+"/target/retries",schemaPath:"#/properties/target/allOf/2/then/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1063,11 +1071,9 @@ vErrors.push(err77);
 }
 errors++;
 }
-}
-}
-if(data5.externalIp !== undefined){
-if(typeof data5.externalIp !== "boolean"){
-const err78 = {instancePath:instancePath+"/target/externalIp",schemaPath:"#/properties/target/allOf/2/then/properties/externalIp/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if((typeof data37 == "number") && (isFinite(data37))){
+if(data37 > 20 || isNaN(data37)){
+const err78 = {instancePath:instancePath+"/target/retries",schemaPath:"#/properties/target/allOf/2/then/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 20},message:"must be <= 20"};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -1076,9 +1082,32 @@ vErrors.push(err78);
 }
 errors++;
 }
+if(data37 < 1 || isNaN(data37)){
+const err79 = {instancePath:instancePath+"/target/retries",schemaPath:"#/properties/target/allOf/2/then/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
 }
 }
-var _valid2 = _errs38 === errors;
+}
+if(data5.externalIp !== undefined){
+if(typeof data5.externalIp !== "boolean"){
+const err80 = {instancePath:instancePath+"/target/externalIp",schemaPath:"#/properties/target/allOf/2/then/properties/externalIp/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+}
+}
+var _valid2 = _errs40 === errors;
 valid8 = _valid2;
 if(valid8){
 var props2 = {};
@@ -1105,12 +1134,12 @@ props2.externalIp = true;
 }
 }
 if(!valid8){
-const err79 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/allOf/2/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
+const err81 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/allOf/2/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
 if(vErrors === null){
-vErrors = [err79];
+vErrors = [err81];
 }
 else {
-vErrors.push(err79);
+vErrors.push(err81);
 }
 errors++;
 }
@@ -1129,32 +1158,9 @@ props0 = props0 || {};
 props0.driver = true;
 }
 if(data5.driver !== undefined){
-let data38 = data5.driver;
-if(typeof data38 !== "string"){
-const err80 = {instancePath:instancePath+"/target/driver",schemaPath:"#/properties/target/properties/driver/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err80];
-}
-else {
-vErrors.push(err80);
-}
-errors++;
-}
-if(!(((data38 === "local") || (data38 === "packer")) || (data38 === "gce"))){
-const err81 = {instancePath:instancePath+"/target/driver",schemaPath:"#/properties/target/properties/driver/enum",keyword:"enum",params:{allowedValues: schema31.properties.target.properties.driver.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err81];
-}
-else {
-vErrors.push(err81);
-}
-errors++;
-}
-}
-if(props0 !== true){
-for(const key3 in data5){
-if(!props0 || !props0[key3]){
-const err82 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/unevaluatedProperties",keyword:"unevaluatedProperties",params:{unevaluatedProperty: key3},message:"must NOT have unevaluated properties"};
+let data39 = data5.driver;
+if(typeof data39 !== "string"){
+const err82 = {instancePath:instancePath+"/target/driver",schemaPath:"#/properties/target/properties/driver/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1163,11 +1169,8 @@ vErrors.push(err82);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err83 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(!(((data39 === "local") || (data39 === "packer")) || (data39 === "gce"))){
+const err83 = {instancePath:instancePath+"/target/driver",schemaPath:"#/properties/target/properties/driver/enum",keyword:"enum",params:{allowedValues: schema31.properties.target.properties.driver.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1177,14 +1180,10 @@ vErrors.push(err83);
 errors++;
 }
 }
-if(data.vars !== undefined){
-let data39 = data.vars;
-if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
-for(const key4 in data39){
-const _errs89 = errors;
-if(typeof key4 === "string"){
-if(!pattern13.test(key4)){
-const err84 = {instancePath:instancePath+"/vars",schemaPath:"#/properties/vars/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",propertyName:key4};
+if(props0 !== true){
+for(const key3 in data5){
+if(!props0 || !props0[key3]){
+const err84 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/unevaluatedProperties",keyword:"unevaluatedProperties",params:{unevaluatedProperty: key3},message:"must NOT have unevaluated properties"};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1194,9 +1193,10 @@ vErrors.push(err84);
 errors++;
 }
 }
-var valid16 = _errs89 === errors;
-if(!valid16){
-const err85 = {instancePath:instancePath+"/vars",schemaPath:"#/properties/vars/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid"};
+}
+}
+else {
+const err85 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1206,12 +1206,14 @@ vErrors.push(err85);
 errors++;
 }
 }
-for(const key5 in data39){
-let data40 = data39[key5];
+if(data.vars !== undefined){
+let data40 = data.vars;
 if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
-for(const key6 in data40){
-if(!((((((key6 === "type") || (key6 === "default")) || (key6 === "enum")) || (key6 === "pattern")) || (key6 === "secret")) || (key6 === "description"))){
-const err86 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/vars/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+for(const key4 in data40){
+const _errs91 = errors;
+if(typeof key4 === "string"){
+if(!pattern14.test(key4)){
+const err86 = {instancePath:instancePath+"/vars",schemaPath:"#/properties/vars/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",propertyName:key4};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1221,10 +1223,9 @@ vErrors.push(err86);
 errors++;
 }
 }
-if(data40.type !== undefined){
-let data41 = data40.type;
-if(!(((data41 === "string") || (data41 === "number")) || (data41 === "boolean"))){
-const err87 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/type",schemaPath:"#/properties/vars/additionalProperties/properties/type/enum",keyword:"enum",params:{allowedValues: schema31.properties.vars.additionalProperties.properties.type.enum},message:"must be equal to one of the allowed values"};
+var valid16 = _errs91 === errors;
+if(!valid16){
+const err87 = {instancePath:instancePath+"/vars",schemaPath:"#/properties/vars/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1234,10 +1235,12 @@ vErrors.push(err87);
 errors++;
 }
 }
-if(data40.default !== undefined){
-let data42 = data40.default;
-if(((typeof data42 !== "string") && (!((typeof data42 == "number") && (isFinite(data42))))) && (typeof data42 !== "boolean")){
-const err88 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/default",schemaPath:"#/properties/vars/additionalProperties/properties/default/type",keyword:"type",params:{type: schema31.properties.vars.additionalProperties.properties.default.type},message:"must be string,number,boolean"};
+for(const key5 in data40){
+let data41 = data40[key5];
+if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
+for(const key6 in data41){
+if(!((((((key6 === "type") || (key6 === "default")) || (key6 === "enum")) || (key6 === "pattern")) || (key6 === "secret")) || (key6 === "description"))){
+const err88 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/vars/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1247,11 +1250,10 @@ vErrors.push(err88);
 errors++;
 }
 }
-if(data40.enum !== undefined){
-let data43 = data40.enum;
-if(Array.isArray(data43)){
-if(data43.length < 1){
-const err89 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/enum",schemaPath:"#/properties/vars/additionalProperties/properties/enum/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(data41.type !== undefined){
+let data42 = data41.type;
+if(!(((data42 === "string") || (data42 === "number")) || (data42 === "boolean"))){
+const err89 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/type",schemaPath:"#/properties/vars/additionalProperties/properties/type/enum",keyword:"enum",params:{allowedValues: schema31.properties.vars.additionalProperties.properties.type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1260,11 +1262,11 @@ vErrors.push(err89);
 }
 errors++;
 }
-const len1 = data43.length;
-for(let i1=0; i1<len1; i1++){
-let data44 = data43[i1];
-if(((typeof data44 !== "string") && (!((typeof data44 == "number") && (isFinite(data44))))) && (typeof data44 !== "boolean")){
-const err90 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/enum/" + i1,schemaPath:"#/properties/vars/additionalProperties/properties/enum/items/type",keyword:"type",params:{type: schema31.properties.vars.additionalProperties.properties.enum.items.type},message:"must be string,number,boolean"};
+}
+if(data41.default !== undefined){
+let data43 = data41.default;
+if(((typeof data43 !== "string") && (!((typeof data43 == "number") && (isFinite(data43))))) && (typeof data43 !== "boolean")){
+const err90 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/default",schemaPath:"#/properties/vars/additionalProperties/properties/default/type",keyword:"type",params:{type: schema31.properties.vars.additionalProperties.properties.default.type},message:"must be string,number,boolean"};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1274,9 +1276,11 @@ vErrors.push(err90);
 errors++;
 }
 }
-}
-else {
-const err91 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/enum",schemaPath:"#/properties/vars/additionalProperties/properties/enum/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data41.enum !== undefined){
+let data44 = data41.enum;
+if(Array.isArray(data44)){
+if(data44.length < 1){
+const err91 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/enum",schemaPath:"#/properties/vars/additionalProperties/properties/enum/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1285,10 +1289,11 @@ vErrors.push(err91);
 }
 errors++;
 }
-}
-if(data40.pattern !== undefined){
-if(typeof data40.pattern !== "string"){
-const err92 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/pattern",schemaPath:"#/properties/vars/additionalProperties/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len1 = data44.length;
+for(let i1=0; i1<len1; i1++){
+let data45 = data44[i1];
+if(((typeof data45 !== "string") && (!((typeof data45 == "number") && (isFinite(data45))))) && (typeof data45 !== "boolean")){
+const err92 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/enum/" + i1,schemaPath:"#/properties/vars/additionalProperties/properties/enum/items/type",keyword:"type",params:{type: schema31.properties.vars.additionalProperties.properties.enum.items.type},message:"must be string,number,boolean"};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1298,9 +1303,9 @@ vErrors.push(err92);
 errors++;
 }
 }
-if(data40.secret !== undefined){
-if(typeof data40.secret !== "boolean"){
-const err93 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/secret",schemaPath:"#/properties/vars/additionalProperties/properties/secret/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+}
+else {
+const err93 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/enum",schemaPath:"#/properties/vars/additionalProperties/properties/enum/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -1310,9 +1315,9 @@ vErrors.push(err93);
 errors++;
 }
 }
-if(data40.description !== undefined){
-if(typeof data40.description !== "string"){
-const err94 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/properties/vars/additionalProperties/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data41.pattern !== undefined){
+if(typeof data41.pattern !== "string"){
+const err94 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/pattern",schemaPath:"#/properties/vars/additionalProperties/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1322,9 +1327,9 @@ vErrors.push(err94);
 errors++;
 }
 }
-}
-else {
-const err95 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/vars/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data41.secret !== undefined){
+if(typeof data41.secret !== "boolean"){
+const err95 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/secret",schemaPath:"#/properties/vars/additionalProperties/properties/secret/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1334,9 +1339,9 @@ vErrors.push(err95);
 errors++;
 }
 }
-}
-else {
-const err96 = {instancePath:instancePath+"/vars",schemaPath:"#/properties/vars/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data41.description !== undefined){
+if(typeof data41.description !== "string"){
+const err96 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/properties/vars/additionalProperties/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1346,11 +1351,9 @@ vErrors.push(err96);
 errors++;
 }
 }
-if(data.layers !== undefined){
-let data48 = data.layers;
-if(Array.isArray(data48)){
-if(data48.length < 1){
-const err97 = {instancePath:instancePath+"/layers",schemaPath:"#/properties/layers/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+}
+else {
+const err97 = {instancePath:instancePath+"/vars/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/vars/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1359,12 +1362,10 @@ vErrors.push(err97);
 }
 errors++;
 }
-const len2 = data48.length;
-for(let i2=0; i2<len2; i2++){
-let data49 = data48[i2];
-if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
-if(data49.name === undefined){
-const err98 = {instancePath:instancePath+"/layers/" + i2,schemaPath:"#/properties/layers/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+}
+}
+else {
+const err98 = {instancePath:instancePath+"/vars",schemaPath:"#/properties/vars/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1373,8 +1374,12 @@ vErrors.push(err98);
 }
 errors++;
 }
-if(data49.steps === undefined){
-const err99 = {instancePath:instancePath+"/layers/" + i2,schemaPath:"#/properties/layers/items/required",keyword:"required",params:{missingProperty: "steps"},message:"must have required property '"+"steps"+"'"};
+}
+if(data.layers !== undefined){
+let data49 = data.layers;
+if(Array.isArray(data49)){
+if(data49.length < 1){
+const err99 = {instancePath:instancePath+"/layers",schemaPath:"#/properties/layers/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1383,9 +1388,12 @@ vErrors.push(err99);
 }
 errors++;
 }
-for(const key7 in data49){
-if(!((key7 === "name") || (key7 === "steps"))){
-const err100 = {instancePath:instancePath+"/layers/" + i2,schemaPath:"#/properties/layers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+const len2 = data49.length;
+for(let i2=0; i2<len2; i2++){
+let data50 = data49[i2];
+if(data50 && typeof data50 == "object" && !Array.isArray(data50)){
+if(data50.name === undefined){
+const err100 = {instancePath:instancePath+"/layers/" + i2,schemaPath:"#/properties/layers/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1394,12 +1402,8 @@ vErrors.push(err100);
 }
 errors++;
 }
-}
-if(data49.name !== undefined){
-let data50 = data49.name;
-if(typeof data50 === "string"){
-if(!pattern14.test(data50)){
-const err101 = {instancePath:instancePath+"/layers/" + i2+"/name",schemaPath:"#/properties/layers/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$"+"\""};
+if(data50.steps === undefined){
+const err101 = {instancePath:instancePath+"/layers/" + i2,schemaPath:"#/properties/layers/items/required",keyword:"required",params:{missingProperty: "steps"},message:"must have required property '"+"steps"+"'"};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1408,9 +1412,9 @@ vErrors.push(err101);
 }
 errors++;
 }
-}
-else {
-const err102 = {instancePath:instancePath+"/layers/" + i2+"/name",schemaPath:"#/properties/layers/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key7 in data50){
+if(!((key7 === "name") || (key7 === "steps"))){
+const err102 = {instancePath:instancePath+"/layers/" + i2,schemaPath:"#/properties/layers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1420,11 +1424,11 @@ vErrors.push(err102);
 errors++;
 }
 }
-if(data49.steps !== undefined){
-let data51 = data49.steps;
-if(Array.isArray(data51)){
-if(data51.length < 1){
-const err103 = {instancePath:instancePath+"/layers/" + i2+"/steps",schemaPath:"#/properties/layers/items/properties/steps/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(data50.name !== undefined){
+let data51 = data50.name;
+if(typeof data51 === "string"){
+if(!pattern15.test(data51)){
+const err103 = {instancePath:instancePath+"/layers/" + i2+"/name",schemaPath:"#/properties/layers/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$"+"\""};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1433,16 +1437,9 @@ vErrors.push(err103);
 }
 errors++;
 }
-const len3 = data51.length;
-for(let i3=0; i3<len3; i3++){
-let data52 = data51[i3];
-const _errs118 = errors;
-let valid26 = false;
-let passing0 = null;
-const _errs119 = errors;
-if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
-if(data52.run === undefined){
-const err104 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/oneOf/0/required",keyword:"required",params:{missingProperty: "run"},message:"must have required property '"+"run"+"'"};
+}
+else {
+const err104 = {instancePath:instancePath+"/layers/" + i2+"/name",schemaPath:"#/properties/layers/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1452,15 +1449,11 @@ vErrors.push(err104);
 errors++;
 }
 }
-var _valid3 = _errs119 === errors;
-if(_valid3){
-valid26 = true;
-passing0 = 0;
-}
-const _errs120 = errors;
-if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
-if(data52.copy === undefined){
-const err105 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/oneOf/1/required",keyword:"required",params:{missingProperty: "copy"},message:"must have required property '"+"copy"+"'"};
+if(data50.steps !== undefined){
+let data52 = data50.steps;
+if(Array.isArray(data52)){
+if(data52.length < 1){
+const err105 = {instancePath:instancePath+"/layers/" + i2+"/steps",schemaPath:"#/properties/layers/items/properties/steps/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1469,21 +1462,16 @@ vErrors.push(err105);
 }
 errors++;
 }
-}
-var _valid3 = _errs120 === errors;
-if(_valid3 && valid26){
-valid26 = false;
-passing0 = [passing0, 1];
-}
-else {
-if(_valid3){
-valid26 = true;
-passing0 = 1;
-}
+const len3 = data52.length;
+for(let i3=0; i3<len3; i3++){
+let data53 = data52[i3];
+const _errs120 = errors;
+let valid26 = false;
+let passing0 = null;
 const _errs121 = errors;
-if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
-if(data52.file === undefined){
-const err106 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/oneOf/2/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};
+if(data53 && typeof data53 == "object" && !Array.isArray(data53)){
+if(data53.run === undefined){
+const err106 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/oneOf/0/required",keyword:"required",params:{missingProperty: "run"},message:"must have required property '"+"run"+"'"};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1494,6 +1482,47 @@ errors++;
 }
 }
 var _valid3 = _errs121 === errors;
+if(_valid3){
+valid26 = true;
+passing0 = 0;
+}
+const _errs122 = errors;
+if(data53 && typeof data53 == "object" && !Array.isArray(data53)){
+if(data53.copy === undefined){
+const err107 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/oneOf/1/required",keyword:"required",params:{missingProperty: "copy"},message:"must have required property '"+"copy"+"'"};
+if(vErrors === null){
+vErrors = [err107];
+}
+else {
+vErrors.push(err107);
+}
+errors++;
+}
+}
+var _valid3 = _errs122 === errors;
+if(_valid3 && valid26){
+valid26 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid3){
+valid26 = true;
+passing0 = 1;
+}
+const _errs123 = errors;
+if(data53 && typeof data53 == "object" && !Array.isArray(data53)){
+if(data53.file === undefined){
+const err108 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/oneOf/2/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};
+if(vErrors === null){
+vErrors = [err108];
+}
+else {
+vErrors.push(err108);
+}
+errors++;
+}
+}
+var _valid3 = _errs123 === errors;
 if(_valid3 && valid26){
 valid26 = false;
 passing0 = [passing0, 2];
@@ -1506,47 +1535,7 @@ passing0 = 2;
 }
 }
 if(!valid26){
-const err107 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err107];
-}
-else {
-vErrors.push(err107);
-}
-errors++;
-}
-else {
-errors = _errs118;
-if(vErrors !== null){
-if(_errs118){
-vErrors.length = _errs118;
-}
-else {
-vErrors = null;
-}
-}
-}
-if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
-for(const key8 in data52){
-if(!(((((((key8 === "run") || (key8 === "env")) || (key8 === "workdir")) || (key8 === "user")) || (key8 === "timeout")) || (key8 === "copy")) || (key8 === "file"))){
-const err108 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err108];
-}
-else {
-vErrors.push(err108);
-}
-errors++;
-}
-}
-if(data52.run !== undefined){
-let data53 = data52.run;
-const _errs124 = errors;
-let valid28 = false;
-const _errs125 = errors;
-if(typeof data53 === "string"){
-if(func2(data53) < 1){
-const err109 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run",schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err109 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -1555,9 +1544,21 @@ vErrors.push(err109);
 }
 errors++;
 }
+else {
+errors = _errs120;
+if(vErrors !== null){
+if(_errs120){
+vErrors.length = _errs120;
 }
 else {
-const err110 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run",schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+vErrors = null;
+}
+}
+}
+if(data53 && typeof data53 == "object" && !Array.isArray(data53)){
+for(const key8 in data53){
+if(!(((((((key8 === "run") || (key8 === "env")) || (key8 === "workdir")) || (key8 === "user")) || (key8 === "timeout")) || (key8 === "copy")) || (key8 === "file"))){
+const err110 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1566,12 +1567,15 @@ vErrors.push(err110);
 }
 errors++;
 }
-var _valid4 = _errs125 === errors;
-valid28 = valid28 || _valid4;
+}
+if(data53.run !== undefined){
+let data54 = data53.run;
+const _errs126 = errors;
+let valid28 = false;
 const _errs127 = errors;
-if(Array.isArray(data53)){
-if(data53.length < 1){
-const err111 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run",schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(typeof data54 === "string"){
+if(func2(data54) < 1){
+const err111 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run",schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1580,10 +1584,9 @@ vErrors.push(err111);
 }
 errors++;
 }
-const len4 = data53.length;
-for(let i4=0; i4<len4; i4++){
-if(typeof data53[i4] !== "string"){
-const err112 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run/" + i4,schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err112 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run",schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -1592,10 +1595,12 @@ vErrors.push(err112);
 }
 errors++;
 }
-}
-}
-else {
-const err113 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run",schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+var _valid4 = _errs127 === errors;
+valid28 = valid28 || _valid4;
+const _errs129 = errors;
+if(Array.isArray(data54)){
+if(data54.length < 1){
+const err113 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run",schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1604,10 +1609,10 @@ vErrors.push(err113);
 }
 errors++;
 }
-var _valid4 = _errs127 === errors;
-valid28 = valid28 || _valid4;
-if(!valid28){
-const err114 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run",schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const len4 = data54.length;
+for(let i4=0; i4<len4; i4++){
+if(typeof data54[i4] !== "string"){
+const err114 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run/" + i4,schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1616,26 +1621,10 @@ vErrors.push(err114);
 }
 errors++;
 }
-else {
-errors = _errs124;
-if(vErrors !== null){
-if(_errs124){
-vErrors.length = _errs124;
+}
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data52.env !== undefined){
-let data55 = data52.env;
-if(data55 && typeof data55 == "object" && !Array.isArray(data55)){
-for(const key9 in data55){
-const _errs133 = errors;
-if(typeof key9 === "string"){
-if(!pattern13.test(key9)){
-const err115 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/env",schemaPath:"#/properties/layers/items/properties/steps/items/properties/env/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",propertyName:key9};
+const err115 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run",schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1644,10 +1633,10 @@ vErrors.push(err115);
 }
 errors++;
 }
-}
-var valid31 = _errs133 === errors;
-if(!valid31){
-const err116 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/env",schemaPath:"#/properties/layers/items/properties/steps/items/properties/env/propertyNames",keyword:"propertyNames",params:{propertyName: key9},message:"property name must be valid"};
+var _valid4 = _errs129 === errors;
+valid28 = valid28 || _valid4;
+if(!valid28){
+const err116 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/run",schemaPath:"#/properties/layers/items/properties/steps/items/properties/run/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1656,11 +1645,26 @@ vErrors.push(err116);
 }
 errors++;
 }
+else {
+errors = _errs126;
+if(vErrors !== null){
+if(_errs126){
+vErrors.length = _errs126;
 }
-for(const key10 in data55){
-let data56 = data55[key10];
-if(((typeof data56 !== "string") && (!((typeof data56 == "number") && (isFinite(data56))))) && (typeof data56 !== "boolean")){
-const err117 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/env/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/layers/items/properties/steps/items/properties/env/additionalProperties/type",keyword:"type",params:{type: schema31.properties.layers.items.properties.steps.items.properties.env.additionalProperties.type},message:"must be string,number,boolean"};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data53.env !== undefined){
+let data56 = data53.env;
+if(data56 && typeof data56 == "object" && !Array.isArray(data56)){
+for(const key9 in data56){
+const _errs135 = errors;
+if(typeof key9 === "string"){
+if(!pattern14.test(key9)){
+const err117 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/env",schemaPath:"#/properties/layers/items/properties/steps/items/properties/env/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",propertyName:key9};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1670,9 +1674,9 @@ vErrors.push(err117);
 errors++;
 }
 }
-}
-else {
-const err118 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/env",schemaPath:"#/properties/layers/items/properties/steps/items/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object"};
+var valid31 = _errs135 === errors;
+if(!valid31){
+const err118 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/env",schemaPath:"#/properties/layers/items/properties/steps/items/properties/env/propertyNames",keyword:"propertyNames",params:{propertyName: key9},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1682,11 +1686,10 @@ vErrors.push(err118);
 errors++;
 }
 }
-if(data52.workdir !== undefined){
-let data57 = data52.workdir;
-if(typeof data57 === "string"){
-if(!pattern16.test(data57)){
-const err119 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/workdir",schemaPath:"#/properties/layers/items/properties/steps/items/properties/workdir/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
+for(const key10 in data56){
+let data57 = data56[key10];
+if(((typeof data57 !== "string") && (!((typeof data57 == "number") && (isFinite(data57))))) && (typeof data57 !== "boolean")){
+const err119 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/env/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/layers/items/properties/steps/items/properties/env/additionalProperties/type",keyword:"type",params:{type: schema31.properties.layers.items.properties.steps.items.properties.env.additionalProperties.type},message:"must be string,number,boolean"};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1696,8 +1699,9 @@ vErrors.push(err119);
 errors++;
 }
 }
+}
 else {
-const err120 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/workdir",schemaPath:"#/properties/layers/items/properties/steps/items/properties/workdir/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err120 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/env",schemaPath:"#/properties/layers/items/properties/steps/items/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1707,11 +1711,11 @@ vErrors.push(err120);
 errors++;
 }
 }
-if(data52.user !== undefined){
-let data58 = data52.user;
+if(data53.workdir !== undefined){
+let data58 = data53.workdir;
 if(typeof data58 === "string"){
-if(func2(data58) < 1){
-const err121 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/user",schemaPath:"#/properties/layers/items/properties/steps/items/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(!pattern17.test(data58)){
+const err121 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/workdir",schemaPath:"#/properties/layers/items/properties/steps/items/properties/workdir/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1722,7 +1726,7 @@ errors++;
 }
 }
 else {
-const err122 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/user",schemaPath:"#/properties/layers/items/properties/steps/items/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err122 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/workdir",schemaPath:"#/properties/layers/items/properties/steps/items/properties/workdir/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1732,11 +1736,11 @@ vErrors.push(err122);
 errors++;
 }
 }
-if(data52.timeout !== undefined){
-let data59 = data52.timeout;
+if(data53.user !== undefined){
+let data59 = data53.user;
 if(typeof data59 === "string"){
-if(!pattern8.test(data59)){
-const err123 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/timeout",schemaPath:"#/properties/layers/items/properties/steps/items/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+if(func2(data59) < 1){
+const err123 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/user",schemaPath:"#/properties/layers/items/properties/steps/items/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -1747,7 +1751,7 @@ errors++;
 }
 }
 else {
-const err124 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/timeout",schemaPath:"#/properties/layers/items/properties/steps/items/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err124 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/user",schemaPath:"#/properties/layers/items/properties/steps/items/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -1757,11 +1761,11 @@ vErrors.push(err124);
 errors++;
 }
 }
-if(data52.copy !== undefined){
-let data60 = data52.copy;
-if(data60 && typeof data60 == "object" && !Array.isArray(data60)){
-if(data60.from === undefined){
-const err125 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};
+if(data53.timeout !== undefined){
+let data60 = data53.timeout;
+if(typeof data60 === "string"){
+if(!pattern9.test(data60)){
+const err125 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/timeout",schemaPath:"#/properties/layers/items/properties/steps/items/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1770,8 +1774,9 @@ vErrors.push(err125);
 }
 errors++;
 }
-if(data60.to === undefined){
-const err126 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'"};
+}
+else {
+const err126 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/timeout",schemaPath:"#/properties/layers/items/properties/steps/items/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1780,9 +1785,12 @@ vErrors.push(err126);
 }
 errors++;
 }
-for(const key11 in data60){
-if(!((((key11 === "from") || (key11 === "to")) || (key11 === "mode")) || (key11 === "owner"))){
-const err127 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+}
+if(data53.copy !== undefined){
+let data61 = data53.copy;
+if(data61 && typeof data61 == "object" && !Array.isArray(data61)){
+if(data61.from === undefined){
+const err127 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1791,12 +1799,8 @@ vErrors.push(err127);
 }
 errors++;
 }
-}
-if(data60.from !== undefined){
-let data61 = data60.from;
-if(typeof data61 === "string"){
-if(func2(data61) < 1){
-const err128 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/from",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data61.to === undefined){
+const err128 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'"};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -1805,9 +1809,9 @@ vErrors.push(err128);
 }
 errors++;
 }
-}
-else {
-const err129 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/from",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key11 in data61){
+if(!((((key11 === "from") || (key11 === "to")) || (key11 === "mode")) || (key11 === "owner"))){
+const err129 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -1817,11 +1821,11 @@ vErrors.push(err129);
 errors++;
 }
 }
-if(data60.to !== undefined){
-let data62 = data60.to;
+if(data61.from !== undefined){
+let data62 = data61.from;
 if(typeof data62 === "string"){
-if(!pattern16.test(data62)){
-const err130 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/to",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/to/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
+if(func2(data62) < 1){
+const err130 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/from",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -1832,7 +1836,7 @@ errors++;
 }
 }
 else {
-const err131 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/to",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err131 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/from",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -1842,14 +1846,11 @@ vErrors.push(err131);
 errors++;
 }
 }
-if(data60.mode !== undefined){
-let data63 = data60.mode;
-const _errs151 = errors;
-let valid34 = false;
-const _errs152 = errors;
+if(data61.to !== undefined){
+let data63 = data61.to;
 if(typeof data63 === "string"){
-if(!pattern19.test(data63)){
-const err132 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^0?[0-7]{3,4}$"},message:"must match pattern \""+"^0?[0-7]{3,4}$"+"\""};
+if(!pattern17.test(data63)){
+const err132 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/to",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/to/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -1860,7 +1861,7 @@ errors++;
 }
 }
 else {
-const err133 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err133 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/to",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -1869,11 +1870,15 @@ vErrors.push(err133);
 }
 errors++;
 }
-var _valid5 = _errs152 === errors;
-valid34 = valid34 || _valid5;
+}
+if(data61.mode !== undefined){
+let data64 = data61.mode;
+const _errs153 = errors;
+let valid34 = false;
 const _errs154 = errors;
-if(!(((typeof data63 == "number") && (!(data63 % 1) && !isNaN(data63))) && (isFinite(data63)))){
-const err134 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(typeof data64 === "string"){
+if(!pattern20.test(data64)){
+const err134 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^0?[0-7]{3,4}$"},message:"must match pattern \""+"^0?[0-7]{3,4}$"+"\""};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -1882,9 +1887,9 @@ vErrors.push(err134);
 }
 errors++;
 }
-if((typeof data63 == "number") && (isFinite(data63))){
-if(data63 > 4095 || isNaN(data63)){
-const err135 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4095},message:"must be <= 4095"};
+}
+else {
+const err135 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -1893,8 +1898,11 @@ vErrors.push(err135);
 }
 errors++;
 }
-if(data63 < 0 || isNaN(data63)){
-const err136 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+var _valid5 = _errs154 === errors;
+valid34 = valid34 || _valid5;
+const _errs156 = errors;
+if(!(((typeof data64 == "number") && (!(data64 % 1) && !isNaN(data64))) && (isFinite(data64)))){
+const err136 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -1903,11 +1911,9 @@ vErrors.push(err136);
 }
 errors++;
 }
-}
-var _valid5 = _errs154 === errors;
-valid34 = valid34 || _valid5;
-if(!valid34){
-const err137 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if((typeof data64 == "number") && (isFinite(data64))){
+if(data64 > 4095 || isNaN(data64)){
+const err137 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4095},message:"must be <= 4095"};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -1916,23 +1922,8 @@ vErrors.push(err137);
 }
 errors++;
 }
-else {
-errors = _errs151;
-if(vErrors !== null){
-if(_errs151){
-vErrors.length = _errs151;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data60.owner !== undefined){
-let data64 = data60.owner;
-if(typeof data64 === "string"){
-if(!pattern20.test(data64)){
-const err138 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/owner",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/owner/pattern",keyword:"pattern",params:{pattern: "^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"},message:"must match pattern \""+"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"+"\""};
+if(data64 < 0 || isNaN(data64)){
+const err138 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -1942,8 +1933,10 @@ vErrors.push(err138);
 errors++;
 }
 }
-else {
-const err139 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/owner",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var _valid5 = _errs156 === errors;
+valid34 = valid34 || _valid5;
+if(!valid34){
+const err139 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -1952,10 +1945,23 @@ vErrors.push(err139);
 }
 errors++;
 }
-}
+else {
+errors = _errs153;
+if(vErrors !== null){
+if(_errs153){
+vErrors.length = _errs153;
 }
 else {
-const err140 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/type",keyword:"type",params:{type: "object"},message:"must be object"};
+vErrors = null;
+}
+}
+}
+}
+if(data61.owner !== undefined){
+let data65 = data61.owner;
+if(typeof data65 === "string"){
+if(!pattern21.test(data65)){
+const err140 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/owner",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/owner/pattern",keyword:"pattern",params:{pattern: "^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"},message:"must match pattern \""+"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"+"\""};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -1965,11 +1971,8 @@ vErrors.push(err140);
 errors++;
 }
 }
-if(data52.file !== undefined){
-let data65 = data52.file;
-if(data65 && typeof data65 == "object" && !Array.isArray(data65)){
-if(data65.path === undefined){
-const err141 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+else {
+const err141 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/owner",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -1978,8 +1981,10 @@ vErrors.push(err141);
 }
 errors++;
 }
-if(data65.content === undefined){
-const err142 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/required",keyword:"required",params:{missingProperty: "content"},message:"must have required property '"+"content"+"'"};
+}
+}
+else {
+const err142 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -1988,9 +1993,12 @@ vErrors.push(err142);
 }
 errors++;
 }
-for(const key12 in data65){
-if(!((((key12 === "path") || (key12 === "content")) || (key12 === "mode")) || (key12 === "owner"))){
-const err143 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+}
+if(data53.file !== undefined){
+let data66 = data53.file;
+if(data66 && typeof data66 == "object" && !Array.isArray(data66)){
+if(data66.path === undefined){
+const err143 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -1999,12 +2007,8 @@ vErrors.push(err143);
 }
 errors++;
 }
-}
-if(data65.path !== undefined){
-let data66 = data65.path;
-if(typeof data66 === "string"){
-if(!pattern16.test(data66)){
-const err144 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/path",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
+if(data66.content === undefined){
+const err144 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/required",keyword:"required",params:{missingProperty: "content"},message:"must have required property '"+"content"+"'"};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -2013,9 +2017,9 @@ vErrors.push(err144);
 }
 errors++;
 }
-}
-else {
-const err145 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/path",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key12 in data66){
+if(!((((key12 === "path") || (key12 === "content")) || (key12 === "mode")) || (key12 === "owner"))){
+const err145 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -2025,9 +2029,11 @@ vErrors.push(err145);
 errors++;
 }
 }
-if(data65.content !== undefined){
-if(typeof data65.content !== "string"){
-const err146 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/content",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/content/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data66.path !== undefined){
+let data67 = data66.path;
+if(typeof data67 === "string"){
+if(!pattern17.test(data67)){
+const err146 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/path",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -2037,14 +2043,8 @@ vErrors.push(err146);
 errors++;
 }
 }
-if(data65.mode !== undefined){
-let data68 = data65.mode;
-const _errs166 = errors;
-let valid36 = false;
-const _errs167 = errors;
-if(typeof data68 === "string"){
-if(!pattern19.test(data68)){
-const err147 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^0?[0-7]{3,4}$"},message:"must match pattern \""+"^0?[0-7]{3,4}$"+"\""};
+else {
+const err147 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/path",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -2054,8 +2054,9 @@ vErrors.push(err147);
 errors++;
 }
 }
-else {
-const err148 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data66.content !== undefined){
+if(typeof data66.content !== "string"){
+const err148 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/content",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/content/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -2064,11 +2065,15 @@ vErrors.push(err148);
 }
 errors++;
 }
-var _valid6 = _errs167 === errors;
-valid36 = valid36 || _valid6;
+}
+if(data66.mode !== undefined){
+let data69 = data66.mode;
+const _errs168 = errors;
+let valid36 = false;
 const _errs169 = errors;
-if(!(((typeof data68 == "number") && (!(data68 % 1) && !isNaN(data68))) && (isFinite(data68)))){
-const err149 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(typeof data69 === "string"){
+if(!pattern20.test(data69)){
+const err149 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^0?[0-7]{3,4}$"},message:"must match pattern \""+"^0?[0-7]{3,4}$"+"\""};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -2077,9 +2082,9 @@ vErrors.push(err149);
 }
 errors++;
 }
-if((typeof data68 == "number") && (isFinite(data68))){
-if(data68 > 4095 || isNaN(data68)){
-const err150 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4095},message:"must be <= 4095"};
+}
+else {
+const err150 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -2088,8 +2093,11 @@ vErrors.push(err150);
 }
 errors++;
 }
-if(data68 < 0 || isNaN(data68)){
-const err151 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+var _valid6 = _errs169 === errors;
+valid36 = valid36 || _valid6;
+const _errs171 = errors;
+if(!(((typeof data69 == "number") && (!(data69 % 1) && !isNaN(data69))) && (isFinite(data69)))){
+const err151 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -2098,11 +2106,9 @@ vErrors.push(err151);
 }
 errors++;
 }
-}
-var _valid6 = _errs169 === errors;
-valid36 = valid36 || _valid6;
-if(!valid36){
-const err152 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if((typeof data69 == "number") && (isFinite(data69))){
+if(data69 > 4095 || isNaN(data69)){
+const err152 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4095},message:"must be <= 4095"};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -2111,23 +2117,8 @@ vErrors.push(err152);
 }
 errors++;
 }
-else {
-errors = _errs166;
-if(vErrors !== null){
-if(_errs166){
-vErrors.length = _errs166;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data65.owner !== undefined){
-let data69 = data65.owner;
-if(typeof data69 === "string"){
-if(!pattern20.test(data69)){
-const err153 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/owner",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/owner/pattern",keyword:"pattern",params:{pattern: "^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"},message:"must match pattern \""+"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"+"\""};
+if(data69 < 0 || isNaN(data69)){
+const err153 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err153];
 }
@@ -2137,8 +2128,10 @@ vErrors.push(err153);
 errors++;
 }
 }
-else {
-const err154 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/owner",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var _valid6 = _errs171 === errors;
+valid36 = valid36 || _valid6;
+if(!valid36){
+const err154 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -2147,10 +2140,23 @@ vErrors.push(err154);
 }
 errors++;
 }
-}
+else {
+errors = _errs168;
+if(vErrors !== null){
+if(_errs168){
+vErrors.length = _errs168;
 }
 else {
-const err155 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/type",keyword:"type",params:{type: "object"},message:"must be object"};
+vErrors = null;
+}
+}
+}
+}
+if(data66.owner !== undefined){
+let data70 = data66.owner;
+if(typeof data70 === "string"){
+if(!pattern21.test(data70)){
+const err155 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/owner",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/owner/pattern",keyword:"pattern",params:{pattern: "^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"},message:"must match pattern \""+"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"+"\""};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -2160,12 +2166,8 @@ vErrors.push(err155);
 errors++;
 }
 }
-if(data52.env !== undefined){
-if(data52.run === undefined){
-const err156 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/dependentRequired",keyword:"dependentRequired",params:{property: "env",
-    missingProperty: "run",
-    depsCount: 1,
-    deps: "run"},message:"must have property run when property env is present"};
+else {
+const err156 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/owner",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -2175,12 +2177,9 @@ vErrors.push(err156);
 errors++;
 }
 }
-if(data52.workdir !== undefined){
-if(data52.run === undefined){
-const err157 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/dependentRequired",keyword:"dependentRequired",params:{property: "workdir",
-    missingProperty: "run",
-    depsCount: 1,
-    deps: "run"},message:"must have property run when property workdir is present"};
+}
+else {
+const err157 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -2190,12 +2189,12 @@ vErrors.push(err157);
 errors++;
 }
 }
-if(data52.user !== undefined){
-if(data52.run === undefined){
-const err158 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/dependentRequired",keyword:"dependentRequired",params:{property: "user",
+if(data53.env !== undefined){
+if(data53.run === undefined){
+const err158 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/dependentRequired",keyword:"dependentRequired",params:{property: "env",
     missingProperty: "run",
     depsCount: 1,
-    deps: "run"},message:"must have property run when property user is present"};
+    deps: "run"},message:"must have property run when property env is present"};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -2205,12 +2204,12 @@ vErrors.push(err158);
 errors++;
 }
 }
-if(data52.timeout !== undefined){
-if(data52.run === undefined){
-const err159 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/dependentRequired",keyword:"dependentRequired",params:{property: "timeout",
+if(data53.workdir !== undefined){
+if(data53.run === undefined){
+const err159 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/dependentRequired",keyword:"dependentRequired",params:{property: "workdir",
     missingProperty: "run",
     depsCount: 1,
-    deps: "run"},message:"must have property run when property timeout is present"};
+    deps: "run"},message:"must have property run when property workdir is present"};
 if(vErrors === null){
 vErrors = [err159];
 }
@@ -2220,9 +2219,12 @@ vErrors.push(err159);
 errors++;
 }
 }
-}
-else {
-const err160 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data53.user !== undefined){
+if(data53.run === undefined){
+const err160 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/dependentRequired",keyword:"dependentRequired",params:{property: "user",
+    missingProperty: "run",
+    depsCount: 1,
+    deps: "run"},message:"must have property run when property user is present"};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -2232,9 +2234,12 @@ vErrors.push(err160);
 errors++;
 }
 }
-}
-else {
-const err161 = {instancePath:instancePath+"/layers/" + i2+"/steps",schemaPath:"#/properties/layers/items/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data53.timeout !== undefined){
+if(data53.run === undefined){
+const err161 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/dependentRequired",keyword:"dependentRequired",params:{property: "timeout",
+    missingProperty: "run",
+    depsCount: 1,
+    deps: "run"},message:"must have property run when property timeout is present"};
 if(vErrors === null){
 vErrors = [err161];
 }
@@ -2246,7 +2251,7 @@ errors++;
 }
 }
 else {
-const err162 = {instancePath:instancePath+"/layers/" + i2,schemaPath:"#/properties/layers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err162 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err162];
 }
@@ -2258,7 +2263,7 @@ errors++;
 }
 }
 else {
-const err163 = {instancePath:instancePath+"/layers",schemaPath:"#/properties/layers/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err163 = {instancePath:instancePath+"/layers/" + i2+"/steps",schemaPath:"#/properties/layers/items/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err163];
 }
@@ -2268,19 +2273,9 @@ vErrors.push(err163);
 errors++;
 }
 }
-if(data.verify !== undefined){
-let data70 = data.verify;
-if(Array.isArray(data70)){
-const len5 = data70.length;
-for(let i5=0; i5<len5; i5++){
-let data71 = data70[i5];
-const _errs177 = errors;
-let valid39 = false;
-let passing1 = null;
-const _errs178 = errors;
-if(data71 && typeof data71 == "object" && !Array.isArray(data71)){
-if(data71.run === undefined){
-const err164 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/oneOf/0/required",keyword:"required",params:{missingProperty: "run"},message:"must have required property '"+"run"+"'"};
+}
+else {
+const err164 = {instancePath:instancePath+"/layers/" + i2,schemaPath:"#/properties/layers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err164];
 }
@@ -2290,15 +2285,9 @@ vErrors.push(err164);
 errors++;
 }
 }
-var _valid7 = _errs178 === errors;
-if(_valid7){
-valid39 = true;
-passing1 = 0;
 }
-const _errs179 = errors;
-if(data71 && typeof data71 == "object" && !Array.isArray(data71)){
-if(data71.file === undefined){
-const err165 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/oneOf/1/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};
+else {
+const err165 = {instancePath:instancePath+"/layers",schemaPath:"#/properties/layers/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err165];
 }
@@ -2308,20 +2297,19 @@ vErrors.push(err165);
 errors++;
 }
 }
-var _valid7 = _errs179 === errors;
-if(_valid7 && valid39){
-valid39 = false;
-passing1 = [passing1, 1];
-}
-else {
-if(_valid7){
-valid39 = true;
-passing1 = 1;
-}
+if(data.verify !== undefined){
+let data71 = data.verify;
+if(Array.isArray(data71)){
+const len5 = data71.length;
+for(let i5=0; i5<len5; i5++){
+let data72 = data71[i5];
+const _errs179 = errors;
+let valid39 = false;
+let passing1 = null;
 const _errs180 = errors;
-if(data71 && typeof data71 == "object" && !Array.isArray(data71)){
-if(data71.http === undefined){
-const err166 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/oneOf/2/required",keyword:"required",params:{missingProperty: "http"},message:"must have required property '"+"http"+"'"};
+if(data72 && typeof data72 == "object" && !Array.isArray(data72)){
+if(data72.run === undefined){
+const err166 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/oneOf/0/required",keyword:"required",params:{missingProperty: "run"},message:"must have required property '"+"run"+"'"};
 if(vErrors === null){
 vErrors = [err166];
 }
@@ -2332,6 +2320,47 @@ errors++;
 }
 }
 var _valid7 = _errs180 === errors;
+if(_valid7){
+valid39 = true;
+passing1 = 0;
+}
+const _errs181 = errors;
+if(data72 && typeof data72 == "object" && !Array.isArray(data72)){
+if(data72.file === undefined){
+const err167 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/oneOf/1/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};
+if(vErrors === null){
+vErrors = [err167];
+}
+else {
+vErrors.push(err167);
+}
+errors++;
+}
+}
+var _valid7 = _errs181 === errors;
+if(_valid7 && valid39){
+valid39 = false;
+passing1 = [passing1, 1];
+}
+else {
+if(_valid7){
+valid39 = true;
+passing1 = 1;
+}
+const _errs182 = errors;
+if(data72 && typeof data72 == "object" && !Array.isArray(data72)){
+if(data72.http === undefined){
+const err168 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/oneOf/2/required",keyword:"required",params:{missingProperty: "http"},message:"must have required property '"+"http"+"'"};
+if(vErrors === null){
+vErrors = [err168];
+}
+else {
+vErrors.push(err168);
+}
+errors++;
+}
+}
+var _valid7 = _errs182 === errors;
 if(_valid7 && valid39){
 valid39 = false;
 passing1 = [passing1, 2];
@@ -2344,44 +2373,7 @@ passing1 = 2;
 }
 }
 if(!valid39){
-const err167 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err167];
-}
-else {
-vErrors.push(err167);
-}
-errors++;
-}
-else {
-errors = _errs177;
-if(vErrors !== null){
-if(_errs177){
-vErrors.length = _errs177;
-}
-else {
-vErrors = null;
-}
-}
-}
-if(data71 && typeof data71 == "object" && !Array.isArray(data71)){
-for(const key13 in data71){
-if(!(func1.call(schema31.properties.verify.items.properties, key13))){
-const err168 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err168];
-}
-else {
-vErrors.push(err168);
-}
-errors++;
-}
-}
-if(data71.name !== undefined){
-let data72 = data71.name;
-if(typeof data72 === "string"){
-if(func2(data72) < 1){
-const err169 = {instancePath:instancePath+"/verify/" + i5+"/name",schemaPath:"#/properties/verify/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err169 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err169];
 }
@@ -2390,9 +2382,21 @@ vErrors.push(err169);
 }
 errors++;
 }
+else {
+errors = _errs179;
+if(vErrors !== null){
+if(_errs179){
+vErrors.length = _errs179;
 }
 else {
-const err170 = {instancePath:instancePath+"/verify/" + i5+"/name",schemaPath:"#/properties/verify/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+vErrors = null;
+}
+}
+}
+if(data72 && typeof data72 == "object" && !Array.isArray(data72)){
+for(const key13 in data72){
+if(!(func1.call(schema31.properties.verify.items.properties, key13))){
+const err170 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err170];
 }
@@ -2402,14 +2406,11 @@ vErrors.push(err170);
 errors++;
 }
 }
-if(data71.run !== undefined){
-let data73 = data71.run;
-const _errs185 = errors;
-let valid41 = false;
-const _errs186 = errors;
+if(data72.name !== undefined){
+let data73 = data72.name;
 if(typeof data73 === "string"){
 if(func2(data73) < 1){
-const err171 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err171 = {instancePath:instancePath+"/verify/" + i5+"/name",schemaPath:"#/properties/verify/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err171];
 }
@@ -2420,7 +2421,7 @@ errors++;
 }
 }
 else {
-const err172 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err172 = {instancePath:instancePath+"/verify/" + i5+"/name",schemaPath:"#/properties/verify/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err172];
 }
@@ -2429,12 +2430,15 @@ vErrors.push(err172);
 }
 errors++;
 }
-var _valid8 = _errs186 === errors;
-valid41 = valid41 || _valid8;
+}
+if(data72.run !== undefined){
+let data74 = data72.run;
+const _errs187 = errors;
+let valid41 = false;
 const _errs188 = errors;
-if(Array.isArray(data73)){
-if(data73.length < 1){
-const err173 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(typeof data74 === "string"){
+if(func2(data74) < 1){
+const err173 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err173];
 }
@@ -2443,10 +2447,9 @@ vErrors.push(err173);
 }
 errors++;
 }
-const len6 = data73.length;
-for(let i6=0; i6<len6; i6++){
-if(typeof data73[i6] !== "string"){
-const err174 = {instancePath:instancePath+"/verify/" + i5+"/run/" + i6,schemaPath:"#/properties/verify/items/properties/run/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err174 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err174];
 }
@@ -2455,10 +2458,12 @@ vErrors.push(err174);
 }
 errors++;
 }
-}
-}
-else {
-const err175 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+var _valid8 = _errs188 === errors;
+valid41 = valid41 || _valid8;
+const _errs190 = errors;
+if(Array.isArray(data74)){
+if(data74.length < 1){
+const err175 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err175];
 }
@@ -2467,10 +2472,10 @@ vErrors.push(err175);
 }
 errors++;
 }
-var _valid8 = _errs188 === errors;
-valid41 = valid41 || _valid8;
-if(!valid41){
-const err176 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const len6 = data74.length;
+for(let i6=0; i6<len6; i6++){
+if(typeof data74[i6] !== "string"){
+const err176 = {instancePath:instancePath+"/verify/" + i5+"/run/" + i6,schemaPath:"#/properties/verify/items/properties/run/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err176];
 }
@@ -2479,26 +2484,10 @@ vErrors.push(err176);
 }
 errors++;
 }
-else {
-errors = _errs185;
-if(vErrors !== null){
-if(_errs185){
-vErrors.length = _errs185;
+}
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data71.env !== undefined){
-let data75 = data71.env;
-if(data75 && typeof data75 == "object" && !Array.isArray(data75)){
-for(const key14 in data75){
-const _errs194 = errors;
-if(typeof key14 === "string"){
-if(!pattern13.test(key14)){
-const err177 = {instancePath:instancePath+"/verify/" + i5+"/env",schemaPath:"#/properties/verify/items/properties/env/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",propertyName:key14};
+const err177 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err177];
 }
@@ -2507,10 +2496,10 @@ vErrors.push(err177);
 }
 errors++;
 }
-}
-var valid44 = _errs194 === errors;
-if(!valid44){
-const err178 = {instancePath:instancePath+"/verify/" + i5+"/env",schemaPath:"#/properties/verify/items/properties/env/propertyNames",keyword:"propertyNames",params:{propertyName: key14},message:"property name must be valid"};
+var _valid8 = _errs190 === errors;
+valid41 = valid41 || _valid8;
+if(!valid41){
+const err178 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err178];
 }
@@ -2519,11 +2508,26 @@ vErrors.push(err178);
 }
 errors++;
 }
+else {
+errors = _errs187;
+if(vErrors !== null){
+if(_errs187){
+vErrors.length = _errs187;
 }
-for(const key15 in data75){
-let data76 = data75[key15];
-if(((typeof data76 !== "string") && (!((typeof data76 == "number") && (isFinite(data76))))) && (typeof data76 !== "boolean")){
-const err179 = {instancePath:instancePath+"/verify/" + i5+"/env/" + key15.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/verify/items/properties/env/additionalProperties/type",keyword:"type",params:{type: schema31.properties.verify.items.properties.env.additionalProperties.type},message:"must be string,number,boolean"};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data72.env !== undefined){
+let data76 = data72.env;
+if(data76 && typeof data76 == "object" && !Array.isArray(data76)){
+for(const key14 in data76){
+const _errs196 = errors;
+if(typeof key14 === "string"){
+if(!pattern14.test(key14)){
+const err179 = {instancePath:instancePath+"/verify/" + i5+"/env",schemaPath:"#/properties/verify/items/properties/env/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",propertyName:key14};
 if(vErrors === null){
 vErrors = [err179];
 }
@@ -2533,9 +2537,9 @@ vErrors.push(err179);
 errors++;
 }
 }
-}
-else {
-const err180 = {instancePath:instancePath+"/verify/" + i5+"/env",schemaPath:"#/properties/verify/items/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object"};
+var valid44 = _errs196 === errors;
+if(!valid44){
+const err180 = {instancePath:instancePath+"/verify/" + i5+"/env",schemaPath:"#/properties/verify/items/properties/env/propertyNames",keyword:"propertyNames",params:{propertyName: key14},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err180];
 }
@@ -2545,11 +2549,10 @@ vErrors.push(err180);
 errors++;
 }
 }
-if(data71.user !== undefined){
-let data77 = data71.user;
-if(typeof data77 === "string"){
-if(func2(data77) < 1){
-const err181 = {instancePath:instancePath+"/verify/" + i5+"/user",schemaPath:"#/properties/verify/items/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+for(const key15 in data76){
+let data77 = data76[key15];
+if(((typeof data77 !== "string") && (!((typeof data77 == "number") && (isFinite(data77))))) && (typeof data77 !== "boolean")){
+const err181 = {instancePath:instancePath+"/verify/" + i5+"/env/" + key15.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/verify/items/properties/env/additionalProperties/type",keyword:"type",params:{type: schema31.properties.verify.items.properties.env.additionalProperties.type},message:"must be string,number,boolean"};
 if(vErrors === null){
 vErrors = [err181];
 }
@@ -2559,8 +2562,9 @@ vErrors.push(err181);
 errors++;
 }
 }
+}
 else {
-const err182 = {instancePath:instancePath+"/verify/" + i5+"/user",schemaPath:"#/properties/verify/items/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err182 = {instancePath:instancePath+"/verify/" + i5+"/env",schemaPath:"#/properties/verify/items/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err182];
 }
@@ -2570,11 +2574,11 @@ vErrors.push(err182);
 errors++;
 }
 }
-if(data71.workdir !== undefined){
-let data78 = data71.workdir;
+if(data72.user !== undefined){
+let data78 = data72.user;
 if(typeof data78 === "string"){
-if(!pattern16.test(data78)){
-const err183 = {instancePath:instancePath+"/verify/" + i5+"/workdir",schemaPath:"#/properties/verify/items/properties/workdir/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
+if(func2(data78) < 1){
+const err183 = {instancePath:instancePath+"/verify/" + i5+"/user",schemaPath:"#/properties/verify/items/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err183];
 }
@@ -2585,7 +2589,7 @@ errors++;
 }
 }
 else {
-const err184 = {instancePath:instancePath+"/verify/" + i5+"/workdir",schemaPath:"#/properties/verify/items/properties/workdir/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err184 = {instancePath:instancePath+"/verify/" + i5+"/user",schemaPath:"#/properties/verify/items/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err184];
 }
@@ -2595,11 +2599,11 @@ vErrors.push(err184);
 errors++;
 }
 }
-if(data71.file !== undefined){
-let data79 = data71.file;
-if(data79 && typeof data79 == "object" && !Array.isArray(data79)){
-if(data79.path === undefined){
-const err185 = {instancePath:instancePath+"/verify/" + i5+"/file",schemaPath:"#/properties/verify/items/properties/file/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+if(data72.workdir !== undefined){
+let data79 = data72.workdir;
+if(typeof data79 === "string"){
+if(!pattern17.test(data79)){
+const err185 = {instancePath:instancePath+"/verify/" + i5+"/workdir",schemaPath:"#/properties/verify/items/properties/workdir/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
 if(vErrors === null){
 vErrors = [err185];
 }
@@ -2608,9 +2612,9 @@ vErrors.push(err185);
 }
 errors++;
 }
-for(const key16 in data79){
-if(!((((key16 === "path") || (key16 === "exists")) || (key16 === "contains")) || (key16 === "mode"))){
-const err186 = {instancePath:instancePath+"/verify/" + i5+"/file",schemaPath:"#/properties/verify/items/properties/file/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
+}
+else {
+const err186 = {instancePath:instancePath+"/verify/" + i5+"/workdir",schemaPath:"#/properties/verify/items/properties/workdir/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err186];
 }
@@ -2620,11 +2624,11 @@ vErrors.push(err186);
 errors++;
 }
 }
-if(data79.path !== undefined){
-let data80 = data79.path;
-if(typeof data80 === "string"){
-if(!pattern16.test(data80)){
-const err187 = {instancePath:instancePath+"/verify/" + i5+"/file/path",schemaPath:"#/properties/verify/items/properties/file/properties/path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
+if(data72.file !== undefined){
+let data80 = data72.file;
+if(data80 && typeof data80 == "object" && !Array.isArray(data80)){
+if(data80.path === undefined){
+const err187 = {instancePath:instancePath+"/verify/" + i5+"/file",schemaPath:"#/properties/verify/items/properties/file/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
 if(vErrors === null){
 vErrors = [err187];
 }
@@ -2633,9 +2637,9 @@ vErrors.push(err187);
 }
 errors++;
 }
-}
-else {
-const err188 = {instancePath:instancePath+"/verify/" + i5+"/file/path",schemaPath:"#/properties/verify/items/properties/file/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key16 in data80){
+if(!((((key16 === "path") || (key16 === "exists")) || (key16 === "contains")) || (key16 === "mode"))){
+const err188 = {instancePath:instancePath+"/verify/" + i5+"/file",schemaPath:"#/properties/verify/items/properties/file/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err188];
 }
@@ -2645,9 +2649,11 @@ vErrors.push(err188);
 errors++;
 }
 }
-if(data79.exists !== undefined){
-if(typeof data79.exists !== "boolean"){
-const err189 = {instancePath:instancePath+"/verify/" + i5+"/file/exists",schemaPath:"#/properties/verify/items/properties/file/properties/exists/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data80.path !== undefined){
+let data81 = data80.path;
+if(typeof data81 === "string"){
+if(!pattern17.test(data81)){
+const err189 = {instancePath:instancePath+"/verify/" + i5+"/file/path",schemaPath:"#/properties/verify/items/properties/file/properties/path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
 if(vErrors === null){
 vErrors = [err189];
 }
@@ -2657,9 +2663,8 @@ vErrors.push(err189);
 errors++;
 }
 }
-if(data79.contains !== undefined){
-if(typeof data79.contains !== "string"){
-const err190 = {instancePath:instancePath+"/verify/" + i5+"/file/contains",schemaPath:"#/properties/verify/items/properties/file/properties/contains/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err190 = {instancePath:instancePath+"/verify/" + i5+"/file/path",schemaPath:"#/properties/verify/items/properties/file/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err190];
 }
@@ -2669,14 +2674,9 @@ vErrors.push(err190);
 errors++;
 }
 }
-if(data79.mode !== undefined){
-let data83 = data79.mode;
-const _errs212 = errors;
-let valid47 = false;
-const _errs213 = errors;
-if(typeof data83 === "string"){
-if(!pattern19.test(data83)){
-const err191 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^0?[0-7]{3,4}$"},message:"must match pattern \""+"^0?[0-7]{3,4}$"+"\""};
+if(data80.exists !== undefined){
+if(typeof data80.exists !== "boolean"){
+const err191 = {instancePath:instancePath+"/verify/" + i5+"/file/exists",schemaPath:"#/properties/verify/items/properties/file/properties/exists/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err191];
 }
@@ -2686,8 +2686,9 @@ vErrors.push(err191);
 errors++;
 }
 }
-else {
-const err192 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data80.contains !== undefined){
+if(typeof data80.contains !== "string"){
+const err192 = {instancePath:instancePath+"/verify/" + i5+"/file/contains",schemaPath:"#/properties/verify/items/properties/file/properties/contains/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err192];
 }
@@ -2696,11 +2697,15 @@ vErrors.push(err192);
 }
 errors++;
 }
-var _valid9 = _errs213 === errors;
-valid47 = valid47 || _valid9;
+}
+if(data80.mode !== undefined){
+let data84 = data80.mode;
+const _errs214 = errors;
+let valid47 = false;
 const _errs215 = errors;
-if(!(((typeof data83 == "number") && (!(data83 % 1) && !isNaN(data83))) && (isFinite(data83)))){
-const err193 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(typeof data84 === "string"){
+if(!pattern20.test(data84)){
+const err193 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^0?[0-7]{3,4}$"},message:"must match pattern \""+"^0?[0-7]{3,4}$"+"\""};
 if(vErrors === null){
 vErrors = [err193];
 }
@@ -2709,9 +2714,9 @@ vErrors.push(err193);
 }
 errors++;
 }
-if((typeof data83 == "number") && (isFinite(data83))){
-if(data83 > 4095 || isNaN(data83)){
-const err194 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4095},message:"must be <= 4095"};
+}
+else {
+const err194 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err194];
 }
@@ -2720,8 +2725,11 @@ vErrors.push(err194);
 }
 errors++;
 }
-if(data83 < 0 || isNaN(data83)){
-const err195 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+var _valid9 = _errs215 === errors;
+valid47 = valid47 || _valid9;
+const _errs217 = errors;
+if(!(((typeof data84 == "number") && (!(data84 % 1) && !isNaN(data84))) && (isFinite(data84)))){
+const err195 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err195];
 }
@@ -2730,11 +2738,9 @@ vErrors.push(err195);
 }
 errors++;
 }
-}
-var _valid9 = _errs215 === errors;
-valid47 = valid47 || _valid9;
-if(!valid47){
-const err196 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if((typeof data84 == "number") && (isFinite(data84))){
+if(data84 > 4095 || isNaN(data84)){
+const err196 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4095},message:"must be <= 4095"};
 if(vErrors === null){
 vErrors = [err196];
 }
@@ -2743,21 +2749,8 @@ vErrors.push(err196);
 }
 errors++;
 }
-else {
-errors = _errs212;
-if(vErrors !== null){
-if(_errs212){
-vErrors.length = _errs212;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err197 = {instancePath:instancePath+"/verify/" + i5+"/file",schemaPath:"#/properties/verify/items/properties/file/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data84 < 0 || isNaN(data84)){
+const err197 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err197];
 }
@@ -2767,11 +2760,10 @@ vErrors.push(err197);
 errors++;
 }
 }
-if(data71.http !== undefined){
-let data84 = data71.http;
-if(data84 && typeof data84 == "object" && !Array.isArray(data84)){
-if(data84.url === undefined){
-const err198 = {instancePath:instancePath+"/verify/" + i5+"/http",schemaPath:"#/properties/verify/items/properties/http/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'"};
+var _valid9 = _errs217 === errors;
+valid47 = valid47 || _valid9;
+if(!valid47){
+const err198 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err198];
 }
@@ -2780,9 +2772,21 @@ vErrors.push(err198);
 }
 errors++;
 }
-for(const key17 in data84){
-if(!(((key17 === "url") || (key17 === "status")) || (key17 === "bodyContains"))){
-const err199 = {instancePath:instancePath+"/verify/" + i5+"/http",schemaPath:"#/properties/verify/items/properties/http/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
+else {
+errors = _errs214;
+if(vErrors !== null){
+if(_errs214){
+vErrors.length = _errs214;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err199 = {instancePath:instancePath+"/verify/" + i5+"/file",schemaPath:"#/properties/verify/items/properties/file/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err199];
 }
@@ -2792,11 +2796,11 @@ vErrors.push(err199);
 errors++;
 }
 }
-if(data84.url !== undefined){
-let data85 = data84.url;
-if(typeof data85 === "string"){
-if(!pattern7.test(data85)){
-const err200 = {instancePath:instancePath+"/verify/" + i5+"/http/url",schemaPath:"#/properties/verify/items/properties/http/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""};
+if(data72.http !== undefined){
+let data85 = data72.http;
+if(data85 && typeof data85 == "object" && !Array.isArray(data85)){
+if(data85.url === undefined){
+const err200 = {instancePath:instancePath+"/verify/" + i5+"/http",schemaPath:"#/properties/verify/items/properties/http/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'"};
 if(vErrors === null){
 vErrors = [err200];
 }
@@ -2805,9 +2809,9 @@ vErrors.push(err200);
 }
 errors++;
 }
-}
-else {
-const err201 = {instancePath:instancePath+"/verify/" + i5+"/http/url",schemaPath:"#/properties/verify/items/properties/http/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key17 in data85){
+if(!(((key17 === "url") || (key17 === "status")) || (key17 === "bodyContains"))){
+const err201 = {instancePath:instancePath+"/verify/" + i5+"/http",schemaPath:"#/properties/verify/items/properties/http/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err201];
 }
@@ -2817,10 +2821,11 @@ vErrors.push(err201);
 errors++;
 }
 }
-if(data84.status !== undefined){
-let data86 = data84.status;
-if(!(((typeof data86 == "number") && (!(data86 % 1) && !isNaN(data86))) && (isFinite(data86)))){
-const err202 = {instancePath:instancePath+"/verify/" + i5+"/http/status",schemaPath:"#/properties/verify/items/properties/http/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data85.url !== undefined){
+let data86 = data85.url;
+if(typeof data86 === "string"){
+if(!pattern8.test(data86)){
+const err202 = {instancePath:instancePath+"/verify/" + i5+"/http/url",schemaPath:"#/properties/verify/items/properties/http/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""};
 if(vErrors === null){
 vErrors = [err202];
 }
@@ -2829,9 +2834,9 @@ vErrors.push(err202);
 }
 errors++;
 }
-if((typeof data86 == "number") && (isFinite(data86))){
-if(data86 > 599 || isNaN(data86)){
-const err203 = {instancePath:instancePath+"/verify/" + i5+"/http/status",schemaPath:"#/properties/verify/items/properties/http/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
+}
+else {
+const err203 = {instancePath:instancePath+"/verify/" + i5+"/http/url",schemaPath:"#/properties/verify/items/properties/http/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err203];
 }
@@ -2840,8 +2845,11 @@ vErrors.push(err203);
 }
 errors++;
 }
-if(data86 < 100 || isNaN(data86)){
-const err204 = {instancePath:instancePath+"/verify/" + i5+"/http/status",schemaPath:"#/properties/verify/items/properties/http/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
+}
+if(data85.status !== undefined){
+let data87 = data85.status;
+if(!(((typeof data87 == "number") && (!(data87 % 1) && !isNaN(data87))) && (isFinite(data87)))){
+const err204 = {instancePath:instancePath+"/verify/" + i5+"/http/status",schemaPath:"#/properties/verify/items/properties/http/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err204];
 }
@@ -2850,11 +2858,9 @@ vErrors.push(err204);
 }
 errors++;
 }
-}
-}
-if(data84.bodyContains !== undefined){
-if(typeof data84.bodyContains !== "string"){
-const err205 = {instancePath:instancePath+"/verify/" + i5+"/http/bodyContains",schemaPath:"#/properties/verify/items/properties/http/properties/bodyContains/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if((typeof data87 == "number") && (isFinite(data87))){
+if(data87 > 599 || isNaN(data87)){
+const err205 = {instancePath:instancePath+"/verify/" + i5+"/http/status",schemaPath:"#/properties/verify/items/properties/http/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
 if(vErrors === null){
 vErrors = [err205];
 }
@@ -2863,10 +2869,8 @@ vErrors.push(err205);
 }
 errors++;
 }
-}
-}
-else {
-const err206 = {instancePath:instancePath+"/verify/" + i5+"/http",schemaPath:"#/properties/verify/items/properties/http/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data87 < 100 || isNaN(data87)){
+const err206 = {instancePath:instancePath+"/verify/" + i5+"/http/status",schemaPath:"#/properties/verify/items/properties/http/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
 if(vErrors === null){
 vErrors = [err206];
 }
@@ -2876,10 +2880,10 @@ vErrors.push(err206);
 errors++;
 }
 }
-if(data71.retries !== undefined){
-let data88 = data71.retries;
-if(!(((typeof data88 == "number") && (!(data88 % 1) && !isNaN(data88))) && (isFinite(data88)))){
-const err207 = {instancePath:instancePath+"/verify/" + i5+"/retries",schemaPath:"#/properties/verify/items/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+if(data85.bodyContains !== undefined){
+if(typeof data85.bodyContains !== "string"){
+const err207 = {instancePath:instancePath+"/verify/" + i5+"/http/bodyContains",schemaPath:"#/properties/verify/items/properties/http/properties/bodyContains/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err207];
 }
@@ -2888,9 +2892,10 @@ vErrors.push(err207);
 }
 errors++;
 }
-if((typeof data88 == "number") && (isFinite(data88))){
-if(data88 > 1000 || isNaN(data88)){
-const err208 = {instancePath:instancePath+"/verify/" + i5+"/retries",schemaPath:"#/properties/verify/items/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
+}
+}
+else {
+const err208 = {instancePath:instancePath+"/verify/" + i5+"/http",schemaPath:"#/properties/verify/items/properties/http/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err208];
 }
@@ -2899,8 +2904,11 @@ vErrors.push(err208);
 }
 errors++;
 }
-if(data88 < 0 || isNaN(data88)){
-const err209 = {instancePath:instancePath+"/verify/" + i5+"/retries",schemaPath:"#/properties/verify/items/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data72.retries !== undefined){
+let data89 = data72.retries;
+if(!(((typeof data89 == "number") && (!(data89 % 1) && !isNaN(data89))) && (isFinite(data89)))){
+const err209 = {instancePath:instancePath+"/verify/" + i5+"/retries",schemaPath:"#/properties/verify/items/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err209];
 }
@@ -2909,13 +2917,9 @@ vErrors.push(err209);
 }
 errors++;
 }
-}
-}
-if(data71.interval !== undefined){
-let data89 = data71.interval;
-if(typeof data89 === "string"){
-if(!pattern8.test(data89)){
-const err210 = {instancePath:instancePath+"/verify/" + i5+"/interval",schemaPath:"#/properties/verify/items/properties/interval/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+if((typeof data89 == "number") && (isFinite(data89))){
+if(data89 > 1000 || isNaN(data89)){
+const err210 = {instancePath:instancePath+"/verify/" + i5+"/retries",schemaPath:"#/properties/verify/items/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
 if(vErrors === null){
 vErrors = [err210];
 }
@@ -2924,9 +2928,8 @@ vErrors.push(err210);
 }
 errors++;
 }
-}
-else {
-const err211 = {instancePath:instancePath+"/verify/" + i5+"/interval",schemaPath:"#/properties/verify/items/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data89 < 0 || isNaN(data89)){
+const err211 = {instancePath:instancePath+"/verify/" + i5+"/retries",schemaPath:"#/properties/verify/items/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err211];
 }
@@ -2936,11 +2939,12 @@ vErrors.push(err211);
 errors++;
 }
 }
-if(data71.timeout !== undefined){
-let data90 = data71.timeout;
+}
+if(data72.interval !== undefined){
+let data90 = data72.interval;
 if(typeof data90 === "string"){
-if(!pattern8.test(data90)){
-const err212 = {instancePath:instancePath+"/verify/" + i5+"/timeout",schemaPath:"#/properties/verify/items/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+if(!pattern9.test(data90)){
+const err212 = {instancePath:instancePath+"/verify/" + i5+"/interval",schemaPath:"#/properties/verify/items/properties/interval/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err212];
 }
@@ -2951,7 +2955,7 @@ errors++;
 }
 }
 else {
-const err213 = {instancePath:instancePath+"/verify/" + i5+"/timeout",schemaPath:"#/properties/verify/items/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err213 = {instancePath:instancePath+"/verify/" + i5+"/interval",schemaPath:"#/properties/verify/items/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err213];
 }
@@ -2961,12 +2965,11 @@ vErrors.push(err213);
 errors++;
 }
 }
-if(data71.env !== undefined){
-if(data71.run === undefined){
-const err214 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/dependentRequired",keyword:"dependentRequired",params:{property: "env",
-    missingProperty: "run",
-    depsCount: 1,
-    deps: "run"},message:"must have property run when property env is present"};
+if(data72.timeout !== undefined){
+let data91 = data72.timeout;
+if(typeof data91 === "string"){
+if(!pattern9.test(data91)){
+const err214 = {instancePath:instancePath+"/verify/" + i5+"/timeout",schemaPath:"#/properties/verify/items/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err214];
 }
@@ -2976,12 +2979,8 @@ vErrors.push(err214);
 errors++;
 }
 }
-if(data71.user !== undefined){
-if(data71.run === undefined){
-const err215 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/dependentRequired",keyword:"dependentRequired",params:{property: "user",
-    missingProperty: "run",
-    depsCount: 1,
-    deps: "run"},message:"must have property run when property user is present"};
+else {
+const err215 = {instancePath:instancePath+"/verify/" + i5+"/timeout",schemaPath:"#/properties/verify/items/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err215];
 }
@@ -2991,12 +2990,12 @@ vErrors.push(err215);
 errors++;
 }
 }
-if(data71.workdir !== undefined){
-if(data71.run === undefined){
-const err216 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/dependentRequired",keyword:"dependentRequired",params:{property: "workdir",
+if(data72.env !== undefined){
+if(data72.run === undefined){
+const err216 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/dependentRequired",keyword:"dependentRequired",params:{property: "env",
     missingProperty: "run",
     depsCount: 1,
-    deps: "run"},message:"must have property run when property workdir is present"};
+    deps: "run"},message:"must have property run when property env is present"};
 if(vErrors === null){
 vErrors = [err216];
 }
@@ -3006,9 +3005,12 @@ vErrors.push(err216);
 errors++;
 }
 }
-}
-else {
-const err217 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data72.user !== undefined){
+if(data72.run === undefined){
+const err217 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/dependentRequired",keyword:"dependentRequired",params:{property: "user",
+    missingProperty: "run",
+    depsCount: 1,
+    deps: "run"},message:"must have property run when property user is present"};
 if(vErrors === null){
 vErrors = [err217];
 }
@@ -3018,9 +3020,12 @@ vErrors.push(err217);
 errors++;
 }
 }
-}
-else {
-const err218 = {instancePath:instancePath+"/verify",schemaPath:"#/properties/verify/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data72.workdir !== undefined){
+if(data72.run === undefined){
+const err218 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/dependentRequired",keyword:"dependentRequired",params:{property: "workdir",
+    missingProperty: "run",
+    depsCount: 1,
+    deps: "run"},message:"must have property run when property workdir is present"};
 if(vErrors === null){
 vErrors = [err218];
 }
@@ -3030,14 +3035,9 @@ vErrors.push(err218);
 errors++;
 }
 }
-if(data.labels !== undefined){
-let data91 = data.labels;
-if(data91 && typeof data91 == "object" && !Array.isArray(data91)){
-for(const key18 in data91){
-const _errs234 = errors;
-if(typeof key18 === "string"){
-if(!pattern6.test(key18)){
-const err219 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[a-z][a-z0-9_-]{0,62}$"+"\"",propertyName:key18};
+}
+else {
+const err219 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err219];
 }
@@ -3047,9 +3047,9 @@ vErrors.push(err219);
 errors++;
 }
 }
-var valid49 = _errs234 === errors;
-if(!valid49){
-const err220 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/propertyNames",keyword:"propertyNames",params:{propertyName: key18},message:"property name must be valid"};
+}
+else {
+const err220 = {instancePath:instancePath+"/verify",schemaPath:"#/properties/verify/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err220];
 }
@@ -3059,11 +3059,14 @@ vErrors.push(err220);
 errors++;
 }
 }
-for(const key19 in data91){
-let data92 = data91[key19];
-if(typeof data92 === "string"){
-if(func2(data92) > 63){
-const err221 = {instancePath:instancePath+"/labels/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/labels/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+if(data.labels !== undefined){
+let data92 = data.labels;
+if(data92 && typeof data92 == "object" && !Array.isArray(data92)){
+for(const key18 in data92){
+const _errs236 = errors;
+if(typeof key18 === "string"){
+if(!pattern7.test(key18)){
+const err221 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[a-z][a-z0-9_-]{0,62}$"+"\"",propertyName:key18};
 if(vErrors === null){
 vErrors = [err221];
 }
@@ -3073,8 +3076,9 @@ vErrors.push(err221);
 errors++;
 }
 }
-else {
-const err222 = {instancePath:instancePath+"/labels/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var valid49 = _errs236 === errors;
+if(!valid49){
+const err222 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/propertyNames",keyword:"propertyNames",params:{propertyName: key18},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err222];
 }
@@ -3084,9 +3088,11 @@ vErrors.push(err222);
 errors++;
 }
 }
-}
-else {
-const err223 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key19 in data92){
+let data93 = data92[key19];
+if(typeof data93 === "string"){
+if(func2(data93) > 63){
+const err223 = {instancePath:instancePath+"/labels/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/labels/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
 if(vErrors === null){
 vErrors = [err223];
 }
@@ -3096,12 +3102,8 @@ vErrors.push(err223);
 errors++;
 }
 }
-if(data.config !== undefined){
-let data93 = data.config;
-if(data93 && typeof data93 == "object" && !Array.isArray(data93)){
-for(const key20 in data93){
-if(!((((((((key20 === "entrypoint") || (key20 === "cmd")) || (key20 === "env")) || (key20 === "workdir")) || (key20 === "user")) || (key20 === "exposedPorts")) || (key20 === "stopSignal")) || (key20 === "labels"))){
-const err224 = {instancePath:instancePath+"/config",schemaPath:"#/properties/config/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
+else {
+const err224 = {instancePath:instancePath+"/labels/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err224];
 }
@@ -3111,11 +3113,9 @@ vErrors.push(err224);
 errors++;
 }
 }
-if(data93.entrypoint !== undefined){
-let data94 = data93.entrypoint;
-if(Array.isArray(data94)){
-if(data94.length > 256){
-const err225 = {instancePath:instancePath+"/config/entrypoint",schemaPath:"#/properties/config/properties/entrypoint/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
+}
+else {
+const err225 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err225];
 }
@@ -3124,12 +3124,13 @@ vErrors.push(err225);
 }
 errors++;
 }
-const len7 = data94.length;
-for(let i7=0; i7<len7; i7++){
-let data95 = data94[i7];
-if(typeof data95 === "string"){
-if(func2(data95) < 1){
-const err226 = {instancePath:instancePath+"/config/entrypoint/" + i7,schemaPath:"#/properties/config/properties/entrypoint/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data.config !== undefined){
+let data94 = data.config;
+if(data94 && typeof data94 == "object" && !Array.isArray(data94)){
+for(const key20 in data94){
+if(!((((((((key20 === "entrypoint") || (key20 === "cmd")) || (key20 === "env")) || (key20 === "workdir")) || (key20 === "user")) || (key20 === "exposedPorts")) || (key20 === "stopSignal")) || (key20 === "labels"))){
+const err226 = {instancePath:instancePath+"/config",schemaPath:"#/properties/config/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err226];
 }
@@ -3139,8 +3140,11 @@ vErrors.push(err226);
 errors++;
 }
 }
-else {
-const err227 = {instancePath:instancePath+"/config/entrypoint/" + i7,schemaPath:"#/properties/config/properties/entrypoint/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data94.entrypoint !== undefined){
+let data95 = data94.entrypoint;
+if(Array.isArray(data95)){
+if(data95.length > 256){
+const err227 = {instancePath:instancePath+"/config/entrypoint",schemaPath:"#/properties/config/properties/entrypoint/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
 if(vErrors === null){
 vErrors = [err227];
 }
@@ -3149,10 +3153,12 @@ vErrors.push(err227);
 }
 errors++;
 }
-}
-}
-else {
-const err228 = {instancePath:instancePath+"/config/entrypoint",schemaPath:"#/properties/config/properties/entrypoint/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const len7 = data95.length;
+for(let i7=0; i7<len7; i7++){
+let data96 = data95[i7];
+if(typeof data96 === "string"){
+if(func2(data96) < 1){
+const err228 = {instancePath:instancePath+"/config/entrypoint/" + i7,schemaPath:"#/properties/config/properties/entrypoint/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err228];
 }
@@ -3162,11 +3168,8 @@ vErrors.push(err228);
 errors++;
 }
 }
-if(data93.cmd !== undefined){
-let data96 = data93.cmd;
-if(Array.isArray(data96)){
-if(data96.length > 256){
-const err229 = {instancePath:instancePath+"/config/cmd",schemaPath:"#/properties/config/properties/cmd/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
+else {
+const err229 = {instancePath:instancePath+"/config/entrypoint/" + i7,schemaPath:"#/properties/config/properties/entrypoint/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err229];
 }
@@ -3175,12 +3178,10 @@ vErrors.push(err229);
 }
 errors++;
 }
-const len8 = data96.length;
-for(let i8=0; i8<len8; i8++){
-let data97 = data96[i8];
-if(typeof data97 === "string"){
-if(func2(data97) < 1){
-const err230 = {instancePath:instancePath+"/config/cmd/" + i8,schemaPath:"#/properties/config/properties/cmd/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+}
+else {
+const err230 = {instancePath:instancePath+"/config/entrypoint",schemaPath:"#/properties/config/properties/entrypoint/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err230];
 }
@@ -3190,8 +3191,11 @@ vErrors.push(err230);
 errors++;
 }
 }
-else {
-const err231 = {instancePath:instancePath+"/config/cmd/" + i8,schemaPath:"#/properties/config/properties/cmd/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data94.cmd !== undefined){
+let data97 = data94.cmd;
+if(Array.isArray(data97)){
+if(data97.length > 256){
+const err231 = {instancePath:instancePath+"/config/cmd",schemaPath:"#/properties/config/properties/cmd/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
 if(vErrors === null){
 vErrors = [err231];
 }
@@ -3200,10 +3204,12 @@ vErrors.push(err231);
 }
 errors++;
 }
-}
-}
-else {
-const err232 = {instancePath:instancePath+"/config/cmd",schemaPath:"#/properties/config/properties/cmd/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const len8 = data97.length;
+for(let i8=0; i8<len8; i8++){
+let data98 = data97[i8];
+if(typeof data98 === "string"){
+if(func2(data98) < 1){
+const err232 = {instancePath:instancePath+"/config/cmd/" + i8,schemaPath:"#/properties/config/properties/cmd/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err232];
 }
@@ -3213,14 +3219,8 @@ vErrors.push(err232);
 errors++;
 }
 }
-if(data93.env !== undefined){
-let data98 = data93.env;
-if(data98 && typeof data98 == "object" && !Array.isArray(data98)){
-for(const key21 in data98){
-const _errs251 = errors;
-if(typeof key21 === "string"){
-if(!pattern13.test(key21)){
-const err233 = {instancePath:instancePath+"/config/env",schemaPath:"#/properties/config/properties/env/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",propertyName:key21};
+else {
+const err233 = {instancePath:instancePath+"/config/cmd/" + i8,schemaPath:"#/properties/config/properties/cmd/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err233];
 }
@@ -3230,9 +3230,9 @@ vErrors.push(err233);
 errors++;
 }
 }
-var valid56 = _errs251 === errors;
-if(!valid56){
-const err234 = {instancePath:instancePath+"/config/env",schemaPath:"#/properties/config/properties/env/propertyNames",keyword:"propertyNames",params:{propertyName: key21},message:"property name must be valid"};
+}
+else {
+const err234 = {instancePath:instancePath+"/config/cmd",schemaPath:"#/properties/config/properties/cmd/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err234];
 }
@@ -3242,9 +3242,14 @@ vErrors.push(err234);
 errors++;
 }
 }
-for(const key22 in data98){
-if(typeof data98[key22] !== "string"){
-const err235 = {instancePath:instancePath+"/config/env/" + key22.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/config/properties/env/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data94.env !== undefined){
+let data99 = data94.env;
+if(data99 && typeof data99 == "object" && !Array.isArray(data99)){
+for(const key21 in data99){
+const _errs253 = errors;
+if(typeof key21 === "string"){
+if(!pattern14.test(key21)){
+const err235 = {instancePath:instancePath+"/config/env",schemaPath:"#/properties/config/properties/env/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",propertyName:key21};
 if(vErrors === null){
 vErrors = [err235];
 }
@@ -3254,9 +3259,9 @@ vErrors.push(err235);
 errors++;
 }
 }
-}
-else {
-const err236 = {instancePath:instancePath+"/config/env",schemaPath:"#/properties/config/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object"};
+var valid56 = _errs253 === errors;
+if(!valid56){
+const err236 = {instancePath:instancePath+"/config/env",schemaPath:"#/properties/config/properties/env/propertyNames",keyword:"propertyNames",params:{propertyName: key21},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err236];
 }
@@ -3266,11 +3271,9 @@ vErrors.push(err236);
 errors++;
 }
 }
-if(data93.workdir !== undefined){
-let data100 = data93.workdir;
-if(typeof data100 === "string"){
-if(!pattern16.test(data100)){
-const err237 = {instancePath:instancePath+"/config/workdir",schemaPath:"#/properties/config/properties/workdir/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
+for(const key22 in data99){
+if(typeof data99[key22] !== "string"){
+const err237 = {instancePath:instancePath+"/config/env/" + key22.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/config/properties/env/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err237];
 }
@@ -3280,8 +3283,9 @@ vErrors.push(err237);
 errors++;
 }
 }
+}
 else {
-const err238 = {instancePath:instancePath+"/config/workdir",schemaPath:"#/properties/config/properties/workdir/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err238 = {instancePath:instancePath+"/config/env",schemaPath:"#/properties/config/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err238];
 }
@@ -3291,11 +3295,11 @@ vErrors.push(err238);
 errors++;
 }
 }
-if(data93.user !== undefined){
-let data101 = data93.user;
+if(data94.workdir !== undefined){
+let data101 = data94.workdir;
 if(typeof data101 === "string"){
-if(func2(data101) < 1){
-const err239 = {instancePath:instancePath+"/config/user",schemaPath:"#/properties/config/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(!pattern17.test(data101)){
+const err239 = {instancePath:instancePath+"/config/workdir",schemaPath:"#/properties/config/properties/workdir/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
 if(vErrors === null){
 vErrors = [err239];
 }
@@ -3306,7 +3310,7 @@ errors++;
 }
 }
 else {
-const err240 = {instancePath:instancePath+"/config/user",schemaPath:"#/properties/config/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err240 = {instancePath:instancePath+"/config/workdir",schemaPath:"#/properties/config/properties/workdir/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err240];
 }
@@ -3316,15 +3320,11 @@ vErrors.push(err240);
 errors++;
 }
 }
-if(data93.exposedPorts !== undefined){
-let data102 = data93.exposedPorts;
-if(Array.isArray(data102)){
-const len9 = data102.length;
-for(let i9=0; i9<len9; i9++){
-let data103 = data102[i9];
-if(typeof data103 === "string"){
-if(!pattern34.test(data103)){
-const err241 = {instancePath:instancePath+"/config/exposedPorts/" + i9,schemaPath:"#/properties/config/properties/exposedPorts/items/pattern",keyword:"pattern",params:{pattern: "^[0-9]{1,5}/(tcp|udp|sctp)$"},message:"must match pattern \""+"^[0-9]{1,5}/(tcp|udp|sctp)$"+"\""};
+if(data94.user !== undefined){
+let data102 = data94.user;
+if(typeof data102 === "string"){
+if(func2(data102) < 1){
+const err241 = {instancePath:instancePath+"/config/user",schemaPath:"#/properties/config/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err241];
 }
@@ -3335,7 +3335,7 @@ errors++;
 }
 }
 else {
-const err242 = {instancePath:instancePath+"/config/exposedPorts/" + i9,schemaPath:"#/properties/config/properties/exposedPorts/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err242 = {instancePath:instancePath+"/config/user",schemaPath:"#/properties/config/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err242];
 }
@@ -3345,18 +3345,15 @@ vErrors.push(err242);
 errors++;
 }
 }
-let i10 = data102.length;
-let j0;
-if(i10 > 1){
-const indices0 = {};
-for(;i10--;){
-let item0 = data102[i10];
-if(typeof item0 !== "string"){
-continue;
-}
-if(typeof indices0[item0] == "number"){
-j0 = indices0[item0];
-const err243 = {instancePath:instancePath+"/config/exposedPorts",schemaPath:"#/properties/config/properties/exposedPorts/uniqueItems",keyword:"uniqueItems",params:{i: i10, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i10+" are identical)"};
+if(data94.exposedPorts !== undefined){
+let data103 = data94.exposedPorts;
+if(Array.isArray(data103)){
+const len9 = data103.length;
+for(let i9=0; i9<len9; i9++){
+let data104 = data103[i9];
+if(typeof data104 === "string"){
+if(!pattern35.test(data104)){
+const err243 = {instancePath:instancePath+"/config/exposedPorts/" + i9,schemaPath:"#/properties/config/properties/exposedPorts/items/pattern",keyword:"pattern",params:{pattern: "^[0-9]{1,5}/(tcp|udp|sctp)$"},message:"must match pattern \""+"^[0-9]{1,5}/(tcp|udp|sctp)$"+"\""};
 if(vErrors === null){
 vErrors = [err243];
 }
@@ -3364,14 +3361,10 @@ else {
 vErrors.push(err243);
 }
 errors++;
-break;
-}
-indices0[item0] = i10;
-}
 }
 }
 else {
-const err244 = {instancePath:instancePath+"/config/exposedPorts",schemaPath:"#/properties/config/properties/exposedPorts/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err244 = {instancePath:instancePath+"/config/exposedPorts/" + i9,schemaPath:"#/properties/config/properties/exposedPorts/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err244];
 }
@@ -3381,11 +3374,18 @@ vErrors.push(err244);
 errors++;
 }
 }
-if(data93.stopSignal !== undefined){
-let data104 = data93.stopSignal;
-if(typeof data104 === "string"){
-if(!pattern35.test(data104)){
-const err245 = {instancePath:instancePath+"/config/stopSignal",schemaPath:"#/properties/config/properties/stopSignal/pattern",keyword:"pattern",params:{pattern: "^SIG[A-Z0-9]+$"},message:"must match pattern \""+"^SIG[A-Z0-9]+$"+"\""};
+let i10 = data103.length;
+let j0;
+if(i10 > 1){
+const indices0 = {};
+for(;i10--;){
+let item0 = data103[i10];
+if(typeof item0 !== "string"){
+continue;
+}
+if(typeof indices0[item0] == "number"){
+j0 = indices0[item0];
+const err245 = {instancePath:instancePath+"/config/exposedPorts",schemaPath:"#/properties/config/properties/exposedPorts/uniqueItems",keyword:"uniqueItems",params:{i: i10, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i10+" are identical)"};
 if(vErrors === null){
 vErrors = [err245];
 }
@@ -3393,10 +3393,14 @@ else {
 vErrors.push(err245);
 }
 errors++;
+break;
+}
+indices0[item0] = i10;
+}
 }
 }
 else {
-const err246 = {instancePath:instancePath+"/config/stopSignal",schemaPath:"#/properties/config/properties/stopSignal/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err246 = {instancePath:instancePath+"/config/exposedPorts",schemaPath:"#/properties/config/properties/exposedPorts/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err246];
 }
@@ -3406,14 +3410,11 @@ vErrors.push(err246);
 errors++;
 }
 }
-if(data93.labels !== undefined){
-let data105 = data93.labels;
-if(data105 && typeof data105 == "object" && !Array.isArray(data105)){
-for(const key23 in data105){
-const _errs267 = errors;
-if(typeof key23 === "string"){
-if(func2(key23) > 256){
-const err247 = {instancePath:instancePath+"/config/labels",schemaPath:"#/properties/config/properties/labels/propertyNames/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",propertyName:key23};
+if(data94.stopSignal !== undefined){
+let data105 = data94.stopSignal;
+if(typeof data105 === "string"){
+if(!pattern36.test(data105)){
+const err247 = {instancePath:instancePath+"/config/stopSignal",schemaPath:"#/properties/config/properties/stopSignal/pattern",keyword:"pattern",params:{pattern: "^SIG[A-Z0-9]+$"},message:"must match pattern \""+"^SIG[A-Z0-9]+$"+"\""};
 if(vErrors === null){
 vErrors = [err247];
 }
@@ -3422,8 +3423,9 @@ vErrors.push(err247);
 }
 errors++;
 }
-if(func2(key23) < 1){
-const err248 = {instancePath:instancePath+"/config/labels",schemaPath:"#/properties/config/properties/labels/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",propertyName:key23};
+}
+else {
+const err248 = {instancePath:instancePath+"/config/stopSignal",schemaPath:"#/properties/config/properties/stopSignal/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err248];
 }
@@ -3433,9 +3435,14 @@ vErrors.push(err248);
 errors++;
 }
 }
-var valid61 = _errs267 === errors;
-if(!valid61){
-const err249 = {instancePath:instancePath+"/config/labels",schemaPath:"#/properties/config/properties/labels/propertyNames",keyword:"propertyNames",params:{propertyName: key23},message:"property name must be valid"};
+if(data94.labels !== undefined){
+let data106 = data94.labels;
+if(data106 && typeof data106 == "object" && !Array.isArray(data106)){
+for(const key23 in data106){
+const _errs269 = errors;
+if(typeof key23 === "string"){
+if(func2(key23) > 256){
+const err249 = {instancePath:instancePath+"/config/labels",schemaPath:"#/properties/config/properties/labels/propertyNames/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",propertyName:key23};
 if(vErrors === null){
 vErrors = [err249];
 }
@@ -3444,10 +3451,8 @@ vErrors.push(err249);
 }
 errors++;
 }
-}
-for(const key24 in data105){
-if(typeof data105[key24] !== "string"){
-const err250 = {instancePath:instancePath+"/config/labels/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/config/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(func2(key23) < 1){
+const err250 = {instancePath:instancePath+"/config/labels",schemaPath:"#/properties/config/properties/labels/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",propertyName:key23};
 if(vErrors === null){
 vErrors = [err250];
 }
@@ -3457,9 +3462,9 @@ vErrors.push(err250);
 errors++;
 }
 }
-}
-else {
-const err251 = {instancePath:instancePath+"/config/labels",schemaPath:"#/properties/config/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+var valid61 = _errs269 === errors;
+if(!valid61){
+const err251 = {instancePath:instancePath+"/config/labels",schemaPath:"#/properties/config/properties/labels/propertyNames",keyword:"propertyNames",params:{propertyName: key23},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err251];
 }
@@ -3469,9 +3474,9 @@ vErrors.push(err251);
 errors++;
 }
 }
-}
-else {
-const err252 = {instancePath:instancePath+"/config",schemaPath:"#/properties/config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key24 in data106){
+if(typeof data106[key24] !== "string"){
+const err252 = {instancePath:instancePath+"/config/labels/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/config/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err252];
 }
@@ -3481,11 +3486,9 @@ vErrors.push(err252);
 errors++;
 }
 }
-if(data.retain !== undefined){
-let data107 = data.retain;
-if(data107 && typeof data107 == "object" && !Array.isArray(data107)){
-if(data107.keep === undefined){
-const err253 = {instancePath:instancePath+"/retain",schemaPath:"#/properties/retain/required",keyword:"required",params:{missingProperty: "keep"},message:"must have required property '"+"keep"+"'"};
+}
+else {
+const err253 = {instancePath:instancePath+"/config/labels",schemaPath:"#/properties/config/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err253];
 }
@@ -3494,9 +3497,10 @@ vErrors.push(err253);
 }
 errors++;
 }
-for(const key25 in data107){
-if(!(key25 === "keep")){
-const err254 = {instancePath:instancePath+"/retain",schemaPath:"#/properties/retain/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};
+}
+}
+else {
+const err254 = {instancePath:instancePath+"/config",schemaPath:"#/properties/config/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err254];
 }
@@ -3506,10 +3510,11 @@ vErrors.push(err254);
 errors++;
 }
 }
-if(data107.keep !== undefined){
-let data108 = data107.keep;
-if(!(((typeof data108 == "number") && (!(data108 % 1) && !isNaN(data108))) && (isFinite(data108)))){
-const err255 = {instancePath:instancePath+"/retain/keep",schemaPath:"#/properties/retain/properties/keep/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data.publish !== undefined){
+let data108 = data.publish;
+if(Array.isArray(data108)){
+if(data108.length > 32){
+const err255 = {instancePath:instancePath+"/publish",schemaPath:"#/properties/publish/maxItems",keyword:"maxItems",params:{limit: 32},message:"must NOT have more than 32 items"};
 if(vErrors === null){
 vErrors = [err255];
 }
@@ -3518,9 +3523,15 @@ vErrors.push(err255);
 }
 errors++;
 }
-if((typeof data108 == "number") && (isFinite(data108))){
-if(data108 < 1 || isNaN(data108)){
-const err256 = {instancePath:instancePath+"/retain/keep",schemaPath:"#/properties/retain/properties/keep/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+const len10 = data108.length;
+for(let i11=0; i11<len10; i11++){
+let data109 = data108[i11];
+const _errs276 = errors;
+let valid65 = false;
+const _errs277 = errors;
+if(typeof data109 === "string"){
+if(!pattern37.test(data109)){
+const err256 = {instancePath:instancePath+"/publish/" + i11,schemaPath:"#/properties/publish/items/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^docker://[^\\s@]+$"},message:"must match pattern \""+"^docker://[^\\s@]+$"+"\""};
 if(vErrors === null){
 vErrors = [err256];
 }
@@ -3530,10 +3541,8 @@ vErrors.push(err256);
 errors++;
 }
 }
-}
-}
 else {
-const err257 = {instancePath:instancePath+"/retain",schemaPath:"#/properties/retain/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err257 = {instancePath:instancePath+"/publish/" + i11,schemaPath:"#/properties/publish/items/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err257];
 }
@@ -3542,15 +3551,254 @@ vErrors.push(err257);
 }
 errors++;
 }
-}
-}
-else {
-const err258 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+var _valid10 = _errs277 === errors;
+valid65 = valid65 || _valid10;
+const _errs279 = errors;
+if(data109 && typeof data109 == "object" && !Array.isArray(data109)){
+if(data109.to === undefined){
+const err258 = {instancePath:instancePath+"/publish/" + i11,schemaPath:"#/properties/publish/items/anyOf/1/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'"};
 if(vErrors === null){
 vErrors = [err258];
 }
 else {
 vErrors.push(err258);
+}
+errors++;
+}
+for(const key25 in data109){
+if(!(((key25 === "to") || (key25 === "username")) || (key25 === "password"))){
+const err259 = {instancePath:instancePath+"/publish/" + i11,schemaPath:"#/properties/publish/items/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err259];
+}
+else {
+vErrors.push(err259);
+}
+errors++;
+}
+}
+if(data109.to !== undefined){
+let data110 = data109.to;
+if(typeof data110 === "string"){
+if(!pattern37.test(data110)){
+const err260 = {instancePath:instancePath+"/publish/" + i11+"/to",schemaPath:"#/properties/publish/items/anyOf/1/properties/to/pattern",keyword:"pattern",params:{pattern: "^docker://[^\\s@]+$"},message:"must match pattern \""+"^docker://[^\\s@]+$"+"\""};
+if(vErrors === null){
+vErrors = [err260];
+}
+else {
+vErrors.push(err260);
+}
+errors++;
+}
+}
+else {
+const err261 = {instancePath:instancePath+"/publish/" + i11+"/to",schemaPath:"#/properties/publish/items/anyOf/1/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err261];
+}
+else {
+vErrors.push(err261);
+}
+errors++;
+}
+}
+if(data109.username !== undefined){
+let data111 = data109.username;
+if(typeof data111 === "string"){
+if(func2(data111) < 1){
+const err262 = {instancePath:instancePath+"/publish/" + i11+"/username",schemaPath:"#/properties/publish/items/anyOf/1/properties/username/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err262];
+}
+else {
+vErrors.push(err262);
+}
+errors++;
+}
+}
+else {
+const err263 = {instancePath:instancePath+"/publish/" + i11+"/username",schemaPath:"#/properties/publish/items/anyOf/1/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err263];
+}
+else {
+vErrors.push(err263);
+}
+errors++;
+}
+}
+if(data109.password !== undefined){
+let data112 = data109.password;
+if(typeof data112 === "string"){
+if(!pattern39.test(data112)){
+const err264 = {instancePath:instancePath+"/publish/" + i11+"/password",schemaPath:"#/properties/publish/items/anyOf/1/properties/password/pattern",keyword:"pattern",params:{pattern: "^\\$\\{vars\\.[A-Za-z_][A-Za-z0-9_]*\\}$"},message:"must match pattern \""+"^\\$\\{vars\\.[A-Za-z_][A-Za-z0-9_]*\\}$"+"\""};
+if(vErrors === null){
+vErrors = [err264];
+}
+else {
+vErrors.push(err264);
+}
+errors++;
+}
+}
+else {
+const err265 = {instancePath:instancePath+"/publish/" + i11+"/password",schemaPath:"#/properties/publish/items/anyOf/1/properties/password/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err265];
+}
+else {
+vErrors.push(err265);
+}
+errors++;
+}
+}
+if(data109.username !== undefined){
+if(data109.password === undefined){
+const err266 = {instancePath:instancePath+"/publish/" + i11,schemaPath:"#/properties/publish/items/anyOf/1/dependentRequired",keyword:"dependentRequired",params:{property: "username",
+    missingProperty: "password",
+    depsCount: 1,
+    deps: "password"},message:"must have property password when property username is present"};
+if(vErrors === null){
+vErrors = [err266];
+}
+else {
+vErrors.push(err266);
+}
+errors++;
+}
+}
+if(data109.password !== undefined){
+if(data109.username === undefined){
+const err267 = {instancePath:instancePath+"/publish/" + i11,schemaPath:"#/properties/publish/items/anyOf/1/dependentRequired",keyword:"dependentRequired",params:{property: "password",
+    missingProperty: "username",
+    depsCount: 1,
+    deps: "username"},message:"must have property username when property password is present"};
+if(vErrors === null){
+vErrors = [err267];
+}
+else {
+vErrors.push(err267);
+}
+errors++;
+}
+}
+}
+else {
+const err268 = {instancePath:instancePath+"/publish/" + i11,schemaPath:"#/properties/publish/items/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err268];
+}
+else {
+vErrors.push(err268);
+}
+errors++;
+}
+var _valid10 = _errs279 === errors;
+valid65 = valid65 || _valid10;
+if(!valid65){
+const err269 = {instancePath:instancePath+"/publish/" + i11,schemaPath:"#/properties/publish/items/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err269];
+}
+else {
+vErrors.push(err269);
+}
+errors++;
+}
+else {
+errors = _errs276;
+if(vErrors !== null){
+if(_errs276){
+vErrors.length = _errs276;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err270 = {instancePath:instancePath+"/publish",schemaPath:"#/properties/publish/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err270];
+}
+else {
+vErrors.push(err270);
+}
+errors++;
+}
+}
+if(data.retain !== undefined){
+let data113 = data.retain;
+if(data113 && typeof data113 == "object" && !Array.isArray(data113)){
+if(data113.keep === undefined){
+const err271 = {instancePath:instancePath+"/retain",schemaPath:"#/properties/retain/required",keyword:"required",params:{missingProperty: "keep"},message:"must have required property '"+"keep"+"'"};
+if(vErrors === null){
+vErrors = [err271];
+}
+else {
+vErrors.push(err271);
+}
+errors++;
+}
+for(const key26 in data113){
+if(!(key26 === "keep")){
+const err272 = {instancePath:instancePath+"/retain",schemaPath:"#/properties/retain/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err272];
+}
+else {
+vErrors.push(err272);
+}
+errors++;
+}
+}
+if(data113.keep !== undefined){
+let data114 = data113.keep;
+if(!(((typeof data114 == "number") && (!(data114 % 1) && !isNaN(data114))) && (isFinite(data114)))){
+const err273 = {instancePath:instancePath+"/retain/keep",schemaPath:"#/properties/retain/properties/keep/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err273];
+}
+else {
+vErrors.push(err273);
+}
+errors++;
+}
+if((typeof data114 == "number") && (isFinite(data114))){
+if(data114 < 1 || isNaN(data114)){
+const err274 = {instancePath:instancePath+"/retain/keep",schemaPath:"#/properties/retain/properties/keep/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err274];
+}
+else {
+vErrors.push(err274);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err275 = {instancePath:instancePath+"/retain",schemaPath:"#/properties/retain/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err275];
+}
+else {
+vErrors.push(err275);
+}
+errors++;
+}
+}
+}
+else {
+const err276 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err276];
+}
+else {
+vErrors.push(err276);
 }
 errors++;
 }

@@ -61,6 +61,8 @@ export function describeEvent(event: BuildEvent): string | undefined {
       return `up to date: ${event.lineage} ${event.version} build ${event.build} (${shortId(event.recordId)}); nothing to do`;
     case "registered":
       return `registered ${event.lineage} ${event.version} build ${event.build} as ${shortId(event.recordId)}`;
+    case "published":
+      return `published ${event.destination} as ${event.digest}`;
     case "build-finished":
       if (event.interrupted) return `build interrupted after ${formatDuration(event.durationMs)}`;
       return event.ok

@@ -308,6 +308,9 @@ export async function createListrReporter(options: {
           if (event.interrupted) settleInterrupted();
           else settleAll(event.ok ? undefined : new Error(redact(event.error ?? "build failed")));
           return;
+        case "published":
+          notes.push(redact(`published ${event.destination} as ${event.digest}`));
+          return;
         case "note":
           notes.push(redact(event.layer ? `layer ${event.layer}: ${event.message}` : event.message));
           return;

@@ -88,9 +88,9 @@ describe("bases", () => {
     const first = await driver.resolve(external("scratch", ""), ctx(store));
     const second = await driver.resolve(external("scratch", ""), ctx(store));
     expect(second.id).toBe(first.id);
-    await expect(driver.resolve(external("docker", "debian:12"), ctx(store))).rejects.toMatchObject({
+    await expect(driver.resolve(external("gce", "debian-12"), ctx(store))).rejects.toMatchObject({
       code: "base-unsupported",
-      hint: expect.stringContaining("docker save"),
+      hint: expect.stringContaining("docker://IMAGE"),
     });
     await expect(
       driver.resolve(external("oci-archive", join(work, "missing.tar")), ctx(store)),

@@ -1,0 +1,147 @@
+#!/usr/bin/env node
+// bench/startup: what bake costs before it does anything, against Node's own floor (`node -e 0`) and a Go CLI
+// (`packer version`), in one run. Hyperfine-style: warm-up rounds first, then N rounds; each round runs every
+// command once, in an order that rotates from round to round, so drift in the machine's load hits all alike.
+// Medians, and each median's ratio to `node -e 0`'s.
+// Commands: bake --version, --help, validate (examples/app), history on a 1k-record manifest, and a no-change
+// build for each kind of base: dir:, oci-archive: and a lineage parent.
+// Goals: --version <= 1.2x node and below packer version; validate <= 1.3x; each no-change build <= 1.5x.
+// Usage: npm run build && node bench/startup/run.mjs [--runs 20] [--warmup 3] [--env clean|inherit]
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { buildManifest } from "../manifest/make-manifest.mjs";
+import { buildProject, RECIPES, writeProject } from "./project.mjs";
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const bakeBin = join(repo, "bin/bake.js");
+const { values } = parseArgs({
+  options: {
+    runs: { type: "string", default: "20" },
+    warmup: { type: "string", default: "3" },
+    // `inherit` runs everything in the caller's environment (NODE_OPTIONS, NODE_EXTRA_CA_CERTS, ...), as a shell would.
+    env: { type: "string", default: "clean" },
+  },
+});
+const runs = Math.max(1, Number(values.runs));
+const warmup = Math.max(0, Number(values.warmup));
+
+if (!existsSync(join(repo, "dist/cli-bundle/bake.js"))) {
+  console.error("the CLI bundle is missing: run `npm run build` first");
+  process.exit(2);
+}
+const hasPacker = spawnSync("packer", ["version"], { stdio: "ignore" }).status === 0;
+
+const work = mkdtempSync(join(tmpdir(), "bake-bench-startup-"));
+// Clean by default: variables such as NODE_EXTRA_CA_CERTS make every Node process slower, `node -e 0` included.
+const env = {
+  ...(values.env === "inherit" ? process.env : { PATH: process.env.PATH, HOME: process.env.HOME }),
+  CI: "1",
+  NO_COLOR: "1",
+  CHECKPOINT_DISABLE: "1",
+};
+const loadAverage = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+
+try {
+  writeProject(work);
+  buildProject((args) =>
+    execFileSync(process.execPath, [bakeBin, ...args], { cwd: work, env, stdio: "ignore" }),
+  );
+  buildManifest(join(work, "history.jsonl"), 1000);
+
+  const bake = (...args) => [process.execPath, bakeBin, ...args];
+  const cases = [
+    { name: "node -e 0", argv: [process.execPath, "-e", "0"] },
+    ...(hasPacker ? [{ name: "packer version", argv: ["packer", "version"] }] : []),
+    { name: "bake --version", argv: bake("--version"), goal: { node: 1.2, belowPacker: true } },
+    { name: "bake --help", argv: bake("--help") },
+    {
+      name: "bake validate",
+      argv: bake("validate", join(repo, "examples/app/recipe.yaml")),
+      goal: { node: 1.3 },
+    },
+    { name: "bake history (1k records)", argv: bake("history", "--manifest", "history.jsonl") },
+    { name: "bake build, no change (dir:)", argv: bake("build", RECIPES.dir), goal: { node: 1.5 } },
+    {
+      name: "bake build, no change (oci-archive:)",
+      argv: bake("build", RECIPES.archive),
+      goal: { node: 1.5 },
+    },
+    { name: "bake build, no change (lineage)", argv: bake("build", RECIPES.lineage), goal: { node: 1.5 } },
+  ];
+  const times = new Map(cases.map((c) => [c.name, []]));
+  const cpu = new Map(cases.map((c) => [c.name, 0]));
+  const loadBefore = loadAverage();
+  for (let round = 0; round < warmup + runs; round++) {
+    const order = cases.map((_, index) => cases[(index + round) % cases.length]);
+    for (const entry of order) {
+      const before = childCpuMs();
+      const ms = timed(entry.argv);
+      if (round >= warmup) {
+        times.get(entry.name).push(ms);
+        cpu.set(entry.name, cpu.get(entry.name) + childCpuMs() - before);
+      }
+    }
+  }
+  const loadAfter = loadAverage();
+
+  const median = (list) => {
+    const sorted = [...list].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  };
+  const nodeMs = median(times.get("node -e 0"));
+  const nodeCpu = cpu.get("node -e 0") / runs;
+  const packerMs = hasPacker ? median(times.get("packer version")) : undefined;
+  const table = cases.map((entry) => {
+    const ms = median(times.get(entry.name));
+    const ratio = ms / nodeMs;
+    return {
+      command: entry.name,
+      "median (ms)": ms.toFixed(1),
+      "min (ms)": Math.min(...times.get(entry.name)).toFixed(1),
+      "x node": ratio.toFixed(2),
+      "CPU (ms)": (cpu.get(entry.name) / runs).toFixed(0),
+      "CPU x node": (cpu.get(entry.name) / runs / nodeCpu).toFixed(2),
+      goal: entry.goal ? verdict(entry.goal, { ratio, ms, packerMs }) : "",
+    };
+  });
+  console.log(
+    `bench/startup: ${runs} rounds after ${warmup} warm-up, medians; ${values.env} environment; node ${process.version}${hasPacker ? "" : " (packer not found: its row and goal skipped)"}`,
+  );
+  console.table(table);
+  console.log(`load average: ${loadBefore} before, ${loadAfter} after (${process.platform}, 1/5/15 min)`);
+  console.log(
+    "goals are judged on wall-time medians; CPU is the mean user+system time per run (steadier on a busy machine)",
+  );
+} finally {
+  if (!process.env.BENCH_KEEP) rmSync(work, { recursive: true, force: true });
+  else console.error(`kept ${work}`);
+}
+
+function verdict(goal, { ratio, ms, packerMs }) {
+  const parts = [`<= ${goal.node}x node: ${ratio <= goal.node ? "met" : "missed"}`];
+  if (goal.belowPacker && packerMs !== undefined)
+    parts.push(`< packer version: ${ms < packerMs ? "met" : "missed"}`);
+  return parts.join("; ");
+}
+
+// CPU milliseconds (user + system) of every waited-for child so far, from /proc/self/stat (10 ms clock ticks: the
+// total over all rounds is exact to a tick, so the mean per run is close).
+function childCpuMs() {
+  const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[13]) + Number(fields[14])) * 10;
+}
+
+// Wall milliseconds of one run; a failure stops the bench (a no-change build that builds would time something else).
+function timed([command, ...args]) {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(command, args, { cwd: work, env, stdio: ["ignore", "ignore", "pipe"] });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(" ")} failed (${result.status}): ${result.stderr}`);
+  return ms;
+}
