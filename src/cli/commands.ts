@@ -302,7 +302,7 @@ export const COMMANDS: CommandSpec[] = [
       json: jsonOption,
     },
     positionals: { min: 2, max: 2 },
-    module: "push",
+    load: () => import("./commands/push.js"),
   },
   {
     name: "gc",
@@ -336,6 +336,59 @@ export const COMMANDS: CommandSpec[] = [
     },
     positionals: { min: 0, max: 0 },
     load: () => import("./commands/fleet.js"),
+  },
+  {
+    name: "rollout",
+    summary: "replace a managed group's servers with instances of a verified image",
+    usage:
+      "bake rollout REF --target gce --group NAME (--zone ZONE | --region REGION) [--max-surge N|N%] [--max-unavailable N|N%] [--min-ready DURATION] [--timeout DURATION] [--no-rollback] [--keep N] [--recipe RECIPE] [--dry-run] [--json]",
+    examples: [
+      "bake rollout web@stable --target gce --group web --zone us-central1-a --max-surge 3 --max-unavailable 0",
+      "bake rollout web#12 --target gce --group web --region us-central1 --max-surge 10% --dry-run",
+    ],
+    options: {
+      target: targetOption,
+      group: { type: "string", value: "NAME", description: "the managed instance group" },
+      zone: { type: "string", value: "ZONE", description: "the zone of a zonal group" },
+      region: { type: "string", value: "REGION", description: "the region of a regional group" },
+      "max-surge": {
+        type: "string",
+        value: "N|N%",
+        description: "instances created above the group's size while replacing (default: 1)",
+      },
+      "max-unavailable": {
+        type: "string",
+        value: "N|N%",
+        description: "instances allowed to be unavailable while replacing (default: 0)",
+      },
+      "min-ready": {
+        type: "string",
+        value: "DURATION",
+        description: "how long a new instance must stay healthy to count as replaced (default: 0s)",
+      },
+      timeout: {
+        type: "string",
+        value: "DURATION",
+        description: "how long the update may take before bake rolls back (default: 30m)",
+      },
+      "no-rollback": { type: "boolean", description: "on failure, leave the group as it is" },
+      keep: {
+        type: "string",
+        value: "N",
+        description:
+          "after success, delete the lineage's bake-made templates beyond the newest N (unused ones only)",
+      },
+      recipe: {
+        type: "string",
+        value: "RECIPE",
+        description: "recipe whose gce options and retain.keep to use",
+      },
+      "dry-run": { type: "boolean", description: "say what would change, change nothing" },
+      manifest: manifestOption,
+      json: jsonOption,
+    },
+    positionals: { min: 1, max: 1 },
+    load: () => import("./commands/rollout.js"),
   },
   {
     name: "manifest",

@@ -1,12 +1,12 @@
-import type { DriverContext, ServerObservation } from "../drivers/driver.js";
+import type { DriverContext, GroupStatus, ServerObservation, TemplateInfo } from "../drivers/driver.js";
 import type { Reporter } from "../drivers/events.js";
 import { collectGce, type GceGcReport } from "../drivers/gce/gc.js";
 import { parseImageId } from "../drivers/gce/image-ref.js";
 import { GceDriver } from "../drivers/gce/index.js";
 import { LABEL } from "../drivers/gce/labels.js";
-import { listServers } from "../drivers/gce/servers.js";
 import type { GceSession } from "../drivers/gce/session.js";
-import { findByImageDigest } from "../manifest/image-digest.js";
+import { observeServer } from "../fleet/observe.js";
+import { collectServers } from "../fleet/servers.js";
 import type { Manifest } from "../manifest/manifest.js";
 import type { ImageRecord } from "../manifest/types.js";
 import type { CommandIO } from "./io.js";
@@ -107,36 +107,46 @@ export async function gceServers(
   io: CommandIO,
   target?: Record<string, unknown>,
 ): Promise<ServerObservation[]> {
-  const { session, close } = commandSession(io, target ? { target } : {});
+  const { driver, ctx } = commandDriver(io, target);
   try {
-    const servers: ServerObservation[] = [];
-    for await (const server of listServers(session)) servers.push(server);
-    return servers;
+    return await collectServers(driver, ctx);
   } finally {
-    await close();
+    await driver.close();
   }
+}
+
+/** Every managed group of the project, and the instance templates, for `bake fleet`. */
+export async function gceGroups(
+  io: CommandIO,
+  target?: Record<string, unknown>,
+): Promise<{ groups: GroupStatus[]; templates: TemplateInfo[] }> {
+  const { driver, ctx } = commandDriver(io, target);
+  try {
+    const groups = await driver.fleet.groups(ctx);
+    return { groups, templates: groups.length > 0 ? await driver.fleet.templates(ctx) : [] };
+  } finally {
+    await driver.close();
+  }
+}
+
+/**
+ * The gce driver for a fleet command, with the recipe's target options when one is given (else the environment's
+ * `BAKE_GCE_PROJECT` and friends), and the context its calls take.
+ */
+export function commandDriver(
+  io: CommandIO,
+  target?: Record<string, unknown>,
+  reporter: Reporter = quiet,
+): { driver: GceDriver; ctx: DriverContext } {
+  const driver = new GceDriver();
+  if (target) driver.prepare({ driver: "gce", options: target });
+  return { driver, ctx: { ...context(io), reporter } };
 }
 
 /**
  * For `bake trace SERVER --target gce`: finds the instance, records an `observe` event for the image record its
  * boot disk came from, and returns whether it did (the trace then starts from that observation).
  */
-export async function observeServer(manifest: Manifest, name: string, io: CommandIO): Promise<boolean> {
-  const servers = await gceServers(io);
-  const server = servers.find((s) => s.server === name);
-  if (!server) return false;
-  const record = recordForArtifact(manifest, server.image);
-  if (!record) return false;
-  await manifest.appendEvent({
-    event: "observe",
-    target: record.id,
-    server: name,
-    details: { driver: "gce", ...(server.details ?? {}) },
-  });
-  return true;
-}
-
-/** The record a server's image is (see findByImageDigest: the one lookup from an image a platform reports). */
-export function recordForArtifact(manifest: Manifest, artifact: string): ImageRecord | undefined {
-  return findByImageDigest(manifest, artifact)?.record;
+export async function observeGceServer(manifest: Manifest, name: string, io: CommandIO): Promise<boolean> {
+  return observeServer(manifest, await gceServers(io), name, "gce");
 }

@@ -67,6 +67,16 @@ export function integrityJson(integrity: Integrity): { intact: boolean; problem?
 // raw; as \u escapes they mean the same to a JSON parser and nothing to a terminal.
 const JSON_UNSAFE = /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
 
+/** A value as one line of JSON (for JSON-lines output), with characters that could drive a terminal escaped. */
+export function jsonLine(value: unknown): string {
+  const text = JSON.stringify(value);
+  if (!JSON_UNSAFE.test(text)) return `${text}\n`;
+  return `${text.replace(
+    new RegExp(JSON_UNSAFE.source, "gu"),
+    (char) => `\\u${(char.codePointAt(0) as number).toString(16).padStart(4, "0")}`,
+  )}\n`;
+}
+
 /** Prints a value as pretty JSON on stdout, with characters that could drive a terminal escaped. */
 export function writeJson(io: CommandIO, value: unknown): void {
   let text = JSON.stringify(value, null, 2);

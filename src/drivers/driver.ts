@@ -146,6 +146,8 @@ export interface Driver {
   /** Boots a fresh instance from `image` alone and runs the checks. */
   verify(input: VerifyInput): Promise<VerifyResult>;
   servers?(ctx: DriverContext): AsyncIterable<ServerObservation>;
+  /** Managed groups of servers, for `bake fleet` and `bake rollout`. Optional: only platforms with groups have it. */
+  fleet?: FleetPrimitives;
   /**
    * The packages installed in a verified image, read from its package databases without running anything in it.
    * Optional: the runner records an inventory only for drivers that have one.
@@ -156,4 +158,93 @@ export interface Driver {
    * registry takes the manifest as it is). Optional: only drivers whose images can live in a registry have it.
    */
   push?(input: PushInput): Promise<PushResult>;
+}
+
+/** A managed group of servers: its name and where it lives (exactly one of `zone` and `region`). */
+export interface GroupRef {
+  name: string;
+  zone?: string;
+  region?: string;
+}
+
+/** An amount of instances: a fixed count, or a percent of the group's target size. */
+export type InstanceAmount = { fixed: number } | { percent: number };
+
+/** How a rolling replacement proceeds on the platform. */
+export interface UpdatePolicy {
+  /** Instances created above the target size while replacing. */
+  maxSurge: InstanceAmount;
+  /** Instances allowed to be unavailable while replacing. */
+  maxUnavailable: InstanceAmount;
+}
+
+/** One instance of a group, as the platform reports it. */
+export interface GroupMember {
+  server: string;
+  zone: string;
+  /** The name of the template the instance was made from. */
+  template: string;
+  /** RUNNING, PROVISIONING, STOPPING, ... */
+  status: string;
+  /** What the group is doing to it: NONE, CREATING, DELETING, VERIFYING, ... */
+  action: string;
+  /** The group's health check verdict: HEALTHY, UNHEALTHY, TIMEOUT, DRAINING or UNKNOWN. */
+  health: string;
+  /** The exact image of its boot disk, as artifacts are recorded; empty while it is created. */
+  image: string;
+  /** The internal address, when it has one. */
+  address?: string;
+  /** What the platform said went wrong the last time it tried to create the instance (quota, say). */
+  errors?: string[];
+}
+
+/** A group's state at one moment. */
+export interface GroupStatus extends GroupRef {
+  /** The template the group is moving to (or is on). */
+  template: string;
+  targetSize: number;
+  /** No instance is being created, deleted or verified. */
+  isStable: boolean;
+  /** Every instance runs the target template. */
+  versionReached: boolean;
+  /** The autohealing health check, when the group has one. */
+  healthCheck?: string;
+  members: GroupMember[];
+}
+
+/** An instance template: its name, the image its boot disk is made from, and its instance labels. */
+export interface TemplateInfo {
+  name: string;
+  /** `projects/P/global/images/NAME` */
+  image: string;
+  labels: Record<string, string>;
+  createdAt: string;
+}
+
+/**
+ * The platform primitives that fleet and rollout orchestration (`src/fleet/`) build on. Drivers map servers and
+ * run calls; deciding what a rollout does, and recording it, happens above them.
+ */
+export interface FleetPrimitives {
+  /** Every managed group, zonal and regional, with its members. */
+  groups(ctx: DriverContext): Promise<GroupStatus[]>;
+  /** One group's state now. */
+  group(ref: GroupRef, ctx: DriverContext): Promise<GroupStatus>;
+  templates(ctx: DriverContext): Promise<TemplateInfo[]>;
+  /**
+   * Creates `name` as a copy of the template `from` (machine type, disks, network, metadata, service accounts,
+   * labels, tags) whose boot disk is made from `image` (an exact artifact id) and whose labels gain `labels`.
+   * Returns the existing template when `name` already holds that image, so a repeated rollout reuses it.
+   */
+  createTemplate(
+    input: { from: string; name: string; image: string; labels: Record<string, string> },
+    ctx: DriverContext,
+  ): Promise<TemplateInfo>;
+  /** Points the group at `template` and starts a proactive rolling replacement under `policy`. */
+  startUpdate(
+    input: { group: GroupRef; template: string; policy: UpdatePolicy },
+    ctx: DriverContext,
+  ): Promise<void>;
+  /** Deletes a template; one that does not exist counts as deleted. */
+  deleteTemplate(name: string, ctx: DriverContext): Promise<void>;
 }

@@ -50,6 +50,10 @@ export function checkEvent(state: ManifestState, input: NewEvent): ImageRecord {
     case "publish":
       checkPublish(state, target, input);
       break;
+    case "rollout":
+      if (target.kind !== "image")
+        throw refused(`${describeRecord(target)} is a layer record; roll out an image`);
+      break;
   }
   if (input.event === "revoke" || input.event === "deprecate") {
     if (input.reason.trim() === "") throw refused(`a ${input.event} needs a reason`);

@@ -101,6 +101,9 @@ export class ManifestState {
         push(this.publishedDigests, event.digest, publication);
         break;
       }
+      case "rollout":
+        // Rollouts change no status; readers find them among the events.
+        break;
     }
   }
 

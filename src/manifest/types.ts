@@ -91,7 +91,30 @@ export type NewEvent =
       /** The digest of the manifest the registry holds (`skopeo inspect`, `docker pull` and running containers name it). */
       digest: string;
       details?: Record<string, string>;
-    };
+    }
+  | { event: "rollout"; target: string; rollout: RolloutFacts };
+
+/** How a rollout ended: done, undone by bake, left as it failed (`--no-rollback`), or stopped by SIGINT. */
+export type RolloutResult = "succeeded" | "rolled-back" | "failed" | "interrupted";
+
+/** What a `rollout` event records: a group taken from one template (and record) to another, and how it ended. */
+export interface RolloutFacts {
+  /** The managed group's name, with its zone or region. */
+  group: string;
+  zone?: string;
+  region?: string;
+  fromTemplate: string;
+  toTemplate: string;
+  /** The record the group ran before, when the manifest knows its image. */
+  fromRecord?: string;
+  result: RolloutResult;
+  /** Why it did not succeed. */
+  reason?: string;
+  /** The group's target size. */
+  instances: number;
+  startedAt: string;
+  endedAt: string;
+}
 
 /** The kind of an event. */
 export type EventKind = NewEvent["event"];

@@ -1,6 +1,6 @@
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { importsOf, upwardImports } from "./upward-imports.js";
+import { driverImportsOfManifestOrCli, importsOf, upwardImports } from "./upward-imports.js";
 
 const src = resolve(import.meta.dirname, "../../src");
 
@@ -45,5 +45,29 @@ describe("layering", () => {
 
   it("has every import in src/ point down a floor (cli → run/fleet → drivers → plan → recipe; manifest beside drivers; util at the bottom)", async () => {
     expect(await upwardImports(src)).toEqual([]);
+  });
+
+  it("names a driver file that imports the manifest or the CLI", async () => {
+    const { mkdtemp, mkdir, writeFile, rm } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const root = await mkdtemp(join(tmpdir(), "bake-layering-"));
+    try {
+      await mkdir(join(root, "drivers/gce"), { recursive: true });
+      await writeFile(
+        join(root, "drivers/gce/commands.ts"),
+        'import type { M } from "../../manifest/manifest.js";\nimport { io } from "../../cli/io.js";\n',
+      );
+      await writeFile(join(root, "drivers/gce/fleet.ts"), 'import type { D } from "../driver.js";\n');
+      expect(await driverImportsOfManifestOrCli(root)).toEqual([
+        "drivers/gce/commands.ts -> ../../cli/io.js",
+        "drivers/gce/commands.ts -> ../../manifest/manifest.js",
+      ]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps every file under src/drivers/ away from src/manifest/ and src/cli/", async () => {
+    expect(await driverImportsOfManifestOrCli(src)).toEqual([]);
   });
 });

@@ -59,3 +59,21 @@ export async function upwardImports(root: string): Promise<string[]> {
   }
   return wrong.sort();
 }
+
+/**
+ * The imports of files under `src/drivers/` that reach the manifest or the CLI, which the design keeps out of
+ * drivers whatever the floors say (drivers never see the lineage manifest nor how commands print).
+ */
+export async function driverImportsOfManifestOrCli(root: string): Promise<string[]> {
+  const entries = await readdir(join(root, "drivers"), { recursive: true, withFileTypes: true });
+  const wrong: string[] = [];
+  for (const entry of entries) {
+    if (!entry.isFile() || !entry.name.endsWith(".ts")) continue;
+    const file = join(entry.parentPath, entry.name);
+    for (const specifier of importsOf(await readFile(file, "utf8"))) {
+      const to = concernOf(root, resolve(dirname(file), specifier));
+      if (to === "manifest" || to === "cli") wrong.push(`${relative(root, file)} -> ${specifier}`);
+    }
+  }
+  return wrong.sort();
+}

@@ -48,6 +48,7 @@ const eventFields: Record<EventFields, true> = {
   details: true,
   destination: true,
   digest: true,
+  rollout: true,
 };
 const headerFields: Record<keyof ManifestHeader, true> = {
   bake: true,

@@ -1,30 +1,13 @@
-import type { ServerObservation } from "../../drivers/driver.js";
-import { BakeError, ExitCode } from "../../errors.js";
+import { BakeError, ExitCode, isBakeError } from "../../errors.js";
+import { summarizeGroups } from "../../fleet/groups.js";
+import { recordObservations } from "../../fleet/observe.js";
+import { type FleetRow, fleetRows } from "../../fleet/rows.js";
 import { describeRecord } from "../../manifest/describe.js";
 import { shortId } from "../../manifest/hash.js";
-import type { Manifest } from "../../manifest/manifest.js";
-import type { ExternalBase, ImageRecord, ImageStatus } from "../../manifest/types.js";
+import { printable } from "../../util/printable.js";
+import { groupsJson, renderGroups } from "../fleet-groups.js";
 import type { CommandRun } from "../io.js";
 import { openForCommand, statusText, stdoutStyle, writeJson } from "../manifest-support.js";
-
-/** Why a server deserves attention. */
-export type FleetFlag = "revoked" | "deprecated" | "outdated" | "unknown";
-
-/** One server, the record of the image it runs, and that image's ancestry. */
-export interface FleetRow {
-  server: string;
-  /** The exact image the platform reports (for gce, `projects/P/global/images/NAME@ID`). */
-  image: string;
-  details: Record<string, string>;
-  record?: ImageRecord;
-  status?: ImageStatus;
-  /** The record first, then its parents; empty for an unknown image. */
-  chain: ImageRecord[];
-  base?: ExternalBase;
-  /** For an outdated server: the newest active image of its lineage. */
-  newest?: ImageRecord;
-  flags: FleetFlag[];
-}
 
 /**
  * `bake fleet [--target gce] [--recipe RECIPE] [--json]`: lists the servers the target runs, maps each boot image
@@ -45,12 +28,25 @@ export const run: CommandRun = async ({ values }, io) => {
   const options = typeof values.recipe === "string" ? await recipeTarget(values.recipe, io) : undefined;
   const gce = await import("../gce-commands.js");
   const servers = await gce.gceServers(io, options);
-  const rows = fleetRows(manifest, servers, gce.recordForArtifact);
+  // Groups are extra: an account that may list instances but not groups still gets its servers.
+  const { groups, templates } = await gce.gceGroups(io, options).catch((error: unknown) => {
+    if (!isBakeError(error) || error.code === "interrupted") throw error;
+    io.stderr.write(`warning: could not list managed instance groups: ${printable(error.message)}\n`);
+    return { groups: [], templates: [] };
+  });
+  // A group's instances say which group they belong to, so observations (and `bake history`) know it.
+  const groupOf = new Map(groups.flatMap((g) => g.members.map((m) => [m.server, g.name] as const)));
+  const rows = fleetRows(manifest, servers).map((row) => {
+    const group = groupOf.get(row.server);
+    return group ? { ...row, details: { ...row.details, group } } : row;
+  });
   const observed = await recordObservations(manifest, rows);
+  const summaries = summarizeGroups(manifest, groups, templates);
   if (values.json === true) {
     writeJson(io, {
       manifest: manifest.path,
       observed,
+      groups: groupsJson(summaries),
       servers: rows.map((row) => ({
         server: row.server,
         image: row.image,
@@ -67,63 +63,13 @@ export const run: CommandRun = async ({ values }, io) => {
         base: row.base ?? null,
       })),
     });
-  } else io.stdout.write(render(rows, observed, values, io));
+  } else {
+    io.stdout.write(render(rows, observed, values, io));
+    const text = renderGroups(summaries, stdoutStyle(io, values));
+    if (text) io.stdout.write(`\n${text}`);
+  }
   return rows.some((row) => row.flags.includes("revoked")) ? ExitCode.Failed : ExitCode.Ok;
 };
-
-/** Maps observed servers to records, statuses, ancestry and flags. Pure over the manifest's current state. */
-export function fleetRows(
-  manifest: Manifest,
-  servers: readonly ServerObservation[],
-  recordFor: (manifest: Manifest, artifact: string) => ImageRecord | undefined,
-): FleetRow[] {
-  return servers.map((server) => {
-    const base = { server: server.server, image: server.image, details: server.details ?? {} };
-    const record = recordFor(manifest, server.image);
-    if (!record) return { ...base, chain: [], flags: ["unknown"] };
-    const status = manifest.status(record.id);
-    const ancestry = manifest.ancestry(record.id);
-    const flags: FleetFlag[] = [];
-    if (status.status === "revoked") flags.push("revoked");
-    if (status.status === "deprecated") flags.push("deprecated");
-    const newest = newestActive(manifest, record.lineage);
-    const outdated =
-      newest !== undefined && newest.id !== record.id && (newest.build ?? 0) > (record.build ?? 0);
-    if (outdated) flags.push("outdated");
-    return {
-      ...base,
-      record,
-      status,
-      chain: ancestry.chain,
-      ...(ancestry.base ? { base: ancestry.base } : {}),
-      ...(outdated ? { newest } : {}),
-      flags,
-    };
-  });
-}
-
-function newestActive(manifest: Manifest, lineage: string): ImageRecord | undefined {
-  return manifest
-    .records()
-    .filter((r) => r.kind === "image" && r.lineage === lineage && manifest.status(r.id).status === "active")
-    .sort((a, b) => (b.build ?? 0) - (a.build ?? 0))[0];
-}
-
-// One observe event per server whose image differs from the last one recorded for it.
-async function recordObservations(manifest: Manifest, rows: FleetRow[]): Promise<number> {
-  let count = 0;
-  for (const row of rows) {
-    if (!row.record || manifest.server(row.server)?.target === row.record.id) continue;
-    await manifest.appendEvent({
-      event: "observe",
-      target: row.record.id,
-      server: row.server,
-      details: row.details,
-    });
-    count += 1;
-  }
-  return count;
-}
 
 async function recipeTarget(file: string, io: Parameters<CommandRun>[1]): Promise<Record<string, unknown>> {
   const { planRecipe } = await import("../../plan/plan-recipe.js");

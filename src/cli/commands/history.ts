@@ -1,4 +1,5 @@
 import { BakeError } from "../../errors.js";
+import { describeLive, type LiveIn, liveByRecord } from "../../fleet/live.js";
 import { describeRecord } from "../../manifest/describe.js";
 import { shortId } from "../../manifest/hash.js";
 import type { HistoryEntry, LineageHistory } from "../../manifest/types.js";
@@ -42,6 +43,8 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
     io.stdout.write(drawHistory(lineages, pictureFormat(values.format)));
     return 0;
   }
+  // Which images run in which managed groups, from rollout events and observations.
+  const live = liveByRecord(manifest);
   if (values.json === true) {
     // Pushes ride along on the entries they concern (only where there are some), so older readers see the same shape.
     const withPushes = lineages.map((lineage) => ({
@@ -51,7 +54,12 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
         return published.length > 0 ? { ...entry, published } : entry;
       }),
     }));
-    writeJson(io, { manifest: manifest.path, ...integrityJson(integrity), lineages: withPushes });
+    writeJson(io, {
+      manifest: manifest.path,
+      ...integrityJson(integrity),
+      lineages: withPushes,
+      live: Object.fromEntries(live),
+    });
     return 0;
   }
   if (manifest.header() === undefined) {
@@ -70,7 +78,13 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
   // Everything shown comes from a shared file: escaped, so a hostile reason or label cannot drive the terminal.
   const pushes = (id: string) => safe(manifest.publications(id).map((pushed) => pushed.destination));
   io.stdout.write(
-    renderTree(safe(lineages), { style: stdoutStyle(io, values), now: new Date(), nameOf, pushes }),
+    renderTree(safe(lineages), {
+      style: stdoutStyle(io, values),
+      now: new Date(),
+      nameOf,
+      pushes,
+      live: new Map([...live].map(([id, groups]) => [id, safe(groups)])),
+    }),
   );
   return 0;
 };
@@ -84,6 +98,8 @@ function renderTree(
     nameOf: (id: string) => string;
     /** Where each record was pushed (its publish events), oldest first. */
     pushes: (id: string) => string[];
+    /** The managed groups each record is live in. */
+    live: Map<string, LiveIn[]>;
   },
 ): string {
   const { style, now } = options;
@@ -109,8 +125,10 @@ function renderTree(
     out.push(`${indent}${style.bold(lineage.lineage)}${from ? style.dim(`  <- ${from}`) : ""}`);
     for (const entry of lineage.entries) {
       const pushed = [...new Set(options.pushes(entry.id))];
-      const suffix = pushed.length > 0 ? style.dim(`  pushed: ${pushed.join(", ")}`) : "";
-      out.push(`${indent}  ${entryLine(entry, style, now, nameOf)}${suffix}`);
+      const pushedNote = pushed.length > 0 ? style.dim(`  pushed: ${pushed.join(", ")}`) : "";
+      const groups = options.live.get(entry.id) ?? [];
+      const live = groups.length > 0 ? `  ${style.cyan(`live: ${groups.map(describeLive).join(", ")}`)}` : "";
+      out.push(`${indent}  ${entryLine(entry, style, now, nameOf)}${live}${pushedNote}`);
     }
     for (const { channel, target } of lineage.danglingChannels ?? []) {
       out.push(

@@ -30,7 +30,7 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
   if (values.target === "gce") {
     // A live lookup: record what the instance runs now, then trace from that observation.
     const gce = await import("../gce-commands.js");
-    await gce.observeServer(manifest, positionals[0] as string, io);
+    await gce.observeGceServer(manifest, positionals[0] as string, io);
   }
   const start = findStart(manifest, positionals[0] as string);
   const ancestry = manifest.ancestry(start.record.id);

@@ -3,7 +3,11 @@ import type {
   DisksClient,
   GlobalOperationsClient,
   ImagesClient,
+  InstanceGroupManagersClient,
   InstancesClient,
+  InstanceTemplatesClient,
+  RegionInstanceGroupManagersClient,
+  RegionOperationsClient,
   ZoneOperationsClient,
 } from "@google-cloud/compute";
 import { BakeError } from "../../errors.js";
@@ -15,6 +19,10 @@ export interface Compute {
   images: ImagesClient;
   zoneOperations: ZoneOperationsClient;
   globalOperations: GlobalOperationsClient;
+  instanceTemplates: InstanceTemplatesClient;
+  instanceGroupManagers: InstanceGroupManagersClient;
+  regionInstanceGroupManagers: RegionInstanceGroupManagersClient;
+  regionOperations: RegionOperationsClient;
   close(): Promise<void>;
 }
 
@@ -70,10 +78,38 @@ export function openCompute(options: { endpoint?: string }): Compute {
     zoneOperations: load<ZoneOperationsClient>("zone_operations_client.js", "ZoneOperationsClient"),
     globalOperations: load<GlobalOperationsClient>("global_operations_client.js", "GlobalOperationsClient"),
   };
+  // The fleet's clients are made on first use: builds, gc and trace never pay for them.
+  const lazy = new Map<string, { close(): Promise<void> }>();
+  const once = <T extends { close(): Promise<void> }>(file: string, name: string): T => {
+    let client = lazy.get(name) as T | undefined;
+    if (!client) {
+      client = load<T>(file, name);
+      lazy.set(name, client);
+    }
+    return client;
+  };
   return {
     ...compute,
+    get instanceTemplates() {
+      return once<InstanceTemplatesClient>("instance_templates_client.js", "InstanceTemplatesClient");
+    },
+    get instanceGroupManagers() {
+      return once<InstanceGroupManagersClient>(
+        "instance_group_managers_client.js",
+        "InstanceGroupManagersClient",
+      );
+    },
+    get regionInstanceGroupManagers() {
+      return once<RegionInstanceGroupManagersClient>(
+        "region_instance_group_managers_client.js",
+        "RegionInstanceGroupManagersClient",
+      );
+    },
+    get regionOperations() {
+      return once<RegionOperationsClient>("region_operations_client.js", "RegionOperationsClient");
+    },
     async close() {
-      await Promise.all(Object.values(compute).map((client) => client.close()));
+      await Promise.all([...Object.values(compute), ...lazy.values()].map((client) => client.close()));
     },
   };
 }

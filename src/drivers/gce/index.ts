@@ -14,6 +14,7 @@ import type {
 } from "../driver.js";
 import { bakeLayer } from "./bake.js";
 import { type Compute, openCompute } from "./client.js";
+import { GceFleet } from "./fleet.js";
 import { type GceOptions, PROJECT_ENVS, parseGceOptions, ZONE_ENV } from "./options.js";
 import { inspectImage, resolveImage } from "./resolve.js";
 import { listServers } from "./servers.js";
@@ -37,6 +38,8 @@ export class GceDriver implements Driver {
   readonly id = "gce";
   private target: Record<string, unknown> = {};
   private readonly clients = new Map<string, Compute>();
+  /** Managed instance groups and instance templates, in the target's project (every zone and region). */
+  readonly fleet = new GceFleet((ctx) => this.session(ctx, { defaults: ANY_ZONE }));
 
   prepare(target: TargetSpec, plan?: Pick<BuildPlan, "config">): PrepareResult {
     this.target = target.options;

@@ -6,8 +6,11 @@ import type { Compute } from "./client.js";
 
 type Operation = protos.google.cloud.compute.v1.IOperation;
 
-/** Where an operation lives: a zone, or global (images). */
-export type OperationScope = { project: string; zone: string } | { project: string };
+/** Where an operation lives: a zone, a region (regional groups), or global (images, templates). */
+export type OperationScope =
+  | { project: string; zone: string }
+  | { project: string; region: string }
+  | { project: string };
 
 /** What every mutation call returns from the client: the operation as `latestResponse`. */
 interface OperationHandle {
@@ -66,6 +69,14 @@ async function waitOnce(options: {
     const [operation] = await gceCall(
       `zoneOperations.wait (for ${options.call})`,
       () => compute.zoneOperations.wait({ project: scope.project, zone: scope.zone, operation: name }),
+      options.callOptions,
+    );
+    return operation;
+  }
+  if ("region" in scope) {
+    const [operation] = await gceCall(
+      `regionOperations.wait (for ${options.call})`,
+      () => compute.regionOperations.wait({ project: scope.project, region: scope.region, operation: name }),
       options.callOptions,
     );
     return operation;

@@ -35,6 +35,8 @@ export async function* listServers(session: GceSession): AsyncIterable<ServerObs
         .pop() ?? "";
     const details: Record<string, string> = { zone, status: String(instance.status ?? "") };
     if (disk?.name) details.disk = disk.name;
+    const address = instance.networkInterfaces?.[0]?.networkIP;
+    if (address) details.address = address;
     if (disk?.sourceImage) details.sourceImage = imagePath(disk.sourceImage);
     const image =
       disk?.sourceImage && disk.sourceImageId

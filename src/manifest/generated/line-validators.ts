@@ -4,7 +4,7 @@
 import ucs2lengthModule from "ajv/dist/runtime/ucs2length.js";
 
 const ucs2length = ucs2lengthModule.default ?? ucs2lengthModule;
-export const header = validate33;
+export const header = validate35;
 const schema32 = {
   type: "object",
   additionalProperties: false,
@@ -19,13 +19,13 @@ const schema32 = {
 const schema33 = { type: "string", format: "date-time", pattern: "^\\d{4}-\\d\\d-\\d\\dT" };
 const pattern4 = new RegExp("^\\d+\\.\\d+$", "u");
 const pattern5 = new RegExp("^\\d{4}-\\d\\d-\\d\\dT", "u");
-function validate33(
+function validate35(
   data,
   { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {},
 ) {
   let vErrors = null;
   let errors = 0;
-  const evaluated0 = validate33.evaluated;
+  const evaluated0 = validate35.evaluated;
   if (evaluated0.dynamicProps) {
     evaluated0.props = undefined;
   }
@@ -227,11 +227,11 @@ function validate33(
     }
     errors++;
   }
-  validate33.errors = vErrors;
+  validate35.errors = vErrors;
   return errors === 0;
 }
-validate33.evaluated = { props: true, dynamicProps: false, dynamicItems: false };
-export const record = validate34;
+validate35.evaluated = { props: true, dynamicProps: false, dynamicItems: false };
+export const record = validate36;
 const schema34 = {
   type: "object",
   additionalProperties: false,
@@ -1184,13 +1184,13 @@ function validate28(
   return errors === 0;
 }
 validate28.evaluated = { props: true, dynamicProps: false, dynamicItems: false };
-function validate34(
+function validate36(
   data,
   { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {},
 ) {
   let vErrors = null;
   let errors = 0;
-  const evaluated0 = validate34.evaluated;
+  const evaluated0 = validate36.evaluated;
   if (evaluated0.dynamicProps) {
     evaluated0.props = undefined;
   }
@@ -2482,11 +2482,11 @@ function validate34(
     }
     errors++;
   }
-  validate34.errors = vErrors;
+  validate36.errors = vErrors;
   return errors === 0;
 }
-validate34.evaluated = { props: true, dynamicProps: false, dynamicItems: false };
-export const event = validate38;
+validate36.evaluated = { props: true, dynamicProps: false, dynamicItems: false };
+export const event = validate40;
 const schema52 = {
   type: "object",
   required: ["type", "id", "prev", "event", "target", "lineage", "at", "bakeVersion"],
@@ -2494,7 +2494,7 @@ const schema52 = {
     type: { const: "event" },
     id: { $ref: "#/$defs/digest" },
     prev: { $ref: "#/$defs/digest" },
-    event: { enum: ["promote", "revoke", "deprecate", "observe", "publish"] },
+    event: { enum: ["promote", "revoke", "deprecate", "observe", "publish", "rollout"] },
     target: { $ref: "#/$defs/digest" },
     lineage: { $ref: "#/$defs/name" },
     at: { $ref: "#/$defs/time" },
@@ -2516,6 +2516,7 @@ const schema52 = {
         "publish: the digest of the manifest the registry holds, as `skopeo inspect` and `docker pull` name it",
       $ref: "#/$defs/digest",
     },
+    rollout: { $ref: "#/$defs/rollout" },
   },
   additionalProperties: false,
   allOf: [
@@ -2544,27 +2545,590 @@ const schema52 = {
       if: { properties: { event: { const: "observe" } } },
       then: {
         required: ["server"],
-        not: { anyOf: [{ required: ["channel"] }, { required: ["reason"] }, { required: ["destination"] }] },
+        not: {
+          anyOf: [
+            { required: ["channel"] },
+            { required: ["reason"] },
+            { required: ["destination"] },
+            { required: ["rollout"] },
+          ],
+        },
       },
     },
     {
       if: { properties: { event: { const: "publish" } } },
       then: {
         required: ["destination", "digest"],
-        not: { anyOf: [{ required: ["channel"] }, { required: ["reason"] }, { required: ["server"] }] },
+        not: {
+          anyOf: [
+            { required: ["channel"] },
+            { required: ["reason"] },
+            { required: ["server"] },
+            { required: ["rollout"] },
+          ],
+        },
       },
       else: { not: { required: ["digest"] } },
+    },
+    {
+      if: { properties: { event: { const: "rollout" } } },
+      then: {
+        required: ["rollout"],
+        not: {
+          anyOf: [
+            { required: ["channel"] },
+            { required: ["reason"] },
+            { required: ["server"] },
+            { required: ["destination"] },
+          ],
+        },
+      },
+      else: { not: { required: ["rollout"] } },
     },
   ],
 };
 const pattern22 = new RegExp("^docker://[^\\s@]+$", "u");
-function validate38(
+const schema62 = {
+  type: "object",
+  additionalProperties: false,
+  required: ["group", "fromTemplate", "toTemplate", "result", "instances", "startedAt", "endedAt"],
+  properties: {
+    group: { type: "string", minLength: 1 },
+    zone: { type: "string", minLength: 1 },
+    region: { type: "string", minLength: 1 },
+    fromTemplate: { type: "string", minLength: 1 },
+    toTemplate: { type: "string", minLength: 1 },
+    fromRecord: { $ref: "#/$defs/digest" },
+    result: { enum: ["succeeded", "rolled-back", "failed", "interrupted"] },
+    reason: { type: "string", minLength: 1 },
+    instances: { type: "integer", minimum: 0 },
+    startedAt: { $ref: "#/$defs/time" },
+    endedAt: { $ref: "#/$defs/time" },
+  },
+};
+function validate32(
   data,
   { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {},
 ) {
   let vErrors = null;
   let errors = 0;
-  const evaluated0 = validate38.evaluated;
+  const evaluated0 = validate32.evaluated;
+  if (evaluated0.dynamicProps) {
+    evaluated0.props = undefined;
+  }
+  if (evaluated0.dynamicItems) {
+    evaluated0.items = undefined;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.group === undefined) {
+      const err0 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "group" },
+        message: "must have required property '" + "group" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+    if (data.fromTemplate === undefined) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "fromTemplate" },
+        message: "must have required property '" + "fromTemplate" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data.toTemplate === undefined) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "toTemplate" },
+        message: "must have required property '" + "toTemplate" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+    if (data.result === undefined) {
+      const err3 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "result" },
+        message: "must have required property '" + "result" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err3];
+      } else {
+        vErrors.push(err3);
+      }
+      errors++;
+    }
+    if (data.instances === undefined) {
+      const err4 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "instances" },
+        message: "must have required property '" + "instances" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err4];
+      } else {
+        vErrors.push(err4);
+      }
+      errors++;
+    }
+    if (data.startedAt === undefined) {
+      const err5 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "startedAt" },
+        message: "must have required property '" + "startedAt" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err5];
+      } else {
+        vErrors.push(err5);
+      }
+      errors++;
+    }
+    if (data.endedAt === undefined) {
+      const err6 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "endedAt" },
+        message: "must have required property '" + "endedAt" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err6];
+      } else {
+        vErrors.push(err6);
+      }
+      errors++;
+    }
+    for (const key0 in data) {
+      if (!func1.call(schema62.properties, key0)) {
+        const err7 = {
+          instancePath,
+          schemaPath: "#/additionalProperties",
+          keyword: "additionalProperties",
+          params: { additionalProperty: key0 },
+          message: "must NOT have additional properties",
+        };
+        if (vErrors === null) {
+          vErrors = [err7];
+        } else {
+          vErrors.push(err7);
+        }
+        errors++;
+      }
+    }
+    if (data.group !== undefined) {
+      let data0 = data.group;
+      if (typeof data0 === "string") {
+        if (func2(data0) < 1) {
+          const err8 = {
+            instancePath: instancePath + "/group",
+            schemaPath: "#/properties/group/minLength",
+            keyword: "minLength",
+            params: { limit: 1 },
+            message: "must NOT have fewer than 1 characters",
+          };
+          if (vErrors === null) {
+            vErrors = [err8];
+          } else {
+            vErrors.push(err8);
+          }
+          errors++;
+        }
+      } else {
+        const err9 = {
+          instancePath: instancePath + "/group",
+          schemaPath: "#/properties/group/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err9];
+        } else {
+          vErrors.push(err9);
+        }
+        errors++;
+      }
+    }
+    if (data.zone !== undefined) {
+      let data1 = data.zone;
+      if (typeof data1 === "string") {
+        if (func2(data1) < 1) {
+          const err10 = {
+            instancePath: instancePath + "/zone",
+            schemaPath: "#/properties/zone/minLength",
+            keyword: "minLength",
+            params: { limit: 1 },
+            message: "must NOT have fewer than 1 characters",
+          };
+          if (vErrors === null) {
+            vErrors = [err10];
+          } else {
+            vErrors.push(err10);
+          }
+          errors++;
+        }
+      } else {
+        const err11 = {
+          instancePath: instancePath + "/zone",
+          schemaPath: "#/properties/zone/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err11];
+        } else {
+          vErrors.push(err11);
+        }
+        errors++;
+      }
+    }
+    if (data.region !== undefined) {
+      let data2 = data.region;
+      if (typeof data2 === "string") {
+        if (func2(data2) < 1) {
+          const err12 = {
+            instancePath: instancePath + "/region",
+            schemaPath: "#/properties/region/minLength",
+            keyword: "minLength",
+            params: { limit: 1 },
+            message: "must NOT have fewer than 1 characters",
+          };
+          if (vErrors === null) {
+            vErrors = [err12];
+          } else {
+            vErrors.push(err12);
+          }
+          errors++;
+        }
+      } else {
+        const err13 = {
+          instancePath: instancePath + "/region",
+          schemaPath: "#/properties/region/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err13];
+        } else {
+          vErrors.push(err13);
+        }
+        errors++;
+      }
+    }
+    if (data.fromTemplate !== undefined) {
+      let data3 = data.fromTemplate;
+      if (typeof data3 === "string") {
+        if (func2(data3) < 1) {
+          const err14 = {
+            instancePath: instancePath + "/fromTemplate",
+            schemaPath: "#/properties/fromTemplate/minLength",
+            keyword: "minLength",
+            params: { limit: 1 },
+            message: "must NOT have fewer than 1 characters",
+          };
+          if (vErrors === null) {
+            vErrors = [err14];
+          } else {
+            vErrors.push(err14);
+          }
+          errors++;
+        }
+      } else {
+        const err15 = {
+          instancePath: instancePath + "/fromTemplate",
+          schemaPath: "#/properties/fromTemplate/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err15];
+        } else {
+          vErrors.push(err15);
+        }
+        errors++;
+      }
+    }
+    if (data.toTemplate !== undefined) {
+      let data4 = data.toTemplate;
+      if (typeof data4 === "string") {
+        if (func2(data4) < 1) {
+          const err16 = {
+            instancePath: instancePath + "/toTemplate",
+            schemaPath: "#/properties/toTemplate/minLength",
+            keyword: "minLength",
+            params: { limit: 1 },
+            message: "must NOT have fewer than 1 characters",
+          };
+          if (vErrors === null) {
+            vErrors = [err16];
+          } else {
+            vErrors.push(err16);
+          }
+          errors++;
+        }
+      } else {
+        const err17 = {
+          instancePath: instancePath + "/toTemplate",
+          schemaPath: "#/properties/toTemplate/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err17];
+        } else {
+          vErrors.push(err17);
+        }
+        errors++;
+      }
+    }
+    if (data.fromRecord !== undefined) {
+      let data5 = data.fromRecord;
+      if (typeof data5 === "string") {
+        if (!pattern6.test(data5)) {
+          const err18 = {
+            instancePath: instancePath + "/fromRecord",
+            schemaPath: "#/$defs/digest/pattern",
+            keyword: "pattern",
+            params: { pattern: "^sha256:[0-9a-f]{64}$" },
+            message: 'must match pattern "' + "^sha256:[0-9a-f]{64}$" + '"',
+          };
+          if (vErrors === null) {
+            vErrors = [err18];
+          } else {
+            vErrors.push(err18);
+          }
+          errors++;
+        }
+      } else {
+        const err19 = {
+          instancePath: instancePath + "/fromRecord",
+          schemaPath: "#/$defs/digest/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err19];
+        } else {
+          vErrors.push(err19);
+        }
+        errors++;
+      }
+    }
+    if (data.result !== undefined) {
+      let data6 = data.result;
+      if (
+        !(data6 === "succeeded" || data6 === "rolled-back" || data6 === "failed" || data6 === "interrupted")
+      ) {
+        const err20 = {
+          instancePath: instancePath + "/result",
+          schemaPath: "#/properties/result/enum",
+          keyword: "enum",
+          params: { allowedValues: schema62.properties.result.enum },
+          message: "must be equal to one of the allowed values",
+        };
+        if (vErrors === null) {
+          vErrors = [err20];
+        } else {
+          vErrors.push(err20);
+        }
+        errors++;
+      }
+    }
+    if (data.reason !== undefined) {
+      let data7 = data.reason;
+      if (typeof data7 === "string") {
+        if (func2(data7) < 1) {
+          const err21 = {
+            instancePath: instancePath + "/reason",
+            schemaPath: "#/properties/reason/minLength",
+            keyword: "minLength",
+            params: { limit: 1 },
+            message: "must NOT have fewer than 1 characters",
+          };
+          if (vErrors === null) {
+            vErrors = [err21];
+          } else {
+            vErrors.push(err21);
+          }
+          errors++;
+        }
+      } else {
+        const err22 = {
+          instancePath: instancePath + "/reason",
+          schemaPath: "#/properties/reason/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err22];
+        } else {
+          vErrors.push(err22);
+        }
+        errors++;
+      }
+    }
+    if (data.instances !== undefined) {
+      let data8 = data.instances;
+      if (!(typeof data8 == "number" && !(data8 % 1) && !isNaN(data8) && isFinite(data8))) {
+        const err23 = {
+          instancePath: instancePath + "/instances",
+          schemaPath: "#/properties/instances/type",
+          keyword: "type",
+          params: { type: "integer" },
+          message: "must be integer",
+        };
+        if (vErrors === null) {
+          vErrors = [err23];
+        } else {
+          vErrors.push(err23);
+        }
+        errors++;
+      }
+      if (typeof data8 == "number" && isFinite(data8)) {
+        if (data8 < 0 || isNaN(data8)) {
+          const err24 = {
+            instancePath: instancePath + "/instances",
+            schemaPath: "#/properties/instances/minimum",
+            keyword: "minimum",
+            params: { comparison: ">=", limit: 0 },
+            message: "must be >= 0",
+          };
+          if (vErrors === null) {
+            vErrors = [err24];
+          } else {
+            vErrors.push(err24);
+          }
+          errors++;
+        }
+      }
+    }
+    if (data.startedAt !== undefined) {
+      let data9 = data.startedAt;
+      if (typeof data9 === "string") {
+        if (!pattern5.test(data9)) {
+          const err25 = {
+            instancePath: instancePath + "/startedAt",
+            schemaPath: "#/$defs/time/pattern",
+            keyword: "pattern",
+            params: { pattern: "^\\d{4}-\\d\\d-\\d\\dT" },
+            message: 'must match pattern "' + "^\\d{4}-\\d\\d-\\d\\dT" + '"',
+          };
+          if (vErrors === null) {
+            vErrors = [err25];
+          } else {
+            vErrors.push(err25);
+          }
+          errors++;
+        }
+      } else {
+        const err26 = {
+          instancePath: instancePath + "/startedAt",
+          schemaPath: "#/$defs/time/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err26];
+        } else {
+          vErrors.push(err26);
+        }
+        errors++;
+      }
+    }
+    if (data.endedAt !== undefined) {
+      let data10 = data.endedAt;
+      if (typeof data10 === "string") {
+        if (!pattern5.test(data10)) {
+          const err27 = {
+            instancePath: instancePath + "/endedAt",
+            schemaPath: "#/$defs/time/pattern",
+            keyword: "pattern",
+            params: { pattern: "^\\d{4}-\\d\\d-\\d\\dT" },
+            message: 'must match pattern "' + "^\\d{4}-\\d\\d-\\d\\dT" + '"',
+          };
+          if (vErrors === null) {
+            vErrors = [err27];
+          } else {
+            vErrors.push(err27);
+          }
+          errors++;
+        }
+      } else {
+        const err28 = {
+          instancePath: instancePath + "/endedAt",
+          schemaPath: "#/$defs/time/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err28];
+        } else {
+          vErrors.push(err28);
+        }
+        errors++;
+      }
+    }
+  } else {
+    const err29 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: { type: "object" },
+      message: "must be object",
+    };
+    if (vErrors === null) {
+      vErrors = [err29];
+    } else {
+      vErrors.push(err29);
+    }
+    errors++;
+  }
+  validate32.errors = vErrors;
+  return errors === 0;
+}
+validate32.evaluated = { props: true, dynamicProps: false, dynamicItems: false };
+function validate40(
+  data,
+  { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {},
+) {
+  let vErrors = null;
+  let errors = 0;
+  const evaluated0 = validate40.evaluated;
   if (evaluated0.dynamicProps) {
     evaluated0.props = undefined;
   }
@@ -3124,12 +3688,27 @@ function validate38(
     }
     var _valid7 = _errs44 === errors;
     valid16 = valid16 || _valid7;
+    const _errs45 = errors;
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      let missing12;
+      if (data.rollout === undefined && (missing12 = "rollout")) {
+        const err29 = {};
+        if (vErrors === null) {
+          vErrors = [err29];
+        } else {
+          vErrors.push(err29);
+        }
+        errors++;
+      }
+    }
+    var _valid7 = _errs45 === errors;
+    valid16 = valid16 || _valid7;
     if (!valid16) {
-      const err29 = {};
+      const err30 = {};
       if (vErrors === null) {
-        vErrors = [err29];
+        vErrors = [err30];
       } else {
-        vErrors.push(err29);
+        vErrors.push(err30);
       }
       errors++;
     } else {
@@ -3144,7 +3723,7 @@ function validate38(
     }
     var valid15 = _errs40 === errors;
     if (valid15) {
-      const err30 = {
+      const err31 = {
         instancePath,
         schemaPath: "#/allOf/3/then/not",
         keyword: "not",
@@ -3152,9 +3731,9 @@ function validate38(
         message: "must NOT be valid",
       };
       if (vErrors === null) {
-        vErrors = [err30];
+        vErrors = [err31];
       } else {
-        vErrors.push(err30);
+        vErrors.push(err31);
       }
       errors++;
     } else {
@@ -3169,7 +3748,7 @@ function validate38(
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
       if (data.server === undefined) {
-        const err31 = {
+        const err32 = {
           instancePath,
           schemaPath: "#/allOf/3/then/required",
           keyword: "required",
@@ -3177,9 +3756,9 @@ function validate38(
           message: "must have required property '" + "server" + "'",
         };
         if (vErrors === null) {
-          vErrors = [err31];
+          vErrors = [err32];
         } else {
-          vErrors.push(err31);
+          vErrors.push(err32);
         }
         errors++;
       }
@@ -3188,7 +3767,7 @@ function validate38(
     valid13 = _valid6;
   }
   if (!valid13) {
-    const err32 = {
+    const err33 = {
       instancePath,
       schemaPath: "#/allOf/3/if",
       keyword: "if",
@@ -3196,48 +3775,18 @@ function validate38(
       message: 'must match "then" schema',
     };
     if (vErrors === null) {
-      vErrors = [err32];
+      vErrors = [err33];
     } else {
-      vErrors.push(err32);
+      vErrors.push(err33);
     }
     errors++;
   }
-  const _errs46 = errors;
-  let valid17 = true;
   const _errs47 = errors;
+  let valid17 = true;
+  const _errs48 = errors;
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.event !== undefined) {
       if ("publish" !== data.event) {
-        const err33 = {};
-        if (vErrors === null) {
-          vErrors = [err33];
-        } else {
-          vErrors.push(err33);
-        }
-        errors++;
-      }
-    }
-  }
-  var _valid8 = _errs47 === errors;
-  errors = _errs46;
-  if (vErrors !== null) {
-    if (_errs46) {
-      vErrors.length = _errs46;
-    } else {
-      vErrors = null;
-    }
-  }
-  let ifClause0;
-  if (_valid8) {
-    const _errs49 = errors;
-    const _errs50 = errors;
-    const _errs51 = errors;
-    const _errs52 = errors;
-    let valid20 = false;
-    const _errs53 = errors;
-    if (data && typeof data == "object" && !Array.isArray(data)) {
-      let missing12;
-      if (data.channel === undefined && (missing12 = "channel")) {
         const err34 = {};
         if (vErrors === null) {
           vErrors = [err34];
@@ -3247,12 +3796,27 @@ function validate38(
         errors++;
       }
     }
-    var _valid9 = _errs53 === errors;
-    valid20 = valid20 || _valid9;
+  }
+  var _valid8 = _errs48 === errors;
+  errors = _errs47;
+  if (vErrors !== null) {
+    if (_errs47) {
+      vErrors.length = _errs47;
+    } else {
+      vErrors = null;
+    }
+  }
+  let ifClause0;
+  if (_valid8) {
+    const _errs50 = errors;
+    const _errs51 = errors;
+    const _errs52 = errors;
+    const _errs53 = errors;
+    let valid20 = false;
     const _errs54 = errors;
     if (data && typeof data == "object" && !Array.isArray(data)) {
       let missing13;
-      if (data.reason === undefined && (missing13 = "reason")) {
+      if (data.channel === undefined && (missing13 = "channel")) {
         const err35 = {};
         if (vErrors === null) {
           vErrors = [err35];
@@ -3267,7 +3831,7 @@ function validate38(
     const _errs55 = errors;
     if (data && typeof data == "object" && !Array.isArray(data)) {
       let missing14;
-      if (data.server === undefined && (missing14 = "server")) {
+      if (data.reason === undefined && (missing14 = "reason")) {
         const err36 = {};
         if (vErrors === null) {
           vErrors = [err36];
@@ -3279,27 +3843,57 @@ function validate38(
     }
     var _valid9 = _errs55 === errors;
     valid20 = valid20 || _valid9;
+    const _errs56 = errors;
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      let missing15;
+      if (data.server === undefined && (missing15 = "server")) {
+        const err37 = {};
+        if (vErrors === null) {
+          vErrors = [err37];
+        } else {
+          vErrors.push(err37);
+        }
+        errors++;
+      }
+    }
+    var _valid9 = _errs56 === errors;
+    valid20 = valid20 || _valid9;
+    const _errs57 = errors;
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      let missing16;
+      if (data.rollout === undefined && (missing16 = "rollout")) {
+        const err38 = {};
+        if (vErrors === null) {
+          vErrors = [err38];
+        } else {
+          vErrors.push(err38);
+        }
+        errors++;
+      }
+    }
+    var _valid9 = _errs57 === errors;
+    valid20 = valid20 || _valid9;
     if (!valid20) {
-      const err37 = {};
+      const err39 = {};
       if (vErrors === null) {
-        vErrors = [err37];
+        vErrors = [err39];
       } else {
-        vErrors.push(err37);
+        vErrors.push(err39);
       }
       errors++;
     } else {
-      errors = _errs52;
+      errors = _errs53;
       if (vErrors !== null) {
-        if (_errs52) {
-          vErrors.length = _errs52;
+        if (_errs53) {
+          vErrors.length = _errs53;
         } else {
           vErrors = null;
         }
       }
     }
-    var valid19 = _errs51 === errors;
+    var valid19 = _errs52 === errors;
     if (valid19) {
-      const err38 = {
+      const err40 = {
         instancePath,
         schemaPath: "#/allOf/4/then/not",
         keyword: "not",
@@ -3307,16 +3901,16 @@ function validate38(
         message: "must NOT be valid",
       };
       if (vErrors === null) {
-        vErrors = [err38];
+        vErrors = [err40];
       } else {
-        vErrors.push(err38);
+        vErrors.push(err40);
       }
       errors++;
     } else {
-      errors = _errs50;
+      errors = _errs51;
       if (vErrors !== null) {
-        if (_errs50) {
-          vErrors.length = _errs50;
+        if (_errs51) {
+          vErrors.length = _errs51;
         } else {
           vErrors = null;
         }
@@ -3324,7 +3918,7 @@ function validate38(
     }
     if (data && typeof data == "object" && !Array.isArray(data)) {
       if (data.destination === undefined) {
-        const err39 = {
+        const err41 = {
           instancePath,
           schemaPath: "#/allOf/4/then/required",
           keyword: "required",
@@ -3332,14 +3926,14 @@ function validate38(
           message: "must have required property '" + "destination" + "'",
         };
         if (vErrors === null) {
-          vErrors = [err39];
+          vErrors = [err41];
         } else {
-          vErrors.push(err39);
+          vErrors.push(err41);
         }
         errors++;
       }
       if (data.digest === undefined) {
-        const err40 = {
+        const err42 = {
           instancePath,
           schemaPath: "#/allOf/4/then/required",
           keyword: "required",
@@ -3347,35 +3941,35 @@ function validate38(
           message: "must have required property '" + "digest" + "'",
         };
         if (vErrors === null) {
-          vErrors = [err40];
+          vErrors = [err42];
         } else {
-          vErrors.push(err40);
+          vErrors.push(err42);
         }
         errors++;
       }
     }
-    var _valid8 = _errs49 === errors;
+    var _valid8 = _errs50 === errors;
     valid17 = _valid8;
     ifClause0 = "then";
   } else {
-    const _errs56 = errors;
-    const _errs57 = errors;
     const _errs58 = errors;
+    const _errs59 = errors;
+    const _errs60 = errors;
     if (data && typeof data == "object" && !Array.isArray(data)) {
-      let missing15;
-      if (data.digest === undefined && (missing15 = "digest")) {
-        const err41 = {};
+      let missing17;
+      if (data.digest === undefined && (missing17 = "digest")) {
+        const err43 = {};
         if (vErrors === null) {
-          vErrors = [err41];
+          vErrors = [err43];
         } else {
-          vErrors.push(err41);
+          vErrors.push(err43);
         }
         errors++;
       }
     }
-    var valid21 = _errs58 === errors;
+    var valid21 = _errs60 === errors;
     if (valid21) {
-      const err42 = {
+      const err44 = {
         instancePath,
         schemaPath: "#/allOf/4/else/not",
         keyword: "not",
@@ -3383,27 +3977,27 @@ function validate38(
         message: "must NOT be valid",
       };
       if (vErrors === null) {
-        vErrors = [err42];
+        vErrors = [err44];
       } else {
-        vErrors.push(err42);
+        vErrors.push(err44);
       }
       errors++;
     } else {
-      errors = _errs57;
+      errors = _errs59;
       if (vErrors !== null) {
-        if (_errs57) {
-          vErrors.length = _errs57;
+        if (_errs59) {
+          vErrors.length = _errs59;
         } else {
           vErrors = null;
         }
       }
     }
-    var _valid8 = _errs56 === errors;
+    var _valid8 = _errs58 === errors;
     valid17 = _valid8;
     ifClause0 = "else";
   }
   if (!valid17) {
-    const err43 = {
+    const err45 = {
       instancePath,
       schemaPath: "#/allOf/4/if",
       keyword: "if",
@@ -3411,158 +4005,155 @@ function validate38(
       message: 'must match "' + ifClause0 + '" schema',
     };
     if (vErrors === null) {
-      vErrors = [err43];
+      vErrors = [err45];
     } else {
-      vErrors.push(err43);
+      vErrors.push(err45);
     }
     errors++;
   }
+  const _errs62 = errors;
+  let valid22 = true;
+  const _errs63 = errors;
   if (data && typeof data == "object" && !Array.isArray(data)) {
-    if (data.type === undefined) {
-      const err44 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: { missingProperty: "type" },
-        message: "must have required property '" + "type" + "'",
-      };
-      if (vErrors === null) {
-        vErrors = [err44];
-      } else {
-        vErrors.push(err44);
+    if (data.event !== undefined) {
+      if ("rollout" !== data.event) {
+        const err46 = {};
+        if (vErrors === null) {
+          vErrors = [err46];
+        } else {
+          vErrors.push(err46);
+        }
+        errors++;
       }
-      errors++;
     }
-    if (data.id === undefined) {
-      const err45 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: { missingProperty: "id" },
-        message: "must have required property '" + "id" + "'",
-      };
-      if (vErrors === null) {
-        vErrors = [err45];
-      } else {
-        vErrors.push(err45);
+  }
+  var _valid10 = _errs63 === errors;
+  errors = _errs62;
+  if (vErrors !== null) {
+    if (_errs62) {
+      vErrors.length = _errs62;
+    } else {
+      vErrors = null;
+    }
+  }
+  let ifClause1;
+  if (_valid10) {
+    const _errs65 = errors;
+    const _errs66 = errors;
+    const _errs67 = errors;
+    const _errs68 = errors;
+    let valid25 = false;
+    const _errs69 = errors;
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      let missing18;
+      if (data.channel === undefined && (missing18 = "channel")) {
+        const err47 = {};
+        if (vErrors === null) {
+          vErrors = [err47];
+        } else {
+          vErrors.push(err47);
+        }
+        errors++;
       }
-      errors++;
     }
-    if (data.prev === undefined) {
-      const err46 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: { missingProperty: "prev" },
-        message: "must have required property '" + "prev" + "'",
-      };
-      if (vErrors === null) {
-        vErrors = [err46];
-      } else {
-        vErrors.push(err46);
+    var _valid11 = _errs69 === errors;
+    valid25 = valid25 || _valid11;
+    const _errs70 = errors;
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      let missing19;
+      if (data.reason === undefined && (missing19 = "reason")) {
+        const err48 = {};
+        if (vErrors === null) {
+          vErrors = [err48];
+        } else {
+          vErrors.push(err48);
+        }
+        errors++;
       }
-      errors++;
     }
-    if (data.event === undefined) {
-      const err47 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: { missingProperty: "event" },
-        message: "must have required property '" + "event" + "'",
-      };
-      if (vErrors === null) {
-        vErrors = [err47];
-      } else {
-        vErrors.push(err47);
+    var _valid11 = _errs70 === errors;
+    valid25 = valid25 || _valid11;
+    const _errs71 = errors;
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      let missing20;
+      if (data.server === undefined && (missing20 = "server")) {
+        const err49 = {};
+        if (vErrors === null) {
+          vErrors = [err49];
+        } else {
+          vErrors.push(err49);
+        }
+        errors++;
       }
-      errors++;
     }
-    if (data.target === undefined) {
-      const err48 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: { missingProperty: "target" },
-        message: "must have required property '" + "target" + "'",
-      };
-      if (vErrors === null) {
-        vErrors = [err48];
-      } else {
-        vErrors.push(err48);
+    var _valid11 = _errs71 === errors;
+    valid25 = valid25 || _valid11;
+    const _errs72 = errors;
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      let missing21;
+      if (data.destination === undefined && (missing21 = "destination")) {
+        const err50 = {};
+        if (vErrors === null) {
+          vErrors = [err50];
+        } else {
+          vErrors.push(err50);
+        }
+        errors++;
       }
-      errors++;
     }
-    if (data.lineage === undefined) {
-      const err49 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: { missingProperty: "lineage" },
-        message: "must have required property '" + "lineage" + "'",
-      };
-      if (vErrors === null) {
-        vErrors = [err49];
-      } else {
-        vErrors.push(err49);
-      }
-      errors++;
-    }
-    if (data.at === undefined) {
-      const err50 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: { missingProperty: "at" },
-        message: "must have required property '" + "at" + "'",
-      };
-      if (vErrors === null) {
-        vErrors = [err50];
-      } else {
-        vErrors.push(err50);
-      }
-      errors++;
-    }
-    if (data.bakeVersion === undefined) {
-      const err51 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: { missingProperty: "bakeVersion" },
-        message: "must have required property '" + "bakeVersion" + "'",
-      };
+    var _valid11 = _errs72 === errors;
+    valid25 = valid25 || _valid11;
+    if (!valid25) {
+      const err51 = {};
       if (vErrors === null) {
         vErrors = [err51];
       } else {
         vErrors.push(err51);
       }
       errors++;
-    }
-    for (const key0 in data) {
-      if (!func1.call(schema52.properties, key0)) {
-        const err52 = {
-          instancePath,
-          schemaPath: "#/additionalProperties",
-          keyword: "additionalProperties",
-          params: { additionalProperty: key0 },
-          message: "must NOT have additional properties",
-        };
-        if (vErrors === null) {
-          vErrors = [err52];
+    } else {
+      errors = _errs68;
+      if (vErrors !== null) {
+        if (_errs68) {
+          vErrors.length = _errs68;
         } else {
-          vErrors.push(err52);
+          vErrors = null;
         }
-        errors++;
       }
     }
-    if (data.type !== undefined) {
-      if ("event" !== data.type) {
+    var valid24 = _errs67 === errors;
+    if (valid24) {
+      const err52 = {
+        instancePath,
+        schemaPath: "#/allOf/5/then/not",
+        keyword: "not",
+        params: {},
+        message: "must NOT be valid",
+      };
+      if (vErrors === null) {
+        vErrors = [err52];
+      } else {
+        vErrors.push(err52);
+      }
+      errors++;
+    } else {
+      errors = _errs66;
+      if (vErrors !== null) {
+        if (_errs66) {
+          vErrors.length = _errs66;
+        } else {
+          vErrors = null;
+        }
+      }
+    }
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      if (data.rollout === undefined) {
         const err53 = {
-          instancePath: instancePath + "/type",
-          schemaPath: "#/properties/type/const",
-          keyword: "const",
-          params: { allowedValue: "event" },
-          message: "must be equal to constant",
+          instancePath,
+          schemaPath: "#/allOf/5/then/required",
+          keyword: "required",
+          params: { missingProperty: "rollout" },
+          message: "must have required property '" + "rollout" + "'",
         };
         if (vErrors === null) {
           vErrors = [err53];
@@ -3572,208 +4163,198 @@ function validate38(
         errors++;
       }
     }
-    if (data.id !== undefined) {
-      let data6 = data.id;
-      if (typeof data6 === "string") {
-        if (!pattern6.test(data6)) {
-          const err54 = {
-            instancePath: instancePath + "/id",
-            schemaPath: "#/$defs/digest/pattern",
-            keyword: "pattern",
-            params: { pattern: "^sha256:[0-9a-f]{64}$" },
-            message: 'must match pattern "' + "^sha256:[0-9a-f]{64}$" + '"',
-          };
-          if (vErrors === null) {
-            vErrors = [err54];
-          } else {
-            vErrors.push(err54);
-          }
-          errors++;
-        }
-      } else {
-        const err55 = {
-          instancePath: instancePath + "/id",
-          schemaPath: "#/$defs/digest/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
-        };
+    var _valid10 = _errs65 === errors;
+    valid22 = _valid10;
+    ifClause1 = "then";
+  } else {
+    const _errs73 = errors;
+    const _errs74 = errors;
+    const _errs75 = errors;
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      let missing22;
+      if (data.rollout === undefined && (missing22 = "rollout")) {
+        const err54 = {};
         if (vErrors === null) {
-          vErrors = [err55];
+          vErrors = [err54];
         } else {
-          vErrors.push(err55);
+          vErrors.push(err54);
         }
         errors++;
       }
     }
-    if (data.prev !== undefined) {
-      let data7 = data.prev;
-      if (typeof data7 === "string") {
-        if (!pattern6.test(data7)) {
-          const err56 = {
-            instancePath: instancePath + "/prev",
-            schemaPath: "#/$defs/digest/pattern",
-            keyword: "pattern",
-            params: { pattern: "^sha256:[0-9a-f]{64}$" },
-            message: 'must match pattern "' + "^sha256:[0-9a-f]{64}$" + '"',
-          };
-          if (vErrors === null) {
-            vErrors = [err56];
-          } else {
-            vErrors.push(err56);
-          }
-          errors++;
-        }
+    var valid26 = _errs75 === errors;
+    if (valid26) {
+      const err55 = {
+        instancePath,
+        schemaPath: "#/allOf/5/else/not",
+        keyword: "not",
+        params: {},
+        message: "must NOT be valid",
+      };
+      if (vErrors === null) {
+        vErrors = [err55];
       } else {
-        const err57 = {
-          instancePath: instancePath + "/prev",
-          schemaPath: "#/$defs/digest/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
-        };
-        if (vErrors === null) {
-          vErrors = [err57];
+        vErrors.push(err55);
+      }
+      errors++;
+    } else {
+      errors = _errs74;
+      if (vErrors !== null) {
+        if (_errs74) {
+          vErrors.length = _errs74;
         } else {
-          vErrors.push(err57);
+          vErrors = null;
         }
-        errors++;
       }
     }
-    if (data.event !== undefined) {
-      let data8 = data.event;
-      if (
-        !(
-          data8 === "promote" ||
-          data8 === "revoke" ||
-          data8 === "deprecate" ||
-          data8 === "observe" ||
-          data8 === "publish"
-        )
-      ) {
-        const err58 = {
-          instancePath: instancePath + "/event",
-          schemaPath: "#/properties/event/enum",
-          keyword: "enum",
-          params: { allowedValues: schema52.properties.event.enum },
-          message: "must be equal to one of the allowed values",
-        };
-        if (vErrors === null) {
-          vErrors = [err58];
-        } else {
-          vErrors.push(err58);
-        }
-        errors++;
-      }
+    var _valid10 = _errs73 === errors;
+    valid22 = _valid10;
+    ifClause1 = "else";
+  }
+  if (!valid22) {
+    const err56 = {
+      instancePath,
+      schemaPath: "#/allOf/5/if",
+      keyword: "if",
+      params: { failingKeyword: ifClause1 },
+      message: 'must match "' + ifClause1 + '" schema',
+    };
+    if (vErrors === null) {
+      vErrors = [err56];
+    } else {
+      vErrors.push(err56);
     }
-    if (data.target !== undefined) {
-      let data9 = data.target;
-      if (typeof data9 === "string") {
-        if (!pattern6.test(data9)) {
-          const err59 = {
-            instancePath: instancePath + "/target",
-            schemaPath: "#/$defs/digest/pattern",
-            keyword: "pattern",
-            params: { pattern: "^sha256:[0-9a-f]{64}$" },
-            message: 'must match pattern "' + "^sha256:[0-9a-f]{64}$" + '"',
-          };
-          if (vErrors === null) {
-            vErrors = [err59];
-          } else {
-            vErrors.push(err59);
-          }
-          errors++;
-        }
+    errors++;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.type === undefined) {
+      const err57 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "type" },
+        message: "must have required property '" + "type" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err57];
       } else {
-        const err60 = {
-          instancePath: instancePath + "/target",
-          schemaPath: "#/$defs/digest/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
-        };
-        if (vErrors === null) {
-          vErrors = [err60];
-        } else {
-          vErrors.push(err60);
-        }
-        errors++;
+        vErrors.push(err57);
       }
+      errors++;
     }
-    if (data.lineage !== undefined) {
-      let data10 = data.lineage;
-      if (typeof data10 === "string") {
-        if (func2(data10) > 63) {
-          const err61 = {
-            instancePath: instancePath + "/lineage",
-            schemaPath: "#/$defs/name/maxLength",
-            keyword: "maxLength",
-            params: { limit: 63 },
-            message: "must NOT have more than 63 characters",
-          };
-          if (vErrors === null) {
-            vErrors = [err61];
-          } else {
-            vErrors.push(err61);
-          }
-          errors++;
-        }
-        if (!pattern8.test(data10)) {
-          const err62 = {
-            instancePath: instancePath + "/lineage",
-            schemaPath: "#/$defs/name/pattern",
-            keyword: "pattern",
-            params: { pattern: "^[a-z0-9][a-z0-9._-]*$" },
-            message: 'must match pattern "' + "^[a-z0-9][a-z0-9._-]*$" + '"',
-          };
-          if (vErrors === null) {
-            vErrors = [err62];
-          } else {
-            vErrors.push(err62);
-          }
-          errors++;
-        }
+    if (data.id === undefined) {
+      const err58 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "id" },
+        message: "must have required property '" + "id" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err58];
       } else {
-        const err63 = {
-          instancePath: instancePath + "/lineage",
-          schemaPath: "#/$defs/name/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
-        };
-        if (vErrors === null) {
-          vErrors = [err63];
-        } else {
-          vErrors.push(err63);
-        }
-        errors++;
+        vErrors.push(err58);
       }
+      errors++;
     }
-    if (data.at !== undefined) {
-      let data11 = data.at;
-      if (typeof data11 === "string") {
-        if (!pattern5.test(data11)) {
-          const err64 = {
-            instancePath: instancePath + "/at",
-            schemaPath: "#/$defs/time/pattern",
-            keyword: "pattern",
-            params: { pattern: "^\\d{4}-\\d\\d-\\d\\dT" },
-            message: 'must match pattern "' + "^\\d{4}-\\d\\d-\\d\\dT" + '"',
-          };
-          if (vErrors === null) {
-            vErrors = [err64];
-          } else {
-            vErrors.push(err64);
-          }
-          errors++;
-        }
+    if (data.prev === undefined) {
+      const err59 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "prev" },
+        message: "must have required property '" + "prev" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err59];
       } else {
+        vErrors.push(err59);
+      }
+      errors++;
+    }
+    if (data.event === undefined) {
+      const err60 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "event" },
+        message: "must have required property '" + "event" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err60];
+      } else {
+        vErrors.push(err60);
+      }
+      errors++;
+    }
+    if (data.target === undefined) {
+      const err61 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "target" },
+        message: "must have required property '" + "target" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err61];
+      } else {
+        vErrors.push(err61);
+      }
+      errors++;
+    }
+    if (data.lineage === undefined) {
+      const err62 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "lineage" },
+        message: "must have required property '" + "lineage" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err62];
+      } else {
+        vErrors.push(err62);
+      }
+      errors++;
+    }
+    if (data.at === undefined) {
+      const err63 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "at" },
+        message: "must have required property '" + "at" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err63];
+      } else {
+        vErrors.push(err63);
+      }
+      errors++;
+    }
+    if (data.bakeVersion === undefined) {
+      const err64 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "bakeVersion" },
+        message: "must have required property '" + "bakeVersion" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err64];
+      } else {
+        vErrors.push(err64);
+      }
+      errors++;
+    }
+    for (const key0 in data) {
+      if (!func1.call(schema52.properties, key0)) {
         const err65 = {
-          instancePath: instancePath + "/at",
-          schemaPath: "#/$defs/time/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
+          instancePath,
+          schemaPath: "#/additionalProperties",
+          keyword: "additionalProperties",
+          params: { additionalProperty: key0 },
+          message: "must NOT have additional properties",
         };
         if (vErrors === null) {
           vErrors = [err65];
@@ -3783,14 +4364,14 @@ function validate38(
         errors++;
       }
     }
-    if (data.bakeVersion !== undefined) {
-      if (typeof data.bakeVersion !== "string") {
+    if (data.type !== undefined) {
+      if ("event" !== data.type) {
         const err66 = {
-          instancePath: instancePath + "/bakeVersion",
-          schemaPath: "#/properties/bakeVersion/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
+          instancePath: instancePath + "/type",
+          schemaPath: "#/properties/type/const",
+          keyword: "const",
+          params: { allowedValue: "event" },
+          message: "must be equal to constant",
         };
         if (vErrors === null) {
           vErrors = [err66];
@@ -3800,16 +4381,16 @@ function validate38(
         errors++;
       }
     }
-    if (data.ci !== undefined) {
-      let data13 = data.ci;
-      if (data13 && typeof data13 == "object" && !Array.isArray(data13)) {
-        if (data13.provider === undefined) {
+    if (data.id !== undefined) {
+      let data7 = data.id;
+      if (typeof data7 === "string") {
+        if (!pattern6.test(data7)) {
           const err67 = {
-            instancePath: instancePath + "/ci",
-            schemaPath: "#/$defs/ci/required",
-            keyword: "required",
-            params: { missingProperty: "provider" },
-            message: "must have required property '" + "provider" + "'",
+            instancePath: instancePath + "/id",
+            schemaPath: "#/$defs/digest/pattern",
+            keyword: "pattern",
+            params: { pattern: "^sha256:[0-9a-f]{64}$" },
+            message: 'must match pattern "' + "^sha256:[0-9a-f]{64}$" + '"',
           };
           if (vErrors === null) {
             vErrors = [err67];
@@ -3818,98 +4399,108 @@ function validate38(
           }
           errors++;
         }
-        for (const key1 in data13) {
-          if (!(key1 === "provider" || key1 === "runId" || key1 === "commit")) {
-            const err68 = {
-              instancePath: instancePath + "/ci",
-              schemaPath: "#/$defs/ci/additionalProperties",
-              keyword: "additionalProperties",
-              params: { additionalProperty: key1 },
-              message: "must NOT have additional properties",
-            };
-            if (vErrors === null) {
-              vErrors = [err68];
-            } else {
-              vErrors.push(err68);
-            }
-            errors++;
-          }
+      } else {
+        const err68 = {
+          instancePath: instancePath + "/id",
+          schemaPath: "#/$defs/digest/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err68];
+        } else {
+          vErrors.push(err68);
         }
-        if (data13.provider !== undefined) {
-          let data14 = data13.provider;
-          if (typeof data14 === "string") {
-            if (func2(data14) < 1) {
-              const err69 = {
-                instancePath: instancePath + "/ci/provider",
-                schemaPath: "#/$defs/ci/properties/provider/minLength",
-                keyword: "minLength",
-                params: { limit: 1 },
-                message: "must NOT have fewer than 1 characters",
-              };
-              if (vErrors === null) {
-                vErrors = [err69];
-              } else {
-                vErrors.push(err69);
-              }
-              errors++;
-            }
+        errors++;
+      }
+    }
+    if (data.prev !== undefined) {
+      let data8 = data.prev;
+      if (typeof data8 === "string") {
+        if (!pattern6.test(data8)) {
+          const err69 = {
+            instancePath: instancePath + "/prev",
+            schemaPath: "#/$defs/digest/pattern",
+            keyword: "pattern",
+            params: { pattern: "^sha256:[0-9a-f]{64}$" },
+            message: 'must match pattern "' + "^sha256:[0-9a-f]{64}$" + '"',
+          };
+          if (vErrors === null) {
+            vErrors = [err69];
           } else {
-            const err70 = {
-              instancePath: instancePath + "/ci/provider",
-              schemaPath: "#/$defs/ci/properties/provider/type",
-              keyword: "type",
-              params: { type: "string" },
-              message: "must be string",
-            };
-            if (vErrors === null) {
-              vErrors = [err70];
-            } else {
-              vErrors.push(err70);
-            }
-            errors++;
+            vErrors.push(err69);
           }
+          errors++;
         }
-        if (data13.runId !== undefined) {
-          if (typeof data13.runId !== "string") {
-            const err71 = {
-              instancePath: instancePath + "/ci/runId",
-              schemaPath: "#/$defs/ci/properties/runId/type",
-              keyword: "type",
-              params: { type: "string" },
-              message: "must be string",
-            };
-            if (vErrors === null) {
-              vErrors = [err71];
-            } else {
-              vErrors.push(err71);
-            }
-            errors++;
-          }
+      } else {
+        const err70 = {
+          instancePath: instancePath + "/prev",
+          schemaPath: "#/$defs/digest/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err70];
+        } else {
+          vErrors.push(err70);
         }
-        if (data13.commit !== undefined) {
-          if (typeof data13.commit !== "string") {
-            const err72 = {
-              instancePath: instancePath + "/ci/commit",
-              schemaPath: "#/$defs/ci/properties/commit/type",
-              keyword: "type",
-              params: { type: "string" },
-              message: "must be string",
-            };
-            if (vErrors === null) {
-              vErrors = [err72];
-            } else {
-              vErrors.push(err72);
-            }
-            errors++;
+        errors++;
+      }
+    }
+    if (data.event !== undefined) {
+      let data9 = data.event;
+      if (
+        !(
+          data9 === "promote" ||
+          data9 === "revoke" ||
+          data9 === "deprecate" ||
+          data9 === "observe" ||
+          data9 === "publish" ||
+          data9 === "rollout"
+        )
+      ) {
+        const err71 = {
+          instancePath: instancePath + "/event",
+          schemaPath: "#/properties/event/enum",
+          keyword: "enum",
+          params: { allowedValues: schema52.properties.event.enum },
+          message: "must be equal to one of the allowed values",
+        };
+        if (vErrors === null) {
+          vErrors = [err71];
+        } else {
+          vErrors.push(err71);
+        }
+        errors++;
+      }
+    }
+    if (data.target !== undefined) {
+      let data10 = data.target;
+      if (typeof data10 === "string") {
+        if (!pattern6.test(data10)) {
+          const err72 = {
+            instancePath: instancePath + "/target",
+            schemaPath: "#/$defs/digest/pattern",
+            keyword: "pattern",
+            params: { pattern: "^sha256:[0-9a-f]{64}$" },
+            message: 'must match pattern "' + "^sha256:[0-9a-f]{64}$" + '"',
+          };
+          if (vErrors === null) {
+            vErrors = [err72];
+          } else {
+            vErrors.push(err72);
           }
+          errors++;
         }
       } else {
         const err73 = {
-          instancePath: instancePath + "/ci",
-          schemaPath: "#/$defs/ci/type",
+          instancePath: instancePath + "/target",
+          schemaPath: "#/$defs/digest/type",
           keyword: "type",
-          params: { type: "object" },
-          message: "must be object",
+          params: { type: "string" },
+          message: "must be string",
         };
         if (vErrors === null) {
           vErrors = [err73];
@@ -3919,12 +4510,12 @@ function validate38(
         errors++;
       }
     }
-    if (data.channel !== undefined) {
-      let data17 = data.channel;
-      if (typeof data17 === "string") {
-        if (func2(data17) > 63) {
+    if (data.lineage !== undefined) {
+      let data11 = data.lineage;
+      if (typeof data11 === "string") {
+        if (func2(data11) > 63) {
           const err74 = {
-            instancePath: instancePath + "/channel",
+            instancePath: instancePath + "/lineage",
             schemaPath: "#/$defs/name/maxLength",
             keyword: "maxLength",
             params: { limit: 63 },
@@ -3937,9 +4528,9 @@ function validate38(
           }
           errors++;
         }
-        if (!pattern8.test(data17)) {
+        if (!pattern8.test(data11)) {
           const err75 = {
-            instancePath: instancePath + "/channel",
+            instancePath: instancePath + "/lineage",
             schemaPath: "#/$defs/name/pattern",
             keyword: "pattern",
             params: { pattern: "^[a-z0-9][a-z0-9._-]*$" },
@@ -3954,7 +4545,7 @@ function validate38(
         }
       } else {
         const err76 = {
-          instancePath: instancePath + "/channel",
+          instancePath: instancePath + "/lineage",
           schemaPath: "#/$defs/name/type",
           keyword: "type",
           params: { type: "string" },
@@ -3968,16 +4559,16 @@ function validate38(
         errors++;
       }
     }
-    if (data.reason !== undefined) {
-      let data18 = data.reason;
-      if (typeof data18 === "string") {
-        if (func2(data18) < 1) {
+    if (data.at !== undefined) {
+      let data12 = data.at;
+      if (typeof data12 === "string") {
+        if (!pattern5.test(data12)) {
           const err77 = {
-            instancePath: instancePath + "/reason",
-            schemaPath: "#/properties/reason/minLength",
-            keyword: "minLength",
-            params: { limit: 1 },
-            message: "must NOT have fewer than 1 characters",
+            instancePath: instancePath + "/at",
+            schemaPath: "#/$defs/time/pattern",
+            keyword: "pattern",
+            params: { pattern: "^\\d{4}-\\d\\d-\\d\\dT" },
+            message: 'must match pattern "' + "^\\d{4}-\\d\\d-\\d\\dT" + '"',
           };
           if (vErrors === null) {
             vErrors = [err77];
@@ -3988,8 +4579,8 @@ function validate38(
         }
       } else {
         const err78 = {
-          instancePath: instancePath + "/reason",
-          schemaPath: "#/properties/reason/type",
+          instancePath: instancePath + "/at",
+          schemaPath: "#/$defs/time/type",
           keyword: "type",
           params: { type: "string" },
           message: "must be string",
@@ -4002,14 +4593,14 @@ function validate38(
         errors++;
       }
     }
-    if (data.cascade !== undefined) {
-      if (typeof data.cascade !== "boolean") {
+    if (data.bakeVersion !== undefined) {
+      if (typeof data.bakeVersion !== "string") {
         const err79 = {
-          instancePath: instancePath + "/cascade",
-          schemaPath: "#/properties/cascade/type",
+          instancePath: instancePath + "/bakeVersion",
+          schemaPath: "#/properties/bakeVersion/type",
           keyword: "type",
-          params: { type: "boolean" },
-          message: "must be boolean",
+          params: { type: "string" },
+          message: "must be string",
         };
         if (vErrors === null) {
           vErrors = [err79];
@@ -4019,16 +4610,16 @@ function validate38(
         errors++;
       }
     }
-    if (data.server !== undefined) {
-      let data20 = data.server;
-      if (typeof data20 === "string") {
-        if (func2(data20) < 1) {
+    if (data.ci !== undefined) {
+      let data14 = data.ci;
+      if (data14 && typeof data14 == "object" && !Array.isArray(data14)) {
+        if (data14.provider === undefined) {
           const err80 = {
-            instancePath: instancePath + "/server",
-            schemaPath: "#/properties/server/minLength",
-            keyword: "minLength",
-            params: { limit: 1 },
-            message: "must NOT have fewer than 1 characters",
+            instancePath: instancePath + "/ci",
+            schemaPath: "#/$defs/ci/required",
+            keyword: "required",
+            params: { missingProperty: "provider" },
+            message: "must have required property '" + "provider" + "'",
           };
           if (vErrors === null) {
             vErrors = [err80];
@@ -4037,8 +4628,227 @@ function validate38(
           }
           errors++;
         }
+        for (const key1 in data14) {
+          if (!(key1 === "provider" || key1 === "runId" || key1 === "commit")) {
+            const err81 = {
+              instancePath: instancePath + "/ci",
+              schemaPath: "#/$defs/ci/additionalProperties",
+              keyword: "additionalProperties",
+              params: { additionalProperty: key1 },
+              message: "must NOT have additional properties",
+            };
+            if (vErrors === null) {
+              vErrors = [err81];
+            } else {
+              vErrors.push(err81);
+            }
+            errors++;
+          }
+        }
+        if (data14.provider !== undefined) {
+          let data15 = data14.provider;
+          if (typeof data15 === "string") {
+            if (func2(data15) < 1) {
+              const err82 = {
+                instancePath: instancePath + "/ci/provider",
+                schemaPath: "#/$defs/ci/properties/provider/minLength",
+                keyword: "minLength",
+                params: { limit: 1 },
+                message: "must NOT have fewer than 1 characters",
+              };
+              if (vErrors === null) {
+                vErrors = [err82];
+              } else {
+                vErrors.push(err82);
+              }
+              errors++;
+            }
+          } else {
+            const err83 = {
+              instancePath: instancePath + "/ci/provider",
+              schemaPath: "#/$defs/ci/properties/provider/type",
+              keyword: "type",
+              params: { type: "string" },
+              message: "must be string",
+            };
+            if (vErrors === null) {
+              vErrors = [err83];
+            } else {
+              vErrors.push(err83);
+            }
+            errors++;
+          }
+        }
+        if (data14.runId !== undefined) {
+          if (typeof data14.runId !== "string") {
+            const err84 = {
+              instancePath: instancePath + "/ci/runId",
+              schemaPath: "#/$defs/ci/properties/runId/type",
+              keyword: "type",
+              params: { type: "string" },
+              message: "must be string",
+            };
+            if (vErrors === null) {
+              vErrors = [err84];
+            } else {
+              vErrors.push(err84);
+            }
+            errors++;
+          }
+        }
+        if (data14.commit !== undefined) {
+          if (typeof data14.commit !== "string") {
+            const err85 = {
+              instancePath: instancePath + "/ci/commit",
+              schemaPath: "#/$defs/ci/properties/commit/type",
+              keyword: "type",
+              params: { type: "string" },
+              message: "must be string",
+            };
+            if (vErrors === null) {
+              vErrors = [err85];
+            } else {
+              vErrors.push(err85);
+            }
+            errors++;
+          }
+        }
       } else {
-        const err81 = {
+        const err86 = {
+          instancePath: instancePath + "/ci",
+          schemaPath: "#/$defs/ci/type",
+          keyword: "type",
+          params: { type: "object" },
+          message: "must be object",
+        };
+        if (vErrors === null) {
+          vErrors = [err86];
+        } else {
+          vErrors.push(err86);
+        }
+        errors++;
+      }
+    }
+    if (data.channel !== undefined) {
+      let data18 = data.channel;
+      if (typeof data18 === "string") {
+        if (func2(data18) > 63) {
+          const err87 = {
+            instancePath: instancePath + "/channel",
+            schemaPath: "#/$defs/name/maxLength",
+            keyword: "maxLength",
+            params: { limit: 63 },
+            message: "must NOT have more than 63 characters",
+          };
+          if (vErrors === null) {
+            vErrors = [err87];
+          } else {
+            vErrors.push(err87);
+          }
+          errors++;
+        }
+        if (!pattern8.test(data18)) {
+          const err88 = {
+            instancePath: instancePath + "/channel",
+            schemaPath: "#/$defs/name/pattern",
+            keyword: "pattern",
+            params: { pattern: "^[a-z0-9][a-z0-9._-]*$" },
+            message: 'must match pattern "' + "^[a-z0-9][a-z0-9._-]*$" + '"',
+          };
+          if (vErrors === null) {
+            vErrors = [err88];
+          } else {
+            vErrors.push(err88);
+          }
+          errors++;
+        }
+      } else {
+        const err89 = {
+          instancePath: instancePath + "/channel",
+          schemaPath: "#/$defs/name/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err89];
+        } else {
+          vErrors.push(err89);
+        }
+        errors++;
+      }
+    }
+    if (data.reason !== undefined) {
+      let data19 = data.reason;
+      if (typeof data19 === "string") {
+        if (func2(data19) < 1) {
+          const err90 = {
+            instancePath: instancePath + "/reason",
+            schemaPath: "#/properties/reason/minLength",
+            keyword: "minLength",
+            params: { limit: 1 },
+            message: "must NOT have fewer than 1 characters",
+          };
+          if (vErrors === null) {
+            vErrors = [err90];
+          } else {
+            vErrors.push(err90);
+          }
+          errors++;
+        }
+      } else {
+        const err91 = {
+          instancePath: instancePath + "/reason",
+          schemaPath: "#/properties/reason/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err91];
+        } else {
+          vErrors.push(err91);
+        }
+        errors++;
+      }
+    }
+    if (data.cascade !== undefined) {
+      if (typeof data.cascade !== "boolean") {
+        const err92 = {
+          instancePath: instancePath + "/cascade",
+          schemaPath: "#/properties/cascade/type",
+          keyword: "type",
+          params: { type: "boolean" },
+          message: "must be boolean",
+        };
+        if (vErrors === null) {
+          vErrors = [err92];
+        } else {
+          vErrors.push(err92);
+        }
+        errors++;
+      }
+    }
+    if (data.server !== undefined) {
+      let data21 = data.server;
+      if (typeof data21 === "string") {
+        if (func2(data21) < 1) {
+          const err93 = {
+            instancePath: instancePath + "/server",
+            schemaPath: "#/properties/server/minLength",
+            keyword: "minLength",
+            params: { limit: 1 },
+            message: "must NOT have fewer than 1 characters",
+          };
+          if (vErrors === null) {
+            vErrors = [err93];
+          } else {
+            vErrors.push(err93);
+          }
+          errors++;
+        }
+      } else {
+        const err94 = {
           instancePath: instancePath + "/server",
           schemaPath: "#/properties/server/type",
           keyword: "type",
@@ -4046,19 +4856,19 @@ function validate38(
           message: "must be string",
         };
         if (vErrors === null) {
-          vErrors = [err81];
+          vErrors = [err94];
         } else {
-          vErrors.push(err81);
+          vErrors.push(err94);
         }
         errors++;
       }
     }
     if (data.details !== undefined) {
-      let data21 = data.details;
-      if (data21 && typeof data21 == "object" && !Array.isArray(data21)) {
-        for (const key2 in data21) {
-          if (typeof data21[key2] !== "string") {
-            const err82 = {
+      let data22 = data.details;
+      if (data22 && typeof data22 == "object" && !Array.isArray(data22)) {
+        for (const key2 in data22) {
+          if (typeof data22[key2] !== "string") {
+            const err95 = {
               instancePath: instancePath + "/details/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),
               schemaPath: "#/$defs/strings/additionalProperties/type",
               keyword: "type",
@@ -4066,15 +4876,15 @@ function validate38(
               message: "must be string",
             };
             if (vErrors === null) {
-              vErrors = [err82];
+              vErrors = [err95];
             } else {
-              vErrors.push(err82);
+              vErrors.push(err95);
             }
             errors++;
           }
         }
       } else {
-        const err83 = {
+        const err96 = {
           instancePath: instancePath + "/details",
           schemaPath: "#/$defs/strings/type",
           keyword: "type",
@@ -4082,18 +4892,18 @@ function validate38(
           message: "must be object",
         };
         if (vErrors === null) {
-          vErrors = [err83];
+          vErrors = [err96];
         } else {
-          vErrors.push(err83);
+          vErrors.push(err96);
         }
         errors++;
       }
     }
     if (data.destination !== undefined) {
-      let data23 = data.destination;
-      if (typeof data23 === "string") {
-        if (!pattern22.test(data23)) {
-          const err84 = {
+      let data24 = data.destination;
+      if (typeof data24 === "string") {
+        if (!pattern22.test(data24)) {
+          const err97 = {
             instancePath: instancePath + "/destination",
             schemaPath: "#/properties/destination/pattern",
             keyword: "pattern",
@@ -4101,14 +4911,14 @@ function validate38(
             message: 'must match pattern "' + "^docker://[^\\s@]+$" + '"',
           };
           if (vErrors === null) {
-            vErrors = [err84];
+            vErrors = [err97];
           } else {
-            vErrors.push(err84);
+            vErrors.push(err97);
           }
           errors++;
         }
       } else {
-        const err85 = {
+        const err98 = {
           instancePath: instancePath + "/destination",
           schemaPath: "#/properties/destination/type",
           keyword: "type",
@@ -4116,18 +4926,18 @@ function validate38(
           message: "must be string",
         };
         if (vErrors === null) {
-          vErrors = [err85];
+          vErrors = [err98];
         } else {
-          vErrors.push(err85);
+          vErrors.push(err98);
         }
         errors++;
       }
     }
     if (data.digest !== undefined) {
-      let data24 = data.digest;
-      if (typeof data24 === "string") {
-        if (!pattern6.test(data24)) {
-          const err86 = {
+      let data25 = data.digest;
+      if (typeof data25 === "string") {
+        if (!pattern6.test(data25)) {
+          const err99 = {
             instancePath: instancePath + "/digest",
             schemaPath: "#/$defs/digest/pattern",
             keyword: "pattern",
@@ -4135,14 +4945,14 @@ function validate38(
             message: 'must match pattern "' + "^sha256:[0-9a-f]{64}$" + '"',
           };
           if (vErrors === null) {
-            vErrors = [err86];
+            vErrors = [err99];
           } else {
-            vErrors.push(err86);
+            vErrors.push(err99);
           }
           errors++;
         }
       } else {
-        const err87 = {
+        const err100 = {
           instancePath: instancePath + "/digest",
           schemaPath: "#/$defs/digest/type",
           keyword: "type",
@@ -4150,15 +4960,29 @@ function validate38(
           message: "must be string",
         };
         if (vErrors === null) {
-          vErrors = [err87];
+          vErrors = [err100];
         } else {
-          vErrors.push(err87);
+          vErrors.push(err100);
         }
         errors++;
       }
     }
+    if (data.rollout !== undefined) {
+      if (
+        !validate32(data.rollout, {
+          instancePath: instancePath + "/rollout",
+          parentData: data,
+          parentDataProperty: "rollout",
+          rootData,
+          dynamicAnchors,
+        })
+      ) {
+        vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
+        errors = vErrors.length;
+      }
+    }
   } else {
-    const err88 = {
+    const err101 = {
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
@@ -4166,13 +4990,13 @@ function validate38(
       message: "must be object",
     };
     if (vErrors === null) {
-      vErrors = [err88];
+      vErrors = [err101];
     } else {
-      vErrors.push(err88);
+      vErrors.push(err101);
     }
     errors++;
   }
-  validate38.errors = vErrors;
+  validate40.errors = vErrors;
   return errors === 0;
 }
-validate38.evaluated = { props: true, dynamicProps: false, dynamicItems: false };
+validate40.evaluated = { props: true, dynamicProps: false, dynamicItems: false };

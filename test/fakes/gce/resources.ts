@@ -70,6 +70,7 @@ export interface FakeInstance {
 export interface FakeOperation {
   project: string;
   zone?: string;
+  region?: string;
   name: string;
   id: string;
   operationType: string;
@@ -158,14 +159,19 @@ export function instanceJson(instance: FakeInstance): Record<string, unknown> {
 }
 
 export function operationJson(op: FakeOperation): Record<string, unknown> {
-  const { done: _done, project, zone, ...rest } = op;
-  const scope = zone ? `${zoneLink(project, zone)}` : `${API_BASE}projects/${project}/global`;
+  const { done: _done, project, zone, region, ...rest } = op;
+  const scope = zone
+    ? `${zoneLink(project, zone)}`
+    : region
+      ? `${API_BASE}projects/${project}/regions/${region}`
+      : `${API_BASE}projects/${project}/global`;
   return {
     kind: "compute#operation",
     ...rest,
     progress: op.status === "DONE" ? 100 : 0,
     user: "bake-tests@example.iam.gserviceaccount.com",
     ...(zone ? { zone: scope } : {}),
+    ...(region ? { region: scope } : {}),
     selfLink: `${scope}/operations/${op.name}`,
   };
 }

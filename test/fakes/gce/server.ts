@@ -8,6 +8,16 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { type Fault, FaultBook } from "./faults.js";
 import { matchesFilter } from "./filter.js";
+import {
+  type FakeGroup,
+  type FakeTemplate,
+  type FixedOrPercent,
+  GroupSimulator,
+  groupJson,
+  memberJson,
+  templateJson,
+  templateLink,
+} from "./groups.js";
 import { type GuestRunner, sandboxGuest } from "./guest.js";
 import {
   API_BASE,
@@ -37,6 +47,8 @@ export interface FakeComputeOptions {
   guest?: GuestRunner;
   /** Real milliseconds per simulated second, for `maxRunDuration`. @default 1000 */
   msPerSecond?: number;
+  /** How often managed instance groups move (create, verify, delete instances). @default 50 */
+  groupTickMs?: number;
 }
 
 /** One request as the server saw it. */
@@ -67,6 +79,7 @@ interface Route {
   call: string;
   project: string;
   zone?: string;
+  region?: string;
   name?: string;
   family?: string;
 }
@@ -88,6 +101,10 @@ export class FakeCompute {
   private readonly guests = new Set<Promise<unknown>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private silent = false;
+  private groupTimer: NodeJS.Timeout | undefined;
+  private ticking = false;
+  /** Instance templates and managed instance groups, moved along by a timer. */
+  readonly fleet: GroupSimulator;
   private clockOffsetMs = 0;
   private counter = 0;
 
@@ -96,7 +113,25 @@ export class FakeCompute {
     readonly root: string,
     readonly baseRootfs: string,
     private readonly options: Required<FakeComputeOptions>,
-  ) {}
+  ) {
+    this.fleet = new GroupSimulator({
+      spawnInstance: (input) => this.spawnInstance(input),
+      removeInstance: (instance) => this.removeInstance(instance),
+      takeFault: (call) => this.faults.take(call),
+      imageOf: (template) => this.templateImage(template),
+      newId: () => this.newId(),
+      now: () => this.now(),
+    });
+    this.groupTimer = setInterval(() => {
+      // One tick at a time: a slow tick (deleting many instances) is never overlapped by the next.
+      if (this.ticking) return;
+      this.ticking = true;
+      void this.fleet.tick().finally(() => {
+        this.ticking = false;
+      });
+    }, options.groupTickMs);
+    this.groupTimer.unref();
+  }
 
   /** Starts the server on 127.0.0.1 (a random port) with one public base image, `debian-cloud/debian-12`. */
   static async start(options: FakeComputeOptions = {}): Promise<FakeCompute> {
@@ -109,6 +144,7 @@ export class FakeCompute {
       waitTimeoutMs: options.waitTimeoutMs ?? 150,
       guest: options.guest ?? sandboxGuest,
       msPerSecond: options.msPerSecond ?? 1000,
+      groupTickMs: options.groupTickMs ?? 50,
     });
     server.on("request", (req, res) => void fake.handle(req, res));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -143,6 +179,127 @@ export class FakeCompute {
   /** Live resources, for leak checks. */
   live(): { instances: number; disks: number; images: number } {
     return { instances: this.instances.size, disks: this.disks.size, images: this.images.size };
+  }
+
+  /** Live instance templates, for leak checks. */
+  liveTemplates(): string[] {
+    return [...this.fleet.templates.values()].map((t) => t.name).sort();
+  }
+
+  /** Adds an instance template whose boot disk is made from `image`, with the properties a real one carries. */
+  addTemplate(input: {
+    project: string;
+    name: string;
+    image: FakeImage;
+    labels?: Record<string, string>;
+  }): FakeTemplate {
+    const template: FakeTemplate = {
+      kind: "template",
+      project: input.project,
+      name: input.name,
+      id: this.newId(),
+      properties: {
+        machineType: "e2-small",
+        disks: [
+          {
+            type: "PERSISTENT",
+            mode: "READ_WRITE",
+            boot: true,
+            autoDelete: true,
+            deviceName: "boot",
+            initializeParams: {
+              sourceImage: imageLink(input.image).replace(API_BASE, ""),
+              diskSizeGb: "10",
+              diskType: "pd-balanced",
+            },
+          },
+        ],
+        networkInterfaces: [
+          {
+            network: `projects/${input.project}/global/networks/default`,
+            accessConfigs: [{ name: "External NAT", type: "ONE_TO_ONE_NAT" }],
+          },
+        ],
+        metadata: { items: [{ key: "app-env", value: "production" }] },
+        serviceAccounts: [
+          {
+            email: "web@bake-test.iam.gserviceaccount.com",
+            scopes: ["https://www.googleapis.com/auth/cloud-platform"],
+          },
+        ],
+        labels: { team: "heroes", ...(input.labels ?? {}) },
+        tags: { items: ["web", "http-server"] },
+      },
+      creationTimestamp: this.now(),
+    };
+    this.fleet.templates.set(`${template.project}/${template.name}`, template);
+    return template;
+  }
+
+  /**
+   * Adds a managed instance group of `size` running, healthy instances on `template`: zonal with `zone`, regional
+   * (spread over the region's a, b and c zones) with `region`. Its autohealing health check is `healthCheck`.
+   */
+  addGroup(input: {
+    project: string;
+    name: string;
+    template: FakeTemplate;
+    size: number;
+    zone?: string;
+    region?: string;
+    healthCheck?: string | false;
+  }): FakeGroup {
+    const zones = input.region ? ["a", "b", "c"].map((z) => `${input.region}-${z}`) : [input.zone as string];
+    const group: FakeGroup = {
+      kind: "group",
+      project: input.project,
+      name: input.name,
+      id: this.newId(),
+      ...(input.zone ? { zone: input.zone } : {}),
+      ...(input.region ? { region: input.region } : {}),
+      zones,
+      baseInstanceName: input.name,
+      targetSize: input.size,
+      template: input.template.name,
+      updatePolicy: {
+        type: "OPPORTUNISTIC",
+        minimalAction: "REPLACE",
+        replacementMethod: "SUBSTITUTE",
+        maxSurge: { fixed: zones.length },
+        maxUnavailable: { fixed: zones.length },
+      },
+      ...(input.healthCheck === false ? {} : { healthCheck: input.healthCheck ?? "web-http" }),
+      fingerprint: this.fingerprint(),
+      creationTimestamp: this.now(),
+      members: [],
+      stalledTicks: 0,
+      stats: { ticks: 0, minHealthy: input.size, maxInstances: input.size },
+    };
+    for (let i = 0; i < input.size; i++) {
+      const member = this.fleet.addMember(group, input.template.name);
+      this.fleet.materialize(group, member);
+      member.action = "NONE";
+      member.health = "HEALTHY";
+    }
+    this.fleet.groups.set(`${group.project}/${group.region ?? group.zone}/${group.name}`, group);
+    return group;
+  }
+
+  /** A group by name. */
+  group(name: string): FakeGroup {
+    const found = [...this.fleet.groups.values()].find((g) => g.name === name);
+    if (!found) throw new Error(`fake compute: no group ${name}`);
+    return found;
+  }
+
+  /** Instances booted from this image never pass their group's health check. */
+  unhealthyImage(name: string): void {
+    this.fleet.unhealthyImages.add(name);
+  }
+
+  /** The group makes no progress for the next `ticks` ticks. */
+  stallGroup(name: string, ticks: number): void {
+    this.group(name).stalledTicks = ticks;
   }
 
   /** Makes everything that exists now look `ms` older (for `gc --older-than`). */
@@ -237,6 +394,7 @@ export class FakeCompute {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.groupTimer);
     for (const timer of this.timers) clearTimeout(timer);
     for (const instance of this.instances.values()) instance.guest?.abort();
     await Promise.allSettled([...this.guests]);
@@ -359,10 +517,55 @@ export class FakeCompute {
         return remember(this.deprecate(project, name, body, request.failOperation));
       case "images.setLabels":
         return remember(this.setLabels(this.image(project, name), body, { project }));
+      case "instanceTemplates.insert":
+        return remember(this.insertTemplate(project, body));
+      case "instanceTemplates.get":
+        return { body: templateJson(this.templateByName(project, name)) };
+      case "instanceTemplates.list":
+        return this.list(
+          request.query,
+          [...this.fleet.templates.values()].filter((t) => t.project === project).map(templateJson),
+        );
+      case "instanceTemplates.delete":
+        return remember(this.deleteTemplate(project, name));
+      case "instanceGroupManagers.get":
+      case "regionInstanceGroupManagers.get":
+        return { body: groupJson(this.groupAt(route)) };
+      case "instanceGroupManagers.list":
+      case "regionInstanceGroupManagers.list":
+        return this.list(
+          request.query,
+          [...this.fleet.groups.values()]
+            .filter(
+              (g) => g.project === project && (route.region ? g.region === route.region : g.zone === zone),
+            )
+            .map(groupJson),
+        );
+      case "instanceGroupManagers.aggregatedList":
+        return { body: this.aggregatedGroups(project) };
+      case "instanceGroupManagers.listManagedInstances":
+      case "regionInstanceGroupManagers.listManagedInstances": {
+        const group = this.groupAt(route);
+        const page = this.list(
+          request.query,
+          group.members.map((member) => memberJson(group, member)),
+        ).body as { items: unknown[]; nextPageToken?: string };
+        return {
+          body: {
+            managedInstances: page.items,
+            ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}),
+          },
+        };
+      }
+      case "instanceGroupManagers.patch":
+      case "regionInstanceGroupManagers.patch":
+        return remember(this.patchGroup(route, body));
       case "zoneOperations.get":
+      case "regionOperations.get":
       case "globalOperations.get":
         return { body: operationJson(this.operation(project, name)) };
       case "zoneOperations.wait":
+      case "regionOperations.wait":
       case "globalOperations.wait":
         return { body: operationJson(await this.waitOperation(project, name)) };
       default:
@@ -888,6 +1091,7 @@ export class FakeCompute {
   private operation_(input: {
     project: string;
     zone?: string;
+    region?: string;
     type: string;
     target: string;
     targetId: string;
@@ -911,6 +1115,7 @@ export class FakeCompute {
       startTime: this.now(),
       done,
       ...(input.zone ? { zone: input.zone } : {}),
+      ...(input.region ? { region: input.region } : {}),
     };
     this.operations.set(`${op.project}/${op.name}`, op);
     const timer = setTimeout(async () => {
@@ -944,6 +1149,212 @@ export class FakeCompute {
     ]);
     clearTimeout(timer);
     return op;
+  }
+
+  // ---- instance templates and managed instance groups ----
+
+  private insertTemplate(project: string, body: Record<string, unknown>): FakeOperation {
+    const name = requireName(body.name);
+    if (this.fleet.template(project, name)) {
+      throw new HttpError(
+        409,
+        "alreadyExists",
+        `The resource 'projects/${project}/global/instanceTemplates/${name}' already exists`,
+      );
+    }
+    const properties = (body.properties ?? {}) as Record<string, unknown>;
+    const disks = (properties.disks ?? []) as {
+      boot?: boolean;
+      initializeParams?: { sourceImage?: string };
+    }[];
+    const boot = disks.find((d) => d.boot) ?? disks[0];
+    // Compute Engine checks the boot image when the template is made, not only when an instance boots.
+    this.imageByReference(String(boot?.initializeParams?.sourceImage ?? ""));
+    const template: FakeTemplate = {
+      kind: "template",
+      project,
+      name,
+      id: this.newId(),
+      ...(typeof body.description === "string" ? { description: body.description } : {}),
+      properties,
+      creationTimestamp: this.now(),
+    };
+    return this.operation_({
+      project,
+      type: "insert",
+      target: templateLink(template),
+      targetId: template.id,
+      apply: () => {
+        this.fleet.templates.set(`${project}/${name}`, template);
+      },
+    });
+  }
+
+  private deleteTemplate(project: string, name: string): FakeOperation {
+    const template = this.templateByName(project, name);
+    const user = this.fleet.inUse(project, name);
+    if (user) {
+      throw new HttpError(
+        400,
+        "resourceInUseByAnotherResource",
+        `The instance_template resource '${templateLink(template)}' is already being used by 'projects/${project}/instanceGroupManagers/${user}'`,
+      );
+    }
+    return this.operation_({
+      project,
+      type: "delete",
+      target: templateLink(template),
+      targetId: template.id,
+      apply: () => {
+        this.fleet.templates.delete(`${project}/${name}`);
+      },
+    });
+  }
+
+  private templateByName(project: string, name: string): FakeTemplate {
+    const found = this.fleet.template(project, name);
+    if (!found) {
+      throw new HttpError(
+        404,
+        "notFound",
+        `The resource 'projects/${project}/global/instanceTemplates/${name}' was not found`,
+      );
+    }
+    return found;
+  }
+
+  private templateImage(template: FakeTemplate): FakeImage | undefined {
+    const disks = (template.properties.disks ?? []) as {
+      boot?: boolean;
+      initializeParams?: { sourceImage?: string };
+    }[];
+    const source = (disks.find((d) => d.boot) ?? disks[0])?.initializeParams?.sourceImage;
+    const match = /projects\/([^/]+)\/global\/images\/([^/]+)$/.exec(String(source ?? ""));
+    return match ? this.images.get(`${match[1]}/${match[2]}`) : undefined;
+  }
+
+  private groupAt(route: Route): FakeGroup {
+    const scope = route.region ?? route.zone ?? "";
+    const found = this.fleet.groups.get(`${route.project}/${scope}/${route.name ?? ""}`);
+    if (!found) {
+      const where = route.region ? `regions/${route.region}` : `zones/${route.zone}`;
+      throw new HttpError(
+        404,
+        "notFound",
+        `The resource 'projects/${route.project}/${where}/instanceGroupManagers/${route.name}' was not found`,
+      );
+    }
+    return found;
+  }
+
+  // Applies a patch: the versions' template and the update policy, as the real PATCH merges them.
+  private patchGroup(route: Route, body: Record<string, unknown>): FakeOperation {
+    const group = this.groupAt(route);
+    const versions = (body.versions ?? []) as { instanceTemplate?: string }[];
+    const link = versions[0]?.instanceTemplate ?? (body.instanceTemplate as string | undefined);
+    const template = link ? String(link).split("/").pop() : undefined;
+    if (template !== undefined && !this.fleet.template(group.project, template)) {
+      throw new HttpError(
+        400,
+        "invalid",
+        `Invalid value for field 'resource.versions[0].instanceTemplate': '${link}'. The referenced instanceTemplate resource cannot be found.`,
+      );
+    }
+    const policy = (body.updatePolicy ?? {}) as Partial<FakeGroup["updatePolicy"]>;
+    const next = { ...group.updatePolicy, ...policy };
+    const surge = next.maxSurge as FixedOrPercent;
+    const unavailable = next.maxUnavailable as FixedOrPercent;
+    const fixedOrZero = (a: FixedOrPercent) => (a.percent ?? 0) === 0 && (a.fixed ?? 0) === 0;
+    if (next.type === "PROACTIVE" && fixedOrZero(surge) && fixedOrZero(unavailable)) {
+      throw new HttpError(
+        400,
+        "invalid",
+        "Invalid value for field 'resource.updatePolicy': maxSurge and maxUnavailable cannot both be 0.",
+      );
+    }
+    if (group.region && (surge.fixed ?? group.zones.length) < group.zones.length && surge.fixed !== 0) {
+      throw new HttpError(
+        400,
+        "invalid",
+        `Invalid value for field 'resource.updatePolicy.maxSurge.fixed': '${surge.fixed}'. Fixed updatePolicy.maxSurge for regional managed instance group has to be 0 or at least equal to the number of zones.`,
+      );
+    }
+    return this.operation_({
+      project: group.project,
+      ...(group.region ? { region: group.region } : { zone: group.zone as string }),
+      type: "patch",
+      target: `${API_BASE}projects/${group.project}/${group.region ? `regions/${group.region}` : `zones/${group.zone}`}/instanceGroupManagers/${group.name}`,
+      targetId: group.id,
+      apply: () => {
+        if (template !== undefined) group.template = template;
+        group.updatePolicy = {
+          ...next,
+          maxSurge: { ...surge },
+          maxUnavailable: { ...unavailable },
+        };
+        group.fingerprint = this.fingerprint();
+      },
+    });
+  }
+
+  private aggregatedGroups(project: string): Record<string, unknown> {
+    const items: Record<string, { instanceGroupManagers: unknown[] }> = {};
+    for (const group of this.fleet.groups.values()) {
+      if (group.project !== project) continue;
+      const scope = group.region ? `regions/${group.region}` : `zones/${group.zone}`;
+      items[scope] ??= { instanceGroupManagers: [] };
+      items[scope].instanceGroupManagers.push(groupJson(group));
+    }
+    return { kind: "compute#instanceGroupManagerAggregatedList", items };
+  }
+
+  // A group's instance: a running server with its boot disk from the template's image, no startup script run.
+  private spawnInstance(input: {
+    project: string;
+    zone: string;
+    name: string;
+    template: FakeTemplate;
+  }): FakeInstance {
+    const image = this.templateImage(input.template);
+    if (!image) throw new Error(`fake compute: template ${input.template.name} names no known image`);
+    const props = input.template.properties;
+    const disk = this.createDisk({
+      project: input.project,
+      zone: input.zone,
+      name: input.name,
+      image,
+      labels: {},
+      sizeGb: image.diskSizeGb,
+      type: "pd-balanced",
+    });
+    this.counter += 1;
+    const instance: FakeInstance = {
+      kind: "instance",
+      project: input.project,
+      zone: input.zone,
+      name: input.name,
+      id: this.newId(),
+      machineType: String(props.machineType ?? "e2-small"),
+      status: "RUNNING",
+      labels: { ...((props.labels ?? {}) as Record<string, string>) },
+      labelFingerprint: this.fingerprint(),
+      metadataFingerprint: this.fingerprint(),
+      metadata: [...(((props.metadata ?? {}) as { items?: { key: string; value: string }[] }).items ?? [])],
+      scheduling: {},
+      disks: [{ source: diskLink(disk), deviceName: "boot", boot: true, autoDelete: true }],
+      networkInterfaces: [
+        {
+          network: "global/networks/default",
+          networkIP: `10.128.${(this.counter >> 8) & 255}.${this.counter & 255}`,
+        },
+      ],
+      serviceAccounts: [...((props.serviceAccounts ?? []) as unknown[])],
+      creationTimestamp: this.now(),
+      serial: Buffer.alloc(0),
+    };
+    disk.users.push(instanceLink(instance));
+    this.instances.set(this.zonalKey(input.project, input.zone, input.name), instance);
+    return instance;
   }
 
   // ---- lookups and lists ----
@@ -1091,6 +1502,53 @@ const ROUTES: { method: string; pattern: RegExp; call: string }[] = [
   { method: "POST", pattern: /^global\/images\/([^/]+)\/deprecate$/, call: "images.deprecate" },
   { method: "POST", pattern: /^global\/images\/([^/]+)\/setLabels$/, call: "images.setLabels" },
   { method: "GET", pattern: /^global\/operations\/([^/]+)$/, call: "globalOperations.get" },
+  { method: "GET", pattern: /^global\/instanceTemplates$/, call: "instanceTemplates.list" },
+  { method: "POST", pattern: /^global\/instanceTemplates$/, call: "instanceTemplates.insert" },
+  { method: "GET", pattern: /^global\/instanceTemplates\/([^/]+)$/, call: "instanceTemplates.get" },
+  { method: "DELETE", pattern: /^global\/instanceTemplates\/([^/]+)$/, call: "instanceTemplates.delete" },
+  {
+    method: "GET",
+    pattern: /^aggregated\/instanceGroupManagers$/,
+    call: "instanceGroupManagers.aggregatedList",
+  },
+  { method: "GET", pattern: /^zones\/([^/]+)\/instanceGroupManagers$/, call: "instanceGroupManagers.list" },
+  {
+    method: "GET",
+    pattern: /^zones\/([^/]+)\/instanceGroupManagers\/([^/]+)$/,
+    call: "instanceGroupManagers.get",
+  },
+  {
+    method: "PATCH",
+    pattern: /^zones\/([^/]+)\/instanceGroupManagers\/([^/]+)$/,
+    call: "instanceGroupManagers.patch",
+  },
+  {
+    method: "POST",
+    pattern: /^zones\/([^/]+)\/instanceGroupManagers\/([^/]+)\/listManagedInstances$/,
+    call: "instanceGroupManagers.listManagedInstances",
+  },
+  {
+    method: "GET",
+    pattern: /^regions\/([^/]+)\/instanceGroupManagers$/,
+    call: "regionInstanceGroupManagers.list",
+  },
+  {
+    method: "GET",
+    pattern: /^regions\/([^/]+)\/instanceGroupManagers\/([^/]+)$/,
+    call: "regionInstanceGroupManagers.get",
+  },
+  {
+    method: "PATCH",
+    pattern: /^regions\/([^/]+)\/instanceGroupManagers\/([^/]+)$/,
+    call: "regionInstanceGroupManagers.patch",
+  },
+  {
+    method: "POST",
+    pattern: /^regions\/([^/]+)\/instanceGroupManagers\/([^/]+)\/listManagedInstances$/,
+    call: "regionInstanceGroupManagers.listManagedInstances",
+  },
+  { method: "GET", pattern: /^regions\/([^/]+)\/operations\/([^/]+)$/, call: "regionOperations.get" },
+  { method: "POST", pattern: /^regions\/([^/]+)\/operations\/([^/]+)\/wait$/, call: "regionOperations.wait" },
   { method: "POST", pattern: /^global\/operations\/([^/]+)\/wait$/, call: "globalOperations.wait" },
 ];
 
@@ -1108,6 +1566,14 @@ function parseRoute(method: string, path: string): Route | undefined {
         call: route.call,
         project,
         zone: groups[0] as string,
+        ...(groups[1] ? { name: groups[1] } : {}),
+      };
+    }
+    if (route.pattern.source.startsWith("^regions")) {
+      return {
+        call: route.call,
+        project,
+        region: groups[0] as string,
         ...(groups[1] ? { name: groups[1] } : {}),
       };
     }
