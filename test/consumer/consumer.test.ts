@@ -216,6 +216,37 @@ describe("a strict TypeScript project that depends on the package", () => {
     });
   }, 180_000);
 
+  it("runs the installed bake command, which also says what to install for a gce build", async () => {
+    await writeFile(
+      join(project, "cloud.yaml"),
+      [
+        "apiVersion: bake/v1",
+        "name: cloud",
+        "from: gce:projects/debian-cloud/global/images/family/debian-12",
+        "target: { driver: gce, project: my-project, zone: europe-west1-b }",
+        "layers:",
+        "  - name: one",
+        "    steps:",
+        "      - run: echo hi",
+        "",
+      ].join("\n"),
+    );
+    const bake = join(project, "node_modules/.bin/bake");
+    expect((await run(bake, ["--version"], { cwd: project, env: cleanEnv })).stdout).toMatch(
+      /^bake \d+\.\d+\.\d+/,
+    );
+    const failed = await run(bake, ["build", "cloud.yaml"], {
+      cwd: project,
+      env: { ...cleanEnv, CI: "true" },
+    }).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failed?.code).toBe(2);
+    expect(failed?.stderr).toContain("npm install @google-cloud/compute@6");
+    expect(failed?.stderr).not.toMatch(/\n\s+at /);
+  }, 120_000);
+
   it.runIf(codesAreAUnion)(
     "refuses a misspelt error code at compile time",
     async () => {
