@@ -7,7 +7,9 @@
  * @module @bakehq/bake
  */
 export {
+  BAKE_ERROR_CODES,
   BakeError,
+  type BakeErrorCode,
   BuildFailedError,
   ExitCode,
   InterruptedError,

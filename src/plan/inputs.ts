@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { createReadStream, type Stats } from "node:fs";
 import { lstat, readdir, readFile, readlink, realpath, stat } from "node:fs/promises";
 import path from "node:path";
-import { BakeError } from "../errors.js";
+import { BakeError, isBakeError, withLocation } from "../errors.js";
+import { recipeLocation } from "../recipe/locations.js";
 import type { Recipe } from "../recipe/types.js";
 import type { CopyEntry } from "./types.js";
 
@@ -29,11 +30,16 @@ const READ_WHOLE_LIMIT = 8 * 1024 * 1024;
 export async function gatherInputs(recipe: Recipe): Promise<RecipeInputs> {
   const copies: Record<string, CopyEntry[]> = {};
   let realRoot: string | undefined;
-  for (const layer of recipe.layers) {
-    for (const step of layer.steps) {
+  for (const [l, layer] of recipe.layers.entries()) {
+    for (const [s, step] of layer.steps.entries()) {
       if (step.kind !== "copy" || Object.hasOwn(copies, step.from)) continue;
       realRoot ??= await realpath(recipe.source.root);
-      copies[step.from] = await gatherCopySource({ root: recipe.source.root, realRoot, from: step.from });
+      try {
+        copies[step.from] = await gatherCopySource({ root: recipe.source.root, realRoot, from: step.from });
+      } catch (error) {
+        if (!isBakeError(error)) throw error;
+        throw withLocation(error, recipeLocation(recipe, ["layers", l, "steps", s, "copy", "from"]));
+      }
     }
   }
   return { copies, recipeDigest: `sha256:${await hashFile(recipe.source.file)}` };
@@ -53,16 +59,24 @@ async function gatherCopySource(options: {
     info = await stat(real);
   } catch {
     throw new BakeError({
-      code: "copy-source-missing",
+      code: "copy-missing",
       message: `copy source "${from}" does not exist`,
       hint: `copy sources are relative to the recipe's directory (${root})`,
     });
   }
+  // The same codes as the validator's copy rule: `..` that leaves the directory, or a symlink that does.
+  if (!isInside(path.resolve(root), absolute)) {
+    throw new BakeError({
+      code: "copy-outside-root",
+      message: `copy source "${from}" is outside the recipe's directory`,
+      hint: "move the files next to the recipe (or the recipe up); `..` may not leave its directory",
+    });
+  }
   if (!isInside(realRoot, real)) {
     throw new BakeError({
-      code: "copy-source-outside",
-      message: `copy source "${from}" resolves outside the recipe's directory`,
-      hint: "copy only files that live under the recipe's directory",
+      code: "copy-symlink-escape",
+      message: `copy source "${from}" leads outside the recipe's directory through a symlink`,
+      hint: "copy the real files next to the recipe instead of linking to them",
     });
   }
   if (info.isFile()) return [await fileEntry(real, "", info)];

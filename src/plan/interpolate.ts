@@ -1,5 +1,6 @@
-import { BakeError } from "../errors.js";
+import { BakeError, type SourceLocation } from "../errors.js";
 import type { VarValue } from "../recipe/types.js";
+import { child, type Field, type Locate } from "./field.js";
 import type { PlanString } from "./types.js";
 
 const VAR_REFERENCE = /\$\{vars\.([A-Za-z_][A-Za-z0-9_]*)\}/g;
@@ -12,10 +13,17 @@ export class Interpolator {
   readonly #vars: Readonly<Record<string, VarValue>>;
   readonly #secretNames: ReadonlySet<string>;
   readonly #usedSecrets = new Set<string>();
+  readonly #locate: Locate;
 
-  constructor(options: { vars: Readonly<Record<string, VarValue>>; secretNames: readonly string[] }) {
+  constructor(options: {
+    vars: Readonly<Record<string, VarValue>>;
+    secretNames: Iterable<string>;
+    /** Where a field is written, for the location of an error. @default none */
+    locate?: Locate;
+  }) {
     this.#vars = options.vars;
     this.#secretNames = new Set(options.secretNames);
+    this.#locate = options.locate ?? (() => undefined);
   }
 
   /** The secret variable names referenced so far, sorted. */
@@ -23,11 +31,21 @@ export class Interpolator {
     return [...this.#usedSecrets].sort();
   }
 
+  /** Where `field` is written in the recipe, when known. */
+  locate(field: Field): SourceLocation | undefined {
+    return this.#locate(field.path, { key: field.key === true });
+  }
+
+  /** A BakeError about `field`, at its place in the recipe when known. */
+  error(field: Field, options: ConstructorParameters<typeof BakeError>[0]): BakeError {
+    return new BakeError({ ...options, location: options.location ?? this.locate(field) });
+  }
+
   /**
    * A field that may carry secrets (env values, file content): secret references stay as a template,
    * every other reference is filled in.
    */
-  secretable(value: string, field: string): PlanString {
+  secretable(value: string, field: Field): PlanString {
     if (!value.includes("${")) return value;
     const secrets: string[] = [];
     const filled: string[] = [];
@@ -44,9 +62,9 @@ export class Interpolator {
     if (secrets.length === 0) return text;
     if (filled.some((part) => VAR_REFERENCE_TEST.test(part))) {
       // A filled-in value that itself looks like a reference would be expanded again when the secret is revealed.
-      throw new BakeError({
+      throw this.error(field, {
         code: "ambiguous-reference",
-        message: `${field} mixes a secret with a variable whose value contains a \${vars...} reference`,
+        message: `${field.label} mixes a secret with a variable whose value contains a \${vars...} reference`,
         hint: 'remove the "${" reference text from that variable\'s value',
       });
     }
@@ -54,13 +72,13 @@ export class Interpolator {
   }
 
   /** A plain field: every reference is filled in, and a secret reference is an error. */
-  plain(value: string, field: string): string {
+  plain(value: string, field: Field): string {
     if (!value.includes("${")) return value;
     return value.replace(VAR_REFERENCE, (_match, name: string) => {
       if (this.#secretNames.has(name)) {
-        throw new BakeError({
-          code: "secret-not-allowed",
-          message: `${field} refers to the secret variable "${name}"`,
+        throw this.error(field, {
+          code: "secret-misplaced",
+          message: `${field.label} refers to the secret variable "${name}"`,
           hint: "secrets may only be used in env values and file content, so they never reach a plan or a record",
         });
       }
@@ -69,37 +87,37 @@ export class Interpolator {
   }
 
   /** Plain interpolation through every string of a JSON-like value (target options). */
-  deep(value: unknown, field: string): unknown {
+  deep(value: unknown, field: Field): unknown {
     if (typeof value === "string") return this.plain(value, field);
-    if (Array.isArray(value)) return value.map((item, index) => this.deep(item, `${field}[${index}]`));
+    if (Array.isArray(value)) return value.map((item, index) => this.deep(item, child(field, index)));
     if (value !== null && typeof value === "object") {
       const out: Record<string, unknown> = {};
-      for (const [key, item] of Object.entries(value)) out[key] = this.deep(item, `${field}.${key}`);
+      for (const [key, item] of Object.entries(value)) out[key] = this.deep(item, child(field, key));
       return out;
     }
     return value;
   }
 
-  #valueOf(name: string, field: string): string {
+  /** Refuses interpolation inside a shell script, where a value could be spliced into code. */
+  assertNoInterpolation(script: string, field: Field): void {
+    if (ANY_REFERENCE.test(script)) {
+      throw this.error(field, {
+        code: "script-interpolation",
+        message: `${field.label} contains \${vars...}, which bake never splices into a shell script`,
+        hint: "use $X: variables reach scripts as environment variables (set them under env:)",
+      });
+    }
+  }
+
+  #valueOf(name: string, field: Field): string {
     const value = this.#vars[name];
     if (value === undefined) {
-      throw new BakeError({
+      throw this.error(field, {
         code: "unknown-variable",
-        message: `${field} refers to the variable "${name}", which has no value`,
+        message: `${field.label} refers to the variable "${name}", which has no value`,
         hint: `declare it under vars: and give it a default, or pass --var ${name}=...`,
       });
     }
     return String(value);
-  }
-}
-
-/** Refuses interpolation inside a shell script, where a value could be spliced into code. */
-export function assertNoInterpolation(script: string, field: string): void {
-  if (ANY_REFERENCE.test(script)) {
-    throw new BakeError({
-      code: "interpolation-in-script",
-      message: `${field} contains \${vars...}, which bake never splices into a shell script`,
-      hint: "use $X: variables reach scripts as environment variables (set them under env:)",
-    });
   }
 }

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { BakeError } from "../errors.js";
 import { nearest } from "../util/nearest.js";
+import { planRelative } from "./paths.js";
 import type { ExternalScheme, ParentSpec } from "./types.js";
 
 const PATH_SCHEMES = ["oci-archive", "docker-archive", "dir"] as const;
@@ -11,9 +12,10 @@ const LINEAGE_REF = /^([a-z][a-z0-9-]*)(?:@[A-Za-z0-9][A-Za-z0-9._+-]*|#[0-9]+)?
 /**
  * Parses a recipe's `from` into a parent spec: a lineage in the manifest (`name`, `name@channel`,
  * `name@version`, `name#build`) or an external image (`scratch`, `host`, `oci-archive:PATH`,
- * `docker-archive:PATH`, `dir:PATH`, `gce:...`, `docker://...`). Path schemes resolve against `root`.
+ * `docker-archive:PATH`, `dir:PATH`, `gce:...`, `docker://...`). Path schemes resolve against `root`; without one,
+ * a relative path stays relative (normalised, `/`-separated), as a plan keeps it.
  */
-export function parseParent(ref: string, root: string): ParentSpec {
+export function parseParent(ref: string, root?: string): ParentSpec {
   if (ref === "scratch" || ref === "host") return { kind: "external", ref, scheme: ref, location: "" };
   if (ref.startsWith("docker://")) return external(ref, "docker", ref.slice("docker://".length));
   const colon = ref.indexOf(":");
@@ -21,7 +23,9 @@ export function parseParent(ref: string, root: string): ParentSpec {
     const scheme = ref.slice(0, colon);
     const rest = ref.slice(colon + 1);
     if ((PATH_SCHEMES as readonly string[]).includes(scheme)) {
-      return external(ref, scheme as ExternalScheme, rest === "" ? "" : path.resolve(root, rest));
+      const location =
+        rest === "" ? "" : root !== undefined ? path.resolve(root, rest) : relativeOrAbsolute(rest);
+      return external(ref, scheme as ExternalScheme, location);
     }
     if (scheme === "gce") return external(ref, "gce", rest);
     const guess = nearest(scheme, SCHEMES);
@@ -56,6 +60,10 @@ function external(ref: string, scheme: ExternalScheme, location: string): Parent
     });
   }
   return { kind: "external", ref, scheme, location };
+}
+
+function relativeOrAbsolute(written: string): string {
+  return path.isAbsolute(written) ? path.resolve(written) : planRelative(written);
 }
 
 function describeSchemes(): string {

@@ -29,13 +29,41 @@ export interface PlanRecipeOptions {
    * slow lookups (`Driver.prefetch`) then, so they overlap with the rest of planning.
    */
   onLoaded?: (recipe: Recipe) => void;
+  /** Absolute paths in the plan instead of paths relative to the recipe's directory; see `CompileContext`. @default false */
+  absolutePaths?: boolean;
 }
 
 /** A compiled plan, the secret values it needs at execution (never written anywhere), and the recipe's warnings. */
 export interface PlannedRecipe {
   plan: BuildPlan;
+  /** The recipe's directory, absolute: what the plan's relative paths are relative to (execute's `root`). */
+  root: string;
   secrets: SecretValues;
   warnings: Diagnostic[];
+}
+
+// Shorter secrets are too likely to occur in ordinary values by chance to refuse a value that contains one.
+const MIN_CONTAINED_SECRET = 8;
+
+// A secret's value given to a plain variable as well (`--var version=$TOKEN`) would be printed into the plan.
+function refuseSecretCopies(
+  values: Readonly<Record<string, unknown>>,
+  secrets: Readonly<Record<string, string>>,
+) {
+  for (const [name, value] of Object.entries(values)) {
+    const text = String(value);
+    for (const [secret, secretValue] of Object.entries(secrets)) {
+      if (secretValue === "") continue;
+      const holds =
+        text === secretValue || (secretValue.length >= MIN_CONTAINED_SECRET && text.includes(secretValue));
+      if (!holds) continue;
+      throw new BakeError({
+        code: "secret-in-vars",
+        message: `the value of variable "${name}" holds the value of the secret variable "${secret}"`,
+        hint: `a plain variable is printed into the plan and the record: give "${name}" another value`,
+      });
+    }
+  }
 }
 
 /**
@@ -55,13 +83,13 @@ export async function planRecipe(file: string, options: PlanRecipeOptions): Prom
     // A plan carries secrets only as names, so it can be made without their values; a build cannot.
     allowMissingSecrets: options.requireSecrets !== true,
   });
+  refuseSecretCopies(resolved.values, resolved.secrets);
   const inputs = await gatherInputs(recipe);
-  const secretNames = Object.keys(recipe.vars).filter((name) => recipe.vars[name]?.secret === true);
   const plan = compile(recipe, {
     vars: resolved.values,
-    secretNames,
     inputs,
     ...(options.target === undefined ? {} : { target: options.target }),
+    ...(options.absolutePaths ? { absolutePaths: true } : {}),
   });
   // Only the secrets the plan refers to travel on to the runner.
   const secrets: Record<string, string> = {};
@@ -80,9 +108,10 @@ export async function planRecipe(file: string, options: PlanRecipeOptions): Prom
   const exposed = resolved.secretsOnCommandLine
     .filter((name) => name in secrets)
     .map((name) => ({
-      code: "secret-on-command-line",
+      code: "secret-on-command-line" as const,
+      severity: "warning" as const,
       message: `secret variable \`${name}\` was given with --var, so it is in bake's command line, which any user of this machine can see (ps)`,
       hint: `pass it as BAKE_VAR_${name.toUpperCase()}=VALUE in the environment, or in a --var-file`,
     }));
-  return { plan, secrets, warnings: [...warnings, ...exposed] };
+  return { plan, root: recipe.source.root, secrets, warnings: [...warnings, ...exposed] };
 }

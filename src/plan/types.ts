@@ -19,9 +19,12 @@ export interface BuildPlan {
   version: string;
   description?: string;
   recipe: {
-    /** Absolute path of the recipe file. */
+    /** The recipe file, relative to `root` (absolute when compiled with `absolutePaths`). */
     file: string;
-    /** Absolute path of the directory that `copy` sources are relative to. */
+    /**
+     * The directory `copy` sources are relative to: `.` (the recipe's directory, which the runner is given as
+     * `root`), or its absolute path when compiled with `absolutePaths`.
+     */
     root: string;
     /** sha256 of the recipe's bytes, `sha256:<hex>`. */
     digest: string;
@@ -67,7 +70,10 @@ export type ParentSpec =
       /** As written in the recipe. */
       ref: string;
       scheme: ExternalScheme;
-      /** The scheme's argument: an absolute path for archive/dir schemes, the rest of the reference otherwise. */
+      /**
+       * The scheme's argument: for archive and `dir:` schemes a path, relative to `recipe.root` unless the recipe
+       * gives an absolute one (absolute when compiled with `absolutePaths`); the rest of the reference otherwise.
+       */
       location: string;
     };
 

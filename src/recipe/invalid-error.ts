@@ -9,11 +9,12 @@ export class RecipeInvalidError extends BakeError {
   /** Every error found, each with its `file:line:col` when known. */
   readonly diagnostics: readonly Diagnostic[];
 
-  constructor(file: string, errors: readonly Diagnostic[]) {
+  /** @param message - the summary line. @default "FILE: N errors in the recipe" */
+  constructor(file: string, errors: readonly Diagnostic[], message?: string) {
     const count = errors.length;
     super({
       code: "recipe-invalid",
-      message: `${file}: ${count === 1 ? "1 error" : `${count} errors`} in the recipe`,
+      message: message ?? `${file}: ${count === 1 ? "1 error" : `${count} errors`} in the recipe`,
       detail: renderDiagnostics([...errors], { color: false }),
     });
     this.name = "RecipeInvalidError";

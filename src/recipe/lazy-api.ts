@@ -7,8 +7,10 @@ import type * as Vars from "./vars.js";
 
 export type { Style } from "../util/style.js";
 export { type Diagnostic, renderDiagnostics } from "./diagnostics.js";
-export type { RecipeResult } from "./load.js";
+export { RecipeInvalidError } from "./invalid-error.js";
+export type { RecipeResult, ValidateOptions } from "./load.js";
 export type * from "./types.js";
+export { VarInvalidError } from "./var-invalid-error.js";
 export type { ResolvedVars, VarProblem, VarSources } from "./vars.js";
 export type * from "./written.js";
 

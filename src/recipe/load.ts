@@ -1,8 +1,8 @@
 import { dirname, resolve } from "node:path";
-import { BakeError } from "../errors.js";
 import type { Diagnostic } from "./diagnostics.js";
 import { decodeUtf8 } from "./encoding.js";
 import { RecipeInvalidError } from "./invalid-error.js";
+import { rememberLocations } from "./locations.js";
 import { normalizeRecipe } from "./normalize.js";
 import { MAX_RECIPE_BYTES, parseRecipeText, tooLarge } from "./parse.js";
 import { type ReadProblem, readSourceFile } from "./read-source.js";
@@ -10,7 +10,7 @@ import { RULES, type RuleContext } from "./rules/index.js";
 import { schemaDiagnostics } from "./schema/errors.js";
 import { pruneBroken } from "./schema/prune.js";
 import { schemaErrors } from "./schema/validate.js";
-import { diagnosticAt, formatExcerpt } from "./source.js";
+import { diagnosticAt, formatExcerpt, locationAt, offsetOf } from "./source.js";
 import type { Recipe } from "./types.js";
 import type { WrittenRecipe } from "./written.js";
 
@@ -45,6 +45,7 @@ export async function loadRecipe(
     const { message, hint, line, col, lineText } = decoded.problem;
     const diagnostic: Diagnostic = {
       code: "recipe-encoding",
+      severity: "error",
       message,
       hint,
       location: { file, line, col },
@@ -77,16 +78,42 @@ function readDiagnostic(file: string, problem: ReadProblem): Diagnostic {
         ? "recipe-not-a-file"
         : "recipe-unreadable";
   const location = problem.reason === "too-large" ? { location: { file, line: 1, col: 1 } } : {};
-  return { code, message, hint: hints[problem.reason], ...location };
+  return { code, severity: "error", message, hint: hints[problem.reason], ...location };
+}
+
+/** How {@link validateRecipe} checks a recipe. */
+export interface ValidateOptions {
+  /** The recipe's path: diagnostics name it as given, and its directory is the root of `copy` sources. */
+  file: string;
+  /** The directory a relative `file` is resolved against. @default process.cwd() */
+  cwd?: string;
+  /**
+   * Look at the filesystem: check that each `copy` source exists and does not leave the recipe's directory
+   * through a symlink. Turn it off to validate a recipe away from its files (an editor, a service); the checks
+   * that need no disk (absolute paths, `..`, variables in a source) still run. @default true
+   */
+  checkFiles?: boolean;
 }
 
 /**
- * Validate recipe text without reading it from disk (the `copy` rules still look at the files beside it).
- *
- * @param options.file - the recipe's path, used in diagnostics and as the root for `copy` sources.
- * @param options.cwd - directory a relative `file` is resolved against. @default process.cwd()
+ * Validate a recipe, given as YAML text or as an object (the {@link WrittenRecipe} shape, as parsed from YAML or
+ * JSON), without reading the recipe from disk. Schema and semantic problems are reported together, sorted by
+ * position; each diagnostic has a `severity`, a JSON-pointer `path` when it concerns one part, and, for text,
+ * its `location`, `end` and source excerpt (an object has no positions).
  */
-export function validateRecipe(text: string, options: { file: string; cwd?: string }): RecipeResult {
+export function validateRecipe(input: string | WrittenRecipe, options: ValidateOptions): RecipeResult {
+  if (typeof input === "string") return validateText(input, options);
+  // An object goes through the same checks as its JSON text (JSON is YAML); the positions in that text are not
+  // the caller's, so only the paths are kept.
+  const result = validateText(JSON.stringify(input, null, 2) ?? "", { ...options, positions: false });
+  const strip = (diag: Diagnostic): Diagnostic => {
+    const { location: _location, end: _end, excerpt: _excerpt, ...rest } = diag;
+    return rest;
+  };
+  return { ...result, errors: result.errors.map(strip), warnings: result.warnings.map(strip) };
+}
+
+function validateText(text: string, options: ValidateOptions & { positions?: boolean }): RecipeResult {
   const absolute = resolve(options.cwd ?? process.cwd(), options.file);
   const parsed = parseRecipeText(text.replace(/^\uFEFF/, ""), options.file);
   const warnings = [...parsed.warnings];
@@ -114,6 +141,7 @@ export function validateRecipe(text: string, options: { file: string; cwd?: stri
       source,
       recipe: usable.recipe as unknown as WrittenRecipe,
       root: dirname(absolute),
+      checkFiles: options.checkFiles ?? true,
       errors,
       warnings,
     };
@@ -125,6 +153,10 @@ export function validateRecipe(text: string, options: { file: string; cwd?: stri
   warnings.sort(byPosition);
   if (errors.length > 0) return { errors, warnings };
   const recipe = normalizeRecipe(value as WrittenRecipe, { source, file: absolute, root: dirname(absolute) });
+  // The compiler points its own errors at the recipe's text through this.
+  if (options.positions !== false) {
+    rememberLocations(recipe, (path, at) => locationAt(source, offsetOf(source, path, at)));
+  }
   return { recipe, errors: [], warnings };
 }
 
@@ -133,7 +165,13 @@ function byPosition(a: Diagnostic, b: Diagnostic): number {
   const left = a.location;
   const right = b.location;
   if (left === undefined || right === undefined) return (left ? 0 : 1) - (right ? 0 : 1);
-  return left.file.localeCompare(right.file) || left.line - right.line || left.col - right.col;
+  return (
+    left.file.localeCompare(right.file) ||
+    left.line - right.line ||
+    left.col - right.col ||
+    (a.end?.line ?? 0) - (b.end?.line ?? 0) ||
+    (a.end?.col ?? 0) - (b.end?.col ?? 0)
+  );
 }
 
 /**

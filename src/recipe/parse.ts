@@ -1,6 +1,16 @@
+import type { BakeErrorCode } from "../errors.js";
 import type { Diagnostic } from "./diagnostics.js";
 import { diagnosticAt, maskSecretDefaults, type RecipeSource } from "./source.js";
-import { isCollection, isMap, isPair, isSeq, LineCounter, type Node, parseDocument } from "./yaml.js";
+import {
+  type ErrorCode,
+  isCollection,
+  isMap,
+  isPair,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+} from "./yaml.js";
 
 /** Recipes larger than this are refused before parsing. */
 export const MAX_RECIPE_BYTES = 1024 * 1024;
@@ -31,7 +41,9 @@ export function parseRecipeText(text: string, file: string): ParseResult {
   });
   const source: RecipeSource = { file, text, lines, doc, shown: maskSecretDefaults(text, doc) };
   const errors = doc.errors.map((error) => yamlDiagnostic(source, error));
-  const warnings = doc.warnings.map((warning) => yamlDiagnostic(source, warning));
+  const warnings = doc.warnings.map(
+    (warning): Diagnostic => ({ ...yamlDiagnostic(source, warning), severity: "warning" }),
+  );
   if (errors.length > 0) return { source, errors, warnings };
   const shape = checkShape(doc.contents);
   if (shape.tooDeep) {
@@ -80,6 +92,7 @@ export function parseRecipeText(text: string, file: string): ParseResult {
 export function tooLarge(file: string, size: number): Diagnostic {
   return {
     code: "recipe-too-large",
+    severity: "error",
     message: `the recipe is more than ${MAX_RECIPE_BYTES} bytes (the limit)${size > MAX_RECIPE_BYTES + 1 ? `: ${size} bytes` : ""}`,
     location: { file, line: 1, col: 1 },
     hint: "move large content into files next to the recipe and use `copy`",
@@ -105,6 +118,34 @@ const YAML_HINTS: Record<string, string> = {
   ALIAS_PROPS: "an alias (*name) cannot carry a tag or anchor",
   BAD_ALIAS: "define the anchor (&name) before using it as *name",
   MULTIPLE_DOCS: "a recipe is a single YAML document: remove the `---` separator and what follows",
+};
+
+// bake's code for each code of the yaml parser: typed against yaml's own list, so a new one in an update fails
+// the build until it is named here (and in BAKE_ERROR_CODES).
+const YAML_CODES: Record<ErrorCode, BakeErrorCode> = {
+  ALIAS_PROPS: "yaml-alias-props",
+  BAD_ALIAS: "yaml-bad-alias",
+  BAD_DIRECTIVE: "yaml-bad-directive",
+  BAD_DQ_ESCAPE: "yaml-bad-dq-escape",
+  BAD_INDENT: "yaml-bad-indent",
+  BAD_PROP_ORDER: "yaml-bad-prop-order",
+  BAD_SCALAR_START: "yaml-bad-scalar-start",
+  BLOCK_AS_IMPLICIT_KEY: "yaml-block-as-implicit-key",
+  BLOCK_IN_FLOW: "yaml-block-in-flow",
+  DUPLICATE_KEY: "yaml-duplicate-key",
+  IMPOSSIBLE: "yaml-impossible",
+  KEY_OVER_1024_CHARS: "yaml-key-over-1024-chars",
+  MISSING_CHAR: "yaml-missing-char",
+  MULTILINE_IMPLICIT_KEY: "yaml-multiline-implicit-key",
+  MULTIPLE_ANCHORS: "yaml-multiple-anchors",
+  MULTIPLE_DOCS: "yaml-multiple-docs",
+  MULTIPLE_TAGS: "yaml-multiple-tags",
+  NON_STRING_KEY: "yaml-non-string-key",
+  RESOURCE_EXHAUSTION: "yaml-resource-exhaustion",
+  TAB_AS_INDENT: "yaml-tab-as-indent",
+  TAG_RESOLVE_FAILED: "yaml-tag-resolve-failed",
+  UNEXPECTED_TOKEN: "yaml-unexpected-token",
+  BAD_COLLECTION_TYPE: "yaml-bad-collection-type",
 };
 
 // yaml reports problems with a code and character range; turn each into bake's diagnostic.
@@ -135,11 +176,15 @@ function yamlDiagnostic(source: RecipeSource, problem: YamlProblem): Diagnostic 
       hint: YAML_HINTS.MULTIPLE_DOCS,
     });
   }
-  return diagnosticAt(source, offset, {
-    code: `yaml-${problem.code.toLowerCase().replaceAll("_", "-")}`,
-    message: message.charAt(0).toLowerCase() + message.slice(1),
-    hint: YAML_HINTS[problem.code],
-  });
+  return diagnosticAt(
+    source,
+    { start: offset, end: problem.pos[1] },
+    {
+      code: YAML_CODES[problem.code as ErrorCode] ?? "yaml-invalid",
+      message: message.charAt(0).toLowerCase() + message.slice(1),
+      hint: YAML_HINTS[problem.code],
+    },
+  );
 }
 
 // yaml reports an unclosed quote where the text ends; point at the quote that opened it instead.

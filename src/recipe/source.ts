@@ -63,22 +63,42 @@ export function formatExcerpt(text: string, at: { line: number; col: number }): 
   return ` ${gutter} | ${head}${before}${printable(text.slice(index, to))}${tail}\n ${pad} | ${lead}^`;
 }
 
-/** A diagnostic pointing at `offset`, with its excerpt. */
+/** Where a diagnostic points: a character offset, or a range with the recipe path it belongs to. */
+export type DiagnosticSpan = number | { start: number; end?: number; path?: RecipePath };
+
+/**
+ * A diagnostic pointing at `at` (an offset, or a span with its end and path), with its excerpt.
+ * Its severity is `error` unless `diag.severity` says otherwise.
+ */
 export function diagnosticAt(
   source: Pick<RecipeSource, "file" | "text" | "lines" | "shown">,
-  offset: number,
-  diag: Omit<Diagnostic, "location" | "excerpt">,
+  at: DiagnosticSpan,
+  diag: Omit<Diagnostic, "location" | "excerpt" | "severity" | "end" | "path"> & {
+    severity?: Diagnostic["severity"];
+  },
 ): Diagnostic {
-  const clamped = Math.max(0, Math.min(offset, source.text.length));
+  const span = typeof at === "number" ? { start: at } : at;
+  const clamp = (offset: number) => Math.max(0, Math.min(offset, source.text.length));
+  const clamped = clamp(span.start);
   const message = clip(oneLine(diag.message));
   const hint = diag.hint === undefined ? {} : { hint: clip(oneLine(diag.hint), MAX_HINT) };
+  const end =
+    span.end === undefined || span.end <= clamped ? {} : { end: source.lines.linePos(clamp(span.end)) };
   return {
     ...diag,
+    severity: diag.severity ?? "error",
     message,
     ...hint,
     location: locationAt(source, clamped),
+    ...end,
+    ...(span.path === undefined ? {} : { path: jsonPointer(span.path) }),
     excerpt: excerptAt(source, clamped),
   };
+}
+
+/** A recipe path as a JSON pointer (RFC 6901): `["layers", 0, "a/b"]` is `/layers/0/a~1b`. */
+export function jsonPointer(path: RecipePath): string {
+  return path.map((segment) => `/${String(segment).replaceAll("~", "~0").replaceAll("/", "~1")}`).join("");
 }
 
 // Messages quote the recipe's own keys and values, which YAML lets span lines; a message stays one line.
@@ -138,6 +158,21 @@ export function offsetOf(source: RecipeSource, path: RecipePath, options: { key?
   const empty = range !== undefined && range !== null && range[0] === range[1];
   const target = (options.key || empty) && key ? key : node;
   return target?.range?.[0] ?? 0;
+}
+
+/** The span (start, end and path) of the value at `path`, or of its key with `key: true`. */
+export function spanOf(
+  source: RecipeSource,
+  path: RecipePath,
+  options: { key?: boolean } = {},
+): { start: number; end?: number; path: RecipePath } {
+  const { node, key } = nodeAt(source.doc, path);
+  const range = node?.range;
+  const empty = range !== undefined && range !== null && range[0] === range[1];
+  const target = (options.key || empty) && key ? key : node;
+  const start = target?.range?.[0] ?? 0;
+  const end = target?.range?.[1];
+  return { start, ...(end === undefined ? {} : { end }), path };
 }
 
 /** Offset of `needle` inside the source text of the value at `path`, or of the value itself. */

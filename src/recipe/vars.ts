@@ -4,6 +4,9 @@ import { nearest } from "../util/nearest.js";
 import type { Recipe, VarSpec, VarValue } from "./types.js";
 import { fullMatch, NUL_HINT, NUL_REASON } from "./var-check.js";
 import { readVarFile } from "./var-file.js";
+import { VarInvalidError } from "./var-invalid-error.js";
+
+export { VarInvalidError } from "./var-invalid-error.js";
 
 /**
  * Where variable values come from. Precedence, highest first: `cliVars`, then `varFiles` (a later file wins
@@ -56,20 +59,9 @@ export async function resolveVars(recipe: Recipe, sources: VarSources): Promise<
   return { values, secrets, secretsOnCommandLine };
 }
 
-/** The error for a list of variable problems: the first in the message, all of them in the detail. */
-export function varError(problems: VarProblem[]): BakeError {
-  const [first] = problems;
-  if (problems.length === 1 && first)
-    return new BakeError({
-      code: "var-invalid",
-      message: first.message,
-      ...(first.hint ? { hint: first.hint } : {}),
-    });
-  return new BakeError({
-    code: "var-invalid",
-    message: `${problems.length} problems with variables`,
-    detail: problems.map((p) => `  - ${p.message}${p.hint ? `\n    hint: ${p.hint}` : ""}`).join("\n"),
-  });
+/** The error for a list of variable problems. */
+export function varError(problems: VarProblem[]): VarInvalidError {
+  return new VarInvalidError(problems);
 }
 
 interface Given {

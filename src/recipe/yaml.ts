@@ -2,6 +2,7 @@
 // single-file bundle (scripts/bundle-yaml.mjs), because loading yaml's ~70 modules dominated a cold `bake validate`.
 export {
   type Document,
+  type ErrorCode,
   isAlias,
   isCollection,
   isMap,

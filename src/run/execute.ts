@@ -13,6 +13,7 @@ import { ciInfo } from "../manifest/ci.js";
 import type { SideData } from "../manifest/side-data.js";
 import type { ImageLayer, ImageRecord, ParentLink } from "../manifest/types.js";
 import { layerCacheKeys } from "../plan/cache-key.js";
+import { rootPlan } from "../plan/paths.js";
 import type { SecretValues } from "../plan/secrets.js";
 import type { BuildPlan, PlannedLayer } from "../plan/types.js";
 import { type CachedLayer, findCachedPrefix, findUpToDate, verifyDigest } from "./cache.js";
@@ -33,6 +34,11 @@ export interface ExecuteOptions {
   /** Values of the plan's secret variables; never written anywhere. */
   secrets: SecretValues;
   cwd: string;
+  /**
+   * The recipe's directory, absolute: what a plan's relative paths (the default) are relative to. `planRecipe`
+   * returns it. Not needed for a plan compiled with `absolutePaths`.
+   */
+  root?: string;
   env: Readonly<Record<string, string | undefined>>;
   /** Rebuild every layer even when the cache holds it. @default false */
   noCache?: boolean;
@@ -70,7 +76,9 @@ export interface ExecuteResult {
  * Throws `BuildFailedError` (exit 1) when a step or a check fails, `InterruptedError` (exit 130) when the
  * signal aborts, and `BakeError` (exit 2) for a parent that cannot be used. No image record is registered then.
  */
-export async function execute(plan: BuildPlan, options: ExecuteOptions): Promise<ExecuteResult> {
+export async function execute(relativePlan: BuildPlan, options: ExecuteOptions): Promise<ExecuteResult> {
+  // Drivers read copy sources and archive parents from absolute paths; the plan keeps them relative.
+  const plan = rootPlan(relativePlan, options.root);
   const runId = options.runId ?? newRunId();
   const redact = createRedactor(options.secrets);
   // Everything, the runner's events and the driver's, passes the tap: it hides secrets before any reporter.

@@ -22,12 +22,13 @@ describe("the compiler's public types", () => {
     expectTypeOf(compile).returns.toEqualTypeOf<BuildPlan>();
   });
 
-  it("a compile context holds resolved variables, secret names, gathered inputs and an optional target", () => {
+  it("a compile context holds resolved variables, gathered inputs, and optional extra secret names, target and path mode", () => {
     expectTypeOf<CompileContext>().toEqualTypeOf<{
       vars: Record<string, VarValue>;
-      secretNames: string[];
+      secretNames?: readonly string[];
       inputs: RecipeInputs;
       target?: string;
+      absolutePaths?: boolean;
     }>();
   });
 

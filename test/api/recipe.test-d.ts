@@ -5,6 +5,7 @@ import {
   loadRecipe,
   type Recipe,
   type RecipeResult,
+  type WrittenRecipe,
 } from "../../src/index.js";
 import { validateRecipe } from "../../src/recipe/index.js";
 
@@ -17,8 +18,8 @@ describe("the loader's public types", () => {
     expectTypeOf<RecipeResult["warnings"]>().toEqualTypeOf<Diagnostic[]>();
   });
 
-  it("validateRecipe checks text synchronously", () => {
-    expectTypeOf(validateRecipe).parameter(0).toBeString();
+  it("validateRecipe checks text or a written recipe synchronously", () => {
+    expectTypeOf(validateRecipe).parameter(0).toEqualTypeOf<string | WrittenRecipe>();
     expectTypeOf(validateRecipe).returns.toEqualTypeOf<RecipeResult>();
   });
 
@@ -28,6 +29,12 @@ describe("the loader's public types", () => {
       line: number;
       col: number;
     }>();
+  });
+
+  it("a diagnostic has a severity, and may have a JSON pointer and an end position", () => {
+    expectTypeOf<Diagnostic["severity"]>().toEqualTypeOf<"error" | "warning">();
+    expectTypeOf<Diagnostic["path"]>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<NonNullable<Diagnostic["end"]>>().toEqualTypeOf<{ line: number; col: number }>();
   });
 
   it("a loaded recipe's name becomes the plan's lineage", () => {

@@ -86,7 +86,7 @@ describe("compile", () => {
     const recipe = makeRecipe(root, { labels: { token: "${vars.api_token}" } });
     const inputs = await gatherInputs(recipe);
     const error = thrown(() => compile(recipe, { vars: VARS, secretNames: SECRET_NAMES, inputs }));
-    expect(error.code).toBe("secret-not-allowed");
+    expect(error.code).toBe("secret-misplaced");
     expect(error.message).toContain("labels.token");
   });
 
@@ -127,7 +127,7 @@ describe("compile", () => {
     const recipe = makeRecipe(root, overrides);
     const inputs = await gatherInputs(recipe);
     const error = thrown(() => compile(recipe, { vars: VARS, secretNames: SECRET_NAMES, inputs }));
-    expect(error.code).toBe("secret-not-allowed");
+    expect(error.code).toBe("secret-misplaced");
     expect(error.message).toContain(field);
   });
 
@@ -145,7 +145,7 @@ describe("compile", () => {
     });
     const inputs = await gatherInputs(recipe);
     const error = thrown(() => compile(recipe, { vars: VARS, secretNames: SECRET_NAMES, inputs }));
-    expect(error.code).toBe("interpolation-in-script");
+    expect(error.code).toBe("script-interpolation");
     expect(error.hint).toContain("use $X");
   });
 

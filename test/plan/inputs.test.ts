@@ -85,15 +85,15 @@ describe("gatherInputs", () => {
   });
 
   it("refuses a missing source", async () => {
-    await expect(gatherInputs(copying("nope"))).rejects.toMatchObject({ code: "copy-source-missing" });
+    await expect(gatherInputs(copying("nope"))).rejects.toMatchObject({ code: "copy-missing" });
   });
 
   it("refuses a source that escapes the recipe root through a symlink", async () => {
     const outside = await mkdtemp(path.join(tmpdir(), "bake-outside-"));
     try {
       await symlink(outside, path.join(root, "escape"));
-      await expect(gatherInputs(copying("escape"))).rejects.toMatchObject({ code: "copy-source-outside" });
-      await expect(gatherInputs(copying("../"))).rejects.toMatchObject({ code: "copy-source-outside" });
+      await expect(gatherInputs(copying("escape"))).rejects.toMatchObject({ code: "copy-symlink-escape" });
+      await expect(gatherInputs(copying("../"))).rejects.toMatchObject({ code: "copy-outside-root" });
     } finally {
       await rm(outside, { recursive: true, force: true });
     }

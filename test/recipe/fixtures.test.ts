@@ -64,7 +64,7 @@ describe("a recipe with both structural and semantic errors", () => {
   test("gets every error in one run, in file order", async () => {
     const result = await loadRecipe(join(root, "schema-and-rules", "recipe.yaml"));
     expect(result.errors.map((e) => [e.code, e.location?.line])).toEqual([
-      ["bad-parent", 3],
+      ["parent-invalid", 3],
       ["copy-outside-root", 10],
       ["wrong-type", 12],
       ["duplicate-layer", 13],

@@ -306,7 +306,7 @@ describe("execute", () => {
     const driver = new RecordingDriver();
     driver.bake = async () => {
       throw new BakeError({
-        code: "sandbox-setup",
+        code: "sandbox-bind",
         message: `cannot mount with option ${secrets.token}`,
         hint: `drop ${secrets.token}`,
       });
@@ -315,7 +315,7 @@ describe("execute", () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(BakeError);
-    expect(error).toMatchObject({ code: "sandbox-setup", exitCode: 2 });
+    expect(error).toMatchObject({ code: "sandbox-bind", exitCode: 2 });
     expect((error as BakeError).message).toBe("cannot mount with option ***");
     expect((error as BakeError).hint).toBe("drop ***");
   });
@@ -324,7 +324,7 @@ describe("execute", () => {
     const driver = new RecordingDriver();
     driver.bake = async () => {
       throw new BuildFailedError({
-        code: "gce-quota",
+        code: "gce-api",
         message: "Compute Engine call instances.insert failed (HTTP 403 quotaExceeded)",
         hint: "raise the CPUS quota of the region or use a smaller machineType",
       });

@@ -108,7 +108,7 @@ export class MemoryManifest implements RunnerManifest {
       (r) => r.kind === "image" && r.lineage === lineage && (!selector || r.version === selector),
     );
     const found = images.at(-1);
-    if (!found) throw new BakeError({ code: "ref-unknown", message: `no image matches "${ref}"` });
+    if (!found) throw new BakeError({ code: "ref-not-found", message: `no image matches "${ref}"` });
     return found;
   }
 

@@ -64,7 +64,7 @@ async function build(
     env: io.env,
   });
   const existing = await refuseBrokenManifest(path, io);
-  const { plan, secrets, warnings } = await planRecipe(file, {
+  const { plan, root, secrets, warnings } = await planRecipe(file, {
     cwd: io.cwd,
     env: io.env,
     cliVars: optionStrings(values, "var"),
@@ -113,6 +113,7 @@ async function build(
       signal: io.signal,
       secrets,
       cwd: io.cwd,
+      root,
       env: io.env,
       noCache: values["no-cache"] === true,
       // Git and PostgreSQL stores keep no side data yet: builds on them record no inventory.

@@ -34,7 +34,7 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
       manifest.history().map((entry) => entry.lineage),
     );
     throw new BakeError({
-      code: "lineage-not-found",
+      code: "ref-not-found",
       message: `there is no lineage "${lineage}" in ${manifest.path}`,
       hint: guess ? `did you mean "${printable(guess)}"?` : "run `bake history` to see every lineage",
     });

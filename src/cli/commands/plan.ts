@@ -46,7 +46,7 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
   if (emitDir !== undefined) {
     const { describeEmitted, emitPackerTemplates } = await import("../../drivers/packer/emit.js");
     const outDir = resolve(io.cwd, emitDir);
-    const files = await emitPackerTemplates({ plan: result.plan, outDir, env: io.env });
+    const files = await emitPackerTemplates({ plan: result.plan, root: result.root, outDir, env: io.env });
     io.stdout.write(describeEmitted({ files, plan: result.plan, cwd: io.cwd }));
     return 0;
   }

@@ -16,7 +16,7 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
   const format = typeof values.format === "string" ? values.format : "cyclonedx";
   if (!(FORMATS as readonly string[]).includes(format)) {
     throw new BakeError({
-      code: "bad-format",
+      code: "usage",
       message: `unknown format "${format}"`,
       hint: "use --format cyclonedx (the default) or --format spdx",
     });

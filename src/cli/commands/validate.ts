@@ -32,6 +32,7 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
         // Secrets and other build-time values may be absent while editing: a warning, not an error.
         const diag: Diagnostic = {
           code: problem.missing ? "var-missing" : "var-invalid",
+          severity: problem.missing ? "warning" : "error",
           message: problem.message,
           ...(problem.hint ? { hint: problem.hint } : {}),
         };

@@ -27,7 +27,7 @@ export async function bakeLayer(input: BakeLayerInput, session: GceSession): Pro
   const parent = parseImageId(input.parent.id);
   if (!parent) {
     throw new BakeError({
-      code: "gce-parent",
+      code: "parent-unsupported",
       message: `the gce driver cannot build on ${input.parent.id}`,
       hint: "a gce build starts from a gce:projects/P/global/images/... parent or a lineage built with gce",
     });

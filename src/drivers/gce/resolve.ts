@@ -17,7 +17,7 @@ export async function resolveImage(
   const reference = parent.scheme === "gce" ? parseImageReference(parent.location) : undefined;
   if (!reference) {
     throw new BakeError({
-      code: "gce-parent",
+      code: "parent-unsupported",
       message: `the gce driver cannot start from "${parent.ref}"`,
       hint: "use gce:projects/PROJECT/global/images/family/FAMILY or gce:projects/PROJECT/global/images/NAME",
     });

@@ -95,7 +95,10 @@ export async function copyStep(step: PlannedCopyStep, ctx: StepContext): Promise
   const source = join(ctx.recipeRoot, step.from);
   const stats = await lstat(source).catch(() => undefined);
   if (!stats) {
-    throw new BuildFailedError({ code: "copy-source", message: `copy source ${step.from} no longer exists` });
+    throw new BuildFailedError({
+      code: "copy-changed",
+      message: `copy source ${step.from} no longer exists`,
+    });
   }
   if (!stats.isDirectory()) {
     const to = step.to.endsWith("/") ? `${step.to}${basename(step.from)}` : step.to;
@@ -117,7 +120,7 @@ export async function copyStep(step: PlannedCopyStep, ctx: StepContext): Promise
       const now = await lstat(from).catch(() => undefined);
       if (!now?.isFile()) {
         throw new BuildFailedError({
-          code: "copy-source",
+          code: "copy-changed",
           message: `copy source ${step.from}/${entry.path} changed since the plan was made (no longer a regular file)`,
         });
       }

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { BakeError } from "../../errors.js";
+import { rootPlan } from "../../plan/paths.js";
 import type { BuildPlan } from "../../plan/types.js";
 import { bundleCopy, SOURCES_FILE } from "./bundle.js";
 import { type DockerImage, inspectImage } from "./docker.js";
@@ -20,16 +21,18 @@ import { writeTemplate } from "./write-template.js";
  */
 export async function emitPackerTemplates(input: {
   plan: BuildPlan;
+  /** The recipe's directory, for a plan with relative paths (the default); see `execute`'s `root`. */
+  root?: string;
   outDir: string;
   parentId?: string;
   /** For `docker image inspect`. @default process.env */
   env?: Readonly<Record<string, string | undefined>>;
 }): Promise<string[]> {
-  const { plan } = input;
+  const plan = rootPlan(input.plan, input.root);
   const read = readOptions(plan.target);
   if (!read.options || plan.target.driver !== "packer") {
     throw new BakeError({
-      code: "packer-target-invalid",
+      code: "target-invalid",
       message:
         plan.target.driver !== "packer"
           ? `--emit packer needs a packer target, but the recipe's target is "${plan.target.driver}"`

@@ -304,7 +304,7 @@ function targetOptions(plan: BuildPlan): PackerOptions {
   const read = readOptions(plan.target);
   if (!read.options) {
     throw new BakeError({
-      code: "packer-target-invalid",
+      code: "target-invalid",
       message: `the packer target's options are not valid: ${read.errors.join("; ")}`,
       hint: "set target: { driver: packer, builder: docker, source: { ... } } in the recipe",
     });

@@ -1,5 +1,5 @@
 import type { Diagnostic } from "../diagnostics.js";
-import { diagnosticAt, offsetOf, offsetWithin, type RecipePath, type RecipeSource } from "../source.js";
+import { diagnosticAt, offsetWithin, type RecipePath, type RecipeSource, spanOf } from "../source.js";
 import type { WrittenRecipe } from "../written.js";
 
 /** What a semantic rule sees: the schema-valid recipe, its source for positions, and where to report. */
@@ -8,6 +8,8 @@ export interface RuleContext {
   recipe: WrittenRecipe;
   /** Absolute directory of the recipe; `copy` sources stay inside it. */
   root: string;
+  /** Whether rules may look at the filesystem (whether `copy` sources exist). */
+  checkFiles: boolean;
   errors: Diagnostic[];
   warnings: Diagnostic[];
 }
@@ -26,11 +28,17 @@ export function report(
   ctx: RuleContext,
   severity: "error" | "warning",
   target: Target,
-  diag: Omit<Diagnostic, "location" | "excerpt">,
+  diag: Omit<Diagnostic, "location" | "excerpt" | "severity" | "end" | "path">,
 ): void {
-  const offset =
+  const span =
     target.needle !== undefined
-      ? offsetWithin(ctx.source, target.path, target.needle)
-      : offsetOf(ctx.source, target.path, { key: target.key ?? false });
-  (severity === "error" ? ctx.errors : ctx.warnings).push(diagnosticAt(ctx.source, offset, diag));
+      ? withLength(offsetWithin(ctx.source, target.path, target.needle), target.needle, target.path)
+      : spanOf(ctx.source, target.path, { key: target.key ?? false });
+  (severity === "error" ? ctx.errors : ctx.warnings).push(
+    diagnosticAt(ctx.source, span, { ...diag, severity }),
+  );
+}
+
+function withLength(start: number, needle: string, path: RecipePath) {
+  return { start, end: start + needle.length, path };
 }

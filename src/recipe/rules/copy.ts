@@ -35,6 +35,7 @@ export const copySourcesInsideRoot: Rule = (ctx) => {
         });
         return;
       }
+      if (!ctx.checkFiles) return;
       // One realpath call both proves the source exists and resolves every symlink on the way.
       const real = realPath(path);
       if (real === undefined) {

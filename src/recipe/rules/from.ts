@@ -27,7 +27,7 @@ export const parentReference: Rule = (ctx) => {
       "error",
       { path: ["from"] },
       {
-        code: "bad-parent",
+        code: "parent-invalid",
         message: `\`from\` "${from}" is not a valid ${scheme[1]} reference`,
         hint: isDocker
           ? "write it as docker://IMAGE:TAG or docker://IMAGE@sha256:<64 hex digits>, such as docker://debian:12-slim"
@@ -48,7 +48,7 @@ export const parentReference: Rule = (ctx) => {
     "error",
     { path: ["from"] },
     {
-      code: "bad-parent",
+      code: "parent-invalid",
       message: `\`from\` "${from}" is not a lineage or an external image reference`,
       hint: `${suggestion}\`from\` takes ${FORMS}`,
     },

@@ -1,6 +1,7 @@
+import type { BakeErrorCode } from "../../errors.js";
 import { nearest } from "../../util/nearest.js";
 import type { Diagnostic } from "../diagnostics.js";
-import { diagnosticAt, offsetOf, type RecipePath, type RecipeSource } from "../source.js";
+import { diagnosticAt, offsetOf, type RecipePath, type RecipeSource, spanOf } from "../source.js";
 import { describeExpected, describeValue, type SchemaNode, schemaAt } from "./describe.js";
 import type { SchemaError } from "./validate.js";
 
@@ -59,11 +60,22 @@ function describeError(
   path: RecipePath,
   error: SchemaError,
 ): Described {
-  const at = (offset: number, code: string, message: string, hint?: string): Described => ({
+  const span = spanOf(source, path);
+  // At the value itself, the diagnostic also says where it ends; at one of its keys, only where that starts.
+  // An unknown key's pointer names the key itself.
+  const at = (offset: number, code: BakeErrorCode, message: string, hint?: string, at = path): Described => ({
     offset,
-    diagnostic: diagnosticAt(source, offset, { code, message, ...(hint ? { hint } : {}) }),
+    diagnostic: diagnosticAt(
+      source,
+      offset === span.start && at === path ? span : { start: offset, path: at },
+      {
+        code,
+        message,
+        ...(hint ? { hint } : {}),
+      },
+    ),
   });
-  const here = offsetOf(source, path);
+  const here = span.start;
   const field = fieldName(path);
   const node = schemaAt(error.schemaPath.replace(/\/[^/]+$/, "")) ?? {};
   const data = valueAt(value, path);
@@ -85,6 +97,7 @@ function describeError(
         "unknown-key",
         `unknown key \`${key}\` in ${where}`,
         hint,
+        [...path, key],
       );
     }
     case "required": {
@@ -198,9 +211,10 @@ function describeError(
     case "minLength":
       return at(here, "empty-value", `${field} is empty`, node.description);
     default:
+      // Limits the cases above do not word themselves: a size or bound is out of range, anything else a bad value.
       return at(
         here,
-        `schema-${error.keyword}`,
+        /^(max|exclusive)|^multipleOf$/.test(error.keyword) ? "out-of-range" : "bad-value",
         `${field} ${error.message ?? "is not valid"}`,
         node.description,
       );

@@ -1,4 +1,5 @@
 import type { Redactor } from "../../drivers/redact.js";
+import type { BakeErrorCode } from "../../errors.js";
 import type { Ancestry } from "../../manifest/api.js";
 import type { ImageRecord } from "../../manifest/types.js";
 import type { Diagnostic } from "../../recipe/diagnostics.js";
@@ -6,7 +7,7 @@ import type { BuildOutcome } from "./outcome.js";
 
 /** Why a build ended without an image: the error that ended it, as the user saw it. */
 export interface BuildFailure {
-  code: string;
+  code: BakeErrorCode;
   message: string;
   hint?: string;
   detail?: string;

@@ -89,6 +89,7 @@ export async function executeTree(
           signal,
           secrets: planned.secrets,
           cwd: options.cwd,
+          root: planned.root,
           env: options.env,
           ...(options.noCache ? { noCache: true } : {}),
           ...(options.sideData ? { sideData: options.sideData } : {}),

@@ -48,11 +48,13 @@ export function buildTree(
       errors.push(
         {
           code: "tree-duplicate-lineage",
+          severity: "error",
           message: `${first.file} builds lineage "${recipe.lineage}", and so does ${recipe.file}`,
           ...first.at.name,
         },
         {
           code: "tree-duplicate-lineage",
+          severity: "error",
           message: `${recipe.file} builds lineage "${recipe.lineage}", as ${first.file} does`,
           hint: "each lineage has one recipe: rename one of them (name:) or build them apart",
           ...recipe.at.name,
@@ -74,6 +76,7 @@ export function buildTree(
     } else if (!options.known(parent)) {
       errors.push({
         code: "tree-parent-missing",
+        severity: "error",
         message: `from: "${recipe.parent.ref}" names lineage "${parent}", which no recipe here builds and the manifest does not hold`,
         hint: `add the recipe that builds ${parent} to this build, build it first, or check --manifest`,
         ...recipe.at.from,
@@ -114,6 +117,7 @@ function cycles(
       const recipe = byLineage.get(lineage) as TreeRecipe;
       errors.push({
         code: "tree-cycle",
+        severity: "error",
         message: `${recipe.file} is part of a cycle: ${description} (each builds on the next)`,
         hint: "a lineage cannot build on itself, directly or through others: point one from: at an external base",
         ...recipe.at.from,

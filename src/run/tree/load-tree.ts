@@ -1,11 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { relative } from "node:path";
-import { BakeError } from "../../errors.js";
 import { parseParent } from "../../plan/parent.js";
-import { type Diagnostic, renderDiagnostics } from "../../recipe/diagnostics.js";
+import type { Diagnostic } from "../../recipe/diagnostics.js";
+import { RecipeInvalidError } from "../../recipe/invalid-error.js";
 import { loadRecipe } from "../../recipe/load.js";
 import { parseRecipeText } from "../../recipe/parse.js";
-import { diagnosticAt, offsetOf, type RecipeSource } from "../../recipe/source.js";
+import { excerptAt, locationAt, offsetOf, type RecipeSource } from "../../recipe/source.js";
 import type { TreeRecipe } from "./graph.js";
 
 /**
@@ -42,18 +42,18 @@ export async function loadTreeRecipes(
   if (errors.length > 0) {
     const count =
       paths.length === 1 ? "the recipe" : `${new Set(errors.map((e) => e.location?.file)).size} recipes`;
-    throw new BakeError({
-      code: "recipe-invalid",
-      message: `${count} of this build ${count === "the recipe" ? "has" : "have"} errors`,
-      detail: renderDiagnostics(errors, { color: false }),
-    });
+    throw new RecipeInvalidError(
+      paths.length === 1 ? (paths[0] ?? "") : "",
+      errors,
+      `${count} of this build ${count === "the recipe" ? "has" : "have"} errors`,
+    );
   }
   return recipes;
 }
 
 function position(source: RecipeSource, path: string[]): Pick<Diagnostic, "location" | "excerpt"> {
-  const { location, excerpt } = diagnosticAt(source, offsetOf(source, path), { code: "", message: "" });
-  return { ...(location ? { location } : {}), ...(excerpt ? { excerpt } : {}) };
+  const offset = offsetOf(source, path);
+  return { location: locationAt(source, offset), excerpt: excerptAt(source, offset) };
 }
 
 function withFile(diag: Diagnostic, file: string): Diagnostic {

@@ -122,6 +122,7 @@ describe("renderJunit", () => {
           diagnostics: [
             {
               code: "unknown-key",
+              severity: "error",
               message: "unknown key `layrs`",
               location: { file: "images/web/recipe.yaml", line: 4, col: 1 },
             },

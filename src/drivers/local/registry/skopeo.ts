@@ -1,4 +1,4 @@
-import { BakeError } from "../../../errors.js";
+import { BakeError, type BakeErrorCode } from "../../../errors.js";
 import { createRedactor } from "../../redact.js";
 import { authSecrets } from "./auth-secrets.js";
 
@@ -57,7 +57,7 @@ export async function skopeo(args: readonly string[], options: SkopeoOptions): P
   return Buffer.from(result.stdout);
 }
 
-const KINDS: { code: string; pattern: RegExp; message: string; hint: string }[] = [
+const KINDS: { code: BakeErrorCode; pattern: RegExp; message: string; hint: string }[] = [
   {
     code: "registry-auth",
     pattern:

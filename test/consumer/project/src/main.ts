@@ -105,6 +105,7 @@ try {
     reporter,
     signal: new AbortController().signal,
     secrets: {},
+    root: dir,
     cwd: dir,
     env: {},
   });
