@@ -231,6 +231,8 @@ export const BAKE_ERROR_CODES = [
   "output-closed",
   "junit-unwritable",
   "no-inventory",
+  "inventory-report",
+  "inventory-not-taken",
   "sbom-unreadable",
   "bad-query",
   "bad-package-query",

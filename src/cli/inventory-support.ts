@@ -21,7 +21,9 @@ export async function readSbom(manifest: Manifest, record: ImageRecord): Promise
       hint:
         record.driver === "local"
           ? "images registered by an older bake have none; `bake build --no-cache` registers a new build with one"
-          : `the ${printable(record.driver)} driver does not record inventories yet`,
+          : record.driver === "packer" || record.driver === "gce"
+            ? "its build warned why (an older bake, a last layer from the cache, a report lost on the way); `bake build --no-cache` registers a new build with one"
+            : `the ${printable(record.driver)} driver does not record inventories yet`,
     });
   }
   return sideDataFor(manifest.path).get(id);

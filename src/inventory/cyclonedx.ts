@@ -25,6 +25,8 @@ export function cycloneDxJson(inventory: PackageInventory, subject: InventorySub
   bom.metadata.component = new Component(ComponentType.Container, subject.lineage, {
     version: subject.version,
     description: `image ${subject.artifact}`,
+    // Fixed references: the library would otherwise draw random ones, and the same inventory must give the same bytes.
+    bomRef: `bake:image:${subject.artifact}`,
   });
   bom.metadata.tools.tools.add(new Tool({ vendor: "bake", name: "bake", version: bakeVersion() }));
   if (inventory.os) {
@@ -32,6 +34,7 @@ export function cycloneDxJson(inventory: PackageInventory, subject: InventorySub
       new Component(ComponentType.OperatingSystem, inventory.os.id, {
         ...(inventory.os.versionId ? { version: inventory.os.versionId } : {}),
         ...(inventory.os.prettyName ? { description: inventory.os.prettyName } : {}),
+        bomRef: `bake:os:${inventory.os.id}@${inventory.os.versionId ?? ""}`,
       }),
     );
   }

@@ -66,7 +66,7 @@ describe("publish in the plan", () => {
 
   it("refuses a secret in a destination and a password that is not a secret", async () => {
     await expect(plan([{ to: "docker://r.example.com/web:${vars.api_token}" }])).rejects.toMatchObject({
-      code: "secret-not-allowed",
+      code: "secret-misplaced",
     });
     await expect(
       plan([{ to: "docker://r.example.com/web:1", username: "ci", password: "${vars.app_version}" }]),

@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { BakeError, BuildFailedError } from "../../errors.js";
+import { GuestInventoryReader, reportMarker } from "../../inventory/guest-report.js";
+import type { BuilderInventories } from "../builder-inventories.js";
 import type { Artifact, BakeLayerInput } from "../driver.js";
 import { createRedactor } from "../redact.js";
 import { Cleanup } from "./cleanup.js";
@@ -19,9 +21,14 @@ const DESCRIPTION_LIMIT = 2048;
 /**
  * Bakes one layer on Compute Engine: a builder instance boots from the parent image and its startup script
  * runs the steps; once the serial port says `success`, the instance is stopped and an image is made from its
- * disk. The instance and disk are deleted in every case; the image only survives a complete success.
+ * disk. The instance and disk are deleted in every case; the image only survives a complete success. On the
+ * last layer the script then reports the image's package databases, which `inventories` keeps for the image.
  */
-export async function bakeLayer(input: BakeLayerInput, session: GceSession): Promise<Artifact> {
+export async function bakeLayer(
+  input: BakeLayerInput,
+  session: GceSession,
+  inventories?: BuilderInventories,
+): Promise<Artifact> {
   const { plan, layer, layerIndex, reporter } = input;
   const options = session.options;
   const parent = parseImageId(input.parent.id);
@@ -36,13 +43,21 @@ export async function bakeLayer(input: BakeLayerInput, session: GceSession): Pro
   const redact = createRedactor(input.secrets);
   const nonce = randomBytes(8).toString("hex");
   const title = `${plan.lineage} ${plan.version}, layer ${layer.name} (${layerIndex + 1}/${plan.layers.length})`;
-  const script = layerStartupScript({ title, nonce, steps });
+  const last = layerIndex === plan.layers.length - 1;
+  // A marker of its own, so the report's lines are told from the step markers and from step output.
+  const inventory = last && inventories ? reportMarker(randomBytes(8).toString("hex")) : undefined;
+  const reader = inventory === undefined ? undefined : new GuestInventoryReader(inventory);
+  const script = layerStartupScript({
+    title,
+    nonce,
+    steps,
+    ...(inventory === undefined ? {} : { inventory }),
+  });
   assertScriptFits(script, `layer "${layer.name}"`);
 
   const runTail = input.runId.replace(/^bake-/, "");
   const instanceName = resourceName(["bake", plan.lineage.slice(0, 24), `l${layerIndex}`, runTail]);
   const imageName = uniqueName([plan.lineage, plan.version, layer.name], `${runTail}-${layerIndex}`);
-  const last = layerIndex === plan.layers.length - 1;
   const family = last ? familyOf(plan.lineage, options) : undefined;
   const runLabels = {
     [LABEL.run]: labelValue(input.runId),
@@ -109,6 +124,7 @@ export async function bakeLayer(input: BakeLayerInput, session: GceSession): Pro
       },
       onLine: (line) =>
         reporter.emit({ type: "output", stream: "stdout", line: redact(line), layer: layer.name }),
+      ...(reader ? { take: (line: string) => reader.take(line) } : {}),
     });
     await channel.settle();
     if (outcome.kind === "failure") {
@@ -140,6 +156,8 @@ export async function bakeLayer(input: BakeLayerInput, session: GceSession): Pro
     const image = await session.getImage({ project: options.project, name: imageName });
     const numericId = String(image.id ?? "");
     keepImage();
+    const id = formatImageId({ project: options.project, name: imageName, numericId });
+    if (reader) await inventories?.record(id, reader);
     if (last && family !== undefined && plan.verify.length === 0) {
       await retainAfterBuild({
         session,
@@ -150,7 +168,7 @@ export async function bakeLayer(input: BakeLayerInput, session: GceSession): Pro
       });
     }
     return {
-      id: formatImageId({ project: options.project, name: imageName, numericId }),
+      id,
       driver: "gce",
       details: {
         selfLink: image.selfLink ?? "",

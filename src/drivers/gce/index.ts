@@ -1,11 +1,14 @@
 import { BakeError } from "../../errors.js";
+import type { PackageInventory } from "../../inventory/types.js";
 import type { BuildPlan } from "../../plan/types.js";
 import type { TargetSpec } from "../../recipe/types.js";
+import { BuilderInventories } from "../builder-inventories.js";
 import type {
   Artifact,
   BakeLayerInput,
   Driver,
   DriverContext,
+  InventoryInput,
   PrepareResult,
   ResolvedImage,
   ServerObservation,
@@ -40,6 +43,7 @@ export class GceDriver implements Driver {
   private readonly clients = new Map<string, Compute>();
   /** Managed instance groups and instance templates, in the target's project (every zone and region). */
   readonly fleet = new GceFleet((ctx) => this.session(ctx, { defaults: ANY_ZONE }));
+  private readonly inventories = new BuilderInventories();
 
   prepare(target: TargetSpec, plan?: Pick<BuildPlan, "config">): PrepareResult {
     this.target = target.options;
@@ -62,7 +66,12 @@ export class GceDriver implements Driver {
   }
 
   bake(input: BakeLayerInput): Promise<Artifact> {
-    return bakeLayer(input, this.session(input, { options: input.plan.target.options }));
+    return bakeLayer(input, this.session(input, { options: input.plan.target.options }), this.inventories);
+  }
+
+  /** The packages the last layer's builder reported on its serial port for this image. */
+  async inventory(input: InventoryInput): Promise<PackageInventory> {
+    return this.inventories.get(input.image.id);
   }
 
   verify(input: VerifyInput): Promise<VerifyResult> {

@@ -24,6 +24,8 @@ export async function followSerial(options: {
   timeoutMs: number;
   onMarker: (marker: Marker) => void;
   onLine: (line: string) => void;
+  /** Sees every line first; a line it takes (an inventory report's) goes nowhere else, not even a failure's detail. */
+  take?: (line: string) => boolean;
 }): Promise<ScriptOutcome> {
   const { session, instance } = options;
   const deadline = Date.now() + options.timeoutMs;
@@ -42,6 +44,7 @@ export async function followSerial(options: {
     partial = lines.pop() ?? "";
     const markers: Marker[] = [];
     for (const line of lines) {
+      if (options.take?.(line)) continue;
       const marker = parseMarker(line, options.nonce);
       if (marker) markers.push(marker);
       else if (line.trim() !== "") {

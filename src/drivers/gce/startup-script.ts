@@ -1,4 +1,5 @@
 import { posix } from "node:path";
+import { guestInventoryScript } from "../../inventory/guest-report.js";
 import { markerPrefix } from "./markers.js";
 
 /** A file-system entry a `copy` or `file` step writes, with its bytes inlined. */
@@ -41,8 +42,15 @@ export function shellQuote(value: string): string {
  * The startup script of a builder instance: it runs the layer's steps in order and reports each on the serial
  * port with markers (`step-start`, `step-end`, then `failure` or `success`). Pure: the same input gives the same
  * script. Every value from the recipe reaches the shell single-quoted or base64-encoded, never spliced.
+ * With `inventory` (a report marker, on the last layer), the steps are followed by the inventory step, which
+ * prints the image's package databases to the serial port before `success` (see `guestInventoryScript`).
  */
-export function layerStartupScript(input: { title: string; nonce: string; steps: GuestStep[] }): string {
+export function layerStartupScript(input: {
+  title: string;
+  nonce: string;
+  steps: GuestStep[];
+  inventory?: string;
+}): string {
   const body = input.steps.flatMap((step, index) => {
     const n = index + 1;
     const lines = [`bake_step=${n}`, `bake_mark step-start step=${n}`, "bake_t0=$(date +%s)"];
@@ -59,9 +67,18 @@ export function layerStartupScript(input: { title: string; nonce: string; steps:
     );
     return lines;
   });
+  const inventory =
+    input.inventory === undefined
+      ? []
+      : [
+          ...embed('"$bake_dir/inventory"', Buffer.from(guestInventoryScript(input.inventory), "utf8")),
+          // Like the markers: straight to the serial port when the script can write it, else through the agent.
+          'if [ -c /dev/ttyS0 ] && [ -w /dev/ttyS0 ]; then /bin/sh "$bake_dir/inventory" >/dev/ttyS0; else /bin/sh "$bake_dir/inventory"; fi',
+        ];
   return [
     ...prelude(input),
     ...body,
+    ...inventory,
     "sync",
     'rm -rf "$bake_dir"',
     "bake_done=1",

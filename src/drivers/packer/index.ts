@@ -3,14 +3,18 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { BakeError, BuildFailedError } from "../../errors.js";
+import { GuestInventoryReader, reportMarker } from "../../inventory/guest-report.js";
+import type { PackageInventory } from "../../inventory/types.js";
 import type { SecretValues } from "../../plan/secrets.js";
 import type { BuildPlan, ParentSpec } from "../../plan/types.js";
 import type { TargetSpec } from "../../recipe/types.js";
+import { BuilderInventories } from "../builder-inventories.js";
 import type {
   Artifact,
   BakeLayerInput,
   Driver,
   DriverContext,
+  InventoryInput,
   PrefetchInput,
   PrepareResult,
   ResolvedImage,
@@ -19,12 +23,18 @@ import type {
 } from "../driver.js";
 import { createRedactor } from "../redact.js";
 import { type DockerImage, inspectImage, removeContainers } from "./docker.js";
-import type { MachineLine } from "./machine-readable.js";
+import { type MachineLine, plainUiText, uiLine } from "./machine-readable.js";
 import { type PackerOptions, readOptions } from "./options.js";
 import { packerVersion } from "./packer-version.js";
 import { LayerProgress } from "./progress.js";
 import { type PackerRun, runPackerBuild } from "./run-packer.js";
-import { type CompiledTemplate, compileLayerTemplate, compileVerifyTemplate } from "./template.js";
+import {
+  type CompiledTemplate,
+  compileInventoryTemplate,
+  compileLayerTemplate,
+  compileVerifyTemplate,
+  inventoryScriptPath,
+} from "./template.js";
 import { VerifyProgress } from "./verify-progress.js";
 import { writeTemplate } from "./write-template.js";
 
@@ -53,6 +63,7 @@ class PackerDriver implements Driver {
       this.parents.set(parent.location, image);
     }
   }
+  private readonly inventories = new BuilderInventories();
 
   prepare(target: TargetSpec, plan?: Pick<BuildPlan, "config">): PrepareResult {
     const { warnings, errors } = readOptions(target);
@@ -133,6 +144,9 @@ class PackerDriver implements Driver {
     version.catch(() => undefined);
     const preserve =
       options.builder === "docker" ? await this.dockerConfig(input.parent.id, input) : undefined;
+    // The last layer ends with the inventory step, so the image's packages are read before it is captured.
+    const last = input.layerIndex === input.plan.layers.length - 1;
+    const marker = last ? reportMarker(randomBytes(8).toString("hex")) : undefined;
     const compiled = compileLayerTemplate(input.plan, input.layerIndex, {
       builder: options.builder,
       profile: options.profile,
@@ -141,13 +155,18 @@ class PackerDriver implements Driver {
       runId: input.runId,
       recipeRoot: input.plan.recipe.root,
       ...(preserve ? { preserve } : {}),
+      ...(marker ? { inventory: { marker } } : {}),
     });
+    const reader = marker ? new GuestInventoryReader(marker) : undefined;
     const progress = new LayerProgress({
       layer: input.layer.name,
       titles: input.layer.steps.map((step) => step.title),
       markers: compiled.markers,
       reporter: input.reporter,
       redact: createRedactor(input.secrets),
+      ...(reader
+        ? { inventory: { script: `/${inventoryScriptPath(input.layer, input.layerIndex)}`, reader } }
+        : {}),
     });
     let ok = false;
     try {
@@ -166,6 +185,7 @@ class PackerDriver implements Driver {
         });
       }
       ok = true;
+      if (reader) await this.inventories.record(artifact.id, reader);
       // The last layer's image carries the recipe's config, not its parent's: docker is asked when it matters.
       const configured = input.plan.config !== undefined && input.layerIndex === input.plan.layers.length - 1;
       if (preserve && !configured) this.configs.set(artifact.id, preserve);
@@ -222,6 +242,52 @@ class PackerDriver implements Driver {
     }
     const checks = progress.checkResults();
     return { ok: checks.every((check) => check.ok), checks };
+  }
+
+  /**
+   * The packages the last layer's inventory step reported for this image. When that layer came from the cache, a
+   * throwaway build of the image runs the step alone (builders that can discard their result only).
+   */
+  async inventory(input: InventoryInput): Promise<PackageInventory> {
+    if (this.inventories.has(input.image.id)) return this.inventories.get(input.image.id);
+    const options = targetOptions(input.plan);
+    if (Object.keys(options.profile.discard).length === 0) return this.inventories.get(input.image.id);
+    const packerPath = this.packerPath(options, input);
+    const version = this.version(packerPath, input);
+    version.catch(() => undefined);
+    const marker = reportMarker(randomBytes(8).toString("hex"));
+    const compiled = compileInventoryTemplate({
+      builder: options.builder,
+      profile: options.profile,
+      source: options.source,
+      parent: input.image.id,
+      runId: input.runId,
+      recipeRoot: input.plan.recipe.root,
+      marker,
+    });
+    input.reporter.emit({
+      type: "note",
+      message: "inventory: the last layer came from the cache; reading its packages on a throwaway builder",
+    });
+    const reader = new GuestInventoryReader(marker);
+    let ok = false;
+    try {
+      await this.runTemplate(compiled, {
+        input: { ...input, secrets: {} },
+        packerPath,
+        version,
+        // Only the report matters; the builder's own chatter stays out of the build log.
+        onLine: (line) => {
+          const ui = uiLine(line);
+          if (ui) for (const part of plainUiText(ui.text).split("\n")) reader.take(part);
+        },
+      });
+      ok = true;
+    } finally {
+      if (!ok && options.builder === "docker") await removeContainers(`bake-${input.runId}-`, input);
+    }
+    await this.inventories.record(input.image.id, reader);
+    return this.inventories.get(input.image.id);
   }
 
   // Writes the template to a private temporary directory, runs it, and removes the directory.

@@ -1,3 +1,4 @@
+import type { GuestInventoryReader } from "../../inventory/guest-report.js";
 import type { Reporter } from "../events.js";
 import { type MachineLine, plainUiText, uiLine } from "./machine-readable.js";
 import type { StepMarker } from "./template.js";
@@ -5,7 +6,8 @@ import type { StepMarker } from "./template.js";
 /**
  * Turns one layer build's Packer lines into build events: `say` lines are notes, `message` lines are the
  * output of the step that is running (builder chatter before the first step is a note), `error` lines go to
- * stderr. Steps start when Packer names their script or upload.
+ * stderr. Steps start when Packer names their script or upload. The inventory step's report (when the layer
+ * has one) goes to its reader and never to the build log.
  */
 export class LayerProgress {
   private step: number | undefined;
@@ -18,14 +20,28 @@ export class LayerProgress {
       markers: readonly StepMarker[];
       reporter: Reporter;
       redact: (text: string) => string;
+      /** The layer's inventory step: the text Packer names its script with, and the reader of its report. */
+      inventory?: { script: string; reader: GuestInventoryReader };
     },
   ) {}
 
   line(line: MachineLine): void {
     const ui = uiLine(line);
     if (!ui) return;
-    const { layer, reporter, redact } = this.options;
-    const text = redact(plainUiText(ui.text));
+    const { layer, reporter, redact, inventory } = this.options;
+    if (inventory && ui.kind === "say" && ui.text.includes(inventory.script)) {
+      // The recipe's last step succeeded: Packer went on to the next provisioner.
+      this.finish(true);
+      return;
+    }
+    // The report is read before redaction: a secret's text inside base64 must not corrupt it.
+    let raw = plainUiText(ui.text);
+    if (inventory && ui.kind !== "say") {
+      const kept = raw.split("\n").filter((part) => !inventory.reader.take(part));
+      if (kept.length === 0) return;
+      raw = kept.join("\n");
+    }
+    const text = redact(raw);
     if (ui.kind === "say") {
       const marker = this.options.markers.find((candidate) => ui.text.includes(candidate.text));
       if (marker && marker.step !== this.step) this.startStep(marker.step);

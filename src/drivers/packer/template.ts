@@ -1,4 +1,5 @@
 import { BakeError } from "../../errors.js";
+import { guestInventoryScript } from "../../inventory/guest-report.js";
 import type { BuildPlan, PlannedCopyStep, PlannedLayer, PlannedStep } from "../../plan/types.js";
 import type { ImageConfigSpec } from "../../recipe/types.js";
 import type { BuilderProfile } from "./builders.js";
@@ -70,10 +71,20 @@ export interface TemplateOptions {
   bundle?: boolean;
   /** docker: the parent's entrypoint, command and user, restored on commit (the builder's own would stick). */
   preserve?: InheritedCommand;
+  /**
+   * Ends the layer with a step that reports the image's package databases between lines carrying this marker
+   * (see `guestInventoryScript`), before the image is captured. bake sets it on the last layer only.
+   */
+  inventory?: { marker: string };
 }
 
 /** The source block's name in every template: builds show up as `<builder>.bake`. */
 export const SOURCE_NAME = "bake";
+
+/** The inventory step's script, beside the layer's template; Packer names it when the step starts. */
+export function inventoryScriptPath(layer: PlannedLayer, index: number): string {
+  return `${layerBase(layer, index)}/inventory.sh`;
+}
 
 /** The template file name of a layer. */
 export function layerTemplateName(layer: PlannedLayer, index: number): string {
@@ -128,6 +139,11 @@ export function compileLayerTemplate(
       compileFileStep(step, { index, stepIndex, base, header, files, markers, provisioners, script });
     }
   });
+  if (options.inventory) {
+    const file = inventoryScriptPath(layer, index);
+    files.push({ path: file, content: guestInventoryScript(options.inventory.marker) });
+    provisioners.push({ shell: shellProvisioner(file, [], {}) });
+  }
   return {
     name: `${base}.pkr.json`,
     template: {
@@ -198,6 +214,39 @@ export function compileVerifyTemplate(
     },
     files,
     secrets: [...secrets].sort(),
+    markers: [],
+    copies: [],
+  };
+}
+
+/**
+ * Compiles an inventory-only build: a throwaway instance of the image runs the inventory step and nothing is
+ * kept. For an image whose last layer came from the cache, so no layer build reported its packages.
+ */
+export function compileInventoryTemplate(options: TemplateOptions & { marker: string }): CompiledTemplate {
+  const file = "inventory/inventory.sh";
+  const source = withoutKeys(options.source, options.profile.discardConflicts);
+  return {
+    name: "inventory.pkr.json",
+    template: {
+      variable: variables({ secrets: [], options }),
+      source: {
+        [options.builder]: {
+          [SOURCE_NAME]: {
+            ...builderDefaults("inventory", options),
+            ...source,
+            ...options.profile.discard,
+            [options.profile.parentField]: hclVar("bake_parent"),
+          },
+        },
+      },
+      build: {
+        sources: [`source.${options.builder}.${SOURCE_NAME}`],
+        provisioner: [{ shell: shellProvisioner(file, [], {}) }],
+      },
+    },
+    files: [{ path: file, content: guestInventoryScript(options.marker) }],
+    secrets: [],
     markers: [],
     copies: [],
   };
@@ -303,7 +352,10 @@ function builderDefaults(suffix: string, options: TemplateOptions): Record<strin
       : ["--entrypoint=/bin/sh", "--", "{{.Image}}"];
   // Steps and checks run as root whatever user the image names (a recipe's config.user, say): the builder's
   // --user sticks on commit, so layers pass it only when the parent has a user, which the changes then restore.
-  const root = suffix === "verify" || (options.preserve?.user ?? "") !== "" ? ["--user=0"] : [];
+  const root =
+    suffix === "verify" || suffix === "inventory" || (options.preserve?.user ?? "") !== ""
+      ? ["--user=0"]
+      : [];
   return {
     run_command: [
       "-d",

@@ -46,6 +46,13 @@ describe("bake build --target gce (against the fake Compute Engine)", () => {
     expect(existsSync(join(top, "owned"))).toBe(false);
     expect(await readFile(join(top, "opt/app/run.sh"), "utf8")).toBe("#!/bin/sh\necho running\n");
     expect(fake.live()).toMatchObject({ instances: 0, disks: 0 });
+    // The builder's inventory step reported over the serial port: the busybox base has an os-release, no packages.
+    expect(image?.details).toMatchObject({
+      packages: "0",
+      sbom: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+    });
+    expect(result.stdout).toContain("inventory: 0 packages");
+    expect(result.stdout + result.stderr).not.toContain("bake-inventory");
   });
 
   test("a second build with the same inputs launches no instance at all", async () => {
