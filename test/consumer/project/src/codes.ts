@@ -227,6 +227,8 @@ const CODES = {
     "output-closed",
     "junit-unwritable",
     "no-inventory",
+    "inventory-report",
+    "inventory-not-taken",
     "sbom-unreadable",
     "bad-query",
     "bad-package-query",
