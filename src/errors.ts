@@ -151,6 +151,7 @@ export const BAKE_ERROR_CODES = [
   "packer-version-unknown",
   "docker-failed",
   "docker-missing",
+  "gce-client-missing",
   "gce-api",
   "gce-image",
   "gce-instance-gone",

@@ -26,7 +26,7 @@ const ANSI = (open: number, close: number) => (text: string) => `\u001b[${open}m
 
 /**
  * Render diagnostics as `file:line:col: error: message`, the excerpt and the hint, one block each. Everything
- * quoted from a recipe or var file is passed through {@link printable}, so it cannot drive the terminal.
+ * quoted from a recipe or var file is passed through `printable()`, so it cannot drive the terminal.
  *
  * @param opts.color - colour with ANSI escapes (ignored when `style` is given). @default false
  * @param opts.severity - the label every block gets. @default each diagnostic's own `severity`

@@ -4,6 +4,9 @@ import { nearest } from "../util/nearest.js";
 import type { Recipe, VarSpec, VarValue } from "./types.js";
 import { fullMatch, NUL_HINT, NUL_REASON } from "./var-check.js";
 import { readVarFile } from "./var-file.js";
+import { VarInvalidError } from "./var-invalid-error.js";
+
+export { VarInvalidError } from "./var-invalid-error.js";
 
 /**
  * Where variable values come from. Precedence, highest first: `cliVars`, then `varFiles` (a later file wins
@@ -54,32 +57,6 @@ export async function resolveVars(recipe: Recipe, sources: VarSources): Promise<
   const { values, secrets, secretsOnCommandLine, problems } = await collectVars(recipe, sources);
   if (problems.length > 0) throw varError(problems);
   return { values, secrets, secretsOnCommandLine };
-}
-
-/**
- * Bad or missing variable values (`var-invalid`, exit 2): the first problem in the message, all of them in the
- * detail, and each as data in `problems`.
- */
-export class VarInvalidError extends BakeError {
-  /** Every problem found, one per variable; none holds a secret value. */
-  readonly problems: readonly VarProblem[];
-
-  constructor(problems: readonly VarProblem[]) {
-    const [first] = problems;
-    super(
-      problems.length === 1 && first
-        ? { code: "var-invalid", message: first.message, hint: first.hint }
-        : {
-            code: "var-invalid",
-            message: `${problems.length} problems with variables`,
-            detail: problems
-              .map((p) => `  - ${p.message}${p.hint ? `\n    hint: ${p.hint}` : ""}`)
-              .join("\n"),
-          },
-    );
-    this.name = "VarInvalidError";
-    this.problems = problems;
-  }
 }
 
 /** The error for a list of variable problems. */

@@ -5,9 +5,9 @@ import {
   loadRecipe,
   type Recipe,
   type RecipeResult,
-  validateRecipe,
   type WrittenRecipe,
 } from "../../src/index.js";
+import { validateRecipe } from "../../src/recipe/index.js";
 
 describe("the loader's public types", () => {
   it("loadRecipe reads a file and resolves to a result with errors and warnings kept apart", () => {

@@ -51,14 +51,14 @@ describe("bake init", () => {
   });
 
   it("prefers the schema of a bake installed in the project", async () => {
-    const installed = path.join(dir, "node_modules", "bake", "schemas");
+    const installed = path.join(dir, "node_modules", "@bakehq", "bake", "schemas");
     await mkdir(installed, { recursive: true });
     await writeFile(path.join(installed, "recipe.schema.json"), "{}");
     const run = capture(dir);
     expect(await main(["init", "deploy/web"], run.io)).toBe(0);
     const recipe = await readFile(path.join(dir, "deploy", "web", "recipe.yaml"), "utf8");
     expect(recipe).toContain(
-      "# yaml-language-server: $schema=../../node_modules/bake/schemas/recipe.schema.json\n",
+      "# yaml-language-server: $schema=../../node_modules/@bakehq/bake/schemas/recipe.schema.json\n",
     );
   });
 

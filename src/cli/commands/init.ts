@@ -154,7 +154,7 @@ function withSchemaModeline(text: string, dir: string): string {
 function schemaReference(dir: string): string {
   // A project that depends on bake: its installed copy of the schema.
   for (let current = dir; ; current = path.dirname(current)) {
-    const installed = path.join(current, "node_modules", "bake", "schemas", "recipe.schema.json");
+    const installed = path.join(current, "node_modules", "@bakehq", "bake", "schemas", "recipe.schema.json");
     if (existsSync(installed)) return toPosix(path.relative(dir, installed));
     if (path.dirname(current) === current) break;
   }

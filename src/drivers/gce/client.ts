@@ -10,6 +10,7 @@ import type {
   RegionOperationsClient,
   ZoneOperationsClient,
 } from "@google-cloud/compute";
+import { BakeError } from "../../errors.js";
 
 /** The Compute Engine clients the driver uses, all on one endpoint and one credential. */
 export interface Compute {
@@ -26,7 +27,27 @@ export interface Compute {
 }
 
 const require = createRequire(import.meta.url);
-const V1 = "@google-cloud/compute/build/src/v1";
+
+/** What to run when the Google client is missing; the error says exactly this. */
+export const INSTALL_COMPUTE = "npm install @google-cloud/compute@6";
+
+// `@google-cloud/compute` is an optional peer dependency (about 100 MB that only the gce driver needs). Its own
+// dependencies (google-gax, google-auth-library) are resolved from where it is installed, not from bake.
+function computeRequire(): NodeJS.Require {
+  let entry: string;
+  try {
+    entry = require.resolve("@google-cloud/compute");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND") throw error;
+    throw new BakeError({
+      code: "gce-client-missing",
+      message: `the gce driver needs @google-cloud/compute, which is not installed: ${INSTALL_COMPUTE}`,
+      hint: `run \`${INSTALL_COMPUTE}\` in the project that installs bake (it is an optional peer dependency)`,
+      cause: error,
+    });
+  }
+  return createRequire(entry);
+}
 
 /**
  * Creates the clients, loading `@google-cloud/compute` only now: the package index loads every client and
@@ -34,18 +55,20 @@ const V1 = "@google-cloud/compute/build/src/v1";
  * Production uses Application Default Credentials; an endpoint override (a local server) uses no credentials.
  */
 export function openCompute(options: { endpoint?: string }): Compute {
-  const gax = require("google-gax/fallback");
+  const fromCompute = computeRequire();
+  const gax = fromCompute("google-gax/fallback");
   const settings: Record<string, unknown> = { fallback: true };
   if (options.endpoint !== undefined) {
     const url = new URL(options.endpoint);
-    const { PassThroughClient } = require("google-auth-library") as typeof import("google-auth-library");
+    const fromGax = createRequire(fromCompute.resolve("google-gax/fallback"));
+    const { PassThroughClient } = fromGax("google-auth-library") as { PassThroughClient: new () => unknown };
     settings.apiEndpoint = url.hostname;
     settings.port = Number(url.port || (url.protocol === "http:" ? 80 : 443));
     settings.protocol = url.protocol.replace(":", "");
     settings.authClient = new PassThroughClient();
   }
   const load = <T>(file: string, name: string): T => {
-    const Client = require(`${V1}/${file}`)[name];
+    const Client = fromCompute(`./v1/${file}`)[name];
     return new Client({ ...settings }, gax) as T;
   };
   const compute = {

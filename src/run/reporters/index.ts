@@ -3,23 +3,10 @@ import { createRedactor } from "../../drivers/redact.js";
 import type { SecretValues } from "../../plan/secrets.js";
 import type { TextOut } from "../../util/text-out.js";
 import { createJsonReporter } from "./json.js";
+import type { ReporterMode } from "./mode.js";
 import { createPlainReporter } from "./plain.js";
 
-/** How progress is shown: live tasks on a terminal, timestamped lines in CI, or JSON lines for tools. */
-export type ReporterMode = "tty" | "plain" | "json";
-
-/**
- * Picks the mode a user expects: `json` when asked, live tasks only on a terminal outside CI, plain lines otherwise.
- */
-export function reporterMode(options: {
-  json: boolean;
-  out: TextOut;
-  env: Readonly<Record<string, string | undefined>>;
-}): ReporterMode {
-  if (options.json) return "json";
-  const ci = (options.env.CI ?? "") !== "" && options.env.CI !== "false";
-  return options.out.isTTY && !ci && options.env.TERM !== "dumb" ? "tty" : "plain";
-}
+export { type ReporterMode, reporterMode } from "./mode.js";
 
 /**
  * Creates a reporter that hides every secret value (as `***`) in everything it prints.
