@@ -170,6 +170,7 @@ const CODES = {
     "manifest-lock-failed",
     "manifest-locked",
     "manifest-missing",
+    "manifest-read-only",
     "manifest-not-a-file",
     "manifest-too-new",
     "manifest-unreadable",
