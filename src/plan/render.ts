@@ -31,7 +31,9 @@ export function renderPlan(plan: BuildPlan, paint: PlanPaint): string {
   if (plan.retain) field("retain", `newest ${plan.retain.keep}`);
   // Rollout checks come from the recipe: printable before printing.
   for (const check of plan.rollout?.checks ?? []) {
-    field("rollout", printable(`${check.name}: GET :${check.port}${check.path} answers ${check.status}`));
+    const get = `GET :${check.port}${check.path} answers ${check.status}`;
+    const named = check.name === `http: :${check.port}${check.path}` ? "" : ` (${check.name})`;
+    field("rollout", printable(`${get}${named}`));
   }
   // Destinations come from the recipe too; credentials are shown only as who pushes, never the secret.
   for (const entry of plan.publish ?? []) {
