@@ -381,7 +381,7 @@ export const COMMANDS: CommandSpec[] = [
       recipe: {
         type: "string",
         value: "RECIPE",
-        description: "recipe whose gce options and retain.keep to use",
+        description: "recipe whose gce options, retain.keep and rollout.checks to use",
       },
       "dry-run": { type: "boolean", description: "say what would change, change nothing" },
       manifest: manifestOption,

@@ -13,7 +13,8 @@ export function describeRolloutEvent(event: RolloutEvent): string {
       return event.message;
     case "rollout-progress": {
       const verb = event.phase === "rollback" ? "rolled back" : "replaced";
-      return `${event.phase} ${event.group}: ${event.replaced}/${event.total} ${verb} (${event.instances} instances, ${event.healthy} healthy)`;
+      const checked = event.checked === undefined ? "" : `, ${event.checked} passed rollout checks`;
+      return `${event.phase} ${event.group}: ${event.replaced}/${event.total} ${verb} (${event.instances} instances, ${event.healthy} healthy${checked})`;
     }
     case "rollout-failed":
       return `rollout failed: ${event.reason}${event.rollback ? "; rolling back" : "; leaving the group as it is (--no-rollback)"}`;

@@ -7,6 +7,8 @@ import type {
   GroupStatus,
 } from "../drivers/driver.js";
 import { InterruptedError, isBakeError } from "../errors.js";
+import type { PlannedRolloutCheck } from "../plan/types.js";
+import { InstanceChecks } from "./checks.js";
 
 /** Where a group stands while bake follows it, for progress. */
 export interface GroupProgress {
@@ -19,6 +21,8 @@ export interface GroupProgress {
   /** Instances that exist now (the target size plus any surge). */
   instances: number;
   healthy: number;
+  /** Instances on the template that passed every rollout check; present when the recipe names checks. */
+  checked?: number;
 }
 
 /** How following ended: the group reached the template, or why it did not. */
@@ -32,7 +36,9 @@ const UNHEALTHY_POLLS = 3;
 /**
  * Polls a group until it is stable, every instance runs `template`, and each has been healthy for `minReadyMs`.
  * In `strict` mode (the rollout itself) an instance of the template that stays unhealthy, or that the platform
- * could not create, ends it at once; the rollback phase only waits. Throws `InterruptedError` on abort.
+ * could not create, ends it at once; the rollback phase only waits. With rollout `checks` (strict mode only), an
+ * instance counts as replaced only once it passed them all, and a check that keeps failing ends it too. Throws
+ * `InterruptedError` on abort.
  */
 export async function followGroup(input: {
   fleet: FleetPrimitives;
@@ -44,10 +50,18 @@ export async function followGroup(input: {
   pollMs: number;
   minReadyMs: number;
   strict: boolean;
+  /** The recipe's rollout checks, sent to each healthy instance of the template (strict mode only). */
+  checks?: readonly PlannedRolloutCheck[];
   onProgress: (progress: GroupProgress) => void;
+  /** Told of each failed attempt of a rollout check. */
+  onNote?: (message: string) => void;
   now?: () => number;
 }): Promise<FollowResult> {
   const now = input.now ?? Date.now;
+  const checks =
+    input.strict && input.checks && input.checks.length > 0
+      ? new InstanceChecks({ checks: input.checks, signal: input.ctx.signal })
+      : undefined;
   const healthySince = new Map<string, number>();
   const unhealthy = new Map<string, number>();
   let status: GroupStatus | undefined;
@@ -68,7 +82,22 @@ export async function followGroup(input: {
         if (!healthySince.has(member.server)) healthySince.set(member.server, at);
       } else healthySince.delete(member.server);
     }
-    const ready = current.filter((m) => at - (healthySince.get(m.server) ?? at + 1) >= input.minReadyMs);
+    let checkFailed: string | undefined;
+    if (checks) {
+      const healthy = current.filter((m) => healthySince.has(m.server));
+      checkFailed = await checks.run(healthy, {
+        now: at,
+        onFailure: (f) =>
+          input.onNote?.(
+            `rollout check "${f.check}" on ${f.server}: GET ${f.url} ${f.detail} (${f.failures} of ${f.limit} failures in a row)`,
+          ),
+      });
+      if (input.ctx.signal.aborted) throw new InterruptedError();
+    }
+    const ready = current.filter(
+      (m) =>
+        at - (healthySince.get(m.server) ?? at + 1) >= input.minReadyMs && (checks?.passed(m.server) ?? true),
+    );
     const progress: GroupProgress = {
       phase: input.phase,
       group: input.group.name,
@@ -77,12 +106,13 @@ export async function followGroup(input: {
       total: status.targetSize,
       instances: status.members.length,
       healthy: status.members.filter((m) => isHealthy(m, status as GroupStatus)).length,
+      ...(checks ? { checked: current.filter((m) => checks.passed(m.server)).length } : {}),
     };
     const key = JSON.stringify(progress);
     if (key !== last) input.onProgress(progress);
     last = key;
     if (input.strict) {
-      const failed = failure(current, status, unhealthy);
+      const failed = failure(current, status, unhealthy) ?? checkFailed;
       if (failed) return { ok: false, reason: failed, status };
     }
     const done =

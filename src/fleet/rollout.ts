@@ -9,6 +9,7 @@ import { BakeError, InterruptedError, isBakeError } from "../errors.js";
 import { describeWithId } from "../manifest/describe.js";
 import type { Manifest } from "../manifest/manifest.js";
 import type { ImageRecord, ManifestEvent, RolloutFacts, RolloutResult } from "../manifest/types.js";
+import type { PlannedRolloutCheck } from "../plan/types.js";
 import { followGroup, type GroupProgress } from "./follow.js";
 import { templateLabels, templateName } from "./labels.js";
 import { recordForArtifact } from "./records.js";
@@ -34,6 +35,11 @@ export interface RolloutInput {
   timeoutMs: number;
   /** How often the group is read. @default 2000 */
   pollMs?: number;
+  /**
+   * The recipe's rollout checks: each instance of the new template counts as ready only after all pass against
+   * its internal address; one that keeps failing fails the rollout. @default []
+   */
+  checks?: readonly PlannedRolloutCheck[];
   /** Roll back to the previous template on failure. @default true */
   rollback?: boolean;
   /** Plan only: read the group, change nothing, record nothing. */
@@ -111,7 +117,9 @@ export async function rollout(input: RolloutInput): Promise<RolloutOutcome> {
       deadline: Date.now() + input.timeoutMs,
       pollMs: input.pollMs ?? 2000,
       minReadyMs: strict ? (input.minReadyMs ?? 0) : 0,
+      ...(strict && input.checks ? { checks: input.checks } : {}),
       onProgress: (progress) => emit({ type: "rollout-progress", ...progress }),
+      onNote: (message) => emit({ type: "rollout-note", message }),
     });
   const finish = async (result: RolloutResult, reason?: string) => {
     const facts: RolloutFacts = {

@@ -7,6 +7,7 @@ import type {
   LayerSpec,
   PublishSpec,
   Recipe,
+  RolloutCheckSpec,
   StepSpec,
   TargetSpec,
   VarValue,
@@ -25,6 +26,7 @@ import type {
   PlannedCheck,
   PlannedLayer,
   PlannedPublish,
+  PlannedRolloutCheck,
   PlannedStep,
   PlanString,
 } from "./types.js";
@@ -116,6 +118,13 @@ export function compile(recipe: Recipe, context: CompileContext): BuildPlan {
     labels,
     ...(config === undefined ? {} : { config }),
     ...(recipe.retain === undefined ? {} : { retain: { keep: recipe.retain.keep } }),
+    ...(recipe.rollout === undefined
+      ? {}
+      : {
+          rollout: {
+            checks: recipe.rollout.checks.map((check, index) => compileRolloutCheck(check, { fill, index })),
+          },
+        }),
     ...(recipe.publish?.length
       ? { publish: recipe.publish.map((entry, index) => compilePublish(entry, { fill, index })) }
       : {}),
@@ -336,6 +345,27 @@ function compileCheck(check: CheckSpec, options: { fill: Interpolator; index: nu
       };
     }
   }
+}
+
+// As a verify http check: plain variables in the name, path and body text, never a secret.
+function compileRolloutCheck(
+  check: RolloutCheckSpec,
+  options: { fill: Interpolator; index: number },
+): PlannedRolloutCheck {
+  const { fill } = options;
+  const where = child(child(topField("rollout"), "checks"), options.index);
+  const written = { label: where.label, path: [...where.path, "http"] };
+  return {
+    name: fill.plain(check.name, child(where, "name")),
+    retries: check.retries,
+    intervalMs: check.intervalMs,
+    timeoutMs: check.timeoutMs,
+    kind: "http",
+    port: check.port,
+    path: fill.plain(check.path, child(written, "path")),
+    status: check.status,
+    ...optionalString("bodyContains", check.bodyContains, fill, written),
+  };
 }
 
 function compileEnv(

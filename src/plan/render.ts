@@ -29,6 +29,12 @@ export function renderPlan(plan: BuildPlan, paint: PlanPaint): string {
   // Config values come from the recipe: escape control characters and escape sequences before printing them.
   if (plan.config) field("config", printable(describeConfig(plan.config)));
   if (plan.retain) field("retain", `newest ${plan.retain.keep}`);
+  // Rollout checks come from the recipe: printable before printing.
+  for (const check of plan.rollout?.checks ?? []) {
+    const get = `GET :${check.port}${check.path} answers ${check.status}`;
+    const named = check.name === `http: :${check.port}${check.path}` ? "" : ` (${check.name})`;
+    field("rollout", printable(`${get}${named}`));
+  }
   // Destinations come from the recipe too; credentials are shown only as who pushes, never the secret.
   for (const entry of plan.publish ?? []) {
     const who = entry.credentials

@@ -40,6 +40,8 @@ export interface BuildPlan {
    */
   config?: ImageConfigSpec;
   retain?: { keep: number };
+  /** Checks each new instance must pass before it counts as ready in `bake rollout --recipe`; absent when none. */
+  rollout?: { checks: PlannedRolloutCheck[] };
   /** Registries to push the image to after it is verified and registered; absent when the recipe names none. */
   publish?: PlannedPublish[];
   /** Values of the non-secret variables, for the record. */
@@ -152,6 +154,17 @@ export interface PlannedFileCheck {
   contains?: string;
   mode?: number;
 }
+
+/**
+ * A rollout check: the verify http check's `status`, `bodyContains` and timing, sent by bake to
+ * `http://<instance internal address>:<port><path>`. Plain strings only: it never carries a secret.
+ */
+export type PlannedRolloutCheck = Omit<PlannedHttpCheck, "url"> & {
+  port: number;
+  path: string;
+} & CheckTiming & {
+    name: string;
+  };
 
 export interface PlannedHttpCheck {
   kind: "http";

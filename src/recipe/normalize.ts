@@ -8,16 +8,19 @@ import type {
   LayerSpec,
   PublishSpec,
   Recipe,
+  RolloutCheckSpec,
   StepSpec,
   TargetSpec,
   VarSpec,
 } from "./types.js";
 import type {
   WrittenCheck,
+  WrittenCheckTiming,
   WrittenImageConfig,
   WrittenMode,
   WrittenPublish,
   WrittenRecipe,
+  WrittenRolloutCheck,
   WrittenScalar,
   WrittenStep,
 } from "./written.js";
@@ -74,6 +77,9 @@ export function normalizeRecipe(
     ...(written.config !== undefined ? { config: normalizeConfig(written.config) } : {}),
     ...(written.publish !== undefined ? { publish: written.publish.map(normalizePublish) } : {}),
     ...(written.retain !== undefined ? { retain: { keep: written.retain.keep } } : {}),
+    ...(written.rollout !== undefined
+      ? { rollout: { checks: written.rollout.checks.map(normalizeRolloutCheck) } }
+      : {}),
     source: { file: options.file, root: options.root },
   };
 }
@@ -113,11 +119,21 @@ function normalizeStep(
   };
 }
 
-function normalizeCheck(
-  check: WrittenCheck,
-  mode: (value: WrittenMode | undefined) => number | undefined,
-): CheckSpec {
-  const timing: CheckTiming = {
+// Rollout checks take the verify http check's fields and timing, aimed at a port and path of each instance.
+function normalizeRolloutCheck(check: WrittenRolloutCheck): RolloutCheckSpec {
+  return {
+    kind: "http",
+    port: check.http.port,
+    path: check.http.path,
+    status: check.http.status ?? 200,
+    ...(check.http.bodyContains !== undefined ? { bodyContains: check.http.bodyContains } : {}),
+    ...checkTiming(check),
+    name: check.name ?? `http: :${check.http.port}${check.http.path}`,
+  };
+}
+
+function checkTiming(check: WrittenCheckTiming): CheckTiming {
+  return {
     retries: check.retries ?? CHECK_DEFAULTS.retries,
     intervalMs:
       check.interval === undefined
@@ -128,6 +144,13 @@ function normalizeCheck(
         ? CHECK_DEFAULTS.timeoutMs
         : (parseDuration(check.timeout) ?? CHECK_DEFAULTS.timeoutMs),
   };
+}
+
+function normalizeCheck(
+  check: WrittenCheck,
+  mode: (value: WrittenMode | undefined) => number | undefined,
+): CheckSpec {
+  const timing = checkTiming(check);
   if ("http" in check) {
     return {
       kind: "http",

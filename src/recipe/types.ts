@@ -23,6 +23,8 @@ export interface Recipe {
   publish?: PublishSpec[];
   /** Keep this many newest images of the lineage; drivers may deprecate older ones. */
   retain?: { keep: number };
+  /** Checks each new instance must pass during `bake rollout --recipe`; absent when the recipe names none. */
+  rollout?: { checks: RolloutCheckSpec[] };
   /** Where the recipe came from: `file` is absolute and `root` is its directory. */
   source: { file: string; root: string };
 }
@@ -140,6 +142,14 @@ export interface FileCheckSpec {
   contains?: string;
   mode?: number;
 }
+
+/**
+ * A rollout check: a verify `http` check (same `status`, `bodyContains` and timing) sent by bake to
+ * `http://<instance internal address>:<port><path>`.
+ */
+export type RolloutCheckSpec = Omit<HttpCheckSpec, "url"> & { port: number; path: string } & CheckTiming & {
+    name: string;
+  };
 
 export interface HttpCheckSpec {
   kind: "http";

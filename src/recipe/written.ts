@@ -18,6 +18,20 @@ export interface WrittenRecipe {
   config?: WrittenImageConfig;
   publish?: WrittenPublish[];
   retain?: { keep: number };
+  rollout?: WrittenRollout;
+}
+
+/** How `bake rollout --recipe` gates each new instance. */
+export interface WrittenRollout {
+  checks: WrittenRolloutCheck[];
+}
+
+/**
+ * An `http` check bake sends to each new instance's internal address during a rollout: the verify check's
+ * `status` and `bodyContains`, and its timing, with `port` and `path` in place of a `url`.
+ */
+export interface WrittenRolloutCheck extends WrittenCheckTiming {
+  http: { port: number; path: string; status?: number; bodyContains?: string };
 }
 
 /** A push after registration: `docker://REGISTRY/REPO:TAG`, or that with the credentials to push with. */

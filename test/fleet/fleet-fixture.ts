@@ -7,7 +7,7 @@ import { type Manifest, openManifest } from "../../src/manifest/manifest.js";
 import type { ImageRecord } from "../../src/manifest/types.js";
 import type { TextOut } from "../../src/util/text-out.js";
 import type { FakeImage } from "../fakes/gce/resources.js";
-import { FakeCompute } from "../fakes/gce/server.js";
+import { FakeCompute, type FakeComputeOptions } from "../fakes/gce/server.js";
 
 export const PROJECT = "bake-test";
 export const ZONE = "us-central1-a";
@@ -31,9 +31,19 @@ export class FleetFixture {
   ) {}
 
   static async create(
-    input: { size?: number; releases?: number; region?: string } = {},
+    input: {
+      size?: number;
+      releases?: number;
+      region?: string;
+      instanceAddress?: FakeComputeOptions["instanceAddress"];
+    } = {},
   ): Promise<FleetFixture> {
-    const fake = await FakeCompute.start({ groupTickMs: 10, operationLatencyMs: 5, waitTimeoutMs: 50 });
+    const fake = await FakeCompute.start({
+      groupTickMs: 10,
+      operationLatencyMs: 5,
+      waitTimeoutMs: 50,
+      ...(input.instanceAddress ? { instanceAddress: input.instanceAddress } : {}),
+    });
     const dir = await mkdtemp(join(tmpdir(), "bake-rollout-"));
     const manifest = await openManifest(join(dir, "bake.lineage.jsonl"), { create: true, env: {} });
     const fixture = new FleetFixture(fake, dir, manifest);

@@ -73,4 +73,28 @@ describe("renderPlan", () => {
   it("says when there are no checks", () => {
     expect(renderPlan(planWith({ verify: [] }), plain)).toContain("verify (no checks)");
   });
+
+  it("shows each rollout check as the GET it sends, its name when it has one, escaped", () => {
+    const check = {
+      kind: "http" as const,
+      port: 8080,
+      status: 200,
+      retries: 0,
+      intervalMs: 1000,
+      timeoutMs: 30_000,
+    };
+    const out = renderPlan(
+      planWith({
+        rollout: {
+          checks: [
+            { ...check, path: "/health", name: "http: :8080/health" },
+            { ...check, path: "/ready", name: "app \u001b[31mready" },
+          ],
+        },
+      }),
+      plain,
+    );
+    expect(out).toContain("rollout  GET :8080/health answers 200\n");
+    expect(out).toContain("rollout  GET :8080/ready answers 200 (app \\e[31mready)");
+  });
 });

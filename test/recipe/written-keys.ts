@@ -13,6 +13,7 @@ import type {
   WrittenPackerTarget,
   WrittenPublish,
   WrittenRecipe,
+  WrittenRolloutCheck,
   WrittenStep,
   WrittenVar,
 } from "../../src/recipe/written.js";
@@ -47,6 +48,7 @@ export const tables = {
     config: false,
     publish: false,
     retain: false,
+    rollout: false,
   }),
   local: table<WrittenLocalTarget>()({ driver: false, network: false, platform: false }),
   packer: table<WrittenPackerTarget>()({
@@ -113,6 +115,20 @@ export const tables = {
   fileCheck: table<WrittenFileCheck["file"]>()({ path: true, exists: false, contains: false, mode: false }),
   httpCheck: table<WrittenHttpCheck["http"]>()({ url: true, status: false, bodyContains: false }),
   retain: table<NonNullable<WrittenRecipe["retain"]>>()({ keep: true }),
+  rollout: table<NonNullable<WrittenRecipe["rollout"]>>()({ checks: true }),
+  rolloutCheck: table<WrittenRolloutCheck>()({
+    name: false,
+    http: true,
+    retries: false,
+    interval: false,
+    timeout: false,
+  }),
+  rolloutHttpCheck: table<WrittenRolloutCheck["http"]>()({
+    port: true,
+    path: true,
+    status: false,
+    bodyContains: false,
+  }),
   config: table<WrittenImageConfig>()({
     entrypoint: false,
     cmd: false,

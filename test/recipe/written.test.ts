@@ -48,6 +48,9 @@ const pairs: [keyof typeof tables, Node | undefined][] = [
   ["fileCheck", props(checks).file],
   ["httpCheck", props(checks).http],
   ["retain", props(schema).retain],
+  ["rollout", props(schema).rollout],
+  ["rolloutCheck", props(props(schema).rollout).checks?.items],
+  ["rolloutHttpCheck", props(props(props(schema).rollout).checks?.items).http],
   ["config", props(schema).config],
   ["publish", (props(schema).publish?.items as Node & { anyOf?: Node[] })?.anyOf?.[1]],
 ];

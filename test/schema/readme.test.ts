@@ -104,6 +104,45 @@ describe("the README's publish example", () => {
   });
 });
 
+describe("the README's rollout checks", () => {
+  test("validate in a recipe and plan as http checks on a port and path, with their timing", async () => {
+    const blocks = await yamlBlocks("### Health gates and rollback");
+    const block = blocks.find((text) => text.includes("rollout:")) as string;
+    const recipe = `${MINIMAL}${block}`;
+    expect(await cli(["validate"], recipe)).toMatchObject({ code: 0, stderr: "" });
+    const plan = JSON.parse((await cli(["plan", "--json"], recipe)).stdout);
+    expect(plan.rollout).toEqual({
+      checks: [
+        {
+          name: "app answers",
+          kind: "http",
+          port: 8080,
+          path: "/health",
+          status: 200,
+          bodyContains: "ok",
+          retries: 10,
+          intervalMs: 2000,
+          timeoutMs: 5000,
+        },
+      ],
+    });
+  });
+
+  test("refuse a secret variable, as verify checks do, and a path that is not one", async () => {
+    const secret = `${MINIMAL}vars: { token: { secret: true } }\nrollout:\n  checks:\n    - http: { port: 8080, path: "/health?t=\${vars.token}" }\n`;
+    const refused = await cli(["validate"], secret);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("secret variable `token` cannot be used here");
+    const bad = await cli(
+      ["validate"],
+      `${MINIMAL}rollout:\n  checks:\n    - http: { port: 0, path: health }\n`,
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/port/);
+    expect(bad.stderr).toMatch(/path/);
+  });
+});
+
 describe("a target without a driver", () => {
   test("is the local driver's, as a recipe without a target is", async () => {
     const recipe = `${MINIMAL}target: { network: none }\n`;

@@ -4,6 +4,7 @@ import { formatAmount, parseAmount } from "../../fleet/policy.js";
 import type { RetireReport } from "../../fleet/retire.js";
 import type { RolloutOutcome } from "../../fleet/rollout.js";
 import { describeWithId } from "../../manifest/describe.js";
+import type { PlannedRolloutCheck } from "../../plan/types.js";
 import { parseDuration } from "../../recipe/duration.js";
 import { reporterMode } from "../../run/reporters/index.js";
 import { printable } from "../../util/printable.js";
@@ -51,6 +52,7 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
           minReadyMs: options.minReadyMs,
           timeoutMs: options.timeoutMs,
           pollMs: options.pollMs,
+          ...(target?.checks ? { checks: target.checks } : {}),
           rollback: values["no-rollback"] !== true,
           dryRun: values["dry-run"] === true,
           onEvent: emit,
@@ -173,7 +175,7 @@ function readOptions(values: OptionValues, io: CommandIO): RolloutOptions {
 async function recipeOptions(
   file: string,
   io: CommandIO,
-): Promise<{ options: Record<string, unknown>; keep?: number }> {
+): Promise<{ options: Record<string, unknown>; keep?: number; checks?: PlannedRolloutCheck[] }> {
   const { planRecipe } = await import("../../plan/plan-recipe.js");
   const { plan } = await planRecipe(file, { cwd: io.cwd, env: io.env, signal: io.signal });
   if (plan.target.driver !== "gce") {
@@ -182,7 +184,11 @@ async function recipeOptions(
       message: `rollout: ${file} builds with the ${plan.target.driver} driver, not gce`,
     });
   }
-  return { options: plan.target.options, ...(plan.retain ? { keep: plan.retain.keep } : {}) };
+  return {
+    options: plan.target.options,
+    ...(plan.retain ? { keep: plan.retain.keep } : {}),
+    ...(plan.rollout ? { checks: plan.rollout.checks } : {}),
+  };
 }
 
 function summary(outcome: RolloutOutcome): Record<string, unknown> {

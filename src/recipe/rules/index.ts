@@ -19,5 +19,5 @@ export const RULES: { rule: Rule; reads: string[] }[] = [
   { rule: parentReference, reads: ["from"] },
   { rule: variableDefinitions, reads: ["vars"] },
   { rule: interpolationRules, reads: ["vars"] },
-  { rule: durationsAndModes, reads: ["layers", "verify"] },
+  { rule: durationsAndModes, reads: ["layers", "verify", "rollout"] },
 ];

@@ -23,6 +23,12 @@ export const durationsAndModes: Rule = (ctx) => {
     }
     if ("file" in check) checkMode(ctx, ["verify", c, "file", "mode"], check.file.mode);
   });
+  (ctx.recipe.rollout?.checks ?? []).forEach((check, c) => {
+    for (const key of ["interval", "timeout"] as const) {
+      const value = check[key];
+      if (value !== undefined) checkDuration(ctx, ["rollout", "checks", c, key], value);
+    }
+  });
 };
 
 function checkDuration(ctx: RuleContext, path: RecipePath, text: string): void {

@@ -4,7 +4,7 @@
 // @ts-nocheck
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://bake.dev/schemas/recipe/v1.json","type":"object","additionalProperties":false,"required":["apiVersion","name","from","layers"],"properties":{"apiVersion":{"const":"bake/v1"},"name":{"type":"string","pattern":"^[a-z]([-a-z0-9]{0,37}[a-z0-9])?$"},"version":{"type":"string","minLength":1},"description":{"type":"string"},"from":{"type":"string","minLength":1},"target":{"type":"object","properties":{"driver":{"type":"string","enum":["local","packer","gce"]}},"allOf":[{"if":{"properties":{"driver":{"const":"local"}}},"then":{"properties":{"driver":{"const":"local"},"network":{"enum":["host","none"]},"platform":{"type":"string","pattern":"^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$"}}}},{"if":{"properties":{"driver":{"const":"packer"}},"required":["driver"]},"then":{"required":["builder"],"properties":{"driver":{"const":"packer"},"builder":{"type":"string","minLength":1},"source":{"type":"object"},"parentField":{"type":"string","minLength":1},"packerPath":{"type":"string","minLength":1}}}},{"if":{"properties":{"driver":{"const":"gce"}},"required":["driver"]},"then":{"required":["project","zone"],"properties":{"driver":{"const":"gce"},"project":{"type":"string","minLength":1},"zone":{"type":"string","minLength":1},"machineType":{"type":"string","minLength":1},"network":{"type":"string","minLength":1},"subnetwork":{"type":"string","minLength":1},"serviceAccount":{"type":"string","minLength":1},"diskSizeGb":{"type":"integer","minimum":10,"maximum":65536},"diskType":{"type":"string","minLength":1},"imageFamily":{"type":"string","minLength":1,"pattern":"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"},"storageLocations":{"type":"array","items":{"type":"string","minLength":1}},"labels":{"type":"object","propertyNames":{"pattern":"^[a-z][a-z0-9_-]{0,62}$"},"additionalProperties":{"type":"string","maxLength":63}},"endpoint":{"type":"string","minLength":1,"pattern":"^https?://"},"buildTimeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"verifyTimeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"maxRunDuration":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"pollInterval":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"retryDelay":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"retries":{"type":"integer","minimum":1,"maximum":20},"externalIp":{"type":"boolean"}}}}],"unevaluatedProperties":false},"vars":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"type":{"enum":["string","number","boolean"]},"default":{"type":["string","number","boolean"]},"enum":{"type":"array","minItems":1,"items":{"type":["string","number","boolean"]}},"pattern":{"type":"string"},"secret":{"type":"boolean"},"description":{"type":"string"}}}},"layers":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["name","steps"],"properties":{"name":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$"},"steps":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"properties":{"run":{"anyOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"env":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":["string","number","boolean"]}},"workdir":{"type":"string","pattern":"^/"},"user":{"type":"string","minLength":1},"timeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"copy":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1},"to":{"type":"string","pattern":"^/"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer","minimum":0,"maximum":4095}]},"owner":{"type":"string","pattern":"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"}}},"file":{"type":"object","additionalProperties":false,"required":["path","content"],"properties":{"path":{"type":"string","pattern":"^/"},"content":{"type":"string"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer","minimum":0,"maximum":4095}]},"owner":{"type":"string","pattern":"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"}}}},"oneOf":[{"required":["run"]},{"required":["copy"]},{"required":["file"]}],"dependentRequired":{"env":["run"],"workdir":["run"],"user":["run"],"timeout":["run"]}}}}}},"verify":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string","minLength":1},"run":{"anyOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"env":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":["string","number","boolean"]}},"user":{"type":"string","minLength":1},"workdir":{"type":"string","pattern":"^/"},"file":{"type":"object","additionalProperties":false,"required":["path"],"properties":{"path":{"type":"string","pattern":"^/"},"exists":{"type":"boolean"},"contains":{"type":"string"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer","minimum":0,"maximum":4095}]}}},"http":{"type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"type":"string","pattern":"^https?://"},"status":{"type":"integer","minimum":100,"maximum":599},"bodyContains":{"type":"string"}}},"retries":{"type":"integer","minimum":0,"maximum":1000},"interval":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"timeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"}},"oneOf":[{"required":["run"]},{"required":["file"]},{"required":["http"]}],"dependentRequired":{"env":["run"],"user":["run"],"workdir":["run"]}}},"labels":{"type":"object","propertyNames":{"pattern":"^[a-z][a-z0-9_-]{0,62}$"},"additionalProperties":{"type":"string","maxLength":63}},"config":{"type":"object","additionalProperties":false,"properties":{"entrypoint":{"type":"array","items":{"type":"string","minLength":1},"maxItems":256},"cmd":{"type":"array","items":{"type":"string","minLength":1},"maxItems":256},"env":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":"string"}},"workdir":{"type":"string","pattern":"^/"},"user":{"type":"string","minLength":1},"exposedPorts":{"type":"array","items":{"type":"string","pattern":"^[0-9]{1,5}/(tcp|udp|sctp)$"},"uniqueItems":true},"stopSignal":{"type":"string","pattern":"^SIG[A-Z0-9]+$"},"labels":{"type":"object","propertyNames":{"minLength":1,"maxLength":256},"additionalProperties":{"type":"string"}}}},"publish":{"type":"array","items":{"anyOf":[{"type":"string","pattern":"^docker://[^\\s@]+$"},{"type":"object","additionalProperties":false,"required":["to"],"properties":{"to":{"type":"string","pattern":"^docker://[^\\s@]+$"},"username":{"type":"string","minLength":1},"password":{"type":"string","pattern":"^\\$\\{vars\\.[A-Za-z_][A-Za-z0-9_]*\\}$"}},"dependentRequired":{"username":["password"],"password":["username"]}}]},"maxItems":32},"retain":{"type":"object","additionalProperties":false,"required":["keep"],"properties":{"keep":{"type":"integer","minimum":1}}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://bake.dev/schemas/recipe/v1.json","type":"object","additionalProperties":false,"required":["apiVersion","name","from","layers"],"properties":{"apiVersion":{"const":"bake/v1"},"name":{"type":"string","pattern":"^[a-z]([-a-z0-9]{0,37}[a-z0-9])?$"},"version":{"type":"string","minLength":1},"description":{"type":"string"},"from":{"type":"string","minLength":1},"target":{"type":"object","properties":{"driver":{"type":"string","enum":["local","packer","gce"]}},"allOf":[{"if":{"properties":{"driver":{"const":"local"}}},"then":{"properties":{"driver":{"const":"local"},"network":{"enum":["host","none"]},"platform":{"type":"string","pattern":"^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$"}}}},{"if":{"properties":{"driver":{"const":"packer"}},"required":["driver"]},"then":{"required":["builder"],"properties":{"driver":{"const":"packer"},"builder":{"type":"string","minLength":1},"source":{"type":"object"},"parentField":{"type":"string","minLength":1},"packerPath":{"type":"string","minLength":1}}}},{"if":{"properties":{"driver":{"const":"gce"}},"required":["driver"]},"then":{"required":["project","zone"],"properties":{"driver":{"const":"gce"},"project":{"type":"string","minLength":1},"zone":{"type":"string","minLength":1},"machineType":{"type":"string","minLength":1},"network":{"type":"string","minLength":1},"subnetwork":{"type":"string","minLength":1},"serviceAccount":{"type":"string","minLength":1},"diskSizeGb":{"type":"integer","minimum":10,"maximum":65536},"diskType":{"type":"string","minLength":1},"imageFamily":{"type":"string","minLength":1,"pattern":"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"},"storageLocations":{"type":"array","items":{"type":"string","minLength":1}},"labels":{"type":"object","propertyNames":{"pattern":"^[a-z][a-z0-9_-]{0,62}$"},"additionalProperties":{"type":"string","maxLength":63}},"endpoint":{"type":"string","minLength":1,"pattern":"^https?://"},"buildTimeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"verifyTimeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"maxRunDuration":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"pollInterval":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"retryDelay":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"retries":{"type":"integer","minimum":1,"maximum":20},"externalIp":{"type":"boolean"}}}}],"unevaluatedProperties":false},"vars":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"type":{"enum":["string","number","boolean"]},"default":{"type":["string","number","boolean"]},"enum":{"type":"array","minItems":1,"items":{"type":["string","number","boolean"]}},"pattern":{"type":"string"},"secret":{"type":"boolean"},"description":{"type":"string"}}}},"layers":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["name","steps"],"properties":{"name":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$"},"steps":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"properties":{"run":{"anyOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"env":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":["string","number","boolean"]}},"workdir":{"type":"string","pattern":"^/"},"user":{"type":"string","minLength":1},"timeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"copy":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1},"to":{"type":"string","pattern":"^/"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer","minimum":0,"maximum":4095}]},"owner":{"type":"string","pattern":"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"}}},"file":{"type":"object","additionalProperties":false,"required":["path","content"],"properties":{"path":{"type":"string","pattern":"^/"},"content":{"type":"string"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer","minimum":0,"maximum":4095}]},"owner":{"type":"string","pattern":"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"}}}},"oneOf":[{"required":["run"]},{"required":["copy"]},{"required":["file"]}],"dependentRequired":{"env":["run"],"workdir":["run"],"user":["run"],"timeout":["run"]}}}}}},"verify":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string","minLength":1},"run":{"anyOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"env":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":["string","number","boolean"]}},"user":{"type":"string","minLength":1},"workdir":{"type":"string","pattern":"^/"},"file":{"type":"object","additionalProperties":false,"required":["path"],"properties":{"path":{"type":"string","pattern":"^/"},"exists":{"type":"boolean"},"contains":{"type":"string"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer","minimum":0,"maximum":4095}]}}},"http":{"type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"type":"string","pattern":"^https?://"},"status":{"type":"integer","minimum":100,"maximum":599},"bodyContains":{"type":"string"}}},"retries":{"type":"integer","minimum":0,"maximum":1000},"interval":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"timeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"}},"oneOf":[{"required":["run"]},{"required":["file"]},{"required":["http"]}],"dependentRequired":{"env":["run"],"user":["run"],"workdir":["run"]}}},"labels":{"type":"object","propertyNames":{"pattern":"^[a-z][a-z0-9_-]{0,62}$"},"additionalProperties":{"type":"string","maxLength":63}},"config":{"type":"object","additionalProperties":false,"properties":{"entrypoint":{"type":"array","items":{"type":"string","minLength":1},"maxItems":256},"cmd":{"type":"array","items":{"type":"string","minLength":1},"maxItems":256},"env":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":"string"}},"workdir":{"type":"string","pattern":"^/"},"user":{"type":"string","minLength":1},"exposedPorts":{"type":"array","items":{"type":"string","pattern":"^[0-9]{1,5}/(tcp|udp|sctp)$"},"uniqueItems":true},"stopSignal":{"type":"string","pattern":"^SIG[A-Z0-9]+$"},"labels":{"type":"object","propertyNames":{"minLength":1,"maxLength":256},"additionalProperties":{"type":"string"}}}},"publish":{"type":"array","items":{"anyOf":[{"type":"string","pattern":"^docker://[^\\s@]+$"},{"type":"object","additionalProperties":false,"required":["to"],"properties":{"to":{"type":"string","pattern":"^docker://[^\\s@]+$"},"username":{"type":"string","minLength":1},"password":{"type":"string","pattern":"^\\$\\{vars\\.[A-Za-z_][A-Za-z0-9_]*\\}$"}},"dependentRequired":{"username":["password"],"password":["username"]}}]},"maxItems":32},"retain":{"type":"object","additionalProperties":false,"required":["keep"],"properties":{"keep":{"type":"integer","minimum":1}}},"rollout":{"type":"object","additionalProperties":false,"required":["checks"],"properties":{"checks":{"type":"array","minItems":1,"maxItems":32,"items":{"type":"object","additionalProperties":false,"required":["http"],"properties":{"name":{"type":"string","minLength":1},"http":{"type":"object","additionalProperties":false,"required":["port","path"],"properties":{"port":{"type":"integer","minimum":1,"maximum":65535},"path":{"type":"string","pattern":"^/[^\\s#]*$"},"status":{"type":"integer","minimum":100,"maximum":599},"bodyContains":{"type":"string"}}},"retries":{"type":"integer","minimum":0,"maximum":1000},"interval":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"timeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"}}}}}}}};
 const func1 = Object.prototype.hasOwnProperty;
 const func2 = (text) => Array.from(text).length;
 const pattern4 = new RegExp("^[a-z]([-a-z0-9]{0,37}[a-z0-9])?$", "u");
@@ -22,6 +22,7 @@ const pattern35 = new RegExp("^[0-9]{1,5}/(tcp|udp|sctp)$", "u");
 const pattern36 = new RegExp("^SIG[A-Z0-9]+$", "u");
 const pattern37 = new RegExp("^docker://[^\\s@]+$", "u");
 const pattern39 = new RegExp("^\\$\\{vars\\.[A-Za-z_][A-Za-z0-9_]*\\}$", "u");
+const pattern40 = new RegExp("^/[^\\s#]*$", "u");
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://bake.dev/schemas/recipe/v1.json" */;
@@ -3791,14 +3792,388 @@ vErrors.push(err275);
 errors++;
 }
 }
-}
-else {
-const err276 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.rollout !== undefined){
+let data115 = data.rollout;
+if(data115 && typeof data115 == "object" && !Array.isArray(data115)){
+if(data115.checks === undefined){
+const err276 = {instancePath:instancePath+"/rollout",schemaPath:"#/properties/rollout/required",keyword:"required",params:{missingProperty: "checks"},message:"must have required property '"+"checks"+"'"};
 if(vErrors === null){
 vErrors = [err276];
 }
 else {
 vErrors.push(err276);
+}
+errors++;
+}
+for(const key27 in data115){
+if(!(key27 === "checks")){
+const err277 = {instancePath:instancePath+"/rollout",schemaPath:"#/properties/rollout/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err277];
+}
+else {
+vErrors.push(err277);
+}
+errors++;
+}
+}
+if(data115.checks !== undefined){
+let data116 = data115.checks;
+if(Array.isArray(data116)){
+if(data116.length > 32){
+const err278 = {instancePath:instancePath+"/rollout/checks",schemaPath:"#/properties/rollout/properties/checks/maxItems",keyword:"maxItems",params:{limit: 32},message:"must NOT have more than 32 items"};
+if(vErrors === null){
+vErrors = [err278];
+}
+else {
+vErrors.push(err278);
+}
+errors++;
+}
+if(data116.length < 1){
+const err279 = {instancePath:instancePath+"/rollout/checks",schemaPath:"#/properties/rollout/properties/checks/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err279];
+}
+else {
+vErrors.push(err279);
+}
+errors++;
+}
+const len11 = data116.length;
+for(let i12=0; i12<len11; i12++){
+let data117 = data116[i12];
+if(data117 && typeof data117 == "object" && !Array.isArray(data117)){
+if(data117.http === undefined){
+const err280 = {instancePath:instancePath+"/rollout/checks/" + i12,schemaPath:"#/properties/rollout/properties/checks/items/required",keyword:"required",params:{missingProperty: "http"},message:"must have required property '"+"http"+"'"};
+if(vErrors === null){
+vErrors = [err280];
+}
+else {
+vErrors.push(err280);
+}
+errors++;
+}
+for(const key28 in data117){
+if(!(((((key28 === "name") || (key28 === "http")) || (key28 === "retries")) || (key28 === "interval")) || (key28 === "timeout"))){
+const err281 = {instancePath:instancePath+"/rollout/checks/" + i12,schemaPath:"#/properties/rollout/properties/checks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err281];
+}
+else {
+vErrors.push(err281);
+}
+errors++;
+}
+}
+if(data117.name !== undefined){
+let data118 = data117.name;
+if(typeof data118 === "string"){
+if(func2(data118) < 1){
+const err282 = {instancePath:instancePath+"/rollout/checks/" + i12+"/name",schemaPath:"#/properties/rollout/properties/checks/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err282];
+}
+else {
+vErrors.push(err282);
+}
+errors++;
+}
+}
+else {
+const err283 = {instancePath:instancePath+"/rollout/checks/" + i12+"/name",schemaPath:"#/properties/rollout/properties/checks/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err283];
+}
+else {
+vErrors.push(err283);
+}
+errors++;
+}
+}
+if(data117.http !== undefined){
+let data119 = data117.http;
+if(data119 && typeof data119 == "object" && !Array.isArray(data119)){
+if(data119.port === undefined){
+const err284 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/required",keyword:"required",params:{missingProperty: "port"},message:"must have required property '"+"port"+"'"};
+if(vErrors === null){
+vErrors = [err284];
+}
+else {
+vErrors.push(err284);
+}
+errors++;
+}
+if(data119.path === undefined){
+const err285 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+if(vErrors === null){
+vErrors = [err285];
+}
+else {
+vErrors.push(err285);
+}
+errors++;
+}
+for(const key29 in data119){
+if(!((((key29 === "port") || (key29 === "path")) || (key29 === "status")) || (key29 === "bodyContains"))){
+const err286 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key29},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err286];
+}
+else {
+vErrors.push(err286);
+}
+errors++;
+}
+}
+if(data119.port !== undefined){
+let data120 = data119.port;
+if(!(((typeof data120 == "number") && (!(data120 % 1) && !isNaN(data120))) && (isFinite(data120)))){
+const err287 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http/port",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err287];
+}
+else {
+vErrors.push(err287);
+}
+errors++;
+}
+if((typeof data120 == "number") && (isFinite(data120))){
+if(data120 > 65535 || isNaN(data120)){
+const err288 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http/port",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+if(vErrors === null){
+vErrors = [err288];
+}
+else {
+vErrors.push(err288);
+}
+errors++;
+}
+if(data120 < 1 || isNaN(data120)){
+const err289 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http/port",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err289];
+}
+else {
+vErrors.push(err289);
+}
+errors++;
+}
+}
+}
+if(data119.path !== undefined){
+let data121 = data119.path;
+if(typeof data121 === "string"){
+if(!pattern40.test(data121)){
+const err290 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http/path",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/properties/path/pattern",keyword:"pattern",params:{pattern: "^/[^\\s#]*$"},message:"must match pattern \""+"^/[^\\s#]*$"+"\""};
+if(vErrors === null){
+vErrors = [err290];
+}
+else {
+vErrors.push(err290);
+}
+errors++;
+}
+}
+else {
+const err291 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http/path",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err291];
+}
+else {
+vErrors.push(err291);
+}
+errors++;
+}
+}
+if(data119.status !== undefined){
+let data122 = data119.status;
+if(!(((typeof data122 == "number") && (!(data122 % 1) && !isNaN(data122))) && (isFinite(data122)))){
+const err292 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http/status",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err292];
+}
+else {
+vErrors.push(err292);
+}
+errors++;
+}
+if((typeof data122 == "number") && (isFinite(data122))){
+if(data122 > 599 || isNaN(data122)){
+const err293 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http/status",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
+if(vErrors === null){
+vErrors = [err293];
+}
+else {
+vErrors.push(err293);
+}
+errors++;
+}
+if(data122 < 100 || isNaN(data122)){
+const err294 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http/status",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
+if(vErrors === null){
+vErrors = [err294];
+}
+else {
+vErrors.push(err294);
+}
+errors++;
+}
+}
+}
+if(data119.bodyContains !== undefined){
+if(typeof data119.bodyContains !== "string"){
+const err295 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http/bodyContains",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/properties/bodyContains/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err295];
+}
+else {
+vErrors.push(err295);
+}
+errors++;
+}
+}
+}
+else {
+const err296 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err296];
+}
+else {
+vErrors.push(err296);
+}
+errors++;
+}
+}
+if(data117.retries !== undefined){
+let data124 = data117.retries;
+if(!(((typeof data124 == "number") && (!(data124 % 1) && !isNaN(data124))) && (isFinite(data124)))){
+const err297 = {instancePath:instancePath+"/rollout/checks/" + i12+"/retries",schemaPath:"#/properties/rollout/properties/checks/items/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err297];
+}
+else {
+vErrors.push(err297);
+}
+errors++;
+}
+if((typeof data124 == "number") && (isFinite(data124))){
+if(data124 > 1000 || isNaN(data124)){
+const err298 = {instancePath:instancePath+"/rollout/checks/" + i12+"/retries",schemaPath:"#/properties/rollout/properties/checks/items/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
+if(vErrors === null){
+vErrors = [err298];
+}
+else {
+vErrors.push(err298);
+}
+errors++;
+}
+if(data124 < 0 || isNaN(data124)){
+const err299 = {instancePath:instancePath+"/rollout/checks/" + i12+"/retries",schemaPath:"#/properties/rollout/properties/checks/items/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err299];
+}
+else {
+vErrors.push(err299);
+}
+errors++;
+}
+}
+}
+if(data117.interval !== undefined){
+let data125 = data117.interval;
+if(typeof data125 === "string"){
+if(!pattern9.test(data125)){
+const err300 = {instancePath:instancePath+"/rollout/checks/" + i12+"/interval",schemaPath:"#/properties/rollout/properties/checks/items/properties/interval/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+if(vErrors === null){
+vErrors = [err300];
+}
+else {
+vErrors.push(err300);
+}
+errors++;
+}
+}
+else {
+const err301 = {instancePath:instancePath+"/rollout/checks/" + i12+"/interval",schemaPath:"#/properties/rollout/properties/checks/items/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err301];
+}
+else {
+vErrors.push(err301);
+}
+errors++;
+}
+}
+if(data117.timeout !== undefined){
+let data126 = data117.timeout;
+if(typeof data126 === "string"){
+if(!pattern9.test(data126)){
+const err302 = {instancePath:instancePath+"/rollout/checks/" + i12+"/timeout",schemaPath:"#/properties/rollout/properties/checks/items/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+if(vErrors === null){
+vErrors = [err302];
+}
+else {
+vErrors.push(err302);
+}
+errors++;
+}
+}
+else {
+const err303 = {instancePath:instancePath+"/rollout/checks/" + i12+"/timeout",schemaPath:"#/properties/rollout/properties/checks/items/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err303];
+}
+else {
+vErrors.push(err303);
+}
+errors++;
+}
+}
+}
+else {
+const err304 = {instancePath:instancePath+"/rollout/checks/" + i12,schemaPath:"#/properties/rollout/properties/checks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err304];
+}
+else {
+vErrors.push(err304);
+}
+errors++;
+}
+}
+}
+else {
+const err305 = {instancePath:instancePath+"/rollout/checks",schemaPath:"#/properties/rollout/properties/checks/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err305];
+}
+else {
+vErrors.push(err305);
+}
+errors++;
+}
+}
+}
+else {
+const err306 = {instancePath:instancePath+"/rollout",schemaPath:"#/properties/rollout/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err306];
+}
+else {
+vErrors.push(err306);
+}
+errors++;
+}
+}
+}
+else {
+const err307 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err307];
+}
+else {
+vErrors.push(err307);
 }
 errors++;
 }

@@ -49,6 +49,12 @@ export interface FakeComputeOptions {
   msPerSecond?: number;
   /** How often managed instance groups move (create, verify, delete instances). @default 50 */
   groupTickMs?: number;
+  /**
+   * The internal address (`networkInterfaces[0].networkIP`) of a group's new instance, by the image it boots
+   * from: a test maps instances to a loopback address where it serves, to stand in for the instance's service.
+   * Undefined keeps the default, an unreachable `10.128.x.y`. @default () => undefined
+   */
+  instanceAddress?: (instance: { name: string; zone: string; image: FakeImage }) => string | undefined;
 }
 
 /** One request as the server saw it. */
@@ -145,6 +151,7 @@ export class FakeCompute {
       guest: options.guest ?? sandboxGuest,
       msPerSecond: options.msPerSecond ?? 1000,
       groupTickMs: options.groupTickMs ?? 50,
+      instanceAddress: options.instanceAddress ?? (() => undefined),
     });
     server.on("request", (req, res) => void fake.handle(req, res));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -1345,7 +1352,9 @@ export class FakeCompute {
       networkInterfaces: [
         {
           network: "global/networks/default",
-          networkIP: `10.128.${(this.counter >> 8) & 255}.${this.counter & 255}`,
+          networkIP:
+            this.options.instanceAddress({ name: input.name, zone: input.zone, image }) ??
+            `10.128.${(this.counter >> 8) & 255}.${this.counter & 255}`,
         },
       ],
       serviceAccounts: [...((props.serviceAccounts ?? []) as unknown[])],
