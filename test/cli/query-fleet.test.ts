@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, rm } from "node:fs/promises";
+import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -131,6 +131,17 @@ describe("bake query package over a fleet on the fake Compute Engine", () => {
     const none = await bake("query", "package", "openssl@<3.0.0");
     expect(none.code).toBe(0);
     expect(none.stdout).toContain("no image holds openssl@<3.0.0");
+  });
+
+  test("answers the same from its derived index, and from the inventories when the index is damaged", async () => {
+    const index = join(dir, ".bake-cache/bake.lineage.jsonl.packages.json");
+    const before = (await bake("query", "package", "openssl", "--json")).stdout;
+    expect(JSON.parse(before).matches).toHaveLength(2);
+    expect(await readFile(index, "utf8")).toContain('"format":2');
+    // A damaged index (its checksum line does not match what follows) is rebuilt from the inventories.
+    await writeFile(index, `${"0".repeat(71)}\n{}`);
+    expect((await bake("query", "package", "openssl", "--json")).stdout).toBe(before);
+    expect(await readFile(index, "utf8")).toContain('"format":2');
   });
 
   test("a deprecated image still running keeps the gate failing; --active-only leaves it out", async () => {
