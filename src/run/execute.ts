@@ -17,7 +17,7 @@ import { rootPlan } from "../plan/paths.js";
 import type { SecretValues } from "../plan/secrets.js";
 import type { BuildPlan, PlannedLayer } from "../plan/types.js";
 import { type CachedLayer, findCachedPrefix, findUpToDate, verifyDigest } from "./cache.js";
-import { inventoryDetails } from "./inventory.js";
+import { startInventory } from "./inventory.js";
 import type { RunnerManifest } from "./manifest-port.js";
 import { type ResolvedParent, resolveParent } from "./parent.js";
 import { publish, publishCredentials } from "./publish.js";
@@ -212,9 +212,18 @@ async function run(plan: BuildPlan, options: RunContext): Promise<ExecuteResult>
   }
 
   const image: Artifact = { id: previous.id, driver: driver.id };
-  const verify = await verifyImage(plan, { ...options, image });
+  // When this run baked the last layer, the inventory is taken beside verification (local reads files, packer and
+  // gce already hold the builder's report). From cached layers it waits: packer would launch a second build.
+  const early = bakedLayers.length > 0 ? startInventory(plan, { ...options, image }) : undefined;
+  let verify: VerifyResult;
+  try {
+    verify = await verifyImage(plan, { ...options, image });
+  } catch (error) {
+    await early?.settle();
+    throw error;
+  }
   checkAborted(options.signal);
-  const inventory = await inventoryDetails(plan, { ...options, image });
+  const inventory = await (early ?? startInventory(plan, { ...options, image })).store();
   checkAborted(options.signal);
   const record = await manifest.register({
     kind: "image",

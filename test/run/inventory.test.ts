@@ -1,3 +1,5 @@
+import { existsSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { InventoryInput } from "../../src/drivers/driver.js";
 import type { PackageInventory } from "../../src/inventory/types.js";
@@ -29,8 +31,10 @@ class InventoryDriver extends RecordingDriver {
 function run(driver: RecordingDriver) {
   const manifest = new MemoryManifest();
   const reporter = new EventLog();
-  const sideData = sideDataFor(tempManifest().path);
+  const sideDataPath = tempManifest().path;
+  const sideData = sideDataFor(sideDataPath);
   return {
+    sideDataDir: join(dirname(sideDataPath), ".bake-data", "sha256"),
     manifest,
     reporter,
     sideData,
@@ -48,7 +52,7 @@ function run(driver: RecordingDriver) {
 }
 
 describe("the runner's inventory step", () => {
-  it("takes the inventory after verify and before register, and refers to it by digest from the image record", async () => {
+  it("takes the inventory beside verify, before register, and refers to it by digest from the image record", async () => {
     const driver = new InventoryDriver();
     const { done, sideData } = run(driver);
     const { record } = await done;
@@ -73,6 +77,18 @@ describe("the runner's inventory step", () => {
     expect(reporter.ofType("note").map((n) => n.message)).toContain(
       "warning: no package inventory recorded: status file unreadable",
     );
+  });
+
+  it("stores no inventory for an image that fails verification, though it was taken meanwhile", async () => {
+    const driver = new InventoryDriver();
+    driver.verifyResult = {
+      ok: false,
+      checks: [{ name: "app answers", ok: false, attempts: 1, durationMs: 1 }],
+    };
+    const { done, sideDataDir } = run(driver);
+    await expect(done).rejects.toMatchObject({ code: "verify-failed" });
+    expect(driver.calls.some((call) => call.startsWith("inventory"))).toBe(true);
+    expect(existsSync(sideDataDir) ? readdirSync(sideDataDir) : []).toEqual([]);
   });
 
   it("records nothing for a driver without an inventory", async () => {

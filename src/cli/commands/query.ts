@@ -29,8 +29,10 @@ interface PackageMatch {
 
 /**
  * `bake query package NAME[@RANGE] [--json] [--active-only]`: the images whose inventory holds the package (in a
- * version within the range, by its ecosystem's ordering) and the servers seen running them. Exits 1 when a server
- * runs an active matching image, so CI can gate on "nothing live runs openssl <3.0.13".
+ * version within the range, by its ecosystem's ordering) and the servers seen running them (their newest
+ * `observe` event, as `bake fleet` records). Exits 1 when a server runs a matching image, so CI can gate on
+ * "nothing live runs openssl <3.0.13". `--active-only` leaves out deprecated and revoked images, and so their
+ * servers.
  */
 export const run: CommandRun = async ({ positionals, values }, io) => {
   const [what, spec] = positionals;
@@ -77,7 +79,9 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
     }
   }
   index.save();
-  const live = matches.some((match) => match.status === "active" && match.servers.length > 0);
+  // Any status counts: a server still on a deprecated or revoked image runs the package all the same (retain
+  // deprecates the old image as soon as the fixed one is built, before the servers have moved to it).
+  const live = matches.some((match) => match.servers.length > 0);
   const code = live ? ExitCode.Failed : ExitCode.Ok;
   if (values.json === true) {
     writeJson(io, {
