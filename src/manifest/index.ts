@@ -8,7 +8,6 @@ import type * as Fsck from "./fsck.js";
 import type * as Open from "./manifest.js";
 
 export type { Ancestry, Manifest, OpenOptions } from "./api.js";
-export type { TextOptions } from "./text-manifest.js";
 export type { FsckProblem, FsckReport } from "./fsck.js";
 export {
   DEFAULT_MANIFEST_FILE,
@@ -19,6 +18,7 @@ export {
   parseLocation,
 } from "./location.js";
 export type { SideData } from "./side-data.js";
+export type { TextOptions } from "./text-manifest.js";
 export type * from "./types.js";
 
 /**

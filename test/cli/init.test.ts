@@ -2,7 +2,6 @@ import { lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { CommandIO } from "../../src/cli/io.js";
 import { main } from "../../src/cli/main.js";
 import { captureIO } from "../helpers/capture-io.js";
 
