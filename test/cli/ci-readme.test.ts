@@ -69,7 +69,7 @@ beforeAll(async () => {
   workflow = parse(github as string) as Workflow;
 
   root = await mkdtemp(join(tmpdir(), "bake-ci-readme-"));
-  // `bake` on PATH is this checkout's compiled CLI, as `npm install --global bake` would provide.
+  // `bake` on PATH is this checkout's compiled CLI, as `npm install --global @bakehq/bake` would provide.
   binDir = join(root, "bin");
   await mkdir(binDir);
   await writeFile(
@@ -197,7 +197,7 @@ describe("README: bake in CI", () => {
     for (const script of scripts) expect(script.run).not.toContain("${{");
     expect(
       scripts.filter((entry) => SKIPPED_RUN_STEPS.includes(entry.name ?? "")).map((entry) => entry.run),
-    ).toEqual(["npm install --global bake"]);
+    ).toEqual(["npm install --global @bakehq/bake"]);
   });
 
   it("builds on push and promotes on a tag when its run: scripts are run as Actions would", async () => {
@@ -289,7 +289,7 @@ async function runGitlabJob(options: {
   tag?: string;
 }): Promise<{ line: string; code: number; stdout: string; stderr: string }[]> {
   const lines = [...(options.job.before_script ?? []), ...options.job.script].filter(
-    (line) => line !== "npm install --global bake",
+    (line) => line !== "npm install --global @bakehq/bake",
   );
   const results = [];
   for (const line of lines) {
