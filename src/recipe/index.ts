@@ -9,4 +9,4 @@
  */
 
 export * from "./lazy-api.js";
-export { validateRecipe } from "./load.js";
+export { validateRecipe } from "./validate-recipe.js";

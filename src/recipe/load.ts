@@ -13,6 +13,7 @@ import { schemaErrors } from "./schema/validate.js";
 import { diagnosticAt, formatExcerpt, locationAt, offsetOf } from "./source.js";
 import type { Recipe } from "./types.js";
 import type { WrittenRecipe } from "./written.js";
+import { withYaml } from "./yaml-lazy.js";
 
 /** The outcome of loading a recipe: `recipe` is set exactly when `errors` is empty. */
 export interface RecipeResult {
@@ -53,7 +54,10 @@ export async function loadRecipe(
     };
     return { errors: [diagnostic], warnings: [] };
   }
-  return validateRecipe(decoded.text, { file, cwd });
+  const text = decoded.text;
+  // Without yaml when the fast front end reads the recipe and finds nothing wrong: the common case, and the
+  // cheapest start for `bake validate` and `bake build`.
+  return withYaml(() => validateText(text, { file, cwd }));
 }
 
 // The diagnostic for a recipe that cannot be read at all.
@@ -81,7 +85,7 @@ function readDiagnostic(file: string, problem: ReadProblem): Diagnostic {
   return { code, severity: "error", message, hint: hints[problem.reason], ...location };
 }
 
-/** How {@link validateRecipe} checks a recipe. */
+/** How `validateRecipe` (./validate-recipe.ts) checks a recipe. */
 export interface ValidateOptions {
   /** The recipe's path: diagnostics name it as given, and its directory is the root of `copy` sources. */
   file: string;
@@ -95,27 +99,14 @@ export interface ValidateOptions {
   checkFiles?: boolean;
 }
 
+/** {@link ValidateOptions}, and whether diagnostics keep positions in the text (an object's JSON has none). */
+export type TextOptions = ValidateOptions & { positions?: boolean };
+
 /**
- * Validate a recipe, given as YAML text or as an object (the {@link WrittenRecipe} shape, as parsed from YAML or
- * JSON), without reading the recipe from disk. Schema and semantic problems are reported together, sorted by
- * position; each diagnostic has a `severity`, a JSON-pointer `path` when it concerns one part, and, for text,
- * its `location`, `end` and source excerpt (an object has no positions).
+ * Checks recipe text. Reads yaml's nodes through ./yaml-lazy.ts: call it with yaml provided, or through
+ * `withYaml`, which loads yaml and checks again when the text needs it.
  */
-export function validateRecipe(input: string | WrittenRecipe, options: ValidateOptions): RecipeResult {
-  if (typeof input === "string") return validateText(input, options);
-  // An object goes through the same checks as its JSON text (JSON is YAML); the positions in that text are not
-  // the caller's, so only the paths are kept.
-  const result = validateText(JSON.stringify(input, null, 2) ?? "", { ...options, positions: false });
-  const strip = (diag: Diagnostic): Diagnostic => {
-    const { location: _location, end: _end, excerpt: _excerpt, ...rest } = diag;
-    return rest;
-  };
-  return { ...result, errors: result.errors.map(strip), warnings: result.warnings.map(strip) };
-}
-
-type TextOptions = ValidateOptions & { positions?: boolean };
-
-function validateText(text: string, options: TextOptions): RecipeResult {
+export function validateText(text: string, options: TextOptions): RecipeResult {
   const clean = text.replace(/^\uFEFF/, "");
   const fast = parseRecipeFast(clean, options.file);
   if (fast !== undefined) {

@@ -2,18 +2,10 @@ import type { BakeErrorCode } from "../errors.js";
 import type { Diagnostic } from "./diagnostics.js";
 import { fastParse } from "./fast-yaml/parse.js";
 import { maskSecretSpans } from "./fast-yaml/span.js";
+import { LineStarts } from "./line-starts.js";
 import { diagnosticAt, maskSecretDefaults, type RecipeSource } from "./source.js";
-import {
-  type Document,
-  type ErrorCode,
-  isCollection,
-  isMap,
-  isPair,
-  isSeq,
-  LineCounter,
-  type Node,
-  parseDocument,
-} from "./yaml.js";
+import type { Document, ErrorCode, Node } from "./yaml.js";
+import { yaml } from "./yaml-lazy.js";
 
 // How bake reads YAML: one document, keys unique, `<<` merges, problems as data rather than exceptions.
 const YAML_OPTIONS = { uniqueKeys: true, merge: true, prettyErrors: false, logLevel: "error" } as const;
@@ -37,6 +29,7 @@ export interface ParseResult {
 export function parseRecipeText(text: string, file: string): ParseResult {
   const size = Buffer.byteLength(text, "utf8");
   if (size > MAX_RECIPE_BYTES) return { errors: [tooLarge(file, size)], warnings: [] };
+  const { LineCounter, parseDocument } = yaml();
   const lines = new LineCounter();
   const doc = parseDocument(text, { ...YAML_OPTIONS, lineCounter: lines });
   const source: RecipeSource = { file, text, lines, doc, shown: maskSecretDefaults(text, doc) };
@@ -88,15 +81,15 @@ export function parseRecipeText(text: string, file: string): ParseResult {
 /**
  * Parse recipe text with the fast front end (./fast-yaml/), which reads the common subset of YAML to the same data
  * as `yaml` does, with positions for every key and value. Answers `undefined` when the text leaves the subset;
- * the caller then uses {@link parseRecipeText}. The source's `doc` is yaml's, parsed only if something asks for it.
+ * the caller then uses {@link parseRecipeText}. The source's `doc` is yaml's, parsed only if something asks for it
+ * (and only then is yaml needed: see ./yaml-lazy.ts).
  */
 export function parseRecipeFast(text: string, file: string): ParseResult | undefined {
   // Three bytes per UTF-16 unit at most: anything that might be over the limit is left to the full parser.
   if (text.length * 3 > MAX_RECIPE_BYTES) return undefined;
   const fast = fastParse(text);
   if (fast === undefined) return undefined;
-  const lines = new LineCounter();
-  lines.lineStarts = fast.lineStarts;
+  const lines = new LineStarts(fast.lineStarts);
   let doc: Document.Parsed | undefined;
   let shown: string | undefined;
   const source: RecipeSource = {
@@ -105,7 +98,7 @@ export function parseRecipeFast(text: string, file: string): ParseResult | undef
     lines,
     spans: fast.root,
     get doc() {
-      doc ??= parseDocument(text, YAML_OPTIONS);
+      doc ??= yaml().parseDocument(text, YAML_OPTIONS);
       return doc;
     },
     get shown() {
@@ -230,6 +223,7 @@ function openingQuote(source: RecipeSource, offset: number, quote: string): numb
  * nested deeper than {@link MAX_DEPTH} and every key that is a collection.
  */
 export function checkShape(root: unknown): { tooDeep?: Node; collectionKeys: Node[] } {
+  const { isCollection, isMap, isPair, isSeq } = yaml();
   const collectionKeys: Node[] = [];
   const stack: { node: unknown; depth: number }[] = [{ node: root, depth: 1 }];
   for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {

@@ -2,22 +2,16 @@ import type { SourceLocation } from "../errors.js";
 import { printable } from "../util/printable.js";
 import type { Diagnostic } from "./diagnostics.js";
 import { locateSpan, type Span } from "./fast-yaml/span.js";
-import {
-  type Document,
-  isAlias,
-  isMap,
-  isPair,
-  isScalar,
-  isSeq,
-  type LineCounter,
-  type Node,
-} from "./yaml.js";
+import type { LinePositions } from "./line-starts.js";
+import type { Document, Node } from "./yaml.js";
+import { yaml } from "./yaml-lazy.js";
 
 /** A parsed recipe with what is needed to point at any of its parts. */
 export interface RecipeSource {
   file: string;
   text: string;
-  lines: LineCounter;
+  /** yaml's `LineCounter`, or the fast front end's equivalent. */
+  lines: LinePositions;
   /** yaml's document. When `spans` is set (the fast front end read the text), it is parsed only if asked for. */
   doc: Document.Parsed;
   /** `text` with secret values blanked out, offsets unchanged: what excerpts show. */
@@ -125,6 +119,7 @@ export function nodeAt(
   doc: Document.Parsed,
   path: RecipePath,
 ): { node: Node | undefined; key: Node | undefined; found: boolean } {
+  const { isAlias, isMap, isPair, isSeq } = yaml();
   let node: Node | undefined = (doc.contents ?? undefined) as Node | undefined;
   let key: Node | undefined;
   for (const segment of path) {
@@ -150,7 +145,7 @@ export function nodeAt(
 }
 
 function keyText(key: unknown): string | undefined {
-  if (isScalar(key)) return String(key.value);
+  if (yaml().isScalar(key)) return String(key.value);
   return undefined;
 }
 
@@ -204,6 +199,7 @@ export function offsetWithin(source: RecipeSource, path: RecipePath, needle: str
  * Offsets are unchanged, so locations and carets stay right.
  */
 export function maskSecretDefaults(text: string, doc: Document.Parsed): string {
+  const { isMap, isPair, isScalar } = yaml();
   const vars = isMap(doc.contents) ? doc.contents.get("vars", true) : undefined;
   if (!isMap(vars)) return text;
   let shown = text;

@@ -3,6 +3,7 @@ import { decodeUtf8 } from "./encoding.js";
 import { checkShape, MAX_DEPTH, MAX_RECIPE_BYTES } from "./parse.js";
 import { readSourceFile } from "./read-source.js";
 import { formatExcerpt } from "./source.js";
+import { loadYaml, yaml } from "./yaml-lazy.js";
 
 const USAGE = "--var-file takes a YAML or JSON file of NAME: VALUE lines";
 
@@ -44,7 +45,9 @@ export async function readVarFile(
     });
   }
   const text = decoded.text;
-  const { parseDocument } = await import("./yaml.js");
+  // checkShape reads the nodes through yaml(), so load the module there rather than import it here.
+  await loadYaml();
+  const { parseDocument } = yaml();
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true, logLevel: "error" });
   const [problem] = doc.errors;
   const tooDeep = problem === undefined ? checkShape(doc.contents).tooDeep : undefined;

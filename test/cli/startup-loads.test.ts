@@ -61,13 +61,35 @@ describe("start-up loads", () => {
     ).toEqual([]);
   });
 
-  it("validates with the parser and the precompiled validator, without ajv, execa or any driver", async () => {
+  it("validates a well-written recipe with the fast front end and the precompiled validator, without yaml, ajv, execa or any driver", async () => {
     const { sources } = await loads(["validate", join(repo, "examples/app/recipe.yaml")], repo);
     expect(sources).toContain("src/recipe/schema/validate.generated.ts");
-    expect(fromPackage(sources, "yaml").length).toBeGreaterThan(0);
+    expect(sources).toContain("src/recipe/fast-yaml/parse.ts");
+    expect(fromPackage(sources, "yaml")).toEqual([]);
     expect(fromPackage(sources, "ajv")).toEqual([]);
     expect(fromPackage(sources, "execa")).toEqual([]);
     expect(sources.filter((source) => /^src\/(drivers|manifest|run)\//.test(source))).toEqual([]);
+  });
+
+  it("loads yaml for a recipe outside the fast front end's subset, and validates it as before", async () => {
+    const work = mkdtempSync(join(tmpdir(), "bake-loads-yaml-"));
+    // An anchor and an alias: the fast front end leaves them to yaml.
+    writeFileSync(
+      join(work, "recipe.yaml"),
+      [
+        "apiVersion: bake/v1",
+        "name: &name loads-yaml",
+        "from: scratch",
+        "layers:",
+        "  - name: app",
+        "    steps:",
+        "      - run: echo hi",
+        "labels: { lineage: *name }",
+        "",
+      ].join("\n"),
+    );
+    const { sources } = await loads(["validate", "recipe.yaml"], work);
+    expect(fromPackage(sources, "yaml").length).toBeGreaterThan(0);
   });
 
   describe("a build with nothing to do", () => {

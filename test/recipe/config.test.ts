@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { validateRecipe } from "../../src/recipe/load.js";
+import { validateRecipe } from "../../src/recipe/validate-recipe.js";
 
 const file = join(mkdtempSync(join(tmpdir(), "bake-config-recipe-")), "recipe.yaml");
 const head =

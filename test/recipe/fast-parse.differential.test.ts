@@ -6,10 +6,10 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, stringify } from "yaml";
 import { fastParse } from "../../src/recipe/fast-yaml/parse.js";
-import { validateRecipe } from "../../src/recipe/load.js";
 import { checkShape, parseRecipeFast, parseRecipeText } from "../../src/recipe/parse.js";
 import { sourceText } from "../../src/recipe/rules/values.js";
 import { offsetOf, offsetWithin, type RecipePath, type RecipeSource } from "../../src/recipe/source.js";
+import { validateRecipe } from "../../src/recipe/validate-recipe.js";
 
 // The fast front end (src/recipe/fast-yaml/) against `yaml`, read with the options bake uses. Whenever the fast
 // path answers, yaml must read the same text without an error or warning, to the same data (number vs string,

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { fastParse } from "../../src/recipe/fast-yaml/parse.js";
-import { validateRecipe } from "../../src/recipe/load.js";
 import { parseRecipeFast } from "../../src/recipe/parse.js";
+import { validateRecipe } from "../../src/recipe/validate-recipe.js";
 
 const file = join(mkdtempSync(join(tmpdir(), "bake-fast-parse-")), "recipe.yaml");
 const HEAD = "apiVersion: bake/v1\nname: web\nfrom: scratch\n";

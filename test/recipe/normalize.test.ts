@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { loadRecipeOrThrow, validateRecipe } from "../../src/recipe/load.js";
+import { loadRecipeOrThrow } from "../../src/recipe/load.js";
+import { validateRecipe } from "../../src/recipe/validate-recipe.js";
 
 const dir = mkdtempSync(join(tmpdir(), "bake-normalize-"));
 mkdirSync(join(dir, "dist"));

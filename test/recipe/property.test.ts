@@ -7,7 +7,8 @@ import { describe, expect, test } from "vitest";
 import { stringify } from "yaml";
 import { BakeError } from "../../src/errors.js";
 import { renderDiagnostics } from "../../src/recipe/diagnostics.js";
-import { loadRecipe, validateRecipe } from "../../src/recipe/load.js";
+import { loadRecipe } from "../../src/recipe/load.js";
+import { validateRecipe } from "../../src/recipe/validate-recipe.js";
 import { readVarFile } from "../../src/recipe/var-file.js";
 
 const file = join(mkdtempSync(join(tmpdir(), "bake-recipe-prop-")), "recipe.yaml");

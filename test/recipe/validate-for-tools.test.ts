@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { renderDiagnostics } from "../../src/recipe/diagnostics.js";
-import { validateRecipe } from "../../src/recipe/load.js";
+import { validateRecipe } from "../../src/recipe/validate-recipe.js";
 import type { WrittenRecipe } from "../../src/recipe/written.js";
 
 let dir: string;

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { BakeError } from "../../src/errors.js";
-import { validateRecipe } from "../../src/recipe/load.js";
 import type { Recipe } from "../../src/recipe/types.js";
+import { validateRecipe } from "../../src/recipe/validate-recipe.js";
 import { resolveVars, type VarSources } from "../../src/recipe/vars.js";
 
 const dir = mkdtempSync(join(tmpdir(), "bake-vars-"));

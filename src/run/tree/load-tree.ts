@@ -6,6 +6,7 @@ import { RecipeInvalidError } from "../../recipe/invalid-error.js";
 import { loadRecipe } from "../../recipe/load.js";
 import { parseRecipeText } from "../../recipe/parse.js";
 import { excerptAt, locationAt, offsetOf, type RecipeSource } from "../../recipe/source.js";
+import { loadYaml } from "../../recipe/yaml-lazy.js";
 import type { TreeRecipe } from "./graph.js";
 
 /**
@@ -28,6 +29,8 @@ export async function loadTreeRecipes(
       continue;
     }
     const { recipe } = result;
+    // parseRecipeText reads with yaml, which loadRecipe loads only when a recipe needs it.
+    await loadYaml();
     const source = parseRecipeText(await readFile(path, "utf8"), file).source as RecipeSource;
     recipes.push({
       file,
