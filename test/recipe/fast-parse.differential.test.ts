@@ -10,6 +10,7 @@ import { checkShape, parseRecipeFast, parseRecipeText } from "../../src/recipe/p
 import { sourceText } from "../../src/recipe/rules/values.js";
 import { offsetOf, offsetWithin, type RecipePath, type RecipeSource } from "../../src/recipe/source.js";
 import { validateRecipe } from "../../src/recipe/validate-recipe.js";
+import { YAML_SOUP_TOKENS } from "./yaml-soup-tokens.js";
 
 // The fast front end (src/recipe/fast-yaml/) against `yaml`, read with the options bake uses. Whenever the fast
 // path answers, yaml must read the same text without an error or warning, to the same data (number vs string,
@@ -545,50 +546,9 @@ describe("the fast YAML front end against yaml", () => {
   });
 
   test("answers YAML-like token soup and arbitrary text as yaml does, or bails out", () => {
-    const tokens = [
-      "apiVersion: bake/v1\n",
-      "name: web\n",
-      "layers:\n",
-      "  - name: app\n",
-      "    steps:\n",
-      "      - run: echo hi\n",
-      "      - copy: { from: x, to: /x }\n",
-      "vars:\n",
-      "  v: { type: number, default: 1 }\n",
-      "${vars.v}",
-      "&a ",
-      "*a",
-      "<<: *a\n",
-      "- ",
-      ": ",
-      "  ",
-      "\t",
-      "{",
-      "}",
-      "[",
-      "]",
-      "'",
-      '"',
-      "#",
-      "\n",
-      "---\n",
-      "!!str ",
-      "? ",
-      "|\n",
-      ">-\n",
-      "0755",
-      "null",
-      "~",
-      "true",
-      "1e309",
-      "__proto__: 1\n",
-      "a: ",
-      "b:\n",
-      "  c: d\n",
-      "- e\n",
-      "\r\n",
-    ];
-    const soup = fc.array(fc.constantFrom(...tokens), { maxLength: 30 }).map((parts) => parts.join(""));
+    const soup = fc
+      .array(fc.constantFrom(...YAML_SOUP_TOKENS), { maxLength: 30 })
+      .map((parts) => parts.join(""));
     fc.assert(
       fc.property(soup, (text) => void expectSameAsYaml(text)),
       { numRuns: 2000 },

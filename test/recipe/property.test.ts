@@ -10,6 +10,7 @@ import { renderDiagnostics } from "../../src/recipe/diagnostics.js";
 import { loadRecipe } from "../../src/recipe/load.js";
 import { validateRecipe } from "../../src/recipe/validate-recipe.js";
 import { readVarFile } from "../../src/recipe/var-file.js";
+import { YAML_SOUP_TOKENS } from "./yaml-soup-tokens.js";
 
 const file = join(mkdtempSync(join(tmpdir(), "bake-recipe-prop-")), "recipe.yaml");
 
@@ -28,50 +29,6 @@ function expectOnlyDiagnostics(text: string): void {
     }
   }
 }
-
-const tokens = [
-  "apiVersion: bake/v1\n",
-  "name: web\n",
-  "from: scratch\n",
-  "layers:\n",
-  "  - name: app\n",
-  "    steps:\n",
-  "      - run: echo hi\n",
-  "      - copy: { from: x, to: /x }\n",
-  "      - file: { path: /a, content: b }\n",
-  "verify:\n",
-  "  - http: { url: http://127.0.0.1/ }\n",
-  "vars:\n",
-  "  v: { type: number, default: 1 }\n",
-  "${vars.v}",
-  "${vars.",
-  "&a ",
-  "*a",
-  "<<: *a\n",
-  "- ",
-  ": ",
-  "  ",
-  "\t",
-  "{",
-  "}",
-  "[",
-  "]",
-  "'",
-  '"',
-  "#",
-  "\n",
-  "---\n",
-  "!!str ",
-  "? ",
-  "|\n",
-  ">-\n",
-  "0755",
-  "null",
-  "~",
-  "true",
-  "1e309",
-  "__proto__: 1\n",
-];
 
 const recipeLike = fc.record(
   {
@@ -148,7 +105,9 @@ describe("the recipe loader under random input", () => {
   });
 
   test("answers YAML-like token soup with diagnostics, never an exception", () => {
-    const soup = fc.array(fc.constantFrom(...tokens), { maxLength: 40 }).map((parts) => parts.join(""));
+    const soup = fc
+      .array(fc.constantFrom(...YAML_SOUP_TOKENS), { maxLength: 40 })
+      .map((parts) => parts.join(""));
     fc.assert(fc.property(soup, expectOnlyDiagnostics), { numRuns: 400 });
   });
 
