@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { BakeError } from "../../errors.js";
-import { digestHex, type ImageIndex, LABELS, MEDIA } from "./oci.js";
+import { digestHex, LABELS, OCI_LAYOUT_FILE, singleImageIndex } from "./oci.js";
 import type { Store, StoredImage } from "./store.js";
 import { TarWriter } from "./tar-writer.js";
 
@@ -98,18 +98,7 @@ async function writeOci(tar: TarWriter, store: Store, image: StoredImage, tag?: 
       ? { "org.opencontainers.image.ref.name": tag.split(":")[1] as string, "io.containerd.image.name": tag }
       : {}),
   };
-  const index: ImageIndex = {
-    schemaVersion: 2,
-    mediaType: MEDIA.index,
-    manifests: [
-      {
-        mediaType: image.manifest.mediaType ?? MEDIA.manifest,
-        digest: image.id,
-        size: manifestBytes.length,
-        ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
-      },
-    ],
-  };
+  const index = singleImageIndex({ ...image, manifestSize: manifestBytes.length, annotations });
   const docker = [
     {
       Config: `blobs/sha256/${digestHex(image.manifest.config.digest)}`,
@@ -117,7 +106,7 @@ async function writeOci(tar: TarWriter, store: Store, image: StoredImage, tag?: 
       Layers: image.manifest.layers.map((layer) => `blobs/sha256/${digestHex(layer.digest)}`),
     },
   ];
-  await tar.entry({ ...FILE, name: "oci-layout", size: 0 }, Buffer.from('{"imageLayoutVersion":"1.0.0"}'));
+  await tar.entry({ ...FILE, name: "oci-layout", size: 0 }, Buffer.from(OCI_LAYOUT_FILE));
   await tar.entry({ ...FILE, name: "index.json", size: 0 }, Buffer.from(JSON.stringify(index)));
   await tar.entry({ ...FILE, name: "manifest.json", size: 0 }, Buffer.from(JSON.stringify(docker)));
   await tar.header({ ...DIR, name: "blobs/" });

@@ -34,6 +34,34 @@ export interface ImageIndex {
   annotations?: Record<string, string>;
 }
 
+/** The OCI layout's `oci-layout` file. */
+export const OCI_LAYOUT_FILE = '{"imageLayoutVersion":"1.0.0"}';
+
+/**
+ * The `index.json` of an OCI layout holding one image: its manifest (by digest and byte size, with the manifest's own
+ * media type, so a Docker schema 2 manifest keeps its bytes and digest) and any annotations on that entry.
+ */
+export function singleImageIndex(image: {
+  id: string;
+  manifest: Pick<ImageManifest, "mediaType">;
+  manifestSize: number;
+  annotations?: Record<string, string>;
+}): ImageIndex {
+  const annotations = image.annotations ?? {};
+  return {
+    schemaVersion: 2,
+    mediaType: MEDIA.index,
+    manifests: [
+      {
+        mediaType: image.manifest.mediaType ?? MEDIA.manifest,
+        digest: image.id,
+        size: image.manifestSize,
+        ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+      },
+    ],
+  };
+}
+
 export interface HistoryEntry {
   created?: string;
   created_by?: string;

@@ -13,6 +13,7 @@ import {
   type ImageIndex,
   type ImageManifest,
   MEDIA,
+  OCI_LAYOUT_FILE,
 } from "./oci.js";
 
 /** A manifest and its config, read from the store. */
@@ -60,7 +61,7 @@ export class Store {
     await mkdir(join(root, "tmp"), { recursive: true });
     if (options.lease) store.#lease = await Lease.take(root, processStartTime(process.pid) ?? "");
     const layout = join(root, "oci-layout");
-    if (!(await exists(layout))) await atomicWrite(store, layout, '{"imageLayoutVersion":"1.0.0"}');
+    if (!(await exists(layout))) await atomicWrite(store, layout, OCI_LAYOUT_FILE);
     return store;
   }
 

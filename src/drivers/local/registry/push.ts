@@ -2,7 +2,7 @@ import { copyFile, link, mkdir, open, readFile, rm, writeFile } from "node:fs/pr
 import { join } from "node:path";
 import { BakeError } from "../../../errors.js";
 import type { PushResult, RegistryCredentials } from "../../driver.js";
-import { digestHex, type ImageIndex, MEDIA } from "../oci.js";
+import { digestHex, OCI_LAYOUT_FILE, singleImageIndex } from "../oci.js";
 import type { Store } from "../store.js";
 import { parseDestination } from "./destination.js";
 import { skopeo } from "./skopeo.js";
@@ -45,18 +45,8 @@ export async function pushImage(input: PushImageInput): Promise<PushResult> {
     ])) {
       await linkBlob(store.blobPath(digest), join(layout, "blobs", "sha256", digestHex(digest)));
     }
-    const index: ImageIndex = {
-      schemaVersion: 2,
-      mediaType: MEDIA.index,
-      manifests: [
-        {
-          mediaType: image.manifest.mediaType ?? MEDIA.manifest,
-          digest: image.id,
-          size: manifestBytes.length,
-        },
-      ],
-    };
-    await writeFile(join(layout, "oci-layout"), '{"imageLayoutVersion":"1.0.0"}');
+    const index = singleImageIndex({ ...image, manifestSize: manifestBytes.length });
+    await writeFile(join(layout, "oci-layout"), OCI_LAYOUT_FILE);
     await writeFile(join(layout, "index.json"), JSON.stringify(index));
     const authFile = input.credentials
       ? await writeAuthFile(join(scratch, "auth.json"), destination.host, input.credentials)
