@@ -40,6 +40,8 @@ describe("the fake's managed instance groups, through the real client", () => {
     });
     expect(before.status).toMatchObject({ isStable: true, versionTarget: { isReached: true } });
     const link = `projects/${project}/global/instanceTemplates/app-2-t`;
+    // Hold the group so the read below sees the update under way, however loaded the machine is.
+    fake.stallGroup("app", 1_000_000);
     await compute.instanceGroupManagers.patch({
       project,
       zone: "us-central1-f",
@@ -56,6 +58,7 @@ describe("the fake's managed instance groups, through the real client", () => {
     });
     expect(moving.status?.versionTarget?.isReached).toBe(false);
     expect(moving.updatePolicy?.maxUnavailable).toMatchObject({ percent: 25, calculated: 2 });
+    fake.stallGroup("app", 0);
     await settle("app");
     const group = fake.group("app");
     expect(group.stats.minHealthy).toBeGreaterThanOrEqual(6);
