@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The `bake` command. CommonJS on purpose (bin/package.json): Node starts a CommonJS entry without its ES module
 // loader, which would be most of what `bake --version` costs over `node -e 0`. Everything else is the CLI bundle
-// (scripts/bundle-cli.mjs, built by `npm run build`): an entry that holds the argument parsing, and one chunk per
-// command, loaded when that command runs.
+// (scripts/bundle-cli.mjs, built by `npm run build`): an entry that holds the argument parsing, and one CommonJS
+// chunk per command, loaded when that command runs, with V8's compiled code kept between runs (load-bundle.js).
 "use strict";
 
 const argv = process.argv.slice(2);
@@ -10,16 +10,18 @@ if (argv[0] === "--version" || argv[0] === "-V") {
   // The same answer as main()'s (src/version.ts reads this file too).
   process.stdout.write(`bake ${require("../package.json").version}\n`);
 } else {
-  import("../dist/cli-bundle/bake.js")
-    .then(({ main }) => main(argv))
-    .then((code) => {
-      process.exitCode = code;
-    })
-    .catch((error) => {
-      // main() turns every error into an exit code; only a missing or broken bundle gets here.
-      process.stderr.write(
-        `error: cannot load bake's CLI bundle: ${error instanceof Error ? error.message : String(error)}\n  hint: run \`npm run build\` in bake's directory\n`,
-      );
-      process.exitCode = 1;
-    });
+  const bundle = require("node:path").join(__dirname, "..", "dist", "cli-bundle");
+  let main;
+  try {
+    ({ main } = require("./load-bundle.js").loadBundle(bundle));
+  } catch (error) {
+    // main() turns every error into an exit code; only a missing or broken bundle gets here.
+    process.stderr.write(
+      `error: cannot load bake's CLI bundle: ${error instanceof Error ? error.message : String(error)}\n  hint: run \`npm run build\` in bake's directory\n`,
+    );
+    process.exitCode = 1;
+  }
+  main?.(argv).then((code) => {
+    process.exitCode = code;
+  });
 }

@@ -14,7 +14,7 @@ export const bakeBin = join(repo, "bin/bake.js");
  * What `npm run build` makes that tests run: tsc's library (`dist/`, which `test/drivers/local/killed.test.ts` and
  * benches import) and the CLI bundle `bin/bake.js` loads (scripts/bundle-cli.mjs).
  */
-const BUILT = ["dist/cli/main.js", "dist/cli-bundle/bake.js"];
+const BUILT = ["dist/cli/main.js", "dist/cli-bundle/bake.cjs"];
 
 /** Whether the library or the CLI bundle is missing or older than a file under `src/` or the build's `scripts/`. */
 export async function distIsStale(): Promise<boolean> {

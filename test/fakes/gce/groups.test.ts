@@ -42,7 +42,7 @@ describe("the fake's managed instance groups, through the real client", () => {
     const link = `projects/${project}/global/instanceTemplates/app-2-t`;
     // Hold the group so the read below sees the update under way, however loaded the machine is.
     fake.stallGroup("app", 1_000_000);
-    await compute.instanceGroupManagers.patch({
+    const [patch] = await compute.instanceGroupManagers.patch({
       project,
       zone: "us-central1-f",
       instanceGroupManager: "app",
@@ -51,6 +51,12 @@ describe("the fake's managed instance groups, through the real client", () => {
         updatePolicy: { type: "PROACTIVE", maxSurge: { fixed: 0 }, maxUnavailable: { percent: 25 } },
       },
     });
+    // The patch lands when its operation is done: wait for it as a client does, then read.
+    const operation = (patch.latestResponse as { name: string }).name;
+    for (let status = ""; status !== "DONE"; ) {
+      const [waited] = await compute.zoneOperations.wait({ project, zone: "us-central1-f", operation });
+      status = String(waited.status);
+    }
     const [moving] = await compute.instanceGroupManagers.get({
       project,
       zone: "us-central1-f",

@@ -1,0 +1,141 @@
+// Loads the CLI bundle, and keeps V8's compiled code for it between runs, so a command does not parse and compile
+// the same chunks again each time it starts (Node 22 has `module.enableCompileCache` for this; Node 20, bake's
+// floor, has nothing). CommonJS on purpose, like bake.js.
+//
+// How the cache works: each chunk is compiled with `vm.Script` and the cached data kept for it, if any; at exit, V8
+// is asked for the code of each chunk compiled without it (by then that includes the functions the command ran) and
+// the result is written for the next run.
+//
+// What keeps a stale or foreign cache out:
+// - An entry's name holds the chunk's inode, size, modification and change times: a chunk rewritten in place, even
+//   at the same size and with its mtime set back, has a new ctime and so a new entry. V8 checks its own version, its
+//   flags and the source length on top, and compiles afresh when any differ.
+// - The directory is per Node version, architecture and bundle directory, is made mode 0700, and is used only if it
+//   belongs to this user and no one else can write to it: whoever can write the cache can run code as its user.
+// - Entries are written to a temporary name and renamed, so a reader never sees half an entry.
+// - Every failure (no home directory, a read-only disk, a rejected entry) means compiling as without a cache.
+//
+// Where: $BAKE_CODE_CACHE, else $XDG_CACHE_HOME/bake/code, else ~/.cache/bake/code. BAKE_CODE_CACHE=off turns it off.
+"use strict";
+
+const fs = require("node:fs");
+const path = require("node:path");
+const vm = require("node:vm");
+const Module = require("node:module");
+
+/** A short, stable name for a directory path (FNV-1a): not a security measure, only a way to keep installs apart. */
+function nameOf(text) {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash.toString(36);
+}
+
+/** The cache directory for `bundleDir`, made if need be, or undefined when there is none this process may trust. */
+function cacheDirFor(bundleDir) {
+  const setting = process.env.BAKE_CODE_CACHE;
+  if (setting === "off" || typeof process.getuid !== "function") return undefined;
+  const cacheHome =
+    process.env.XDG_CACHE_HOME || (process.env.HOME ? path.join(process.env.HOME, ".cache") : "");
+  const root = setting || (cacheHome && path.join(cacheHome, "bake", "code"));
+  if (!root || !path.isAbsolute(root)) return undefined;
+  const dir = path.join(root, `${process.version}-${process.arch}-${nameOf(bundleDir)}`);
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const info = fs.lstatSync(dir);
+    if (!info.isDirectory() || info.uid !== process.getuid() || (info.mode & 0o022) !== 0) return undefined;
+    return dir;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The entry name for a chunk: its file name and the stat fields that change whenever its content can have. The
+ * times are in milliseconds with a fraction (to about a microsecond): plain stat is cheaper than a bigint one, and a
+ * chunk rewritten within the same microsecond as its last write, at the same size and inode, is not a real case.
+ */
+function entryName(filename) {
+  const info = fs.statSync(filename);
+  return `${path.basename(filename)}.${info.ino}.${info.size}.${info.mtimeMs}.${info.ctimeMs}`;
+}
+
+/**
+ * Loads the CLI bundle's entry from `bundleDir` and returns its exports. Its chunks require each other by relative
+ * name ("./chunk-X.cjs"); those requires go straight to the file beside, without Node's resolver (which looks for a
+ * package.json above the requiring file on every call, however it is written: 5 ms of a no-change build), and each
+ * chunk is compiled with the code cache when there is one. Packages and Node's own modules load as usual.
+ */
+function loadBundle(bundleDir) {
+  const cacheDir = cacheDirFor(bundleDir);
+  /** Scripts compiled without a cache entry, to write one for at exit. */
+  const fresh = [];
+  if (cacheDir !== undefined) process.once("exit", () => writeEntries(cacheDir, bundleDir, fresh));
+
+  function compileChunk(content, filename) {
+    let entry;
+    let cached;
+    if (cacheDir !== undefined) {
+      try {
+        entry = path.join(cacheDir, entryName(filename));
+        cached = fs.readFileSync(entry);
+      } catch {
+        // No entry yet (or the chunk cannot be stat'ed): compile without one.
+      }
+    }
+    const script = new vm.Script(Module.wrap(content), { filename, cachedData: cached });
+    if (entry !== undefined && (cached === undefined || script.cachedDataRejected))
+      fresh.push({ script, entry });
+    const run = script.runInThisContext({ displayErrors: true });
+    const require = (id) =>
+      id.startsWith("./") ? requireChunk(this, path.join(bundleDir, id)) : this.require(id);
+    require.resolve = (request, options) => Module._resolveFilename(request, this, false, options);
+    require.main = process.mainModule;
+    require.cache = Module._cache;
+    return run.call(this.exports, this.exports, require, this, filename, bundleDir);
+  }
+
+  // As Node's own require does: one module object per file, in Module._cache before it runs (so a cycle between
+  // chunks sees the exports made so far), and out of it again if it throws.
+  function requireChunk(parent, filename) {
+    const known = Module._cache[filename];
+    if (known !== undefined) return known.exports;
+    const chunk = new Module(filename, parent);
+    chunk._compile = compileChunk;
+    Module._cache[filename] = chunk;
+    try {
+      chunk.load(filename);
+    } catch (error) {
+      delete Module._cache[filename];
+      throw error;
+    }
+    return chunk.exports;
+  }
+
+  return requireChunk(module, path.join(bundleDir, "bake.cjs"));
+}
+
+function writeEntries(cacheDir, bundleDir, fresh) {
+  if (fresh.length === 0) return;
+  for (const { script, entry } of fresh) {
+    const temporary = `${entry}.${process.pid}.tmp`;
+    try {
+      fs.writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
+      fs.renameSync(temporary, entry);
+    } catch {
+      fs.rmSync(temporary, { force: true });
+    }
+  }
+  // Entries of chunks that are gone or rewritten (a rebuild or an upgrade) are of no more use.
+  try {
+    for (const name of fs.readdirSync(cacheDir)) {
+      if (name.endsWith(".tmp")) continue;
+      const chunk = path.join(bundleDir, name.slice(0, name.indexOf(".cjs.") + 4));
+      const current = fs.existsSync(chunk) ? entryName(chunk) : undefined;
+      if (name !== current) fs.rmSync(path.join(cacheDir, name), { force: true });
+    }
+  } catch {
+    // Pruning is housekeeping: leaving an entry behind costs disk space only.
+  }
+}
+
+module.exports = { loadBundle };

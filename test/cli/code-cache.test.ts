@@ -1,0 +1,148 @@
+import { spawnSync } from "node:child_process";
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ensureBuilt, repo } from "../helpers/compiled-cli.js";
+
+// bin/load-bundle.js keeps V8's compiled code for the CLI bundle's chunks between runs. Each test runs bake from its
+// own copy of the installed package, so it can rewrite a chunk without touching the repository's dist/.
+
+const recipe = join(repo, "examples/app/recipe.yaml");
+
+function install(): string {
+  const root = mkdtempSync(join(tmpdir(), "bake-code-cache-"));
+  for (const part of ["bin", "dist/cli-bundle", "schemas", "templates", "package.json"])
+    cpSync(join(repo, part), join(root, part), { recursive: true });
+  symlinkSync(join(repo, "node_modules"), join(root, "node_modules"));
+  return root;
+}
+
+function validate(root: string, cache: string): { code: number | null; stdout: string; stderr: string } {
+  const run = spawnSync(process.execPath, [join(root, "bin/bake.js"), "validate", recipe], {
+    env: { PATH: process.env.PATH, HOME: root, NO_COLOR: "1", BAKE_CODE_CACHE: cache },
+    encoding: "utf8",
+  });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** The one directory bake made under `cache`, and its entries. */
+function entries(cache: string): { dir: string; names: string[] } {
+  const [sub, ...more] = readdirSync(cache);
+  expect(more).toEqual([]);
+  const dir = join(cache, sub as string);
+  return { dir, names: readdirSync(dir).sort() };
+}
+
+const validateChunk = (root: string) =>
+  readdirSync(join(root, "dist/cli-bundle")).find((name) => /^validate-.*\.cjs$/.test(name)) as string;
+
+describe("the CLI's code cache", () => {
+  beforeAll(async () => {
+    await ensureBuilt();
+  }, 300_000);
+
+  it("keeps the compiled code of the chunks a command ran, in a directory only its user can open, and reuses it", () => {
+    const root = install();
+    const cache = join(root, "cache");
+    const first = validate(root, cache);
+    expect(first).toMatchObject({ code: 0, stderr: "" });
+    expect(first.stdout).toMatch(/^ok: .*\(2 layers, 3 checks\)$/m);
+    const { dir, names } = entries(cache);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    const chunks = new Set(readdirSync(join(root, "dist/cli-bundle")));
+    expect(
+      names.map((name) => name.slice(0, name.indexOf(".cjs.") + 4)).every((chunk) => chunks.has(chunk)),
+    ).toBe(true);
+    expect(names.some((name) => name.startsWith("bake.cjs."))).toBe(true);
+    expect(names.some((name) => name.startsWith(validateChunk(root)))).toBe(true);
+    // Commands this run never used have no entry.
+    expect(names.some((name) => /^(build|rollout|fleet)-/.test(name))).toBe(false);
+    const written = names.map((name) => statSync(join(dir, name)).mtimeMs);
+
+    const second = validate(root, cache);
+    expect(second).toEqual(first);
+    // Accepted entries are read, not written again.
+    expect(entries(cache).names).toEqual(names);
+    expect(names.map((name) => statSync(join(dir, name)).mtimeMs)).toEqual(written);
+  });
+
+  it("compiles a chunk afresh when it is rewritten in place, even at the same size with its mtime set back", () => {
+    const root = install();
+    const cache = join(root, "cache");
+    expect(validate(root, cache).stdout).toMatch(/\(2 layers, 3 checks\)/);
+    const chunk = join(root, "dist/cli-bundle", validateChunk(root));
+    const before = statSync(chunk, { bigint: true });
+    // A copy keeps the chunk's times to the nanosecond, for `touch -r` to set them back.
+    const times = join(root, "times");
+    expect(spawnSync("cp", ["-p", chunk, times]).status).toBe(0);
+    const text = readFileSync(chunk, "utf8");
+    expect(text).toContain('"layers"');
+    // V8 itself would take the old code for this chunk: it checks only the source's length.
+    writeFileSync(chunk, text.replace('"layers"', '"LAYERS"'));
+    expect(spawnSync("touch", ["-r", times, chunk]).status).toBe(0);
+    const after = statSync(chunk, { bigint: true });
+    expect([after.ino, after.size, after.mtimeNs]).toEqual([before.ino, before.size, before.mtimeNs]);
+
+    const run = validate(root, cache);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/\(2 LAYERS, 3 checks\)/);
+    // The rewritten chunk's old entry is pruned; one entry per chunk remains.
+    const prefixes = entries(cache).names.map((name) => name.slice(0, name.indexOf(".cjs.")));
+    expect(new Set(prefixes).size).toBe(prefixes.length);
+  });
+
+  it("compiles afresh and writes again the entries V8 rejects", () => {
+    const root = install();
+    const cache = join(root, "cache");
+    const first = validate(root, cache);
+    const { dir, names } = entries(cache);
+    for (const name of names)
+      writeFileSync(join(dir, name), Buffer.alloc(statSync(join(dir, name)).size, 0x5a));
+
+    expect(validate(root, cache)).toEqual(first);
+    const garbage = (name: string) => readFileSync(join(dir, name)).every((byte) => byte === 0x5a);
+    expect(entries(cache).names.filter(garbage)).toEqual([]);
+  });
+
+  it("uses no cache directory that other users can write to, and none when turned off", () => {
+    const root = install();
+    const cache = join(root, "cache");
+    const first = validate(root, cache);
+    const { dir } = entries(cache);
+    const fresh = join(root, "fresh");
+    mkdirSync(join(fresh, dir.slice(cache.length + 1)), { recursive: true });
+    chmodSync(join(fresh, dir.slice(cache.length + 1)), 0o777);
+    expect(validate(root, fresh)).toEqual(first);
+    expect(entries(fresh).names).toEqual([]);
+
+    const off = validate(root, "off");
+    expect(off).toEqual(first);
+    expect(readdirSync(root)).not.toContain("off");
+    expect(readdirSync(root)).not.toContain(".cache");
+  });
+
+  it.runIf(process.getuid?.() === 0)("uses no cache directory another user owns", () => {
+    const root = install();
+    const cache = join(root, "cache");
+    const first = validate(root, cache);
+    const { dir } = entries(cache);
+    const theirs = join(root, "theirs");
+    const sub = join(theirs, dir.slice(cache.length + 1));
+    mkdirSync(sub, { recursive: true, mode: 0o700 });
+    chownSync(sub, 65534, 65534);
+    expect(validate(root, theirs)).toEqual(first);
+    expect(readdirSync(sub)).toEqual([]);
+  });
+});
