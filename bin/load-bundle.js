@@ -86,8 +86,9 @@ function loadBundle(bundleDir) {
     if (entry !== undefined && (cached === undefined || script.cachedDataRejected))
       fresh.push({ script, entry });
     const run = script.runInThisContext({ displayErrors: true });
+    // "./chunk-X.cjs" names a file beside this one: plain concatenation is enough.
     const require = (id) =>
-      id.startsWith("./") ? requireChunk(this, path.join(bundleDir, id)) : this.require(id);
+      id.startsWith("./") ? requireChunk(this, bundleDir + id.slice(1)) : this.require(id);
     require.resolve = (request, options) => Module._resolveFilename(request, this, false, options);
     require.main = process.mainModule;
     require.cache = Module._cache;
