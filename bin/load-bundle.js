@@ -1,15 +1,16 @@
-// Loads the CLI bundle, and keeps V8's compiled code for it between runs, so a command does not parse and compile
-// the same chunks again each time it starts (Node 22 has `module.enableCompileCache` for this; Node 20, bake's
-// floor, has nothing). CommonJS on purpose, like bake.js.
+// Loads the CLI bundle, and keeps V8's compiled code between runs for it and for every CommonJS package it
+// requires, so a command does not parse and compile the same code again each time it starts. Node 22 has
+// `module.enableCompileCache` for this; Node 20, bake's floor, has nothing. It matters most for the Google client,
+// which takes over a second to load when compiled afresh. CommonJS on purpose, like bake.js.
 //
-// How the cache works: each chunk is compiled with `vm.Script` and the cached data kept for it, if any; at exit, V8
-// is asked for the code of each chunk compiled without it (by then that includes the functions the command ran) and
-// the result is written for the next run.
+// How the cache works: each CommonJS file is compiled with `vm.Script` and the cached data kept for it, if any; at
+// exit, V8 is asked for the code of each file compiled without it (by then that includes the functions the command
+// ran) and the result is written for the next run.
 //
 // What keeps a stale or foreign cache out:
-// - An entry's name holds the chunk's inode, size, modification and change times: a chunk rewritten in place, even
-//   at the same size and with its mtime set back, has a new ctime and so a new entry. V8 checks its own version, its
-//   flags and the source length on top, and compiles afresh when any differ.
+// - An entry's name holds its file's directory (hashed), name, inode, size, modification and change times: a file
+//   rewritten in place, even at the same size and with its mtime set back, has a new ctime and so a new entry. V8
+//   checks its own version, its flags and the source length on top, and compiles afresh when any differ.
 // - The directory is per Node version, architecture and bundle directory, is made mode 0700, and is used only if it
 //   belongs to this user and no one else can write to it: whoever can write the cache can run code as its user.
 // - Entries are written to a temporary name and renamed, so a reader never sees half an entry.
@@ -23,7 +24,7 @@ const path = require("node:path");
 const vm = require("node:vm");
 const Module = require("node:module");
 
-/** A short, stable name for a directory path (FNV-1a): not a security measure, only a way to keep installs apart. */
+/** A short, stable name for a path (FNV-1a): not a security measure, only a way to keep entries apart. */
 function nameOf(text) {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
@@ -50,28 +51,44 @@ function cacheDirFor(bundleDir) {
 }
 
 /**
- * The entry name for a chunk: its file name and the stat fields that change whenever its content can have. The
- * times are in milliseconds with a fraction (to about a microsecond): plain stat is cheaper than a bigint one, and a
- * chunk rewritten within the same microsecond as its last write, at the same size and inode, is not a real case.
+ * The entry name for a file: which file (its directory hashed, and its name), then after a `~` the stat fields that
+ * change whenever its content can have. The times are in milliseconds with a fraction (to about a microsecond):
+ * plain stat is cheaper than a bigint one, and a rewrite within the same microsecond as the last write, at the same
+ * size and inode, is not a real case.
  */
 function entryName(filename) {
   const info = fs.statSync(filename);
-  return `${path.basename(filename)}.${info.ino}.${info.size}.${info.mtimeMs}.${info.ctimeMs}`;
+  const file = `${nameOf(path.dirname(filename))}-${path.basename(filename)}`;
+  return `${file}~${info.ino}-${info.size}-${info.mtimeMs}-${info.ctimeMs}`;
 }
+
+/**
+ * Whether a file may call import(): a line with `import(` that is not a comment line (JSDoc's `{import('x').T}`
+ * types are). Unsure cases count as yes, which only means Node compiles that file, without the cache.
+ */
+const mayImport = (content) =>
+  content.includes("import(") && /^(?![ \t]*(?:\*|\/\/|\/\*)).*\bimport\s*\(/m.test(content);
+
+/** Which file an entry is for: the part of its name before the stat fields. */
+const fileOf = (entry) => entry.slice(0, entry.lastIndexOf("~"));
 
 /**
  * Loads the CLI bundle's entry from `bundleDir` and returns its exports. Its chunks require each other by relative
  * name ("./chunk-X.cjs"); those requires go straight to the file beside, without Node's resolver (which looks for a
- * package.json above the requiring file on every call, however it is written: 5 ms of a no-change build), and each
- * chunk is compiled with the code cache when there is one. Packages and Node's own modules load as usual.
+ * package.json above the requiring file on every call, however it is written: 5 ms of a no-change build). Every
+ * CommonJS file this process compiles from then on, chunk or package, goes through the code cache when there is one.
  */
 function loadBundle(bundleDir) {
   const cacheDir = cacheDirFor(bundleDir);
   /** Scripts compiled without a cache entry, to write one for at exit. */
   const fresh = [];
-  if (cacheDir !== undefined) process.once("exit", () => writeEntries(cacheDir, bundleDir, fresh));
+  const nodeCompile = Module.prototype._compile;
 
-  function compileChunk(content, filename) {
+  function compileCached(module, content, filename, dirname, require) {
+    // import() in a script compiled by vm.Script needs a loader callback, which Node 20 loses when the script comes
+    // from cached data ("A dynamic import callback was not specified"): a file that may call import() (gaxios does)
+    // is left to Node. The chunks' own imports are all requires (scripts/bundle-cli.mjs).
+    if (mayImport(content)) return nodeCompile.call(module, content, filename);
     let entry;
     let cached;
     if (cacheDir !== undefined) {
@@ -79,20 +96,24 @@ function loadBundle(bundleDir) {
         entry = path.join(cacheDir, entryName(filename));
         cached = fs.readFileSync(entry);
       } catch {
-        // No entry yet (or the chunk cannot be stat'ed): compile without one.
+        // No entry yet (or the file cannot be stat'ed): compile without one.
       }
     }
     const script = new vm.Script(Module.wrap(content), { filename, cachedData: cached });
     if (entry !== undefined && (cached === undefined || script.cachedDataRejected))
       fresh.push({ script, entry });
     const run = script.runInThisContext({ displayErrors: true });
+    require.resolve = (request, options) => Module._resolveFilename(request, module, false, options);
+    require.main = process.mainModule;
+    require.cache = Module._cache;
+    return run.call(module.exports, module.exports, require, module, filename, dirname);
+  }
+
+  function compileChunk(content, filename) {
     // "./chunk-X.cjs" names a file beside this one: plain concatenation is enough.
     const require = (id) =>
       id.startsWith("./") ? requireChunk(this, bundleDir + id.slice(1)) : this.require(id);
-    require.resolve = (request, options) => Module._resolveFilename(request, this, false, options);
-    require.main = process.mainModule;
-    require.cache = Module._cache;
-    return run.call(this.exports, this.exports, require, this, filename, bundleDir);
+    return compileCached(this, content, filename, bundleDir, require);
   }
 
   // As Node's own require does: one module object per file, in Module._cache before it runs (so a cycle between
@@ -112,27 +133,44 @@ function loadBundle(bundleDir) {
     return chunk.exports;
   }
 
+  if (cacheDir !== undefined) {
+    process.once("exit", () => writeEntries(cacheDir, bundleDir, fresh));
+    // Packages (re2js, pg, the Google client and what they require) load through Node's resolver as usual; only
+    // their compile goes through the cache. A file Node means to compile as anything but CommonJS (its third
+    // argument, on Node versions that have one) is left to Node.
+    Module.prototype._compile = function compilePackage(content, filename, format) {
+      if (format !== undefined && format !== "commonjs")
+        return nodeCompile.call(this, content, filename, format);
+      return compileCached(this, content, filename, path.dirname(filename), (id) => this.require(id));
+    };
+  }
   return requireChunk(module, path.join(bundleDir, "bake.cjs"));
 }
 
 function writeEntries(cacheDir, bundleDir, fresh) {
   if (fresh.length === 0) return;
+  const written = new Set();
   for (const { script, entry } of fresh) {
     const temporary = `${entry}.${process.pid}.tmp`;
     try {
       fs.writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
       fs.renameSync(temporary, entry);
+      written.add(path.basename(entry));
     } catch {
       fs.rmSync(temporary, { force: true });
     }
   }
-  // Entries of chunks that are gone or rewritten (a rebuild or an upgrade) are of no more use.
+  // An older entry for a file just written again (a rebuild, an upgrade) is of no more use, and neither is one for
+  // a chunk the bundle no longer has.
+  const files = new Set([...written].map(fileOf));
+  const chunkPrefix = `${nameOf(bundleDir)}-`;
   try {
     for (const name of fs.readdirSync(cacheDir)) {
-      if (name.endsWith(".tmp")) continue;
-      const chunk = path.join(bundleDir, name.slice(0, name.indexOf(".cjs.") + 4));
-      const current = fs.existsSync(chunk) ? entryName(chunk) : undefined;
-      if (name !== current) fs.rmSync(path.join(cacheDir, name), { force: true });
+      if (name.endsWith(".tmp") || written.has(name)) continue;
+      const file = fileOf(name);
+      const gone =
+        file.startsWith(chunkPrefix) && !fs.existsSync(path.join(bundleDir, file.slice(chunkPrefix.length)));
+      if (files.has(file) || gone) fs.rmSync(path.join(cacheDir, name), { force: true });
     }
   } catch {
     // Pruning is housekeeping: leaving an entry behind costs disk space only.
