@@ -377,21 +377,34 @@ export function opaqueSidecar(layerDir: string): string {
   return `${layerDir}.opaque.json`;
 }
 
-/** Whether a process with this pid exists. */
+/**
+ * Whether a process with this pid exists and has not exited. A zombie (exited, not yet reaped by its parent, as a
+ * bake killed with SIGKILL is until its parent waits for it) holds nothing, so it counts as gone.
+ */
 export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
   }
+  return procStat(pid)?.state !== "Z";
 }
 
-/** The start time of a process in clock ticks since boot (guards against pid reuse), or undefined. */
+/**
+ * The start time of a live process in clock ticks since boot (guards against pid reuse), or undefined when there is
+ * no such process or it is a zombie.
+ */
 export function processStartTime(pid: number): string | undefined {
+  const stat = procStat(pid);
+  return stat && stat.state !== "Z" ? stat.start : undefined;
+}
+
+// /proc/PID/stat: the fields after the command name (in parentheses, and free to hold spaces) start with the state.
+function procStat(pid: number): { state: string; start: string | undefined } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { state: fields[0] ?? "", start: fields[19] };
   } catch {
     return undefined;
   }
