@@ -1,14 +1,7 @@
-import * as crypto from "node:crypto";
 import { canonicalJson } from "../util/canonical-json.js";
+import { digest } from "../util/digest.js";
 
-// The one-shot crypto.hash (Node 20.12 and later) hashes a short line several times faster than a Hash object,
-// which matters when a chain of 100k lines is verified.
-const oneShot = (crypto as { hash?: typeof crypto.hash }).hash;
-
-/** `sha256:<hex>` of some bytes or text. */
-export function digest(data: string | Uint8Array): string {
-  return `sha256:${oneShot ? oneShot("sha256", data, "hex") : crypto.createHash("sha256").update(data).digest("hex")}`;
-}
+export { digest };
 
 /** The id a stored line must carry: the digest of the canonical JSON of every field but `id`. */
 export function entryId(entry: object): string {

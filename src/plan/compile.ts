@@ -14,7 +14,7 @@ import type {
 } from "../recipe/types.js";
 import { nearest } from "../util/nearest.js";
 import { DRIVER_IDS } from "./driver-ids.js";
-import { child, type Field, topField } from "./field.js";
+import { child, type Field, keyOf, topField, within } from "./field.js";
 import type { RecipeInputs } from "./inputs.js";
 import { Interpolator } from "./interpolate.js";
 import { layerInputsDigest } from "./layer-digest.js";
@@ -178,14 +178,11 @@ function refuseSecretValues(
 ): void {
   for (const name of Object.keys(vars)) {
     if (!options.secretNames.has(name)) continue;
-    throw options.fill.error(
-      { ...child(topField("vars"), name), key: true },
-      {
-        code: "secret-in-vars",
-        message: `a value was given in vars for the secret variable "${name}"`,
-        hint: "pass secret values to the runner (execute's `secrets`), never to compile: a plan holds only their names",
-      },
-    );
+    throw options.fill.error(keyOf(child(topField("vars"), name)), {
+      code: "secret-in-vars",
+      message: `a value was given in vars for the secret variable "${name}"`,
+      hint: "pass secret values to the runner (execute's `secrets`), never to compile: a plan holds only their names",
+    });
   }
 }
 
@@ -263,7 +260,7 @@ function compileStep(
     }
     case "copy": {
       // Messages name `steps[0].to`, as before; the path finds the value under `copy:` in the written recipe.
-      const written = { label: where.label, path: [...where.path, "copy"] };
+      const written = within(where, "copy");
       const entries = options.inputs.copies[step.from];
       if (!entries) {
         throw fill.error(child(written, "from"), {
@@ -285,7 +282,7 @@ function compileStep(
       };
     }
     case "file": {
-      const written = { label: where.label, path: [...where.path, "file"] };
+      const written = within(where, "file");
       const filePath = fill.plain(step.path, child(written, "path"));
       const content = fill.secretable(step.content, child(written, "content"));
       return {
@@ -324,7 +321,7 @@ function compileCheck(check: CheckSpec, options: { fill: Interpolator; index: nu
         ...optionalString("workdir", check.workdir, fill, where),
       };
     case "file": {
-      const written = { label: where.label, path: [...where.path, "file"] };
+      const written = within(where, "file");
       return {
         ...common,
         kind: "file",
@@ -335,7 +332,7 @@ function compileCheck(check: CheckSpec, options: { fill: Interpolator; index: nu
       };
     }
     case "http": {
-      const written = { label: where.label, path: [...where.path, "http"] };
+      const written = within(where, "http");
       return {
         ...common,
         kind: "http",
@@ -354,7 +351,7 @@ function compileRolloutCheck(
 ): PlannedRolloutCheck {
   const { fill } = options;
   const where = child(child(topField("rollout"), "checks"), options.index);
-  const written = { label: where.label, path: [...where.path, "http"] };
+  const written = within(where, "http");
   return {
     name: fill.plain(check.name, child(where, "name")),
     retries: check.retries,

@@ -5,6 +5,7 @@ import path from "node:path";
 import { BakeError, isBakeError, withLocation } from "../errors.js";
 import { recipeLocation } from "../recipe/locations.js";
 import type { Recipe } from "../recipe/types.js";
+import { digest } from "../util/digest.js";
 import type { CopyEntry } from "./types.js";
 
 /**
@@ -29,28 +30,40 @@ const READ_WHOLE_LIMIT = 8 * 1024 * 1024;
  */
 export async function gatherInputs(recipe: Recipe): Promise<RecipeInputs> {
   const copies: Record<string, CopyEntry[]> = {};
+  // Sources overlap (`files/` and `files/lib/`): each file is read and hashed once per call. Only within this
+  // call, so a later call always reads the disk again.
+  const digests: FileDigests = new Map();
   let realRoot: string | undefined;
   for (const [l, layer] of recipe.layers.entries()) {
     for (const [s, step] of layer.steps.entries()) {
       if (step.kind !== "copy" || Object.hasOwn(copies, step.from)) continue;
       realRoot ??= await realpath(recipe.source.root);
       try {
-        copies[step.from] = await gatherCopySource({ root: recipe.source.root, realRoot, from: step.from });
+        copies[step.from] = await gatherCopySource({
+          root: recipe.source.root,
+          realRoot,
+          from: step.from,
+          digests,
+        });
       } catch (error) {
         if (!isBakeError(error)) throw error;
         throw withLocation(error, recipeLocation(recipe, ["layers", l, "steps", s, "copy", "from"]));
       }
     }
   }
-  return { copies, recipeDigest: `sha256:${await hashFile(recipe.source.file)}` };
+  return { copies, recipeDigest: await hashFile(recipe.source.file) };
 }
+
+/** File digests already taken in one {@link gatherInputs} call, by real path and what lstat said of the file. */
+type FileDigests = Map<string, Promise<string>>;
 
 async function gatherCopySource(options: {
   root: string;
   realRoot: string;
   from: string;
+  digests: FileDigests;
 }): Promise<CopyEntry[]> {
-  const { root, realRoot, from } = options;
+  const { root, realRoot, from, digests } = options;
   const absolute = path.resolve(root, from);
   let real: string;
   let info: Stats;
@@ -79,11 +92,11 @@ async function gatherCopySource(options: {
       hint: "copy the real files next to the recipe instead of linking to them",
     });
   }
-  if (info.isFile()) return [await fileEntry(real, "", info)];
+  if (info.isFile()) return [await fileEntry({ file: real, relative: "", info, digests })];
   if (!info.isDirectory()) throw specialFile(from, "");
   const found: Found[] = [];
   await walk({ dir: real, prefix: "", from, found });
-  const entries = await mapLimited(found, HASH_CONCURRENCY, (item) => toEntry(item));
+  const entries = await mapLimited(found, HASH_CONCURRENCY, (item) => toEntry(item, digests));
   // Plain code-unit order of paths; a directory still precedes its contents, as a prefix sorts first.
   return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
@@ -111,12 +124,12 @@ async function walk(options: { dir: string; prefix: string; from: string; found:
   }
 }
 
-async function toEntry({ full, relative, info }: Found): Promise<CopyEntry> {
+async function toEntry({ full, relative, info }: Found, digests: FileDigests): Promise<CopyEntry> {
   if (info.isSymbolicLink()) {
     return { path: relative, type: "symlink", mode: info.mode & 0o7777, target: await readlink(full) };
   }
   if (info.isDirectory()) return { path: relative, type: "dir", mode: info.mode & 0o7777 };
-  return fileEntry(full, relative, info);
+  return fileEntry({ file: full, relative, info, digests });
 }
 
 // Like Promise.all over `items`, with at most `limit` calls in flight; results keep the input order.
@@ -137,13 +150,26 @@ async function mapLimited<T, R>(
   return results;
 }
 
-async function fileEntry(file: string, relative: string, info: Stats): Promise<CopyEntry> {
+async function fileEntry(options: {
+  file: string;
+  relative: string;
+  info: Stats;
+  digests: FileDigests;
+}): Promise<CopyEntry> {
+  const { file, info, digests } = options;
+  // The same path seen with another size, time or inode is read again, as a different file.
+  const key = `${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}:${file}`;
+  let digested = digests.get(key);
+  if (digested === undefined) {
+    digested = info.size <= READ_WHOLE_LIMIT ? readFile(file).then(digest) : hashStream(file);
+    digests.set(key, digested);
+  }
   return {
-    path: relative,
+    path: options.relative,
     type: "file",
     mode: info.mode & 0o7777,
     size: info.size,
-    digest: `sha256:${info.size <= READ_WHOLE_LIMIT ? sha256(await readFile(file)) : await hashStream(file)}`,
+    digest: await digested,
   };
 }
 
@@ -163,18 +189,14 @@ function isInside(root: string, candidate: string): boolean {
 
 async function hashFile(file: string): Promise<string> {
   try {
-    return sha256(await readFile(file));
+    return digest(await readFile(file));
   } catch (error) {
     throw new BakeError({ code: "recipe-unreadable", message: `cannot read recipe "${file}"`, cause: error });
   }
 }
 
-function sha256(data: Buffer): string {
-  return createHash("sha256").update(data).digest("hex");
-}
-
 async function hashStream(file: string): Promise<string> {
   const hash = createHash("sha256");
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
+  return `sha256:${hash.digest("hex")}`;
 }

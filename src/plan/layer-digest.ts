@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto";
 import type { ImageConfigSpec } from "../recipe/types.js";
 import { canonicalJson } from "../util/canonical-json.js";
+import { digest } from "../util/digest.js";
 import type { PlannedStep } from "./types.js";
 
 // Bumped whenever what a digest covers changes, so old cache entries stop matching.
@@ -19,7 +19,5 @@ export function layerInputsDigest(steps: readonly PlannedStep[], config?: ImageC
     const { from: _from, ...copy } = rest;
     return copy;
   });
-  return `sha256:${createHash("sha256")
-    .update(DIGEST_DOMAIN + canonicalJson(config === undefined ? material : { steps: material, config }))
-    .digest("hex")}`;
+  return digest(DIGEST_DOMAIN + canonicalJson(config === undefined ? material : { steps: material, config }));
 }

@@ -170,6 +170,14 @@ export function spanOf(
   path: RecipePath,
   options: { key?: boolean } = {},
 ): { start: number; end?: number; path: RecipePath } {
+  if (source.spans !== undefined && !options.key) {
+    // A scalar's span is yaml's range (./fast-yaml/span.ts), so a warning on a fast-read recipe (a secret's
+    // default, say) needs no yaml parse. A key's end and a collection's end are yaml's alone: those ask `doc`.
+    const { span, found } = locateSpan(source.spans, path);
+    if (found && span.keys === undefined && span.children === undefined) {
+      return { start: span.start, end: span.end, path };
+    }
+  }
   const { node, key } = nodeAt(source.doc, path);
   const range = node?.range;
   const empty = range !== undefined && range !== null && range[0] === range[1];

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -27,6 +27,26 @@ function copying(...sources: string[]): Recipe {
 const sha = (text: string) => `sha256:${createHash("sha256").update(text).digest("hex")}`;
 
 describe("gatherInputs", () => {
+  it("hashes a file that two overlapping sources copy to the same digest, and reads it again on the next call", async () => {
+    await mkdir(path.join(root, "files/lib"), { recursive: true });
+    const file = path.join(root, "files/lib/run.sh");
+    await writeFile(file, "echo one\n");
+    const first = await gatherInputs(copying("files/", "files/lib/", "files/lib/run.sh"));
+    const entry = { type: "file", size: 9, digest: sha("echo one\n") };
+    expect(first.copies["files/"]).toContainEqual(expect.objectContaining({ path: "lib/run.sh", ...entry }));
+    expect(first.copies["files/lib/"]).toContainEqual(expect.objectContaining({ path: "run.sh", ...entry }));
+    expect(first.copies["files/lib/run.sh"]).toEqual([expect.objectContaining({ path: "", ...entry })]);
+    // Same size, same mtime: only reading the file again can see the change. Nothing is kept between calls.
+    const before = await stat(file);
+    await writeFile(file, "echo two\n");
+    await utimes(file, before.atime, before.mtime);
+    const second = await gatherInputs(copying("files/", "files/lib/", "files/lib/run.sh"));
+    for (const entries of Object.values(second.copies)) {
+      expect(entries).toContainEqual(expect.objectContaining({ size: 9, digest: sha("echo two\n") }));
+      expect(entries).not.toContainEqual(expect.objectContaining({ digest: sha("echo one\n") }));
+    }
+  });
+
   it("digests the recipe file's bytes", async () => {
     const inputs = await gatherInputs(copying());
     expect(inputs.recipeDigest).toBe(sha("apiVersion: bake/v1\n"));

@@ -8,14 +8,20 @@ import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, stringif
 import { fastParse } from "../../src/recipe/fast-yaml/parse.js";
 import { checkShape, parseRecipeFast, parseRecipeText } from "../../src/recipe/parse.js";
 import { sourceText } from "../../src/recipe/rules/values.js";
-import { offsetOf, offsetWithin, type RecipePath, type RecipeSource } from "../../src/recipe/source.js";
+import {
+  offsetOf,
+  offsetWithin,
+  type RecipePath,
+  type RecipeSource,
+  spanOf,
+} from "../../src/recipe/source.js";
 import { validateRecipe } from "../../src/recipe/validate-recipe.js";
 import { YAML_SOUP_TOKENS } from "./yaml-soup-tokens.js";
 
 // The fast front end (src/recipe/fast-yaml/) against `yaml`, read with the options bake uses. Whenever the fast
 // path answers, yaml must read the same text without an error or warning, to the same data (number vs string,
 // -0, NaN and all), with the same line starts and the same position for every key and value; the position API
-// (offsetOf, offsetWithin, sourceText, the masked text of secrets) must answer the same from either source.
+// (offsetOf, spanOf, offsetWithin, sourceText, the masked text of secrets) must answer the same from either source.
 
 const OPTIONS = { uniqueKeys: true, merge: true, prettyErrors: false, logLevel: "error" } as const;
 const root = join(import.meta.dirname, "../..");
@@ -47,6 +53,8 @@ function expectSameAsYaml(text: string): boolean {
     const where = `${JSON.stringify(path)} in\n${text}`;
     expect(offsetOf(quick, path), where).toBe(offsetOf(slow, path));
     expect(offsetOf(quick, path, { key: true }), where).toBe(offsetOf(slow, path, { key: true }));
+    expect(spanOf(quick, path), where).toEqual(spanOf(slow, path));
+    expect(spanOf(quick, path, { key: true }), where).toEqual(spanOf(slow, path, { key: true }));
     if (isScalar(node)) {
       expect(sourceText({ source: quick }, path), where).toBe(sourceText({ source: slow }, path));
       const [from, to] = node.range as [number, number, number];
@@ -56,6 +64,7 @@ function expectSameAsYaml(text: string): boolean {
     }
     // One step past the node: a miss points at the nearest parent in both.
     expect(offsetOf(quick, [...path, "missing"]), where).toBe(offsetOf(slow, [...path, "missing"]));
+    expect(spanOf(quick, [...path, "missing"]), where).toEqual(spanOf(slow, [...path, "missing"]));
   }
   return true;
 }

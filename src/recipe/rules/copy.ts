@@ -1,5 +1,5 @@
 import { realpathSync } from "node:fs";
-import { isAbsolute, relative, resolve } from "node:path";
+import { isAbsolute, resolve, sep } from "node:path";
 import { type Rule, report } from "./context.js";
 
 /** A `copy` source exists and stays inside the recipe's directory, also after following symlinks. */
@@ -72,7 +72,9 @@ function realPath(path: string): string | undefined {
   }
 }
 
+// Both paths are absolute and normalised (by resolve or realpath), so inside is the root itself or a path under
+// `root/`: the same answer as asking path.relative for a `..`, without building the relative path.
 function outside(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel === ".." || rel.startsWith("../") || isAbsolute(rel);
+  if (path === root) return false;
+  return !path.startsWith(root.endsWith(sep) ? root : `${root}${sep}`);
 }
