@@ -24,6 +24,12 @@ const path = require("node:path");
 const vm = require("node:vm");
 const Module = require("node:module");
 
+/**
+ * What this loader keeps in an entry, and which files may have one. Raise it when either changes: entries written by
+ * another version of the loader live in another directory and are never read.
+ */
+const FORMAT = 2;
+
 /** A short, stable name for a path (FNV-1a): not a security measure, only a way to keep entries apart. */
 function nameOf(text) {
   let hash = 0x811c9dc5;
@@ -39,14 +45,39 @@ function cacheDirFor(bundleDir) {
     process.env.XDG_CACHE_HOME || (process.env.HOME ? path.join(process.env.HOME, ".cache") : "");
   const root = setting || (cacheHome && path.join(cacheHome, "bake", "code"));
   if (!root || !path.isAbsolute(root)) return undefined;
-  const dir = path.join(root, `${process.version}-${process.arch}-${nameOf(bundleDir)}`);
+  const dir = path.join(root, `v${FORMAT}-node${process.version}-${process.arch}-${nameOf(bundleDir)}`);
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const made = fs.mkdirSync(dir, { recursive: true, mode: 0o700 }) !== undefined;
     const info = fs.lstatSync(dir);
     if (!info.isDirectory() || info.uid !== process.getuid() || (info.mode & 0o022) !== 0) return undefined;
+    if (made) {
+      fs.writeFileSync(path.join(dir, ORIGIN), bundleDir, { mode: 0o600 });
+      pruneOrphans(root);
+    }
     return dir;
   } catch {
     return undefined;
+  }
+}
+
+/** The file in each cache directory that names the bundle directory it serves. */
+const ORIGIN = "origin";
+const CACHE_DIR_NAME = /^v\d+-node[\w.-]+$/;
+
+/**
+ * Removes the cache directories of bundles that no longer exist (an uninstalled bake, a deleted checkout). Only
+ * directories named as this loader names them, and holding an origin file, are ever touched.
+ */
+function pruneOrphans(root) {
+  for (const name of fs.readdirSync(root)) {
+    if (!CACHE_DIR_NAME.test(name)) continue;
+    try {
+      const origin = fs.readFileSync(path.join(root, name, ORIGIN), "utf8");
+      if (path.isAbsolute(origin) && !fs.existsSync(origin))
+        fs.rmSync(path.join(root, name), { recursive: true });
+    } catch {
+      // No origin file, or a race with another process: leave it.
+    }
   }
 }
 
@@ -63,11 +94,16 @@ function entryName(filename) {
 }
 
 /**
- * Whether a file may call import(): a line with `import(` that is not a comment line (JSDoc's `{import('x').T}`
- * types are). Unsure cases count as yes, which only means Node compiles that file, without the cache.
+ * Whether a file may call import(): `import(` anywhere but on a comment line (JSDoc's `{import('x').T}` types are on
+ * comment lines). Unsure cases count as yes, which only means Node compiles that file, without the cache.
  */
-const mayImport = (content) =>
-  content.includes("import(") && /^(?![ \t]*(?:\*|\/\/|\/\*)).*\bimport\s*\(/m.test(content);
+function mayImport(content) {
+  for (let at = content.indexOf("import("); at !== -1; at = content.indexOf("import(", at + 7)) {
+    const line = content.slice(content.lastIndexOf("\n", at) + 1, at).trimStart();
+    if (!line.startsWith("*") && !line.startsWith("//") && !line.startsWith("/*")) return true;
+  }
+  return false;
+}
 
 /** Which file an entry is for: the part of its name before the stat fields. */
 const fileOf = (entry) => entry.slice(0, entry.lastIndexOf("~"));
@@ -85,10 +121,6 @@ function loadBundle(bundleDir) {
   const nodeCompile = Module.prototype._compile;
 
   function compileCached(module, content, filename, dirname, require) {
-    // import() in a script compiled by vm.Script needs a loader callback, which Node 20 loses when the script comes
-    // from cached data ("A dynamic import callback was not specified"): a file that may call import() (gaxios does)
-    // is left to Node. The chunks' own imports are all requires (scripts/bundle-cli.mjs).
-    if (mayImport(content)) return nodeCompile.call(module, content, filename);
     let entry;
     let cached;
     if (cacheDir !== undefined) {
@@ -99,6 +131,10 @@ function loadBundle(bundleDir) {
         // No entry yet (or the file cannot be stat'ed): compile without one.
       }
     }
+    // import() in a script compiled by vm.Script needs a loader callback, which Node 20 loses when the script comes
+    // from cached data ("A dynamic import callback was not specified"): a file that may call import() (gaxios does)
+    // is left to Node, and so never has an entry. The chunks' own imports are all requires (bundle-cli.mjs).
+    if (cached === undefined && mayImport(content)) return nodeCompile.call(module, content, filename);
     const script = new vm.Script(Module.wrap(content), { filename, cachedData: cached });
     if (entry !== undefined && (cached === undefined || script.cachedDataRejected))
       fresh.push({ script, entry });
@@ -166,7 +202,7 @@ function writeEntries(cacheDir, bundleDir, fresh) {
   const chunkPrefix = `${nameOf(bundleDir)}-`;
   try {
     for (const name of fs.readdirSync(cacheDir)) {
-      if (name.endsWith(".tmp") || written.has(name)) continue;
+      if (name.endsWith(".tmp") || name === ORIGIN || written.has(name)) continue;
       const file = fileOf(name);
       const gone =
         file.startsWith(chunkPrefix) && !fs.existsSync(path.join(bundleDir, file.slice(chunkPrefix.length)));

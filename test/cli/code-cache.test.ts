@@ -7,6 +7,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -38,12 +39,17 @@ function validate(root: string, cache: string): { code: number | null; stdout: s
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
-/** The one directory bake made under `cache`, and its entries. */
+/** The one directory bake made under `cache`, and its entries (beside them, `origin` names the bundle it serves). */
 function entries(cache: string): { dir: string; names: string[] } {
   const [sub, ...more] = readdirSync(cache);
   expect(more).toEqual([]);
   const dir = join(cache, sub as string);
-  return { dir, names: readdirSync(dir).sort() };
+  return {
+    dir,
+    names: readdirSync(dir)
+      .filter((name) => name !== "origin")
+      .sort(),
+  };
 }
 
 /** The file an entry is for, as load-bundle.js names it: "<hash of its directory>-<file name>~<stat fields>". */
@@ -65,6 +71,7 @@ describe("the CLI's code cache", () => {
     expect(first.stdout).toMatch(/^ok: .*\(2 layers, 3 checks\)$/m);
     const { dir, names } = entries(cache);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(readFileSync(join(dir, "origin"), "utf8")).toBe(join(root, "dist/cli-bundle"));
     const files = names.map(fileOf);
     expect(files).toContain("bake.cjs");
     expect(files).toContain(validateChunk(root));
@@ -137,6 +144,32 @@ describe("the CLI's code cache", () => {
     expect(off).toEqual(first);
     expect(readdirSync(root)).not.toContain("off");
     expect(readdirSync(root)).not.toContain(".cache");
+  });
+
+  it("removes the cache of a bundle that no longer exists when it makes one for another bundle", () => {
+    const cache = mkdtempSync(join(tmpdir(), "bake-code-cache-shared-"));
+    const gone = install();
+    const kept = install();
+    validate(gone, cache);
+    validate(kept, cache);
+    const [first, second] = readdirSync(cache).sort();
+    expect(second).toBeDefined();
+    rmSync(join(gone, "dist"), { recursive: true });
+    // Something else in the cache directory is never touched.
+    mkdirSync(join(cache, "not-bake"));
+    const third = install();
+    expect(validate(third, cache).code).toBe(0);
+    const left = readdirSync(cache);
+    expect(left).toHaveLength(3);
+    expect(left).toContain("not-bake");
+    const owner = (name: string) => readFileSync(join(cache, name, "origin"), "utf8");
+    expect(
+      left
+        .filter((name) => name !== "not-bake")
+        .map(owner)
+        .sort(),
+    ).toEqual([join(kept, "dist/cli-bundle"), join(third, "dist/cli-bundle")].sort());
+    expect([first, second].map((name) => left.includes(name as string)).filter(Boolean)).toHaveLength(1);
   });
 
   it.runIf(process.getuid?.() === 0)("uses no cache directory another user owns", () => {
