@@ -25,7 +25,7 @@ const { openManifest } = await load("manifest/manifest.js");
 const { sideDataFor } = await load("manifest/side-data.js");
 const { parseDpkgStatus } = await load("inventory/dpkg-status.js");
 const { cycloneDxJson } = await load("inventory/cyclonedx.js");
-const { digest } = await load("manifest/hash.js");
+const { digest } = await load("util/digest.js");
 
 const os = { id: "debian", versionId: "12" };
 const host = parseDpkgStatus(readFileSync("/var/lib/dpkg/status", "utf8"), { os });

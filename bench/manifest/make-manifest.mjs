@@ -5,7 +5,8 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const dist = join(resolve(dirname(fileURLToPath(import.meta.url)), "../.."), "dist");
-const { serializeEntry, digest } = await import(pathToFileURL(join(dist, "manifest/hash.js")).href);
+const { serializeEntry } = await import(pathToFileURL(join(dist, "manifest/hash.js")).href);
+const { digest } = await import(pathToFileURL(join(dist, "util/digest.js")).href);
 const { headerLine } = await import(pathToFileURL(join(dist, "manifest/format.js")).href);
 
 /** Writes a manifest of `count` records (images with two layer records each, in 10 base and 10 app lineages). */

@@ -14,10 +14,10 @@ import {
 } from "node:fs";
 import { dirname } from "node:path";
 import { BakeError } from "../errors.js";
+import { digest } from "../util/digest.js";
 import type { ChainBreak } from "./chain.js";
 import { checkpointAfterAppend, verifyFileChain } from "./file-chain.js";
 import { headerLine } from "./format.js";
-import { digest } from "./hash.js";
 import { withLock } from "./lock.js";
 import { readRange, readTail } from "./tail.js";
 

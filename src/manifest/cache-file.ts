@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { digest } from "./hash.js";
+import { digest } from "../util/digest.js";
 
 /**
  * Where a derived file about a manifest lives: `.bake-cache/<manifest name>.<kind>.json` beside it. Nothing there is

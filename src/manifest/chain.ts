@@ -1,5 +1,6 @@
 import { canonicalJson } from "../util/canonical-json.js";
-import { digest, entryId } from "./hash.js";
+import { digest } from "../util/digest.js";
+import { entryId } from "./hash.js";
 import type { ChainBreak } from "./types.js";
 
 export type { ChainBreak } from "./types.js";

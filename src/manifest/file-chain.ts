@@ -1,4 +1,5 @@
 import { fstatSync } from "node:fs";
+import { digest } from "../util/digest.js";
 import { type ChainBreak, ChainVerifier } from "./chain.js";
 import {
   type Checkpoint,
@@ -7,7 +8,6 @@ import {
   sameIdentity,
   writeCheckpoint,
 } from "./checkpoint.js";
-import { digest } from "./hash.js";
 import { lastNewlineBefore, readRange } from "./tail.js";
 
 /** The outcome of verifying a manifest file's chain. */

@@ -1,8 +1,9 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { BakeError } from "../errors.js";
 import { canonicalJson } from "../util/canonical-json.js";
+import { digest } from "../util/digest.js";
 import { parseHeader } from "./format.js";
-import { digest, entryId, shortId } from "./hash.js";
+import { entryId, shortId } from "./hash.js";
 import { isStoreLocation } from "./location.js";
 import { withLock } from "./lock.js";
 import { migrateEntry } from "./migrate.js";

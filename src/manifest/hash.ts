@@ -1,8 +1,6 @@
 import { canonicalJson } from "../util/canonical-json.js";
 import { digest } from "../util/digest.js";
 
-export { digest };
-
 /** The id a stored line must carry: the digest of the canonical JSON of every field but `id`. */
 export function entryId(entry: object): string {
   const { id: _id, ...body } = entry as Record<string, unknown>;

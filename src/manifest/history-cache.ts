@@ -1,8 +1,8 @@
 import { closeSync, fstatSync, openSync } from "node:fs";
 import { BakeError } from "../errors.js";
+import { digest } from "../util/digest.js";
 import { bakeVersion } from "../version.js";
 import { cacheFilePath, readChecksummed, writeChecksummed } from "./cache-file.js";
-import { digest } from "./hash.js";
 import { appendLines, type Loaded } from "./load.js";
 import { ManifestState, type UnreadableLine } from "./state.js";
 import { lastNewlineBefore, readRange } from "./tail.js";

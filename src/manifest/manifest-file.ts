@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, mkdirSync, openSync, type Stats, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { BakeError } from "../errors.js";
+import { digest } from "../util/digest.js";
 import { fileKind } from "../util/file-kind.js";
 import { pick } from "../util/pick.js";
 import { bakeVersion } from "../version.js";
@@ -11,7 +12,7 @@ import { ciInfo } from "./ci.js";
 import { verifyFileChain } from "./file-chain.js";
 import { parseHeader } from "./format.js";
 import { deepFreeze } from "./freeze.js";
-import { digest, serializeEntry } from "./hash.js";
+import { serializeEntry } from "./hash.js";
 import { buildHistory } from "./history.js";
 import { loadImagesOnly } from "./history-cache.js";
 import { IndexedManifest } from "./indexed-manifest.js";

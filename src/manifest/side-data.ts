@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { BakeError } from "../errors.js";
-import { digest } from "./hash.js";
+import { digest } from "../util/digest.js";
 import { isStoreLocation } from "./location.js";
 import type { ImageRecord } from "./types.js";
 

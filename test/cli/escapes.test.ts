@@ -1,7 +1,8 @@
 import { appendFileSync, readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { digest, serializeEntry } from "../../src/manifest/hash.js";
+import { serializeEntry } from "../../src/manifest/hash.js";
 import { openManifest } from "../../src/manifest/manifest.js";
+import { digest } from "../../src/util/digest.js";
 import { ensureBuilt, fleetDir, runCompiled } from "../manifest/cli-helpers.js";
 import { imageInput } from "../manifest/helpers.js";
 

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { digest } from "../../src/manifest/hash.js";
 import { historyCachePath } from "../../src/manifest/history-cache.js";
 import { openManifest } from "../../src/manifest/manifest.js";
+import { digest } from "../../src/util/digest.js";
 import { fleetDir, runBake } from "./cli-helpers.js";
 import { imageInput } from "./helpers.js";
 

@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { headerLine } from "../../src/manifest/format.js";
-import { digest, serializeEntry } from "../../src/manifest/hash.js";
+import { serializeEntry } from "../../src/manifest/hash.js";
+import { digest } from "../../src/util/digest.js";
 
 /**
  * Writes a valid, chained manifest of `count` records (images with a layer record each, in 10 lineages), as bake

@@ -1,6 +1,6 @@
 import { BakeError } from "../../errors.js";
+import { digest } from "../../util/digest.js";
 import type { FsckReport } from "../fsck.js";
-import { digest } from "../hash.js";
 import type { LineStore } from "./line-store.js";
 
 /** What {@link copyLineage} did. */

@@ -1,11 +1,11 @@
 import { BakeError } from "../../errors.js";
+import { digest } from "../../util/digest.js";
 import { bakeVersion } from "../../version.js";
 import type { Manifest, OpenOptions } from "../api.js";
 import { chainBrokenError } from "../append.js";
 import { ChainVerifier } from "../chain.js";
 import { ciInfo } from "../ci.js";
 import { headerLine, parseHeader } from "../format.js";
-import { digest } from "../hash.js";
 import { buildHistory } from "../history.js";
 import { packIndex, unpackIndex } from "../history-cache.js";
 import { IndexedManifest } from "../indexed-manifest.js";
