@@ -6,6 +6,7 @@ import { BakeError, isBakeError, withLocation } from "../errors.js";
 import { recipeLocation } from "../recipe/locations.js";
 import type { Recipe } from "../recipe/types.js";
 import { digest } from "../util/digest.js";
+import { isInside } from "../util/path-inside.js";
 import type { CopyEntry } from "./types.js";
 
 /**
@@ -180,11 +181,6 @@ function specialFile(from: string, relative: string): BakeError {
     message: `copy source ${where} is not a regular file, directory or symlink`,
     hint: "sockets, pipes and device files cannot be copied into an image",
   });
-}
-
-function isInside(root: string, candidate: string): boolean {
-  const relative = path.relative(root, candidate);
-  return relative === "" || (relative.split(path.sep)[0] !== ".." && !path.isAbsolute(relative));
 }
 
 async function hashFile(file: string): Promise<string> {

@@ -1,5 +1,6 @@
 import { realpathSync } from "node:fs";
-import { isAbsolute, resolve, sep } from "node:path";
+import { isAbsolute, resolve } from "node:path";
+import { isInside } from "../../util/path-inside.js";
 import { type Rule, report } from "./context.js";
 
 /** A `copy` source exists and stays inside the recipe's directory, also after following symlinks. */
@@ -33,7 +34,7 @@ export const copySourcesInsideRoot: Rule = (ctx) => {
         return;
       }
       const path = resolve(ctx.root, from);
-      if (outside(ctx.root, path)) {
+      if (!isInside(ctx.root, path)) {
         report(ctx, "error", target, {
           code: "copy-outside-root",
           message: `copy source \`${from}\` is outside the recipe's directory`,
@@ -53,7 +54,7 @@ export const copySourcesInsideRoot: Rule = (ctx) => {
         return;
       }
       realRoot ??= realPath(ctx.root) ?? ctx.root;
-      if (outside(realRoot, real)) {
+      if (!isInside(realRoot, real)) {
         report(ctx, "error", target, {
           code: "copy-symlink-escape",
           message: `copy source \`${from}\` leads outside the recipe's directory through a symlink`,
@@ -70,11 +71,4 @@ function realPath(path: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-// Both paths are absolute and normalised (by resolve or realpath), so inside is the root itself or a path under
-// `root/`: the same answer as asking path.relative for a `..`, without building the relative path.
-function outside(root: string, path: string): boolean {
-  if (path === root) return false;
-  return !path.startsWith(root.endsWith(sep) ? root : `${root}${sep}`);
 }
