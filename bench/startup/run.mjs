@@ -42,7 +42,7 @@ const env = {
   CI: "1",
   NO_COLOR: "1",
   CHECKPOINT_DISABLE: "1",
-  // The bench's own code cache (bin/code-cache.js): empty at the start, filled by the first runs, as a user's is.
+  // The bench's own code cache (bin/load-bundle.js): empty at the start, filled by the first runs, as a user's is.
   BAKE_CODE_CACHE: join(work, "code-cache"),
 };
 const loadAverage = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
