@@ -7,13 +7,21 @@
 
 const argv = process.argv.slice(2);
 if (argv[0] === "--version" || argv[0] === "-V") {
-  // The same answer as main()'s (src/version.ts reads this file too).
-  process.stdout.write(`bake ${require("../package.json").version}\n`);
+  // The same answer as main()'s (src/version.ts reads this file too). Written with write(2): process.stdout would
+  // load Node's stream stack first (src/util/fd-out.ts says more). A closed reader (EPIPE) ends it quietly.
+  const line = `bake ${require("../package.json").version}\n`;
+  try {
+    require("node:fs").writeSync(1, line);
+  } catch (error) {
+    if (error.code === "EAGAIN") process.stdout.write(line);
+    else if (error.code === "EPIPE") process.exitCode = 141;
+    else throw error;
+  }
 } else {
   const bundle = require("node:path").join(__dirname, "..", "dist", "cli-bundle");
   let main;
   try {
-    ({ main } = require("./load-bundle.js").loadBundle(bundle));
+    ({ main } = require("./load-bundle.js").loadBundle(bundle, argv[0]));
   } catch (error) {
     // main() turns every error into an exit code; only a missing or broken bundle gets here.
     process.stderr.write(

@@ -22,13 +22,14 @@
 const fs = require("node:fs");
 const path = require("node:path");
 const vm = require("node:vm");
-const Module = require("node:module");
+// The class behind `module`: the same as require("node:module"), which would cost loading that module.
+const Module = module.constructor;
 
 /**
  * What this loader keeps in an entry, and which files may have one. Raise it when either changes: entries written by
  * another version of the loader live in another directory and are never read.
  */
-const FORMAT = 2;
+const FORMAT = 3;
 
 /** A short, stable name for a path (FNV-1a): not a security measure, only a way to keep entries apart. */
 function nameOf(text) {
@@ -47,13 +48,15 @@ function cacheDirFor(bundleDir) {
   if (!root || !path.isAbsolute(root)) return undefined;
   const dir = path.join(root, `v${FORMAT}-node${process.version}-${process.arch}-${nameOf(bundleDir)}`);
   try {
-    const made = fs.mkdirSync(dir, { recursive: true, mode: 0o700 }) !== undefined;
-    const info = fs.lstatSync(dir);
-    if (!info.isDirectory() || info.uid !== process.getuid() || (info.mode & 0o022) !== 0) return undefined;
-    if (made) {
+    // Made once; every later run only looks at it.
+    let info = fs.lstatSync(dir, { throwIfNoEntry: false });
+    if (info === undefined) {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       fs.writeFileSync(path.join(dir, ORIGIN), bundleDir, { mode: 0o600 });
-      pruneOrphans(root);
+      pruneOrphans(root, bundleDir);
+      info = fs.lstatSync(dir);
     }
+    if (!info.isDirectory() || info.uid !== process.getuid() || (info.mode & 0o022) !== 0) return undefined;
     return dir;
   } catch {
     return undefined;
@@ -65,15 +68,17 @@ const ORIGIN = "origin";
 const CACHE_DIR_NAME = /^v\d+-node[\w.-]+$/;
 
 /**
- * Removes the cache directories of bundles that no longer exist (an uninstalled bake, a deleted checkout). Only
- * directories named as this loader names them, and holding an origin file, are ever touched.
+ * Removes the cache directories of bundles that no longer exist (an uninstalled bake, a deleted checkout), and
+ * those an older format of this loader wrote for `bundleDir`. Only directories named as this loader names them, and
+ * holding an origin file, are ever touched.
  */
-function pruneOrphans(root) {
+function pruneOrphans(root, bundleDir) {
   for (const name of fs.readdirSync(root)) {
     if (!CACHE_DIR_NAME.test(name)) continue;
     try {
       const origin = fs.readFileSync(path.join(root, name, ORIGIN), "utf8");
-      if (path.isAbsolute(origin) && !fs.existsSync(origin))
+      const superseded = origin === bundleDir && !name.startsWith(`v${FORMAT}-`);
+      if (superseded || (path.isAbsolute(origin) && !fs.existsSync(origin)))
         fs.rmSync(path.join(root, name), { recursive: true });
     } catch {
       // No origin file, or a race with another process: leave it.
@@ -82,14 +87,18 @@ function pruneOrphans(root) {
 }
 
 /**
- * The entry name for a file: which file (its directory hashed, and its name), then after a `~` the stat fields that
- * change whenever its content can have. The times are in milliseconds with a fraction (to about a microsecond):
- * plain stat is cheaper than a bigint one, and a rewrite within the same microsecond as the last write, at the same
- * size and inode, is not a real case.
+ * The entry name for a file as `profile` (the command) runs it: which file (its directory hashed, and its name), and
+ * for which command, then after a `~` the stat fields that change whenever its content can have. The times are in
+ * milliseconds with a fraction (to about a microsecond): plain stat is cheaper than a bigint one, and a rewrite
+ * within the same microsecond as the last write, at the same size and inode, is not a real case.
+ *
+ * Why per command: an entry holds the code of the functions that had run when it was written, and is not written
+ * again while it is accepted. Shared by all commands, the entry for a file that `build` loaded first would never
+ * hold what `validate` runs of it, which would then be compiled afresh on every run.
  */
-function entryName(filename) {
+function entryName(filename, profile) {
   const info = fs.statSync(filename);
-  const file = `${nameOf(path.dirname(filename))}-${path.basename(filename)}`;
+  const file = `${nameOf(path.dirname(filename))}-${path.basename(filename)}@${profile}`;
   return `${file}~${info.ino}-${info.size}-${info.mtimeMs}-${info.ctimeMs}`;
 }
 
@@ -105,8 +114,10 @@ function mayImport(content) {
   return false;
 }
 
-/** Which file an entry is for: the part of its name before the stat fields. */
+/** Which file, and which command, an entry is for: the part of its name before the stat fields. */
 const fileOf = (entry) => entry.slice(0, entry.lastIndexOf("~"));
+/** The command word as a cache profile: only plain words, so that argv cannot shape a file name. */
+const profileOf = (command) => (/^[a-z][a-z-]{0,40}$/.test(command ?? "") ? command : "other");
 
 /**
  * Loads the CLI bundle's entry from `bundleDir` and returns its exports. Its chunks require each other by relative
@@ -114,8 +125,9 @@ const fileOf = (entry) => entry.slice(0, entry.lastIndexOf("~"));
  * package.json above the requiring file on every call, however it is written: 5 ms of a no-change build). Every
  * CommonJS file this process compiles from then on, chunk or package, goes through the code cache when there is one.
  */
-function loadBundle(bundleDir) {
+function loadBundle(bundleDir, command) {
   const cacheDir = cacheDirFor(bundleDir);
+  const profile = profileOf(command);
   /** Scripts compiled without a cache entry, to write one for at exit. */
   const fresh = [];
   const nodeCompile = Module.prototype._compile;
@@ -125,7 +137,7 @@ function loadBundle(bundleDir) {
     let cached;
     if (cacheDir !== undefined) {
       try {
-        entry = path.join(cacheDir, entryName(filename));
+        entry = path.join(cacheDir, entryName(filename, profile));
         cached = fs.readFileSync(entry);
       } catch {
         // No entry yet (or the file cannot be stat'ed): compile without one.
@@ -139,33 +151,56 @@ function loadBundle(bundleDir) {
     if (entry !== undefined && (cached === undefined || script.cachedDataRejected))
       fresh.push({ script, entry });
     const run = script.runInThisContext({ displayErrors: true });
-    require.resolve = (request, options) => Module._resolveFilename(request, module, false, options);
-    require.main = process.mainModule;
-    require.cache = Module._cache;
-    return run.call(module.exports, module.exports, require, module, filename, dirname);
+    return run.call(
+      module.exports,
+      module.exports,
+      withRequireFields(require, module),
+      module,
+      filename,
+      dirname,
+    );
   }
 
-  function compileChunk(content, filename) {
-    // "./chunk-X.cjs" names a file beside this one: plain concatenation is enough.
-    const require = (id) =>
-      id.startsWith("./") ? requireChunk(this, bundleDir + id.slice(1)) : this.require(id);
-    return compileCached(this, content, filename, bundleDir, require);
+  // The bundle's files each hold several chunks (scripts/bundle-cli.mjs), as functions by chunk name: a chunk is
+  // run when first required, from the first file loaded that holds it.
+  const chunkFunctions = new Map();
+  const chunkPaths = Module._nodeModulePaths(bundleDir);
+
+  function compileFile(content, filename) {
+    compileCached(this, content, filename, bundleDir, (id) => this.require(id));
+    for (const [name, run] of Object.entries(this.exports)) {
+      const chunkFile = `${bundleDir}/${name}`;
+      if (!chunkFunctions.has(chunkFile)) chunkFunctions.set(chunkFile, run);
+    }
   }
 
-  // As Node's own require does: one module object per file, in Module._cache before it runs (so a cycle between
+  // As Node's own require does: one module object per chunk, in Module._cache before it runs (so a cycle between
   // chunks sees the exports made so far), and out of it again if it throws.
   function requireChunk(parent, filename) {
     const known = Module._cache[filename];
     if (known !== undefined) return known.exports;
+    if (!chunkFunctions.has(filename)) {
+      // A chunk not held by a file loaded so far has a file of its own.
+      const file = new Module(filename, parent);
+      file._compile = compileFile;
+      file.load(filename);
+    }
     const chunk = new Module(filename, parent);
-    chunk._compile = compileChunk;
+    chunk.filename = filename;
+    chunk.paths = chunkPaths;
+    // "./chunk-X.cjs" names a chunk beside this one: plain concatenation is enough.
+    const require = withRequireFields(
+      (id) => (id.startsWith("./") ? requireChunk(chunk, bundleDir + id.slice(1)) : chunk.require(id)),
+      chunk,
+    );
     Module._cache[filename] = chunk;
     try {
-      chunk.load(filename);
+      chunkFunctions.get(filename).call(chunk.exports, chunk.exports, require, chunk, filename, bundleDir);
     } catch (error) {
       delete Module._cache[filename];
       throw error;
     }
+    chunk.loaded = true;
     return chunk.exports;
   }
 
@@ -181,6 +216,14 @@ function loadBundle(bundleDir) {
     };
   }
   return requireChunk(module, path.join(bundleDir, "bake.cjs"));
+}
+
+/** What Node's own require function carries besides being called. */
+function withRequireFields(require, module) {
+  require.resolve = (request, options) => Module._resolveFilename(request, module, false, options);
+  require.main = process.mainModule;
+  require.cache = Module._cache;
+  return require;
 }
 
 function writeEntries(cacheDir, bundleDir, fresh) {
@@ -205,7 +248,8 @@ function writeEntries(cacheDir, bundleDir, fresh) {
       if (name.endsWith(".tmp") || name === ORIGIN || written.has(name)) continue;
       const file = fileOf(name);
       const gone =
-        file.startsWith(chunkPrefix) && !fs.existsSync(path.join(bundleDir, file.slice(chunkPrefix.length)));
+        file.startsWith(chunkPrefix) &&
+        !fs.existsSync(path.join(bundleDir, file.slice(chunkPrefix.length, file.lastIndexOf("@"))));
       if (files.has(file) || gone) fs.rmSync(path.join(cacheDir, name), { force: true });
     }
   } catch {

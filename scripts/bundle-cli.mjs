@@ -1,12 +1,18 @@
 #!/usr/bin/env node
 // Bundles the CLI with esbuild (a devDependency) into dist/cli-bundle/: one entry, bake.cjs, holding only what every
-// command needs (argv, help, errors), and one chunk per command and per driver, loaded when the command runs.
+// command needs (argv, help, errors), and one file per command and per driver, loaded when the command runs.
 // Start-up then reads a handful of files instead of hundreds, and `bake --version` reads none.
 //
-// The chunks are CommonJS. esbuild splits only ES modules, so it bundles to ES module chunks first, and each chunk
+// The files are CommonJS. esbuild splits only ES modules, so it bundles to ES module chunks first, and each chunk
 // is then turned into a CommonJS one (its imports of other chunks, static or dynamic, become `require`s). Node 20
 // loads CommonJS without its ES module loader, and bin/load-bundle.js can keep V8's compiled code for CommonJS
 // between runs: Node 20 has no compile cache of its own for either kind.
+//
+// esbuild's splitting makes a chunk for every set of entries that share code: dozens of small chunks, which a
+// command would load one file (and one code cache entry) at a time. So the chunks are packed: each file written
+// holds, as one function per chunk, a chunk that something loads with import() (or the entry) together with every
+// chunk it requires statically, which are loaded with it anyway. bin/load-bundle.js runs a chunk's function when
+// the chunk is first required, as Node would run the chunk's file, so what runs, and when, is as before.
 // tsc's dist/ stays as it is: it is the library the package exports.
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
@@ -45,6 +51,7 @@ const importMetaUrl = {
 
 await rm(outdir, { recursive: true, force: true });
 const result = await build({
+  absWorkingDir: root,
   entryPoints: { bake: join(source, "cli/main.ts") },
   outdir,
   bundle: true,
@@ -71,8 +78,7 @@ if (result.errors.length > 0) process.exit(1);
 // Each ES module chunk becomes a CommonJS one. `import.meta.url` (left by the plugin above) becomes the chunk's own
 // file URL. Dynamic imports become `require`s too ("dynamic-import": false), so a command's chunk loads through the
 // same CommonJS loader and code cache as the entry; the external packages are all CommonJS.
-await mkdir(outdir, { recursive: true });
-let bytes = 0;
+const chunks = new Map();
 for (const file of result.outputFiles) {
   const usesUrl = file.text.includes("import.meta.url");
   const { code } = await transform(file.text, {
@@ -80,19 +86,76 @@ for (const file of result.outputFiles) {
     platform: "node",
     target: "node20",
     supported: { "dynamic-import": false },
-    define: usesUrl ? { "import.meta.url": "__bakeChunkUrl" } : {},
-    banner: usesUrl ? 'var __bakeChunkUrl = require("node:url").pathToFileURL(__filename).href;' : "",
+    define: usesUrl ? { "import.meta.url": "__bakeChunk.url" } : {},
+    // Computed when asked for: most chunks that mention it never do at start-up.
+    banner: usesUrl
+      ? 'var __bakeChunk = { get url() { return require("node:url").pathToFileURL(__filename).href; } };'
+      : "",
     minifyWhitespace: true,
     minifySyntax: true,
     logLevel: "warning",
   });
-  await writeFile(file.path, code);
-  bytes += Buffer.byteLength(code);
+  chunks.set(relative(root, file.path), code);
 }
-// Which sources each output file holds: test/cli/startup-loads.test.ts maps the files a command loaded back to them.
-await writeFile(join(outdir, "meta.json"), JSON.stringify(result.metafile));
 
-const outputs = Object.keys(result.metafile.outputs);
+const outputs = result.metafile.outputs;
+const importsOf = (chunk, kind) =>
+  outputs[chunk].imports.filter((item) => item.kind === kind && !item.external).map((item) => item.path);
+const entry = relative(root, join(outdir, "bake.cjs"));
+
+// Each file starts from a root: the entry, a chunk loaded with import(), or a large chunk that more than one root
+// requires (copied into each, it would make the package several times larger for little gain). A file holds its
+// root and what the root requires statically, up to other roots, which are loaded from their own files.
+const roots = new Set([entry]);
+for (const chunk of Object.keys(outputs))
+  for (const target of importsOf(chunk, "dynamic-import")) roots.add(target);
+const SHARED_ALONE_BYTES = Number(process.env.BAKE_PACK_LIMIT ?? 16 * 1024);
+function members(root_) {
+  const found = new Set();
+  const visit = (chunk) => {
+    if (found.has(chunk) || (chunk !== root_ && roots.has(chunk))) return;
+    found.add(chunk);
+    for (const dependency of importsOf(chunk, "import-statement")) visit(dependency);
+  };
+  visit(root_);
+  return found;
+}
+for (let settled = false; !settled; ) {
+  settled = true;
+  const holders = new Map();
+  for (const root_ of roots)
+    for (const chunk of members(root_)) holders.set(chunk, (holders.get(chunk) ?? 0) + 1);
+  for (const [chunk, count] of holders)
+    if (count > 1 && chunks.get(chunk).length > SHARED_ALONE_BYTES) {
+      roots.add(chunk);
+      settled = false;
+    }
+}
+// What the entry requires is loaded before anything else: no other file needs to carry it.
+const loadedFirst = members(entry);
+const packs = {};
+let bytes = 0;
+await mkdir(outdir, { recursive: true });
+for (const root_ of roots) {
+  const held = [...members(root_)].filter((chunk) => root_ === entry || !loadedFirst.has(chunk));
+  const text = `module.exports={${held
+    .map(
+      (chunk) =>
+        `${JSON.stringify(chunk.slice(chunk.lastIndexOf("/") + 1))}:function(exports,require,module,__filename,__dirname){${chunks.get(chunk)}\n}`,
+    )
+    .join(",\n")}};\n`;
+  await writeFile(join(root, root_), text);
+  bytes += Buffer.byteLength(text);
+  const inputs = {};
+  for (const chunk of held) Object.assign(inputs, outputs[chunk].inputs);
+  packs[root_] = { inputs, chunks: held };
+}
+// Which sources each file holds: test/cli/startup-loads.test.ts maps the files a command loaded back to them.
+await writeFile(
+  join(outdir, "meta.json"),
+  JSON.stringify({ inputs: result.metafile.inputs, outputs: packs }),
+);
+
 console.log(
-  `bundle-cli: ${relative(root, outdir)}/bake.cjs and ${outputs.length - 1} chunks (${Math.round(bytes / 1024)} KiB) from ${Object.keys(result.metafile.inputs).length} modules`,
+  `bundle-cli: ${relative(root, outdir)}/bake.cjs and ${roots.size - 1} more files (${Math.round(bytes / 1024)} KiB) packing ${chunks.size} chunks of ${Object.keys(result.metafile.inputs).length} modules`,
 );

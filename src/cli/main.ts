@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { BakeError, ExitCode, isBakeError } from "../errors.js";
+import { FdOut } from "../util/fd-out.js";
 import { bakeVersion } from "../version.js";
 import type { CommandSpec } from "./commands.js";
 import type { CommandIO } from "./io.js";
@@ -55,16 +56,11 @@ export async function main(argv: string[], io?: Partial<CommandIO>): Promise<num
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
   }
-  const ownStreams = [io?.stdout, io?.stderr].every((stream) => stream === undefined);
-  if (ownStreams) {
-    process.stdout.on("error", onOutputError);
-    process.stderr.on("error", onOutputError);
-  }
   const fullIO: CommandIO = {
     cwd: io?.cwd ?? process.cwd(),
     env: io?.env ?? process.env,
-    stdout: io?.stdout ?? process.stdout,
-    stderr: io?.stderr ?? process.stderr,
+    stdout: io?.stdout ?? new FdOut(1, onOutputError),
+    stderr: io?.stderr ?? new FdOut(2, onOutputError),
     signal: io?.signal ?? controller.signal,
   };
   try {

@@ -7,9 +7,15 @@ const cache = new Map<string, RE2JS>();
 let engine: typeof RE2JS | undefined;
 
 // Loaded on first use (synchronously, as the rules are): most recipes have no pattern, and loading the engine
-// costs a cold `bake validate` some 30 ms.
+// costs a cold `bake validate` some 30 ms. In the CLI bundle, esbuild resolves the plain require at build time, so
+// the engine travels in the bundle and Node's package resolution is skipped; the library (tsc's ES modules, where
+// there is no require) asks Node.
 function re2(): typeof RE2JS {
-  engine ??= (createRequire(import.meta.url)("re2js") as typeof import("re2js")).RE2JS;
+  engine ??= (
+    (typeof require === "function"
+      ? require("re2js")
+      : createRequire(import.meta.url)("re2js")) as typeof import("re2js")
+  ).RE2JS;
   return engine;
 }
 

@@ -32,7 +32,15 @@ function install(): string {
 }
 
 function validate(root: string, cache: string): { code: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(process.execPath, [join(root, "bin/bake.js"), "validate", recipe], {
+  return bake(root, cache, ["validate", recipe]);
+}
+
+function bake(
+  root: string,
+  cache: string,
+  args: string[],
+): { code: number | null; stdout: string; stderr: string } {
+  const run = spawnSync(process.execPath, [join(root, "bin/bake.js"), ...args], {
     env: { PATH: process.env.PATH, HOME: root, NO_COLOR: "1", BAKE_CODE_CACHE: cache },
     encoding: "utf8",
   });
@@ -52,8 +60,12 @@ function entries(cache: string): { dir: string; names: string[] } {
   };
 }
 
-/** The file an entry is for, as load-bundle.js names it: "<hash of its directory>-<file name>~<stat fields>". */
-const fileOf = (entry: string) => entry.slice(entry.indexOf("-") + 1, entry.lastIndexOf("~"));
+/**
+ * The file an entry is for, as load-bundle.js names it: "<hash of its directory>-<file name>@<command>~<stat fields>".
+ */
+const fileOf = (entry: string) => entry.slice(entry.indexOf("-") + 1, entry.lastIndexOf("@"));
+/** The command an entry was written for. */
+const commandOf = (entry: string) => entry.slice(entry.lastIndexOf("@") + 1, entry.lastIndexOf("~"));
 
 const validateChunk = (root: string) =>
   readdirSync(join(root, "dist/cli-bundle")).find((name) => /^validate-.*\.cjs$/.test(name)) as string;
@@ -75,12 +87,14 @@ describe("the CLI's code cache", () => {
     const files = names.map(fileOf);
     expect(files).toContain("bake.cjs");
     expect(files).toContain(validateChunk(root));
-    // The pattern variable's check requires re2js, a CommonJS package: it is cached too.
-    expect(files).toContain("index.cjs");
+    // Every entry is for one of the bundle's files: re2js, which the pattern variable's check needs, travels in
+    // the bundle.
     const chunks = new Set(readdirSync(join(root, "dist/cli-bundle")));
-    expect(files.filter((file) => file !== "index.cjs" && !chunks.has(file))).toEqual([]);
+    expect(files.filter((file) => !chunks.has(file))).toEqual([]);
     // Commands this run never used have no entry.
     expect(files.some((file) => /^(build|rollout|fleet)-/.test(file))).toBe(false);
+
+    expect(new Set(names.map(commandOf))).toEqual(new Set(["validate"]));
     const written = names.map((name) => statSync(join(dir, name)).mtimeMs);
 
     const second = validate(root, cache);
@@ -88,6 +102,24 @@ describe("the CLI's code cache", () => {
     // Accepted entries are read, not written again.
     expect(entries(cache).names).toEqual(names);
     expect(names.map((name) => statSync(join(dir, name)).mtimeMs)).toEqual(written);
+
+    // Another command has entries of its own, even for the files it shares with validate: an entry holds the code
+    // of what ran, and validate's would not hold what `help` runs of the entry.
+    expect(bake(root, cache, ["help"]).code).toBe(0);
+    const after = entries(cache).names;
+    expect(after.filter((name) => commandOf(name) === "validate")).toEqual(names);
+    expect(after.filter((name) => commandOf(name) === "help").map(fileOf)).toContain("bake.cjs");
+  });
+
+  it("keeps the compiled code of the CommonJS packages the bundle requires at run time (pg for a PostgreSQL store)", () => {
+    const root = install();
+    const cache = join(root, "cache");
+    // Port 1 refuses the connection, after pg has loaded.
+    const run = bake(root, cache, ["history", "--manifest", "postgres://bake@127.0.0.1:1/none"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/cannot reach the lineage store/);
+    const files = entries(cache).names.map(fileOf);
+    for (const file of ["client.js", "connection.js", "query.js"]) expect(files).toContain(file);
   });
 
   it("compiles a chunk afresh when it is rewritten in place, even at the same size with its mtime set back", () => {
