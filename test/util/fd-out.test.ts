@@ -30,7 +30,7 @@ ${body}`;
   });
   let stdout = "";
   let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => {
+  child.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString("utf8");
   });
   if (options.closeStdout) child.stdout?.destroy();
