@@ -116,8 +116,16 @@ function mayImport(content) {
 
 /** Which file, and which command, an entry is for: the part of its name before the stat fields. */
 const fileOf = (entry) => entry.slice(0, entry.lastIndexOf("~"));
-/** The command word as a cache profile: only plain words, so that argv cannot shape a file name. */
-const profileOf = (command) => (/^[a-z][a-z-]{0,40}$/.test(command ?? "") ? command : "other");
+/**
+ * The cache profile: the command word (only a plain word, so that argv cannot shape a file name), and a hash of
+ * Node's own flags when there are any. V8 rejects an entry written under other flags; without them in the name,
+ * runs with and without a flag would write the same entries over each other.
+ */
+function profileOf(command) {
+  const word = /^[a-z][a-z-]{0,40}$/.test(command ?? "") ? command : "other";
+  const flags = `${process.execArgv.join(" ")} ${process.env.NODE_OPTIONS ?? ""}`.trim();
+  return flags === "" ? word : `${word}+${nameOf(flags)}`;
+}
 
 /**
  * Loads the CLI bundle's entry from `bundleDir` and returns its exports. Its chunks require each other by relative

@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import { lstatSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
 
 /**
  * How close to the moment a fingerprint was taken a timestamp must be for the stat walk to prove nothing: an edit in
@@ -35,7 +34,8 @@ export interface RememberedImport {
  * {@link judge} sends those to a content check.
  */
 export function fingerprint(path: string): BaseFingerprint {
-  const hash = createHash("sha256");
+  // One line per entry, hashed at the end: one hash call instead of one per entry (the digest is the same).
+  const lines: string[] = [];
   let newestNs = 0n;
   // Synchronous on purpose: one lstat is a few microseconds, and a trip through the thread pool per entry costs
   // more than the call (a root file system has thousands). Nothing else needs the event loop meanwhile.
@@ -45,17 +45,19 @@ export function fingerprint(path: string): BaseFingerprint {
     const info =
       relative === "." ? statSync(absolute, { bigint: true }) : lstatSync(absolute, { bigint: true });
     // bigint nanoseconds: Math.max() takes numbers only.
-    for (const time of [info.mtimeNs, info.ctimeNs]) if (time > newestNs) newestNs = time;
-    hash.update(
+    if (info.mtimeNs > newestNs) newestNs = info.mtimeNs;
+    if (info.ctimeNs > newestNs) newestNs = info.ctimeNs;
+    lines.push(
       `${relative}\0${info.mode}\0${info.size}\0${info.mtimeNs}\0${info.ctimeNs}\0${info.ino}\0${info.uid}:${info.gid}\0${info.nlink}\n`,
     );
     if (!info.isDirectory()) return;
-    // Sorted, so the digest does not depend on the order the file system lists entries in.
+    // Sorted, so the digest does not depend on the order the file system lists entries in. A name holds no "/", and
+    // `absolute` is already normal: plain concatenation is the path (path.join would normalize it again).
     const names = readdirSync(absolute).sort();
-    for (const name of names) visit(join(absolute, name), `${relative}/${name}`);
+    for (const name of names) visit(`${absolute}/${name}`, `${relative}/${name}`);
   };
-  visit(path, ".");
-  return { digest: `sha256:${hash.digest("hex")}`, newestNs };
+  visit(path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path, ".");
+  return { digest: `sha256:${createHash("sha256").update(lines.join("")).digest("hex")}`, newestNs };
 }
 
 /** Wall-clock time in nanoseconds, to stamp a fingerprint taken right after. */
