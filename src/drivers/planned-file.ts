@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { BakeError } from "../errors.js";
+import { readFile } from "../util/fs-async.js";
 
 /**
  * Reads a file a copy step carries and checks that it is still the one the plan hashed, so a file edited between

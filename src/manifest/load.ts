@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { BakeError } from "../errors.js";
 import { digest } from "../util/digest.js";
+import { readFile } from "../util/fs-async.js";
 import { pick } from "../util/pick.js";
 import type { ChainBreak, ChainVerifier } from "./chain.js";
 import { parseHeader } from "./format.js";

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { BakeError } from "../errors.js";
 import { digest } from "../util/digest.js";
+import { mkdir, readFile, rename, rm, writeFileDurably } from "../util/fs-async.js";
 import { isStoreLocation } from "./location.js";
 import type { ImageRecord } from "./types.js";
 
@@ -48,13 +48,7 @@ export function sideDataFor(manifestPath: string): SideData {
       await mkdir(root, { recursive: true });
       // Written whole and fsync'd before it gets its name, so a crash never leaves a partial file under a digest.
       const temp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-      const handle = await open(temp, "w", 0o644);
-      try {
-        await handle.writeFile(bytes);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      await writeFileDurably(temp, bytes, { mode: 0o644 });
       try {
         await rename(temp, path);
       } catch (error) {

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import { createReadStream, type Stats } from "node:fs";
-import { lstat, readdir, readFile, readlink, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { BakeError, isBakeError, withLocation } from "../errors.js";
 import { recipeLocation } from "../recipe/locations.js";
 import type { Recipe } from "../recipe/types.js";
 import { digest } from "../util/digest.js";
+import { lstat, readdir, readFile, readlink, realpath, stat } from "../util/fs-async.js";
 import { isInside } from "../util/path-inside.js";
 import type { CopyEntry } from "./types.js";
 

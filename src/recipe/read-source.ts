@@ -1,13 +1,6 @@
-import { close, constants, fstat, open, read } from "node:fs";
-import { promisify } from "node:util";
+import { constants } from "node:fs";
 import { fileKind } from "../util/file-kind.js";
-
-// node:fs's callback functions, promisified: node:fs/promises would cost `validate` the loading of that module (and
-// the readline modules it pulls in), some 1.5 ms of its start-up, for one file.
-const openFile = promisify(open);
-const statFile = promisify(fstat);
-const readInto = promisify(read);
-const closeFile = promisify(close);
+import { closeFile, openFile, readInto, statFile } from "../util/fs-async.js";
 
 /** Why a recipe or var file could not be read, written for the user (`shown` is the path as they gave it). */
 export interface ReadProblem {

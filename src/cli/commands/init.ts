@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
-import { lstat, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { BakeError } from "../../errors.js";
+import { lstat, mkdir, readdir, readFile, stat, writeFile } from "../../util/fs-async.js";
 import { nearest } from "../../util/nearest.js";
 import type { TextOut } from "../../util/text-out.js";
 import type { CommandRun } from "../io.js";

@@ -1,4 +1,3 @@
-import { access } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 import type { Reporter } from "../../drivers/events.js";
 import { loadDriver } from "../../drivers/index.js";
@@ -6,6 +5,7 @@ import { BakeError, ExitCode } from "../../errors.js";
 import { chainBrokenError } from "../../manifest/append.js";
 import { describeWithId } from "../../manifest/describe.js";
 import { publish } from "../../run/publish.js";
+import { access } from "../../util/fs-async.js";
 import { printable } from "../../util/printable.js";
 import type { CommandRun } from "../io.js";
 import { openForCommand, stdoutStyle, writeJson } from "../manifest-support.js";

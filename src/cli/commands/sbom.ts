@@ -1,6 +1,6 @@
-import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { BakeError } from "../../errors.js";
+import { writeFile } from "../../util/fs-async.js";
 import { readSbom, recordPackages } from "../inventory-support.js";
 import type { CommandRun } from "../io.js";
 import { openForCommand, warnAboutManifest, writeJson } from "../manifest-support.js";

@@ -1,4 +1,3 @@
-import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { BakeError } from "../../errors.js";
 import type { Manifest } from "../../manifest/manifest.js";
@@ -6,6 +5,7 @@ import { readVarFile } from "../../recipe/var-file.js";
 import { discoverRecipes } from "../../run/tree/discover.js";
 import { buildTree, type RecipeTree, type TreeRecipe } from "../../run/tree/graph.js";
 import { loadTreeRecipes } from "../../run/tree/load-tree.js";
+import { stat } from "../../util/fs-async.js";
 import { type CommandIO, type OptionValues, optionStrings } from "../io.js";
 
 /** A tree of recipes found from the command line, and the variables it shares. */

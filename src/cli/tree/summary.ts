@@ -1,7 +1,7 @@
-import { appendFile } from "node:fs/promises";
 import type { Manifest } from "../../manifest/manifest.js";
 import { code, escapeMarkdown } from "../../run/ci/markdown.js";
 import type { TreeRecipeResult } from "../../run/tree/execute-tree.js";
+import { appendFile } from "../../util/fs-async.js";
 import { drawHistory } from "../history-picture.js";
 
 const STATUS: Record<TreeRecipeResult["status"], string> = {

@@ -1,7 +1,7 @@
-import { readlink } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { revealEnv, revealPlanString, type SecretValues } from "../../plan/secrets.js";
 import type { PlannedCheck, PlannedCopyStep, PlannedLayer } from "../../plan/types.js";
+import { readlink } from "../../util/fs-async.js";
 import { readPlannedFile } from "../planned-file.js";
 import type { GuestCheck, GuestEntry, GuestStep } from "./startup-script.js";
 

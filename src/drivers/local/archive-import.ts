@@ -1,9 +1,9 @@
 import { createReadStream } from "node:fs";
-import { open } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { BakeError } from "../../errors.js";
+import { closeFile, openFile, readInto } from "../../util/fs-async.js";
 import type { Store } from "./store.js";
 import { readTar } from "./tar-reader.js";
 
@@ -61,10 +61,13 @@ export async function importArchive(path: string, store: Store): Promise<Importe
 async function openArchive(path: string): Promise<Readable> {
   let head: Buffer;
   try {
-    const handle = await open(path, "r");
+    const fd = await openFile(path, "r");
     head = Buffer.alloc(2);
-    await handle.read(head, 0, 2, 0);
-    await handle.close();
+    try {
+      await readInto(fd, head, 0, 2, 0);
+    } finally {
+      await closeFile(fd);
+    }
   } catch (error) {
     throw new BakeError({
       code: "archive-missing",

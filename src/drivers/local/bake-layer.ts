@@ -1,5 +1,5 @@
-import { mkdir, mkdtemp } from "node:fs/promises";
 import { join } from "node:path";
+import { mkdir, mkdtemp } from "../../util/fs-async.js";
 import type { Artifact, BakeLayerInput } from "../driver.js";
 import { standardAnnotations } from "./annotations.js";
 import { sourceDateEpoch } from "./epoch.js";

@@ -1,6 +1,6 @@
-import { stat } from "node:fs/promises";
 import { BakeError } from "../../errors.js";
 import type { ParentSpec } from "../../plan/types.js";
+import { stat } from "../../util/fs-async.js";
 import type { ResolvedImage } from "../driver.js";
 import type { Reporter } from "../events.js";
 import type { ImportedArchive } from "./archive-import.js";

@@ -1,9 +1,9 @@
-import { createReadStream } from "node:fs";
-import { open, rename, rm } from "node:fs/promises";
+import { createReadStream, createWriteStream } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { BakeError } from "../../errors.js";
+import { closeFile, openFile, rename, rm, statFile } from "../../util/fs-async.js";
 import { digestHex, LABELS, OCI_LAYOUT_FILE, singleImageIndex } from "./oci.js";
 import type { Store, StoredImage } from "./store.js";
 import { TarWriter } from "./tar-writer.js";
@@ -39,13 +39,13 @@ export async function exportImage(input: {
   const tag = imageTag(labels);
   const portable = labels[LABELS.portable] !== "false";
   const temp = join(dirname(input.file), `.${Date.now()}-${process.pid}.bake-export.tmp`);
-  const handle = await open(temp, "w").catch((error: NodeJS.ErrnoException) => {
+  const fd = await openFile(temp, "w").catch((error: NodeJS.ErrnoException) => {
     throw new BakeError({
       code: "export-output",
       message: `cannot write ${input.file}: ${error.code ?? error.message}`,
     });
   });
-  const out = handle.createWriteStream();
+  const out = createWriteStream(temp, { fd });
   let bytes = 0;
   const counting = new Promise<void>((resolve, reject) => {
     out.once("close", resolve);
@@ -164,9 +164,13 @@ async function countBytes(stream: Readable): Promise<number> {
 }
 
 async function copyFile(tar: TarWriter, name: string, path: string): Promise<void> {
-  const handle = await open(path, "r");
-  const size = (await handle.stat()).size;
-  await handle.close();
+  const fd = await openFile(path, "r");
+  let size: number;
+  try {
+    size = (await statFile(fd)).size;
+  } finally {
+    await closeFile(fd);
+  }
   await copyStream(tar, name, createReadStream(path), size);
 }
 

@@ -1,5 +1,5 @@
-import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { readdir, readFile, rm, stat } from "../../util/fs-async.js";
 import { dropLease, readLeases } from "./lease.js";
 import { digestHex, type ImageConfig, type ImageManifest, isDigest } from "./oci.js";
 import { removeTree } from "./remove.js";

@@ -1,8 +1,8 @@
 import type { Stats } from "node:fs";
 import { readFileSync } from "node:fs";
-import { lstat, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { BakeError } from "../../errors.js";
+import { lstat, readFile, readlink } from "../../util/fs-async.js";
 import { opaqueSidecar } from "./store.js";
 
 /** An entry of an image's file tree as the overlay would show it. */

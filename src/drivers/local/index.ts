@@ -17,8 +17,20 @@ export function createDriver(): Driver {
   let prepared: LocalOptions = { network: "host" };
   // Only inspect() is loaded up front: a build with nothing to do calls nothing else (or resolve() of an unchanged
   // base), so baking, verifying and importing load on first use.
-  const openStore = (options: LocalOptions, ctx: Pick<DriverContext, "cwd" | "env">) =>
-    Store.open(storePath({ option: options.store, env: ctx.env, cwd: ctx.cwd }), { lease: true });
+  // A store is opened (its directories made, its lease taken) once per directory: a build resolves, inspects and
+  // bakes in the same one.
+  const stores = new Map<string, Promise<Store>>();
+  const openStore = (options: LocalOptions, ctx: Pick<DriverContext, "cwd" | "env">) => {
+    const root = storePath({ option: options.store, env: ctx.env, cwd: ctx.cwd });
+    let store = stores.get(root);
+    if (store === undefined) {
+      store = Store.open(root, { lease: true });
+      stores.set(root, store);
+      // A failed open (say, a read-only directory) is tried again by the next caller, not remembered.
+      store.catch(() => stores.delete(root));
+    }
+    return store;
+  };
   return {
     id: "local",
     prepare(target: TargetSpec) {

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
-import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { collectInventory, type ImageFiles } from "../../inventory/collect.js";
 import type { PackageInventory } from "../../inventory/types.js";
+import { readdir } from "../../util/fs-async.js";
 import type { InventoryInput } from "../driver.js";
 import { hostBinds, isHostBased } from "./host-base.js";
 import { bindOver, type ImageView, lookupImagePath, readImageFile } from "./image-fs.js";

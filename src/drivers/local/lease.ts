@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { unlinkSync } from "node:fs";
-import { mkdir, readdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { mkdir, readdir, readFile, rename, unlink, writeFile } from "../../util/fs-async.js";
 
 /**
  * What a live process holds in a store: every image it resolved, baked on or made, and the time it started writing.

@@ -1,8 +1,8 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { writeFile } from "node:fs/promises";
 import type { Readable, Writable } from "node:stream";
 import { promisify } from "node:util";
 import { BakeError } from "../../errors.js";
+import { writeFile } from "../../util/fs-async.js";
 import type { IdMapping, IdRange } from "./idmap.js";
 
 const execFileAsync = promisify(execFile);

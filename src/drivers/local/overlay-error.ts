@@ -1,6 +1,6 @@
-import { lstat, stat, statfs } from "node:fs/promises";
 import { release } from "node:os";
 import { BakeError } from "../../errors.js";
+import { lstat, stat, statfs } from "../../util/fs-async.js";
 
 /** What was tried when an overlay mount failed, and what mount(8) said. */
 export interface OverlayFailure {

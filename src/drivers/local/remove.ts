@@ -1,5 +1,5 @@
-import { chmod, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { chmod, readdir, rm } from "../../util/fs-async.js";
 import type { IdMapping } from "./idmap.js";
 import { runAsSandboxRoot } from "./namespace.js";
 

@@ -1,9 +1,9 @@
 import { existsSync, statSync } from "node:fs";
-import { mkdir, mkdtemp, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { BakeError, InterruptedError } from "../../errors.js";
+import { mkdir, mkdtemp, symlink, writeFile } from "../../util/fs-async.js";
 import { currentIdMapping, type IdMapping } from "./idmap.js";
 import { type ImageView, resolveImageUser } from "./image-fs.js";
 import { spawnNamespaced } from "./namespace.js";

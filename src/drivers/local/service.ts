@@ -1,5 +1,5 @@
-import { readFile } from "node:fs/promises";
 import { constants } from "node:os";
+import { readFile } from "../../util/fs-async.js";
 import type { ImageConfig } from "./oci.js";
 import { runInSandbox, type SandboxBind } from "./sandbox.js";
 

@@ -1,8 +1,8 @@
-import { lstat, readlink } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { BakeError, BuildFailedError } from "../../errors.js";
 import { revealEnv, revealPlanString, type SecretValues } from "../../plan/secrets.js";
 import type { PlannedCopyStep, PlannedFileStep, PlannedRunStep } from "../../plan/types.js";
+import { lstat, readlink } from "../../util/fs-async.js";
 import type { Reporter } from "../events.js";
 import type { IdMapping } from "./idmap.js";
 import { bindOver, lookupImagePath, resolveImageUser } from "./image-fs.js";

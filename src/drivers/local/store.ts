@@ -1,9 +1,23 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createWriteStream, readFileSync } from "node:fs";
-import { access, mkdir, open, readFile, rename, rm, stat, unlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { BakeError } from "../../errors.js";
+import {
+  access,
+  closeFile,
+  mkdir,
+  openFile,
+  readFile,
+  readInto,
+  rename,
+  rm,
+  stat,
+  unlink,
+  utimes,
+  writeFile,
+  writeFileDurably,
+} from "../../util/fs-async.js";
 import { currentIdMapping, type IdMapping } from "./idmap.js";
 import { Lease } from "./lease.js";
 import {
@@ -130,13 +144,13 @@ export class Store {
 
   /** The first bytes of a blob (to sniff compression). */
   async readBlobHead(digest: string, bytes: number): Promise<Buffer> {
-    const handle = await open(this.blobPath(digest), "r");
+    const fd = await openFile(this.blobPath(digest), "r");
     try {
       const head = Buffer.alloc(bytes);
-      const { bytesRead } = await handle.read(head, 0, bytes, 0);
+      const { bytesRead } = await readInto(fd, head, 0, bytes, 0);
       return head.subarray(0, bytesRead);
     } finally {
-      await handle.close();
+      await closeFile(fd);
     }
   }
 
@@ -249,9 +263,12 @@ export class Store {
     const deadline = Date.now() + 30_000;
     for (;;) {
       try {
-        const handle = await open(lock, "wx");
-        await handle.writeFile(String(process.pid));
-        await handle.close();
+        const fd = await openFile(lock, "wx");
+        try {
+          await writeFile(fd, String(process.pid));
+        } finally {
+          await closeFile(fd);
+        }
         break;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
@@ -435,12 +452,6 @@ async function exists(path: string): Promise<boolean> {
 
 async function atomicWrite(store: Store, path: string, data: Buffer | string): Promise<void> {
   const temp = store.tempPath("write");
-  const handle = await open(temp, "w");
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  await writeFileDurably(temp, data);
   await rename(temp, path);
 }

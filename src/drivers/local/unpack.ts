@@ -1,8 +1,8 @@
 import { createReadStream } from "node:fs";
-import { mkdir } from "node:fs/promises";
 import { PassThrough, type Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { BakeError } from "../../errors.js";
+import { mkdir } from "../../util/fs-async.js";
 import type { IdMapping } from "./idmap.js";
 import { runAsSandboxRoot } from "./namespace.js";
 import { readTar } from "./tar-reader.js";

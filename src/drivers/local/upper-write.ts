@@ -1,6 +1,6 @@
-import { chmod, copyFile, lchown, lstat, mkdir, symlink, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BakeError } from "../../errors.js";
+import { chmod, copyFile, lchown, lstat, mkdir, symlink, unlink, writeFile } from "../../util/fs-async.js";
 import { type IdMapping, toSandboxId } from "./idmap.js";
 import { bindOver, lookupImagePath, splitPath } from "./image-fs.js";
 import { runAsSandboxRoot } from "./namespace.js";

@@ -1,9 +1,9 @@
 import type { Stats } from "node:fs";
-import { mkdtemp, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { BakeError } from "../../errors.js";
 import { revealEnv } from "../../plan/secrets.js";
 import type { CheckResult, PlannedCheck } from "../../plan/types.js";
+import { mkdtemp, readFile, stat } from "../../util/fs-async.js";
 import type { VerifyInput, VerifyResult } from "../driver.js";
 import { hostBinds } from "./host-base.js";
 import { getInNetns } from "./http-in-netns.js";

@@ -1,5 +1,5 @@
-import { chmod, mkdir, readlink, rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { chmod, mkdir, readlink, rm, symlink, writeFile } from "../../util/fs-async.js";
 import { readPlannedFile } from "../planned-file.js";
 import type { BundledCopy } from "./template.js";
 

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { BakeError } from "../../errors.js";
 import { rootPlan } from "../../plan/paths.js";
 import type { BuildPlan } from "../../plan/types.js";
+import { writeFile } from "../../util/fs-async.js";
 import { bundleCopy, SOURCES_FILE } from "./bundle.js";
 import { type DockerImage, inspectImage } from "./docker.js";
 import { readOptions } from "./options.js";

@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { BakeError, BuildFailedError } from "../../errors.js";
@@ -8,6 +7,7 @@ import type { PackageInventory } from "../../inventory/types.js";
 import type { SecretValues } from "../../plan/secrets.js";
 import type { BuildPlan, ParentSpec } from "../../plan/types.js";
 import type { TargetSpec } from "../../recipe/types.js";
+import { mkdtemp, rm } from "../../util/fs-async.js";
 import { BuilderInventories } from "../builder-inventories.js";
 import type {
   Artifact,

@@ -1,5 +1,5 @@
-import { chmod, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { chmod, mkdir, writeFile } from "../../util/fs-async.js";
 import type { CompiledTemplate } from "./template.js";
 
 /** Writes a template and its scripts into `dir`; returns the paths written, template first. */

@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { appendFile, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { Reporter } from "../../drivers/events.js";
 import { createRedactor } from "../../drivers/redact.js";
@@ -8,6 +7,7 @@ import type { Ancestry } from "../../manifest/api.js";
 import type { SecretValues } from "../../plan/secrets.js";
 import type { BuildPlan } from "../../plan/types.js";
 import { RecipeInvalidError } from "../../recipe/invalid-error.js";
+import { appendFile, mkdir, rename, rm, writeFile } from "../../util/fs-async.js";
 import type { ExecuteResult } from "../execute.js";
 import { renderJunit } from "./junit.js";
 import { OutcomeRecorder } from "./outcome.js";

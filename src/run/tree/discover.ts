@@ -1,7 +1,7 @@
 import type { Dirent } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
 import { join, relative, resolve, sep } from "node:path";
 import { BakeError } from "../../errors.js";
+import { readdir, stat } from "../../util/fs-async.js";
 
 /** The recipe files a directory holds: `recipe.yaml` and `*.bake.yaml`. */
 export function isRecipeFileName(name: string): boolean {

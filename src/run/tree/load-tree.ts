@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import { relative } from "node:path";
 import { parseParent } from "../../plan/parent.js";
 import type { Diagnostic } from "../../recipe/diagnostics.js";
@@ -7,6 +6,7 @@ import { loadRecipe } from "../../recipe/load.js";
 import { parseRecipeText } from "../../recipe/parse.js";
 import { excerptAt, locationAt, offsetOf, type RecipeSource } from "../../recipe/source.js";
 import { loadYaml } from "../../recipe/yaml-lazy.js";
+import { readFile } from "../../util/fs-async.js";
 import type { TreeRecipe } from "./graph.js";
 
 /**

@@ -1,4 +1,4 @@
-import { rm } from "node:fs/promises";
+import { rm } from "../../../util/fs-async.js";
 import type { Reporter } from "../../events.js";
 import { MEDIA } from "../oci.js";
 import type { Store } from "../store.js";

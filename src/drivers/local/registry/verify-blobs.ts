@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BakeError } from "../../../errors.js";
+import { readFile } from "../../../util/fs-async.js";
 import { type Descriptor, digestHex, type ImageManifest, MEDIA } from "../oci.js";
 
 /** A pulled blob whose bytes matched its digest, still in the pull directory. */
