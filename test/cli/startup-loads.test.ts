@@ -36,6 +36,31 @@ async function loads(args: string[], cwd: string): Promise<{ files: string[]; so
   return { files, sources: [...sources] };
 }
 
+/**
+ * Node modules a command should not need: node:fs/promises (which pulls in readline; src/util/fs-async.ts), and the
+ * stream and net modules that making process.stdout loads (src/util/fd-out.ts).
+ */
+const AVOIDED_BUILTINS = ["fs/promises", "internal/readline/interface", "stream", "net", "tty"];
+
+/** Which of {@link AVOIDED_BUILTINS} a command loads (test/helpers/record-builtins.cjs tells). */
+async function avoidedBuiltins(args: string[], cwd: string): Promise<string[]> {
+  const record = join(mkdtempSync(join(tmpdir(), "bake-builtins-")), "builtins.txt");
+  const run = await runBake(args, {
+    cwd,
+    env: {
+      CI: "true",
+      NO_COLOR: "1",
+      BAKE_RECORD_BUILTINS: record,
+      NODE_OPTIONS: `--require=${join(repo, "test/helpers/record-builtins.cjs")}`,
+    },
+  });
+  expect(run.code).toBe(0);
+  const loaded = readFileSync(record, "utf8").trim().split("\n");
+  // The recorder itself must have seen something: every command loads some Node module of its own.
+  expect(loaded.length).toBeGreaterThan(0);
+  return loaded.filter((name) => AVOIDED_BUILTINS.includes(name));
+}
+
 const fromPackage = (sources: string[], name: string) =>
   sources.filter((source) => source.startsWith(`node_modules/${name}/`));
 
@@ -47,12 +72,14 @@ describe("start-up loads", () => {
 
   it("prints --version without loading the CLI bundle or any dependency", async () => {
     const { files, sources } = await loads(["--version"], repo);
+    expect(await avoidedBuiltins(["--version"], repo)).toEqual([]);
     expect(files.filter((file) => file.includes("/dist/") || file.includes("/node_modules/"))).toEqual([]);
     expect(sources).toEqual([]);
   });
 
   it("answers --help from the entry, the command table and the help text: no command, driver or dependency code", async () => {
     const { files, sources } = await loads(["--help"], repo);
+    expect(await avoidedBuiltins(["--help"], repo)).toEqual([]);
     expect(files.filter((file) => file.includes("/node_modules/"))).toEqual([]);
     expect(sources).toContain("src/cli/help.ts");
     expect(sources.filter((source) => source.startsWith("node_modules/"))).toEqual([]);
@@ -62,7 +89,9 @@ describe("start-up loads", () => {
   });
 
   it("validates a well-written recipe with the fast front end and the precompiled validator, without yaml, ajv, execa or any driver", async () => {
-    const { sources } = await loads(["validate", join(repo, "examples/app/recipe.yaml")], repo);
+    const recipe = join(repo, "examples/app/recipe.yaml");
+    const { sources } = await loads(["validate", recipe], repo);
+    expect(await avoidedBuiltins(["validate", recipe], repo)).toEqual([]);
     expect(sources).toContain("src/recipe/schema/validate.generated.ts");
     expect(sources).toContain("src/recipe/fast-yaml/parse.ts");
     expect(fromPackage(sources, "yaml")).toEqual([]);
@@ -144,6 +173,10 @@ describe("start-up loads", () => {
     ] as const) {
       it(`loads no building, importing or process code for ${title}`, async () => {
         const { sources } = await loads(["build", `${kind}.yaml`], work);
+        // node:crypto loads Node's stream modules for its own hash objects: only those not under it are checked.
+        expect(
+          (await avoidedBuiltins(["build", `${kind}.yaml`], work)).filter((name) => name !== "stream"),
+        ).toEqual([]);
         expect(sources).toContain("src/drivers/local/index.ts");
         expect(sources.filter((source) => BUILDING.test(source))).toEqual([]);
         expect(fromPackage(sources, "execa")).toEqual([]);
