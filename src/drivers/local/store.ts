@@ -154,18 +154,22 @@ export class Store {
     }
   }
 
-  /** A manifest and config, or undefined when the manifest is not in the store. */
+  /**
+   * A manifest and config, or undefined when the manifest is not in the store. Both are small JSON files of bake's
+   * own store, read synchronously: each asynchronous read is four trips through the thread pool (open, stat, read,
+   * close), and a build with nothing to do looks up two images this way.
+   */
   async image(id: string): Promise<StoredImage | undefined> {
     let manifest: ImageManifest;
     try {
-      manifest = JSON.parse((await this.readBlob(id)).toString("utf8")) as ImageManifest;
+      manifest = JSON.parse(readFileSync(this.blobPath(id), "utf8")) as ImageManifest;
     } catch {
       return undefined;
     }
     if (!manifest.config || !Array.isArray(manifest.layers)) return undefined;
     let config: ImageConfig;
     try {
-      config = JSON.parse((await this.readBlob(manifest.config.digest)).toString("utf8")) as ImageConfig;
+      config = JSON.parse(readFileSync(this.blobPath(manifest.config.digest), "utf8")) as ImageConfig;
     } catch {
       return undefined;
     }
@@ -299,7 +303,8 @@ export class Store {
   /** A value stored under `key` by {@link remember} (resolution shortcuts), or undefined. */
   async recalled(key: string): Promise<string | undefined> {
     try {
-      const memo = JSON.parse(await readFile(join(this.root, "memo.json"), "utf8")) as Record<string, string>;
+      // Small (the newest 200 keys), and read on every build with a dir: or archive base: synchronously, as image().
+      const memo = JSON.parse(readFileSync(join(this.root, "memo.json"), "utf8")) as Record<string, string>;
       return memo[key];
     } catch {
       return undefined;
