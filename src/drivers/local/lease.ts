@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { unlinkSync } from "node:fs";
+import { mkdirSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { mkdir, readdir, readFile, rename, unlink, writeFile } from "../../util/fs-async.js";
+import { readdir, readFile, unlink } from "../../util/fs-async.js";
 
 /**
  * What a live process holds in a store: every image it resolved, baked on or made, and the time it started writing.
@@ -36,7 +36,7 @@ export class Lease {
     if (!lease) {
       lease = new Lease(root, { pid: process.pid, start, since: Date.now(), images: [] });
       held.set(root, lease);
-      await mkdir(leaseDir(root), { recursive: true });
+      mkdirSync(leaseDir(root), { recursive: true });
       await lease.#save();
       if (held.size === 1) process.once("exit", releaseAll);
     }
@@ -50,12 +50,14 @@ export class Lease {
     return this.#save();
   }
 
-  // Saves are chained, so the file on disk never goes back to fewer images than were held before.
+  // Saves are chained, so the file on disk never goes back to fewer images than were held before. A lease is a few
+  // hundred bytes in bake's own store, written synchronously: asynchronously, each save was five trips through the
+  // thread pool, and a build with nothing to do saves three times.
   #save(): Promise<void> {
-    const next = this.#writing.then(async () => {
+    const next = this.#writing.then(() => {
       const temp = join(this.#root, "tmp", `lease-${process.pid}-${randomBytes(6).toString("hex")}`);
-      await writeFile(temp, JSON.stringify(this.#state));
-      await rename(temp, this.path);
+      writeFileSync(temp, JSON.stringify(this.#state));
+      renameSync(temp, this.path);
     });
     this.#writing = next.catch(() => {});
     return next;

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { createWriteStream, readFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { BakeError } from "../../errors.js";
@@ -71,11 +71,12 @@ export class Store {
    */
   static async open(root: string, options: { lease?: boolean } = {}): Promise<Store> {
     const store = new Store(root);
-    await mkdir(join(root, "blobs", "sha256"), { recursive: true });
-    await mkdir(join(root, "tmp"), { recursive: true });
+    // Synchronous: making directories that are almost always there already, once per process and store.
+    mkdirSync(join(root, "blobs", "sha256"), { recursive: true });
+    mkdirSync(join(root, "tmp"), { recursive: true });
     if (options.lease) store.#lease = await Lease.take(root, processStartTime(process.pid) ?? "");
     const layout = join(root, "oci-layout");
-    if (!(await exists(layout))) await atomicWrite(store, layout, OCI_LAYOUT_FILE);
+    if (!existsSync(layout)) await atomicWrite(store, layout, OCI_LAYOUT_FILE);
     return store;
   }
 
