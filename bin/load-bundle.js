@@ -3,14 +3,15 @@
 // `module.enableCompileCache` for this; Node 20, bake's floor, has nothing. It matters most for the Google client,
 // which takes over a second to load when compiled afresh. CommonJS on purpose, like bake.js.
 //
-// How the cache works: each CommonJS file is compiled with `vm.Script` and the cached data kept for it, if any; at
-// exit, V8 is asked for the code of each file compiled without it (by then that includes the functions the command
-// ran) and the result is written for the next run.
+// How the cache works: each CommonJS file is compiled with `vm.Script` and the cached data kept for it and the
+// running command, if any; at exit, V8 is asked for the code of each file compiled without it (by then that includes
+// the functions the command ran) and the result is written for the next run.
 //
 // What keeps a stale or foreign cache out:
-// - An entry's name holds its file's directory (hashed), name, inode, size, modification and change times: a file
-//   rewritten in place, even at the same size and with its mtime set back, has a new ctime and so a new entry. V8
-//   checks its own version, its flags and the source length on top, and compiles afresh when any differ.
+// - An entry's name holds its file's directory (hashed), name, the command (and a hash of Node's flags, if any),
+//   inode, size, modification and change times: a file rewritten in place, even at the same size and with its
+//   mtime set back, has a new ctime and so a new entry. V8 checks its own version, its flags and the source length
+//   on top, and compiles afresh when any differ.
 // - The directory is per Node version, architecture and bundle directory, is made mode 0700, and is used only if it
 //   belongs to this user and no one else can write to it: whoever can write the cache can run code as its user.
 // - Entries are written to a temporary name and renamed, so a reader never sees half an entry.
@@ -128,10 +129,12 @@ function profileOf(command) {
 }
 
 /**
- * Loads the CLI bundle's entry from `bundleDir` and returns its exports. Its chunks require each other by relative
- * name ("./chunk-X.cjs"); those requires go straight to the file beside, without Node's resolver (which looks for a
- * package.json above the requiring file on every call, however it is written: 5 ms of a no-change build). Every
- * CommonJS file this process compiles from then on, chunk or package, goes through the code cache when there is one.
+ * Loads the CLI bundle's entry from `bundleDir` for `command` (argv's first word: the cache profile) and returns its
+ * exports. The bundle's files each hold one or more chunks (scripts/bundle-cli.mjs). Chunks require each other by
+ * relative name ("./chunk-X.cjs"); those requires go straight to the chunk's function, or to the file of that name
+ * beside, without Node's resolver (which looks for a package.json above the requiring file on every call, however it
+ * is written: 5 ms of a no-change build). Every CommonJS file this process compiles from then on, bundle file or
+ * package, goes through the code cache when there is one.
  */
 function loadBundle(bundleDir, command) {
   const cacheDir = cacheDirFor(bundleDir);
