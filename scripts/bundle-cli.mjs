@@ -109,22 +109,23 @@ const entry = relative(root, join(outdir, "bake.cjs"));
 const roots = new Set([entry]);
 for (const chunk of Object.keys(outputs))
   for (const target of importsOf(chunk, "dynamic-import")) roots.add(target);
-const SHARED_ALONE_BYTES = Number(process.env.BAKE_PACK_LIMIT ?? 16 * 1024);
-function members(root_) {
+const SHARED_ALONE_BYTES = 16 * 1024;
+/** The chunks the file of `start` holds: it, and what it requires statically, up to other roots. */
+function members(start) {
   const found = new Set();
   const visit = (chunk) => {
-    if (found.has(chunk) || (chunk !== root_ && roots.has(chunk))) return;
+    if (found.has(chunk) || (chunk !== start && roots.has(chunk))) return;
     found.add(chunk);
     for (const dependency of importsOf(chunk, "import-statement")) visit(dependency);
   };
-  visit(root_);
+  visit(start);
   return found;
 }
 for (let settled = false; !settled; ) {
   settled = true;
   const holders = new Map();
-  for (const root_ of roots)
-    for (const chunk of members(root_)) holders.set(chunk, (holders.get(chunk) ?? 0) + 1);
+  for (const start of roots)
+    for (const chunk of members(start)) holders.set(chunk, (holders.get(chunk) ?? 0) + 1);
   for (const [chunk, count] of holders)
     if (count > 1 && chunks.get(chunk).length > SHARED_ALONE_BYTES) {
       roots.add(chunk);
@@ -136,19 +137,19 @@ const loadedFirst = members(entry);
 const packs = {};
 let bytes = 0;
 await mkdir(outdir, { recursive: true });
-for (const root_ of roots) {
-  const held = [...members(root_)].filter((chunk) => root_ === entry || !loadedFirst.has(chunk));
+for (const start of roots) {
+  const held = [...members(start)].filter((chunk) => start === entry || !loadedFirst.has(chunk));
   const text = `module.exports={${held
     .map(
       (chunk) =>
         `${JSON.stringify(chunk.slice(chunk.lastIndexOf("/") + 1))}:function(exports,require,module,__filename,__dirname){${chunks.get(chunk)}\n}`,
     )
     .join(",\n")}};\n`;
-  await writeFile(join(root, root_), text);
+  await writeFile(join(root, start), text);
   bytes += Buffer.byteLength(text);
   const inputs = {};
   for (const chunk of held) Object.assign(inputs, outputs[chunk].inputs);
-  packs[root_] = { inputs, chunks: held };
+  packs[start] = { inputs, chunks: held };
 }
 // Which sources each file holds: test/cli/startup-loads.test.ts maps the files a command loaded back to them.
 await writeFile(
