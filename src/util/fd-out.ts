@@ -8,9 +8,9 @@ import type { TextOut } from "./text-out.js";
  * Writes are synchronous, as process.stdout's are on Linux for files, pipes and terminals, so output keeps its order
  * with anything else that writes to the same descriptor.
  *
- * A descriptor someone made non-blocking (EAGAIN) is handed over to the process's own stream, which waits for it;
- * a reader that went away (EPIPE), or a failure of that stream, is reported once to `onClosed`, and later writes
- * are dropped.
+ * A descriptor someone made non-blocking (EAGAIN) is handed over to the process's own stream, which waits for it.
+ * Any other failure (a reader that went away, EPIPE; a hung-up terminal, EIO; a full disk) is reported once to
+ * `onClosed`, and later writes are dropped, as an `error` event of process.stdout was before.
  */
 export class FdOut implements TextOut {
   #stream: NodeJS.WriteStream | undefined;
@@ -43,13 +43,10 @@ export class FdOut implements TextOut {
       try {
         done += writeSync(this.fd, bytes, done);
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === "EAGAIN") return this.#handOver().write(bytes.subarray(done));
-        if (code === "EPIPE") {
-          this.#close();
-          return false;
-        }
-        throw error;
+        if ((error as NodeJS.ErrnoException).code === "EAGAIN")
+          return this.#handOver().write(bytes.subarray(done));
+        this.#close();
+        return false;
       }
     }
     return true;

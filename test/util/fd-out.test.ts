@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -19,7 +20,7 @@ interface Child {
 /** Runs `body` (an ES module, with FdOut and `closed` in scope) and reads its stdout after `readAfterMs`. */
 function runChild(
   body: string,
-  options: { readAfterMs?: number; closeStdout?: boolean; stdout?: "pipe" | "ignore" } = {},
+  options: { readAfterMs?: number; closeStdout?: boolean; stdout?: "pipe" | "ignore" | number } = {},
 ): Promise<Child> {
   const script = `import { FdOut } from ${JSON.stringify(fdOut)};
 import { writeSync } from "node:fs";
@@ -87,6 +88,22 @@ writeSync(2, "last write " + results.at(-1) + "\\n");`,
     );
     expect(run.code).toBe(0);
     expect(run.stderr).toBe("closed\nlast write false\n");
+  });
+
+  it("treats any other write failure (ENOSPC on /dev/full) as a closed output: told once, no throw", async () => {
+    const full = openSync("/dev/full", "w");
+    try {
+      const run = await runChild(
+        `const out = new FdOut(1, closed);
+const results = [out.write("one\\n"), out.write("two\\n")];
+writeSync(2, "results " + results.join(",") + "\\n");`,
+        { stdout: full },
+      );
+      expect(run.code).toBe(0);
+      expect(run.stderr).toBe("closed\nresults false,false\n");
+    } finally {
+      closeSync(full);
+    }
   });
 
   it("is not a terminal on a pipe or /dev/null, and finds that out without loading node:tty", async () => {
