@@ -8,14 +8,14 @@
 const argv = process.argv.slice(2);
 if (argv[0] === "--version" || argv[0] === "-V") {
   // The same answer as main()'s (src/version.ts reads this file too). Written with write(2): process.stdout would
-  // load Node's stream stack first (src/util/fd-out.ts says more). A closed reader (EPIPE) ends it quietly.
+  // load Node's stream stack first (src/util/fd-out.ts says more). Output that cannot be written (a closed reader,
+  // a full disk) ends it quietly with 141, as main() does.
   const line = `bake ${require("../package.json").version}\n`;
   try {
     require("node:fs").writeSync(1, line);
   } catch (error) {
     if (error.code === "EAGAIN") process.stdout.write(line);
-    else if (error.code === "EPIPE") process.exitCode = 141;
-    else throw error;
+    else process.exitCode = 141;
   }
 } else {
   const bundle = require("node:path").join(__dirname, "..", "dist", "cli-bundle");
