@@ -185,4 +185,18 @@ describe("the compiled bake process", () => {
       expect(stderr.join("\n")).not.toMatch(/EPIPE| {4}at |internal error/);
     }
   }, 60_000);
+
+  it("ends quietly with 141 when its output cannot be written at all (a full disk: /dev/full)", async () => {
+    await writeFile(join(dir, "full.yaml"), `${RECIPE}      - run: "true"\n`);
+    for (const args of ["--version", "--help", "validate full.yaml"]) {
+      const { stdout } = await promisify(execFile)(
+        "bash",
+        ["-c", `"${process.execPath}" ${bakeBin} ${args} 2>err.txt >/dev/full; echo "$?"; cat err.txt`],
+        { cwd: dir },
+      );
+      const [status, ...stderr] = stdout.split("\n");
+      expect({ args, status }).toEqual({ args, status: "141" });
+      expect(stderr.join("\n")).not.toMatch(/ENOSPC| {4}at |internal error/);
+    }
+  }, 60_000);
 });
