@@ -120,7 +120,7 @@ export const COMMANDS: CommandSpec[] = [
     name: "build",
     summary: "build, verify and register an image, or a whole tree of recipes in dependency order",
     usage:
-      "bake build RECIPE|DIR|PATTERN... [--jobs N] [--fail-fast] [--outdated] [--target DRIVER] [--var NAME=VALUE]... [--var-file FILE]... [--no-cache] [--manifest PATH] [--junit FILE] [--json]",
+      "bake build RECIPE|DIR|PATTERN... [--jobs N] [--fail-fast] [--outdated] [--target DRIVER] [--var NAME=VALUE]... [--var-file FILE]... [--no-cache] [--no-inventory] [--manifest PATH] [--junit FILE] [--json]",
     examples: [
       "bake build recipe.yaml",
       "bake build recipe.yaml --var app_version=2.5.0",
@@ -132,6 +132,10 @@ export const COMMANDS: CommandSpec[] = [
       ...varOptions,
       target: targetOption,
       "no-cache": { type: "boolean", description: "rebuild every layer" },
+      "no-inventory": {
+        type: "boolean",
+        description: "record no package inventory (and skip reading it on the builder)",
+      },
       jobs: {
         type: "string",
         value: "N",

@@ -69,6 +69,12 @@ export interface BakeLayerInput extends DriverContext {
   secrets: SecretValues;
   /** Facts the image records; the runner always sets them (optional for drivers' own tests). */
   facts?: BuildFacts;
+  /**
+   * Whether the runner records the image's package inventory (`false` with `--no-inventory`, or a lineage store
+   * that keeps no side data). A driver that reads it on the builder (packer, gce) then skips that step; absent
+   * means yes.
+   */
+  inventory?: boolean;
 }
 
 export interface VerifyInput extends DriverContext {

@@ -390,6 +390,7 @@ async function bakeLayer(
       runId: options.runId,
       secrets: options.secrets,
       facts: options.facts,
+      inventory: options.sideData !== undefined,
     });
     tap.emit({
       type: "layer-finished",

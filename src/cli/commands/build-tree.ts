@@ -55,7 +55,9 @@ export async function buildTree(inputs: string[], values: OptionValues, io: Comm
     jobs: jobs(values, io, target ? [target] : recipes.map((recipe) => recipe.driver)),
     failFast: values["fail-fast"] === true,
     noCache: values["no-cache"] === true,
-    ...(isStoreLocation(manifest.path) ? {} : { sideData: sideDataFor(manifest.path) }),
+    ...(isStoreLocation(manifest.path) || values["no-inventory"] === true
+      ? {}
+      : { sideData: sideDataFor(manifest.path) }),
     ...(select ? { select } : {}),
     cascadeId,
     reporterFor: (recipe, secrets) => progress.reporterFor(recipe.lineage, secrets),

@@ -117,7 +117,9 @@ async function build(
       env: io.env,
       noCache: values["no-cache"] === true,
       // Git and PostgreSQL stores keep no side data yet: builds on them record no inventory.
-      ...(isStoreLocation(manifest.path) ? {} : { sideData: sideDataFor(manifest.path) }),
+      ...(isStoreLocation(manifest.path) || values["no-inventory"] === true
+        ? {}
+        : { sideData: sideDataFor(manifest.path) }),
     });
   } finally {
     await reporter.close();

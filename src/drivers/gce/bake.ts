@@ -45,7 +45,10 @@ export async function bakeLayer(
   const title = `${plan.lineage} ${plan.version}, layer ${layer.name} (${layerIndex + 1}/${plan.layers.length})`;
   const last = layerIndex === plan.layers.length - 1;
   // A marker of its own, so the report's lines are told from the step markers and from step output.
-  const inventory = last && inventories ? reportMarker(randomBytes(8).toString("hex")) : undefined;
+  const inventory =
+    last && inventories && input.inventory !== false
+      ? reportMarker(randomBytes(8).toString("hex"))
+      : undefined;
   const reader = inventory === undefined ? undefined : new GuestInventoryReader(inventory);
   const script = layerStartupScript({
     title,

@@ -146,7 +146,8 @@ class PackerDriver implements Driver {
       options.builder === "docker" ? await this.dockerConfig(input.parent.id, input) : undefined;
     // The last layer ends with the inventory step, so the image's packages are read before it is captured.
     const last = input.layerIndex === input.plan.layers.length - 1;
-    const marker = last ? reportMarker(randomBytes(8).toString("hex")) : undefined;
+    const marker =
+      last && input.inventory !== false ? reportMarker(randomBytes(8).toString("hex")) : undefined;
     const compiled = compileLayerTemplate(input.plan, input.layerIndex, {
       builder: options.builder,
       profile: options.profile,

@@ -119,4 +119,37 @@ describe.skipIf(!enabled)("the packer driver's inventory step", () => {
     expect(run.stdout() + run.stderr()).not.toMatch(/bake-inventory|inventory\.sh/);
     expect(containersNamed(`bake-${latest[1]?.runId}-`)).toEqual([]);
   }, 600_000);
+
+  it("with --no-inventory, leaves the inventory step out of the last layer's build and records no inventory", async () => {
+    // A Packer that keeps a copy of every template it is asked to build.
+    const saved = await mkdtemp(path.join(tmpdir(), "bake-packer-templates-"));
+    const wrapper = path.join(dir, "packer-saving");
+    await writeFile(
+      wrapper,
+      `#!/bin/sh\nfor arg; do last="$arg"; done\ncase "$last" in *.pkr.json) cp "$last" '${saved}/' ;; esac\nexec packer "$@"\n`,
+      { mode: 0o755 },
+    );
+    const run = captureIO({
+      cwd: dir,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: "1", BAKE_PACKER: wrapper },
+    });
+    const code = await main(
+      ["build", "recipe.yaml", "--no-cache", "--no-inventory", "--manifest", "bake.lineage.jsonl"],
+      run.io,
+    );
+    expect({ code, stderr: run.stderr() }).toMatchObject({ code: 0 });
+    const imageRecords = (await records()).filter((record) => record.kind === "image");
+    const latest = imageRecords.at(-1);
+    images.push(latest?.artifact as string);
+    expect(latest?.details?.sbom).toBeUndefined();
+    expect(latest?.details?.packages).toBeUndefined();
+    expect(run.stdout()).not.toContain("inventory:");
+    // The last layer's template has the recipe's steps and nothing after them.
+    const last = JSON.parse(await readFile(path.join(saved, "02-app.pkr.json"), "utf8")) as {
+      build: { provisioner: unknown[] };
+    };
+    expect(JSON.stringify(last.build.provisioner)).not.toMatch(/inventory/);
+    expect(last.build.provisioner.length).toBeGreaterThan(0);
+    await rm(saved, { recursive: true, force: true });
+  }, 600_000);
 });
