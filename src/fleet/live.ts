@@ -44,14 +44,16 @@ export function liveByRecord(manifest: Manifest): Map<string, LiveIn[]> {
       add(rollout.fromRecord, { group: rollout.group, where, mixed: true });
     }
   }
-  // Observations of groups bake did not roll out: servers per group per record.
+  // Observations of groups bake did not roll out: servers per group per record. Servers run images, never layers:
+  // the images the history lists (from its images-only index) are every record an observation can name.
   const observed = new Map<string, Map<string, { where: string; count: number }>>();
-  for (const record of manifest.records()) {
-    for (const seen of manifest.observations(record.id)) {
+  const images = manifest.history().flatMap((lineage) => lineage.entries.map((entry) => entry.id));
+  for (const id of images) {
+    for (const seen of manifest.observations(id)) {
       const group = seen.details?.group;
       if (!group || rolled.has(group)) continue;
-      const byGroup = observed.get(record.id) ?? new Map<string, { where: string; count: number }>();
-      observed.set(record.id, byGroup);
+      const byGroup = observed.get(id) ?? new Map<string, { where: string; count: number }>();
+      observed.set(id, byGroup);
       const entry = byGroup.get(group) ?? { where: seen.details?.zone ?? "", count: 0 };
       entry.count += 1;
       byGroup.set(group, entry);

@@ -13,12 +13,20 @@ export abstract class IndexedManifest {
   /** The index of every line read so far, built on first use. */
   protected abstract state(): ManifestState;
 
+  /**
+   * An index that holds every event, for the reads that concern only events (events, observations, servers,
+   * publications): the full one, unless a subclass has a cheaper one at hand that holds them all too.
+   */
+  protected eventState(): ManifestState {
+    return this.state();
+  }
+
   records(): readonly ImageRecord[] {
     return this.state().recordList();
   }
 
   events(): readonly ManifestEvent[] {
-    return this.state().eventList();
+    return this.eventState().eventList();
   }
 
   get(id: string): ImageRecord | undefined {
@@ -52,18 +60,18 @@ export abstract class IndexedManifest {
   }
 
   observations(id: string): Observation[] {
-    return [...(this.state().observed.get(id)?.values() ?? [])];
+    return [...(this.eventState().observed.get(id)?.values() ?? [])];
   }
 
   server(name: string): Observation | undefined {
-    return this.state().servers.get(name);
+    return this.eventState().servers.get(name);
   }
 
   publications(id: string): Publication[] {
-    return this.state().publications.filter((publication) => publication.target === id);
+    return this.eventState().publications.filter((publication) => publication.target === id);
   }
 
   published(digest: string): Publication[] {
-    return [...(this.state().publishedDigests.get(digest) ?? [])];
+    return [...(this.eventState().publishedDigests.get(digest) ?? [])];
   }
 }

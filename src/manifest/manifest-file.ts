@@ -255,6 +255,12 @@ export class ManifestFile extends IndexedManifest implements Manifest {
     return this.loaded.state;
   }
 
+  // The images-only index that history() built (from the history cache) skips layer records, never events: until
+  // the full index is loaded, it answers the event reads too, so `bake history` does not parse the whole file.
+  protected override eventState(): ManifestState {
+    return this.loaded === undefined && this.imagesOnly !== undefined ? this.imagesOnly.state : this.state();
+  }
+
   private now(): string {
     return (this.options.now?.() ?? new Date()).toISOString();
   }

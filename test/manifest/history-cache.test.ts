@@ -61,6 +61,27 @@ describe("history cache", () => {
     expect(await historyJson(dir)).toContain('"version": "from-the-cache"');
   });
 
+  it("answers the servers an image runs on from the cache too, without reading the whole file", async () => {
+    const { dir, path, manifest, web2 } = await fleetDir();
+    await manifest.appendEvent({
+      event: "observe",
+      target: web2.id,
+      server: "web-1",
+      details: { group: "web", zone: "z1" },
+    });
+    const first = JSON.parse(await historyJson(dir));
+    expect(first.live[web2.id]).toEqual([{ group: "web", where: "z1", instances: 1 }]);
+    // Proves the reader takes events from a matching cache: a group only the cache holds shows up.
+    rewriteCache(path, (doc) => {
+      for (const { event } of (
+        doc as unknown as { events: { event: { details?: Record<string, string> } }[] }
+      ).events)
+        if (event.details?.group === "web") event.details.group = "from-the-cache";
+    });
+    const hit = JSON.parse(await historyJson(dir));
+    expect(hit.live[web2.id]).toEqual([{ group: "from-the-cache", where: "z1", instances: 1 }]);
+  });
+
   it("shows records appended after a cached read, and catches the cache up", async () => {
     const { dir, path, base3 } = await fleetDir();
     await historyJson(dir);
