@@ -88,14 +88,38 @@ export function writeJson(io: CommandIO, value: unknown): void {
 }
 
 /**
- * A copy of a value from a manifest with every string (keys too) passed through {@link printable}, for text output:
- * a manifest is shared, so a reason, label or version in it must not be able to drive the reader's terminal.
+ * A value from a manifest with every string (keys too) passed through {@link printable}, for text output: a manifest
+ * is shared, so a reason, label or version in it must not be able to drive the reader's terminal. Copied only where
+ * something had to be escaped: an array or object with nothing to escape is returned as it is (a history of 1,000
+ * images was copied whole, object by object, for nothing). The result is for reading only.
  */
 export function safe<T>(value: T): T {
   if (typeof value === "string") return printable(value) as T;
-  if (Array.isArray(value)) return value.map(safe) as T;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((item, index) => {
+      const shown = safe(item);
+      if (shown === item) return;
+      copy ??= [...value];
+      copy[index] = shown;
+    });
+    return (copy ?? value) as T;
+  }
   if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [printable(key), safe(item)])) as T;
+    const source = value as Record<string, unknown>;
+    const keys = Object.keys(source);
+    let copy: Record<string, unknown> | undefined;
+    keys.forEach((key, index) => {
+      const shownKey = printable(key);
+      const shown = safe(source[key]);
+      if (copy === undefined && (shownKey !== key || shown !== source[key])) {
+        // Every key before this one had nothing to escape: the copy starts with them as they are.
+        copy = {};
+        for (const earlier of keys.slice(0, index)) copy[earlier] = source[earlier];
+      }
+      if (copy !== undefined) copy[shownKey] = shown;
+    });
+    return (copy ?? value) as T;
   }
   return value;
 }
