@@ -143,7 +143,8 @@ function loadBundle(bundleDir, command) {
   const fresh = [];
   const nodeCompile = Module.prototype._compile;
 
-  function compileCached(module, content, filename, dirname, require) {
+  /** Compiles and runs a CommonJS file's `content` for `module`, as Node's own `_compile` would, through the cache. */
+  function compileCached(module, content, filename) {
     let entry;
     let cached;
     if (cacheDir !== undefined) {
@@ -162,14 +163,8 @@ function loadBundle(bundleDir, command) {
     if (entry !== undefined && (cached === undefined || script.cachedDataRejected))
       fresh.push({ script, entry });
     const run = script.runInThisContext({ displayErrors: true });
-    return run.call(
-      module.exports,
-      module.exports,
-      withRequireFields(require, module),
-      module,
-      filename,
-      dirname,
-    );
+    const require = withRequireFields((id) => module.require(id), module);
+    return run.call(module.exports, module.exports, require, module, filename, path.dirname(filename));
   }
 
   // The bundle's files each hold several chunks (scripts/bundle-cli.mjs), as functions by chunk name: a chunk is
@@ -178,7 +173,7 @@ function loadBundle(bundleDir, command) {
   const chunkPaths = Module._nodeModulePaths(bundleDir);
 
   function compileFile(content, filename) {
-    compileCached(this, content, filename, bundleDir, (id) => this.require(id));
+    compileCached(this, content, filename);
     for (const [name, run] of Object.entries(this.exports)) {
       const chunkFile = `${bundleDir}/${name}`;
       if (!chunkFunctions.has(chunkFile)) chunkFunctions.set(chunkFile, run);
@@ -223,7 +218,7 @@ function loadBundle(bundleDir, command) {
     Module.prototype._compile = function compilePackage(content, filename, format) {
       if (format !== undefined && format !== "commonjs")
         return nodeCompile.call(this, content, filename, format);
-      return compileCached(this, content, filename, path.dirname(filename), (id) => this.require(id));
+      return compileCached(this, content, filename);
     };
   }
   return requireChunk(module, path.join(bundleDir, "bake.cjs"));
