@@ -18,6 +18,15 @@ export interface SideData {
 }
 
 /**
+ * Where a build keeps the image's package inventory, as `ExecuteOptions` takes it: the side data beside a file
+ * manifest, or nothing (no inventory is taken) when `wanted` is false (`--no-inventory`) or the lineage lives in a
+ * git or PostgreSQL store, which keep no side data yet.
+ */
+export function inventorySideData(manifestPath: string, wanted: boolean): { sideData?: SideData } {
+  return wanted && !isStoreLocation(manifestPath) ? { sideData: sideDataFor(manifestPath) } : {};
+}
+
+/**
  * The side data store of the file manifest at `manifestPath`. Git and PostgreSQL stores keep none yet: a BakeError
  * says so (builds on them record no inventory).
  */

@@ -1,8 +1,8 @@
 import { availableParallelism } from "node:os";
 import { BakeError, ExitCode, isBakeError } from "../../errors.js";
-import { isStoreLocation, manifestPath } from "../../manifest/location.js";
+import { manifestPath } from "../../manifest/location.js";
 import { openManifest } from "../../manifest/manifest.js";
-import { sideDataFor } from "../../manifest/side-data.js";
+import { inventorySideData } from "../../manifest/side-data.js";
 import { renderDiagnostics } from "../../recipe/diagnostics.js";
 import { reporterMode } from "../../run/reporters/index.js";
 import { newRunId } from "../../run/run-id.js";
@@ -55,9 +55,7 @@ export async function buildTree(inputs: string[], values: OptionValues, io: Comm
     jobs: jobs(values, io, target ? [target] : recipes.map((recipe) => recipe.driver)),
     failFast: values["fail-fast"] === true,
     noCache: values["no-cache"] === true,
-    ...(isStoreLocation(manifest.path) || values["no-inventory"] === true
-      ? {}
-      : { sideData: sideDataFor(manifest.path) }),
+    ...inventorySideData(manifest.path, values["no-inventory"] !== true),
     ...(select ? { select } : {}),
     cascadeId,
     reporterFor: (recipe, secrets) => progress.reporterFor(recipe.lineage, secrets),

@@ -3,7 +3,7 @@ import { BakeError, ExitCode } from "../../errors.js";
 import { chainBrokenError } from "../../manifest/append.js";
 import { isStoreLocation, manifestPath } from "../../manifest/location.js";
 import { type Manifest, openManifest } from "../../manifest/manifest.js";
-import { sideDataFor } from "../../manifest/side-data.js";
+import { inventorySideData } from "../../manifest/side-data.js";
 import type { ImageRecord } from "../../manifest/types.js";
 import { planRecipe } from "../../plan/plan-recipe.js";
 import { renderDiagnostics } from "../../recipe/diagnostics.js";
@@ -116,10 +116,7 @@ async function build(
       root,
       env: io.env,
       noCache: values["no-cache"] === true,
-      // Git and PostgreSQL stores keep no side data yet: builds on them record no inventory.
-      ...(isStoreLocation(manifest.path) || values["no-inventory"] === true
-        ? {}
-        : { sideData: sideDataFor(manifest.path) }),
+      ...inventorySideData(manifest.path, values["no-inventory"] !== true),
     });
   } finally {
     await reporter.close();

@@ -268,12 +268,7 @@ export class Store {
     const deadline = Date.now() + 30_000;
     for (;;) {
       try {
-        const fd = await openFile(lock, "wx");
-        try {
-          await writeFile(fd, String(process.pid));
-        } finally {
-          await closeFile(fd);
-        }
+        await writeFile(lock, String(process.pid), { flag: "wx" });
         break;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;

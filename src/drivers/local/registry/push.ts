@@ -1,15 +1,6 @@
 import { join } from "node:path";
 import { BakeError } from "../../../errors.js";
-import {
-  closeFile,
-  copyFile,
-  link,
-  mkdir,
-  openFile,
-  readFile,
-  rm,
-  writeFile,
-} from "../../../util/fs-async.js";
+import { copyFile, link, mkdir, readFile, rm, writeFile } from "../../../util/fs-async.js";
 import type { PushResult, RegistryCredentials } from "../../driver.js";
 import { digestHex, OCI_LAYOUT_FILE, singleImageIndex } from "../oci.js";
 import type { Store } from "../store.js";
@@ -107,12 +98,7 @@ async function linkBlob(from: string, to: string): Promise<void> {
 // Created with mode 0600 before a byte is written, so no other user ever sees the credentials.
 async function writeAuthFile(path: string, host: string, credentials: RegistryCredentials): Promise<string> {
   const token = Buffer.from(`${credentials.username}:${credentials.password}`, "utf8").toString("base64");
-  const fd = await openFile(path, "wx", 0o600);
-  try {
-    await writeFile(fd, JSON.stringify({ auths: { [host]: { auth: token } } }));
-  } finally {
-    await closeFile(fd);
-  }
+  await writeFile(path, JSON.stringify({ auths: { [host]: { auth: token } } }), { flag: "wx", mode: 0o600 });
   return path;
 }
 
