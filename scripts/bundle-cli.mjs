@@ -18,6 +18,7 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, transform } from "esbuild";
+import { re2jsPatch } from "./re2js-patch.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const outdir = join(root, "dist/cli-bundle");
@@ -64,7 +65,7 @@ const result = await build({
   // .cjs: Node then knows the module kind from the name, without looking for the nearest package.json's "type".
   outExtension: { ".js": ".cjs" },
   external: EXTERNAL,
-  plugins: [importMetaUrl],
+  plugins: [importMetaUrl, re2jsPatch],
   legalComments: "none",
   // Smaller files parse faster; identifiers are kept, so an "internal error" stack still names its functions.
   minifyWhitespace: true,

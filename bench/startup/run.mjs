@@ -2,7 +2,7 @@
 // bench/startup: what bake costs before it does anything, against Node's own floor (`node -e 0`) and a Go CLI
 // (`packer version`), in one run. Hyperfine-style: warm-up rounds first, then N rounds; each round runs every
 // command once, in an order that rotates from round to round, so drift in the machine's load hits all alike.
-// Medians, and each median's ratio to `node -e 0`'s.
+// Medians, each median's ratio to `node -e 0`'s, and what each command adds to it (paired by round, in ms).
 // Commands: bake --version, --help, validate (examples/app), history on a 1k-record manifest, and a no-change
 // build for each kind of base: dir:, oci-archive: and a lineage parent.
 // Goals: --version <= 1.2x node and below packer version; validate <= 1.3x; each no-change build <= 1.5x.
@@ -118,13 +118,18 @@ function measure(name, cases, env) {
   const nodeMs = median(times.get("node -e 0"));
   const nodeCpu = cpu.get("node -e 0") / runs;
   const packerMs = hasPacker ? median(times.get("packer version")) : undefined;
+  const nodeTimes = times.get("node -e 0");
   const table = cases.map((entry) => {
     const ms = median(times.get(entry.name));
     const ratio = ms / nodeMs;
+    // What the command adds to Node's own start-up, round by round: the two ran next to each other, so drift in the
+    // machine's load (which moves both) cancels. Unlike the ratio, it hardly depends on how slowly Node starts.
+    const added = median(times.get(entry.name).map((each, round) => each - nodeTimes[round]));
     return {
       command: entry.name,
       "median (ms)": ms.toFixed(1),
       "min (ms)": Math.min(...times.get(entry.name)).toFixed(1),
+      "+ms (paired)": added.toFixed(1),
       "x node": ratio.toFixed(2),
       "CPU (ms)": (cpu.get(entry.name) / runs).toFixed(0),
       "CPU x node": (cpu.get(entry.name) / runs / nodeCpu).toFixed(2),
@@ -141,7 +146,7 @@ function measure(name, cases, env) {
   console.table(table);
   console.log(`load average: ${loadBefore} before, ${loadAfter} after (${process.platform}, 1/5/15 min)`);
   console.log(
-    "goals are judged on wall-time medians; CPU is the mean user+system time per run (steadier on a busy machine)",
+    "goals are judged on wall-time medians; +ms is the median, over rounds, of the run's time less node -e 0's in the same round; CPU is the mean user+system time per run (steadier on a busy machine)",
   );
 }
 
