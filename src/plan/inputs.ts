@@ -3,6 +3,7 @@ import { createReadStream, type Stats } from "node:fs";
 import path from "node:path";
 import { BakeError, isBakeError, withLocation } from "../errors.js";
 import { recipeLocation } from "../recipe/locations.js";
+import { sourceBytes } from "../recipe/source-bytes.js";
 import type { Recipe } from "../recipe/types.js";
 import { digest } from "../util/digest.js";
 import { lstat, readdir, readFile, readlink, realpath, stat } from "../util/fs-async.js";
@@ -52,7 +53,8 @@ export async function gatherInputs(recipe: Recipe): Promise<RecipeInputs> {
       }
     }
   }
-  return { copies, recipeDigest: await hashFile(recipe.source.file) };
+  const read = sourceBytes(recipe);
+  return { copies, recipeDigest: read ? digest(read) : await hashFile(recipe.source.file) };
 }
 
 /** File digests already taken in one {@link gatherInputs} call, by real path and what lstat said of the file. */

@@ -11,6 +11,7 @@ import { schemaDiagnostics } from "./schema/errors.js";
 import { pruneBroken } from "./schema/prune.js";
 import { schemaErrors } from "./schema/validate.js";
 import { diagnosticAt, formatExcerpt, locationAt, offsetOf } from "./source.js";
+import { rememberSourceBytes } from "./source-bytes.js";
 import type { Recipe } from "./types.js";
 import type { WrittenRecipe } from "./written.js";
 import { withYaml } from "./yaml-lazy.js";
@@ -57,7 +58,9 @@ export async function loadRecipe(
   const text = decoded.text;
   // Without yaml when the fast front end reads the recipe and finds nothing wrong: the common case, and the
   // cheapest start for `bake validate` and `bake build`.
-  return withYaml(() => validateText(text, { file, cwd }));
+  const result = await withYaml(() => validateText(text, { file, cwd }));
+  if (result.recipe) rememberSourceBytes(result.recipe, read.bytes);
+  return result;
 }
 
 // The diagnostic for a recipe that cannot be read at all.

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { gatherInputs } from "../../src/plan/inputs.js";
+import { loadRecipeOrThrow } from "../../src/recipe/load.js";
 import type { Recipe } from "../../src/recipe/types.js";
 import { makeRecipe } from "./make-recipe.js";
 
@@ -51,6 +52,19 @@ describe("gatherInputs", () => {
     const inputs = await gatherInputs(copying());
     expect(inputs.recipeDigest).toBe(sha("apiVersion: bake/v1\n"));
     expect(inputs.copies).toEqual({});
+  });
+
+  it("digests the bytes a loaded recipe was validated from, even when the file changed since", async () => {
+    const text =
+      "apiVersion: bake/v1\nname: read-once\nfrom: dir:./rootfs\nlayers:\n  - name: a\n    steps:\n      - run: echo one\n";
+    await writeFile(path.join(root, "recipe.yaml"), text);
+    const { recipe } = await loadRecipeOrThrow(path.join(root, "recipe.yaml"));
+    await writeFile(path.join(root, "recipe.yaml"), text.replace("echo one", "echo two"));
+    expect((await gatherInputs(recipe)).recipeDigest).toBe(sha(text));
+    // A copy of the recipe object is not the one that was read: it has only the file to go by.
+    expect((await gatherInputs({ ...recipe })).recipeDigest).toBe(
+      sha(text.replace("echo one", "echo two")),
+    );
   });
 
   it("records a single file source under the empty path", async () => {
