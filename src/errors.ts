@@ -140,6 +140,7 @@ export const BAKE_ERROR_CODES = [
   "export-changed",
   "export-driver",
   "export-output",
+  "output-is-manifest",
   "packer-build-failed",
   "packer-config-value",
   "packer-env-name",

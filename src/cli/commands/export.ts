@@ -5,6 +5,7 @@ import { Store } from "../../drivers/local/store.js";
 import { BakeError, ExitCode } from "../../errors.js";
 import { describeWithId } from "../../manifest/describe.js";
 import type { Manifest } from "../../manifest/manifest.js";
+import { refuseManifestAsOutput } from "../../manifest/output-guard.js";
 import type { CommandRun } from "../io.js";
 import { openForCommand } from "../manifest-support.js";
 import { lookUpRef, refNotFound } from "../resolve-ref.js";
@@ -34,9 +35,10 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
       hint: "usage: bake export REF [--format oci-archive|docker-archive] -o FILE",
     });
   }
+  const file = isAbsolute(output) ? output : resolve(io.cwd, output);
+  refuseManifestAsOutput(file, output, "-o");
   const store = await Store.open(storePath({ env: io.env, cwd: io.cwd }));
   const image = await imageOf(ref, { store, manifest: await openForCommand(values, io) });
-  const file = isAbsolute(output) ? output : resolve(io.cwd, output);
   const result = await exportImage({ store, image, format: format as ArchiveFormat, file });
   if (!result.portable) {
     io.stderr.write(

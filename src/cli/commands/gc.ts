@@ -36,7 +36,9 @@ export const run: CommandRun = async ({ values }, io) => {
     env: io.env,
     cwd: io.cwd,
   });
-  const manifest = await openManifest(path, { mustExist: false, lazy: true });
+  // Every image no record references is removed, so the records must all be there and be bake's: a missing (or
+  // mistyped) manifest is not read as an empty lineage, and an edited one is not trusted to name every image.
+  const manifest = await openManifest(path, { mustExist: true, verify: true });
   const store = await Store.open(storePath({ env: io.env, cwd: io.cwd }));
   const report = await collectGarbage({
     store,

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { BakeError } from "../../errors.js";
+import { refuseManifestAsOutput } from "../../manifest/output-guard.js";
 import { writeFile } from "../../util/fs-async.js";
 import { readSbom, recordPackages } from "../inventory-support.js";
 import type { CommandRun } from "../io.js";
@@ -21,6 +22,8 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
       hint: "use --format cyclonedx (the default) or --format spdx",
     });
   }
+  const outputFile = typeof values.output === "string" ? resolve(io.cwd, values.output) : undefined;
+  if (outputFile) refuseManifestAsOutput(outputFile, values.output as string, "-o");
   const manifest = await openForCommand(values, io, { mustExist: true });
   warnAboutManifest(manifest, io);
   const record = resolveRef(manifest, positionals[0] as string);
@@ -37,8 +40,8 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
       created: record.createdAt,
     });
   }
-  if (typeof values.output === "string") {
-    await writeFile(resolve(io.cwd, values.output), text);
+  if (outputFile) {
+    await writeFile(outputFile, text);
     return 0;
   }
   // Package names come from the image: printed as JSON with anything that could drive a terminal escaped.

@@ -4,6 +4,7 @@ import type { Reporter } from "../../drivers/events.js";
 import { createRedactor } from "../../drivers/redact.js";
 import { BakeError, isBakeError } from "../../errors.js";
 import type { Ancestry } from "../../manifest/api.js";
+import { isManifestFile, refuseManifestAsOutput } from "../../manifest/output-guard.js";
 import type { SecretValues } from "../../plan/secrets.js";
 import type { BuildPlan } from "../../plan/types.js";
 import { RecipeInvalidError } from "../../recipe/invalid-error.js";
@@ -44,14 +45,21 @@ export async function createCiOutputs(options: {
 }): Promise<CiOutputs> {
   const summaryFile = nonEmpty(options.env.GITHUB_STEP_SUMMARY);
   const junitFile = options.junit === undefined ? undefined : resolve(options.cwd, options.junit);
-  if (junitFile) await prepareDirectory(junitFile, options.junit as string);
+  if (junitFile) {
+    refuseManifestAsOutput(junitFile, options.junit as string, "--junit");
+    await prepareDirectory(junitFile, options.junit as string);
+  }
   const recorder = new OutcomeRecorder();
   let plan: BuildPlan | undefined;
   let secrets: SecretValues = {};
 
   const write = async (report: BuildReport): Promise<void> => {
     const safe = redactReport(report, createRedactor(secrets));
-    if (summaryFile) {
+    if (summaryFile && isManifestFile(resolve(options.cwd, summaryFile))) {
+      options.warn(
+        `GITHUB_STEP_SUMMARY names the lineage manifest ${summaryFile}: the job summary was not appended to it`,
+      );
+    } else if (summaryFile) {
       try {
         // Appended, never truncated: earlier steps of the job write to the same file.
         await appendFile(resolve(options.cwd, summaryFile), renderJobSummary(safe), { encoding: "utf8" });

@@ -138,6 +138,7 @@ const CODES = {
     "export-changed",
     "export-driver",
     "export-output",
+    "output-is-manifest",
     "packer-build-failed",
     "packer-config-value",
     "packer-env-name",
