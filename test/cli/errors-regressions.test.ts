@@ -159,3 +159,21 @@ describe("bake plan --json is the same in every checkout", () => {
     expect(JSON.parse(one.stdout).recipe).toMatchObject({ file: "recipe.yaml", root: "." });
   });
 });
+
+describe("bake build --jobs", () => {
+  it("refuses a bad job count with exit 2 for one recipe too, from the flag or BAKE_JOBS, before building", async () => {
+    const root = await checkout("jobs");
+    for (const [args, env] of [
+      [["--jobs", "abc"], {}],
+      [["--jobs", "0"], {}],
+      [[], { BAKE_JOBS: "abc" }],
+    ] as const) {
+      const result = await runBake(["build", "recipe.yaml", ...args], {
+        cwd: root,
+        env: { CI: "true", ...env },
+      });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain("--jobs must be a whole number from 1 to 64");
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import { availableParallelism } from "node:os";
-import { BakeError, ExitCode, isBakeError } from "../../errors.js";
+import { ExitCode, isBakeError } from "../../errors.js";
 import { manifestPath } from "../../manifest/location.js";
 import { openManifest } from "../../manifest/manifest.js";
 import { inventorySideData } from "../../manifest/side-data.js";
@@ -13,6 +13,7 @@ import { createTreeProgress } from "../../run/tree/progress.js";
 import { printable } from "../../util/printable.js";
 import { styleFor } from "../../util/style.js";
 import type { CommandIO, OptionValues } from "../io.js";
+import { requestedJobs } from "../jobs.js";
 import { loadTreeForCommand } from "../tree/load.js";
 
 /**
@@ -76,19 +77,7 @@ export async function buildTree(inputs: string[], values: OptionValues, io: Comm
 
 // Local sandboxes are CPU-bound, so one per core; packer and gce builds mostly wait on remote machines.
 function jobs(values: OptionValues, io: CommandIO, drivers: string[]): number {
-  const given = typeof values.jobs === "string" ? values.jobs : io.env.BAKE_JOBS;
-  if (given !== undefined && given !== "") {
-    const count = Number(given);
-    if (!Number.isInteger(count) || count < 1 || count > 64) {
-      throw new BakeError({
-        code: "usage",
-        message: `--jobs must be a whole number from 1 to 64, not "${printable(given)}"`,
-        hint: "for example: --jobs 4 (or set BAKE_JOBS)",
-      });
-    }
-    return count;
-  }
-  return drivers.includes("local") ? availableParallelism() : 4;
+  return requestedJobs(values, io) ?? (drivers.includes("local") ? availableParallelism() : 4);
 }
 
 const LABELS: Record<TreeRecipeResult["status"], string> = {

@@ -14,6 +14,7 @@ import { createReporter, fanOut, reporterMode } from "../../run/reporters/index.
 import { styleFor } from "../../util/style.js";
 import { annotateDiagnostics } from "../github-annotations.js";
 import { type CommandIO, type CommandRun, optionStrings } from "../io.js";
+import { requestedJobs } from "../jobs.js";
 import { namesTree } from "../tree/load.js";
 
 /**
@@ -30,6 +31,7 @@ export const run: CommandRun = async (args, io) => {
     const { buildTree } = await import("./build-tree.js");
     return buildTree(positionals, values, io);
   }
+  requestedJobs(values, io);
   const ci = await createCiOutputs({
     recipe: args.positionals[0] as string,
     ...(typeof args.values.junit === "string" ? { junit: args.values.junit } : {}),
