@@ -177,6 +177,7 @@ export const BAKE_ERROR_CODES = [
   "manifest-not-a-file",
   "manifest-too-new",
   "manifest-unreadable",
+  "gc-manifest-unreadable",
   "record-invalid",
   "event-invalid",
   "event-refused",

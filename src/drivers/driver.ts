@@ -146,6 +146,12 @@ export interface Driver {
    * reported by `resolve` or `bake`, which use the results.
    */
   prefetch?(input: PrefetchInput): void;
+  /**
+   * Optional: the lineage manifest at `location` records (or is about to record) this driver's images. Called before
+   * a build resolves anything. A driver whose own garbage collection decides what to keep (the local store and
+   * `bake gc`) remembers it, so that a collection against another manifest sharing the store keeps those images.
+   */
+  recordsIn?(location: string, ctx: DriverContext): Promise<void>;
   /** Confirms an image recorded earlier (a lineage parent or a cached layer) still exists. */
   inspect(artifactId: string, ctx: DriverContext): Promise<Artifact | undefined>;
   bake(input: BakeLayerInput): Promise<Artifact>;

@@ -126,6 +126,7 @@ interface RunContext extends ExecuteOptions {
 async function run(plan: BuildPlan, options: RunContext): Promise<ExecuteResult> {
   const { driver, manifest, ctx, tap } = options;
   checkAborted(options.signal);
+  if (manifest.path !== undefined) await driver.recordsIn?.(manifest.path, ctx);
   const parent = await resolveParent(plan, {
     driver,
     manifest,

@@ -5,6 +5,8 @@ import type { ImageRecord, ImageStatus, ManifestEvent, NewEvent, NewRecord } fro
  * in-memory one. Drivers never see it.
  */
 export interface RunnerManifest {
+  /** Where the manifest is (a path or a store URL), when it has a location: drivers with a store remember it. */
+  readonly path?: string;
   records(): readonly ImageRecord[];
   /** Resolves `name`, `name@channel`, `name@version`, `name#build` or an id; throws a BakeError otherwise. */
   resolve(ref: string): ImageRecord;

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
+import { knownManifests } from "../../src/drivers/local/store-manifests.js";
 import { Project } from "../e2e/project.js";
 
 let project: Project;
@@ -101,6 +102,10 @@ describe("bake build", () => {
     const manifest = await readFile(join(project.dir, "ci/lineage.jsonl"), "utf8");
     expect(manifest).toContain('"lineage":"cli-svc"');
     expect(manifest).not.toContain("tok-9f8e7d");
+    // The store (shared by every project on the machine) knows which manifest records its images, for bake gc.
+    expect(knownManifests(join(project.dir, ".bake")).map((known) => known.location)).toContain(
+      join(project.dir, "ci/lineage.jsonl"),
+    );
   });
 
   it("rebuilds every layer with --no-cache, and says so", async () => {

@@ -1,10 +1,11 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { createDriver } from "../../src/drivers/local/index.js";
 import { Store } from "../../src/drivers/local/store.js";
+import { knownManifests, rememberManifest } from "../../src/drivers/local/store-manifests.js";
 import { openManifest } from "../../src/manifest/manifest.js";
 import { layer, makeBusyboxRootfs, plan, recordingReporter, run } from "../drivers/local/helpers.js";
 
@@ -86,6 +87,39 @@ describe("bake gc", () => {
     const edited = await bake(["gc", "--manifest", join(work, "edited.jsonl")], { cwd: work, env });
     expect([missing.code, empty.code, edited.code]).toEqual([2, 2, 2]);
     expect(await images()).not.toContain(undefined);
+  });
+
+  test("keeps what another manifest sharing the store records, until that manifest is gone", async () => {
+    const { work, env, store, recorded, orphan } = await storeWithOrphan();
+    // A build leaves its manifest's location in the store (execute() asks the driver: recordsIn).
+    rememberManifest(store.root, env.BAKE_MANIFEST);
+    const other = join(work, "other.jsonl");
+    await openManifest(other, { create: true, env: {} });
+    const first = await bake(["gc", "--manifest", other, "--json"], { cwd: work, env });
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout).manifests).toEqual([other, env.BAKE_MANIFEST]);
+    expect(await store.image(recorded.id)).toBeDefined();
+    expect(await store.image(orphan.id)).toBeUndefined();
+
+    rmSync(env.BAKE_MANIFEST);
+    const second = await bake(["gc", "--manifest", other], { cwd: work, env });
+    expect(second.stdout).toContain(`forgot ${env.BAKE_MANIFEST}: it no longer exists`);
+    expect(await store.image(recorded.id)).toBeUndefined();
+    expect(knownManifests(store.root)).toEqual([]);
+  });
+
+  test("removes nothing while another manifest sharing the store does not verify", async () => {
+    const { work, env, store, recorded, orphan } = await storeWithOrphan();
+    rememberManifest(store.root, env.BAKE_MANIFEST);
+    const other = join(work, "other.jsonl");
+    await openManifest(other, { create: true, env: {} });
+    const lines = readFileSync(env.BAKE_MANIFEST, "utf8").split("\n");
+    lines[1] = (lines[1] as string).replace('"version":"1"', '"version":"2"');
+    writeFileSync(env.BAKE_MANIFEST, lines.join("\n"));
+    const result = await bake(["gc", "--manifest", other], { cwd: work, env });
+    expect(result.code).toBe(2);
+    expect(await store.image(recorded.id)).toBeDefined();
+    expect(await store.image(orphan.id)).toBeDefined();
   });
 
   test("rejects a bad --older-than duration", async () => {

@@ -1,9 +1,10 @@
 import { collectGarbage, type GcReport, recordRoots } from "../../drivers/local/gc.js";
 import { storePath } from "../../drivers/local/options.js";
 import { Store } from "../../drivers/local/store.js";
-import { BakeError, ExitCode } from "../../errors.js";
+import { forgetManifest, knownManifests } from "../../drivers/local/store-manifests.js";
+import { BakeError, ExitCode, isBakeError } from "../../errors.js";
 import { manifestPath } from "../../manifest/location.js";
-import { openManifest } from "../../manifest/manifest.js";
+import { type Manifest, openManifest } from "../../manifest/manifest.js";
 import type { CommandRun } from "../io.js";
 
 /**
@@ -40,17 +41,60 @@ export const run: CommandRun = async ({ values }, io) => {
   // mistyped) manifest is not read as an empty lineage, and an edited one is not trusted to name every image.
   const manifest = await openManifest(path, { mustExist: true, verify: true });
   const store = await Store.open(storePath({ env: io.env, cwd: io.cwd }));
+  const dryRun = values["dry-run"] === true;
+  const others = await otherManifests(store.root, manifest.path, { env: io.env, dryRun });
   const report = await collectGarbage({
     store,
-    roots: recordRoots(manifest.records()),
-    dryRun: values["dry-run"] === true,
+    roots: [manifest, ...others.opened].flatMap((each) => recordRoots(each.records())),
+    dryRun,
     olderThanMs,
   });
-  if (values.json === true)
-    io.stdout.write(`${JSON.stringify({ store: store.root, manifest: manifest.path, ...report })}\n`);
-  else io.stdout.write(summary(report, store.root));
+  const manifests = [manifest.path, ...others.opened.map((each) => each.path)];
+  if (values.json === true) {
+    const forgotten = others.gone;
+    io.stdout.write(
+      `${JSON.stringify({ store: store.root, manifest: manifest.path, manifests, forgotten, ...report })}\n`,
+    );
+  } else {
+    for (const gone of others.gone)
+      io.stdout.write(`${dryRun ? "would forget" : "forgot"} ${gone}: it no longer exists\n`);
+    io.stdout.write(summary(report, store.root));
+  }
   return ExitCode.Ok;
 };
+
+/**
+ * The other manifests that record images of the store (each build leaves its manifest's location there), opened
+ * and verified: their records are kept too. One that no longer exists is forgotten (its images are collected); one
+ * that cannot be read or does not verify stops the collection, since it may name any image.
+ */
+async function otherManifests(
+  root: string,
+  given: string,
+  options: { env: Readonly<Record<string, string | undefined>>; dryRun: boolean },
+): Promise<{ opened: Manifest[]; gone: string[] }> {
+  const opened: Manifest[] = [];
+  const gone: string[] = [];
+  for (const known of knownManifests(root)) {
+    if (known.location === given) continue;
+    try {
+      opened.push(await openManifest(known.location, { env: options.env, mustExist: true, verify: true }));
+    } catch (error) {
+      if (isBakeError(error) && error.code === "manifest-missing") {
+        gone.push(known.location);
+        if (!options.dryRun) forgetManifest(known);
+        continue;
+      }
+      throw new BakeError({
+        code: "gc-manifest-unreadable",
+        message: `gc: the store ${root} also holds images recorded in ${known.location}, which cannot be read: ${isBakeError(error) ? error.message : (error as Error).message}`,
+        hint: `nothing was removed. Fix that manifest (\`bake fsck --manifest ${known.location}\`), or, if it is gone for good, delete ${known.file}`,
+        cause: error,
+      });
+    }
+  }
+  return { opened, gone };
+}
 
 function summary(report: GcReport, root: string): string {
   const verb = report.dryRun ? "would remove" : "removed";

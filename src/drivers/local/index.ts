@@ -4,6 +4,7 @@ import { sourceDateEpoch } from "./epoch.js";
 import { isDigest } from "./oci.js";
 import { checkOptions, type LocalOptions, readOptions, storePath } from "./options.js";
 import { Store } from "./store.js";
+import { rememberManifest } from "./store-manifests.js";
 
 export type { SandboxBind, SandboxOptions, SandboxResult } from "./sandbox.js";
 
@@ -53,6 +54,10 @@ export function createDriver(): Driver {
         ...(prepared.platform ? { platform: prepared.platform } : {}),
         onImport: (message) => ctx.reporter.emit({ type: "note", message }),
       });
+    },
+    async recordsIn(location, ctx) {
+      const store = await openStore(prepared, ctx);
+      rememberManifest(store.root, location);
     },
     async inspect(artifactId, ctx): Promise<Artifact | undefined> {
       if (!isDigest(artifactId)) return undefined;

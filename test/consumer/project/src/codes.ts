@@ -175,6 +175,7 @@ const CODES = {
     "manifest-not-a-file",
     "manifest-too-new",
     "manifest-unreadable",
+    "gc-manifest-unreadable",
     "record-invalid",
     "event-invalid",
     "event-refused",
