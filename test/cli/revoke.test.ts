@@ -46,6 +46,20 @@ describe("bake revoke", () => {
     expect(run.stderr).toContain('hint: bake revoke base#3 --cascade --reason "..."');
   });
 
+  it("says what revoking a layer record does, and names the images made with it, which stay as they are", async () => {
+    const fleet = await fleetDir();
+    const run = await runBake(["revoke", fleet.runtime.id, "--reason", "bad layer"], { cwd: fleet.dir });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("a layer record: builds no longer reuse it from the cache");
+    expect(run.stderr).toContain("the image made with this layer is not revoked: base#3");
+    const manifest = await openManifest(fleet.path);
+    expect(manifest.findLayer(fleet.runtime.layer?.cacheKey as string, fleet.runtime.driver)).toBeUndefined();
+    expect(manifest.status(fleet.base3.id).status).toBe("active");
+
+    const app = await runBake(["revoke", fleet.app.id, "--reason", "bad", "--json"], { cwd: fleet.dir });
+    expect(JSON.parse(app.stdout).imagesWithLayer).toEqual([fleet.web2.id]);
+  });
+
   it("prints the event and the revoked ids as JSON", async () => {
     const fleet = await fleetDir();
     const run = await runBake(["revoke", "base#3", "--reason", "x", "--cascade", "--json"], {

@@ -31,16 +31,32 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
   const gceImages =
     gceRecords.length > 0 ? await (await import("../gce-commands.js")).deprecateRevoked(io, gceRecords) : [];
   const gceFailed = gceImages.filter((image) => !image.ok);
+  // A layer record's revocation stops its reuse from the cache; the images made with it are records of their own.
+  const madeWith =
+    record.kind === "layer"
+      ? manifest
+          .records()
+          .filter((r) => r.kind === "image" && r.layers?.some((layer) => layer.record === record.id))
+          .filter((image) => manifest.status(image.id).status !== "revoked")
+      : [];
   if (values.json === true) {
     writeJson(io, {
       manifest: manifest.path,
       event: outcome.event,
       revoked: outcome.revoked.map((r) => r.id),
+      ...(record.kind === "layer" ? { imagesWithLayer: madeWith.map((image) => image.id) } : {}),
       ...(gceImages.length > 0 ? { gce: gceImages } : {}),
     });
     return gceFailed.length > 0 ? 1 : 0;
   }
   io.stdout.write(`revoked ${describeWithId(record)}: ${printable(reason)}\n`);
+  if (record.kind === "layer") {
+    io.stdout.write("  a layer record: builds no longer reuse it from the cache\n");
+    if (madeWith.length > 0)
+      io.stderr.write(
+        `warning: the image${madeWith.length === 1 ? "" : "s"} made with this layer ${madeWith.length === 1 ? "is" : "are"} not revoked: ${madeWith.map(describeRecord).join(", ")}; revoke ${madeWith.length === 1 ? "it" : "them"} with \`bake revoke REF --reason ...\`\n`,
+      );
+  }
   const others = outcome.revoked.filter((r) => r.id !== record.id && r.kind === "image");
   if (others.length > 0) {
     io.stdout.write(
