@@ -210,6 +210,8 @@ export class GitStore implements LineStore {
   }
 
   async describe(): Promise<Record<string, string | number>> {
+    // A store opened only to be described has read nothing yet: fetch the branch to know its tip (reading no lines).
+    if (this.tip === undefined) await this.read(Number.MAX_SAFE_INTEGER);
     return {
       remote: this.options.remote,
       branch: this.options.branch,
