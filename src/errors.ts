@@ -141,6 +141,8 @@ export const BAKE_ERROR_CODES = [
   "export-driver",
   "export-output",
   "output-is-manifest",
+  "output-unwritable",
+  "directory-uncreatable",
   "packer-build-failed",
   "packer-config-value",
   "packer-env-name",

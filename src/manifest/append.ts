@@ -15,6 +15,7 @@ import {
 import { dirname } from "node:path";
 import { BakeError } from "../errors.js";
 import { digest } from "../util/digest.js";
+import { makeDirectories } from "../util/make-directories.js";
 import type { ChainBreak } from "./chain.js";
 import { checkpointAfterAppend, verifyFileChain } from "./file-chain.js";
 import { headerLine } from "./format.js";
@@ -57,7 +58,7 @@ export async function appendLine<T>(
   options: AppendOptions,
   compose: (context: WriteContext) => { line: string; value: T },
 ): Promise<{ value: T; repaired?: TornRepair; end: number }> {
-  mkdirSync(dirname(path), { recursive: true });
+  makeDirectories(dirname(path));
   return withLock(path, { timeoutMs: options.lockTimeoutMs }, () => {
     createIfMissing(path, options);
     const fd = openSync(path, "r+");

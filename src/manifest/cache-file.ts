@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { digest } from "../util/digest.js";
+import { makeDirectories } from "../util/make-directories.js";
 
 /**
  * Where a derived file about a manifest lives: `.bake-cache/<manifest name>.<kind>.json` beside it. Nothing there is
@@ -32,7 +33,7 @@ export function writeChecksummed(path: string, body: string): void {
   const temp = `${path}.${process.pid}.${Date.now()}.tmp`;
   try {
     const dir = dirname(path);
-    mkdirSync(dir, { recursive: true });
+    makeDirectories(dir);
     // Keeps the cache out of git without touching the project's own .gitignore.
     writeFileSync(join(dir, ".gitignore"), "*\n", { flag: "wx" });
   } catch {

@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import { BakeError } from "../errors.js";
 import { digest } from "../util/digest.js";
 import { fileKind } from "../util/file-kind.js";
+import { makeDirectories } from "../util/make-directories.js";
 import { pick } from "../util/pick.js";
 import { bakeVersion } from "../version.js";
 import type { Manifest, OpenOptions } from "./api.js";
@@ -59,7 +60,15 @@ export class ManifestFile extends IndexedManifest implements Manifest {
     refuseSpecialFile(path);
     const file = new ManifestFile(path, options, undefined);
     if (options.create) {
-      mkdirSync(dirname(path), { recursive: true });
+      try {
+        makeDirectories(dirname(path));
+      } catch (error) {
+        throw new BakeError({
+          code: "directory-uncreatable",
+          message: `cannot create ${dirname(path)}, the directory of the manifest ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+          hint: "point --manifest or BAKE_MANIFEST at a path in a directory bake can create and write to",
+        });
+      }
       createIfMissing(path, file.headerFields());
     }
     file.headerSeen = readHeader(path);

@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { BakeError } from "../errors.js";
 import { digest } from "../util/digest.js";
 import { mkdir, readFile, rename, rm, writeFileDurably } from "../util/fs-async.js";
+import { makeDirectoriesAsync } from "../util/make-directories.js";
 import { isStoreLocation } from "./location.js";
 import type { ImageRecord } from "./types.js";
 
@@ -54,7 +55,7 @@ export function sideDataFor(manifestPath: string): SideData {
     async put(bytes) {
       const id = digest(bytes);
       const path = pathOf(id);
-      await mkdir(root, { recursive: true });
+      await makeDirectoriesAsync(root);
       // Written whole and fsync'd before it gets its name, so a crash never leaves a partial file under a digest.
       const temp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
       await writeFileDurably(temp, bytes, { mode: 0o644 });

@@ -52,6 +52,18 @@ describe("outputs never replace a lineage manifest", () => {
     expect(readFileSync(join(dir, "bake.lineage.jsonl"), "utf8")).toBe(MANIFEST);
   });
 
+  test("bake export -o, bake sbom -o and --junit refuse a directory with exit 2, before any work", async () => {
+    const dir = work();
+    mkdirSync(join(dir, "out"));
+    const exported = await bake(["export", "app#1", "-o", "out"], dir);
+    const sbom = await bake(["sbom", "app#1", "-o", "."], dir);
+    const junit = await bake(["build", "recipe.yaml", "--junit", "out"], dir);
+    expect([exported.code, sbom.code, junit.code]).toEqual([2, 2, 2]);
+    expect(exported.stderr).toContain("out is a directory: -o names the file to write");
+    expect(sbom.stderr).toContain(". is a directory");
+    expect(junit.stderr).toContain("out is a directory: --junit names the file to write");
+  });
+
   test("bake build --junit refuses a manifest before building, and a job summary is never appended to one", async () => {
     const dir = work();
     mkdirSync(join(dir, "rootfs"));
@@ -69,7 +81,9 @@ describe("outputs never replace a lineage manifest", () => {
 
     // A build that fails writes its summary too: not into a manifest that GITHUB_STEP_SUMMARY names by mistake.
     writeFileSync(join(dir, "broken.yaml"), "apiVersion: bake/v1\nname: app\n");
-    const failed = await bake(["build", "broken.yaml"], dir, { GITHUB_STEP_SUMMARY: join(dir, "other.jsonl") });
+    const failed = await bake(["build", "broken.yaml"], dir, {
+      GITHUB_STEP_SUMMARY: join(dir, "other.jsonl"),
+    });
     expect(failed.code).toBe(2);
     expect(failed.stderr).toContain("the job summary was not appended to it");
     expect(readFileSync(join(dir, "other.jsonl"), "utf8")).toBe(MANIFEST);

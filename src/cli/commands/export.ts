@@ -5,7 +5,7 @@ import { Store } from "../../drivers/local/store.js";
 import { BakeError, ExitCode } from "../../errors.js";
 import { describeWithId } from "../../manifest/describe.js";
 import type { Manifest } from "../../manifest/manifest.js";
-import { refuseManifestAsOutput } from "../../manifest/output-guard.js";
+import { checkOutputFile } from "../../manifest/output-guard.js";
 import type { CommandRun } from "../io.js";
 import { openForCommand } from "../manifest-support.js";
 import { lookUpRef, refNotFound } from "../resolve-ref.js";
@@ -36,7 +36,7 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
     });
   }
   const file = isAbsolute(output) ? output : resolve(io.cwd, output);
-  refuseManifestAsOutput(file, output, "-o");
+  checkOutputFile(file, output, "-o");
   const store = await Store.open(storePath({ env: io.env, cwd: io.cwd }));
   const image = await imageOf(ref, { store, manifest: await openForCommand(values, io) });
   const result = await exportImage({ store, image, format: format as ArchiveFormat, file });

@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { BakeError } from "../../errors.js";
 import { lstat, mkdir, readdir, readFile, stat, writeFile } from "../../util/fs-async.js";
+import { makeDirectoriesAsync } from "../../util/make-directories.js";
 import { nearest } from "../../util/nearest.js";
 import type { TextOut } from "../../util/text-out.js";
 import type { CommandRun } from "../io.js";
@@ -55,7 +56,13 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
     const target = path.join(dir, file);
     let content: string | Buffer = await readFile(source);
     if (file === "recipe.yaml") content = withSchemaModeline(content.toString("utf8"), dir);
-    await mkdir(path.dirname(target), { recursive: true });
+    await makeDirectoriesAsync(path.dirname(target)).catch((error: NodeJS.ErrnoException) => {
+      throw new BakeError({
+        code: "directory-uncreatable",
+        message: `cannot create ${path.dirname(target)}: ${error.code ?? error.message}`,
+        hint: "pass bake init a directory bake can create and write to",
+      });
+    });
     // `wx` fails instead of overwriting a file that appeared since the check.
     await writeFile(target, content, { flag: "wx", mode: (await stat(source)).mode & 0o777 }).catch(
       (error: NodeJS.ErrnoException) => {

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { BakeError } from "../../errors.js";
-import { refuseManifestAsOutput } from "../../manifest/output-guard.js";
+import { checkOutputFile, outputUnwritable } from "../../manifest/output-guard.js";
 import { writeFile } from "../../util/fs-async.js";
 import { readSbom, recordPackages } from "../inventory-support.js";
 import type { CommandRun } from "../io.js";
@@ -23,7 +23,7 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
     });
   }
   const outputFile = typeof values.output === "string" ? resolve(io.cwd, values.output) : undefined;
-  if (outputFile) refuseManifestAsOutput(outputFile, values.output as string, "-o");
+  if (outputFile) checkOutputFile(outputFile, values.output as string, "-o");
   const manifest = await openForCommand(values, io, { mustExist: true });
   warnAboutManifest(manifest, io);
   const record = resolveRef(manifest, positionals[0] as string);
@@ -41,7 +41,9 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
     });
   }
   if (outputFile) {
-    await writeFile(outputFile, text);
+    await writeFile(outputFile, text).catch((error: unknown) => {
+      throw outputUnwritable(values.output as string, "-o", error);
+    });
     return 0;
   }
   // Package names come from the image: printed as JSON with anything that could drive a terminal escaped.

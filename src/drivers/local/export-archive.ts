@@ -59,7 +59,12 @@ export async function exportImage(input: {
     out.end();
     await counting;
     bytes = out.bytesWritten;
-    await rename(temp, input.file);
+    await rename(temp, input.file).catch((error: NodeJS.ErrnoException) => {
+      throw new BakeError({
+        code: "export-output",
+        message: `cannot write ${input.file}: ${error.code ?? error.message}`,
+      });
+    });
   } catch (error) {
     out.destroy();
     await rm(temp, { force: true });

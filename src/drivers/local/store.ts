@@ -18,6 +18,7 @@ import {
   writeFile,
   writeFileDurably,
 } from "../../util/fs-async.js";
+import { makeDirectories } from "../../util/make-directories.js";
 import { currentIdMapping, type IdMapping } from "./idmap.js";
 import { Lease } from "./lease.js";
 import {
@@ -72,8 +73,16 @@ export class Store {
   static async open(root: string, options: { lease?: boolean } = {}): Promise<Store> {
     const store = new Store(root);
     // Synchronous: making directories that are almost always there already, once per process and store.
-    mkdirSync(join(root, "blobs", "sha256"), { recursive: true });
-    mkdirSync(join(root, "tmp"), { recursive: true });
+    try {
+      makeDirectories(join(root, "blobs", "sha256"));
+      makeDirectories(join(root, "tmp"));
+    } catch (error) {
+      throw new BakeError({
+        code: "directory-uncreatable",
+        message: `cannot create the local store at ${root}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        hint: "set BAKE_STORE to a directory bake can create and write to (or run from one: the default is ./.bake)",
+      });
+    }
     if (options.lease) store.#lease = await Lease.take(root, processStartTime(process.pid) ?? "");
     const layout = join(root, "oci-layout");
     if (!existsSync(layout)) await atomicWrite(store, layout, OCI_LAYOUT_FILE);

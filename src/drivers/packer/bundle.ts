@@ -1,5 +1,6 @@
 import path from "node:path";
 import { chmod, mkdir, readlink, rm, symlink, writeFile } from "../../util/fs-async.js";
+import { makeDirectoriesAsync } from "../../util/make-directories.js";
 import { readPlannedFile } from "../planned-file.js";
 import type { BundledCopy } from "./template.js";
 
@@ -29,17 +30,17 @@ export async function bundleCopy(input: {
   const single = step.entries.length === 1 && step.entries[0]?.path === "";
   // Emitting again into the same folder replaces the copy, leaving nothing stale in it.
   await rm(target, { recursive: true, force: true });
-  if (!single) await mkdir(target, { recursive: true, mode: 0o755 });
+  if (!single) await makeDirectoriesAsync(target, 0o755);
   for (const entry of step.entries) {
     const from = entry.path === "" ? source : path.join(source, entry.path);
     const to = entry.path === "" ? target : path.join(target, entry.path);
     const relative = path.posix.join(input.copy.path, entry.path);
     if (entry.type === "dir") {
-      await mkdir(to, { recursive: true });
+      await makeDirectoriesAsync(to);
       await chmod(to, entry.mode);
       continue;
     }
-    await mkdir(path.dirname(to), { recursive: true });
+    await makeDirectoriesAsync(path.dirname(to));
     if (entry.type === "symlink") {
       await symlink(entry.target ?? (await readlink(from)), to);
     } else {

@@ -4,6 +4,7 @@ import { BakeError } from "../../errors.js";
 import { rootPlan } from "../../plan/paths.js";
 import type { BuildPlan } from "../../plan/types.js";
 import { writeFile } from "../../util/fs-async.js";
+import { makeDirectoriesAsync } from "../../util/make-directories.js";
 import { bundleCopy, SOURCES_FILE } from "./bundle.js";
 import { type DockerImage, inspectImage } from "./docker.js";
 import { readOptions } from "./options.js";
@@ -41,6 +42,16 @@ export async function emitPackerTemplates(input: {
     });
   }
   const outDir = path.resolve(input.outDir);
+  await makeDirectoriesAsync(outDir).catch((error: NodeJS.ErrnoException) => {
+    throw new BakeError({
+      code: "directory-uncreatable",
+      message:
+        error.code === "EEXIST"
+          ? `${outDir} exists and is not a directory`
+          : `cannot create ${outDir}: ${error.code ?? error.message}`,
+      hint: "give --emit packer a directory bake can create and write to",
+    });
+  });
   const base = await dockerParent(plan, { builder: read.options.builder, env: input.env ?? process.env });
   const parent = input.parentId ?? base?.id;
   const common: TemplateOptions = {

@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
+import { makeDirectories } from "../../util/make-directories.js";
 import { withLock } from "../lock.js";
 import type { LineStore, StoreAppend, StoreRead, StoreTip } from "./line-store.js";
 
@@ -21,7 +22,7 @@ export class FileStore implements LineStore {
   }
 
   async append(lines: readonly string[], expected: StoreTip): Promise<StoreAppend> {
-    mkdirSync(dirname(this.path), { recursive: true });
+    makeDirectories(dirname(this.path));
     return withLock(this.path, {}, () => {
       const fd = openSync(this.path, "a+");
       try {

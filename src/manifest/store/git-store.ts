@@ -3,6 +3,7 @@ import { mkdirSync, renameSync, rmSync } from "node:fs";
 import { homedir, hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { BakeError } from "../../errors.js";
+import { makeDirectories } from "../../util/make-directories.js";
 import { printable } from "../../util/printable.js";
 import { git, remoteError } from "./git-cli.js";
 import {
@@ -353,7 +354,7 @@ export class GitStore implements LineStore {
   // Creates the private bare repository once; made aside and renamed in, so racing processes never see half of one.
   private async ensureRepo(): Promise<void> {
     if (this.tip !== undefined || this.ready) return;
-    mkdirSync(dirname(this.gitDir), { recursive: true });
+    makeDirectories(dirname(this.gitDir));
     const temp = `${this.gitDir}.new-${process.pid}-${randomBytes(4).toString("hex")}`;
     const probe = await git(this.gitDir, ["rev-parse", "--git-dir"], { allowFailure: true });
     if (probe.exitCode !== 0) {

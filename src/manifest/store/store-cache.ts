@@ -3,6 +3,7 @@ import { closeSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, writeSyn
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { digest } from "../../util/digest.js";
+import { makeDirectories } from "../../util/make-directories.js";
 import { bakeVersion } from "../../version.js";
 import { readChecksummed, writeChecksummed } from "../cache-file.js";
 import { INDEX_VERSION, type PackedIndex } from "../history-cache.js";
@@ -123,7 +124,7 @@ export function writeStoreCache(
 ): void {
   try {
     if (lines.offset === 0) {
-      mkdirSync(join(paths.lines, ".."), { recursive: true });
+      makeDirectories(join(paths.lines, ".."));
       const temp = `${paths.lines}.${process.pid}.${Date.now()}.tmp`;
       const fd = openSync(temp, "w", 0o600);
       try {

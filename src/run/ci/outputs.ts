@@ -4,11 +4,12 @@ import type { Reporter } from "../../drivers/events.js";
 import { createRedactor } from "../../drivers/redact.js";
 import { BakeError, isBakeError } from "../../errors.js";
 import type { Ancestry } from "../../manifest/api.js";
-import { isManifestFile, refuseManifestAsOutput } from "../../manifest/output-guard.js";
+import { checkOutputFile, isManifestFile } from "../../manifest/output-guard.js";
 import type { SecretValues } from "../../plan/secrets.js";
 import type { BuildPlan } from "../../plan/types.js";
 import { RecipeInvalidError } from "../../recipe/invalid-error.js";
 import { appendFile, mkdir, rename, rm, writeFile } from "../../util/fs-async.js";
+import { makeDirectoriesAsync } from "../../util/make-directories.js";
 import type { ExecuteResult } from "../execute.js";
 import { renderJunit } from "./junit.js";
 import { OutcomeRecorder } from "./outcome.js";
@@ -46,7 +47,7 @@ export async function createCiOutputs(options: {
   const summaryFile = nonEmpty(options.env.GITHUB_STEP_SUMMARY);
   const junitFile = options.junit === undefined ? undefined : resolve(options.cwd, options.junit);
   if (junitFile) {
-    refuseManifestAsOutput(junitFile, options.junit as string, "--junit");
+    checkOutputFile(junitFile, options.junit as string, "--junit");
     await prepareDirectory(junitFile, options.junit as string);
   }
   const recorder = new OutcomeRecorder();
@@ -123,7 +124,7 @@ function failureOf(error: unknown): BuildFailure {
 
 async function prepareDirectory(file: string, given: string): Promise<void> {
   try {
-    await mkdir(dirname(file), { recursive: true });
+    await makeDirectoriesAsync(dirname(file));
   } catch (error) {
     throw new BakeError({
       code: "junit-unwritable",

@@ -139,6 +139,8 @@ const CODES = {
     "export-driver",
     "export-output",
     "output-is-manifest",
+    "output-unwritable",
+    "directory-uncreatable",
     "packer-build-failed",
     "packer-config-value",
     "packer-env-name",
