@@ -122,7 +122,7 @@ export interface Manifest {
    * unchanged since bake last verified or wrote it; otherwise every line is re-hashed once.
    */
   integrity(): Integrity;
-  /** A last line without its newline, if the file ends in one (a crash mid-write). */
+  /** The bytes after the last newline, if they are not a whole line (a crash mid-write); a whole line is read as any other. */
   tornTail(): TornTail | undefined;
   /** Re-reads the file from disk (asynchronously, verifying again when opened with `verify`). */
   reload(): Promise<void>;

@@ -6,7 +6,6 @@ import {
   fsyncSync,
   ftruncateSync,
   linkSync,
-  mkdirSync,
   openSync,
   unlinkSync,
   writeFileSync,
@@ -19,6 +18,7 @@ import { makeDirectories } from "../util/make-directories.js";
 import type { ChainBreak } from "./chain.js";
 import { checkpointAfterAppend, verifyFileChain } from "./file-chain.js";
 import { headerLine } from "./format.js";
+import { completeLastLine } from "./last-line.js";
 import { withLock } from "./lock.js";
 import { readRange, readTail } from "./tail.js";
 
@@ -52,6 +52,7 @@ export interface AppendOptions {
  *
  * A torn last line (a writer killed mid-write) is never dropped silently and never kept under good records:
  * its bytes are appended to `<manifest>.torn` (fsync'd) before the manifest is cut back to its last newline.
+ * A whole last line that only lacks its newline is not torn: it gets its newline (see `completeLastLine`).
  */
 export async function appendLine<T>(
   path: string,
@@ -70,7 +71,10 @@ export async function appendLine<T>(
         writeWhole(fd, header, 0);
         size = header.length;
       }
-      const tail = readTail(fd, size);
+      // A whole last line whose newline was lost (an editor, a merge) gets it back; it is no torn write.
+      const settled = completeLastLine({ path, fd, size, write: writeWhole });
+      if (settled.problem) throw chainBrokenError(path, settled.problem);
+      const tail = readTail(fd, settled.size);
       if (tail.completeEnd === 0) {
         throw new BakeError({
           code: "manifest-invalid",

@@ -1,9 +1,10 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { BakeError } from "../errors.js";
 import { canonicalJson } from "../util/canonical-json.js";
 import { digest } from "../util/digest.js";
 import { parseHeader } from "./format.js";
 import { entryId, shortId } from "./hash.js";
+import { isWholeLine } from "./last-line.js";
 import { isStoreLocation } from "./location.js";
 import { withLock } from "./lock.js";
 import { migrateEntry } from "./migrate.js";
@@ -34,8 +35,16 @@ export interface FsckReport {
   lineages: number;
   problems: FsckProblem[];
   torn?: TornTail;
-  /** Torn bytes an earlier write moved aside (not a problem: nothing acknowledged is in it). */
-  tornFile?: { path: string; bytes: number };
+  /**
+   * The last line, when it is whole but lacks its newline (an editor or a merge dropped it): checked like every
+   * other line, and not a problem in itself (the next write adds the newline).
+   */
+  unterminated?: { line: number; offset: number };
+  /**
+   * Torn bytes an earlier write moved aside (not a problem: nothing acknowledged is in it), and how many of its lines
+   * are whole lines all the same, when some are (an older bake moved there a last line that only lacked its newline).
+   */
+  tornFile?: { path: string; bytes: number; wholeLines?: number };
 }
 
 /**
@@ -81,9 +90,12 @@ function checkBytes(path: string): FsckReport {
   let start = 0;
   let line = 0;
   while (start < bytes.length) {
-    const end = bytes.indexOf(0x0a, start);
+    let end = bytes.indexOf(0x0a, start);
     line += 1;
-    if (end < 0) {
+    if (end < 0 && line > 1 && isWholeLine(bytes.toString("utf8", start))) {
+      report.unterminated = { line, offset: start };
+      end = bytes.length;
+    } else if (end < 0) {
       report.torn = { line, offset: start, bytes: bytes.length - start };
       report.problems.push({
         line,
@@ -108,9 +120,19 @@ function checkBytes(path: string): FsckReport {
   report.lines = line;
   report.lineages = new Set([...seen.values()].map(({ entry }) => entry.lineage)).size;
   const tornFile = `${path}.torn`;
-  if (existsSync(tornFile)) report.tornFile = { path: tornFile, bytes: statSync(tornFile).size };
+  if (existsSync(tornFile)) report.tornFile = describeTornFile(tornFile);
   report.ok = report.problems.length === 0;
   return report;
+}
+
+// The .torn file, and how many of its lines are whole (moved there by a bake that took them for torn writes).
+function describeTornFile(path: string): NonNullable<FsckReport["tornFile"]> {
+  const bytes = readFileSync(path);
+  const wholeLines = bytes
+    .toString("utf8")
+    .split("\n")
+    .filter((line) => isWholeLine(line)).length;
+  return { path, bytes: bytes.length, ...(wholeLines > 0 ? { wholeLines } : {}) };
 }
 
 function checkLine(input: {

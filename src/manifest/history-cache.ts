@@ -73,8 +73,12 @@ export function loadImagesOnly(path: string): Loaded {
     const cached = readCache(cachePath, fd, { size, ino });
     const loaded = cached ?? { state: new ManifestState(), completeEnd: 0, lineCount: 0 };
     const start = loaded.completeEnd;
-    appendLines(loaded, readRange(fd, start, size), path, { skipLayers: true });
+    const bytes = readRange(fd, start, size);
+    const cut = bytes.lastIndexOf(0x0a) + 1;
+    appendLines(loaded, bytes.subarray(0, cut), path, { skipLayers: true });
     if (loaded.completeEnd > start) writeCache(cachePath, toDocument(loaded, fd, ino));
+    // Read after the cache is written, so it never holds a line whose newline is missing (the next write adds it).
+    appendLines(loaded, bytes.subarray(cut), path, { skipLayers: true });
     return loaded;
   } finally {
     closeSync(fd);

@@ -6,6 +6,7 @@ import { readFile } from "../util/fs-async.js";
 import { pick } from "../util/pick.js";
 import type { ChainBreak, ChainVerifier } from "./chain.js";
 import { parseHeader } from "./format.js";
+import { isWholeLine } from "./last-line.js";
 import { migrateEntry } from "./migrate.js";
 import { ManifestState } from "./state.js";
 import type { ImageRecord, ManifestEntry, ManifestHeader, TornTail } from "./types.js";
@@ -21,6 +22,12 @@ export interface Loaded {
   /** Complete lines read, header included. */
   lineCount: number;
   torn?: TornTail;
+  /**
+   * The last line, when it is whole but lacks its newline (see `isWholeLine`): indexed like the others, but left out
+   * of `completeEnd`, `lineCount` and `lastLineHash`. An index that holds one is never extended from `completeEnd`
+   * (that line would be read twice): it is read again.
+   */
+  unterminated?: { line: number; offset: number };
 }
 
 /** Options for {@link loadManifestFile}. */
@@ -153,10 +160,20 @@ export function appendLines(loaded: Loaded, bytes: Buffer, path: string, options
     loaded.lastLineHash = digest(bytes.subarray(lineStart, lastNewline));
   }
   const tornBytes = bytes.length - completeBytes;
-  loaded.torn =
-    tornBytes > 0
-      ? { line: line + 1, offset: loaded.completeEnd + completeBytes, bytes: tornBytes }
-      : undefined;
+  const offset = loaded.completeEnd + completeBytes;
+  const rest = tornBytes > 0 && line > 0 ? bytes.toString("utf8", completeBytes) : undefined;
+  loaded.torn = undefined;
+  loaded.unterminated = undefined;
+  if (rest !== undefined && isWholeLine(rest)) {
+    // A whole line that lost its newline: read like any other.
+    if (options.verifier?.push(bytes.subarray(completeBytes))) {
+      throw chainUnverifiedError(path, options.verifier.problem as ChainBreak);
+    }
+    parseEntryLine(loaded, rest, line + 1, options.skipLayers === true);
+    loaded.unterminated = { line: line + 1, offset };
+  } else if (tornBytes > 0) {
+    loaded.torn = { line: line + 1, offset, bytes: tornBytes };
+  }
   if (line === 0 && tornBytes > 0) {
     // Even the header is incomplete: read it as far as it goes, so a foreign file is still refused.
     loaded.header = parseHeader(bytes.toString("utf8"), path);

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, mkdirSync, openSync, type Stats, statSync } from "node:fs";
+import { closeSync, fstatSync, openSync, type Stats, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { BakeError } from "../errors.js";
 import { digest } from "../util/digest.js";
@@ -10,13 +10,13 @@ import type { Manifest, OpenOptions } from "./api.js";
 import { appendLine, chainBrokenError, createIfMissing, type WriteContext } from "./append.js";
 import { ChainVerifier } from "./chain.js";
 import { ciInfo } from "./ci.js";
-import { verifyFileChain } from "./file-chain.js";
 import { parseHeader } from "./format.js";
 import { deepFreeze } from "./freeze.js";
 import { serializeEntry } from "./hash.js";
 import { buildHistory } from "./history.js";
 import { loadImagesOnly } from "./history-cache.js";
 import { IndexedManifest } from "./indexed-manifest.js";
+import { unterminatedLine, verifyWithLastLine } from "./last-line.js";
 import { appendLines, type Loaded, loadManifestFile, readManifestFile } from "./load.js";
 import { migrateEntry } from "./migrate.js";
 import { indexLazily, missingManifestError, mustExist } from "./open-options.js";
@@ -214,7 +214,8 @@ export class ManifestFile extends IndexedManifest implements Manifest {
   private catchUp(context: WriteContext): void {
     const loaded = this.loaded;
     if (!loaded) return;
-    if (loaded.completeEnd > context.end || !this.endsWith(context.fd, loaded)) {
+    // An index holding a line that lacked its newline is read again: the writer has since added it.
+    if (loaded.unterminated || loaded.completeEnd > context.end || !this.endsWith(context.fd, loaded)) {
       this.loaded = loadManifestFile(this.path);
       return;
     }
@@ -311,7 +312,8 @@ function parseLine(line: string) {
   }
 }
 
-// Verifies the chain of the file's complete lines (a torn last line is reported apart, by tornTail).
+// Verifies the chain of the file's lines, a last one without its newline included if it is whole (a torn last line
+// is reported apart, by tornTail).
 function checkChain(path: string): Integrity {
   let fd: number;
   try {
@@ -321,9 +323,10 @@ function checkChain(path: string): Integrity {
     return { intact: true };
   }
   try {
-    const tail = readTail(fd, fstatSync(fd).size);
+    const size = fstatSync(fd).size;
+    const tail = readTail(fd, size);
     if (tail.completeEnd === 0) return { intact: true };
-    const { problem } = verifyFileChain(path, fd, tail.completeEnd);
+    const { problem } = verifyWithLastLine(path, fd, tail.completeEnd, unterminatedLine(fd, tail, size));
     return problem ? { intact: false, problem } : { intact: true };
   } finally {
     closeSync(fd);

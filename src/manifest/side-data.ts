@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import { BakeError } from "../errors.js";
 import { digest } from "../util/digest.js";
-import { mkdir, readFile, rename, rm, writeFileDurably } from "../util/fs-async.js";
+import { readFile, rename, rm, writeFileDurably } from "../util/fs-async.js";
 import { makeDirectoriesAsync } from "../util/make-directories.js";
 import { isStoreLocation } from "./location.js";
 import type { ImageRecord } from "./types.js";

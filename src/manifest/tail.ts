@@ -33,7 +33,7 @@ export interface Tail {
   completeEnd: number;
   /** The last complete line, without its newline (empty when the file has none). */
   lastLine: Buffer;
-  /** Bytes after the last newline: a line a killed process did not finish. */
+  /** Bytes after the last newline: a line a killed process did not finish, or a whole one whose newline was lost (last-line.ts). */
   tornBytes: number;
 }
 

@@ -68,13 +68,15 @@ class TextManifest extends IndexedManifest implements Manifest {
 
   integrity(): Integrity {
     if (!this.checked) {
-      // The chain of the complete lines; a torn last line is told apart, by tornTail.
+      // The chain of the lines, a whole last one without its newline included; a torn last line is told apart, by
+      // tornTail.
       const verifier = new ChainVerifier();
-      const end = this.loaded.completeEnd;
+      const end = this.loaded.unterminated ? this.bytes.length : this.loaded.completeEnd;
       for (let start = 0; start < end; ) {
         const newline = this.bytes.indexOf(0x0a, start);
-        if (verifier.push(this.bytes.subarray(start, newline))) break;
-        start = newline + 1;
+        const lineEnd = newline < 0 ? end : newline;
+        if (verifier.push(this.bytes.subarray(start, lineEnd))) break;
+        start = lineEnd + 1;
       }
       const problem = verifier.finish();
       this.checked = problem ? { intact: false, problem } : { intact: true };

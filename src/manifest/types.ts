@@ -248,7 +248,10 @@ export interface DanglingChannel {
   target: string;
 }
 
-/** A last line without its newline: what a process killed mid-write leaves. */
+/**
+ * Bytes after the last newline that are not a whole line: what a process killed mid-write leaves. (A whole line that
+ * only lacks its newline is read like any other.)
+ */
 export interface TornTail {
   /** 1-based line number. */
   line: number;

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { fleetDir, runBake } from "../manifest/cli-helpers.js";
 
@@ -24,5 +24,47 @@ describe("bake fsck", () => {
     const json = JSON.parse((await runBake(["fsck", "--json"], { cwd: fleet.dir })).stdout);
     expect(json.ok).toBe(false);
     expect(json.problems[0]).toMatchObject({ line: 6, id: fleet.web1.id, code: "id-mismatch" });
+  });
+
+  it("keeps a last line that only lost its newline: fsck notes it, history shows it, the next write completes it", async () => {
+    const fleet = await fleetDir();
+    // A history first, so a history cache and a chain checkpoint exist.
+    expect((await runBake(["history"], { cwd: fleet.dir })).code).toBe(0);
+    const bytes = readFileSync(fleet.path);
+    // What an editor or a git merge does to the file: the final "\n" goes.
+    truncateSync(fleet.path, bytes.length - 1);
+
+    const fsck = await runBake(["fsck"], { cwd: fleet.dir });
+    expect(fsck.code).toBe(0);
+    expect(fsck.stdout).toContain(`note: ${fleet.path}:12 is a whole line without its final newline`);
+    expect(fsck.stdout).toContain("ok: 6 images, 2 layer records, 3 events in 2 lineages (12 lines");
+    expect(fsck.stdout).not.toContain("torn");
+    const history = await runBake(["history", "web"], { cwd: fleet.dir });
+    expect(history.stderr).toBe("");
+    expect(history.stdout).toMatch(/#3 .*\[canary\]/);
+
+    const promote = await runBake(["promote", "base#1", "beta"], { cwd: fleet.dir });
+    expect(promote.code, promote.stderr).toBe(0);
+    expect(promote.stderr).toBe("");
+    expect(existsSync(`${fleet.path}.torn`)).toBe(false);
+    // Every byte is still there, the missing newline added, and the new event after it.
+    const after = readFileSync(fleet.path);
+    expect(after.subarray(0, bytes.length)).toEqual(bytes);
+    expect(after.toString("utf8", bytes.length)).toMatch(/^\{"at":.*"channel":"beta".*\}\n$/);
+    const again = await runBake(["fsck", "--json"], { cwd: fleet.dir });
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, lines: 13, events: 4 });
+    expect(JSON.parse(again.stdout).unterminated).toBeUndefined();
+    expect((await runBake(["history", "web"], { cwd: fleet.dir })).stdout).toMatch(/#3 .*\[canary\]/);
+  });
+
+  it("says when the .torn file holds whole lines an older bake moved there", async () => {
+    const fleet = await fleetDir();
+    const last = readFileSync(fleet.path, "utf8").split("\n")[11] as string;
+    writeFileSync(`${fleet.path}.torn`, `${last}\n`);
+    const run = await runBake(["fsck"], { cwd: fleet.dir });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("1 of its lines are whole records or events, not torn writes");
+    expect(run.stdout).not.toContain("never acknowledged");
   });
 });

@@ -84,6 +84,23 @@ const TAMPERS: Tamper[] = [
     line: 3,
     fsckLine: 3,
   },
+  {
+    kind: "an edited last line that also lost its newline",
+    edit: (lines) => {
+      lines[11] = (lines[11] as string).replace('"channel":"canary"', '"channel":"stable"');
+      lines.pop();
+    },
+    line: 12,
+    fsckLine: 12,
+  },
+  {
+    kind: "a line added at the end without a newline, which does not follow the last one",
+    edit: (lines) => {
+      lines[12] = lines[10] as string;
+    },
+    line: 13,
+    fsckLine: 13,
+  },
 ];
 
 async function tampered(tamper: Tamper) {

@@ -62,9 +62,7 @@ describe("gatherInputs", () => {
     await writeFile(path.join(root, "recipe.yaml"), text.replace("echo one", "echo two"));
     expect((await gatherInputs(recipe)).recipeDigest).toBe(sha(text));
     // A copy of the recipe object is not the one that was read: it has only the file to go by.
-    expect((await gatherInputs({ ...recipe })).recipeDigest).toBe(
-      sha(text.replace("echo one", "echo two")),
-    );
+    expect((await gatherInputs({ ...recipe })).recipeDigest).toBe(sha(text.replace("echo one", "echo two")));
   });
 
   it("records a single file source under the empty path", async () => {

@@ -26,7 +26,16 @@ export const run: CommandRun = async ({ values }, io) => {
     // Messages quote lineages, layer names and JSON errors from the file: escaped, so they cannot drive the terminal.
     io.stdout.write(`${style.red(`${report.path}:${problem.line}`)}: ${printable(problem.message)}\n`);
   }
-  if (report.tornFile) {
+  if (report.unterminated) {
+    io.stdout.write(
+      `note: ${report.path}:${report.unterminated.line} is a whole line without its final newline (an editor or a merge dropped it); it was checked like every other line, and the next write adds the newline\n`,
+    );
+  }
+  if (report.tornFile?.wholeLines) {
+    io.stdout.write(
+      `note: ${report.tornFile.path} holds ${report.tornFile.bytes} bytes moved aside by earlier writes; ${report.tornFile.wholeLines} of its lines are whole records or events, not torn writes (an older bake moved a last line that only lacked its newline there): they may have been acknowledged, so check whether the manifest still needs them\n`,
+    );
+  } else if (report.tornFile) {
     io.stdout.write(
       `note: ${report.tornFile.path} holds ${report.tornFile.bytes} bytes moved aside from writes a crash cut short (never acknowledged records)\n`,
     );

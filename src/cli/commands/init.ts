@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { BakeError } from "../../errors.js";
-import { lstat, mkdir, readdir, readFile, stat, writeFile } from "../../util/fs-async.js";
+import { lstat, readdir, readFile, stat, writeFile } from "../../util/fs-async.js";
 import { makeDirectoriesAsync } from "../../util/make-directories.js";
 import { nearest } from "../../util/nearest.js";
 import type { TextOut } from "../../util/text-out.js";

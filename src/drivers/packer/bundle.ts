@@ -1,5 +1,5 @@
 import path from "node:path";
-import { chmod, mkdir, readlink, rm, symlink, writeFile } from "../../util/fs-async.js";
+import { chmod, readlink, rm, symlink, writeFile } from "../../util/fs-async.js";
 import { makeDirectoriesAsync } from "../../util/make-directories.js";
 import { readPlannedFile } from "../planned-file.js";
 import type { BundledCopy } from "./template.js";

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { chmod, mkdir, writeFile } from "../../util/fs-async.js";
+import { chmod, writeFile } from "../../util/fs-async.js";
 import { makeDirectoriesAsync } from "../../util/make-directories.js";
 import type { CompiledTemplate } from "./template.js";
 

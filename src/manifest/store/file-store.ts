@@ -1,6 +1,7 @@
-import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { makeDirectories } from "../../util/make-directories.js";
+import { isWholeLine } from "../last-line.js";
 import { withLock } from "../lock.js";
 import type { LineStore, StoreAppend, StoreRead, StoreTip } from "./line-store.js";
 
@@ -28,7 +29,10 @@ export class FileStore implements LineStore {
       try {
         const bytes = readFileSync(this.path);
         const present = this.completeLines(bytes);
-        if (present.length !== expected.count || bytes.length !== Buffer.byteLength(joined(present))) {
+        const end = Buffer.byteLength(joined(present));
+        // A whole last line that only lacks its newline gets it with this write; torn bytes are refused.
+        const missingNewline = bytes.length === end - 1;
+        if (present.length !== expected.count || (bytes.length !== end && !missingNewline)) {
           return present.length !== expected.count
             ? ({ ok: false, reason: "conflict", message: `${this.path} changed since it was read` } as const)
             : ({
@@ -37,7 +41,7 @@ export class FileStore implements LineStore {
                 message: `${this.path} ends in a torn line; run bake fsck`,
               } as const);
         }
-        const buffer = Buffer.from(joined(lines), "utf8");
+        const buffer = Buffer.from(`${missingNewline ? "\n" : ""}${joined(lines)}`, "utf8");
         let done = 0;
         const start = fstatSync(fd).size;
         while (done < buffer.length) done += writeSync(fd, buffer, done, buffer.length - done, start + done);
@@ -65,7 +69,11 @@ export class FileStore implements LineStore {
       throw error;
     }
     const end = text.lastIndexOf("\n");
-    return end < 0 ? [] : text.slice(0, end).split("\n");
+    if (end < 0) return [];
+    const lines = text.slice(0, end).split("\n");
+    // A whole last line that only lacks its newline is a line like the others (see isWholeLine); torn bytes are not.
+    const rest = text.slice(end + 1);
+    return rest !== "" && isWholeLine(rest) ? [...lines, rest] : lines;
   }
 }
 

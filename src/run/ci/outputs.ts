@@ -8,7 +8,7 @@ import { checkOutputFile, isManifestFile } from "../../manifest/output-guard.js"
 import type { SecretValues } from "../../plan/secrets.js";
 import type { BuildPlan } from "../../plan/types.js";
 import { RecipeInvalidError } from "../../recipe/invalid-error.js";
-import { appendFile, mkdir, rename, rm, writeFile } from "../../util/fs-async.js";
+import { appendFile, rename, rm, writeFile } from "../../util/fs-async.js";
 import { makeDirectoriesAsync } from "../../util/make-directories.js";
 import type { ExecuteResult } from "../execute.js";
 import { renderJunit } from "./junit.js";

@@ -58,7 +58,9 @@ describe("bake manifest init, info and copy", () => {
     expect(gitInfo.stdout).toMatch(/store +git\n/);
     expect(gitInfo.stdout).toContain("8 (6 images, 2 layers) in 2 lineages");
     // The branch has commits: its tip is one, not "(no branch yet)".
-    const gitTip = JSON.parse((await bake(["manifest", "info", "--manifest", git, "--json"], { env })).stdout);
+    const gitTip = JSON.parse(
+      (await bake(["manifest", "info", "--manifest", git, "--json"], { env })).stdout,
+    );
     expect(gitTip.store.tip).toMatch(/^[0-9a-f]{40}$/);
 
     // Every command reads the stores as it reads a file.
