@@ -171,8 +171,10 @@ const BUILD_KEY = Buffer.from('"build":');
 
 // Canonical JSON sorts keys, so a format 1.x record line starts with its "artifact" field, and only image records
 // have a top-level "build". A layer line may mention "build" inside details or labels; then it is parsed anyway.
+// A line shorter than that start (a blank or garbage line) is parsed, and reported as unreadable.
 function isLayerLine(bytes: Buffer, start: number, end: number, nextBuild: number): boolean {
   const isRecord =
+    end - start >= RECORD_START.length &&
     bytes.compare(RECORD_START, 0, RECORD_START.length, start, start + RECORD_START.length) === 0;
   return isRecord && !(nextBuild >= start && nextBuild < end);
 }
