@@ -6,6 +6,7 @@ import { readFile } from "../util/fs-async.js";
 import { pick } from "../util/pick.js";
 import type { ChainBreak, ChainVerifier } from "./chain.js";
 import { parseHeader } from "./format.js";
+import { shapeProblem } from "./line-shape.js";
 import { migrateEntry } from "./migrate.js";
 import { ManifestState } from "./state.js";
 import type { ImageRecord, ManifestEntry, ManifestHeader, TornTail } from "./types.js";
@@ -191,6 +192,13 @@ function parseEntryLine(loaded: Loaded, text: string, line: number, slim: boolea
   }
   if (entry === undefined || typeof entry.id !== "string") {
     loaded.state.unreadable.push({ line, message: "not a record or event" });
+    return;
+  }
+  // Every line, however its hash checks out (anyone can forge a chain): nothing that reads the index may meet a
+  // record whose parent is null or whose version is a number.
+  const problem = shapeProblem(entry);
+  if (problem !== undefined) {
+    loaded.state.unreadable.push({ line, message: `not a valid ${entry.type}: ${problem}` });
     return;
   }
   loaded.state.add(slim && entry.type === "record" ? slimRecord(entry) : entry, line);
