@@ -13,14 +13,17 @@ import type { CommandIO, OptionValues } from "./io.js";
 export async function openForCommand(
   values: OptionValues,
   io: CommandIO,
-  options: { mustExist?: boolean } = {},
+  options: { mustExist?: boolean; warn?: boolean } = {},
 ): Promise<Manifest> {
   return openManifest(locationFor(values, io), {
     env: io.env,
     historyCache: true,
     lazy: true,
     mustExist: options.mustExist ?? false,
-    onWarning: (message) => io.stderr.write(`warning: ${message}\n`),
+    ...(options.warn === false
+      ? {}
+      : // Warnings quote the file (a damaged line's JSON error, a field name): escaped, like everything else shown.
+        { onWarning: (message: string) => io.stderr.write(`warning: ${printable(message)}\n`) }),
   });
 }
 

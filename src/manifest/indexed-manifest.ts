@@ -9,6 +9,8 @@ import type { ImageRecord, ImageStatus, ManifestEvent, Observation, Publication 
  */
 export abstract class IndexedManifest {
   abstract readonly path: string;
+  // Lines already named in a warning: one command may build two indexes (images only, then in full).
+  private readonly warnedLines = new Set<number>();
 
   /** The index of every line read so far, built on first use. */
   protected abstract state(): ManifestState;
@@ -19,6 +21,21 @@ export abstract class IndexedManifest {
    */
   protected eventState(): ManifestState {
     return this.state();
+  }
+
+  /**
+   * Names, through `warn`, each line an index just built left out because it cannot be read (not JSON, not a record
+   * or event, or not their shape), once per line: readers show the rest, and writers refuse (`manifest-damaged`).
+   */
+  protected warnUnreadable(state: ManifestState, warn: ((message: string) => void) | undefined): void {
+    if (!warn) return;
+    for (const { line, message } of state.unreadable) {
+      if (this.warnedLines.has(line)) continue;
+      this.warnedLines.add(line);
+      warn(
+        `${this.path} line ${line} cannot be read (${message}); it is left out of what is shown, and bake will not write to this manifest (run \`bake fsck\`, then restore the line from git or a backup)`,
+      );
+    }
   }
 
   records(): readonly ImageRecord[] {

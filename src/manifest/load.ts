@@ -7,6 +7,7 @@ import { pick } from "../util/pick.js";
 import type { ChainBreak, ChainVerifier } from "./chain.js";
 import { parseHeader } from "./format.js";
 import { isWholeLine } from "./last-line.js";
+import { shapeProblem } from "./line-shape.js";
 import { migrateEntry } from "./migrate.js";
 import { ManifestState } from "./state.js";
 import type { ImageRecord, ManifestEntry, ManifestHeader, TornTail } from "./types.js";
@@ -188,8 +189,10 @@ const BUILD_KEY = Buffer.from('"build":');
 
 // Canonical JSON sorts keys, so a format 1.x record line starts with its "artifact" field, and only image records
 // have a top-level "build". A layer line may mention "build" inside details or labels; then it is parsed anyway.
+// A line shorter than that start (a blank or garbage line) is parsed, and reported as unreadable.
 function isLayerLine(bytes: Buffer, start: number, end: number, nextBuild: number): boolean {
   const isRecord =
+    end - start >= RECORD_START.length &&
     bytes.compare(RECORD_START, 0, RECORD_START.length, start, start + RECORD_START.length) === 0;
   return isRecord && !(nextBuild >= start && nextBuild < end);
 }
@@ -206,6 +209,13 @@ function parseEntryLine(loaded: Loaded, text: string, line: number, slim: boolea
   }
   if (entry === undefined || typeof entry.id !== "string") {
     loaded.state.unreadable.push({ line, message: "not a record or event" });
+    return;
+  }
+  // Every line, however its hash checks out (anyone can forge a chain): nothing that reads the index may meet a
+  // record whose parent is null or whose version is a number.
+  const problem = shapeProblem(entry);
+  if (problem !== undefined) {
+    loaded.state.unreadable.push({ line, message: `not a valid ${entry.type}: ${problem}` });
     return;
   }
   loaded.state.add(slim && entry.type === "record" ? slimRecord(entry) : entry, line);

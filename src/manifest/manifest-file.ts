@@ -12,11 +12,12 @@ import { ChainVerifier } from "./chain.js";
 import { ciInfo } from "./ci.js";
 import { parseHeader } from "./format.js";
 import { deepFreeze } from "./freeze.js";
-import { serializeEntry } from "./hash.js";
+import { serializeEntry, shortId } from "./hash.js";
 import { buildHistory } from "./history.js";
 import { loadImagesOnly } from "./history-cache.js";
 import { IndexedManifest } from "./indexed-manifest.js";
 import { unterminatedLine, verifyWithLastLine } from "./last-line.js";
+import { shapeProblem } from "./line-shape.js";
 import { appendLines, type Loaded, loadManifestFile, readManifestFile } from "./load.js";
 import { migrateEntry } from "./migrate.js";
 import { indexLazily, missingManifestError, mustExist } from "./open-options.js";
@@ -85,10 +86,13 @@ export class ManifestFile extends IndexedManifest implements Manifest {
     if (options?.includeLayers || this.loaded) return buildHistory(this.state(), options);
     // Images only: an index without layer records is enough, and much cheaper to build. The cache is used only
     // while the chain holds, so it can never show what a line said before someone edited it.
-    this.imagesOnly ??=
-      this.options.historyCache && this.integrity().intact
-        ? loadImagesOnly(this.path)
-        : loadManifestFile(this.path, { skipLayers: true });
+    if (!this.imagesOnly) {
+      this.imagesOnly =
+        this.options.historyCache && this.integrity().intact
+          ? loadImagesOnly(this.path)
+          : loadManifestFile(this.path, { skipLayers: true });
+      this.warnUnreadable(this.imagesOnly.state, this.options.onWarning);
+    }
     return buildHistory(this.imagesOnly.state, options);
   }
 
@@ -109,6 +113,7 @@ export class ManifestFile extends IndexedManifest implements Manifest {
     const verifier = this.options.verify ? new ChainVerifier() : undefined;
     this.loaded = await readManifestFile(this.path, verifier ? { verifier } : {});
     this.headerSeen = this.loaded.header;
+    this.warnUnreadable(this.loaded.state, this.options.onWarning);
     // Every complete line was just hashed into the chain, and it held (or the read threw).
     if (verifier) this.checked = { intact: true };
   }
@@ -237,7 +242,7 @@ export class ManifestFile extends IndexedManifest implements Manifest {
     return scanBackward(
       context.fd,
       context.end,
-      (line) => line.includes(needle) && parseLine(line)?.id === id,
+      (line) => line.includes(needle) && parseLine(line, this.path)?.id === id,
     );
   }
 
@@ -251,7 +256,7 @@ export class ManifestFile extends IndexedManifest implements Manifest {
     let build = 0;
     scanBackward(context.fd, context.end, (line) => {
       if (!line.includes(needle) || !line.includes('"kind":"image"')) return false;
-      const entry = parseLine(line);
+      const entry = parseLine(line, this.path);
       if (entry?.type !== "record" || entry.kind !== "image" || entry.lineage !== lineage) return false;
       build = entry.build ?? 0;
       return true;
@@ -261,7 +266,10 @@ export class ManifestFile extends IndexedManifest implements Manifest {
 
   // Built on open, asynchronously, unless the manifest was opened `lazy` (the CLI): then on first use, synchronously.
   protected override state(): ManifestState {
-    this.loaded ??= loadManifestFile(this.path);
+    if (!this.loaded) {
+      this.loaded = loadManifestFile(this.path);
+      this.warnUnreadable(this.loaded.state, this.options.onWarning);
+    }
     return this.loaded.state;
   }
 
@@ -304,12 +312,25 @@ export function serialize(body: Record<string, unknown>, kind: "record" | "event
   return { line: text, value };
 }
 
-function parseLine(line: string) {
+// A line a register's backward scan builds on (its parent, the last build of its lineage). It passes the shape check
+// every index applies, or the register is refused: a build number that is a string would make the next one "51".
+function parseLine(line: string, path: string) {
+  let entry: ReturnType<typeof migrateEntry>;
   try {
-    return migrateEntry(JSON.parse(line) as Record<string, unknown>);
+    entry = migrateEntry(JSON.parse(line) as Record<string, unknown>);
   } catch {
     return undefined;
   }
+  if (entry === undefined || typeof entry.id !== "string") return undefined;
+  const problem = shapeProblem(entry);
+  if (problem !== undefined) {
+    throw new BakeError({
+      code: "manifest-damaged",
+      message: `${path}: the line of ${entry.type} ${shortId(entry.id)} cannot be read (not a valid ${entry.type}: ${problem}); bake will not write to a damaged manifest`,
+      hint: "run `bake fsck` to see every problem, and restore the file (from git, say) before building again",
+    });
+  }
+  return entry;
 }
 
 // Verifies the chain of the file's lines, a last one without its newline included if it is whole (a torn last line

@@ -1,15 +1,8 @@
 import { readFileSync } from "node:fs";
 import * as generated from "./generated/line-validators.js";
+import { describeError, type Validator } from "./schema-errors.js";
 
 type LineKind = "header" | "record" | "event";
-
-interface LineError {
-  instancePath: string;
-  keyword: string;
-  message?: string;
-  params: Record<string, unknown>;
-}
-type Validator = ((line: unknown) => boolean) & { errors?: LineError[] | null };
 
 // Precompiled from the schema by ajv (see the drift test): compiling at run time would cost more than a register.
 const validators = generated as unknown as Record<LineKind, Validator>;
@@ -27,13 +20,6 @@ export function manifestSchema(): { $id: string; $defs: Record<string, unknown> 
 export function schemaProblems(line: unknown, kind: LineKind): string[] {
   const validate = validators[kind];
   if (validate(line)) return [];
-  return (validate.errors ?? []).filter((error) => error.keyword !== "if").map(describeError);
-}
-
-function describeError(error: LineError): string {
-  const where = error.instancePath === "" ? "line" : error.instancePath.slice(1).replaceAll("/", ".");
-  if (error.keyword === "additionalProperties") {
-    return `${where}: unexpected field "${String(error.params.additionalProperty)}"`;
-  }
-  return `${where}: ${error.message ?? "is invalid"}`;
+  // Each branch of a oneOf (a parent) reports the same error for the same field: said once.
+  return [...new Set((validate.errors ?? []).filter((error) => error.keyword !== "if").map(describeError))];
 }

@@ -80,3 +80,27 @@ describe("bake history with a torn last line", () => {
     expect(JSON.parse(run.stdout).lineages[1].entries).toHaveLength(3);
   });
 });
+
+describe("bake history with a short line at the end", () => {
+  for (const [what, tail] of [
+    ["a blank line", "\n"],
+    ["a garbage line", "garbage\n"],
+  ] as const) {
+    it(`lists every record and names the line when the manifest ends in ${what}`, async () => {
+      const { appendFileSync, rmSync } = await import("node:fs");
+      const { join } = await import("node:path");
+      const fleet = await fleetDir();
+      // Once with the history cache a first run leaves, once without it.
+      expect((await runBake(["history"], { cwd: fleet.dir })).code).toBe(0);
+      appendFileSync(fleet.path, tail);
+      for (const clearCache of [false, true]) {
+        if (clearCache) rmSync(join(fleet.dir, ".bake-cache"), { recursive: true, force: true });
+        const run = await runBake(["history", "--json"], { cwd: fleet.dir });
+        expect(run.stderr).not.toContain("internal error");
+        expect(run.code).toBe(0);
+        expect(run.stderr).toMatch(/warning: .*bake\.lineage\.jsonl.* line 13\b/);
+        expect(JSON.parse(run.stdout).lineages[1].entries).toHaveLength(3);
+      }
+    });
+  }
+});

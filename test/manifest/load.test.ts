@@ -1,6 +1,8 @@
+import { appendFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { loadManifestFile } from "../../src/manifest/load.js";
 import { openManifest } from "../../src/manifest/manifest.js";
-import { tempManifest } from "./helpers.js";
+import { buildFleet, tempManifest } from "./helpers.js";
 import { writeLargeManifest } from "./large.js";
 
 describe("indexing a large manifest", () => {
@@ -38,5 +40,17 @@ describe("indexing a large manifest", () => {
     } finally {
       clearInterval(timer);
     }
+  });
+});
+
+describe("indexing images only", () => {
+  it("reads a last line shorter than a record's first field as unreadable instead of comparing past the end", async () => {
+    const { path } = tempManifest();
+    const manifest = await openManifest(path, { create: true, env: {} });
+    await buildFleet(manifest);
+    appendFileSync(path, "x\n");
+    const loaded = loadManifestFile(path, { skipLayers: true });
+    expect(loaded.state.unreadable).toEqual([{ line: 13, message: expect.stringContaining("not JSON") }]);
+    expect(loaded.state.imagesByLineage.get("web")).toHaveLength(3);
   });
 });

@@ -4,7 +4,12 @@ import { describe, expect, it } from "vitest";
 import { openManifest } from "../../src/manifest/manifest.js";
 import { manifestSchema, schemaProblems } from "../../src/manifest/schema.js";
 import type { ImageRecord, ManifestEvent, ManifestHeader } from "../../src/manifest/types.js";
-import { GENERATED_VALIDATORS, generateValidators } from "./harness/generate-validators.js";
+import {
+  GENERATED_SHAPES,
+  GENERATED_VALIDATORS,
+  generateShapes,
+  generateValidators,
+} from "./harness/generate-validators.js";
 import { debianBase, imageInput, layerInput, tempManifest } from "./helpers.js";
 
 // Every field of the TypeScript types, spelled out: adding or removing one without the other fails tsc here.
@@ -67,15 +72,20 @@ describe("the manifest schema", () => {
     expect(keys(defs.header?.properties ?? {})).toEqual(keys(headerFields));
   });
 
-  it("matches the committed precompiled validators", () => {
-    const generated = generateValidators();
-    if (process.env.BAKE_WRITE_GENERATED === "1") {
-      mkdirSync(dirname(GENERATED_VALIDATORS), { recursive: true });
-      writeFileSync(GENERATED_VALIDATORS, generated);
-    }
-    expect(existsSync(GENERATED_VALIDATORS)).toBe(true);
-    expect(readFileSync(GENERATED_VALIDATORS, "utf8")).toBe(generated);
-  });
+  for (const [what, file, generate] of [
+    ["precompiled validators", GENERATED_VALIDATORS, generateValidators],
+    ["precompiled shape checks", GENERATED_SHAPES, generateShapes],
+  ] as const) {
+    it(`matches the committed ${what}`, () => {
+      const generated = generate();
+      if (process.env.BAKE_WRITE_GENERATED === "1") {
+        mkdirSync(dirname(file), { recursive: true });
+        writeFileSync(file, generated);
+      }
+      expect(existsSync(file)).toBe(true);
+      expect(readFileSync(file, "utf8")).toBe(generated);
+    });
+  }
 
   it("accepts every line bake writes", async () => {
     const { path } = tempManifest();

@@ -6,8 +6,8 @@ import { locationFor, openForCommand, stdoutStyle, writeJson } from "../manifest
 
 /** `bake fsck [--json]`: re-hashes every line and the side data records refer to, and checks every link; exit 1 naming each broken line. */
 export const run: CommandRun = async ({ values }, io) => {
-  // Refuses a missing manifest with the usual hint.
-  const manifest = await openForCommand(values, io, { mustExist: true });
+  // Refuses a missing manifest with the usual hint. No warnings: every damaged line is in the report.
+  const manifest = await openForCommand(values, io, { mustExist: true, warn: false });
   // The location as given, not `manifest.path`: a store URL may need the password that path leaves out.
   const report = await checkManifest(locationFor(values, io));
   // Inventories beside the manifest are referenced by digest from records: re-hashed too.

@@ -105,6 +105,7 @@ export class StoreManifest extends IndexedManifest implements Manifest {
     if (!this.imagesOnly) {
       this.imagesOnly = this.cachedIndex() ?? emptyLoaded();
       appendLines(this.imagesOnly, Buffer.concat(this.chunks), this.path, { skipLayers: true });
+      this.warnUnreadable(this.imagesOnly.state, this.options.onWarning);
       this.saveCache();
     }
     return buildHistory(this.imagesOnly.state, options);
@@ -287,6 +288,7 @@ export class StoreManifest extends IndexedManifest implements Manifest {
     const full = emptyLoaded();
     await indexBytes(full, Buffer.concat(this.chunks), this.path, verifier ? { verifier } : {});
     this.full = full;
+    this.warnUnreadable(full.state, this.options.onWarning);
     if (verifier) {
       this.verifier = verifier;
       this.verifiedChunks = this.chunks.length;
@@ -299,6 +301,7 @@ export class StoreManifest extends IndexedManifest implements Manifest {
       this.mergeBase();
       this.full = emptyLoaded();
       appendLines(this.full, Buffer.concat(this.chunks), this.path);
+      this.warnUnreadable(this.full.state, this.options.onWarning);
     }
     return this.full.state;
   }
