@@ -1,12 +1,11 @@
-import { closeSync, fstatSync, mkdirSync, openSync, type Stats, statSync } from "node:fs";
-import { dirname } from "node:path";
+import { closeSync, fstatSync, openSync, type Stats, statSync } from "node:fs";
 import { BakeError } from "../errors.js";
 import { digest } from "../util/digest.js";
 import { fileKind } from "../util/file-kind.js";
 import { pick } from "../util/pick.js";
 import { bakeVersion } from "../version.js";
 import type { Manifest, OpenOptions } from "./api.js";
-import { appendLine, chainBrokenError, createIfMissing, type WriteContext } from "./append.js";
+import { appendLine, chainBrokenError, createManifestFile, type WriteContext } from "./append.js";
 import { ChainVerifier } from "./chain.js";
 import { ciInfo } from "./ci.js";
 import { verifyFileChain } from "./file-chain.js";
@@ -59,8 +58,7 @@ export class ManifestFile extends IndexedManifest implements Manifest {
     refuseSpecialFile(path);
     const file = new ManifestFile(path, options, undefined);
     if (options.create) {
-      mkdirSync(dirname(path), { recursive: true });
-      createIfMissing(path, file.headerFields());
+      await createManifestFile(path, { ...file.headerFields(), lockTimeoutMs: options.lockTimeoutMs });
     }
     file.headerSeen = readHeader(path);
     if (file.headerSeen === undefined && mustExist(options)) throw missingManifestError(path);

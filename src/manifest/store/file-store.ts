@@ -1,6 +1,5 @@
-import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
-import { withLock } from "../lock.js";
+import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
+import { writeDurably, writeLocked } from "../append.js";
 import type { LineStore, StoreAppend, StoreRead, StoreTip } from "./line-store.js";
 
 /**
@@ -21,8 +20,7 @@ export class FileStore implements LineStore {
   }
 
   async append(lines: readonly string[], expected: StoreTip): Promise<StoreAppend> {
-    mkdirSync(dirname(this.path), { recursive: true });
-    return withLock(this.path, {}, () => {
+    return writeLocked(this.path, {}, () => {
       const fd = openSync(this.path, "a+");
       try {
         const bytes = readFileSync(this.path);
@@ -36,11 +34,7 @@ export class FileStore implements LineStore {
                 message: `${this.path} ends in a torn line; run bake fsck`,
               } as const);
         }
-        const buffer = Buffer.from(joined(lines), "utf8");
-        let done = 0;
-        const start = fstatSync(fd).size;
-        while (done < buffer.length) done += writeSync(fd, buffer, done, buffer.length - done, start + done);
-        fsyncSync(fd);
+        writeDurably(fd, Buffer.from(joined(lines), "utf8"), fstatSync(fd).size);
         const count = expected.count + lines.length;
         return { ok: true, tip: { count, token: String(count) } } as const;
       } finally {
