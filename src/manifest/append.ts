@@ -7,7 +7,7 @@ import {
   ftruncateSync,
   linkSync,
   openSync,
-  unlinkSync,
+  rmSync,
   writeFileSync,
   writeSync,
 } from "node:fs";
@@ -21,6 +21,7 @@ import { headerLine } from "./format.js";
 import { completeLastLine } from "./last-line.js";
 import { withLock } from "./lock.js";
 import { readRange, readTail } from "./tail.js";
+import { writeFailure } from "./write-failure.js";
 
 /** What a writer sees once it holds the lock: the file, where complete lines end, and the hash to chain on. */
 export interface WriteContext {
@@ -59,8 +60,7 @@ export async function appendLine<T>(
   options: AppendOptions,
   compose: (context: WriteContext) => { line: string; value: T },
 ): Promise<{ value: T; repaired?: TornRepair; end: number }> {
-  makeDirectories(dirname(path));
-  return withLock(path, { timeoutMs: options.lockTimeoutMs }, () => {
+  return writeLocked(path, options, () => {
     createIfMissing(path, options);
     const fd = openSync(path, "r+");
     try {
@@ -68,11 +68,11 @@ export async function appendLine<T>(
       if (size === 0) {
         // An empty file (created by hand, say) gets its header first.
         const header = Buffer.from(`${headerLine(options)}\n`);
-        writeWhole(fd, header, 0);
+        writeDurably(fd, header, 0);
         size = header.length;
       }
       // A whole last line whose newline was lost (an editor, a merge) gets it back; it is no torn write.
-      const settled = completeLastLine({ path, fd, size, write: writeWhole });
+      const settled = completeLastLine({ path, fd, size, write: writeDurably });
       if (settled.problem) throw chainBrokenError(path, settled.problem);
       const tail = readTail(fd, settled.size);
       if (tail.completeEnd === 0) {
@@ -88,8 +88,7 @@ export async function appendLine<T>(
       const chain = verifyFileChain(path, fd, tail.completeEnd);
       if (chain.problem) throw chainBrokenError(path, chain.problem);
       const { line, value } = compose({ fd, end: tail.completeEnd, prev: digest(tail.lastLine) });
-      writeWhole(fd, Buffer.from(`${line}\n`, "utf8"), tail.completeEnd);
-      fsyncSync(fd);
+      writeDurably(fd, Buffer.from(`${line}\n`, "utf8"), tail.completeEnd);
       const end = tail.completeEnd + Buffer.byteLength(line) + 1;
       checkpointAfterAppend(path, fd, { end, lines: chain.lines + 1, lastLineHash: digest(line) });
       return repaired ? { value, repaired, end } : { value, end };
@@ -108,12 +107,43 @@ export function chainBrokenError(path: string, problem: ChainBreak): BakeError {
   });
 }
 
-/** Creates the manifest with its header if it does not exist: written aside, then linked in, so no reader sees half a header. */
-export function createIfMissing(path: string, options: AppendOptions): boolean {
+/** Creates the manifest with its header, under the lock, if it does not exist. */
+export async function createManifestFile(path: string, options: AppendOptions): Promise<void> {
+  if (!existsSync(path)) await writeLocked(path, options, () => createIfMissing(path, options));
+}
+
+/**
+ * Runs a write to the manifest file at `path` under its lock (creating its directory first); a failure the user can
+ * fix (no write access, a full disk) becomes a BakeError saying so.
+ */
+export async function writeLocked<T>(
+  path: string,
+  options: { lockTimeoutMs?: number },
+  fn: () => T,
+): Promise<T> {
+  try {
+    makeDirectories(dirname(path));
+  } catch (error) {
+    throw new BakeError({
+      code: "directory-uncreatable",
+      message: `cannot create ${dirname(path)}, the directory of the manifest ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      hint: "point --manifest or BAKE_MANIFEST at a path in a directory bake can create and write to",
+    });
+  }
+  try {
+    return await withLock(path, { timeoutMs: options.lockTimeoutMs }, fn);
+  } catch (error) {
+    throw writeFailure(error, path);
+  }
+}
+
+// Written aside, then linked in, so no reader sees half a header. Only under the lock: the link briefly gives the
+// file a second name, which a writer checking for hard links must not see.
+function createIfMissing(path: string, options: AppendOptions): boolean {
   if (existsSync(path)) return false;
   const temp = `${path}.new-${process.pid}`;
-  writeFileSync(temp, `${headerLine(options)}\n`, { flush: true });
   try {
+    writeFileSync(temp, `${headerLine(options)}\n`, { flush: true });
     linkSync(temp, path);
     syncDirectory(dirname(path));
     return true;
@@ -121,7 +151,7 @@ export function createIfMissing(path: string, options: AppendOptions): boolean {
     if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
     throw error;
   } finally {
-    unlinkSync(temp);
+    rmSync(temp, { force: true });
   }
 }
 
@@ -134,9 +164,24 @@ function moveTornAside(path: string, fd: number, completeEnd: number, size: numb
   return { file, bytes: torn.length };
 }
 
-function writeWhole(fd: number, buffer: Buffer, position: number): void {
-  let done = 0;
-  while (done < buffer.length) done += writeSync(fd, buffer, done, buffer.length - done, position + done);
+/**
+ * Writes `buffer` at `position` (the end of the file's complete lines) and fsyncs it; if either fails part-way (a
+ * full disk, say), cuts the file back to `position`, so the file holds exactly what it held before.
+ */
+export function writeDurably(fd: number, buffer: Buffer, position: number): void {
+  try {
+    let done = 0;
+    while (done < buffer.length) done += writeSync(fd, buffer, done, buffer.length - done, position + done);
+    fsyncSync(fd);
+  } catch (error) {
+    try {
+      ftruncateSync(fd, position);
+      fsyncSync(fd);
+    } catch {
+      // Then the bytes stay as a torn tail (or a whole line never acknowledged), which the next writer handles.
+    }
+    throw error;
+  }
 }
 
 function syncDirectory(dir: string): void {

@@ -66,11 +66,13 @@ export async function checkManifest(
   try {
     return await withLock(path, { timeoutMs: options.lockTimeoutMs ?? 15_000 }, () => checkBytes(path));
   } catch (error) {
-    // A read-only checkout cannot take the lock; reading without it is still useful.
-    if (error instanceof BakeError && error.code === "manifest-lock-failed") return checkBytes(path);
+    // A read-only checkout (or a full disk) cannot take the lock; reading without it is still useful.
+    if (error instanceof BakeError && UNLOCKED_READ.has(error.code)) return checkBytes(path);
     throw error;
   }
 }
+
+const UNLOCKED_READ = new Set<string>(["manifest-lock-failed", "manifest-disk-full"]);
 
 function checkBytes(path: string): FsckReport {
   const bytes = readFileSync(path);

@@ -5,13 +5,16 @@ import {
   openSync,
   readFileSync,
   renameSync,
+  rmSync,
   statSync,
   unlinkSync,
-  writeSync,
+  writeFileSync,
 } from "node:fs";
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { BakeError } from "../errors.js";
+import { lockPathFor, refuseHardLinks } from "./lock-path.js";
+import { writeFailure } from "./write-failure.js";
 
 /** Options for {@link withLock}. */
 export interface LockOptions {
@@ -30,17 +33,19 @@ interface LockOwner {
 const EMPTY_LOCK_GRACE_MS = 2000;
 
 /**
- * Runs `fn` while holding `<target>.lock`, a file created with O_EXCL that names its owner (pid, host, token).
- * A lock whose owner process is gone (same host, pid not alive) is stale and is broken; otherwise the wait is bounded.
+ * Runs `fn` while holding `<target>.lock` (beside the real file, symlinks resolved), a file created with O_EXCL that
+ * names its owner (pid, host, token). A lock whose owner process is gone (same host, pid not alive) is stale and is
+ * broken; otherwise the wait is bounded. A target with several hard links is refused (see {@link refuseHardLinks}).
  */
 export async function withLock<T>(
   target: string,
   options: LockOptions,
   fn: () => Promise<T> | T,
 ): Promise<T> {
-  const lockPath = `${target}.lock`;
+  const lockPath = lockPathFor(target);
   const owner = await acquire(lockPath, options.timeoutMs ?? 15_000);
   try {
+    refuseHardLinks(target);
     return await fn();
   } finally {
     release(lockPath, owner);
@@ -75,6 +80,8 @@ function tryCreate(lockPath: string, owner: LockOwner): boolean {
     fd = openSync(lockPath, "wx");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    const failure = writeFailure(error, lockPath);
+    if (failure instanceof BakeError && failure.code === "manifest-disk-full") throw failure;
     throw new BakeError({
       code: "manifest-lock-failed",
       message: `cannot create the lock file ${lockPath}: ${(error as Error).message}`,
@@ -82,7 +89,11 @@ function tryCreate(lockPath: string, owner: LockOwner): boolean {
     });
   }
   try {
-    writeSync(fd, JSON.stringify(owner));
+    writeFileSync(fd, JSON.stringify(owner));
+  } catch (error) {
+    // A lock we created but could not sign would hold others off for nothing: it goes.
+    rmSync(lockPath, { force: true });
+    throw writeFailure(error, lockPath);
   } finally {
     closeSync(fd);
   }

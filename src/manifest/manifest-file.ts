@@ -1,13 +1,11 @@
 import { closeSync, fstatSync, openSync, type Stats, statSync } from "node:fs";
-import { dirname } from "node:path";
 import { BakeError } from "../errors.js";
 import { digest } from "../util/digest.js";
 import { fileKind } from "../util/file-kind.js";
-import { makeDirectories } from "../util/make-directories.js";
 import { pick } from "../util/pick.js";
 import { bakeVersion } from "../version.js";
 import type { Manifest, OpenOptions } from "./api.js";
-import { appendLine, chainBrokenError, createIfMissing, type WriteContext } from "./append.js";
+import { appendLine, chainBrokenError, createManifestFile, type WriteContext } from "./append.js";
 import { ChainVerifier } from "./chain.js";
 import { ciInfo } from "./ci.js";
 import { parseHeader } from "./format.js";
@@ -61,16 +59,7 @@ export class ManifestFile extends IndexedManifest implements Manifest {
     refuseSpecialFile(path);
     const file = new ManifestFile(path, options, undefined);
     if (options.create) {
-      try {
-        makeDirectories(dirname(path));
-      } catch (error) {
-        throw new BakeError({
-          code: "directory-uncreatable",
-          message: `cannot create ${dirname(path)}, the directory of the manifest ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-          hint: "point --manifest or BAKE_MANIFEST at a path in a directory bake can create and write to",
-        });
-      }
-      createIfMissing(path, file.headerFields());
+      await createManifestFile(path, { ...file.headerFields(), lockTimeoutMs: options.lockTimeoutMs });
     }
     file.headerSeen = readHeader(path);
     if (file.headerSeen === undefined && mustExist(options)) throw missingManifestError(path);

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { rmSync } from "node:fs";
+import { rmSync, symlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -58,5 +58,23 @@ describe("concurrent writers", () => {
     const report = await checkManifest(path);
     expect(report.problems).toEqual([]);
     expect(report).toMatchObject({ ok: true, images: 400, layers: 400 });
+  }, 120_000);
+
+  it("keeps every record when half the writers name the manifest through a symlink", async () => {
+    const { dir, path } = tempManifest();
+    await openManifest(path, { create: true, env: {} });
+    const link = join(dir, "link.jsonl");
+    symlinkSync("bake.lineage.jsonl", link);
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => runChild(i % 2 ? link : path, i, 10)),
+    );
+    for (const result of results) {
+      expect(result.stderr).toBe("");
+      expect(result.acks).toHaveLength(20);
+    }
+    const ids = new Set((await openManifest(path)).records().map((record) => record.id));
+    for (const result of results) for (const id of result.acks) expect(ids.has(id)).toBe(true);
+    expect(ids.size).toBe(160);
+    expect((await checkManifest(path)).problems).toEqual([]);
   }, 120_000);
 });

@@ -1,8 +1,9 @@
 import { availableParallelism } from "node:os";
 import { ExitCode, isBakeError } from "../../errors.js";
-import { manifestPath } from "../../manifest/location.js";
+import { isStoreLocation, manifestPath } from "../../manifest/location.js";
 import { openManifest } from "../../manifest/manifest.js";
 import { inventorySideData } from "../../manifest/side-data.js";
+import { checkWritable } from "../../manifest/write-failure.js";
 import { renderDiagnostics } from "../../recipe/diagnostics.js";
 import { reporterMode } from "../../run/reporters/index.js";
 import { newRunId } from "../../run/run-id.js";
@@ -22,14 +23,14 @@ import { loadTreeForCommand } from "../tree/load.js";
  */
 export async function buildTree(inputs: string[], values: OptionValues, io: CommandIO): Promise<number> {
   const json = values.json === true;
-  const manifest = await openManifest(
-    manifestPath({
-      ...(typeof values.manifest === "string" ? { flag: values.manifest } : {}),
-      env: io.env,
-      cwd: io.cwd,
-    }),
-    { create: true, env: io.env, lazy: true },
-  );
+  const path = manifestPath({
+    ...(typeof values.manifest === "string" ? { flag: values.manifest } : {}),
+    env: io.env,
+    cwd: io.cwd,
+  });
+  const manifest = await openManifest(path, { create: true, env: io.env, lazy: true });
+  // Before any build work: a tree whose records could not be registered is refused now.
+  if (!isStoreLocation(path)) checkWritable(path);
   const { tree, recipes, vars } = await loadTreeForCommand(inputs, { values, io, manifest });
   const target = typeof values.target === "string" ? values.target : undefined;
   let select: Set<string> | undefined;

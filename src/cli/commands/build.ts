@@ -5,6 +5,7 @@ import { isStoreLocation, manifestPath } from "../../manifest/location.js";
 import { type Manifest, openManifest } from "../../manifest/manifest.js";
 import { inventorySideData } from "../../manifest/side-data.js";
 import type { ImageRecord } from "../../manifest/types.js";
+import { checkWritable } from "../../manifest/write-failure.js";
 import { planRecipe } from "../../plan/plan-recipe.js";
 import { renderDiagnostics } from "../../recipe/diagnostics.js";
 import { type CiOutputs, createCiOutputs } from "../../run/ci/outputs.js";
@@ -131,10 +132,13 @@ async function build(
 
 // Register would refuse a manifest whose chain is broken, after all the build work: refuse before any of it,
 // with the same error. The manifest is only read here; it is created (when missing) once the plan is sound.
+// Refuses, before any build work, a manifest the build could not register in: a broken chain, or a file bake may
+// not write.
 async function refuseBrokenManifest(path: string, io: CommandIO): Promise<Manifest> {
   const manifest = await openManifest(path, { env: io.env, mustExist: false, lazy: true });
   const { problem } = manifest.integrity();
   if (problem) throw chainBrokenError(path, problem);
+  if (!isStoreLocation(path)) checkWritable(path);
   return manifest;
 }
 function resultJson(result: ExecuteResult): string {

@@ -1,8 +1,6 @@
-import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
-import { makeDirectories } from "../../util/make-directories.js";
+import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
+import { writeDurably, writeLocked } from "../append.js";
 import { isWholeLine } from "../last-line.js";
-import { withLock } from "../lock.js";
 import type { LineStore, StoreAppend, StoreRead, StoreTip } from "./line-store.js";
 
 /**
@@ -23,8 +21,7 @@ export class FileStore implements LineStore {
   }
 
   async append(lines: readonly string[], expected: StoreTip): Promise<StoreAppend> {
-    makeDirectories(dirname(this.path));
-    return withLock(this.path, {}, () => {
+    return writeLocked(this.path, {}, () => {
       const fd = openSync(this.path, "a+");
       try {
         const bytes = readFileSync(this.path);
@@ -41,11 +38,11 @@ export class FileStore implements LineStore {
                 message: `${this.path} ends in a torn line; run bake fsck`,
               } as const);
         }
-        const buffer = Buffer.from(`${missingNewline ? "\n" : ""}${joined(lines)}`, "utf8");
-        let done = 0;
-        const start = fstatSync(fd).size;
-        while (done < buffer.length) done += writeSync(fd, buffer, done, buffer.length - done, start + done);
-        fsyncSync(fd);
+        writeDurably(
+          fd,
+          Buffer.from(`${missingNewline ? "\n" : ""}${joined(lines)}`, "utf8"),
+          fstatSync(fd).size,
+        );
         const count = expected.count + lines.length;
         return { ok: true, tip: { count, token: String(count) } } as const;
       } finally {
