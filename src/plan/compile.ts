@@ -1,5 +1,6 @@
 import path from "node:path";
 import { BakeError, isBakeError, withLocation } from "../errors.js";
+import { idSpecProblem } from "../recipe/ids.js";
 import { recipeLocation } from "../recipe/locations.js";
 import type {
   CheckSpec,
@@ -75,6 +76,8 @@ export function compile(recipe: Recipe, context: CompileContext): BuildPlan {
     recipe.config === undefined
       ? undefined
       : (fill.deep(recipe.config, topField("config")) as ImageConfigSpec);
+  const configUser = config?.user === undefined ? undefined : idSpecProblem(config.user, { field: "user" });
+  if (configUser) throw fill.error(child(topField("config"), "user"), configUser);
   // The image config is part of the last layer's inputs: that layer's image is the one that carries it.
   const layers = recipe.layers.map((layer, index) =>
     compileLayer(layer, {
@@ -252,7 +255,7 @@ function compileStep(
           : { argv: step.argv.map((arg, i) => fill.plain(arg, child(child(where, "run"), i))) }),
         env: compileEnv(step.env, { fill, field: child(where, "env") }),
         ...optionalString("workdir", step.workdir, fill, where),
-        ...optionalString("user", step.user, fill, where),
+        ...idSpec("user", step.user, fill, where),
         ...(step.timeoutMs === undefined ? {} : { timeoutMs: step.timeoutMs }),
       };
       planned.title = runTitle(planned);
@@ -277,7 +280,7 @@ function compileStep(
         from,
         to,
         ...(step.mode === undefined ? {} : { mode: step.mode }),
-        ...optionalString("owner", step.owner, fill, written),
+        ...idSpec("owner", step.owner, fill, written),
         entries: entries.map((entry) => ({ ...entry })),
       };
     }
@@ -291,7 +294,7 @@ function compileStep(
         path: filePath,
         content,
         ...(step.mode === undefined ? {} : { mode: step.mode }),
-        ...optionalString("owner", step.owner, fill, written),
+        ...idSpec("owner", step.owner, fill, written),
       };
     }
   }
@@ -317,7 +320,7 @@ function compileCheck(check: CheckSpec, options: { fill: Interpolator; index: nu
           ? {}
           : { argv: check.argv.map((arg, i) => fill.plain(arg, child(child(where, "run"), i))) }),
         env: compileEnv(check.env, { fill, field: child(where, "env") }),
-        ...optionalString("user", check.user, fill, where),
+        ...idSpec("user", check.user, fill, where),
         ...optionalString("workdir", check.workdir, fill, where),
       };
     case "file": {
@@ -372,6 +375,20 @@ function compileEnv(
   const out: Record<string, PlanString> = {};
   for (const [key, value] of Object.entries(env))
     out[key] = options.fill.secretable(value, child(options.field, key));
+  return out;
+}
+
+// `user:` and `owner:` once filled in: a numeric id the kernel cannot hold would wrap around (2^32 to root).
+function idSpec<K extends "user" | "owner">(
+  key: K,
+  value: string | undefined,
+  fill: Interpolator,
+  field: Field,
+): { [P in K]?: string } {
+  const out = optionalString(key, value, fill, field);
+  const filled = out[key];
+  const problem = filled === undefined ? undefined : idSpecProblem(filled, { field: key });
+  if (problem) throw fill.error(child(field, key), problem);
   return out;
 }
 

@@ -1,4 +1,5 @@
 import { parseDuration } from "./duration.js";
+import { readMode } from "./mode.js";
 import { sourceText } from "./rules/values.js";
 import type { RecipePath, RecipeSource } from "./source.js";
 import type {
@@ -196,16 +197,16 @@ function shorten(script: string): string {
   return line.length > 60 ? `${line.slice(0, 57)}...` : `${line}${more}`;
 }
 
-/** Permission bits: octal strings are octal; a number written with a leading 0 (`0755`) is octal too. */
+/** Permission bits, read by {@link readMode}; the rules have refused a mode it cannot read. */
 export function modeOf(
   source: RecipeSource,
   path: RecipePath,
   value: WrittenMode | undefined,
 ): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value === "string") return Number.parseInt(value, 8);
-  const written = sourceText({ source }, path);
-  return /^0[0-7]+$/.test(written) ? Number.parseInt(written, 8) : value;
+  const reading = readMode(value, typeof value === "number" ? sourceText({ source }, path) : "");
+  if (reading.problem) throw new Error(`unchecked mode at ${path.join(".")}: ${reading.problem.message}`);
+  return reading.mode;
 }
 
 // Copies the fields that are set, each map as own data properties (a key such as `__proto__` stays a key).

@@ -115,3 +115,35 @@ describe("bake validate on a target without a driver (compiled CLI)", () => {
     expect(store.stderr).not.toContain("known keys: `driver`\n");
   });
 });
+
+// Found by an external tester: `user: "4294967296"` passed validate and the step ran as root (uid 0), since the
+// kernel's uids are 32 bits and the number wrapped around.
+describe("bake validate on a uid the kernel cannot hold (compiled CLI)", () => {
+  beforeAll(async () => {
+    await ensureBuilt();
+  }, 300_000);
+
+  test("refuses the uid that wraps to root at file:line:col with a hint, and exits 2; plan agrees", async () => {
+    const validate = await runBake(["validate", "uid-wrap/recipe.yaml"], { cwd: fixtures });
+    expect(validate.code).toBe(2);
+    expect(validate.stdout).toBe("");
+    expect(validate.stderr).toContain(
+      'uid-wrap/recipe.yaml:9:15: error: uid 4294967296 in user "4294967296" is out of range: a uid is a whole number from 0 to 4294967294',
+    );
+    expect(validate.stderr).toContain("hint: the kernel holds uids in 32 bits");
+    expect(validate.stderr).not.toContain("    at ");
+    const plan = await runBake(["plan", "uid-wrap/recipe.yaml"], { cwd: fixtures });
+    expect(plan.code).toBe(2);
+    expect(plan.stderr).toContain("uid-wrap/recipe.yaml:9:15");
+  });
+
+  test("refuses an owner beyond 32 bits and a mode of 0800 before any build, exit 2", async () => {
+    const owner = await runBake(["validate", "owner-out-of-range/recipe.yaml"], { cwd: fixtures });
+    expect(owner.code).toBe(2);
+    expect(owner.stderr).toContain("owner-out-of-range/recipe.yaml:7:50: error: uid 99999999999");
+    expect(owner.stderr).not.toContain("RangeError");
+    const mode = await runBake(["validate", "mode-not-octal/recipe.yaml"], { cwd: fixtures });
+    expect(mode.code).toBe(2);
+    expect(mode.stderr).toContain("mode-not-octal/recipe.yaml:7:49: error: mode 0800 starts with 0");
+  });
+});

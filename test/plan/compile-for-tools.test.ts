@@ -110,6 +110,37 @@ describe("compile errors carry the recipe's location", () => {
     expect(error).toMatchObject({ code: "copy-missing", location: { file, line: 25, col: 17 } });
   });
 
+  it("refuses a user or config user filled in from a variable beyond 32 bits, at the field", async () => {
+    const file = path.join(dir, "recipe.yaml");
+    const inputs = { copies: {}, recipeDigest: "sha256:0" };
+    const head = ["apiVersion: bake/v1", "name: ids", "from: scratch", "vars:", "  u: { type: string }"];
+    const planWith = async (lines: string[], u: string) => {
+      await writeFile(file, [...head, ...lines, ""].join("\n"));
+      const { recipe } = await loadRecipeOrThrow(file);
+      return () => compile(recipe, { vars: { u }, inputs });
+    };
+    const step = [
+      "layers:",
+      "  - name: app",
+      "    steps:",
+      "      - run: id -u",
+      '        user: "${vars.u}"',
+    ];
+    const error = thrown(await planWith(step, "4294967296"));
+    expect(error).toMatchObject({ code: "out-of-range", location: { file, line: 10, col: 15 } });
+    expect(error.message).toBe(
+      'uid 4294967296 in user "4294967296" is out of range: a uid is a whole number from 0 to 4294967294',
+    );
+    const check = [...step.slice(0, 4), "verify:", "  - run: id -u", '    user: "app:${vars.u}"'];
+    expect(thrown(await planWith(check, "4294967295"))).toMatchObject({
+      message: expect.stringContaining('gid 4294967295 in user "app:4294967295"'),
+      location: { file, line: 12, col: 11 },
+    });
+    const config = [...step.slice(0, 4), 'config: { user: "${vars.u}" }'];
+    expect(thrown(await planWith(config, "99999999999")).location).toEqual({ file, line: 10, col: 17 });
+    expect((await planWith(step, "4294967294"))().layers[0]?.steps[0]).toMatchObject({ user: "4294967294" });
+  });
+
   it("has no location for a recipe built in code", async () => {
     const file = path.join(await checkout("a"), "recipe.yaml");
     const { recipe } = await loadRecipeOrThrow(file);

@@ -2,6 +2,7 @@ import type { Stats } from "node:fs";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BakeError } from "../../errors.js";
+import { idRangeProblem, idSpecProblem, isNumericId, MAX_ID, parseId } from "../../recipe/ids.js";
 import { lstat, readFile, readlink } from "../../util/fs-async.js";
 import { opaqueSidecar } from "./store.js";
 
@@ -161,16 +162,22 @@ export interface ImageUser {
  * them: the merged layers, and the host's own files under a `host` base's binds.
  */
 export async function resolveImageUser(view: ImageView, spec: string): Promise<ImageUser> {
-  const [userPart = "", groupPart] = spec.split(":", 2);
+  // The recipe's ids were checked when it was validated; an inherited config's `User` and the image's own files
+  // were not, and a uid past 32 bits would wrap around (2^32 to root).
+  const problem = idSpecProblem(spec, { field: "user" });
+  if (problem) throw new BakeError(problem);
+  const at = spec.indexOf(":");
+  const userPart = at < 0 ? spec : spec.slice(0, at);
+  const groupPart = at < 0 ? undefined : spec.slice(at + 1);
   const passwd = parseColonFile((await readImageFile(view, "/etc/passwd"))?.toString("utf8") ?? "");
   let uid: number;
   let gid: number | undefined;
   let home = "/";
-  if (/^\d+$/.test(userPart)) {
+  if (isNumericId(userPart)) {
     uid = Number(userPart);
     const row = passwd.find((fields) => fields[2] === userPart);
     if (row) {
-      gid = Number(row[3]);
+      gid = imageId(row[3], { kind: "gid", file: "/etc/passwd", entry: `uid ${userPart}` });
       home = row[5] || "/";
     }
   } else {
@@ -182,12 +189,13 @@ export async function resolveImageUser(view: ImageView, spec: string): Promise<I
         hint: "create it in an earlier step, or use a numeric uid[:gid]",
       });
     }
-    uid = Number(row[2]);
-    gid = Number(row[3]);
+    const entry = `user "${userPart}"`;
+    uid = imageId(row[2], { kind: "uid", file: "/etc/passwd", entry });
+    gid = imageId(row[3], { kind: "gid", file: "/etc/passwd", entry });
     home = row[5] || "/";
   }
   if (groupPart !== undefined && groupPart !== "") {
-    if (/^\d+$/.test(groupPart)) gid = Number(groupPart);
+    if (isNumericId(groupPart)) gid = Number(groupPart);
     else {
       const groups = parseColonFile((await readImageFile(view, "/etc/group"))?.toString("utf8") ?? "");
       const row = groups.find((fields) => fields[0] === groupPart);
@@ -198,10 +206,28 @@ export async function resolveImageUser(view: ImageView, spec: string): Promise<I
           hint: "create it in an earlier step, or use a numeric gid",
         });
       }
-      gid = Number(row[2]);
+      gid = imageId(row[2], { kind: "gid", file: "/etc/group", entry: `group "${groupPart}"` });
     }
   }
   return { uid, gid: gid ?? uid, home: uid === 0 && home === "/" ? "/root" : home };
+}
+
+// An id field of /etc/passwd or /etc/group: `Number("")` is 0 and `Number("4294967296")` wraps to root in the
+// kernel, so anything but a uid or gid the kernel holds is refused.
+function imageId(
+  text: string | undefined,
+  options: { kind: "uid" | "gid"; file: "/etc/passwd" | "/etc/group"; entry: string },
+): number {
+  const { kind, file } = options;
+  const id = parseId(text ?? "");
+  if (id !== undefined) return id;
+  const where = `the image's ${file} entry for ${options.entry}`;
+  if (text !== undefined && isNumericId(text)) throw new BakeError(idRangeProblem({ kind, text, where }));
+  throw new BakeError({
+    code: "bad-value",
+    message: `${where} has ${kind} "${text ?? ""}", which is not a whole number from 0 to ${MAX_ID}`,
+    hint: `fix that line of ${file} in an earlier step`,
+  });
 }
 
 function parseColonFile(text: string): string[][] {

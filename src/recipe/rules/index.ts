@@ -1,6 +1,7 @@
 import type { Rule } from "./context.js";
 import { copySourcesInsideRoot } from "./copy.js";
 import { parentReference } from "./from.js";
+import { configUserId, stepAndCheckIds } from "./ids.js";
 import { interpolationRules } from "./interpolation.js";
 import { uniqueLayerNames } from "./layers.js";
 import { durationsAndModes } from "./values.js";
@@ -20,4 +21,6 @@ export const RULES: { rule: Rule; reads: string[] }[] = [
   { rule: variableDefinitions, reads: ["vars"] },
   { rule: interpolationRules, reads: ["vars"] },
   { rule: durationsAndModes, reads: ["layers", "verify", "rollout"] },
+  { rule: stepAndCheckIds, reads: ["layers", "verify"] },
+  { rule: configUserId, reads: ["config"] },
 ];

@@ -1,12 +1,16 @@
 import { parseDuration } from "../duration.js";
 import { spanAtPath } from "../fast-yaml/span.js";
+import { readMode } from "../mode.js";
 import type { RecipePath } from "../source.js";
 import { type Rule, type RuleContext, report } from "./context.js";
 
 /** The longest duration bake accepts (what a Node timer can hold, about 24 days). */
 const MAX_DURATION_MS = 2 ** 31 - 1;
 
-/** Durations are within what a timer can wait, and a mode written as a decimal look-alike of octal is flagged. */
+/**
+ * Durations are within what a timer can wait; modes are ones bake can read (0 to 07777, octal digits after a
+ * leading 0), and one written as a decimal look-alike of octal is flagged.
+ */
 export const durationsAndModes: Rule = (ctx) => {
   ctx.recipe.layers.forEach((layer, l) => {
     layer.steps.forEach((step, s) => {
@@ -58,12 +62,17 @@ function checkDuration(ctx: RuleContext, path: RecipePath, text: string): void {
   }
 }
 
-// YAML 1.2 reads `755` and `0755` as decimal numbers; a leading 0 clearly means octal (see modeOf), but a
-// bare `755` is almost certainly a mistake.
+// A mode bake cannot read (see readMode) is an error; YAML 1.2 reads `755` and `0755` as decimal numbers, and a
+// leading 0 clearly means octal, but a bare `755` is almost certainly a mistake.
 function checkMode(ctx: RuleContext, path: RecipePath, mode: string | number | undefined): void {
-  if (typeof mode !== "number") return;
-  const written = sourceText(ctx, path);
-  if (/^[1-7][0-7]{2,3}$/.test(written)) {
+  if (mode === undefined) return;
+  const written = typeof mode === "number" ? sourceText(ctx, path) : "";
+  const reading = readMode(mode, written);
+  if (reading.problem) {
+    report(ctx, "error", { path }, reading.problem);
+    return;
+  }
+  if (typeof mode === "number" && /^[1-7][0-7]{2,3}$/.test(written)) {
     report(
       ctx,
       "warning",

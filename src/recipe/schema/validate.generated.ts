@@ -4,7 +4,7 @@
 // @ts-nocheck
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://bake.dev/schemas/recipe/v1.json","type":"object","additionalProperties":false,"required":["apiVersion","name","from","layers"],"properties":{"apiVersion":{"const":"bake/v1"},"name":{"type":"string","pattern":"^[a-z]([-a-z0-9]{0,37}[a-z0-9])?$"},"version":{"type":"string","minLength":1},"description":{"type":"string"},"from":{"type":"string","minLength":1},"target":{"type":"object","properties":{"driver":{"type":"string","enum":["local","packer","gce"]}},"allOf":[{"if":{"properties":{"driver":{"const":"local"}}},"then":{"properties":{"driver":{"const":"local"},"network":{"enum":["host","none"]},"platform":{"type":"string","pattern":"^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$"}}}},{"if":{"properties":{"driver":{"const":"packer"}},"required":["driver"]},"then":{"required":["builder"],"properties":{"driver":{"const":"packer"},"builder":{"type":"string","minLength":1},"source":{"type":"object"},"parentField":{"type":"string","minLength":1},"packerPath":{"type":"string","minLength":1}}}},{"if":{"properties":{"driver":{"const":"gce"}},"required":["driver"]},"then":{"required":["project","zone"],"properties":{"driver":{"const":"gce"},"project":{"type":"string","minLength":1},"zone":{"type":"string","minLength":1},"machineType":{"type":"string","minLength":1},"network":{"type":"string","minLength":1},"subnetwork":{"type":"string","minLength":1},"serviceAccount":{"type":"string","minLength":1},"diskSizeGb":{"type":"integer","minimum":10,"maximum":65536},"diskType":{"type":"string","minLength":1},"imageFamily":{"type":"string","minLength":1,"pattern":"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"},"storageLocations":{"type":"array","items":{"type":"string","minLength":1}},"labels":{"type":"object","propertyNames":{"pattern":"^[a-z][a-z0-9_-]{0,62}$"},"additionalProperties":{"type":"string","maxLength":63}},"endpoint":{"type":"string","minLength":1,"pattern":"^https?://"},"buildTimeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"verifyTimeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"maxRunDuration":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"pollInterval":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"retryDelay":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"retries":{"type":"integer","minimum":1,"maximum":20},"externalIp":{"type":"boolean"}}}}],"unevaluatedProperties":false},"vars":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"type":{"enum":["string","number","boolean"]},"default":{"type":["string","number","boolean"]},"enum":{"type":"array","minItems":1,"items":{"type":["string","number","boolean"]}},"pattern":{"type":"string"},"secret":{"type":"boolean"},"description":{"type":"string"}}}},"layers":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["name","steps"],"properties":{"name":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$"},"steps":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"properties":{"run":{"anyOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"env":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":["string","number","boolean"]}},"workdir":{"type":"string","pattern":"^/"},"user":{"type":"string","minLength":1},"timeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"copy":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1},"to":{"type":"string","pattern":"^/"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer","minimum":0,"maximum":4095}]},"owner":{"type":"string","pattern":"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"}}},"file":{"type":"object","additionalProperties":false,"required":["path","content"],"properties":{"path":{"type":"string","pattern":"^/"},"content":{"type":"string"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer","minimum":0,"maximum":4095}]},"owner":{"type":"string","pattern":"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"}}}},"oneOf":[{"required":["run"]},{"required":["copy"]},{"required":["file"]}],"dependentRequired":{"env":["run"],"workdir":["run"],"user":["run"],"timeout":["run"]}}}}}},"verify":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string","minLength":1},"run":{"anyOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"env":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":["string","number","boolean"]}},"user":{"type":"string","minLength":1},"workdir":{"type":"string","pattern":"^/"},"file":{"type":"object","additionalProperties":false,"required":["path"],"properties":{"path":{"type":"string","pattern":"^/"},"exists":{"type":"boolean"},"contains":{"type":"string"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer","minimum":0,"maximum":4095}]}}},"http":{"type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"type":"string","pattern":"^https?://"},"status":{"type":"integer","minimum":100,"maximum":599},"bodyContains":{"type":"string"}}},"retries":{"type":"integer","minimum":0,"maximum":1000},"interval":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"timeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"}},"oneOf":[{"required":["run"]},{"required":["file"]},{"required":["http"]}],"dependentRequired":{"env":["run"],"user":["run"],"workdir":["run"]}}},"labels":{"type":"object","propertyNames":{"pattern":"^[a-z][a-z0-9_-]{0,62}$"},"additionalProperties":{"type":"string","maxLength":63}},"config":{"type":"object","additionalProperties":false,"properties":{"entrypoint":{"type":"array","items":{"type":"string","minLength":1},"maxItems":256},"cmd":{"type":"array","items":{"type":"string","minLength":1},"maxItems":256},"env":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":"string"}},"workdir":{"type":"string","pattern":"^/"},"user":{"type":"string","minLength":1},"exposedPorts":{"type":"array","items":{"type":"string","pattern":"^[0-9]{1,5}/(tcp|udp|sctp)$"},"uniqueItems":true},"stopSignal":{"type":"string","pattern":"^SIG[A-Z0-9]+$"},"labels":{"type":"object","propertyNames":{"minLength":1,"maxLength":256},"additionalProperties":{"type":"string"}}}},"publish":{"type":"array","items":{"anyOf":[{"type":"string","pattern":"^docker://[^\\s@]+$"},{"type":"object","additionalProperties":false,"required":["to"],"properties":{"to":{"type":"string","pattern":"^docker://[^\\s@]+$"},"username":{"type":"string","minLength":1},"password":{"type":"string","pattern":"^\\$\\{vars\\.[A-Za-z_][A-Za-z0-9_]*\\}$"}},"dependentRequired":{"username":["password"],"password":["username"]}}]},"maxItems":32},"retain":{"type":"object","additionalProperties":false,"required":["keep"],"properties":{"keep":{"type":"integer","minimum":1}}},"rollout":{"type":"object","additionalProperties":false,"required":["checks"],"properties":{"checks":{"type":"array","minItems":1,"maxItems":32,"items":{"type":"object","additionalProperties":false,"required":["http"],"properties":{"name":{"type":"string","minLength":1},"http":{"type":"object","additionalProperties":false,"required":["port","path"],"properties":{"port":{"type":"integer","minimum":1,"maximum":65535},"path":{"type":"string","pattern":"^/[^\\s#]*$"},"status":{"type":"integer","minimum":100,"maximum":599},"bodyContains":{"type":"string"}}},"retries":{"type":"integer","minimum":0,"maximum":1000},"interval":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"timeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"}}}}}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://bake.dev/schemas/recipe/v1.json","type":"object","additionalProperties":false,"required":["apiVersion","name","from","layers"],"properties":{"apiVersion":{"const":"bake/v1"},"name":{"type":"string","pattern":"^[a-z]([-a-z0-9]{0,37}[a-z0-9])?$"},"version":{"type":"string","minLength":1},"description":{"type":"string"},"from":{"type":"string","minLength":1},"target":{"type":"object","properties":{"driver":{"type":"string","enum":["local","packer","gce"]}},"allOf":[{"if":{"properties":{"driver":{"const":"local"}}},"then":{"properties":{"driver":{"const":"local"},"network":{"enum":["host","none"]},"platform":{"type":"string","pattern":"^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$"}}}},{"if":{"properties":{"driver":{"const":"packer"}},"required":["driver"]},"then":{"required":["builder"],"properties":{"driver":{"const":"packer"},"builder":{"type":"string","minLength":1},"source":{"type":"object"},"parentField":{"type":"string","minLength":1},"packerPath":{"type":"string","minLength":1}}}},{"if":{"properties":{"driver":{"const":"gce"}},"required":["driver"]},"then":{"required":["project","zone"],"properties":{"driver":{"const":"gce"},"project":{"type":"string","minLength":1},"zone":{"type":"string","minLength":1},"machineType":{"type":"string","minLength":1},"network":{"type":"string","minLength":1},"subnetwork":{"type":"string","minLength":1},"serviceAccount":{"type":"string","minLength":1},"diskSizeGb":{"type":"integer","minimum":10,"maximum":65536},"diskType":{"type":"string","minLength":1},"imageFamily":{"type":"string","minLength":1,"pattern":"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"},"storageLocations":{"type":"array","items":{"type":"string","minLength":1}},"labels":{"type":"object","propertyNames":{"pattern":"^[a-z][a-z0-9_-]{0,62}$"},"additionalProperties":{"type":"string","maxLength":63}},"endpoint":{"type":"string","minLength":1,"pattern":"^https?://"},"buildTimeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"verifyTimeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"maxRunDuration":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"pollInterval":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"retryDelay":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"retries":{"type":"integer","minimum":1,"maximum":20},"externalIp":{"type":"boolean"}}}}],"unevaluatedProperties":false},"vars":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"type":{"enum":["string","number","boolean"]},"default":{"type":["string","number","boolean"]},"enum":{"type":"array","minItems":1,"items":{"type":["string","number","boolean"]}},"pattern":{"type":"string"},"secret":{"type":"boolean"},"description":{"type":"string"}}}},"layers":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["name","steps"],"properties":{"name":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$"},"steps":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"properties":{"run":{"anyOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"env":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":["string","number","boolean"]}},"workdir":{"type":"string","pattern":"^/"},"user":{"type":"string","minLength":1},"timeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"copy":{"type":"object","additionalProperties":false,"required":["from","to"],"properties":{"from":{"type":"string","minLength":1},"to":{"type":"string","pattern":"^/"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer"}]},"owner":{"type":"string","pattern":"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"}}},"file":{"type":"object","additionalProperties":false,"required":["path","content"],"properties":{"path":{"type":"string","pattern":"^/"},"content":{"type":"string"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer"}]},"owner":{"type":"string","pattern":"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"}}}},"oneOf":[{"required":["run"]},{"required":["copy"]},{"required":["file"]}],"dependentRequired":{"env":["run"],"workdir":["run"],"user":["run"],"timeout":["run"]}}}}}},"verify":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string","minLength":1},"run":{"anyOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"env":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":["string","number","boolean"]}},"user":{"type":"string","minLength":1},"workdir":{"type":"string","pattern":"^/"},"file":{"type":"object","additionalProperties":false,"required":["path"],"properties":{"path":{"type":"string","pattern":"^/"},"exists":{"type":"boolean"},"contains":{"type":"string"},"mode":{"anyOf":[{"type":"string","pattern":"^0?[0-7]{3,4}$"},{"type":"integer"}]}}},"http":{"type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"type":"string","pattern":"^https?://"},"status":{"type":"integer","minimum":100,"maximum":599},"bodyContains":{"type":"string"}}},"retries":{"type":"integer","minimum":0,"maximum":1000},"interval":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"timeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"}},"oneOf":[{"required":["run"]},{"required":["file"]},{"required":["http"]}],"dependentRequired":{"env":["run"],"user":["run"],"workdir":["run"]}}},"labels":{"type":"object","propertyNames":{"pattern":"^[a-z][a-z0-9_-]{0,62}$"},"additionalProperties":{"type":"string","maxLength":63}},"config":{"type":"object","additionalProperties":false,"properties":{"entrypoint":{"type":"array","items":{"type":"string","minLength":1},"maxItems":256},"cmd":{"type":"array","items":{"type":"string","minLength":1},"maxItems":256},"env":{"type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":"string"}},"workdir":{"type":"string","pattern":"^/"},"user":{"type":"string","minLength":1},"exposedPorts":{"type":"array","items":{"type":"string","pattern":"^[0-9]{1,5}/(tcp|udp|sctp)$"},"uniqueItems":true},"stopSignal":{"type":"string","pattern":"^SIG[A-Z0-9]+$"},"labels":{"type":"object","propertyNames":{"minLength":1,"maxLength":256},"additionalProperties":{"type":"string"}}}},"publish":{"type":"array","items":{"anyOf":[{"type":"string","pattern":"^docker://[^\\s@]+$"},{"type":"object","additionalProperties":false,"required":["to"],"properties":{"to":{"type":"string","pattern":"^docker://[^\\s@]+$"},"username":{"type":"string","minLength":1},"password":{"type":"string","pattern":"^\\$\\{vars\\.[A-Za-z_][A-Za-z0-9_]*\\}$"}},"dependentRequired":{"username":["password"],"password":["username"]}}]},"maxItems":32},"retain":{"type":"object","additionalProperties":false,"required":["keep"],"properties":{"keep":{"type":"integer","minimum":1}}},"rollout":{"type":"object","additionalProperties":false,"required":["checks"],"properties":{"checks":{"type":"array","minItems":1,"maxItems":32,"items":{"type":"object","additionalProperties":false,"required":["http"],"properties":{"name":{"type":"string","minLength":1},"http":{"type":"object","additionalProperties":false,"required":["port","path"],"properties":{"port":{"type":"integer","minimum":1,"maximum":65535},"path":{"type":"string","pattern":"^/[^\\s#]*$"},"status":{"type":"integer","minimum":100,"maximum":599},"bodyContains":{"type":"string"}}},"retries":{"type":"integer","minimum":0,"maximum":1000},"interval":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},"timeout":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"}}}}}}}};
 const func1 = Object.prototype.hasOwnProperty;
 const func2 = (text) => { let length = text.length; for (let i = 0; i < text.length - 1; i++) { const code = text.charCodeAt(i); if (code >= 0xd800 && code <= 0xdbff) { const next = text.charCodeAt(i + 1); if (next >= 0xdc00 && next <= 0xdfff) { length--; i++; } } } return length; };
 const pattern4 = new RegExp("^[a-z]([-a-z0-9]{0,37}[a-z0-9])?$", "u");
@@ -1912,37 +1912,15 @@ vErrors.push(err136);
 }
 errors++;
 }
-if((typeof data64 == "number") && (isFinite(data64))){
-if(data64 > 4095 || isNaN(data64)){
-const err137 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4095},message:"must be <= 4095"};
+var _valid5 = _errs156 === errors;
+valid34 = valid34 || _valid5;
+if(!valid34){
+const err137 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err137];
 }
 else {
 vErrors.push(err137);
-}
-errors++;
-}
-if(data64 < 0 || isNaN(data64)){
-const err138 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err138];
-}
-else {
-vErrors.push(err138);
-}
-errors++;
-}
-}
-var _valid5 = _errs156 === errors;
-valid34 = valid34 || _valid5;
-if(!valid34){
-const err139 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/mode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err139];
-}
-else {
-vErrors.push(err139);
 }
 errors++;
 }
@@ -1962,7 +1940,30 @@ if(data61.owner !== undefined){
 let data65 = data61.owner;
 if(typeof data65 === "string"){
 if(!pattern21.test(data65)){
-const err140 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/owner",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/owner/pattern",keyword:"pattern",params:{pattern: "^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"},message:"must match pattern \""+"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"+"\""};
+const err138 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/owner",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/owner/pattern",keyword:"pattern",params:{pattern: "^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"},message:"must match pattern \""+"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"+"\""};
+if(vErrors === null){
+vErrors = [err138];
+}
+else {
+vErrors.push(err138);
+}
+errors++;
+}
+}
+else {
+const err139 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/owner",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err139];
+}
+else {
+vErrors.push(err139);
+}
+errors++;
+}
+}
+}
+else {
+const err140 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -1972,8 +1973,11 @@ vErrors.push(err140);
 errors++;
 }
 }
-else {
-const err141 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy/owner",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data53.file !== undefined){
+let data66 = data53.file;
+if(data66 && typeof data66 == "object" && !Array.isArray(data66)){
+if(data66.path === undefined){
+const err141 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -1982,10 +1986,8 @@ vErrors.push(err141);
 }
 errors++;
 }
-}
-}
-else {
-const err142 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/copy",schemaPath:"#/properties/layers/items/properties/steps/items/properties/copy/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data66.content === undefined){
+const err142 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/required",keyword:"required",params:{missingProperty: "content"},message:"must have required property '"+"content"+"'"};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -1994,12 +1996,9 @@ vErrors.push(err142);
 }
 errors++;
 }
-}
-if(data53.file !== undefined){
-let data66 = data53.file;
-if(data66 && typeof data66 == "object" && !Array.isArray(data66)){
-if(data66.path === undefined){
-const err143 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+for(const key12 in data66){
+if(!((((key12 === "path") || (key12 === "content")) || (key12 === "mode")) || (key12 === "owner"))){
+const err143 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -2008,8 +2007,12 @@ vErrors.push(err143);
 }
 errors++;
 }
-if(data66.content === undefined){
-const err144 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/required",keyword:"required",params:{missingProperty: "content"},message:"must have required property '"+"content"+"'"};
+}
+if(data66.path !== undefined){
+let data67 = data66.path;
+if(typeof data67 === "string"){
+if(!pattern17.test(data67)){
+const err144 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/path",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -2018,9 +2021,9 @@ vErrors.push(err144);
 }
 errors++;
 }
-for(const key12 in data66){
-if(!((((key12 === "path") || (key12 === "content")) || (key12 === "mode")) || (key12 === "owner"))){
-const err145 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+}
+else {
+const err145 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/path",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -2030,39 +2033,14 @@ vErrors.push(err145);
 errors++;
 }
 }
-if(data66.path !== undefined){
-let data67 = data66.path;
-if(typeof data67 === "string"){
-if(!pattern17.test(data67)){
-const err146 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/path",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
+if(data66.content !== undefined){
+if(typeof data66.content !== "string"){
+const err146 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/content",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/content/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err146];
 }
 else {
 vErrors.push(err146);
-}
-errors++;
-}
-}
-else {
-const err147 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/path",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err147];
-}
-else {
-vErrors.push(err147);
-}
-errors++;
-}
-}
-if(data66.content !== undefined){
-if(typeof data66.content !== "string"){
-const err148 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/content",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/content/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err148];
-}
-else {
-vErrors.push(err148);
 }
 errors++;
 }
@@ -2074,7 +2052,31 @@ let valid36 = false;
 const _errs169 = errors;
 if(typeof data69 === "string"){
 if(!pattern20.test(data69)){
-const err149 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^0?[0-7]{3,4}$"},message:"must match pattern \""+"^0?[0-7]{3,4}$"+"\""};
+const err147 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^0?[0-7]{3,4}$"},message:"must match pattern \""+"^0?[0-7]{3,4}$"+"\""};
+if(vErrors === null){
+vErrors = [err147];
+}
+else {
+vErrors.push(err147);
+}
+errors++;
+}
+}
+else {
+const err148 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err148];
+}
+else {
+vErrors.push(err148);
+}
+errors++;
+}
+var _valid6 = _errs169 === errors;
+valid36 = valid36 || _valid6;
+const _errs171 = errors;
+if(!(((typeof data69 == "number") && (!(data69 % 1) && !isNaN(data69))) && (isFinite(data69)))){
+const err149 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -2083,61 +2085,15 @@ vErrors.push(err149);
 }
 errors++;
 }
-}
-else {
-const err150 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var _valid6 = _errs171 === errors;
+valid36 = valid36 || _valid6;
+if(!valid36){
+const err150 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err150];
 }
 else {
 vErrors.push(err150);
-}
-errors++;
-}
-var _valid6 = _errs169 === errors;
-valid36 = valid36 || _valid6;
-const _errs171 = errors;
-if(!(((typeof data69 == "number") && (!(data69 % 1) && !isNaN(data69))) && (isFinite(data69)))){
-const err151 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err151];
-}
-else {
-vErrors.push(err151);
-}
-errors++;
-}
-if((typeof data69 == "number") && (isFinite(data69))){
-if(data69 > 4095 || isNaN(data69)){
-const err152 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4095},message:"must be <= 4095"};
-if(vErrors === null){
-vErrors = [err152];
-}
-else {
-vErrors.push(err152);
-}
-errors++;
-}
-if(data69 < 0 || isNaN(data69)){
-const err153 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err153];
-}
-else {
-vErrors.push(err153);
-}
-errors++;
-}
-}
-var _valid6 = _errs171 === errors;
-valid36 = valid36 || _valid6;
-if(!valid36){
-const err154 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/mode",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/mode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err154];
-}
-else {
-vErrors.push(err154);
 }
 errors++;
 }
@@ -2157,7 +2113,60 @@ if(data66.owner !== undefined){
 let data70 = data66.owner;
 if(typeof data70 === "string"){
 if(!pattern21.test(data70)){
-const err155 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/owner",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/owner/pattern",keyword:"pattern",params:{pattern: "^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"},message:"must match pattern \""+"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"+"\""};
+const err151 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/owner",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/owner/pattern",keyword:"pattern",params:{pattern: "^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"},message:"must match pattern \""+"^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$"+"\""};
+if(vErrors === null){
+vErrors = [err151];
+}
+else {
+vErrors.push(err151);
+}
+errors++;
+}
+}
+else {
+const err152 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/owner",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err152];
+}
+else {
+vErrors.push(err152);
+}
+errors++;
+}
+}
+}
+else {
+const err153 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err153];
+}
+else {
+vErrors.push(err153);
+}
+errors++;
+}
+}
+if(data53.env !== undefined){
+if(data53.run === undefined){
+const err154 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/dependentRequired",keyword:"dependentRequired",params:{property: "env",
+    missingProperty: "run",
+    depsCount: 1,
+    deps: "run"},message:"must have property run when property env is present"};
+if(vErrors === null){
+vErrors = [err154];
+}
+else {
+vErrors.push(err154);
+}
+errors++;
+}
+}
+if(data53.workdir !== undefined){
+if(data53.run === undefined){
+const err155 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/dependentRequired",keyword:"dependentRequired",params:{property: "workdir",
+    missingProperty: "run",
+    depsCount: 1,
+    deps: "run"},message:"must have property run when property workdir is present"};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -2167,8 +2176,12 @@ vErrors.push(err155);
 errors++;
 }
 }
-else {
-const err156 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file/owner",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data53.user !== undefined){
+if(data53.run === undefined){
+const err156 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/dependentRequired",keyword:"dependentRequired",params:{property: "user",
+    missingProperty: "run",
+    depsCount: 1,
+    deps: "run"},message:"must have property run when property user is present"};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -2178,9 +2191,12 @@ vErrors.push(err156);
 errors++;
 }
 }
-}
-else {
-const err157 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3+"/file",schemaPath:"#/properties/layers/items/properties/steps/items/properties/file/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data53.timeout !== undefined){
+if(data53.run === undefined){
+const err157 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/dependentRequired",keyword:"dependentRequired",params:{property: "timeout",
+    missingProperty: "run",
+    depsCount: 1,
+    deps: "run"},message:"must have property run when property timeout is present"};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -2190,12 +2206,9 @@ vErrors.push(err157);
 errors++;
 }
 }
-if(data53.env !== undefined){
-if(data53.run === undefined){
-const err158 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/dependentRequired",keyword:"dependentRequired",params:{property: "env",
-    missingProperty: "run",
-    depsCount: 1,
-    deps: "run"},message:"must have property run when property env is present"};
+}
+else {
+const err158 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -2205,12 +2218,9 @@ vErrors.push(err158);
 errors++;
 }
 }
-if(data53.workdir !== undefined){
-if(data53.run === undefined){
-const err159 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/dependentRequired",keyword:"dependentRequired",params:{property: "workdir",
-    missingProperty: "run",
-    depsCount: 1,
-    deps: "run"},message:"must have property run when property workdir is present"};
+}
+else {
+const err159 = {instancePath:instancePath+"/layers/" + i2+"/steps",schemaPath:"#/properties/layers/items/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err159];
 }
@@ -2220,12 +2230,9 @@ vErrors.push(err159);
 errors++;
 }
 }
-if(data53.user !== undefined){
-if(data53.run === undefined){
-const err160 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/dependentRequired",keyword:"dependentRequired",params:{property: "user",
-    missingProperty: "run",
-    depsCount: 1,
-    deps: "run"},message:"must have property run when property user is present"};
+}
+else {
+const err160 = {instancePath:instancePath+"/layers/" + i2,schemaPath:"#/properties/layers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -2235,65 +2242,14 @@ vErrors.push(err160);
 errors++;
 }
 }
-if(data53.timeout !== undefined){
-if(data53.run === undefined){
-const err161 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/dependentRequired",keyword:"dependentRequired",params:{property: "timeout",
-    missingProperty: "run",
-    depsCount: 1,
-    deps: "run"},message:"must have property run when property timeout is present"};
+}
+else {
+const err161 = {instancePath:instancePath+"/layers",schemaPath:"#/properties/layers/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err161];
 }
 else {
 vErrors.push(err161);
-}
-errors++;
-}
-}
-}
-else {
-const err162 = {instancePath:instancePath+"/layers/" + i2+"/steps/" + i3,schemaPath:"#/properties/layers/items/properties/steps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err162];
-}
-else {
-vErrors.push(err162);
-}
-errors++;
-}
-}
-}
-else {
-const err163 = {instancePath:instancePath+"/layers/" + i2+"/steps",schemaPath:"#/properties/layers/items/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err163];
-}
-else {
-vErrors.push(err163);
-}
-errors++;
-}
-}
-}
-else {
-const err164 = {instancePath:instancePath+"/layers/" + i2,schemaPath:"#/properties/layers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err164];
-}
-else {
-vErrors.push(err164);
-}
-errors++;
-}
-}
-}
-else {
-const err165 = {instancePath:instancePath+"/layers",schemaPath:"#/properties/layers/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err165];
-}
-else {
-vErrors.push(err165);
 }
 errors++;
 }
@@ -2310,12 +2266,12 @@ let passing1 = null;
 const _errs180 = errors;
 if(data72 && typeof data72 == "object" && !Array.isArray(data72)){
 if(data72.run === undefined){
-const err166 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/oneOf/0/required",keyword:"required",params:{missingProperty: "run"},message:"must have required property '"+"run"+"'"};
+const err162 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/oneOf/0/required",keyword:"required",params:{missingProperty: "run"},message:"must have required property '"+"run"+"'"};
 if(vErrors === null){
-vErrors = [err166];
+vErrors = [err162];
 }
 else {
-vErrors.push(err166);
+vErrors.push(err162);
 }
 errors++;
 }
@@ -2328,12 +2284,12 @@ passing1 = 0;
 const _errs181 = errors;
 if(data72 && typeof data72 == "object" && !Array.isArray(data72)){
 if(data72.file === undefined){
-const err167 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/oneOf/1/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};
+const err163 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/oneOf/1/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};
 if(vErrors === null){
-vErrors = [err167];
+vErrors = [err163];
 }
 else {
-vErrors.push(err167);
+vErrors.push(err163);
 }
 errors++;
 }
@@ -2351,12 +2307,12 @@ passing1 = 1;
 const _errs182 = errors;
 if(data72 && typeof data72 == "object" && !Array.isArray(data72)){
 if(data72.http === undefined){
-const err168 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/oneOf/2/required",keyword:"required",params:{missingProperty: "http"},message:"must have required property '"+"http"+"'"};
+const err164 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/oneOf/2/required",keyword:"required",params:{missingProperty: "http"},message:"must have required property '"+"http"+"'"};
 if(vErrors === null){
-vErrors = [err168];
+vErrors = [err164];
 }
 else {
-vErrors.push(err168);
+vErrors.push(err164);
 }
 errors++;
 }
@@ -2374,12 +2330,12 @@ passing1 = 2;
 }
 }
 if(!valid39){
-const err169 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf"};
+const err165 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
-vErrors = [err169];
+vErrors = [err165];
 }
 else {
-vErrors.push(err169);
+vErrors.push(err165);
 }
 errors++;
 }
@@ -2397,12 +2353,12 @@ vErrors = null;
 if(data72 && typeof data72 == "object" && !Array.isArray(data72)){
 for(const key13 in data72){
 if(!(func1.call(schema31.properties.verify.items.properties, key13))){
-const err170 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+const err166 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
 if(vErrors === null){
-vErrors = [err170];
+vErrors = [err166];
 }
 else {
-vErrors.push(err170);
+vErrors.push(err166);
 }
 errors++;
 }
@@ -2411,23 +2367,23 @@ if(data72.name !== undefined){
 let data73 = data72.name;
 if(typeof data73 === "string"){
 if(func2(data73) < 1){
-const err171 = {instancePath:instancePath+"/verify/" + i5+"/name",schemaPath:"#/properties/verify/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err167 = {instancePath:instancePath+"/verify/" + i5+"/name",schemaPath:"#/properties/verify/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
-vErrors = [err171];
+vErrors = [err167];
 }
 else {
-vErrors.push(err171);
+vErrors.push(err167);
 }
 errors++;
 }
 }
 else {
-const err172 = {instancePath:instancePath+"/verify/" + i5+"/name",schemaPath:"#/properties/verify/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err168 = {instancePath:instancePath+"/verify/" + i5+"/name",schemaPath:"#/properties/verify/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err172];
+vErrors = [err168];
 }
 else {
-vErrors.push(err172);
+vErrors.push(err168);
 }
 errors++;
 }
@@ -2439,23 +2395,23 @@ let valid41 = false;
 const _errs188 = errors;
 if(typeof data74 === "string"){
 if(func2(data74) < 1){
-const err173 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err169 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
-vErrors = [err173];
+vErrors = [err169];
 }
 else {
-vErrors.push(err173);
+vErrors.push(err169);
 }
 errors++;
 }
 }
 else {
-const err174 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err170 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err174];
+vErrors = [err170];
 }
 else {
-vErrors.push(err174);
+vErrors.push(err170);
 }
 errors++;
 }
@@ -2464,48 +2420,48 @@ valid41 = valid41 || _valid8;
 const _errs190 = errors;
 if(Array.isArray(data74)){
 if(data74.length < 1){
-const err175 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+const err171 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
-vErrors = [err175];
+vErrors = [err171];
 }
 else {
-vErrors.push(err175);
+vErrors.push(err171);
 }
 errors++;
 }
 const len6 = data74.length;
 for(let i6=0; i6<len6; i6++){
 if(typeof data74[i6] !== "string"){
-const err176 = {instancePath:instancePath+"/verify/" + i5+"/run/" + i6,schemaPath:"#/properties/verify/items/properties/run/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err172 = {instancePath:instancePath+"/verify/" + i5+"/run/" + i6,schemaPath:"#/properties/verify/items/properties/run/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err176];
+vErrors = [err172];
 }
 else {
-vErrors.push(err176);
+vErrors.push(err172);
 }
 errors++;
 }
 }
 }
 else {
-const err177 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err173 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err177];
+vErrors = [err173];
 }
 else {
-vErrors.push(err177);
+vErrors.push(err173);
 }
 errors++;
 }
 var _valid8 = _errs190 === errors;
 valid41 = valid41 || _valid8;
 if(!valid41){
-const err178 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const err174 = {instancePath:instancePath+"/verify/" + i5+"/run",schemaPath:"#/properties/verify/items/properties/run/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
-vErrors = [err178];
+vErrors = [err174];
 }
 else {
-vErrors.push(err178);
+vErrors.push(err174);
 }
 errors++;
 }
@@ -2528,7 +2484,58 @@ for(const key14 in data76){
 const _errs196 = errors;
 if(typeof key14 === "string"){
 if(!pattern14.test(key14)){
-const err179 = {instancePath:instancePath+"/verify/" + i5+"/env",schemaPath:"#/properties/verify/items/properties/env/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",propertyName:key14};
+const err175 = {instancePath:instancePath+"/verify/" + i5+"/env",schemaPath:"#/properties/verify/items/properties/env/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",propertyName:key14};
+if(vErrors === null){
+vErrors = [err175];
+}
+else {
+vErrors.push(err175);
+}
+errors++;
+}
+}
+var valid44 = _errs196 === errors;
+if(!valid44){
+const err176 = {instancePath:instancePath+"/verify/" + i5+"/env",schemaPath:"#/properties/verify/items/properties/env/propertyNames",keyword:"propertyNames",params:{propertyName: key14},message:"property name must be valid"};
+if(vErrors === null){
+vErrors = [err176];
+}
+else {
+vErrors.push(err176);
+}
+errors++;
+}
+}
+for(const key15 in data76){
+let data77 = data76[key15];
+if(((typeof data77 !== "string") && (!((typeof data77 == "number") && (isFinite(data77))))) && (typeof data77 !== "boolean")){
+const err177 = {instancePath:instancePath+"/verify/" + i5+"/env/" + key15.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/verify/items/properties/env/additionalProperties/type",keyword:"type",params:{type: schema31.properties.verify.items.properties.env.additionalProperties.type},message:"must be string,number,boolean"};
+if(vErrors === null){
+vErrors = [err177];
+}
+else {
+vErrors.push(err177);
+}
+errors++;
+}
+}
+}
+else {
+const err178 = {instancePath:instancePath+"/verify/" + i5+"/env",schemaPath:"#/properties/verify/items/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err178];
+}
+else {
+vErrors.push(err178);
+}
+errors++;
+}
+}
+if(data72.user !== undefined){
+let data78 = data72.user;
+if(typeof data78 === "string"){
+if(func2(data78) < 1){
+const err179 = {instancePath:instancePath+"/verify/" + i5+"/user",schemaPath:"#/properties/verify/items/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err179];
 }
@@ -2538,9 +2545,8 @@ vErrors.push(err179);
 errors++;
 }
 }
-var valid44 = _errs196 === errors;
-if(!valid44){
-const err180 = {instancePath:instancePath+"/verify/" + i5+"/env",schemaPath:"#/properties/verify/items/properties/env/propertyNames",keyword:"propertyNames",params:{propertyName: key14},message:"property name must be valid"};
+else {
+const err180 = {instancePath:instancePath+"/verify/" + i5+"/user",schemaPath:"#/properties/verify/items/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err180];
 }
@@ -2550,10 +2556,11 @@ vErrors.push(err180);
 errors++;
 }
 }
-for(const key15 in data76){
-let data77 = data76[key15];
-if(((typeof data77 !== "string") && (!((typeof data77 == "number") && (isFinite(data77))))) && (typeof data77 !== "boolean")){
-const err181 = {instancePath:instancePath+"/verify/" + i5+"/env/" + key15.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/verify/items/properties/env/additionalProperties/type",keyword:"type",params:{type: schema31.properties.verify.items.properties.env.additionalProperties.type},message:"must be string,number,boolean"};
+if(data72.workdir !== undefined){
+let data79 = data72.workdir;
+if(typeof data79 === "string"){
+if(!pattern17.test(data79)){
+const err181 = {instancePath:instancePath+"/verify/" + i5+"/workdir",schemaPath:"#/properties/verify/items/properties/workdir/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
 if(vErrors === null){
 vErrors = [err181];
 }
@@ -2563,9 +2570,8 @@ vErrors.push(err181);
 errors++;
 }
 }
-}
 else {
-const err182 = {instancePath:instancePath+"/verify/" + i5+"/env",schemaPath:"#/properties/verify/items/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err182 = {instancePath:instancePath+"/verify/" + i5+"/workdir",schemaPath:"#/properties/verify/items/properties/workdir/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err182];
 }
@@ -2575,11 +2581,11 @@ vErrors.push(err182);
 errors++;
 }
 }
-if(data72.user !== undefined){
-let data78 = data72.user;
-if(typeof data78 === "string"){
-if(func2(data78) < 1){
-const err183 = {instancePath:instancePath+"/verify/" + i5+"/user",schemaPath:"#/properties/verify/items/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data72.file !== undefined){
+let data80 = data72.file;
+if(data80 && typeof data80 == "object" && !Array.isArray(data80)){
+if(data80.path === undefined){
+const err183 = {instancePath:instancePath+"/verify/" + i5+"/file",schemaPath:"#/properties/verify/items/properties/file/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
 if(vErrors === null){
 vErrors = [err183];
 }
@@ -2588,9 +2594,9 @@ vErrors.push(err183);
 }
 errors++;
 }
-}
-else {
-const err184 = {instancePath:instancePath+"/verify/" + i5+"/user",schemaPath:"#/properties/verify/items/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key16 in data80){
+if(!((((key16 === "path") || (key16 === "exists")) || (key16 === "contains")) || (key16 === "mode"))){
+const err184 = {instancePath:instancePath+"/verify/" + i5+"/file",schemaPath:"#/properties/verify/items/properties/file/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err184];
 }
@@ -2600,11 +2606,11 @@ vErrors.push(err184);
 errors++;
 }
 }
-if(data72.workdir !== undefined){
-let data79 = data72.workdir;
-if(typeof data79 === "string"){
-if(!pattern17.test(data79)){
-const err185 = {instancePath:instancePath+"/verify/" + i5+"/workdir",schemaPath:"#/properties/verify/items/properties/workdir/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
+if(data80.path !== undefined){
+let data81 = data80.path;
+if(typeof data81 === "string"){
+if(!pattern17.test(data81)){
+const err185 = {instancePath:instancePath+"/verify/" + i5+"/file/path",schemaPath:"#/properties/verify/items/properties/file/properties/path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
 if(vErrors === null){
 vErrors = [err185];
 }
@@ -2615,7 +2621,7 @@ errors++;
 }
 }
 else {
-const err186 = {instancePath:instancePath+"/verify/" + i5+"/workdir",schemaPath:"#/properties/verify/items/properties/workdir/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err186 = {instancePath:instancePath+"/verify/" + i5+"/file/path",schemaPath:"#/properties/verify/items/properties/file/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err186];
 }
@@ -2625,11 +2631,9 @@ vErrors.push(err186);
 errors++;
 }
 }
-if(data72.file !== undefined){
-let data80 = data72.file;
-if(data80 && typeof data80 == "object" && !Array.isArray(data80)){
-if(data80.path === undefined){
-const err187 = {instancePath:instancePath+"/verify/" + i5+"/file",schemaPath:"#/properties/verify/items/properties/file/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+if(data80.exists !== undefined){
+if(typeof data80.exists !== "boolean"){
+const err187 = {instancePath:instancePath+"/verify/" + i5+"/file/exists",schemaPath:"#/properties/verify/items/properties/file/properties/exists/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err187];
 }
@@ -2638,63 +2642,15 @@ vErrors.push(err187);
 }
 errors++;
 }
-for(const key16 in data80){
-if(!((((key16 === "path") || (key16 === "exists")) || (key16 === "contains")) || (key16 === "mode"))){
-const err188 = {instancePath:instancePath+"/verify/" + i5+"/file",schemaPath:"#/properties/verify/items/properties/file/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
+}
+if(data80.contains !== undefined){
+if(typeof data80.contains !== "string"){
+const err188 = {instancePath:instancePath+"/verify/" + i5+"/file/contains",schemaPath:"#/properties/verify/items/properties/file/properties/contains/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err188];
 }
 else {
 vErrors.push(err188);
-}
-errors++;
-}
-}
-if(data80.path !== undefined){
-let data81 = data80.path;
-if(typeof data81 === "string"){
-if(!pattern17.test(data81)){
-const err189 = {instancePath:instancePath+"/verify/" + i5+"/file/path",schemaPath:"#/properties/verify/items/properties/file/properties/path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
-if(vErrors === null){
-vErrors = [err189];
-}
-else {
-vErrors.push(err189);
-}
-errors++;
-}
-}
-else {
-const err190 = {instancePath:instancePath+"/verify/" + i5+"/file/path",schemaPath:"#/properties/verify/items/properties/file/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err190];
-}
-else {
-vErrors.push(err190);
-}
-errors++;
-}
-}
-if(data80.exists !== undefined){
-if(typeof data80.exists !== "boolean"){
-const err191 = {instancePath:instancePath+"/verify/" + i5+"/file/exists",schemaPath:"#/properties/verify/items/properties/file/properties/exists/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err191];
-}
-else {
-vErrors.push(err191);
-}
-errors++;
-}
-}
-if(data80.contains !== undefined){
-if(typeof data80.contains !== "string"){
-const err192 = {instancePath:instancePath+"/verify/" + i5+"/file/contains",schemaPath:"#/properties/verify/items/properties/file/properties/contains/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err192];
-}
-else {
-vErrors.push(err192);
 }
 errors++;
 }
@@ -2706,23 +2662,23 @@ let valid47 = false;
 const _errs215 = errors;
 if(typeof data84 === "string"){
 if(!pattern20.test(data84)){
-const err193 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^0?[0-7]{3,4}$"},message:"must match pattern \""+"^0?[0-7]{3,4}$"+"\""};
+const err189 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^0?[0-7]{3,4}$"},message:"must match pattern \""+"^0?[0-7]{3,4}$"+"\""};
 if(vErrors === null){
-vErrors = [err193];
+vErrors = [err189];
 }
 else {
-vErrors.push(err193);
+vErrors.push(err189);
 }
 errors++;
 }
 }
 else {
-const err194 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err190 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err194];
+vErrors = [err190];
 }
 else {
-vErrors.push(err194);
+vErrors.push(err190);
 }
 errors++;
 }
@@ -2730,46 +2686,24 @@ var _valid9 = _errs215 === errors;
 valid47 = valid47 || _valid9;
 const _errs217 = errors;
 if(!(((typeof data84 == "number") && (!(data84 % 1) && !isNaN(data84))) && (isFinite(data84)))){
-const err195 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err191 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
-vErrors = [err195];
+vErrors = [err191];
 }
 else {
-vErrors.push(err195);
+vErrors.push(err191);
 }
 errors++;
-}
-if((typeof data84 == "number") && (isFinite(data84))){
-if(data84 > 4095 || isNaN(data84)){
-const err196 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4095},message:"must be <= 4095"};
-if(vErrors === null){
-vErrors = [err196];
-}
-else {
-vErrors.push(err196);
-}
-errors++;
-}
-if(data84 < 0 || isNaN(data84)){
-const err197 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err197];
-}
-else {
-vErrors.push(err197);
-}
-errors++;
-}
 }
 var _valid9 = _errs217 === errors;
 valid47 = valid47 || _valid9;
 if(!valid47){
-const err198 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const err192 = {instancePath:instancePath+"/verify/" + i5+"/file/mode",schemaPath:"#/properties/verify/items/properties/file/properties/mode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
-vErrors = [err198];
+vErrors = [err192];
 }
 else {
-vErrors.push(err198);
+vErrors.push(err192);
 }
 errors++;
 }
@@ -2787,12 +2721,12 @@ vErrors = null;
 }
 }
 else {
-const err199 = {instancePath:instancePath+"/verify/" + i5+"/file",schemaPath:"#/properties/verify/items/properties/file/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err193 = {instancePath:instancePath+"/verify/" + i5+"/file",schemaPath:"#/properties/verify/items/properties/file/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err199];
+vErrors = [err193];
 }
 else {
-vErrors.push(err199);
+vErrors.push(err193);
 }
 errors++;
 }
@@ -2801,7 +2735,77 @@ if(data72.http !== undefined){
 let data85 = data72.http;
 if(data85 && typeof data85 == "object" && !Array.isArray(data85)){
 if(data85.url === undefined){
-const err200 = {instancePath:instancePath+"/verify/" + i5+"/http",schemaPath:"#/properties/verify/items/properties/http/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'"};
+const err194 = {instancePath:instancePath+"/verify/" + i5+"/http",schemaPath:"#/properties/verify/items/properties/http/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'"};
+if(vErrors === null){
+vErrors = [err194];
+}
+else {
+vErrors.push(err194);
+}
+errors++;
+}
+for(const key17 in data85){
+if(!(((key17 === "url") || (key17 === "status")) || (key17 === "bodyContains"))){
+const err195 = {instancePath:instancePath+"/verify/" + i5+"/http",schemaPath:"#/properties/verify/items/properties/http/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err195];
+}
+else {
+vErrors.push(err195);
+}
+errors++;
+}
+}
+if(data85.url !== undefined){
+let data86 = data85.url;
+if(typeof data86 === "string"){
+if(!pattern8.test(data86)){
+const err196 = {instancePath:instancePath+"/verify/" + i5+"/http/url",schemaPath:"#/properties/verify/items/properties/http/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""};
+if(vErrors === null){
+vErrors = [err196];
+}
+else {
+vErrors.push(err196);
+}
+errors++;
+}
+}
+else {
+const err197 = {instancePath:instancePath+"/verify/" + i5+"/http/url",schemaPath:"#/properties/verify/items/properties/http/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err197];
+}
+else {
+vErrors.push(err197);
+}
+errors++;
+}
+}
+if(data85.status !== undefined){
+let data87 = data85.status;
+if(!(((typeof data87 == "number") && (!(data87 % 1) && !isNaN(data87))) && (isFinite(data87)))){
+const err198 = {instancePath:instancePath+"/verify/" + i5+"/http/status",schemaPath:"#/properties/verify/items/properties/http/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err198];
+}
+else {
+vErrors.push(err198);
+}
+errors++;
+}
+if((typeof data87 == "number") && (isFinite(data87))){
+if(data87 > 599 || isNaN(data87)){
+const err199 = {instancePath:instancePath+"/verify/" + i5+"/http/status",schemaPath:"#/properties/verify/items/properties/http/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
+if(vErrors === null){
+vErrors = [err199];
+}
+else {
+vErrors.push(err199);
+}
+errors++;
+}
+if(data87 < 100 || isNaN(data87)){
+const err200 = {instancePath:instancePath+"/verify/" + i5+"/http/status",schemaPath:"#/properties/verify/items/properties/http/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
 if(vErrors === null){
 vErrors = [err200];
 }
@@ -2810,9 +2814,11 @@ vErrors.push(err200);
 }
 errors++;
 }
-for(const key17 in data85){
-if(!(((key17 === "url") || (key17 === "status")) || (key17 === "bodyContains"))){
-const err201 = {instancePath:instancePath+"/verify/" + i5+"/http",schemaPath:"#/properties/verify/items/properties/http/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
+}
+}
+if(data85.bodyContains !== undefined){
+if(typeof data85.bodyContains !== "string"){
+const err201 = {instancePath:instancePath+"/verify/" + i5+"/http/bodyContains",schemaPath:"#/properties/verify/items/properties/http/properties/bodyContains/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err201];
 }
@@ -2822,11 +2828,9 @@ vErrors.push(err201);
 errors++;
 }
 }
-if(data85.url !== undefined){
-let data86 = data85.url;
-if(typeof data86 === "string"){
-if(!pattern8.test(data86)){
-const err202 = {instancePath:instancePath+"/verify/" + i5+"/http/url",schemaPath:"#/properties/verify/items/properties/http/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""};
+}
+else {
+const err202 = {instancePath:instancePath+"/verify/" + i5+"/http",schemaPath:"#/properties/verify/items/properties/http/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err202];
 }
@@ -2836,8 +2840,10 @@ vErrors.push(err202);
 errors++;
 }
 }
-else {
-const err203 = {instancePath:instancePath+"/verify/" + i5+"/http/url",schemaPath:"#/properties/verify/items/properties/http/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data72.retries !== undefined){
+let data89 = data72.retries;
+if(!(((typeof data89 == "number") && (!(data89 % 1) && !isNaN(data89))) && (isFinite(data89)))){
+const err203 = {instancePath:instancePath+"/verify/" + i5+"/retries",schemaPath:"#/properties/verify/items/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err203];
 }
@@ -2846,11 +2852,9 @@ vErrors.push(err203);
 }
 errors++;
 }
-}
-if(data85.status !== undefined){
-let data87 = data85.status;
-if(!(((typeof data87 == "number") && (!(data87 % 1) && !isNaN(data87))) && (isFinite(data87)))){
-const err204 = {instancePath:instancePath+"/verify/" + i5+"/http/status",schemaPath:"#/properties/verify/items/properties/http/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data89 == "number") && (isFinite(data89))){
+if(data89 > 1000 || isNaN(data89)){
+const err204 = {instancePath:instancePath+"/verify/" + i5+"/retries",schemaPath:"#/properties/verify/items/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
 if(vErrors === null){
 vErrors = [err204];
 }
@@ -2859,83 +2863,13 @@ vErrors.push(err204);
 }
 errors++;
 }
-if((typeof data87 == "number") && (isFinite(data87))){
-if(data87 > 599 || isNaN(data87)){
-const err205 = {instancePath:instancePath+"/verify/" + i5+"/http/status",schemaPath:"#/properties/verify/items/properties/http/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
+if(data89 < 0 || isNaN(data89)){
+const err205 = {instancePath:instancePath+"/verify/" + i5+"/retries",schemaPath:"#/properties/verify/items/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err205];
 }
 else {
 vErrors.push(err205);
-}
-errors++;
-}
-if(data87 < 100 || isNaN(data87)){
-const err206 = {instancePath:instancePath+"/verify/" + i5+"/http/status",schemaPath:"#/properties/verify/items/properties/http/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
-if(vErrors === null){
-vErrors = [err206];
-}
-else {
-vErrors.push(err206);
-}
-errors++;
-}
-}
-}
-if(data85.bodyContains !== undefined){
-if(typeof data85.bodyContains !== "string"){
-const err207 = {instancePath:instancePath+"/verify/" + i5+"/http/bodyContains",schemaPath:"#/properties/verify/items/properties/http/properties/bodyContains/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err207];
-}
-else {
-vErrors.push(err207);
-}
-errors++;
-}
-}
-}
-else {
-const err208 = {instancePath:instancePath+"/verify/" + i5+"/http",schemaPath:"#/properties/verify/items/properties/http/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err208];
-}
-else {
-vErrors.push(err208);
-}
-errors++;
-}
-}
-if(data72.retries !== undefined){
-let data89 = data72.retries;
-if(!(((typeof data89 == "number") && (!(data89 % 1) && !isNaN(data89))) && (isFinite(data89)))){
-const err209 = {instancePath:instancePath+"/verify/" + i5+"/retries",schemaPath:"#/properties/verify/items/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err209];
-}
-else {
-vErrors.push(err209);
-}
-errors++;
-}
-if((typeof data89 == "number") && (isFinite(data89))){
-if(data89 > 1000 || isNaN(data89)){
-const err210 = {instancePath:instancePath+"/verify/" + i5+"/retries",schemaPath:"#/properties/verify/items/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
-if(vErrors === null){
-vErrors = [err210];
-}
-else {
-vErrors.push(err210);
-}
-errors++;
-}
-if(data89 < 0 || isNaN(data89)){
-const err211 = {instancePath:instancePath+"/verify/" + i5+"/retries",schemaPath:"#/properties/verify/items/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err211];
-}
-else {
-vErrors.push(err211);
 }
 errors++;
 }
@@ -2945,7 +2879,88 @@ if(data72.interval !== undefined){
 let data90 = data72.interval;
 if(typeof data90 === "string"){
 if(!pattern9.test(data90)){
-const err212 = {instancePath:instancePath+"/verify/" + i5+"/interval",schemaPath:"#/properties/verify/items/properties/interval/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+const err206 = {instancePath:instancePath+"/verify/" + i5+"/interval",schemaPath:"#/properties/verify/items/properties/interval/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+if(vErrors === null){
+vErrors = [err206];
+}
+else {
+vErrors.push(err206);
+}
+errors++;
+}
+}
+else {
+const err207 = {instancePath:instancePath+"/verify/" + i5+"/interval",schemaPath:"#/properties/verify/items/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err207];
+}
+else {
+vErrors.push(err207);
+}
+errors++;
+}
+}
+if(data72.timeout !== undefined){
+let data91 = data72.timeout;
+if(typeof data91 === "string"){
+if(!pattern9.test(data91)){
+const err208 = {instancePath:instancePath+"/verify/" + i5+"/timeout",schemaPath:"#/properties/verify/items/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+if(vErrors === null){
+vErrors = [err208];
+}
+else {
+vErrors.push(err208);
+}
+errors++;
+}
+}
+else {
+const err209 = {instancePath:instancePath+"/verify/" + i5+"/timeout",schemaPath:"#/properties/verify/items/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err209];
+}
+else {
+vErrors.push(err209);
+}
+errors++;
+}
+}
+if(data72.env !== undefined){
+if(data72.run === undefined){
+const err210 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/dependentRequired",keyword:"dependentRequired",params:{property: "env",
+    missingProperty: "run",
+    depsCount: 1,
+    deps: "run"},message:"must have property run when property env is present"};
+if(vErrors === null){
+vErrors = [err210];
+}
+else {
+vErrors.push(err210);
+}
+errors++;
+}
+}
+if(data72.user !== undefined){
+if(data72.run === undefined){
+const err211 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/dependentRequired",keyword:"dependentRequired",params:{property: "user",
+    missingProperty: "run",
+    depsCount: 1,
+    deps: "run"},message:"must have property run when property user is present"};
+if(vErrors === null){
+vErrors = [err211];
+}
+else {
+vErrors.push(err211);
+}
+errors++;
+}
+}
+if(data72.workdir !== undefined){
+if(data72.run === undefined){
+const err212 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/dependentRequired",keyword:"dependentRequired",params:{property: "workdir",
+    missingProperty: "run",
+    depsCount: 1,
+    deps: "run"},message:"must have property run when property workdir is present"};
 if(vErrors === null){
 vErrors = [err212];
 }
@@ -2955,8 +2970,9 @@ vErrors.push(err212);
 errors++;
 }
 }
+}
 else {
-const err213 = {instancePath:instancePath+"/verify/" + i5+"/interval",schemaPath:"#/properties/verify/items/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err213 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err213];
 }
@@ -2966,96 +2982,14 @@ vErrors.push(err213);
 errors++;
 }
 }
-if(data72.timeout !== undefined){
-let data91 = data72.timeout;
-if(typeof data91 === "string"){
-if(!pattern9.test(data91)){
-const err214 = {instancePath:instancePath+"/verify/" + i5+"/timeout",schemaPath:"#/properties/verify/items/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+}
+else {
+const err214 = {instancePath:instancePath+"/verify",schemaPath:"#/properties/verify/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err214];
 }
 else {
 vErrors.push(err214);
-}
-errors++;
-}
-}
-else {
-const err215 = {instancePath:instancePath+"/verify/" + i5+"/timeout",schemaPath:"#/properties/verify/items/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err215];
-}
-else {
-vErrors.push(err215);
-}
-errors++;
-}
-}
-if(data72.env !== undefined){
-if(data72.run === undefined){
-const err216 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/dependentRequired",keyword:"dependentRequired",params:{property: "env",
-    missingProperty: "run",
-    depsCount: 1,
-    deps: "run"},message:"must have property run when property env is present"};
-if(vErrors === null){
-vErrors = [err216];
-}
-else {
-vErrors.push(err216);
-}
-errors++;
-}
-}
-if(data72.user !== undefined){
-if(data72.run === undefined){
-const err217 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/dependentRequired",keyword:"dependentRequired",params:{property: "user",
-    missingProperty: "run",
-    depsCount: 1,
-    deps: "run"},message:"must have property run when property user is present"};
-if(vErrors === null){
-vErrors = [err217];
-}
-else {
-vErrors.push(err217);
-}
-errors++;
-}
-}
-if(data72.workdir !== undefined){
-if(data72.run === undefined){
-const err218 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/dependentRequired",keyword:"dependentRequired",params:{property: "workdir",
-    missingProperty: "run",
-    depsCount: 1,
-    deps: "run"},message:"must have property run when property workdir is present"};
-if(vErrors === null){
-vErrors = [err218];
-}
-else {
-vErrors.push(err218);
-}
-errors++;
-}
-}
-}
-else {
-const err219 = {instancePath:instancePath+"/verify/" + i5,schemaPath:"#/properties/verify/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err219];
-}
-else {
-vErrors.push(err219);
-}
-errors++;
-}
-}
-}
-else {
-const err220 = {instancePath:instancePath+"/verify",schemaPath:"#/properties/verify/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err220];
-}
-else {
-vErrors.push(err220);
 }
 errors++;
 }
@@ -3067,24 +3001,24 @@ for(const key18 in data92){
 const _errs236 = errors;
 if(typeof key18 === "string"){
 if(!pattern7.test(key18)){
-const err221 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[a-z][a-z0-9_-]{0,62}$"+"\"",propertyName:key18};
+const err215 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[a-z][a-z0-9_-]{0,62}$"+"\"",propertyName:key18};
 if(vErrors === null){
-vErrors = [err221];
+vErrors = [err215];
 }
 else {
-vErrors.push(err221);
+vErrors.push(err215);
 }
 errors++;
 }
 }
 var valid49 = _errs236 === errors;
 if(!valid49){
-const err222 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/propertyNames",keyword:"propertyNames",params:{propertyName: key18},message:"property name must be valid"};
+const err216 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/propertyNames",keyword:"propertyNames",params:{propertyName: key18},message:"property name must be valid"};
 if(vErrors === null){
-vErrors = [err222];
+vErrors = [err216];
 }
 else {
-vErrors.push(err222);
+vErrors.push(err216);
 }
 errors++;
 }
@@ -3093,35 +3027,35 @@ for(const key19 in data92){
 let data93 = data92[key19];
 if(typeof data93 === "string"){
 if(func2(data93) > 63){
-const err223 = {instancePath:instancePath+"/labels/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/labels/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+const err217 = {instancePath:instancePath+"/labels/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/labels/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
 if(vErrors === null){
-vErrors = [err223];
+vErrors = [err217];
 }
 else {
-vErrors.push(err223);
+vErrors.push(err217);
 }
 errors++;
 }
 }
 else {
-const err224 = {instancePath:instancePath+"/labels/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err218 = {instancePath:instancePath+"/labels/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err224];
+vErrors = [err218];
 }
 else {
-vErrors.push(err224);
+vErrors.push(err218);
 }
 errors++;
 }
 }
 }
 else {
-const err225 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err219 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err225];
+vErrors = [err219];
 }
 else {
-vErrors.push(err225);
+vErrors.push(err219);
 }
 errors++;
 }
@@ -3131,7 +3065,86 @@ let data94 = data.config;
 if(data94 && typeof data94 == "object" && !Array.isArray(data94)){
 for(const key20 in data94){
 if(!((((((((key20 === "entrypoint") || (key20 === "cmd")) || (key20 === "env")) || (key20 === "workdir")) || (key20 === "user")) || (key20 === "exposedPorts")) || (key20 === "stopSignal")) || (key20 === "labels"))){
-const err226 = {instancePath:instancePath+"/config",schemaPath:"#/properties/config/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
+const err220 = {instancePath:instancePath+"/config",schemaPath:"#/properties/config/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err220];
+}
+else {
+vErrors.push(err220);
+}
+errors++;
+}
+}
+if(data94.entrypoint !== undefined){
+let data95 = data94.entrypoint;
+if(Array.isArray(data95)){
+if(data95.length > 256){
+const err221 = {instancePath:instancePath+"/config/entrypoint",schemaPath:"#/properties/config/properties/entrypoint/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
+if(vErrors === null){
+vErrors = [err221];
+}
+else {
+vErrors.push(err221);
+}
+errors++;
+}
+const len7 = data95.length;
+for(let i7=0; i7<len7; i7++){
+let data96 = data95[i7];
+if(typeof data96 === "string"){
+if(func2(data96) < 1){
+const err222 = {instancePath:instancePath+"/config/entrypoint/" + i7,schemaPath:"#/properties/config/properties/entrypoint/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err222];
+}
+else {
+vErrors.push(err222);
+}
+errors++;
+}
+}
+else {
+const err223 = {instancePath:instancePath+"/config/entrypoint/" + i7,schemaPath:"#/properties/config/properties/entrypoint/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err223];
+}
+else {
+vErrors.push(err223);
+}
+errors++;
+}
+}
+}
+else {
+const err224 = {instancePath:instancePath+"/config/entrypoint",schemaPath:"#/properties/config/properties/entrypoint/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err224];
+}
+else {
+vErrors.push(err224);
+}
+errors++;
+}
+}
+if(data94.cmd !== undefined){
+let data97 = data94.cmd;
+if(Array.isArray(data97)){
+if(data97.length > 256){
+const err225 = {instancePath:instancePath+"/config/cmd",schemaPath:"#/properties/config/properties/cmd/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
+if(vErrors === null){
+vErrors = [err225];
+}
+else {
+vErrors.push(err225);
+}
+errors++;
+}
+const len8 = data97.length;
+for(let i8=0; i8<len8; i8++){
+let data98 = data97[i8];
+if(typeof data98 === "string"){
+if(func2(data98) < 1){
+const err226 = {instancePath:instancePath+"/config/cmd/" + i8,schemaPath:"#/properties/config/properties/cmd/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err226];
 }
@@ -3141,11 +3154,8 @@ vErrors.push(err226);
 errors++;
 }
 }
-if(data94.entrypoint !== undefined){
-let data95 = data94.entrypoint;
-if(Array.isArray(data95)){
-if(data95.length > 256){
-const err227 = {instancePath:instancePath+"/config/entrypoint",schemaPath:"#/properties/config/properties/entrypoint/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
+else {
+const err227 = {instancePath:instancePath+"/config/cmd/" + i8,schemaPath:"#/properties/config/properties/cmd/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err227];
 }
@@ -3154,91 +3164,15 @@ vErrors.push(err227);
 }
 errors++;
 }
-const len7 = data95.length;
-for(let i7=0; i7<len7; i7++){
-let data96 = data95[i7];
-if(typeof data96 === "string"){
-if(func2(data96) < 1){
-const err228 = {instancePath:instancePath+"/config/entrypoint/" + i7,schemaPath:"#/properties/config/properties/entrypoint/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+}
+else {
+const err228 = {instancePath:instancePath+"/config/cmd",schemaPath:"#/properties/config/properties/cmd/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err228];
 }
 else {
 vErrors.push(err228);
-}
-errors++;
-}
-}
-else {
-const err229 = {instancePath:instancePath+"/config/entrypoint/" + i7,schemaPath:"#/properties/config/properties/entrypoint/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err229];
-}
-else {
-vErrors.push(err229);
-}
-errors++;
-}
-}
-}
-else {
-const err230 = {instancePath:instancePath+"/config/entrypoint",schemaPath:"#/properties/config/properties/entrypoint/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err230];
-}
-else {
-vErrors.push(err230);
-}
-errors++;
-}
-}
-if(data94.cmd !== undefined){
-let data97 = data94.cmd;
-if(Array.isArray(data97)){
-if(data97.length > 256){
-const err231 = {instancePath:instancePath+"/config/cmd",schemaPath:"#/properties/config/properties/cmd/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
-if(vErrors === null){
-vErrors = [err231];
-}
-else {
-vErrors.push(err231);
-}
-errors++;
-}
-const len8 = data97.length;
-for(let i8=0; i8<len8; i8++){
-let data98 = data97[i8];
-if(typeof data98 === "string"){
-if(func2(data98) < 1){
-const err232 = {instancePath:instancePath+"/config/cmd/" + i8,schemaPath:"#/properties/config/properties/cmd/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err232];
-}
-else {
-vErrors.push(err232);
-}
-errors++;
-}
-}
-else {
-const err233 = {instancePath:instancePath+"/config/cmd/" + i8,schemaPath:"#/properties/config/properties/cmd/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err233];
-}
-else {
-vErrors.push(err233);
-}
-errors++;
-}
-}
-}
-else {
-const err234 = {instancePath:instancePath+"/config/cmd",schemaPath:"#/properties/config/properties/cmd/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err234];
-}
-else {
-vErrors.push(err234);
 }
 errors++;
 }
@@ -3250,7 +3184,82 @@ for(const key21 in data99){
 const _errs253 = errors;
 if(typeof key21 === "string"){
 if(!pattern14.test(key21)){
-const err235 = {instancePath:instancePath+"/config/env",schemaPath:"#/properties/config/properties/env/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",propertyName:key21};
+const err229 = {instancePath:instancePath+"/config/env",schemaPath:"#/properties/config/properties/env/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",propertyName:key21};
+if(vErrors === null){
+vErrors = [err229];
+}
+else {
+vErrors.push(err229);
+}
+errors++;
+}
+}
+var valid56 = _errs253 === errors;
+if(!valid56){
+const err230 = {instancePath:instancePath+"/config/env",schemaPath:"#/properties/config/properties/env/propertyNames",keyword:"propertyNames",params:{propertyName: key21},message:"property name must be valid"};
+if(vErrors === null){
+vErrors = [err230];
+}
+else {
+vErrors.push(err230);
+}
+errors++;
+}
+}
+for(const key22 in data99){
+if(typeof data99[key22] !== "string"){
+const err231 = {instancePath:instancePath+"/config/env/" + key22.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/config/properties/env/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err231];
+}
+else {
+vErrors.push(err231);
+}
+errors++;
+}
+}
+}
+else {
+const err232 = {instancePath:instancePath+"/config/env",schemaPath:"#/properties/config/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err232];
+}
+else {
+vErrors.push(err232);
+}
+errors++;
+}
+}
+if(data94.workdir !== undefined){
+let data101 = data94.workdir;
+if(typeof data101 === "string"){
+if(!pattern17.test(data101)){
+const err233 = {instancePath:instancePath+"/config/workdir",schemaPath:"#/properties/config/properties/workdir/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
+if(vErrors === null){
+vErrors = [err233];
+}
+else {
+vErrors.push(err233);
+}
+errors++;
+}
+}
+else {
+const err234 = {instancePath:instancePath+"/config/workdir",schemaPath:"#/properties/config/properties/workdir/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err234];
+}
+else {
+vErrors.push(err234);
+}
+errors++;
+}
+}
+if(data94.user !== undefined){
+let data102 = data94.user;
+if(typeof data102 === "string"){
+if(func2(data102) < 1){
+const err235 = {instancePath:instancePath+"/config/user",schemaPath:"#/properties/config/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err235];
 }
@@ -3260,88 +3269,13 @@ vErrors.push(err235);
 errors++;
 }
 }
-var valid56 = _errs253 === errors;
-if(!valid56){
-const err236 = {instancePath:instancePath+"/config/env",schemaPath:"#/properties/config/properties/env/propertyNames",keyword:"propertyNames",params:{propertyName: key21},message:"property name must be valid"};
+else {
+const err236 = {instancePath:instancePath+"/config/user",schemaPath:"#/properties/config/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err236];
 }
 else {
 vErrors.push(err236);
-}
-errors++;
-}
-}
-for(const key22 in data99){
-if(typeof data99[key22] !== "string"){
-const err237 = {instancePath:instancePath+"/config/env/" + key22.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/config/properties/env/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err237];
-}
-else {
-vErrors.push(err237);
-}
-errors++;
-}
-}
-}
-else {
-const err238 = {instancePath:instancePath+"/config/env",schemaPath:"#/properties/config/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err238];
-}
-else {
-vErrors.push(err238);
-}
-errors++;
-}
-}
-if(data94.workdir !== undefined){
-let data101 = data94.workdir;
-if(typeof data101 === "string"){
-if(!pattern17.test(data101)){
-const err239 = {instancePath:instancePath+"/config/workdir",schemaPath:"#/properties/config/properties/workdir/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
-if(vErrors === null){
-vErrors = [err239];
-}
-else {
-vErrors.push(err239);
-}
-errors++;
-}
-}
-else {
-const err240 = {instancePath:instancePath+"/config/workdir",schemaPath:"#/properties/config/properties/workdir/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err240];
-}
-else {
-vErrors.push(err240);
-}
-errors++;
-}
-}
-if(data94.user !== undefined){
-let data102 = data94.user;
-if(typeof data102 === "string"){
-if(func2(data102) < 1){
-const err241 = {instancePath:instancePath+"/config/user",schemaPath:"#/properties/config/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err241];
-}
-else {
-vErrors.push(err241);
-}
-errors++;
-}
-}
-else {
-const err242 = {instancePath:instancePath+"/config/user",schemaPath:"#/properties/config/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err242];
-}
-else {
-vErrors.push(err242);
 }
 errors++;
 }
@@ -3354,23 +3288,23 @@ for(let i9=0; i9<len9; i9++){
 let data104 = data103[i9];
 if(typeof data104 === "string"){
 if(!pattern35.test(data104)){
-const err243 = {instancePath:instancePath+"/config/exposedPorts/" + i9,schemaPath:"#/properties/config/properties/exposedPorts/items/pattern",keyword:"pattern",params:{pattern: "^[0-9]{1,5}/(tcp|udp|sctp)$"},message:"must match pattern \""+"^[0-9]{1,5}/(tcp|udp|sctp)$"+"\""};
+const err237 = {instancePath:instancePath+"/config/exposedPorts/" + i9,schemaPath:"#/properties/config/properties/exposedPorts/items/pattern",keyword:"pattern",params:{pattern: "^[0-9]{1,5}/(tcp|udp|sctp)$"},message:"must match pattern \""+"^[0-9]{1,5}/(tcp|udp|sctp)$"+"\""};
 if(vErrors === null){
-vErrors = [err243];
+vErrors = [err237];
 }
 else {
-vErrors.push(err243);
+vErrors.push(err237);
 }
 errors++;
 }
 }
 else {
-const err244 = {instancePath:instancePath+"/config/exposedPorts/" + i9,schemaPath:"#/properties/config/properties/exposedPorts/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err238 = {instancePath:instancePath+"/config/exposedPorts/" + i9,schemaPath:"#/properties/config/properties/exposedPorts/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err244];
+vErrors = [err238];
 }
 else {
-vErrors.push(err244);
+vErrors.push(err238);
 }
 errors++;
 }
@@ -3386,12 +3320,12 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-const err245 = {instancePath:instancePath+"/config/exposedPorts",schemaPath:"#/properties/config/properties/exposedPorts/uniqueItems",keyword:"uniqueItems",params:{i: i10, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i10+" are identical)"};
+const err239 = {instancePath:instancePath+"/config/exposedPorts",schemaPath:"#/properties/config/properties/exposedPorts/uniqueItems",keyword:"uniqueItems",params:{i: i10, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i10+" are identical)"};
 if(vErrors === null){
-vErrors = [err245];
+vErrors = [err239];
 }
 else {
-vErrors.push(err245);
+vErrors.push(err239);
 }
 errors++;
 break;
@@ -3401,12 +3335,12 @@ indices0[item0] = i10;
 }
 }
 else {
-const err246 = {instancePath:instancePath+"/config/exposedPorts",schemaPath:"#/properties/config/properties/exposedPorts/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err240 = {instancePath:instancePath+"/config/exposedPorts",schemaPath:"#/properties/config/properties/exposedPorts/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err246];
+vErrors = [err240];
 }
 else {
-vErrors.push(err246);
+vErrors.push(err240);
 }
 errors++;
 }
@@ -3415,23 +3349,23 @@ if(data94.stopSignal !== undefined){
 let data105 = data94.stopSignal;
 if(typeof data105 === "string"){
 if(!pattern36.test(data105)){
-const err247 = {instancePath:instancePath+"/config/stopSignal",schemaPath:"#/properties/config/properties/stopSignal/pattern",keyword:"pattern",params:{pattern: "^SIG[A-Z0-9]+$"},message:"must match pattern \""+"^SIG[A-Z0-9]+$"+"\""};
+const err241 = {instancePath:instancePath+"/config/stopSignal",schemaPath:"#/properties/config/properties/stopSignal/pattern",keyword:"pattern",params:{pattern: "^SIG[A-Z0-9]+$"},message:"must match pattern \""+"^SIG[A-Z0-9]+$"+"\""};
 if(vErrors === null){
-vErrors = [err247];
+vErrors = [err241];
 }
 else {
-vErrors.push(err247);
+vErrors.push(err241);
 }
 errors++;
 }
 }
 else {
-const err248 = {instancePath:instancePath+"/config/stopSignal",schemaPath:"#/properties/config/properties/stopSignal/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err242 = {instancePath:instancePath+"/config/stopSignal",schemaPath:"#/properties/config/properties/stopSignal/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err248];
+vErrors = [err242];
 }
 else {
-vErrors.push(err248);
+vErrors.push(err242);
 }
 errors++;
 }
@@ -3443,70 +3377,70 @@ for(const key23 in data106){
 const _errs269 = errors;
 if(typeof key23 === "string"){
 if(func2(key23) > 256){
-const err249 = {instancePath:instancePath+"/config/labels",schemaPath:"#/properties/config/properties/labels/propertyNames/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",propertyName:key23};
+const err243 = {instancePath:instancePath+"/config/labels",schemaPath:"#/properties/config/properties/labels/propertyNames/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",propertyName:key23};
 if(vErrors === null){
-vErrors = [err249];
+vErrors = [err243];
 }
 else {
-vErrors.push(err249);
+vErrors.push(err243);
 }
 errors++;
 }
 if(func2(key23) < 1){
-const err250 = {instancePath:instancePath+"/config/labels",schemaPath:"#/properties/config/properties/labels/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",propertyName:key23};
+const err244 = {instancePath:instancePath+"/config/labels",schemaPath:"#/properties/config/properties/labels/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",propertyName:key23};
 if(vErrors === null){
-vErrors = [err250];
+vErrors = [err244];
 }
 else {
-vErrors.push(err250);
+vErrors.push(err244);
 }
 errors++;
 }
 }
 var valid61 = _errs269 === errors;
 if(!valid61){
-const err251 = {instancePath:instancePath+"/config/labels",schemaPath:"#/properties/config/properties/labels/propertyNames",keyword:"propertyNames",params:{propertyName: key23},message:"property name must be valid"};
+const err245 = {instancePath:instancePath+"/config/labels",schemaPath:"#/properties/config/properties/labels/propertyNames",keyword:"propertyNames",params:{propertyName: key23},message:"property name must be valid"};
 if(vErrors === null){
-vErrors = [err251];
+vErrors = [err245];
 }
 else {
-vErrors.push(err251);
+vErrors.push(err245);
 }
 errors++;
 }
 }
 for(const key24 in data106){
 if(typeof data106[key24] !== "string"){
-const err252 = {instancePath:instancePath+"/config/labels/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/config/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err246 = {instancePath:instancePath+"/config/labels/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/config/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err252];
+vErrors = [err246];
 }
 else {
-vErrors.push(err252);
+vErrors.push(err246);
 }
 errors++;
 }
 }
 }
 else {
-const err253 = {instancePath:instancePath+"/config/labels",schemaPath:"#/properties/config/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err247 = {instancePath:instancePath+"/config/labels",schemaPath:"#/properties/config/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err253];
+vErrors = [err247];
 }
 else {
-vErrors.push(err253);
+vErrors.push(err247);
 }
 errors++;
 }
 }
 }
 else {
-const err254 = {instancePath:instancePath+"/config",schemaPath:"#/properties/config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err248 = {instancePath:instancePath+"/config",schemaPath:"#/properties/config/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err254];
+vErrors = [err248];
 }
 else {
-vErrors.push(err254);
+vErrors.push(err248);
 }
 errors++;
 }
@@ -3515,12 +3449,12 @@ if(data.publish !== undefined){
 let data108 = data.publish;
 if(Array.isArray(data108)){
 if(data108.length > 32){
-const err255 = {instancePath:instancePath+"/publish",schemaPath:"#/properties/publish/maxItems",keyword:"maxItems",params:{limit: 32},message:"must NOT have more than 32 items"};
+const err249 = {instancePath:instancePath+"/publish",schemaPath:"#/properties/publish/maxItems",keyword:"maxItems",params:{limit: 32},message:"must NOT have more than 32 items"};
 if(vErrors === null){
-vErrors = [err255];
+vErrors = [err249];
 }
 else {
-vErrors.push(err255);
+vErrors.push(err249);
 }
 errors++;
 }
@@ -3532,7 +3466,82 @@ let valid65 = false;
 const _errs277 = errors;
 if(typeof data109 === "string"){
 if(!pattern37.test(data109)){
-const err256 = {instancePath:instancePath+"/publish/" + i11,schemaPath:"#/properties/publish/items/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^docker://[^\\s@]+$"},message:"must match pattern \""+"^docker://[^\\s@]+$"+"\""};
+const err250 = {instancePath:instancePath+"/publish/" + i11,schemaPath:"#/properties/publish/items/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^docker://[^\\s@]+$"},message:"must match pattern \""+"^docker://[^\\s@]+$"+"\""};
+if(vErrors === null){
+vErrors = [err250];
+}
+else {
+vErrors.push(err250);
+}
+errors++;
+}
+}
+else {
+const err251 = {instancePath:instancePath+"/publish/" + i11,schemaPath:"#/properties/publish/items/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err251];
+}
+else {
+vErrors.push(err251);
+}
+errors++;
+}
+var _valid10 = _errs277 === errors;
+valid65 = valid65 || _valid10;
+const _errs279 = errors;
+if(data109 && typeof data109 == "object" && !Array.isArray(data109)){
+if(data109.to === undefined){
+const err252 = {instancePath:instancePath+"/publish/" + i11,schemaPath:"#/properties/publish/items/anyOf/1/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'"};
+if(vErrors === null){
+vErrors = [err252];
+}
+else {
+vErrors.push(err252);
+}
+errors++;
+}
+for(const key25 in data109){
+if(!(((key25 === "to") || (key25 === "username")) || (key25 === "password"))){
+const err253 = {instancePath:instancePath+"/publish/" + i11,schemaPath:"#/properties/publish/items/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err253];
+}
+else {
+vErrors.push(err253);
+}
+errors++;
+}
+}
+if(data109.to !== undefined){
+let data110 = data109.to;
+if(typeof data110 === "string"){
+if(!pattern37.test(data110)){
+const err254 = {instancePath:instancePath+"/publish/" + i11+"/to",schemaPath:"#/properties/publish/items/anyOf/1/properties/to/pattern",keyword:"pattern",params:{pattern: "^docker://[^\\s@]+$"},message:"must match pattern \""+"^docker://[^\\s@]+$"+"\""};
+if(vErrors === null){
+vErrors = [err254];
+}
+else {
+vErrors.push(err254);
+}
+errors++;
+}
+}
+else {
+const err255 = {instancePath:instancePath+"/publish/" + i11+"/to",schemaPath:"#/properties/publish/items/anyOf/1/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err255];
+}
+else {
+vErrors.push(err255);
+}
+errors++;
+}
+}
+if(data109.username !== undefined){
+let data111 = data109.username;
+if(typeof data111 === "string"){
+if(func2(data111) < 1){
+const err256 = {instancePath:instancePath+"/publish/" + i11+"/username",schemaPath:"#/properties/publish/items/anyOf/1/properties/username/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err256];
 }
@@ -3543,7 +3552,7 @@ errors++;
 }
 }
 else {
-const err257 = {instancePath:instancePath+"/publish/" + i11,schemaPath:"#/properties/publish/items/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err257 = {instancePath:instancePath+"/publish/" + i11+"/username",schemaPath:"#/properties/publish/items/anyOf/1/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err257];
 }
@@ -3552,12 +3561,12 @@ vErrors.push(err257);
 }
 errors++;
 }
-var _valid10 = _errs277 === errors;
-valid65 = valid65 || _valid10;
-const _errs279 = errors;
-if(data109 && typeof data109 == "object" && !Array.isArray(data109)){
-if(data109.to === undefined){
-const err258 = {instancePath:instancePath+"/publish/" + i11,schemaPath:"#/properties/publish/items/anyOf/1/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'"};
+}
+if(data109.password !== undefined){
+let data112 = data109.password;
+if(typeof data112 === "string"){
+if(!pattern39.test(data112)){
+const err258 = {instancePath:instancePath+"/publish/" + i11+"/password",schemaPath:"#/properties/publish/items/anyOf/1/properties/password/pattern",keyword:"pattern",params:{pattern: "^\\$\\{vars\\.[A-Za-z_][A-Za-z0-9_]*\\}$"},message:"must match pattern \""+"^\\$\\{vars\\.[A-Za-z_][A-Za-z0-9_]*\\}$"+"\""};
 if(vErrors === null){
 vErrors = [err258];
 }
@@ -3566,9 +3575,9 @@ vErrors.push(err258);
 }
 errors++;
 }
-for(const key25 in data109){
-if(!(((key25 === "to") || (key25 === "username")) || (key25 === "password"))){
-const err259 = {instancePath:instancePath+"/publish/" + i11,schemaPath:"#/properties/publish/items/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};
+}
+else {
+const err259 = {instancePath:instancePath+"/publish/" + i11+"/password",schemaPath:"#/properties/publish/items/anyOf/1/properties/password/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err259];
 }
@@ -3578,11 +3587,12 @@ vErrors.push(err259);
 errors++;
 }
 }
-if(data109.to !== undefined){
-let data110 = data109.to;
-if(typeof data110 === "string"){
-if(!pattern37.test(data110)){
-const err260 = {instancePath:instancePath+"/publish/" + i11+"/to",schemaPath:"#/properties/publish/items/anyOf/1/properties/to/pattern",keyword:"pattern",params:{pattern: "^docker://[^\\s@]+$"},message:"must match pattern \""+"^docker://[^\\s@]+$"+"\""};
+if(data109.username !== undefined){
+if(data109.password === undefined){
+const err260 = {instancePath:instancePath+"/publish/" + i11,schemaPath:"#/properties/publish/items/anyOf/1/dependentRequired",keyword:"dependentRequired",params:{property: "username",
+    missingProperty: "password",
+    depsCount: 1,
+    deps: "password"},message:"must have property password when property username is present"};
 if(vErrors === null){
 vErrors = [err260];
 }
@@ -3592,8 +3602,12 @@ vErrors.push(err260);
 errors++;
 }
 }
-else {
-const err261 = {instancePath:instancePath+"/publish/" + i11+"/to",schemaPath:"#/properties/publish/items/anyOf/1/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data109.password !== undefined){
+if(data109.username === undefined){
+const err261 = {instancePath:instancePath+"/publish/" + i11,schemaPath:"#/properties/publish/items/anyOf/1/dependentRequired",keyword:"dependentRequired",params:{property: "password",
+    missingProperty: "username",
+    depsCount: 1,
+    deps: "username"},message:"must have property username when property password is present"};
 if(vErrors === null){
 vErrors = [err261];
 }
@@ -3603,11 +3617,9 @@ vErrors.push(err261);
 errors++;
 }
 }
-if(data109.username !== undefined){
-let data111 = data109.username;
-if(typeof data111 === "string"){
-if(func2(data111) < 1){
-const err262 = {instancePath:instancePath+"/publish/" + i11+"/username",schemaPath:"#/properties/publish/items/anyOf/1/properties/username/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+else {
+const err262 = {instancePath:instancePath+"/publish/" + i11,schemaPath:"#/properties/publish/items/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err262];
 }
@@ -3616,93 +3628,15 @@ vErrors.push(err262);
 }
 errors++;
 }
-}
-else {
-const err263 = {instancePath:instancePath+"/publish/" + i11+"/username",schemaPath:"#/properties/publish/items/anyOf/1/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var _valid10 = _errs279 === errors;
+valid65 = valid65 || _valid10;
+if(!valid65){
+const err263 = {instancePath:instancePath+"/publish/" + i11,schemaPath:"#/properties/publish/items/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err263];
 }
 else {
 vErrors.push(err263);
-}
-errors++;
-}
-}
-if(data109.password !== undefined){
-let data112 = data109.password;
-if(typeof data112 === "string"){
-if(!pattern39.test(data112)){
-const err264 = {instancePath:instancePath+"/publish/" + i11+"/password",schemaPath:"#/properties/publish/items/anyOf/1/properties/password/pattern",keyword:"pattern",params:{pattern: "^\\$\\{vars\\.[A-Za-z_][A-Za-z0-9_]*\\}$"},message:"must match pattern \""+"^\\$\\{vars\\.[A-Za-z_][A-Za-z0-9_]*\\}$"+"\""};
-if(vErrors === null){
-vErrors = [err264];
-}
-else {
-vErrors.push(err264);
-}
-errors++;
-}
-}
-else {
-const err265 = {instancePath:instancePath+"/publish/" + i11+"/password",schemaPath:"#/properties/publish/items/anyOf/1/properties/password/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err265];
-}
-else {
-vErrors.push(err265);
-}
-errors++;
-}
-}
-if(data109.username !== undefined){
-if(data109.password === undefined){
-const err266 = {instancePath:instancePath+"/publish/" + i11,schemaPath:"#/properties/publish/items/anyOf/1/dependentRequired",keyword:"dependentRequired",params:{property: "username",
-    missingProperty: "password",
-    depsCount: 1,
-    deps: "password"},message:"must have property password when property username is present"};
-if(vErrors === null){
-vErrors = [err266];
-}
-else {
-vErrors.push(err266);
-}
-errors++;
-}
-}
-if(data109.password !== undefined){
-if(data109.username === undefined){
-const err267 = {instancePath:instancePath+"/publish/" + i11,schemaPath:"#/properties/publish/items/anyOf/1/dependentRequired",keyword:"dependentRequired",params:{property: "password",
-    missingProperty: "username",
-    depsCount: 1,
-    deps: "username"},message:"must have property username when property password is present"};
-if(vErrors === null){
-vErrors = [err267];
-}
-else {
-vErrors.push(err267);
-}
-errors++;
-}
-}
-}
-else {
-const err268 = {instancePath:instancePath+"/publish/" + i11,schemaPath:"#/properties/publish/items/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err268];
-}
-else {
-vErrors.push(err268);
-}
-errors++;
-}
-var _valid10 = _errs279 === errors;
-valid65 = valid65 || _valid10;
-if(!valid65){
-const err269 = {instancePath:instancePath+"/publish/" + i11,schemaPath:"#/properties/publish/items/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err269];
-}
-else {
-vErrors.push(err269);
 }
 errors++;
 }
@@ -3720,12 +3654,12 @@ vErrors = null;
 }
 }
 else {
-const err270 = {instancePath:instancePath+"/publish",schemaPath:"#/properties/publish/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err264 = {instancePath:instancePath+"/publish",schemaPath:"#/properties/publish/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err270];
+vErrors = [err264];
 }
 else {
-vErrors.push(err270);
+vErrors.push(err264);
 }
 errors++;
 }
@@ -3734,7 +3668,80 @@ if(data.retain !== undefined){
 let data113 = data.retain;
 if(data113 && typeof data113 == "object" && !Array.isArray(data113)){
 if(data113.keep === undefined){
-const err271 = {instancePath:instancePath+"/retain",schemaPath:"#/properties/retain/required",keyword:"required",params:{missingProperty: "keep"},message:"must have required property '"+"keep"+"'"};
+const err265 = {instancePath:instancePath+"/retain",schemaPath:"#/properties/retain/required",keyword:"required",params:{missingProperty: "keep"},message:"must have required property '"+"keep"+"'"};
+if(vErrors === null){
+vErrors = [err265];
+}
+else {
+vErrors.push(err265);
+}
+errors++;
+}
+for(const key26 in data113){
+if(!(key26 === "keep")){
+const err266 = {instancePath:instancePath+"/retain",schemaPath:"#/properties/retain/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err266];
+}
+else {
+vErrors.push(err266);
+}
+errors++;
+}
+}
+if(data113.keep !== undefined){
+let data114 = data113.keep;
+if(!(((typeof data114 == "number") && (!(data114 % 1) && !isNaN(data114))) && (isFinite(data114)))){
+const err267 = {instancePath:instancePath+"/retain/keep",schemaPath:"#/properties/retain/properties/keep/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err267];
+}
+else {
+vErrors.push(err267);
+}
+errors++;
+}
+if((typeof data114 == "number") && (isFinite(data114))){
+if(data114 < 1 || isNaN(data114)){
+const err268 = {instancePath:instancePath+"/retain/keep",schemaPath:"#/properties/retain/properties/keep/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err268];
+}
+else {
+vErrors.push(err268);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err269 = {instancePath:instancePath+"/retain",schemaPath:"#/properties/retain/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err269];
+}
+else {
+vErrors.push(err269);
+}
+errors++;
+}
+}
+if(data.rollout !== undefined){
+let data115 = data.rollout;
+if(data115 && typeof data115 == "object" && !Array.isArray(data115)){
+if(data115.checks === undefined){
+const err270 = {instancePath:instancePath+"/rollout",schemaPath:"#/properties/rollout/required",keyword:"required",params:{missingProperty: "checks"},message:"must have required property '"+"checks"+"'"};
+if(vErrors === null){
+vErrors = [err270];
+}
+else {
+vErrors.push(err270);
+}
+errors++;
+}
+for(const key27 in data115){
+if(!(key27 === "checks")){
+const err271 = {instancePath:instancePath+"/rollout",schemaPath:"#/properties/rollout/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err271];
 }
@@ -3743,9 +3750,12 @@ vErrors.push(err271);
 }
 errors++;
 }
-for(const key26 in data113){
-if(!(key26 === "keep")){
-const err272 = {instancePath:instancePath+"/retain",schemaPath:"#/properties/retain/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties"};
+}
+if(data115.checks !== undefined){
+let data116 = data115.checks;
+if(Array.isArray(data116)){
+if(data116.length > 32){
+const err272 = {instancePath:instancePath+"/rollout/checks",schemaPath:"#/properties/rollout/properties/checks/maxItems",keyword:"maxItems",params:{limit: 32},message:"must NOT have more than 32 items"};
 if(vErrors === null){
 vErrors = [err272];
 }
@@ -3754,11 +3764,8 @@ vErrors.push(err272);
 }
 errors++;
 }
-}
-if(data113.keep !== undefined){
-let data114 = data113.keep;
-if(!(((typeof data114 == "number") && (!(data114 % 1) && !isNaN(data114))) && (isFinite(data114)))){
-const err273 = {instancePath:instancePath+"/retain/keep",schemaPath:"#/properties/retain/properties/keep/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data116.length < 1){
+const err273 = {instancePath:instancePath+"/rollout/checks",schemaPath:"#/properties/rollout/properties/checks/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err273];
 }
@@ -3767,9 +3774,12 @@ vErrors.push(err273);
 }
 errors++;
 }
-if((typeof data114 == "number") && (isFinite(data114))){
-if(data114 < 1 || isNaN(data114)){
-const err274 = {instancePath:instancePath+"/retain/keep",schemaPath:"#/properties/retain/properties/keep/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+const len11 = data116.length;
+for(let i12=0; i12<len11; i12++){
+let data117 = data116[i12];
+if(data117 && typeof data117 == "object" && !Array.isArray(data117)){
+if(data117.http === undefined){
+const err274 = {instancePath:instancePath+"/rollout/checks/" + i12,schemaPath:"#/properties/rollout/properties/checks/items/required",keyword:"required",params:{missingProperty: "http"},message:"must have required property '"+"http"+"'"};
 if(vErrors === null){
 vErrors = [err274];
 }
@@ -3778,11 +3788,9 @@ vErrors.push(err274);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err275 = {instancePath:instancePath+"/retain",schemaPath:"#/properties/retain/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key28 in data117){
+if(!(((((key28 === "name") || (key28 === "http")) || (key28 === "retries")) || (key28 === "interval")) || (key28 === "timeout"))){
+const err275 = {instancePath:instancePath+"/rollout/checks/" + i12,schemaPath:"#/properties/rollout/properties/checks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err275];
 }
@@ -3792,11 +3800,11 @@ vErrors.push(err275);
 errors++;
 }
 }
-if(data.rollout !== undefined){
-let data115 = data.rollout;
-if(data115 && typeof data115 == "object" && !Array.isArray(data115)){
-if(data115.checks === undefined){
-const err276 = {instancePath:instancePath+"/rollout",schemaPath:"#/properties/rollout/required",keyword:"required",params:{missingProperty: "checks"},message:"must have required property '"+"checks"+"'"};
+if(data117.name !== undefined){
+let data118 = data117.name;
+if(typeof data118 === "string"){
+if(func2(data118) < 1){
+const err276 = {instancePath:instancePath+"/rollout/checks/" + i12+"/name",schemaPath:"#/properties/rollout/properties/checks/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err276];
 }
@@ -3805,9 +3813,9 @@ vErrors.push(err276);
 }
 errors++;
 }
-for(const key27 in data115){
-if(!(key27 === "checks")){
-const err277 = {instancePath:instancePath+"/rollout",schemaPath:"#/properties/rollout/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties"};
+}
+else {
+const err277 = {instancePath:instancePath+"/rollout/checks/" + i12+"/name",schemaPath:"#/properties/rollout/properties/checks/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err277];
 }
@@ -3817,11 +3825,11 @@ vErrors.push(err277);
 errors++;
 }
 }
-if(data115.checks !== undefined){
-let data116 = data115.checks;
-if(Array.isArray(data116)){
-if(data116.length > 32){
-const err278 = {instancePath:instancePath+"/rollout/checks",schemaPath:"#/properties/rollout/properties/checks/maxItems",keyword:"maxItems",params:{limit: 32},message:"must NOT have more than 32 items"};
+if(data117.http !== undefined){
+let data119 = data117.http;
+if(data119 && typeof data119 == "object" && !Array.isArray(data119)){
+if(data119.port === undefined){
+const err278 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/required",keyword:"required",params:{missingProperty: "port"},message:"must have required property '"+"port"+"'"};
 if(vErrors === null){
 vErrors = [err278];
 }
@@ -3830,8 +3838,8 @@ vErrors.push(err278);
 }
 errors++;
 }
-if(data116.length < 1){
-const err279 = {instancePath:instancePath+"/rollout/checks",schemaPath:"#/properties/rollout/properties/checks/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(data119.path === undefined){
+const err279 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
 if(vErrors === null){
 vErrors = [err279];
 }
@@ -3840,12 +3848,9 @@ vErrors.push(err279);
 }
 errors++;
 }
-const len11 = data116.length;
-for(let i12=0; i12<len11; i12++){
-let data117 = data116[i12];
-if(data117 && typeof data117 == "object" && !Array.isArray(data117)){
-if(data117.http === undefined){
-const err280 = {instancePath:instancePath+"/rollout/checks/" + i12,schemaPath:"#/properties/rollout/properties/checks/items/required",keyword:"required",params:{missingProperty: "http"},message:"must have required property '"+"http"+"'"};
+for(const key29 in data119){
+if(!((((key29 === "port") || (key29 === "path")) || (key29 === "status")) || (key29 === "bodyContains"))){
+const err280 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key29},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err280];
 }
@@ -3854,9 +3859,11 @@ vErrors.push(err280);
 }
 errors++;
 }
-for(const key28 in data117){
-if(!(((((key28 === "name") || (key28 === "http")) || (key28 === "retries")) || (key28 === "interval")) || (key28 === "timeout"))){
-const err281 = {instancePath:instancePath+"/rollout/checks/" + i12,schemaPath:"#/properties/rollout/properties/checks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties"};
+}
+if(data119.port !== undefined){
+let data120 = data119.port;
+if(!(((typeof data120 == "number") && (!(data120 % 1) && !isNaN(data120))) && (isFinite(data120)))){
+const err281 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http/port",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err281];
 }
@@ -3865,12 +3872,9 @@ vErrors.push(err281);
 }
 errors++;
 }
-}
-if(data117.name !== undefined){
-let data118 = data117.name;
-if(typeof data118 === "string"){
-if(func2(data118) < 1){
-const err282 = {instancePath:instancePath+"/rollout/checks/" + i12+"/name",schemaPath:"#/properties/rollout/properties/checks/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if((typeof data120 == "number") && (isFinite(data120))){
+if(data120 > 65535 || isNaN(data120)){
+const err282 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http/port",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
 if(vErrors === null){
 vErrors = [err282];
 }
@@ -3879,9 +3883,8 @@ vErrors.push(err282);
 }
 errors++;
 }
-}
-else {
-const err283 = {instancePath:instancePath+"/rollout/checks/" + i12+"/name",schemaPath:"#/properties/rollout/properties/checks/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data120 < 1 || isNaN(data120)){
+const err283 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http/port",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err283];
 }
@@ -3891,11 +3894,12 @@ vErrors.push(err283);
 errors++;
 }
 }
-if(data117.http !== undefined){
-let data119 = data117.http;
-if(data119 && typeof data119 == "object" && !Array.isArray(data119)){
-if(data119.port === undefined){
-const err284 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/required",keyword:"required",params:{missingProperty: "port"},message:"must have required property '"+"port"+"'"};
+}
+if(data119.path !== undefined){
+let data121 = data119.path;
+if(typeof data121 === "string"){
+if(!pattern40.test(data121)){
+const err284 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http/path",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/properties/path/pattern",keyword:"pattern",params:{pattern: "^/[^\\s#]*$"},message:"must match pattern \""+"^/[^\\s#]*$"+"\""};
 if(vErrors === null){
 vErrors = [err284];
 }
@@ -3904,8 +3908,9 @@ vErrors.push(err284);
 }
 errors++;
 }
-if(data119.path === undefined){
-const err285 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+}
+else {
+const err285 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http/path",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err285];
 }
@@ -3914,9 +3919,11 @@ vErrors.push(err285);
 }
 errors++;
 }
-for(const key29 in data119){
-if(!((((key29 === "port") || (key29 === "path")) || (key29 === "status")) || (key29 === "bodyContains"))){
-const err286 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key29},message:"must NOT have additional properties"};
+}
+if(data119.status !== undefined){
+let data122 = data119.status;
+if(!(((typeof data122 == "number") && (!(data122 % 1) && !isNaN(data122))) && (isFinite(data122)))){
+const err286 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http/status",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err286];
 }
@@ -3925,11 +3932,9 @@ vErrors.push(err286);
 }
 errors++;
 }
-}
-if(data119.port !== undefined){
-let data120 = data119.port;
-if(!(((typeof data120 == "number") && (!(data120 % 1) && !isNaN(data120))) && (isFinite(data120)))){
-const err287 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http/port",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data122 == "number") && (isFinite(data122))){
+if(data122 > 599 || isNaN(data122)){
+const err287 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http/status",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
 if(vErrors === null){
 vErrors = [err287];
 }
@@ -3938,9 +3943,8 @@ vErrors.push(err287);
 }
 errors++;
 }
-if((typeof data120 == "number") && (isFinite(data120))){
-if(data120 > 65535 || isNaN(data120)){
-const err288 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http/port",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+if(data122 < 100 || isNaN(data122)){
+const err288 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http/status",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
 if(vErrors === null){
 vErrors = [err288];
 }
@@ -3949,8 +3953,11 @@ vErrors.push(err288);
 }
 errors++;
 }
-if(data120 < 1 || isNaN(data120)){
-const err289 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http/port",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+}
+if(data119.bodyContains !== undefined){
+if(typeof data119.bodyContains !== "string"){
+const err289 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http/bodyContains",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/properties/bodyContains/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err289];
 }
@@ -3961,11 +3968,8 @@ errors++;
 }
 }
 }
-if(data119.path !== undefined){
-let data121 = data119.path;
-if(typeof data121 === "string"){
-if(!pattern40.test(data121)){
-const err290 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http/path",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/properties/path/pattern",keyword:"pattern",params:{pattern: "^/[^\\s#]*$"},message:"must match pattern \""+"^/[^\\s#]*$"+"\""};
+else {
+const err290 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err290];
 }
@@ -3975,8 +3979,10 @@ vErrors.push(err290);
 errors++;
 }
 }
-else {
-const err291 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http/path",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data117.retries !== undefined){
+let data124 = data117.retries;
+if(!(((typeof data124 == "number") && (!(data124 % 1) && !isNaN(data124))) && (isFinite(data124)))){
+const err291 = {instancePath:instancePath+"/rollout/checks/" + i12+"/retries",schemaPath:"#/properties/rollout/properties/checks/items/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err291];
 }
@@ -3985,11 +3991,9 @@ vErrors.push(err291);
 }
 errors++;
 }
-}
-if(data119.status !== undefined){
-let data122 = data119.status;
-if(!(((typeof data122 == "number") && (!(data122 % 1) && !isNaN(data122))) && (isFinite(data122)))){
-const err292 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http/status",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data124 == "number") && (isFinite(data124))){
+if(data124 > 1000 || isNaN(data124)){
+const err292 = {instancePath:instancePath+"/rollout/checks/" + i12+"/retries",schemaPath:"#/properties/rollout/properties/checks/items/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
 if(vErrors === null){
 vErrors = [err292];
 }
@@ -3998,9 +4002,8 @@ vErrors.push(err292);
 }
 errors++;
 }
-if((typeof data122 == "number") && (isFinite(data122))){
-if(data122 > 599 || isNaN(data122)){
-const err293 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http/status",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
+if(data124 < 0 || isNaN(data124)){
+const err293 = {instancePath:instancePath+"/rollout/checks/" + i12+"/retries",schemaPath:"#/properties/rollout/properties/checks/items/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err293];
 }
@@ -4009,8 +4012,13 @@ vErrors.push(err293);
 }
 errors++;
 }
-if(data122 < 100 || isNaN(data122)){
-const err294 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http/status",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
+}
+}
+if(data117.interval !== undefined){
+let data125 = data117.interval;
+if(typeof data125 === "string"){
+if(!pattern9.test(data125)){
+const err294 = {instancePath:instancePath+"/rollout/checks/" + i12+"/interval",schemaPath:"#/properties/rollout/properties/checks/items/properties/interval/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err294];
 }
@@ -4020,10 +4028,8 @@ vErrors.push(err294);
 errors++;
 }
 }
-}
-if(data119.bodyContains !== undefined){
-if(typeof data119.bodyContains !== "string"){
-const err295 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http/bodyContains",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/properties/bodyContains/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err295 = {instancePath:instancePath+"/rollout/checks/" + i12+"/interval",schemaPath:"#/properties/rollout/properties/checks/items/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err295];
 }
@@ -4033,9 +4039,11 @@ vErrors.push(err295);
 errors++;
 }
 }
-}
-else {
-const err296 = {instancePath:instancePath+"/rollout/checks/" + i12+"/http",schemaPath:"#/properties/rollout/properties/checks/items/properties/http/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data117.timeout !== undefined){
+let data126 = data117.timeout;
+if(typeof data126 === "string"){
+if(!pattern9.test(data126)){
+const err296 = {instancePath:instancePath+"/rollout/checks/" + i12+"/timeout",schemaPath:"#/properties/rollout/properties/checks/items/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err296];
 }
@@ -4045,10 +4053,8 @@ vErrors.push(err296);
 errors++;
 }
 }
-if(data117.retries !== undefined){
-let data124 = data117.retries;
-if(!(((typeof data124 == "number") && (!(data124 % 1) && !isNaN(data124))) && (isFinite(data124)))){
-const err297 = {instancePath:instancePath+"/rollout/checks/" + i12+"/retries",schemaPath:"#/properties/rollout/properties/checks/items/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err297 = {instancePath:instancePath+"/rollout/checks/" + i12+"/timeout",schemaPath:"#/properties/rollout/properties/checks/items/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err297];
 }
@@ -4057,9 +4063,10 @@ vErrors.push(err297);
 }
 errors++;
 }
-if((typeof data124 == "number") && (isFinite(data124))){
-if(data124 > 1000 || isNaN(data124)){
-const err298 = {instancePath:instancePath+"/rollout/checks/" + i12+"/retries",schemaPath:"#/properties/rollout/properties/checks/items/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
+}
+}
+else {
+const err298 = {instancePath:instancePath+"/rollout/checks/" + i12,schemaPath:"#/properties/rollout/properties/checks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err298];
 }
@@ -4068,8 +4075,10 @@ vErrors.push(err298);
 }
 errors++;
 }
-if(data124 < 0 || isNaN(data124)){
-const err299 = {instancePath:instancePath+"/rollout/checks/" + i12+"/retries",schemaPath:"#/properties/rollout/properties/checks/items/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+}
+else {
+const err299 = {instancePath:instancePath+"/rollout/checks",schemaPath:"#/properties/rollout/properties/checks/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err299];
 }
@@ -4080,11 +4089,8 @@ errors++;
 }
 }
 }
-if(data117.interval !== undefined){
-let data125 = data117.interval;
-if(typeof data125 === "string"){
-if(!pattern9.test(data125)){
-const err300 = {instancePath:instancePath+"/rollout/checks/" + i12+"/interval",schemaPath:"#/properties/rollout/properties/checks/items/properties/interval/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+else {
+const err300 = {instancePath:instancePath+"/rollout",schemaPath:"#/properties/rollout/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err300];
 }
@@ -4094,86 +4100,14 @@ vErrors.push(err300);
 errors++;
 }
 }
+}
 else {
-const err301 = {instancePath:instancePath+"/rollout/checks/" + i12+"/interval",schemaPath:"#/properties/rollout/properties/checks/items/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err301 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err301];
 }
 else {
 vErrors.push(err301);
-}
-errors++;
-}
-}
-if(data117.timeout !== undefined){
-let data126 = data117.timeout;
-if(typeof data126 === "string"){
-if(!pattern9.test(data126)){
-const err302 = {instancePath:instancePath+"/rollout/checks/" + i12+"/timeout",schemaPath:"#/properties/rollout/properties/checks/items/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
-if(vErrors === null){
-vErrors = [err302];
-}
-else {
-vErrors.push(err302);
-}
-errors++;
-}
-}
-else {
-const err303 = {instancePath:instancePath+"/rollout/checks/" + i12+"/timeout",schemaPath:"#/properties/rollout/properties/checks/items/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err303];
-}
-else {
-vErrors.push(err303);
-}
-errors++;
-}
-}
-}
-else {
-const err304 = {instancePath:instancePath+"/rollout/checks/" + i12,schemaPath:"#/properties/rollout/properties/checks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err304];
-}
-else {
-vErrors.push(err304);
-}
-errors++;
-}
-}
-}
-else {
-const err305 = {instancePath:instancePath+"/rollout/checks",schemaPath:"#/properties/rollout/properties/checks/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err305];
-}
-else {
-vErrors.push(err305);
-}
-errors++;
-}
-}
-}
-else {
-const err306 = {instancePath:instancePath+"/rollout",schemaPath:"#/properties/rollout/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err306];
-}
-else {
-vErrors.push(err306);
-}
-errors++;
-}
-}
-}
-else {
-const err307 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err307];
-}
-else {
-vErrors.push(err307);
 }
 errors++;
 }
