@@ -88,14 +88,18 @@ export function compile(recipe: Recipe, context: CompileContext): BuildPlan {
     }),
   );
   const verify = recipe.verify.map((check, index) => compileCheck(check, { fill, index }));
-  const labels: Record<string, string> = {};
-  for (const [key, value] of Object.entries(recipe.labels))
-    labels[key] = fill.plain(value, child(topField("labels"), key));
-  const vars: Record<string, VarValue> = {};
-  for (const name of Object.keys(recipe.vars)) {
-    const value = context.vars[name];
-    if (value !== undefined && !secretNames.has(name)) vars[name] = value;
-  }
+  // fromEntries and hasOwn: a label or variable named `__proto__` or `toString` is data like any other.
+  const labels: Record<string, string> = Object.fromEntries(
+    Object.entries(recipe.labels).map(([key, value]) => [
+      key,
+      fill.plain(value, child(topField("labels"), key)),
+    ]),
+  );
+  const vars: Record<string, VarValue> = Object.fromEntries(
+    Object.keys(recipe.vars)
+      .filter((name) => Object.hasOwn(context.vars, name) && !secretNames.has(name))
+      .map((name) => [name, context.vars[name] as VarValue]),
+  );
   const from = topField("from");
   const absolute = context.absolutePaths === true;
   return {
@@ -264,7 +268,9 @@ function compileStep(
     case "copy": {
       // Messages name `steps[0].to`, as before; the path finds the value under `copy:` in the written recipe.
       const written = within(where, "copy");
-      const entries = options.inputs.copies[step.from];
+      const entries = Object.hasOwn(options.inputs.copies, step.from)
+        ? options.inputs.copies[step.from]
+        : undefined;
       if (!entries) {
         throw fill.error(child(written, "from"), {
           code: "copy-inputs-missing",
@@ -372,10 +378,12 @@ function compileEnv(
   env: Record<string, string>,
   options: { fill: Interpolator; field: Field },
 ): Record<string, PlanString> {
-  const out: Record<string, PlanString> = {};
-  for (const [key, value] of Object.entries(env))
-    out[key] = options.fill.secretable(value, child(options.field, key));
-  return out;
+  return Object.fromEntries(
+    Object.entries(env).map(([key, value]) => [
+      key,
+      options.fill.secretable(value, child(options.field, key)),
+    ]),
+  );
 }
 
 // `user:` and `owner:` once filled in: a numeric id the kernel cannot hold would wrap around (2^32 to root).

@@ -41,11 +41,18 @@ export async function gatherInputs(recipe: Recipe): Promise<RecipeInputs> {
       if (step.kind !== "copy" || Object.hasOwn(copies, step.from)) continue;
       realRoot ??= await realpath(recipe.source.root);
       try {
-        copies[step.from] = await gatherCopySource({
+        const entries = await gatherCopySource({
           root: recipe.source.root,
           realRoot,
           from: step.from,
           digests,
+        });
+        // Defined, not set: a source named `__proto__` is a key like any other.
+        Object.defineProperty(copies, step.from, {
+          value: entries,
+          enumerable: true,
+          writable: true,
+          configurable: true,
         });
       } catch (error) {
         if (!isBakeError(error)) throw error;

@@ -1,12 +1,8 @@
 import { BakeError, type SourceLocation } from "../errors.js";
+import { findInterpolations, malformedReference, VAR_REFERENCE } from "../recipe/interpolation.js";
 import type { VarValue } from "../recipe/types.js";
 import { child, type Field, type Locate } from "./field.js";
 import type { PlanString } from "./types.js";
-
-const VAR_REFERENCE = /\$\{vars\.([A-Za-z_][A-Za-z0-9_]*)\}/g;
-const VAR_REFERENCE_TEST = /\$\{vars\.[A-Za-z_][A-Za-z0-9_]*\}/;
-// Anything that looks like an attempt at interpolation, including malformed ones such as `${vars.}`.
-const ANY_REFERENCE = /\$\{\s*vars\b/;
 
 /** Fills `${vars.NAME}` references in plan strings; tracks which secret variables were referenced. */
 export class Interpolator {
@@ -47,6 +43,7 @@ export class Interpolator {
    */
   secretable(value: string, field: Field): PlanString {
     if (!value.includes("${")) return value;
+    this.#refuseMalformed(value, field);
     const secrets: string[] = [];
     const filled: string[] = [];
     const text = value.replace(VAR_REFERENCE, (match, name: string) => {
@@ -60,7 +57,7 @@ export class Interpolator {
       return part;
     });
     if (secrets.length === 0) return text;
-    if (filled.some((part) => VAR_REFERENCE_TEST.test(part))) {
+    if (filled.some((part) => part.search(VAR_REFERENCE) !== -1)) {
       // A filled-in value that itself looks like a reference would be expanded again when the secret is revealed.
       throw this.error(field, {
         code: "ambiguous-reference",
@@ -74,6 +71,7 @@ export class Interpolator {
   /** A plain field: every reference is filled in, and a secret reference is an error. */
   plain(value: string, field: Field): string {
     if (!value.includes("${")) return value;
+    this.#refuseMalformed(value, field);
     return value.replace(VAR_REFERENCE, (_match, name: string) => {
       if (this.#secretNames.has(name)) {
         throw this.error(field, {
@@ -100,7 +98,7 @@ export class Interpolator {
 
   /** Refuses interpolation inside a shell script, where a value could be spliced into code. */
   assertNoInterpolation(script: string, field: Field): void {
-    if (ANY_REFERENCE.test(script)) {
+    if (findInterpolations(script, { script: true }).some((use) => use.namespace === "vars")) {
       throw this.error(field, {
         code: "script-interpolation",
         message: `${field.label} contains \${vars...}, which bake never splices into a shell script`,
@@ -109,8 +107,18 @@ export class Interpolator {
     }
   }
 
+  // A reference the validator refuses (`${ vars.x }`, `${vars}`) must not pass through as text when a recipe
+  // reaches the compiler some other way.
+  #refuseMalformed(value: string, field: Field): void {
+    const use = findInterpolations(value).find((found) => found.namespace === "vars" && !found.wellFormed);
+    if (use === undefined) return;
+    const { message, hint } = malformedReference(use);
+    throw this.error(field, { code: "unknown-interpolation", message: `${field.label}: ${message}`, hint });
+  }
+
   #valueOf(name: string, field: Field): string {
-    const value = this.#vars[name];
+    // Own properties only: `__proto__` or `toString` is a variable's name, never Object.prototype's.
+    const value = Object.hasOwn(this.#vars, name) ? this.#vars[name] : undefined;
     if (value === undefined) {
       throw this.error(field, {
         code: "unknown-variable",

@@ -91,12 +91,14 @@ export async function planRecipe(file: string, options: PlanRecipeOptions): Prom
     ...(options.target === undefined ? {} : { target: options.target }),
     ...(options.absolutePaths ? { absolutePaths: true } : {}),
   });
-  // Only the secrets the plan refers to travel on to the runner.
+  // Only the secrets the plan refers to travel on to the runner. Own properties only, defined rather than set:
+  // a secret named `__proto__` or `toString` is a value like any other.
   const secrets: Record<string, string> = {};
   for (const name of plan.secrets) {
-    const value = resolved.secrets[name];
-    if (value !== undefined) secrets[name] = value;
-    else if (options.requireSecrets) {
+    const value = Object.hasOwn(resolved.secrets, name) ? resolved.secrets[name] : undefined;
+    if (value !== undefined) {
+      Object.defineProperty(secrets, name, { value, enumerable: true, writable: true, configurable: true });
+    } else if (options.requireSecrets) {
       throw new BakeError({
         code: "secret-missing",
         message: `secret variable "${name}" has no value`,
@@ -106,7 +108,7 @@ export async function planRecipe(file: string, options: PlanRecipeOptions): Prom
   }
   // bake cannot take a value back out of its own argv, which `ps` shows to every user: say so, and how to avoid it.
   const exposed = resolved.secretsOnCommandLine
-    .filter((name) => name in secrets)
+    .filter((name) => Object.hasOwn(secrets, name))
     .map((name) => ({
       code: "secret-on-command-line" as const,
       severity: "warning" as const,

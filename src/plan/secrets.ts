@@ -1,16 +1,15 @@
 import { BakeError } from "../errors.js";
+import { VAR_REFERENCE } from "../recipe/interpolation.js";
 import type { PlanString } from "./types.js";
 
 /** Secret values by variable name, supplied at execution time and never written anywhere. */
 export type SecretValues = Readonly<Record<string, string>>;
 
-const VAR_REFERENCE = /\$\{vars\.([A-Za-z_][A-Za-z0-9_]*)\}/g;
-
 /** Turns a plan string into the value a step sees, filling in secret templates. */
 export function revealPlanString(value: PlanString, secrets: SecretValues): string {
   if (typeof value === "string") return value;
   return value.secret.replace(VAR_REFERENCE, (_match, name: string) => {
-    const secret = secrets[name];
+    const secret = Object.hasOwn(secrets, name) ? secrets[name] : undefined;
     if (secret === undefined) {
       throw new BakeError({
         code: "secret-missing",
@@ -27,7 +26,8 @@ export function revealEnv(
   env: Readonly<Record<string, PlanString>>,
   secrets: SecretValues,
 ): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) out[key] = revealPlanString(value, secrets);
-  return out;
+  // fromEntries keeps every key as data, `__proto__` included.
+  return Object.fromEntries(
+    Object.entries(env).map(([key, value]) => [key, revealPlanString(value, secrets)]),
+  );
 }

@@ -1,6 +1,7 @@
 import { dirname, resolve } from "node:path";
 import type { Diagnostic } from "./diagnostics.js";
 import { decodeUtf8 } from "./encoding.js";
+import { encodingExcerpt } from "./encoding-excerpt.js";
 import { RecipeInvalidError } from "./invalid-error.js";
 import { rememberLocations } from "./locations.js";
 import { normalizeRecipe } from "./normalize.js";
@@ -10,7 +11,7 @@ import { RULES, type RuleContext } from "./rules/index.js";
 import { schemaDiagnostics } from "./schema/errors.js";
 import { pruneBroken } from "./schema/prune.js";
 import { schemaErrors } from "./schema/validate.js";
-import { diagnosticAt, formatExcerpt, locationAt, offsetOf } from "./source.js";
+import { diagnosticAt, locationAt, offsetOf } from "./source.js";
 import { rememberSourceBytes } from "./source-bytes.js";
 import type { Recipe } from "./types.js";
 import type { WrittenRecipe } from "./written.js";
@@ -44,14 +45,16 @@ export async function loadRecipe(
   if ("problem" in read) return { errors: [readDiagnostic(file, read.problem)], warnings: [] };
   const decoded = decodeUtf8(read.bytes);
   if ("problem" in decoded) {
-    const { message, hint, line, col, lineText } = decoded.problem;
+    const { message, hint, line, col } = decoded.problem;
+    // Secret defaults are masked from parsed text only: the excerpt is left out where one could be written.
+    const excerpt = await encodingExcerpt(read.bytes, decoded.problem);
     const diagnostic: Diagnostic = {
       code: "recipe-encoding",
       severity: "error",
       message,
       hint,
       location: { file, line, col },
-      ...(lineText === "" ? {} : { excerpt: formatExcerpt(lineText, { line, col }) }),
+      ...(excerpt === undefined ? {} : { excerpt }),
     };
     return { errors: [diagnostic], warnings: [] };
   }

@@ -1,8 +1,8 @@
 import { BakeError } from "../errors.js";
 import { decodeUtf8 } from "./encoding.js";
+import type { LinePositions } from "./line-starts.js";
 import { checkShape, MAX_DEPTH, MAX_RECIPE_BYTES } from "./parse.js";
 import { readSourceFile } from "./read-source.js";
-import { formatExcerpt } from "./source.js";
 import { loadYaml, yaml } from "./yaml-lazy.js";
 
 const USAGE = "--var-file takes a YAML or JSON file of NAME: VALUE lines";
@@ -35,20 +35,26 @@ export async function readVarFile(
   }
   const decoded = decodeUtf8(read.bytes);
   if ("problem" in decoded) {
-    const { message, hint, line, col, lineText } = decoded.problem;
+    // A var file holds secrets: its errors say where, never what is written there (no excerpt).
+    const { message, hint, line, col } = decoded.problem;
     throw new BakeError({
       code: "var-file-invalid",
       message: `var file: ${message}`,
       location: { file: shown, line, col },
-      ...(lineText === "" ? {} : { detail: formatExcerpt(lineText, { line, col }) }),
       hint,
     });
   }
   const text = decoded.text;
   // checkShape reads the nodes through yaml(), so load the module there rather than import it here.
   await loadYaml();
-  const { parseDocument } = yaml();
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true, logLevel: "error" });
+  const { LineCounter, parseDocument } = yaml();
+  const lines = new LineCounter();
+  const doc = parseDocument(text, {
+    uniqueKeys: true,
+    prettyErrors: false,
+    logLevel: "error",
+    lineCounter: lines,
+  });
   const [problem] = doc.errors;
   const tooDeep = problem === undefined ? checkShape(doc.contents).tooDeep : undefined;
   if ((problem && /call stack/i.test(problem.message)) || tooDeep) {
@@ -58,13 +64,7 @@ export async function readVarFile(
       hint: "a var file holds NAME: VALUE lines, one level deep",
     });
   }
-  if (problem) {
-    throw new BakeError({
-      code: "var-file-invalid",
-      message: `${shown}: ${problem.message.split("\n")[0]}`,
-      hint: USAGE,
-    });
-  }
+  if (problem) throw yamlError({ problem, text, lines, shown });
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: 100 });
@@ -84,4 +84,67 @@ export async function readVarFile(
     });
   }
   return value as Record<string, unknown>;
+}
+
+// yaml's messages may quote the file (`Invalid escape sequence \q`, an unexpected token's text), and a var file
+// holds secrets: each problem is said in bake's words, at its file:line:col, without the text found there.
+const YAML_PROBLEMS: Record<string, { message: string; hint: string }> = {
+  DUPLICATE_KEY: {
+    message: "a key appears twice in the same mapping",
+    hint: "set each variable once in a file (a later --var-file overrides an earlier one)",
+  },
+  MULTIPLE_DOCS: {
+    message: "the file holds more than one YAML document",
+    hint: "a var file is one mapping of NAME: VALUE lines: remove the `---` separator and what follows",
+  },
+  BAD_DQ_ESCAPE: {
+    message: "a double-quoted value holds an invalid escape sequence",
+    hint: "write \\\\ for a backslash, or single-quote the value ('...'), where a backslash is literal",
+  },
+  TAB_AS_INDENT: {
+    message: "a tab is used for indentation",
+    hint: "indent with spaces: YAML does not allow tabs",
+  },
+  MISSING_CHAR: {
+    message: "a `,`, `:` or closing bracket is missing",
+    hint: "check the brackets and commas of this value",
+  },
+};
+
+function yamlError(options: {
+  problem: { code: string; message: string; pos: [number, number] };
+  text: string;
+  lines: LinePositions;
+  shown: string;
+}): BakeError {
+  const { problem, text, lines, shown } = options;
+  let offset = problem.pos[0];
+  let said = YAML_PROBLEMS[problem.code] ?? {
+    message: "this is not valid YAML",
+    hint: `${USAGE}; check the indentation and quoting of this line`,
+  };
+  if (problem.code === "MISSING_CHAR" && /map values/.test(problem.message)) {
+    said = {
+      message: "this line is not a NAME: VALUE pair",
+      hint: "write NAME: VALUE, and indent or quote a value that runs over several lines",
+    };
+  }
+  const quote = problem.code === "MISSING_CHAR" ? /closing (["'])?quote/.exec(problem.message) : null;
+  if (quote) {
+    // yaml reports an unclosed quote where the text ends; the quote that opened it is the place to fix.
+    const mark = quote[1] ?? '"';
+    const opening = text.lastIndexOf(mark, Math.max(0, offset - 1));
+    if (opening !== -1) offset = opening;
+    said = {
+      message: "this quoted value is never closed",
+      hint: `add the closing ${mark} at the end of the value`,
+    };
+  }
+  const { line, col } = lines.linePos(Math.min(offset, text.length));
+  return new BakeError({
+    code: "var-file-invalid",
+    message: `var file: ${said.message}`,
+    location: { file: shown, line, col },
+    hint: said.hint,
+  });
 }

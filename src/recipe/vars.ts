@@ -120,8 +120,10 @@ export async function collectVars(recipe: Recipe, sources: VarSources): Promise<
     else given.set(name, { value: pair.slice(eq + 1), origin: "--var" });
   }
 
-  const values: Record<string, VarValue> = {};
-  const secrets: Record<string, string> = {};
+  // Collected as entries and made objects by fromEntries, which defines own properties: a variable named
+  // `__proto__` stays a value instead of setting the object's prototype.
+  const values: [string, VarValue][] = [];
+  const secrets: [string, string][] = [];
   for (const [name, spec] of Object.entries(recipe.vars)) {
     const source = given.get(name);
     if (source === undefined && spec.default === undefined) {
@@ -140,11 +142,18 @@ export async function collectVars(recipe: Recipe, sources: VarSources): Promise<
       problems.push(checked.problem);
       continue;
     }
-    if (spec.secret) secrets[name] = String(checked.value);
-    else values[name] = checked.value;
+    if (spec.secret) secrets.push([name, String(checked.value)]);
+    else values.push([name, checked.value]);
   }
-  const secretsOnCommandLine = Object.keys(secrets).filter((name) => given.get(name)?.origin === "--var");
-  return { values, secrets, secretsOnCommandLine, problems };
+  const secretsOnCommandLine = secrets
+    .map(([name]) => name)
+    .filter((name) => given.get(name)?.origin === "--var");
+  return {
+    values: Object.fromEntries(values),
+    secrets: Object.fromEntries(secrets),
+    secretsOnCommandLine,
+    problems,
+  };
 }
 
 // Parse and check one given value against its declaration; a secret's value never enters a message.

@@ -1,4 +1,5 @@
 // biome-ignore-all lint/suspicious/noControlCharactersInRegex: these tests look for control characters in output
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: recipes and messages spell ${vars.NAME} literally.
 import { execFileSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -237,5 +238,128 @@ describe("encodings", () => {
     expect(fromDefault.stderr).toContain(
       "default.yaml:5:31: error: the default of `v` contains a NUL character",
     );
+  });
+});
+
+// Found by an external tester: a var file (which holds secrets) or a secret's default printed in an excerpt.
+describe("secrets in files bake cannot read", () => {
+  const SECRET = "GrünerTee-2024!";
+  // What any rendering of the secret holds, whether the bad byte shows as U+FFFD or not.
+  const TAIL = "nerTee-2024";
+  const USES_SECRET =
+    'vars:\n  db_password: { type: string, secret: true }\nlayers:\n  - name: app\n    steps:\n      - run: echo hi\n        env: { DB: "${vars.db_password}" }\n';
+
+  function expectNoSecret(run: { stdout: string; stderr: string }) {
+    for (const text of [run.stdout, run.stderr]) {
+      expect(text).not.toContain(TAIL);
+      expect(text).not.toContain(SECRET);
+    }
+  }
+
+  test("a var file with a Latin-1 byte is refused at file:line:col by build, plan and validate, without its line", async () => {
+    await write("leak.yaml", `${HEAD}${USES_SECRET}`);
+    await write("secrets.yaml", Buffer.from(`db_password: ${SECRET}\n`, "latin1"));
+    for (const command of ["build", "plan", "validate"]) {
+      const run = await bake([command, "leak.yaml", "--var-file", "secrets.yaml"], {
+        BAKE_STORE: join(dir, "store"),
+      });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain("secrets.yaml:1:16: var file: the file is not valid UTF-8: byte 0xFC");
+      expect(run.stderr).toContain("hint: save the file as UTF-8");
+      expectNoSecret(run);
+    }
+  });
+
+  test.each([
+    ["a duplicate key", `db_password: x\ndb_password: "${SECRET}"\n`, "2:1: var file: a key appears twice"],
+    [
+      "two documents",
+      `db_password: "${SECRET}"\n---\nx: 1\n`,
+      "2:1: var file: the file holds more than one YAML document",
+    ],
+    ["an unclosed quote", `db_password: "${SECRET}\n`, "1:14: var file: this quoted value is never closed"],
+    [
+      "a bad escape",
+      `db_password: "${SECRET}\\q"\n`,
+      "1:30: var file: a double-quoted value holds an invalid escape",
+    ],
+  ])("a var file with %s is refused at file:line:col without its content", async (_what, content, where) => {
+    await write("leak.yaml", `${HEAD}${USES_SECRET}`);
+    await write("bad-vars.yaml", content);
+    const run = await bake(["plan", "leak.yaml", "--var-file", "bad-vars.yaml"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`bad-vars.yaml:${where}`);
+    expectNoSecret(run);
+  });
+
+  test("a secret default with a Latin-1 byte is refused at its position without an excerpt", async () => {
+    const recipe = `${HEAD}vars:\n  db_password: { type: string, secret: true, default: "${SECRET}" }\n${LAYERS}`;
+    await write("secret-default.yaml", Buffer.from(recipe, "latin1"));
+    const run = await bake(["validate", "secret-default.yaml"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("secret-default.yaml:5:58: error: the file is not valid UTF-8: byte 0xFC");
+    expectNoSecret(run);
+    // A block-style default, and a `vars` key the bad byte itself has broken, keep the excerpt out too.
+    const block = `${HEAD}vars:\n  db_password:\n    secret: true\n    default: ${SECRET}\n${LAYERS}`;
+    await write("secret-block.yaml", Buffer.from(block, "latin1"));
+    const mangled = `${HEAD}v\u00e4rs: { db_password: { secret: true, default: "${SECRET}" } }\n${LAYERS}`;
+    await write("secret-mangled.yaml", Buffer.from(mangled, "latin1"));
+    for (const file of ["secret-block.yaml", "secret-mangled.yaml"]) {
+      const other = await bake(["validate", file]);
+      expect(other.code).toBe(2);
+      expect(other.stderr).toContain("not valid UTF-8");
+      expectNoSecret(other);
+    }
+  });
+
+  test("a Latin-1 byte outside vars still gets its excerpt", async () => {
+    const recipe = `${HEAD}labels:\n  team: caf\u00e9\nvars:\n  pw: { secret: true, default: "${SECRET}" }\n${LAYERS}`;
+    await write("label-latin1.yaml", Buffer.from(recipe, "latin1"));
+    const run = await bake(["validate", "label-latin1.yaml"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(" 5 |   team: caf\ufffd\n");
+    expectNoSecret(run);
+  });
+
+  test("a secret default of the wrong type is not quoted in the hint", async () => {
+    await write("secret-number.yaml", `${HEAD}vars:\n  pw: { secret: true, default: 987654321 }\n${LAYERS}`);
+    const run = await bake(["validate", "secret-number.yaml"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("the default of `pw` is number, but the variable is a string");
+    expect(run.stderr).not.toContain("987654321");
+  });
+});
+
+describe("variable references", () => {
+  test("`${ vars.v }` is refused at file:line:col with the hint to write `${vars.v}`, and never reaches a plan", async () => {
+    await write(
+      "spaced.yaml",
+      `${HEAD}version: "\${ vars.v }"\nlabels: { a: "\${vars.v }" }\nvars: { v: { default: "1.2.3" } }\n${LAYERS}`,
+    );
+    const validate = await bake(["validate", "spaced.yaml"]);
+    expect(validate.code).toBe(2);
+    expect(validate.stderr).toContain(
+      "spaced.yaml:4:11: error: `${ vars.v }` is not a variable reference bake can read",
+    );
+    expect(validate.stderr).toContain(
+      "spaced.yaml:5:15: error: `${vars.v }` is not a variable reference bake can read",
+    );
+    expect(validate.stderr).toContain("hint: write `${vars.v}`, with no spaces");
+    const plan = await bake(["plan", "spaced.yaml", "--json"]);
+    expect(plan.code).toBe(2);
+    expect(plan.stdout).toBe("");
+  });
+
+  test("a variable named __proto__ or toString plans to its own value", async () => {
+    await write(
+      "proto.yaml",
+      `${HEAD}vars:\n  __proto__: { default: "p" }\n  toString: { default: "t" }\nlabels: { a: "\${vars.__proto__}", b: "\${vars.toString}" }\n${LAYERS}`,
+    );
+    expect((await bake(["validate", "proto.yaml"])).code).toBe(0);
+    const run = await bake(["plan", "proto.yaml", "--json"], { BAKE_VAR___PROTO__: "x" });
+    expect(run.code).toBe(0);
+    const plan = JSON.parse(run.stdout) as { labels: unknown; vars: unknown };
+    expect(plan.labels).toEqual({ a: "x", b: "t" });
+    expect(run.stdout).toContain('"vars":{"__proto__":"x","toString":"t"}');
   });
 });

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BakeError } from "../../src/errors.js";
 import { type CompileContext, compile } from "../../src/plan/compile.js";
 import { gatherInputs } from "../../src/plan/inputs.js";
+import { revealEnv, revealPlanString } from "../../src/plan/secrets.js";
 import type { BuildPlan, PlannedRunStep } from "../../src/plan/types.js";
 import type { Recipe } from "../../src/recipe/types.js";
 import { canonicalJson } from "../../src/util/canonical-json.js";
@@ -137,6 +138,61 @@ describe("compile", () => {
     const error = thrown(() => compile(recipe, { vars: VARS, secretNames: SECRET_NAMES, inputs }));
     expect(error.code).toBe("unknown-variable");
     expect(error.message).toContain('"missing"');
+  });
+
+  it.each([
+    ["version", { version: "${ vars.app_version }" }],
+    ["a label", { labels: { a: "${vars.app_version }" } }],
+    [
+      "an env value",
+      { layers: [{ name: "one", steps: [{ kind: "run", argv: ["x"], env: { T: "${ vars.api_token }" } }] }] },
+    ],
+    [
+      "file content",
+      { layers: [{ name: "one", steps: [{ kind: "file", path: "/x", content: "${vars}" }] }] },
+    ],
+  ] as [string, Partial<Recipe>][])(
+    "refuses a malformed reference in %s instead of passing it through as text",
+    async (_what, overrides) => {
+      const recipe = makeRecipe(root, overrides);
+      const inputs = await gatherInputs(recipe);
+      const error = thrown(() => compile(recipe, { vars: VARS, secretNames: SECRET_NAMES, inputs }));
+      expect(error.code).toBe("unknown-interpolation");
+      expect(error.hint).toMatch(/^write `\$\{vars\.[A-Za-z_]+\}`, with no spaces/);
+    },
+  );
+
+  it("looks variables up as own properties: __proto__ and toString are names like any other", async () => {
+    const recipe = makeRecipe(root, {
+      vars: {
+        ...makeRecipe(root).vars,
+        // A computed key defines the property; a literal `__proto__:` would set the prototype instead.
+        ["__proto__"]: { type: "string" as const, secret: false },
+        toString: { type: "string" as const, secret: false },
+      },
+      labels: { a: "${vars.__proto__}", b: "${vars.toString}" },
+    });
+    const inputs = await gatherInputs(recipe);
+    const vars = Object.fromEntries([...Object.entries(VARS), ["__proto__", "p"], ["toString", "t"]]);
+    const result = compile(recipe, { vars, secretNames: SECRET_NAMES, inputs });
+    expect(result.labels).toEqual({ a: "p", b: "t" });
+    expect(Object.getOwnPropertyDescriptor(result.vars, "__proto__")?.value).toBe("p");
+    // Without a value, toString is unknown: never Object.prototype's function.
+    const withoutToString = Object.fromEntries([...Object.entries(VARS), ["__proto__", "p"]]);
+    const error = thrown(() => compile(recipe, { vars: withoutToString, secretNames: SECRET_NAMES, inputs }));
+    expect(error.code).toBe("unknown-variable");
+    expect(error.message).toContain('"toString"');
+  });
+
+  it("reveals a secret named __proto__ or constructor from its own value", () => {
+    const secrets = Object.fromEntries([
+      ["__proto__", "p"],
+      ["constructor", "c"],
+    ]);
+    expect(revealPlanString({ secret: "${vars.__proto__}:${vars.constructor}" }, secrets)).toBe("p:c");
+    const env = revealEnv(Object.fromEntries([["__proto__", { secret: "${vars.__proto__}" }]]), secrets);
+    expect(Object.getOwnPropertyDescriptor(env, "__proto__")?.value).toBe("p");
+    expect(() => revealPlanString({ secret: "${vars.toString}" }, {})).toThrow(/has no value/);
   });
 
   it("refuses interpolation inside a shell script", async () => {

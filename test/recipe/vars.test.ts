@@ -162,3 +162,68 @@ describe("control characters in values", () => {
     expect(Date.now() - started).toBeLessThan(1000);
   });
 });
+
+describe("var files never echo their content", () => {
+  const secret = "GrünerTee-2024!";
+  const secretRecipe = recipeWith("  db_password: { type: string, secret: true }");
+
+  async function varFileError(name: string, content: Buffer | string): Promise<BakeError> {
+    writeFileSync(join(dir, name), content);
+    return failure(resolveVars(secretRecipe, sources({ varFiles: [name] })));
+  }
+
+  function shown(error: BakeError): string {
+    return [error.message, error.hint ?? "", error.detail ?? ""].join("\n");
+  }
+
+  test("an encoding error gives the position and a hint, never the line", async () => {
+    const error = await varFileError("latin1.yaml", Buffer.from(`db_password: ${secret}\n`, "latin1"));
+    expect(error.code).toBe("var-file-invalid");
+    expect(error.location).toEqual({ file: "latin1.yaml", line: 1, col: 16 });
+    expect(error.message).toContain("not valid UTF-8: byte 0xFC");
+    expect(error.detail).toBeUndefined();
+    expect(shown(error)).not.toContain("nerTee-2024");
+  });
+
+  test.each([
+    [
+      "a duplicate key",
+      `db_password: x\ndb_password: "${secret}"\n`,
+      2,
+      1,
+      "a key appears twice in the same mapping",
+    ],
+    ["two documents", `db_password: "${secret}"\n---\nx: 1\n`, 2, 1, "more than one YAML document"],
+    ["an unclosed quote", `db_password: "${secret}\n`, 1, 14, "this quoted value is never closed"],
+    ["a bad escape", `db_password: "${secret}\\q"\n`, 1, 30, "invalid escape sequence"],
+    ["a line that is not a pair", `db_password: x\n${secret}\n`, 2, 1, "not a NAME: VALUE pair"],
+  ])("%s is refused at file:line:col without the value", async (_what, content, line, col, message) => {
+    const error = await varFileError("bad.yaml", content);
+    expect(error.code).toBe("var-file-invalid");
+    expect(error.location).toEqual({ file: "bad.yaml", line, col });
+    expect(error.message).toContain(message);
+    expect(shown(error)).not.toContain("nerTee-2024");
+  });
+});
+
+describe("variable names that Object.prototype also has", () => {
+  test("__proto__, constructor and toString resolve to their own values, secret or not", async () => {
+    const odd = recipeWith(
+      [
+        '  __proto__: { default: "p" }',
+        "  toString: { type: number }",
+        "  constructor: { secret: true }",
+      ].join("\n"),
+    );
+    writeFileSync(join(dir, "odd.yaml"), "toString: 3\n");
+    const resolved = await resolveVars(
+      odd,
+      sources({ varFiles: ["odd.yaml"], env: { BAKE_VAR___PROTO__: "x", BAKE_VAR_CONSTRUCTOR: "c" } }),
+    );
+    expect(Object.getOwnPropertyDescriptor(resolved.values, "__proto__")?.value).toBe("x");
+    expect(Object.getPrototypeOf(resolved.values)).toBe(Object.prototype);
+    expect(Object.keys(resolved.values)).toEqual(["__proto__", "toString"]);
+    expect(resolved.values.toString).toBe(3);
+    expect(Object.getOwnPropertyDescriptor(resolved.secrets, "constructor")?.value).toBe("c");
+  });
+});

@@ -1,9 +1,9 @@
 import { BakeError } from "../../errors.js";
 import type { PlanString } from "../../plan/types.js";
+import { VAR_REFERENCE } from "../../recipe/interpolation.js";
 import { shellQuote } from "./shell-quote.js";
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const SECRET_REFERENCE = /\$\{vars\.([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 /** The environment variable that carries a secret into the instance, base64-encoded. */
 export function secretCarrier(name: string): string {
@@ -56,7 +56,7 @@ function valueExpression(value: PlanString, secrets: Set<string>): string {
   if (typeof value === "string") return shellQuote(value);
   const parts: string[] = [];
   let last = 0;
-  for (const match of value.secret.matchAll(SECRET_REFERENCE)) {
+  for (const match of value.secret.matchAll(VAR_REFERENCE)) {
     const name = match[1] as string;
     if (match.index > last) parts.push(shellQuote(value.secret.slice(last, match.index)));
     parts.push(`"$${plainSecret(name)}"`);

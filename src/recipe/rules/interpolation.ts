@@ -1,5 +1,5 @@
 import { nearest } from "../../util/nearest.js";
-import { envNameFor, findInterpolations } from "../interpolation.js";
+import { envNameFor, findInterpolations, malformedReference } from "../interpolation.js";
 import type { RecipePath } from "../source.js";
 import { type Rule, type RuleContext, report } from "./context.js";
 
@@ -16,9 +16,9 @@ export const interpolationRules: Rule = (ctx) => {
 };
 
 function checkString(ctx: RuleContext, text: string, path: RecipePath): void {
-  const found = findInterpolations(text);
-  if (found.length === 0) return;
   const place = placeOf(path);
+  const found = findInterpolations(text, { script: place === "script" });
+  if (found.length === 0) return;
   const vars = ctx.recipe.vars ?? {};
   for (const use of found) {
     const target = { path, needle: use.text };
@@ -45,8 +45,13 @@ function checkString(ctx: RuleContext, text: string, path: RecipePath): void {
       report(ctx, "error", target, {
         code: "script-interpolation",
         message: `\`${use.text}\` inside a \`run\` script would splice a value into shell code`,
-        hint: `use $${env}: variables reach scripts as environment variables (add \`env: { ${env}: "\${vars.${use.name}}" }\` to it)`,
+        hint: `use $${env}: variables reach scripts as environment variables (add \`env: { ${env}: "\${vars.${use.name || "NAME"}}" }\` to it)`,
       });
+      continue;
+    }
+    if (!use.wellFormed) {
+      // The compiler fills in only `${vars.NAME}` exactly; anything else would reach the image as written.
+      report(ctx, "error", target, { code: "unknown-interpolation", ...malformedReference(use) });
       continue;
     }
     const spec = Object.hasOwn(vars, use.name) ? vars[use.name] : undefined;

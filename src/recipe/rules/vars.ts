@@ -18,7 +18,9 @@ export const variableDefinitions: Rule = (ctx) => {
           message: `the default of \`${name}\` is ${typeof spec.default}, but the variable is a ${type}`,
           hint:
             type === "string"
-              ? `quote it: default: "${String(spec.default)}"`
+              ? spec.secret === true
+                ? "quote it" // never the value: it is a secret's
+                : `quote it: default: "${String(spec.default)}"`
               : `write a ${type} value, or change \`type\``,
         },
       );
