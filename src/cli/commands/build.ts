@@ -1,4 +1,4 @@
-import { createRedactor } from "../../drivers/redact.js";
+import { createRedactor, redactDeep } from "../../drivers/redact.js";
 import { BakeError, ExitCode } from "../../errors.js";
 import { chainBrokenError } from "../../manifest/append.js";
 import { isStoreLocation, manifestPath } from "../../manifest/location.js";
@@ -125,8 +125,10 @@ async function build(
     await reporter.close();
   }
   await ci.succeeded(result, (id) => manifest.ancestry(id));
-  const redact = createRedactor(secrets);
-  io.stdout.write(redact(json ? resultJson(result) : resultText(result.record, result, io)));
+  // Secrets are hidden in the values, before they are serialised: hiding them in the JSON text could cut through
+  // its quotes and escapes, and miss a secret that JSON escapes.
+  const shown = redactDeep(result, createRedactor(secrets));
+  io.stdout.write(json ? resultJson(shown) : resultText(shown.record, shown, io));
   return ExitCode.Ok;
 }
 
