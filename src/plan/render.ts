@@ -9,53 +9,57 @@ export interface PlanPaint {
   cyan(text: string): string;
 }
 
-/** The human view of a plan, as `bake plan` prints it: header, layers with steps and digests, verify checks. */
+/**
+ * The human view of a plan, as `bake plan` prints it: header, layers with steps and digests, verify checks.
+ * Everything taken from the recipe or its variables passes through `printable()` before it is painted, so a
+ * value can neither drive the terminal nor, with a newline, forge a line of the plan.
+ */
 export function renderPlan(plan: BuildPlan, paint: PlanPaint): string {
   const lines: string[] = [];
   const field = (name: string, value: string) => lines.push(`  ${paint.dim(name.padEnd(8))} ${value}`);
   lines.push(
-    `${paint.bold(plan.lineage)} ${plan.version}${plan.description ? `  ${paint.dim(plan.description)}` : ""}`,
+    `${paint.bold(printable(plan.lineage))} ${printable(plan.version)}${plan.description ? `  ${paint.dim(printable(plan.description))}` : ""}`,
   );
-  field("parent", describeParent(plan));
-  field("target", `${plan.target.driver}${describeOptions(plan.target.options)}`);
-  field("recipe", `${plan.recipe.file} ${paint.dim(plan.recipe.digest)}`);
+  field("parent", printable(describeParent(plan)));
+  field("target", printable(`${plan.target.driver}${describeOptions(plan.target.options)}`));
+  field("recipe", `${printable(plan.recipe.file)} ${paint.dim(plan.recipe.digest)}`);
   const vars = Object.entries(plan.vars).sort(([a], [b]) => (a < b ? -1 : 1));
+  // JSON quoting escapes C0 controls and newlines; printable() the rest (DEL, C1, bidirectional overrides).
   if (vars.length > 0)
-    field("vars", vars.map(([name, value]) => `${name}=${JSON.stringify(value)}`).join(" "));
+    field("vars", printable(vars.map(([name, value]) => `${name}=${JSON.stringify(value)}`).join(" ")));
   if (plan.secrets.length > 0)
-    field("secrets", `${plan.secrets.join(", ")} ${paint.dim("(values supplied at build)")}`);
+    field("secrets", `${printable(plan.secrets.join(", "))} ${paint.dim("(values supplied at build)")}`);
   const labels = Object.entries(plan.labels).sort(([a], [b]) => (a < b ? -1 : 1));
-  if (labels.length > 0) field("labels", labels.map(([key, value]) => `${key}=${value}`).join(" "));
-  // Config values come from the recipe: escape control characters and escape sequences before printing them.
+  if (labels.length > 0)
+    field("labels", printable(labels.map(([key, value]) => `${key}=${value}`).join(" ")));
   if (plan.config) field("config", printable(describeConfig(plan.config)));
   if (plan.retain) field("retain", `newest ${plan.retain.keep}`);
-  // Rollout checks come from the recipe: printable before printing.
   for (const check of plan.rollout?.checks ?? []) {
     const get = `GET :${check.port}${check.path} answers ${check.status}`;
     const named = check.name === `http: :${check.port}${check.path}` ? "" : ` (${check.name})`;
     field("rollout", printable(`${get}${named}`));
   }
-  // Destinations come from the recipe too; credentials are shown only as who pushes, never the secret.
+  // Credentials are shown only as who pushes, never the secret.
   for (const entry of plan.publish ?? []) {
     const who = entry.credentials
-      ? ` ${paint.dim(`as ${typeof entry.credentials.username === "string" ? entry.credentials.username : entry.credentials.username.secret}`)}`
+      ? ` ${paint.dim(printable(`as ${typeof entry.credentials.username === "string" ? entry.credentials.username : entry.credentials.username.secret}`))}`
       : "";
-    field("publish", `${printable(entry.to)}${printable(who)}`);
+    field("publish", `${printable(entry.to)}${who}`);
   }
   plan.layers.forEach((layer, index) => {
     lines.push("");
     lines.push(`${paint.cyan(`layer ${index + 1}/${plan.layers.length}`)} ${paint.bold(layer.name)}`);
     lines.push(`  ${paint.dim("inputs")} ${layer.inputsDigest}`);
     layer.steps.forEach((step, stepIndex) => {
-      lines.push(`  ${stepIndex + 1}. ${step.title}`);
-      for (const detail of stepDetails(step)) lines.push(`     ${paint.dim(detail)}`);
+      lines.push(`  ${stepIndex + 1}. ${printable(step.title)}`);
+      for (const detail of stepDetails(step)) lines.push(`     ${paint.dim(printable(detail))}`);
     });
   });
   lines.push("");
   if (plan.verify.length === 0) lines.push(`${paint.cyan("verify")} ${paint.dim("(no checks)")}`);
   else {
     lines.push(paint.cyan("verify"));
-    for (const check of plan.verify) lines.push(`  - ${check.name}: ${describeCheck(check)}`);
+    for (const check of plan.verify) lines.push(`  - ${printable(`${check.name}: ${describeCheck(check)}`)}`);
   }
   return `${lines.join("\n")}\n`;
 }

@@ -108,6 +108,39 @@ describe("bake build", () => {
     );
   });
 
+  it("keeps every --json line valid JSON, with secrets holding quotes, backslashes, newlines or unicode hidden", async () => {
+    const strings = (value: unknown): string[] =>
+      typeof value === "string"
+        ? [value]
+        : Array.isArray(value)
+          ? value.flatMap(strings)
+          : value !== null && typeof value === "object"
+            ? Object.entries(value).flatMap(([key, item]) => [key, ...strings(item)])
+            : [];
+    // `"}` is also JSON's own text: hidden in the serialised line, it broke the result line's syntax.
+    for (const secret of [
+      '"}',
+      'back\\slash "quoted" tok',
+      "line one\nline two tok\n",
+      "ünï©ødé ☃ \u2028 tok",
+    ]) {
+      const run = await bake(
+        ["build", "svc/recipe.yaml", "--json", "--no-cache", "--manifest", "ci/json.jsonl"],
+        {
+          BAKE_VAR_token: secret,
+        },
+      );
+      expect(run.code, run.stderr).toBe(0);
+      const lines = run.stdout.trimEnd().split("\n");
+      const events = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(events.at(-1)?.type).toBe("result");
+      expect(events.some((event) => event.type === "output" && event.line === "using token ***")).toBe(true);
+      for (const text of events.flatMap(strings)) expect(text).not.toContain(secret);
+      // Nor in its JSON-escaped form, in the text (`"}` aside: that is how any JSON object ends).
+      if (secret !== '"}') expect(run.stdout).not.toContain(JSON.stringify(secret).slice(1, -1));
+    }
+  });
+
   it("rebuilds every layer with --no-cache, and says so", async () => {
     const run = await bake(
       [

@@ -107,7 +107,7 @@ function summaryText(cascadeId: string, results: TreeRecipeResult[], io: Command
           : style.green(label);
     const record = result.result?.record;
     const what = record
-      ? `${record.version} build ${record.build ?? "?"}  ${record.id.slice(0, 19)}`
+      ? printable(`${record.version} build ${record.build ?? "?"}  ${record.id.slice(0, 19)}`)
       : printable(result.reason ?? "");
     lines.push(`  ${painted} ${result.lineage.padEnd(width)}  ${what}`);
   }

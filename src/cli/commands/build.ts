@@ -1,4 +1,4 @@
-import { createRedactor } from "../../drivers/redact.js";
+import { createRedactor, redactDeep } from "../../drivers/redact.js";
 import { BakeError, ExitCode } from "../../errors.js";
 import { chainBrokenError } from "../../manifest/append.js";
 import { isStoreLocation, manifestPath } from "../../manifest/location.js";
@@ -12,6 +12,7 @@ import { type CiOutputs, createCiOutputs } from "../../run/ci/outputs.js";
 import { earlyDriver } from "../../run/early-driver.js";
 import { type ExecuteResult, execute } from "../../run/execute.js";
 import { createReporter, fanOut, reporterMode } from "../../run/reporters/index.js";
+import { printable } from "../../util/printable.js";
 import { styleFor } from "../../util/style.js";
 import { annotateDiagnostics } from "../github-annotations.js";
 import { type CommandIO, type CommandRun, optionStrings } from "../io.js";
@@ -125,8 +126,10 @@ async function build(
     await reporter.close();
   }
   await ci.succeeded(result, (id) => manifest.ancestry(id));
-  const redact = createRedactor(secrets);
-  io.stdout.write(redact(json ? resultJson(result) : resultText(result.record, result, io)));
+  // Secrets are hidden in the values, before they are serialised: hiding them in the JSON text could cut through
+  // its quotes and escapes, and miss a secret that JSON escapes.
+  const shown = redactDeep(result, createRedactor(secrets));
+  io.stdout.write(json ? resultJson(shown) : resultText(shown.record, shown, io));
   return ExitCode.Ok;
 }
 
@@ -152,18 +155,19 @@ function resultJson(result: ExecuteResult): string {
   })}\n`;
 }
 
-// The closing summary: what was registered (or found up to date) and where it sits in its lineage.
+// The closing summary: what was registered (or found up to date) and where it sits in its lineage. Versions,
+// references and ids come from the recipe, its variables and the driver: each line is escaped, as history shows it.
 function resultText(record: ImageRecord, result: ExecuteResult, io: CommandIO): string {
   const style = styleFor(io.stdout, io.env);
+  const what = printable(`${record.lineage} ${record.version} build ${record.build ?? "?"}`);
   const headline = result.upToDate
-    ? `${style.green("up to date")}: ${record.lineage} ${record.version} build ${record.build ?? "?"} (nothing rebuilt)`
-    : `${style.green("registered")} ${record.lineage} ${record.version} build ${record.build ?? "?"}`;
+    ? `${style.green("up to date")}: ${what} (nothing rebuilt)`
+    : `${style.green("registered")} ${what}`;
   const parent =
     "record" in record.parent
       ? `${record.details?.parentRef ?? "lineage parent"} -> ${record.parent.record}`
       : `${record.parent.external.ref} -> ${record.parent.external.id}`;
   const lines = [
-    headline,
     `  id        ${record.id}`,
     `  lineage   ${record.lineage}`,
     `  version   ${record.version}`,
@@ -173,5 +177,5 @@ function resultText(record: ImageRecord, result: ExecuteResult, io: CommandIO): 
     `  layers    ${(record.layers ?? []).map((layer) => layer.name).join(", ") || "(none)"}${result.upToDate ? "" : ` (baked: ${result.bakedLayers.join(", ") || "none"}; cached: ${result.cachedLayers.join(", ") || "none"})`}`,
     `  verify    ${record.verify ? `${record.verify.checks.filter((check) => check.ok).length}/${record.verify.checks.length} checks passed` : "not run"}`,
   ];
-  return `${lines.join("\n")}\n`;
+  return `${[headline, ...lines.map((line) => printable(line))].join("\n")}\n`;
 }

@@ -1,6 +1,7 @@
 import { relative } from "node:path";
 import { type Diagnostic, renderDiagnostics } from "../../recipe/diagnostics.js";
 import { loadRecipe } from "../../recipe/load.js";
+import { printable } from "../../util/printable.js";
 import { styleFor } from "../../util/style.js";
 import { annotateDiagnostics } from "../github-annotations.js";
 import { type CommandRun, optionStrings } from "../io.js";
@@ -53,7 +54,7 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
   if (!ok || !result.recipe) {
     const count = errors.length;
     io.stderr.write(
-      `${style.red(style.bold("invalid"))}: ${file} (${count} ${count === 1 ? "error" : "errors"})\n`,
+      `${style.red(style.bold("invalid"))}: ${printable(file)} (${count} ${count === 1 ? "error" : "errors"})\n`,
     );
     return 2;
   }
@@ -62,7 +63,7 @@ export const run: CommandRun = async ({ positionals, values }, io) => {
   const out = styleFor(io.stdout, io.env, values["no-color"] === true);
   const shown = file.startsWith("/") ? relative(io.cwd, file) || file : file;
   io.stdout.write(
-    `${out.green("ok")}: ${shown} (${layers} ${layers === 1 ? "layer" : "layers"}, ${checks} ${checks === 1 ? "check" : "checks"})\n`,
+    `${out.green("ok")}: ${printable(shown)} (${layers} ${layers === 1 ? "layer" : "layers"}, ${checks} ${checks === 1 ? "check" : "checks"})\n`,
   );
   return 0;
 };

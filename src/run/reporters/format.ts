@@ -1,4 +1,6 @@
 import type { BuildEvent } from "../../drivers/events.js";
+import type { Redactor } from "../../drivers/redact.js";
+import { printable } from "../../util/printable.js";
 
 /** Formats a duration for people: `840ms`, `12.3s`, `2m05s`. */
 export function formatDuration(ms: number): string {
@@ -13,6 +15,18 @@ export function formatDuration(ms: number): string {
 export function shortId(id: string): string {
   const match = /^sha256:([0-9a-f]{12})[0-9a-f]*$/.exec(id);
   return match ? `sha256:${match[1]}` : id;
+}
+
+/**
+ * Text from a build (a recipe's titles and values, a step's output, a driver's message) made into one line a
+ * person can read safely: secrets hidden, then control characters, escape sequences, bidirectional overrides and
+ * newlines shown as escapes (`\e`, `\n`, `\u202e`), as `bake history` shows them, so nothing a recipe, a variable
+ * or a step prints can drive the terminal or forge a line of its own. Tabs are kept.
+ */
+export function shownLine(text: string, redact: Redactor): string {
+  // Hidden before escaping, so a secret holding control characters is still found as itself; and after, so an
+  // escape that happens to spell a secret is not shown either.
+  return redact(printable(redact(text)));
 }
 
 /** One human line per event, or undefined for events a line-based reporter does not print. */

@@ -1,5 +1,6 @@
 import type { Reporter } from "../../drivers/events.js";
 import type { Redactor } from "../../drivers/redact.js";
+import { printable } from "../../util/printable.js";
 import { createListrReporter, type ListrTask } from "./listr.js";
 
 /** What a recipe's line in the tree view waits for: its build's tasks, or the reason it never started. */
@@ -48,7 +49,8 @@ export async function createListrTree(options: {
       task: async (_ctx: unknown, task: Parameters<ListrTask["task"]>[1]) => {
         const start = await (starts.get(lineage) as { promise: Promise<Start> }).promise;
         if ("skip" in start) {
-          task.skip(`${lineage}: ${start.skip}`);
+          // The reason can quote an error, and so a recipe: escaped, on one line.
+          task.skip(`${lineage}: ${printable(start.skip)}`);
           return;
         }
         return task.newListr(start.tasks, { exitOnError: true, rendererOptions: { collapseSubtasks: true } });

@@ -1,7 +1,7 @@
 import type { ListrTaskWrapper } from "listr2";
 import type { BuildEvent, Reporter } from "../../drivers/events.js";
 import type { Redactor } from "../../drivers/redact.js";
-import { shortId } from "./format.js";
+import { shortId, shownLine } from "./format.js";
 
 /** A promise settled from outside, by the events that end a task. */
 interface Gate<T> {
@@ -89,7 +89,8 @@ export async function createListrReporter(options: {
   mount?: (tasks: ListrTask[]) => Promise<unknown>;
 }): Promise<Reporter> {
   const { Listr, PRESET_TIMER } = await import("listr2");
-  const redact = options.redact;
+  // Every title, output line and message is redacted and escaped: one line each, nothing that drives the terminal.
+  const shown = (text: string) => shownLine(text, options.redact);
   let running: Promise<unknown> | undefined;
   let parent = gate<string>();
   let layerStarts: Gate<Extract<BuildEvent, { type: "layer-started" }>>[] = [];
@@ -112,12 +113,12 @@ export async function createListrReporter(options: {
   ];
   const childTasks = (titles: string[], slots: ChildSlot[]) =>
     titles.map((title, index) => ({
-      title: redact(title),
+      title: shown(title),
       task: async (_ctx: unknown, task: Task) => {
         const slot = slots[index];
         if (!slot) return;
         slot.task = task;
-        await unlessInterrupted(task, redact(title), () => slot.done.promise);
+        await unlessInterrupted(task, shown(title), () => slot.done.promise);
       },
     }));
 
@@ -136,7 +137,7 @@ export async function createListrReporter(options: {
         title: "resolve parent",
         task: async (_ctx: unknown, task: Task) => {
           await unlessInterrupted(task, "resolve parent", async () => {
-            task.title = redact(await parent.promise);
+            task.title = shown(await parent.promise);
           });
         },
       },
@@ -185,7 +186,7 @@ export async function createListrReporter(options: {
         title: "register",
         task: async (_ctx: unknown, task: Task) => {
           await unlessInterrupted(task, "register", async () => {
-            task.title = redact(await result.promise);
+            task.title = shown(await result.promise);
           });
         },
       },
@@ -244,7 +245,7 @@ export async function createListrReporter(options: {
           } else
             slot.done.reject(
               new Error(
-                redact(
+                shown(
                   `${slot.title}: failed${event.exitCode === undefined ? "" : ` (exit ${event.exitCode})`}`,
                 ),
               ),
@@ -254,13 +255,13 @@ export async function createListrReporter(options: {
         case "layer-finished": {
           const task = layerTasks[event.index];
           if (task && event.ok && !event.cached && event.artifact) {
-            task.title = `layer ${event.layer} -> ${shortId(event.artifact)}`;
+            task.title = shown(`layer ${event.layer} -> ${shortId(event.artifact)}`);
           }
           // Skipped from outside: listr2 keeps the skip once its steps settle. A skipped layer folds its steps
           // away, so its line names the step that was cut short.
           if (task && event.interrupted) {
             const cut = steps[event.index]?.find((slot) => slot.interrupted);
-            task.skip(redact(`layer ${event.layer}: ${INTERRUPTED}${cut ? ` in ${cut.title}` : ""}`));
+            task.skip(shown(`layer ${event.layer}: ${INTERRUPTED}${cut ? ` in ${cut.title}` : ""}`));
           }
           return;
         }
@@ -271,7 +272,7 @@ export async function createListrReporter(options: {
               : event.layer !== undefined && event.step !== undefined
                 ? findLayerSlot(event.layer, event.step)
                 : undefined;
-          if (slot?.task) slot.task.output = redact(event.line);
+          if (slot?.task) slot.task.output = shown(event.line);
           return;
         }
         case "verify-started":
@@ -281,7 +282,7 @@ export async function createListrReporter(options: {
         case "check-attempt": {
           const slot = checks[event.check];
           if (slot?.task && !event.ok && event.message) {
-            slot.task.output = redact(`attempt ${event.attempt}: ${event.message}`);
+            slot.task.output = shown(`attempt ${event.attempt}: ${event.message}`);
           }
           return;
         }
@@ -291,8 +292,8 @@ export async function createListrReporter(options: {
           if (event.ok) slot.done.resolve();
           else if (event.interrupted) {
             slot.done.reject(new Interrupted(INTERRUPTED));
-            verifyTask?.skip(redact(`verify: ${INTERRUPTED} in ${slot.title}`));
-          } else slot.done.reject(new Error(redact(`${event.name}: ${event.message ?? "failed"}`)));
+            verifyTask?.skip(shown(`verify: ${INTERRUPTED} in ${slot.title}`));
+          } else slot.done.reject(new Error(shown(`${event.name}: ${event.message ?? "failed"}`)));
           return;
         }
         case "up-to-date":
@@ -306,13 +307,13 @@ export async function createListrReporter(options: {
           return;
         case "build-finished":
           if (event.interrupted) settleInterrupted();
-          else settleAll(event.ok ? undefined : new Error(redact(event.error ?? "build failed")));
+          else settleAll(event.ok ? undefined : new Error(shown(event.error ?? "build failed")));
           return;
         case "published":
-          notes.push(redact(`published ${event.destination} as ${event.digest}`));
+          notes.push(shown(`published ${event.destination} as ${event.digest}`));
           return;
         case "note":
-          notes.push(redact(event.layer ? `layer ${event.layer}: ${event.message}` : event.message));
+          notes.push(shown(event.layer ? `layer ${event.layer}: ${event.message}` : event.message));
           return;
         default:
           return;

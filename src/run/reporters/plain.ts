@@ -1,7 +1,7 @@
 import type { BuildEvent, Reporter } from "../../drivers/events.js";
 import type { Redactor } from "../../drivers/redact.js";
 import type { TextOut } from "../../util/text-out.js";
-import { describeEvent } from "./format.js";
+import { describeEvent, shownLine } from "./format.js";
 
 /**
  * Plain lines with a UTC timestamp, for CI logs and pipes: no cursor movement, no colour, one line per event.
@@ -13,8 +13,8 @@ export function createPlainReporter(options: { out: TextOut; redact: Redactor; n
       const text = describeEvent(event);
       if (text === undefined) return;
       const stamp = now().toISOString().slice(11, 23);
-      // Redacted whole before it is split, so a secret spanning lines is found as one.
-      for (const line of options.redact(text).split("\n")) options.out.write(`${stamp} ${line}\n`);
+      // One line per event, always: a newline in a value shows as `\n` and cannot forge a line of its own.
+      options.out.write(`${stamp} ${shownLine(text, options.redact)}\n`);
     },
     async close() {},
   };

@@ -38,6 +38,11 @@ async function drawn(written: string[], text: string): Promise<void> {
 }
 
 async function render(events: BuildEvent[]): Promise<string> {
+  return plain(await written(events));
+}
+
+// Everything the renderer wrote, its own cursor and colour sequences included.
+async function written(events: BuildEvent[]): Promise<string[]> {
   const written: string[] = [];
   vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
     written.push(String(chunk));
@@ -50,7 +55,7 @@ async function render(events: BuildEvent[]): Promise<string> {
     if (event.type === "output") await drawn(written, "token *** accepted");
   }
   await reporter.close();
-  return plain(written);
+  return written;
 }
 
 afterEach(() => {
@@ -157,5 +162,67 @@ describe("listr reporter", () => {
     expect(text).toContain("verify: interrupted in health");
     expect(text).toContain("register: not run (build interrupted)");
     expect(text).not.toMatch(/failed|✖/);
+  });
+
+  it("escapes control characters, escape sequences and bidi overrides in titles, output and notes", async () => {
+    const version = "2\u001b[2J\nFAKE: injected line";
+    const title = "file /x\u001b[31mRED\u202e";
+    const check = "ok\u001b]0;pwned-title\u0007";
+    const raw = (
+      await written([
+        { type: "build-started", runId: "bake-1", lineage: "web", version, driver: "local", layers: ["app"] },
+        start[1] as BuildEvent,
+        { type: "note", message: "warning: \u001b[31mRED\u202e\nFAKE: note" },
+        {
+          type: "layer-started",
+          layer: "app",
+          index: 0,
+          cacheKey: "sha256:bb",
+          cached: false,
+          steps: [title],
+        },
+        { type: "step-started", layer: "app", step: 0, title },
+        {
+          type: "output",
+          stream: "stdout",
+          line: "token s3cr3t accepted \u001b[31mred\u0007\ttab",
+          layer: "app",
+          step: 0,
+        },
+        { type: "step-finished", layer: "app", step: 0, ok: true, durationMs: 10, exitCode: 0 },
+        {
+          type: "layer-finished",
+          layer: "app",
+          index: 0,
+          cached: false,
+          ok: true,
+          durationMs: 20,
+          artifact: "sha256:ca",
+        },
+        { type: "verify-started", image: "sha256:ca", checks: [check] },
+        { type: "check-started", check: 0, name: check },
+        { type: "check-finished", check: 0, name: check, ok: true, attempts: 1, durationMs: 5 },
+        { type: "registered", recordId: "sha256:1234567890abcdef", lineage: "web", version, build: 4 },
+        { type: "build-finished", ok: true, durationMs: 100 },
+      ])
+    ).join("");
+    // listr2 draws with its own escape sequences; none of the recipe's may reach the terminal.
+    for (const hostile of [
+      "\u001b[31mRED",
+      "\u001b[31mred",
+      "\u001b[2J",
+      "\u001b]0;",
+      "\u0007",
+      "\u202e",
+      "\nFAKE",
+    ])
+      expect(raw).not.toContain(hostile);
+    const text = plain([raw]);
+    expect(text).toContain("file /x\\e[31mRED\\u202e");
+    expect(text).toContain("token *** accepted \\e[31mred\\x07\ttab");
+    expect(text).toContain("ok\\e]0;pwned-title\\x07");
+    expect(text).toContain("registered web 2\\e[2J\\nFAKE: injected line build 4");
+    expect(text).toContain("warning: \\e[31mRED\\u202e\\nFAKE: note");
+    expect(text).not.toContain("s3cr3t");
   });
 });

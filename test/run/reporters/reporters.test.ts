@@ -54,6 +54,45 @@ const events: BuildEvent[] = [
   { type: "build-finished", ok: true, durationMs: 1500, recordId: "sha256:cccccccccccccccccccccc" },
 ];
 
+// Clears the screen and, with a newline, tries to pass for a line of its own.
+const VERSION = "2\u001b[2J\nFAKE: injected line";
+// Colours the text red and (the bidi override) reverses what follows it.
+const TITLE = "file /x\u001b[31mRED\u202e";
+const OUTPUT = "out\u001b[31mred\u0007\ttab\r";
+
+// What must never reach a terminal: C0 controls but tab and newline, DEL, C1 controls and bidi overrides.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const RAW = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
+
+const hostile: BuildEvent[] = [
+  {
+    type: "build-started",
+    runId: "bake-1",
+    lineage: "web",
+    version: VERSION,
+    driver: "local",
+    layers: ["app"],
+  },
+  { type: "step-started", layer: "app", step: 0, title: TITLE },
+  { type: "output", stream: "stdout", line: OUTPUT, layer: "app", step: 0 },
+  { type: "check-started", check: 0, name: "ok\u001b]0;pwned-title\u0007" },
+  // Not printed by line reporters: a check attempt that passed.
+  { type: "check-attempt", check: 0, attempt: 1, ok: true },
+  {
+    type: "registered",
+    recordId: "sha256:cccccccccccccccccccccc",
+    lineage: "web",
+    version: VERSION,
+    build: 1,
+  },
+  {
+    type: "build-finished",
+    ok: false,
+    durationMs: 1500,
+    error: `step ${TITLE.slice(5)} failed: s3cr3t-value`,
+  },
+];
+
 describe("reporters", () => {
   it("redacts every secret value, longest first", () => {
     const redact = createRedactor({ a: "abc", b: "abcdef", empty: "" });
@@ -89,6 +128,40 @@ describe("reporters", () => {
     expect(parsed[4]?.line).toBe("using token *** now");
     expect(parsed[5]?.line).toBe("other is ***");
     expect(text()).not.toContain("s3cr3t");
+  });
+
+  it("escapes control characters, escape sequences and bidi overrides, one line per event, tabs kept", async () => {
+    const { out, text } = sink();
+    const reporter = await createReporter({ mode: "plain", out, secrets });
+    for (const event of hostile) reporter.emit(event);
+    await reporter.close();
+    expect(RAW.test(text()), text()).toBe(false);
+    const lines = text().trimEnd().split("\n");
+    expect(lines).toHaveLength(hostile.length - 1);
+    expect(lines.every((line) => /^\d\d:\d\d:\d\d\.\d{3} /.test(line))).toBe(true);
+    expect(text()).toContain("build web 2\\e[2J\\nFAKE: injected line with local");
+    expect(text()).toContain("layer app step 1: file /x\\e[31mRED\\u202e");
+    expect(text()).toContain("  app:1 | out\\e[31mred\\x07\ttab\\r");
+    expect(text()).toContain("check 1: ok\\e]0;pwned-title\\x07");
+    expect(text()).toContain("registered web 2\\e[2J\\nFAKE: injected line build 1");
+    expect(text()).toContain("build failed after 1.5s: step /x\\e[31mRED\\u202e failed: ***");
+    expect(text()).not.toContain("s3cr3t");
+  });
+
+  it("keeps recipe text raw in JSON lines, where JSON escapes it", async () => {
+    const { out, text } = sink();
+    const reporter = await createReporter({ mode: "json", out, secrets });
+    for (const event of hostile) reporter.emit(event);
+    await reporter.close();
+    expect(RAW.test(text().replace(/\u202e/gu, ""))).toBe(false);
+    const parsed = text()
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(parsed).toHaveLength(hostile.length);
+    expect(parsed[0]?.version).toBe(VERSION);
+    expect(parsed[1]?.title).toBe(TITLE);
+    expect(parsed[2]?.line).toBe(OUTPUT);
   });
 
   it("prints what an interruption stopped as interrupted, not failed", async () => {
