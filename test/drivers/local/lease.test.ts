@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { collectGarbage } from "../../../src/drivers/local/gc.js";
 import { processStartTime, Store } from "../../../src/drivers/local/store.js";
+import { openManifest } from "../../../src/manifest/manifest.js";
 import { ensureBuilt } from "../../helpers/compiled-cli.js";
 import { bakeArgv, bakeCli, busyboxStore, makeBusyboxRootfs } from "./helpers.js";
 
@@ -47,7 +48,9 @@ verify:
   - run: test "$(cat /two)" = one
 `,
     );
-    // Holding the manifest's lock keeps the build waiting to record layer one: the gap between two layers, widened.
+    // The manifest exists (bake gc refuses a missing one, and a build creates one under its lock), and holding its
+    // lock keeps the build waiting to record layer one: the gap between two layers, widened.
+    await openManifest(join(dir, "bake.lineage.jsonl"), { create: true, env: {} });
     const lock = join(dir, "bake.lineage.jsonl.lock");
     writeFileSync(
       lock,
