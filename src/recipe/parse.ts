@@ -61,16 +61,25 @@ export function parseRecipeText(text: string, file: string): ParseResult {
     return { source, value, errors, warnings };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const aliases = /alias/i.test(message);
+    // yaml's own words for its alias limit ("Excessive alias count ..."); other messages may mention aliases too
+    // ("Merge sources must be maps or map aliases") without being about the limit.
+    const aliases = /excessive alias count/i.test(message);
+    // A merge key (`<<:`) with something other than a mapping: yaml says so without a position; the first merge key
+    // written is the place to look.
+    const merge = /^merge sources/i.test(message) ? /(?:^|[\s{,])(<<)\s*:/m.exec(text) : null;
     return {
       source,
       errors: [
-        diagnosticAt(source, 0, {
+        diagnosticAt(source, merge ? merge.index + merge[0].indexOf("<<") : 0, {
           code: aliases ? "yaml-alias-limit" : "yaml-invalid",
           message: aliases
             ? `the recipe expands YAML aliases too many times (the limit is ${MAX_ALIAS_COUNT})`
             : `the YAML cannot be read: ${firstLine(message)}`,
-          hint: aliases ? "write the repeated parts out, or use fewer nested aliases" : undefined,
+          hint: aliases
+            ? "write the repeated parts out, or use fewer nested aliases"
+            : merge
+              ? "a merge key (<<) takes a mapping, or an alias of one (`<<: *defaults`)"
+              : undefined,
         }),
       ],
       warnings,
