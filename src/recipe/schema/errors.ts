@@ -114,10 +114,12 @@ function describeError(
     case "type":
     case "anyOf": {
       const expected = describeExpected(node);
-      // YAML reads `true`, `1.10` or `0755` as a boolean or number; quoting keeps it text.
+      // YAML reads `true`, `1.10` or `0755` as a boolean or number; quoting keeps it text: the text as written
+      // (`1.10`, not the number's `1.1`), when the span of the value is known.
+      const written = span.end === undefined ? undefined : source.text.slice(span.start, span.end).trim();
       const quote =
         (typeof data === "number" || typeof data === "boolean") && expected.includes("a string")
-          ? quoteHint(node, String(path.at(-1)), String(data))
+          ? quoteHint(node, String(path.at(-1)), written || String(data))
           : undefined;
       if (data === null || data === undefined)
         return at(here, "missing-value", `${field} has no value; it must be ${expected}`, node.description);
