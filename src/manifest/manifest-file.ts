@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, type Stats, statSync } from "node:fs";
+import { closeSync, fstatSync, lstatSync, openSync, readlinkSync, type Stats, statSync } from "node:fs";
 import { BakeError } from "../errors.js";
 import { digest } from "../util/digest.js";
 import { fileKind } from "../util/file-kind.js";
@@ -350,7 +350,16 @@ function refuseSpecialFile(path: string): void {
   try {
     info = statSync(path);
   } catch {
-    // Missing (a build creates it) or unreadable (the first read says why).
+    // Missing (a build creates it) or unreadable (the first read says why), unless a symlink names it: a build
+    // cannot create the file at the end of a dangling link.
+    const link = lstatSync(path, { throwIfNoEntry: false });
+    if (link?.isSymbolicLink()) {
+      throw new BakeError({
+        code: "manifest-not-a-file",
+        message: `the manifest ${path} is a symlink to ${readlinkSync(path)}, which does not exist`,
+        hint: "point the link at the lineage manifest, or remove it so that `bake build` creates the manifest there",
+      });
+    }
     return;
   }
   if (info.isFile()) return;

@@ -16,6 +16,16 @@ describe("other names of a manifest", () => {
     expect(held).toEqual([true, false]);
   });
 
+  it("refuses a symlink to a file that does not exist, for reading and for creating, without creating anything", async () => {
+    const { dir } = tempManifest();
+    const link = join(dir, "dangling.jsonl");
+    symlinkSync(join(dir, "elsewhere", "lineage.jsonl"), link);
+    const refusal = { code: "manifest-not-a-file", message: expect.stringContaining("which does not exist") };
+    await expect(openManifest(link, { env: {} })).rejects.toMatchObject(refusal);
+    await expect(openManifest(link, { create: true, env: {} })).rejects.toMatchObject(refusal);
+    expect(existsSync(join(dir, "elsewhere"))).toBe(false);
+  });
+
   it("refuses to write to or check a manifest with a second hard link, until the link is removed", async () => {
     const { dir, path } = tempManifest();
     const manifest = await openManifest(path, { create: true, env: {} });
