@@ -3,6 +3,7 @@ import { printable } from "../util/printable.js";
 import type { Diagnostic } from "./diagnostics.js";
 import { locateSpan, type Span } from "./fast-yaml/span.js";
 import type { LinePositions } from "./line-starts.js";
+import { recipeSchema } from "./schema/describe.js";
 import type { Document, Node } from "./yaml.js";
 import { yaml } from "./yaml-lazy.js";
 
@@ -204,9 +205,36 @@ export function offsetWithin(source: RecipeSource, path: RecipePath, needle: str
 
 /**
  * The recipe text with the defaults of secret variables replaced by `*`, so no excerpt ever prints them.
- * Offsets are unchanged, so locations and carets stay right.
+ * Offsets are unchanged, so locations and carets stay right. When the YAML is broken, which text belongs to a
+ * secret's default cannot be told (a mis-indented block scalar reads as a key of its own): then everything in the
+ * top-level `vars:` block is masked.
  */
 export function maskSecretDefaults(text: string, doc: Document.Parsed): string {
+  const masked = maskParsedSecretDefaults(text, doc);
+  return doc.errors.length > 0 ? maskVarsBlock(masked) : masked;
+}
+
+function maskVarsBlock(text: string): string {
+  // The block ends at the next of the recipe's own top-level keys: a line at column 0 that is not one of them (a
+  // secret's text that lost its indentation) is still masked.
+  const topLevel = new Set(Object.keys(recipeSchema().properties ?? {}));
+  let inside = false;
+  return text
+    .split("\n")
+    .map((line) => {
+      const start = /^vars\s*:/.exec(line);
+      if (start) {
+        inside = true;
+        return start[0] + line.slice(start[0].length).replace(/\S/g, "*");
+      }
+      const key = /^([A-Za-z][\w-]*)\s*:/.exec(line)?.[1];
+      if (inside && key !== undefined && topLevel.has(key)) inside = false;
+      return inside ? line.replace(/\S/g, "*") : line;
+    })
+    .join("\n");
+}
+
+function maskParsedSecretDefaults(text: string, doc: Document.Parsed): string {
   const { isMap, isPair, isScalar } = yaml();
   const vars = isMap(doc.contents) ? doc.contents.get("vars", true) : undefined;
   if (!isMap(vars)) return text;

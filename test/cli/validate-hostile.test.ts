@@ -321,6 +321,20 @@ describe("secrets in files bake cannot read", () => {
     expectNoSecret(run);
   });
 
+  test("a secret default that broken YAML cut loose from its key is masked in the excerpt too", async () => {
+    // The block scalar's text lost its indentation: yaml reads it as a key of its own, not as the secret's default.
+    for (const [file, body] of [
+      ["secret-dedented.yaml", `    default: |\n${SECRET}\n`],
+      ["secret-folded.yaml", `    default: >\n ${SECRET}\n`],
+    ] as const) {
+      await write(file, `${HEAD}vars:\n  pw:\n    type: string\n    secret: true\n${body}${LAYERS}`);
+      const run = await bake(["validate", file]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(new RegExp(`${file}:9:1: error`));
+      expectNoSecret(run);
+    }
+  });
+
   test("a secret default of the wrong type is not quoted in the hint", async () => {
     await write("secret-number.yaml", `${HEAD}vars:\n  pw: { secret: true, default: 987654321 }\n${LAYERS}`);
     const run = await bake(["validate", "secret-number.yaml"]);
