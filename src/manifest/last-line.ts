@@ -1,4 +1,3 @@
-import { fsyncSync } from "node:fs";
 import { type ChainBreak, ChainVerifier } from "./chain.js";
 import { checkpointAfterAppend, type FileChainCheck, verifyFileChain } from "./file-chain.js";
 import { readRange, readTail, type Tail } from "./tail.js";
@@ -42,7 +41,10 @@ export interface CompleteOptions {
   /** The manifest, open for writing, under its lock. */
   fd: number;
   size: number;
-  /** Writes all of `buffer` at `position` (the writer's own, so a failed write is handled as the writer's are). */
+  /**
+   * Writes all of `buffer` at `position` and syncs it (the writer's own, so a failed write is handled as the writer's
+   * are).
+   */
   write: (fd: number, buffer: Buffer, position: number) => void;
 }
 
@@ -59,7 +61,6 @@ export function completeLastLine(options: CompleteOptions): { size: number; prob
   const chain = verifyWithLastLine(path, fd, tail.completeEnd, last);
   if (chain.problem) return { size, problem: chain.problem };
   options.write(fd, Buffer.from("\n"), size);
-  fsyncSync(fd);
   // As after any append by this process: the writer's own verification that follows costs a stat.
   checkpointAfterAppend(path, fd, { end: size + 1, lines: chain.lines, lastLineHash: chain.lastLineHash });
   return { size: size + 1 };

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { mkdir, mkdtemp } from "../../util/fs-async.js";
+import { makeDirectoriesAsync } from "../../util/make-directories.js";
 import type { Artifact, BakeLayerInput } from "../driver.js";
 import { standardAnnotations } from "./annotations.js";
 import { sourceDateEpoch } from "./epoch.js";
@@ -24,7 +25,7 @@ export async function bakeLayer(
   const parent = await store.requireImage(input.parent.id);
   const lowers = await store.unpackedLayers(parent);
   const runDir = await store.runDir(input.runId);
-  await mkdir(runDir, { recursive: true });
+  await makeDirectoriesAsync(runDir);
   const scratch = await mkdtemp(join(runDir, "layer-"));
   const upper = join(scratch, "upper");
   await mkdir(upper);

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readdir, readFile, unlink } from "../../util/fs-async.js";
+import { makeDirectories } from "../../util/make-directories.js";
 
 /**
  * What a live process holds in a store: every image it resolved, baked on or made, and the time it started writing.
@@ -36,7 +37,7 @@ export class Lease {
     if (!lease) {
       lease = new Lease(root, { pid: process.pid, start, since: Date.now(), images: [] });
       held.set(root, lease);
-      mkdirSync(leaseDir(root), { recursive: true });
+      makeDirectories(leaseDir(root));
       await lease.#save();
       if (held.size === 1) process.once("exit", releaseAll);
     }

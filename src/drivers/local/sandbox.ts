@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { BakeError, InterruptedError } from "../../errors.js";
 import { mkdir, mkdtemp, symlink, writeFile } from "../../util/fs-async.js";
+import { makeDirectoriesAsync } from "../../util/make-directories.js";
 import { currentIdMapping, type IdMapping } from "./idmap.js";
 import { type ImageView, resolveImageUser } from "./image-fs.js";
 import { spawnNamespaced } from "./namespace.js";
@@ -104,7 +105,7 @@ export async function runInSandbox(options: SandboxOptions): Promise<SandboxResu
   if (options.signal.aborted) throw abortReason(options.signal);
   const mapping = currentIdMapping();
   const scratchParent = options.scratchDir ?? (options.upperDir ? dirname(options.upperDir) : tmpdir());
-  await mkdir(scratchParent, { recursive: true });
+  await makeDirectoriesAsync(scratchParent);
   const scratch = await mkdtemp(join(scratchParent, "sandbox-"));
   try {
     return await runWithScratch(options, scratch, mapping);
@@ -123,7 +124,7 @@ async function runWithScratch(
   const root = join(scratch, "root");
   const init = join(scratch, "init");
   const dev = join(scratch, "dev");
-  await Promise.all([mkdir(upper, { recursive: true }), mkdir(work), mkdir(root)]);
+  await Promise.all([makeDirectoriesAsync(upper), mkdir(work), mkdir(root)]);
   const binds = options.binds ?? [];
   await Promise.all([makeInitLayer(init, binds), makeDevDir(dev)]);
   for (const dir of options.lowerDirs) {
@@ -227,7 +228,7 @@ async function runWithScratch(
 
 // The top-most lower: mount points for /proc, /dev, /tmp and every bind, so mounting never writes to the upper dir.
 async function makeInitLayer(init: string, binds: readonly SandboxBind[]): Promise<void> {
-  await Promise.all(["proc", "dev", "tmp"].map((name) => mkdir(join(init, name), { recursive: true })));
+  await Promise.all(["proc", "dev", "tmp"].map((name) => makeDirectoriesAsync(join(init, name))));
   for (const bind of binds) {
     if (!bind.target.startsWith("/") || bind.target.split("/").includes("..")) {
       throw new BakeError({
@@ -236,9 +237,9 @@ async function makeInitLayer(init: string, binds: readonly SandboxBind[]): Promi
       });
     }
     const target = join(init, bind.target);
-    if (statSync(bind.source).isDirectory()) await mkdir(target, { recursive: true });
+    if (statSync(bind.source).isDirectory()) await makeDirectoriesAsync(target);
     else {
-      await mkdir(dirname(target), { recursive: true });
+      await makeDirectoriesAsync(dirname(target));
       await writeFile(target, "");
     }
   }
@@ -247,7 +248,7 @@ async function makeInitLayer(init: string, binds: readonly SandboxBind[]): Promi
 // The sandbox's /dev: mount points for the host's harmless devices and the usual symlinks. It is bind-mounted,
 // so writes to /dev land here and are thrown away, never in the layer.
 async function makeDevDir(dev: string): Promise<void> {
-  await mkdir(join(dev, "shm"), { recursive: true });
+  await makeDirectoriesAsync(join(dev, "shm"));
   await mkdir(join(dev, "pts"));
   await Promise.all([
     ...DEVICES.map((name) => writeFile(join(dev, name), "")),

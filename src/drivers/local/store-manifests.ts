@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { digest } from "../../util/digest.js";
+import { makeDirectories } from "../../util/make-directories.js";
 
 // The lineage manifests that record a store's images. A store is the machine's (BAKE_STORE), so projects share it,
 // and `bake gc` removes every image no record references: it must know every manifest that has records, not only
@@ -20,7 +21,7 @@ export interface KnownManifest {
 export function rememberManifest(root: string, location: string): void {
   const file = join(root, DIR, `${digest(location).slice("sha256:".length, "sha256:".length + 32)}.json`);
   if (existsSync(file)) return;
-  mkdirSync(join(root, DIR), { recursive: true });
+  makeDirectories(join(root, DIR));
   const temp = `${file}.${process.pid}.tmp`;
   writeFileSync(temp, `${JSON.stringify({ location })}\n`);
   renameSync(temp, file);

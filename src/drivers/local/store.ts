@@ -6,7 +6,6 @@ import { BakeError } from "../../errors.js";
 import {
   access,
   closeFile,
-  mkdir,
   openFile,
   readFile,
   readInto,
@@ -18,7 +17,7 @@ import {
   writeFile,
   writeFileDurably,
 } from "../../util/fs-async.js";
-import { makeDirectories } from "../../util/make-directories.js";
+import { makeDirectories, makeDirectoriesAsync } from "../../util/make-directories.js";
 import { currentIdMapping, type IdMapping } from "./idmap.js";
 import { Lease } from "./lease.js";
 import {
@@ -374,7 +373,7 @@ export class Store {
    */
   async adoptLayerDir(diffId: string, dir: string, opaque: readonly string[]): Promise<void> {
     const target = this.layerDir(diffId);
-    await mkdir(join(this.root, "layers", this.mapping.key), { recursive: true });
+    await makeDirectoriesAsync(join(this.root, "layers", this.mapping.key));
     if (await exists(target)) return;
     await atomicWrite(this, opaqueSidecar(target), JSON.stringify(opaque));
     try {
@@ -393,7 +392,7 @@ export class Store {
   /** The scratch directory of one run; it holds a pid file so `bake gc` can tell live runs from dead ones. */
   async runDir(runId: string): Promise<string> {
     const dir = join(this.root, "runs", safeName(runId));
-    await mkdir(dir, { recursive: true });
+    await makeDirectoriesAsync(dir);
     await writeFile(join(dir, "pid"), `${process.pid} ${processStartTime(process.pid) ?? ""}\n`);
     return dir;
   }

@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import { PassThrough, type Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { BakeError } from "../../errors.js";
-import { mkdir } from "../../util/fs-async.js";
+import { makeDirectoriesAsync } from "../../util/make-directories.js";
 import type { IdMapping } from "./idmap.js";
 import { runAsSandboxRoot } from "./namespace.js";
 import { readTar } from "./tar-reader.js";
@@ -22,7 +22,7 @@ export async function unpackLayer(input: {
   dir: string;
   mapping: IdMapping;
 }): Promise<{ opaque: string[] }> {
-  await mkdir(input.dir, { recursive: true });
+  await makeDirectoriesAsync(input.dir);
   const converted = new PassThrough();
   const source = await decompressed(input.blob);
   const opaque: string[] = [];

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { BakeError } from "../../../errors.js";
-import { copyFile, link, mkdir, readFile, rm, writeFile } from "../../../util/fs-async.js";
+import { copyFile, link, readFile, rm, writeFile } from "../../../util/fs-async.js";
+import { makeDirectoriesAsync } from "../../../util/make-directories.js";
 import type { PushResult, RegistryCredentials } from "../../driver.js";
 import { digestHex, OCI_LAYOUT_FILE, singleImageIndex } from "../oci.js";
 import type { Store } from "../store.js";
@@ -36,7 +37,7 @@ export async function pushImage(input: PushImageInput): Promise<PushResult> {
   const scratch = store.tempPath("push");
   try {
     const layout = join(scratch, "layout");
-    await mkdir(join(layout, "blobs", "sha256"), { recursive: true });
+    await makeDirectoriesAsync(join(layout, "blobs", "sha256"));
     const manifestBytes = await store.readBlob(image.id);
     for (const digest of new Set([
       image.id,
